@@ -1,0 +1,41 @@
+// me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
+
+import type { GuestActions } from '../guests/actions.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import type { GuestProperties } from '../guests/guest.js';
+import { noSuchGuest } from './errors.js';
+import type { InterfaceImpl } from './exporter.js';
+
+export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
+
+export class GuestObject implements InterfaceImpl {
+  readonly interfaceName = GUEST_INTERFACE;
+
+  constructor(
+    private readonly path: string,
+    private readonly registry: GuestRegistry,
+    private readonly actions: GuestActions,
+  ) {}
+
+  getProperty(name: string): unknown {
+    const guest = this.registry.get(this.path);
+    if (!guest) throw noSuchGuest(`at ${this.path}`);
+    return guest.props[name as keyof GuestProperties];
+  }
+
+  async call(method: string, args: unknown[]): Promise<unknown[]> {
+    switch (method) {
+      case 'Shutdown':
+        return [await this.actions.shutdown(this.path, args[0] as number)];
+      case 'Start':
+      case 'ForceOff':
+      case 'Reboot':
+      case 'Pause':
+      case 'Resume':
+        await this.actions.run(this.path, method);
+        return [];
+      default:
+        throw new Error(`no method ${method}`);
+    }
+  }
+}

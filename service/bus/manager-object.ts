@@ -1,0 +1,56 @@
+// me.phyllo.Switcher1.Manager on /me/phyllo/Switcher1.
+
+import type { GuestActions } from '../guests/actions.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import { invalidArgument, noSuchGuest } from './errors.js';
+import type { InterfaceImpl } from './exporter.js';
+
+export const MANAGER_PATH = '/me/phyllo/Switcher1';
+export const MANAGER_INTERFACE = 'me.phyllo.Switcher1.Manager';
+
+const MAX_NAME_LENGTH = 1024;
+
+export class ManagerObject implements InterfaceImpl {
+  readonly interfaceName = MANAGER_INTERFACE;
+
+  constructor(
+    private readonly uri: string,
+    private readonly registry: GuestRegistry,
+    private readonly actions: GuestActions,
+  ) {}
+
+  getProperty(name: string): unknown {
+    switch (name) {
+      case 'Connection':
+        return this.uri;
+      case 'Connected':
+        return this.registry.connected;
+      default:
+        throw new Error(`no property ${name}`);
+    }
+  }
+
+  async call(method: string, args: unknown[]): Promise<unknown[]> {
+    switch (method) {
+      case 'ListGuests':
+        return [this.registry.paths()];
+      case 'FindGuest':
+        return [this.findGuest(args[0] as string)];
+      case 'PauseAll':
+        return [await this.actions.pauseAll()];
+      case 'ResumeAll':
+        return [await this.actions.resumeAll()];
+      default:
+        throw new Error(`no method ${method}`);
+    }
+  }
+
+  private findGuest(nameOrUuid: string): string {
+    if (nameOrUuid.length === 0) throw invalidArgument('FindGuest needs a guest name or UUID, not an empty string');
+    if (nameOrUuid.length > MAX_NAME_LENGTH)
+      throw invalidArgument(`A guest name is at most ${MAX_NAME_LENGTH} characters`);
+    const guest = this.registry.find(nameOrUuid);
+    if (!guest) throw noSuchGuest(`named or with UUID '${nameOrUuid}'`);
+    return guest.path;
+  }
+}

@@ -1,0 +1,64 @@
+// Command-line options of the service. Pure, so it is tested on its own.
+
+import { invalidArgument } from './bus/errors.js';
+import { DEFAULT_URI, endpointFor } from './libvirt/uri.js';
+
+export interface CliOptions {
+  uri: string;
+  bus: string;
+  libvirtBus: string | undefined;
+  help: boolean;
+}
+
+export const USAGE = `Usage: phyllome-switcher-service [--connect URI] [--bus BUS] [--libvirt-bus BUS]
+
+Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
+
+  --connect URI       libvirt URI: test:///default (default, a demo), qemu:///session, qemu:///system
+  --bus BUS           where to own me.phyllo.Switcher1: session (default), system, or a D-Bus address
+  --libvirt-bus BUS   where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus
+  --help              show this text
+`;
+
+const isBus = (value: string): boolean => value === 'session' || value === 'system' || /^[a-z]+:/.test(value);
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const options: CliOptions = { uri: DEFAULT_URI, bus: 'session', libvirtBus: undefined, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    const value = (): string => {
+      const next = inline ?? argv[++i];
+      if (next === undefined || next === '') throw invalidArgument(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--connect':
+      case '-c':
+        options.uri = endpointFor(value()).uri;
+        break;
+      case '--bus': {
+        const bus = value();
+        if (!isBus(bus)) throw invalidArgument(`--bus takes session, system or a D-Bus address, not '${bus}'`);
+        options.bus = bus;
+        break;
+      }
+      case '--libvirt-bus': {
+        const bus = value();
+        if (!isBus(bus)) throw invalidArgument(`--libvirt-bus takes session, system or a D-Bus address, not '${bus}'`);
+        options.libvirtBus = bus;
+        break;
+      }
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw invalidArgument(`unknown option '${arg}'`);
+    }
+  }
+  return options;
+}

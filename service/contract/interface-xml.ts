@@ -1,0 +1,208 @@
+// Reads D-Bus introspection XML (our contract in data/) into plain specs the
+// exporter dispatches and checks against, and writes introspection XML back.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XMLParser } from 'fast-xml-parser';
+
+export interface ArgSpec {
+  name: string;
+  type: string;
+}
+
+export interface MethodSpec {
+  name: string;
+  inArgs: ArgSpec[];
+  outArgs: ArgSpec[];
+  inSignature: string;
+  outSignature: string;
+}
+
+export interface PropertySpec {
+  name: string;
+  type: string;
+  access: 'read' | 'write' | 'readwrite';
+  /** From org.freedesktop.DBus.Property.EmitsChangedSignal; 'true' by default. */
+  emitsChanged: 'true' | 'invalidates' | 'const' | 'false';
+}
+
+export interface SignalSpec {
+  name: string;
+  args: ArgSpec[];
+  signature: string;
+}
+
+export interface InterfaceSpec {
+  name: string;
+  methods: Map<string, MethodSpec>;
+  properties: Map<string, PropertySpec>;
+  signals: Map<string, SignalSpec>;
+}
+
+export const CONTRACT_FILE = 'me.phyllo.Switcher1.xml';
+
+interface RawArg {
+  '@_name'?: string;
+  '@_type'?: string;
+  '@_direction'?: string;
+}
+interface RawAnnotation {
+  '@_name'?: string;
+  '@_value'?: string;
+}
+interface RawMember {
+  '@_name'?: string;
+  '@_type'?: string;
+  '@_access'?: string;
+  arg?: RawArg[];
+  annotation?: RawAnnotation[];
+}
+interface RawInterface {
+  '@_name'?: string;
+  method?: RawMember[];
+  property?: RawMember[];
+  signal?: RawMember[];
+  annotation?: RawAnnotation[];
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  isArray: (name) => ['interface', 'method', 'property', 'signal', 'arg', 'annotation', 'node'].includes(name),
+});
+
+function required(value: string | undefined, what: string): string {
+  if (!value) throw new Error(`interface XML: ${what} lacks a name or type`);
+  return value;
+}
+
+function args(raw: RawArg[] | undefined, direction: 'in' | 'out' | 'signal'): ArgSpec[] {
+  return (raw ?? [])
+    .filter((a) => direction === 'signal' || (a['@_direction'] ?? 'in') === direction)
+    .map((a, i) => ({ name: a['@_name'] ?? `arg${i}`, type: required(a['@_type'], 'an arg') }));
+}
+
+function emitsChanged(
+  annotations: RawAnnotation[] | undefined,
+  fallback: PropertySpec['emitsChanged'],
+): PropertySpec['emitsChanged'] {
+  const value = annotations?.find((a) => a['@_name'] === 'org.freedesktop.DBus.Property.EmitsChangedSignal')?.[
+    '@_value'
+  ];
+  return value === 'true' || value === 'invalidates' || value === 'const' || value === 'false' ? value : fallback;
+}
+
+export function parseInterfaceXml(xml: string): Map<string, InterfaceSpec> {
+  const doc = parser.parse(xml) as { node?: { interface?: RawInterface[] }[] };
+  const interfaces = new Map<string, InterfaceSpec>();
+  for (const raw of doc.node?.[0]?.interface ?? []) {
+    const name = required(raw['@_name'], 'an interface');
+    const ifaceDefault = emitsChanged(raw.annotation, 'true');
+    const spec: InterfaceSpec = { name, methods: new Map(), properties: new Map(), signals: new Map() };
+    for (const m of raw.method ?? []) {
+      const inArgs = args(m.arg, 'in');
+      const outArgs = args(m.arg, 'out');
+      spec.methods.set(required(m['@_name'], 'a method'), {
+        name: required(m['@_name'], 'a method'),
+        inArgs,
+        outArgs,
+        inSignature: inArgs.map((a) => a.type).join(''),
+        outSignature: outArgs.map((a) => a.type).join(''),
+      });
+    }
+    for (const p of raw.property ?? []) {
+      const access = p['@_access'];
+      if (access !== 'read' && access !== 'write' && access !== 'readwrite') {
+        throw new Error(`interface XML: property ${p['@_name'] ?? '?'} has no valid access`);
+      }
+      spec.properties.set(required(p['@_name'], 'a property'), {
+        name: required(p['@_name'], 'a property'),
+        type: required(p['@_type'], 'a property'),
+        access,
+        emitsChanged: emitsChanged(p.annotation, ifaceDefault),
+      });
+    }
+    for (const s of raw.signal ?? []) {
+      const signalArgs = args(s.arg, 'signal');
+      spec.signals.set(required(s['@_name'], 'a signal'), {
+        name: required(s['@_name'], 'a signal'),
+        args: signalArgs,
+        signature: signalArgs.map((a) => a.type).join(''),
+      });
+    }
+    interfaces.set(name, spec);
+  }
+  return interfaces;
+}
+
+/** Finds data/me.phyllo.Switcher1.xml from the source tree, the build tree or the installed system. */
+export function locateContract(): string {
+  const override = process.env.PHYLLOME_INTERFACE_XML;
+  if (override) return override;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'data', CONTRACT_FILE);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join('/usr/share/dbus-1/interfaces', CONTRACT_FILE);
+}
+
+export function loadContract(path = locateContract()): Map<string, InterfaceSpec> {
+  return parseInterfaceXml(readFileSync(path, 'utf8'));
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+// The standard interfaces every object of ours answers.
+const STANDARD_INTERFACES = `  <interface name="org.freedesktop.DBus.Introspectable">
+    <method name="Introspect"><arg name="xml_data" type="s" direction="out"/></method>
+  </interface>
+  <interface name="org.freedesktop.DBus.Peer">
+    <method name="Ping"/>
+    <method name="GetMachineId"><arg name="machine_uuid" type="s" direction="out"/></method>
+  </interface>
+  <interface name="org.freedesktop.DBus.Properties">
+    <method name="Get"><arg name="interface_name" type="s" direction="in"/><arg name="property_name" type="s" direction="in"/><arg name="value" type="v" direction="out"/></method>
+    <method name="GetAll"><arg name="interface_name" type="s" direction="in"/><arg name="properties" type="a{sv}" direction="out"/></method>
+    <method name="Set"><arg name="interface_name" type="s" direction="in"/><arg name="property_name" type="s" direction="in"/><arg name="value" type="v" direction="in"/></method>
+    <signal name="PropertiesChanged"><arg name="interface_name" type="s"/><arg name="changed_properties" type="a{sv}"/><arg name="invalidated_properties" type="as"/></signal>
+  </interface>
+`;
+
+function argXml(arg: ArgSpec, direction?: 'in' | 'out'): string {
+  const dir = direction ? ` direction="${direction}"` : '';
+  return `<arg name="${escapeXml(arg.name)}" type="${escapeXml(arg.type)}"${dir}/>`;
+}
+
+export function introspectionXml(interfaces: InterfaceSpec[], children: string[]): string {
+  const parts = [
+    '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n<node>\n',
+  ];
+  if (interfaces.length > 0) parts.push(STANDARD_INTERFACES);
+  for (const iface of interfaces) {
+    parts.push(`  <interface name="${escapeXml(iface.name)}">\n`);
+    for (const m of iface.methods.values()) {
+      const inner = [...m.inArgs.map((a) => argXml(a, 'in')), ...m.outArgs.map((a) => argXml(a, 'out'))].join('');
+      parts.push(`    <method name="${escapeXml(m.name)}">${inner}</method>\n`);
+    }
+    for (const s of iface.signals.values()) {
+      parts.push(`    <signal name="${escapeXml(s.name)}">${s.args.map((a) => argXml(a)).join('')}</signal>\n`);
+    }
+    for (const p of iface.properties.values()) {
+      const note =
+        p.emitsChanged === 'true'
+          ? ''
+          : `<annotation name="org.freedesktop.DBus.Property.EmitsChangedSignal" value="${p.emitsChanged}"/>`;
+      parts.push(
+        `    <property name="${escapeXml(p.name)}" type="${escapeXml(p.type)}" access="${p.access}">${note}</property>\n`,
+      );
+    }
+    parts.push('  </interface>\n');
+  }
+  for (const child of children) parts.push(`  <node name="${escapeXml(child)}"/>\n`);
+  parts.push('</node>\n');
+  return parts.join('');
+}

@@ -1,0 +1,125 @@
+// Wires the service together and is the one owner of everything it starts:
+// stop() releases it all, in the reverse order it was made.
+
+import { MessageBus } from '@jellybrick/dbus-next';
+import { onBusClosed, onBusError, openBus, whenConnected, type BusChoice } from './dbus/bus.js';
+import { loadContract } from './contract/interface-xml.js';
+import { noSuchGuest, SwitcherError } from './bus/errors.js';
+import { ObjectExporter } from './bus/exporter.js';
+import { GuestObject, GUEST_INTERFACE } from './bus/guest-object.js';
+import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
+import { GuestActions } from './guests/actions.js';
+import { GUEST_PATH_PREFIX } from './guests/guest.js';
+import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
+import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
+import { endpointFor } from './libvirt/uri.js';
+import { log } from './log.js';
+
+export const BUS_NAME = 'me.phyllo.Switcher1';
+
+export interface DaemonOptions {
+  uri: string;
+  /** Where we own our name. */
+  bus: BusChoice;
+  /** Where libvirt-dbus is; by default the bus that serves the URI. */
+  libvirtBus?: BusChoice;
+  contractPath?: string;
+  deadlines?: Deadlines;
+  reconnect?: ReconnectPolicy;
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+const DBUS_NAME_FLAG_DO_NOT_QUEUE = 4;
+const REQUEST_NAME_PRIMARY_OWNER = 1;
+
+export class Daemon {
+  private readonly cleanups: (() => void)[] = [];
+  private closedHandler: (() => void) | undefined;
+
+  private constructor(readonly options: DaemonOptions) {}
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options);
+    try {
+      await daemon.init();
+    } catch (error) {
+      daemon.stop();
+      throw error;
+    }
+    return daemon;
+  }
+
+  /** Called once if a bus connection closes under us. */
+  onClosed(handler: () => void): void {
+    this.closedHandler = handler;
+  }
+
+  stop(): void {
+    while (this.cleanups.length > 0) {
+      const cleanup = this.cleanups.pop() as () => void;
+      try {
+        cleanup();
+      } catch (error) {
+        log.warning(`cleanup failed: ${String(error)}`);
+      }
+    }
+  }
+
+  private own<T>(resource: T, release: (resource: T) => void): T {
+    this.cleanups.push(() => release(resource));
+    return resource;
+  }
+
+  private async connect(choice: BusChoice): Promise<MessageBus> {
+    const bus = this.own(openBus(choice), (b) => b.disconnect());
+    // A failed connection is reported through the returned promise; keep the emitter quiet.
+    onBusError(bus, (error) => log.debug(`bus ${choice}: ${String(error)}`));
+    await whenConnected(bus, CONNECT_TIMEOUT_MS);
+    onBusClosed(bus, () => this.closedHandler?.());
+    return bus;
+  }
+
+  private async init(): Promise<void> {
+    const { options } = this;
+    const endpoint = endpointFor(options.uri);
+    const contract = loadContract(options.contractPath);
+    const serviceBus = await this.connect(options.bus);
+    const libvirtChoice = options.libvirtBus ?? endpoint.bus;
+    const libvirtBus = libvirtChoice === options.bus ? serviceBus : await this.connect(libvirtChoice);
+
+    const exporter = this.own(new ObjectExporter(serviceBus, contract, MANAGER_PATH), (e) => e.stop());
+    exporter.onMissingObject(GUEST_PATH_PREFIX, (path) => noSuchGuest(`at ${path}`));
+    exporter.start();
+
+    const client = new LibvirtClient(libvirtBus, endpoint, options.deadlines ?? DEFAULT_DEADLINES);
+    const registry = this.own(new GuestRegistry(client, options.reconnect), (r) => r.stop());
+    const actions = new GuestActions(registry, client);
+
+    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions)]);
+    registry.on('added', (guest) => {
+      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions)]);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
+    });
+    registry.on('removed', (guest) => {
+      exporter.unexport(guest.path);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
+    });
+    registry.on('changed', (guest, changed) => exporter.emitPropertiesChanged(guest.path, GUEST_INTERFACE, changed));
+    registry.on('connected', (connected) => {
+      log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);
+      exporter.emitPropertiesChanged(MANAGER_PATH, MANAGER_INTERFACE, { Connected: connected });
+    });
+
+    await registry.start();
+
+    // Take the name last, so whoever the bus starts us for finds every guest already there.
+    const reply = await serviceBus.requestName(BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE);
+    if (reply !== REQUEST_NAME_PRIMARY_OWNER) {
+      throw new SwitcherError('InvalidState', `${BUS_NAME} is already owned on this bus; is another instance running?`);
+    }
+    this.own(serviceBus, (b) => void b.releaseName(BUS_NAME).catch(() => undefined));
+    log.info(
+      `serving ${BUS_NAME} for ${endpoint.uri} (${registry.paths().length} guests, libvirt ${registry.connected ? 'connected' : 'not connected'})`,
+    );
+  }
+}

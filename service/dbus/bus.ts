@@ -1,0 +1,107 @@
+// Opening a bus connection and the few things dbus-next leaves out: a
+// deadline on every call and notice of the connection closing. This is the
+// only module that touches dbus-next internals.
+
+import { DBusError, Message, MessageBus, sessionBus, systemBus } from '@jellybrick/dbus-next';
+
+export { DBusError, Message, MessageBus };
+
+/** 'session', 'system' or a D-Bus address such as unix:path=/run/x. */
+export type BusChoice = string;
+
+export class CallTimeoutError extends Error {
+  constructor(
+    readonly destination: string,
+    readonly member: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${destination} did not answer ${member} within ${timeoutMs} ms`);
+    this.name = 'CallTimeoutError';
+  }
+}
+
+interface BusInternals {
+  _methodReturnHandlers: Record<number, unknown>;
+  _connection: NodeJS.EventEmitter;
+}
+
+export function openBus(choice: BusChoice): MessageBus {
+  if (choice === 'session') return sessionBus();
+  if (choice === 'system') return systemBus();
+  return sessionBus({ busAddress: choice });
+}
+
+/** Resolves once the bus has said Hello, rejects on a connection error. */
+export function whenConnected(bus: MessageBus, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (bus.name) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no answer from the bus within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: unknown): void => {
+      cleanup();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const emitter = bus as unknown as NodeJS.EventEmitter;
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      emitter.off('connect', onConnect);
+      emitter.off('error', onError);
+    };
+    emitter.on('connect', onConnect);
+    emitter.on('error', onError);
+  });
+}
+
+/** dbus-next emits 'error' (undeclared in its types) for connection failures. */
+export function onBusError(bus: MessageBus, fn: (error: unknown) => void): void {
+  (bus as unknown as NodeJS.EventEmitter).on('error', fn);
+}
+
+/** Calls fn once when the connection to the bus ends. */
+export function onBusClosed(bus: MessageBus, fn: () => void): void {
+  const connection = (bus as unknown as BusInternals)._connection;
+  connection.once('end', fn);
+}
+
+/**
+ * Sends a method call and waits at most timeoutMs for its reply. dbus-next
+ * has no deadline of its own, so on time-out the pending reply handler is
+ * dropped too (a late reply is then ignored, nothing leaks).
+ */
+export async function callWithDeadline(bus: MessageBus, message: Message, timeoutMs: number): Promise<Message> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = bus.call(message);
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const serial = message.serial;
+      if (serial !== null) Reflect.deleteProperty((bus as unknown as BusInternals)._methodReturnHandlers, serial);
+      reject(new CallTimeoutError(message.destination, message.member, timeoutMs));
+    }, timeoutMs);
+  });
+  try {
+    const reply = await Promise.race([pending, deadline]);
+    if (reply === null) throw new Error(`no reply to ${message.member}`);
+    return reply;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends without waiting; a closed connection is reported, not thrown. */
+export function sendQuietly(bus: MessageBus, message: Message): boolean {
+  try {
+    bus.send(message);
+    return true;
+  } catch {
+    return false;
+  }
+}

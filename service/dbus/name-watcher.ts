@@ -1,0 +1,78 @@
+// Follows who owns a well-known name, from the bus daemon's
+// NameOwnerChanged signal: the way to notice a service leaving and coming
+// back without asking it anything.
+
+import { EventEmitter } from 'node:events';
+import { callWithDeadline, Message, type MessageBus } from './bus.js';
+
+const DBUS = 'org.freedesktop.DBus';
+const DBUS_PATH = '/org/freedesktop/DBus';
+
+export interface NameWatcherEvents {
+  owner: [owner: string];
+}
+
+export class NameWatcher extends EventEmitter<NameWatcherEvents> {
+  private currentOwner = '';
+  private readonly onMessage = (message: Message): void => {
+    if (
+      message.type === 4 /* SIGNAL */ &&
+      message.path === DBUS_PATH &&
+      message.interface === DBUS &&
+      message.member === 'NameOwnerChanged' &&
+      message.body[0] === this.name
+    ) {
+      this.setOwner(String(message.body[2] ?? ''));
+    }
+  };
+  private readonly rule: string;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly name: string,
+    private readonly timeoutMs: number,
+  ) {
+    super();
+    this.rule = `type='signal',sender='${DBUS}',path='${DBUS_PATH}',interface='${DBUS}',member='NameOwnerChanged',arg0='${name}'`;
+  }
+
+  get owner(): string {
+    return this.currentOwner;
+  }
+
+  async start(): Promise<void> {
+    this.bus.on('message', this.onMessage);
+    await this.callDaemon('AddMatch', 's', [this.rule]);
+    try {
+      const reply = await this.callDaemon('GetNameOwner', 's', [this.name]);
+      this.setOwner(String(reply.body[0] ?? ''));
+    } catch {
+      this.setOwner(''); // NameHasNoOwner
+    }
+  }
+
+  async isActivatable(): Promise<boolean> {
+    const reply = await this.callDaemon('ListActivatableNames', '', []);
+    const names = reply.body[0];
+    return Array.isArray(names) && names.includes(this.name);
+  }
+
+  stop(): void {
+    this.bus.off('message', this.onMessage);
+    this.removeAllListeners();
+  }
+
+  private setOwner(owner: string): void {
+    if (owner === this.currentOwner) return;
+    this.currentOwner = owner;
+    this.emit('owner', owner);
+  }
+
+  private callDaemon(member: string, signature: string, body: unknown[]): Promise<Message> {
+    return callWithDeadline(
+      this.bus,
+      new Message({ destination: DBUS, path: DBUS_PATH, interface: DBUS, member, signature, body }),
+      this.timeoutMs,
+    );
+  }
+}

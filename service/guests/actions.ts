@@ -1,0 +1,161 @@
+// What a caller can do to guests. Each action is checked against the
+// guest's state first, so a senseless request changes nothing and says why.
+
+import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../bus/errors.js';
+import type { LibvirtClient } from '../libvirt/client.js';
+import { log } from '../log.js';
+import type { Guest } from './guest.js';
+import type { GuestRegistry } from './registry.js';
+import { whyActionRefused, type GuestAction, type GuestState } from './state.js';
+
+export const MAX_SHUTDOWN_SECONDS = 3600;
+
+// org.libvirt.Domain's method for each action, and whether it takes flags (u).
+const LIBVIRT_MEMBER: Record<Exclude<GuestAction, 'Shutdown'>, [member: string, takesFlags: boolean]> = {
+  Start: ['Create', true],
+  ForceOff: ['Destroy', true],
+  Reboot: ['Reboot', true],
+  Pause: ['Suspend', false],
+  Resume: ['Resume', false],
+};
+
+const DOWN: readonly GuestState[] = ['shutoff', 'crashed'];
+
+export class GuestActions {
+  /** Guests the last PauseAll paused, by our path. */
+  private pausedByPauseAll = new Set<string>();
+
+  constructor(
+    private readonly registry: GuestRegistry,
+    private readonly client: LibvirtClient,
+  ) {}
+
+  async run(path: string, action: Exclude<GuestAction, 'Shutdown'>): Promise<void> {
+    const guest = this.ready(path, action);
+    const transitional: GuestState | undefined = action === 'Start' ? 'starting' : undefined;
+    if (transitional) this.registry.setState(guest, transitional);
+    try {
+      const [member, takesFlags] = LIBVIRT_MEMBER[action];
+      await this.libvirt(guest, member, takesFlags ? 'u' : '', takesFlags ? [0] : []);
+      log.info(`${action} ${guest.props.Name}: done`);
+    } finally {
+      // libvirt's event normally settles the state; re-read it when we set one ourselves.
+      if (transitional) void this.registry.refreshState(guest);
+    }
+  }
+
+  /** Asks the guest to shut down; true if it went down within the time, never forced. */
+  async shutdown(path: string, timeoutSeconds: number): Promise<boolean> {
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_SHUTDOWN_SECONDS) {
+      throw invalidArgument(`timeout_seconds must be between 1 and ${MAX_SHUTDOWN_SECONDS}, not ${timeoutSeconds}`);
+    }
+    const guest = this.ready(path, 'Shutdown');
+    const down = this.whenDown(guest.path, timeoutSeconds * 1000);
+    try {
+      await this.libvirt(guest, 'Shutdown', 'u', [0]);
+    } catch (error) {
+      down.cancel();
+      throw error;
+    }
+    const current = this.registry.get(guest.path);
+    if (current && current.props.State === 'running') this.registry.setState(current, 'stopping');
+    const stopped = await down.promise;
+    if (!stopped) {
+      const left = this.registry.get(guest.path);
+      if (left) await this.registry.refreshState(left);
+    }
+    log.info(`Shutdown ${guest.props.Name}: ${stopped ? 'stopped' : `still up after ${timeoutSeconds} s`}`);
+    return stopped;
+  }
+
+  /** Pauses every running guest; remembers which, for ResumeAll. */
+  async pauseAll(): Promise<string[]> {
+    this.requireConnected();
+    const running = this.registry.guests().filter((g) => g.props.State === 'running');
+    const paused: string[] = [];
+    await Promise.all(
+      running.map(async (guest) => {
+        try {
+          await this.libvirt(guest, 'Suspend');
+          paused.push(guest.path);
+          this.pausedByPauseAll.add(guest.path);
+        } catch (error) {
+          log.warning(`PauseAll: ${guest.props.Name} not paused: ${(error as Error).message}`);
+        }
+      }),
+    );
+    log.info(`PauseAll paused ${paused.length} of ${running.length} running guests`);
+    return paused.sort();
+  }
+
+  /** Resumes only those guests PauseAll paused that are still paused. */
+  async resumeAll(): Promise<string[]> {
+    this.requireConnected();
+    const resumed: string[] = [];
+    const remembered = [...this.pausedByPauseAll];
+    await Promise.all(
+      remembered.map(async (path) => {
+        const guest = this.registry.get(path);
+        if (!guest || guest.props.State !== 'paused') {
+          this.pausedByPauseAll.delete(path);
+          return;
+        }
+        try {
+          await this.libvirt(guest, 'Resume');
+          resumed.push(path);
+          this.pausedByPauseAll.delete(path);
+        } catch (error) {
+          log.warning(`ResumeAll: ${guest.props.Name} not resumed: ${(error as Error).message}`);
+        }
+      }),
+    );
+    log.info(`ResumeAll resumed ${resumed.length} guests`);
+    return resumed.sort();
+  }
+
+  private ready(path: string, action: GuestAction): Guest {
+    const guest = this.registry.get(path);
+    if (!guest) throw noSuchGuest(`at ${path}`);
+    this.requireConnected();
+    const why = whyActionRefused(action, guest.props.State);
+    if (why) throw invalidState(`${why} (${guest.props.Name})`);
+    return guest;
+  }
+
+  private requireConnected(): void {
+    if (!this.registry.connected) throw new SwitcherError('NotConnected', 'libvirt is not reachable right now');
+  }
+
+  private async libvirt(guest: Guest, member: string, signature = '', body: unknown[] = []): Promise<void> {
+    try {
+      await this.client.domainAction(guest.libvirtPath, member, signature, body);
+    } catch (error) {
+      if (error instanceof SwitcherError && error.kind === 'NotConnected') this.registry.lostLibvirt(error.message);
+      throw error;
+    }
+  }
+
+  /** Resolves true once the guest is down or gone, false when the time runs out. */
+  private whenDown(path: string, timeoutMs: number): { promise: Promise<boolean>; cancel: () => void } {
+    let cancel = (): void => {};
+    const promise = new Promise<boolean>((resolve) => {
+      const finish = (value: boolean): void => {
+        clearTimeout(timer);
+        this.registry.off('changed', onChanged);
+        this.registry.off('removed', onRemoved);
+        resolve(value);
+      };
+      const onChanged = (guest: Guest): void => {
+        if (guest.path === path && DOWN.includes(guest.props.State)) finish(true);
+      };
+      const onRemoved = (guest: Guest): void => {
+        if (guest.path === path) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.registry.on('changed', onChanged);
+      this.registry.on('removed', onRemoved);
+      cancel = () => finish(false);
+    });
+    return { promise, cancel };
+  }
+}

@@ -1,0 +1,296 @@
+// Every guest libvirt knows, kept current from libvirt's events. A full
+// resync happens only when libvirt-dbus (re)appears; afterwards each event
+// touches just its guest. While libvirt is unreachable what we knew stays
+// readable and Connected is false.
+
+import { EventEmitter } from 'node:events';
+import { SwitcherError } from '../bus/errors.js';
+import { isDomainGone, type LibvirtClient } from '../libvirt/client.js';
+import { parseDomainXml } from '../libvirt/domain-xml.js';
+import { uuidFromDomainPath } from '../libvirt/uri.js';
+import { log } from '../log.js';
+import { changedProperties, guestPath, type Guest, type GuestProperties } from './guest.js';
+import { DomainEvent, stateFromEvent, stateFromLibvirt, type GuestState } from './state.js';
+
+export interface GuestRegistryEvents {
+  added: [guest: Guest];
+  removed: [guest: Guest];
+  changed: [guest: Guest, changed: Partial<GuestProperties>];
+  connected: [connected: boolean];
+}
+
+export interface ReconnectPolicy {
+  /** First retry after losing libvirt, doubled up to maxDelayMs. */
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+const FETCH_CONCURRENCY = 16;
+
+export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
+  private readonly byLibvirtPath = new Map<string, Guest>();
+  private readonly byPath = new Map<string, Guest>();
+  private sortedPaths: string[] | undefined;
+  private isConnected = false;
+  private resyncRunning: Promise<void> | undefined;
+  private resyncAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs: number;
+  private activatable = false;
+  private stopped = false;
+
+  constructor(
+    private readonly client: LibvirtClient,
+    private readonly reconnect: ReconnectPolicy = { firstDelayMs: 250, maxDelayMs: 30_000 },
+  ) {
+    super();
+    this.setMaxListeners(0); // every Shutdown in flight waits on 'changed'
+    this.retryDelayMs = reconnect.firstDelayMs;
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  async start(): Promise<void> {
+    this.client.on('domainEvent', (path, event, detail) => void this.onDomainEvent(path, event, detail));
+    this.client.on('metadataChange', (path) => void this.refresh(path));
+    await this.client.start();
+    // Owner changes from here on; the owner at start is handled just below.
+    this.client.on('owner', (owner) => this.onOwner(owner));
+    this.activatable = await this.client.isActivatable().catch(() => false);
+    // With an owner, or a bus that can start libvirt-dbus, try right away.
+    if (this.client.owner || this.activatable) await this.resync();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.client.stop();
+    this.removeAllListeners();
+  }
+
+  /** Our object paths, sorted by guest name (then UUID), cached between changes. */
+  paths(): string[] {
+    if (!this.sortedPaths) {
+      this.sortedPaths = [...this.byPath.values()]
+        .sort((a, b) => a.props.Name.localeCompare(b.props.Name) || a.props.Uuid.localeCompare(b.props.Uuid))
+        .map((g) => g.path);
+    }
+    return this.sortedPaths;
+  }
+
+  guests(): Guest[] {
+    return [...this.byPath.values()];
+  }
+
+  get(path: string): Guest | undefined {
+    return this.byPath.get(path);
+  }
+
+  find(nameOrUuid: string): Guest | undefined {
+    const wanted = nameOrUuid.toLowerCase();
+    for (const guest of this.byPath.values()) {
+      if (guest.props.Name === nameOrUuid || guest.props.Uuid === wanted) return guest;
+    }
+    return undefined;
+  }
+
+  /** Sets a guest's state ourselves (starting, stopping) until libvirt says otherwise. */
+  setState(guest: Guest, state: GuestState): void {
+    this.update(guest, { ...guest.props, State: state });
+  }
+
+  /** Re-reads one guest from libvirt; removes it when libvirt no longer has it. */
+  async refresh(libvirtPath: string): Promise<Guest | undefined> {
+    try {
+      const props = await this.fetch(libvirtPath);
+      return this.upsert(libvirtPath, props);
+    } catch (error) {
+      this.onFetchError(libvirtPath, error);
+      return undefined;
+    }
+  }
+
+  /** Re-reads only the state of a guest. */
+  async refreshState(guest: Guest): Promise<void> {
+    try {
+      const [state, reason] = await this.client.domainState(guest.libvirtPath);
+      const current = this.byPath.get(guest.path);
+      if (current) this.update(current, { ...current.props, State: stateFromLibvirt(state, reason) });
+    } catch (error) {
+      this.onFetchError(guest.libvirtPath, error);
+    }
+  }
+
+  /** Reports that a call found libvirt unreachable: mark it and try again later. */
+  lostLibvirt(reason: string): void {
+    if (this.stopped) return;
+    if (this.isConnected) log.warning(`libvirt unreachable: ${reason}`);
+    this.setConnected(false);
+    this.scheduleRetry();
+  }
+
+  /** Reads every domain and brings our list in line with libvirt's. */
+  resync(): Promise<void> {
+    if (this.resyncRunning) {
+      this.resyncAgain = true;
+      return this.resyncRunning;
+    }
+    this.resyncRunning = (async () => {
+      do {
+        this.resyncAgain = false;
+        await this.resyncOnce();
+      } while (this.resyncAgain && !this.stopped);
+    })().finally(() => {
+      this.resyncRunning = undefined;
+    });
+    return this.resyncRunning;
+  }
+
+  private async resyncOnce(): Promise<void> {
+    const started = process.hrtime.bigint();
+    let paths: string[];
+    try {
+      paths = await this.client.listDomains();
+    } catch (error) {
+      this.lostLibvirt(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const seen = new Set(paths);
+    let failed = false;
+    await forEachLimited(paths, FETCH_CONCURRENCY, async (path) => {
+      try {
+        this.upsert(path, await this.fetch(path));
+      } catch (error) {
+        if (isDomainGone(error)) seen.delete(path);
+        else failed = true;
+        this.onFetchError(path, error);
+      }
+    });
+    for (const [libvirtPath, guest] of this.byLibvirtPath) {
+      if (!seen.has(libvirtPath)) this.remove(guest);
+    }
+    if (failed) return; // onFetchError has scheduled a retry
+    this.retryDelayMs = this.reconnect.firstDelayMs;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    log.info(`libvirt ${this.client.endpoint.uri}: ${this.byPath.size} guests in sync (${ms.toFixed(1)} ms)`);
+    this.setConnected(true);
+  }
+
+  private async fetch(libvirtPath: string): Promise<GuestProperties> {
+    const [xml, [state, reason], autostart] = await Promise.all([
+      this.client.domainXml(libvirtPath),
+      this.client.domainState(libvirtPath),
+      this.client.domainAutostart(libvirtPath),
+    ]);
+    const facts = parseDomainXml(xml);
+    return {
+      Name: facts.name,
+      Uuid: facts.uuid || uuidFromDomainPath(libvirtPath) || '',
+      State: stateFromLibvirt(state, reason),
+      Vcpus: facts.vcpus,
+      MemoryMiB: facts.memoryMiB,
+      Autostart: autostart,
+      OsId: facts.osId,
+    };
+  }
+
+  private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
+    const guest = this.byLibvirtPath.get(libvirtPath);
+    const state = stateFromEvent(event, detail);
+    if (guest && state) this.update(guest, { ...guest.props, State: state });
+    // A definition changed, a domain left libvirt or a transient one stopped
+    // (and so vanished), or we have not seen this domain yet: ask libvirt.
+    if (!guest || event === DomainEvent.Defined || event === DomainEvent.Undefined || event === DomainEvent.Stopped) {
+      await this.refresh(libvirtPath);
+    }
+  }
+
+  private onFetchError(libvirtPath: string, error: unknown): void {
+    if (isDomainGone(error)) {
+      const guest = this.byLibvirtPath.get(libvirtPath);
+      if (guest) this.remove(guest);
+    } else if (error instanceof SwitcherError && (error.kind === 'NotConnected' || error.kind === 'Timeout')) {
+      this.lostLibvirt(error.message);
+    } else {
+      log.warning(`could not read domain ${libvirtPath}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private onOwner(owner: string): void {
+    if (this.stopped) return;
+    if (owner) {
+      log.info(`libvirt-dbus appeared as ${owner}`);
+      void this.resync();
+    } else {
+      log.warning('libvirt-dbus left the bus');
+      this.setConnected(false);
+      // A bus that can activate libvirt-dbus gets asked again; otherwise its return is announced by the bus.
+      if (this.activatable) this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.reconnect.maxDelayMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.resync();
+    }, delay);
+  }
+
+  private setConnected(connected: boolean): void {
+    if (connected === this.isConnected) return;
+    this.isConnected = connected;
+    this.emit('connected', connected);
+  }
+
+  private upsert(libvirtPath: string, props: GuestProperties): Guest {
+    const existing = this.byLibvirtPath.get(libvirtPath);
+    if (existing) return this.update(existing, props);
+    const guest: Guest = { path: guestPath(props.Uuid), libvirtPath, props };
+    this.byLibvirtPath.set(libvirtPath, guest);
+    this.byPath.set(guest.path, guest);
+    this.sortedPaths = undefined;
+    log.info(`guest added: ${props.Name} (${props.Uuid}) ${props.State}`);
+    this.emit('added', guest);
+    return guest;
+  }
+
+  private update(guest: Guest, props: GuestProperties): Guest {
+    const current = this.byPath.get(guest.path);
+    if (!current) return guest;
+    const changed = changedProperties(current.props, props);
+    if (Object.keys(changed).length === 0) return current;
+    const next: Guest = { ...current, props };
+    this.byPath.set(next.path, next);
+    this.byLibvirtPath.set(next.libvirtPath, next);
+    if ('Name' in changed) this.sortedPaths = undefined;
+    if ('State' in changed) log.info(`guest ${props.Name}: ${current.props.State} -> ${props.State}`);
+    this.emit('changed', next, changed);
+    return next;
+  }
+
+  private remove(guest: Guest): void {
+    if (!this.byPath.delete(guest.path)) return;
+    this.byLibvirtPath.delete(guest.libvirtPath);
+    this.sortedPaths = undefined;
+    log.info(`guest removed: ${guest.props.Name} (${guest.props.Uuid})`);
+    this.emit('removed', guest);
+  }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,116 @@
+// Guest states as we show them, and how libvirt's states and lifecycle
+// events map onto them. Pure: no I/O.
+
+export type GuestState = 'running' | 'paused' | 'shutoff' | 'crashed' | 'suspended' | 'starting' | 'stopping';
+
+export type GuestAction = 'Start' | 'Shutdown' | 'ForceOff' | 'Reboot' | 'Pause' | 'Resume';
+
+// virDomainState
+const enum DomainState {
+  NoState = 0,
+  Running = 1,
+  Blocked = 2,
+  Paused = 3,
+  Shutdown = 4,
+  Shutoff = 5,
+  Crashed = 6,
+  PMSuspended = 7,
+}
+
+const SHUTOFF_CRASHED = 3; // virDomainShutoffReason
+
+/** virDomainGetState's (state, reason) as one of our states. */
+export function stateFromLibvirt(state: number, reason: number): GuestState {
+  switch (state) {
+    case DomainState.Running:
+    case DomainState.Blocked:
+    case DomainState.NoState:
+      return 'running';
+    case DomainState.Paused:
+      return 'paused';
+    case DomainState.Shutdown:
+      return 'stopping';
+    case DomainState.Shutoff:
+      return reason === SHUTOFF_CRASHED ? 'crashed' : 'shutoff';
+    case DomainState.Crashed:
+      return 'crashed';
+    case DomainState.PMSuspended:
+      return 'suspended';
+    default:
+      return 'shutoff';
+  }
+}
+
+// virDomainEventType
+export const enum DomainEvent {
+  Defined = 0,
+  Undefined = 1,
+  Started = 2,
+  Suspended = 3,
+  Resumed = 4,
+  Stopped = 5,
+  Shutdown = 6,
+  PMSuspended = 7,
+  Crashed = 8,
+}
+
+const STOPPED_CRASHED = 2; // virDomainEventStoppedDetailType
+
+/**
+ * The state a lifecycle event puts a guest in, read from the event alone so
+ * that no round trip to libvirt stands between the event and our signal.
+ * undefined: the event says nothing about the running state.
+ */
+export function stateFromEvent(event: number, detail: number): GuestState | undefined {
+  switch (event) {
+    case DomainEvent.Started:
+    case DomainEvent.Resumed:
+      return 'running';
+    case DomainEvent.Suspended:
+      return 'paused';
+    case DomainEvent.Stopped:
+      return detail === STOPPED_CRASHED ? 'crashed' : 'shutoff';
+    case DomainEvent.Shutdown:
+      return 'stopping';
+    case DomainEvent.PMSuspended:
+      return 'suspended';
+    case DomainEvent.Crashed:
+      return 'crashed';
+    default:
+      return undefined;
+  }
+}
+
+const ALLOWED: Record<GuestAction, readonly GuestState[]> = {
+  Start: ['shutoff', 'crashed'],
+  Shutdown: ['running'],
+  ForceOff: ['running', 'paused', 'suspended', 'starting', 'stopping', 'crashed'],
+  Reboot: ['running'],
+  Pause: ['running'],
+  Resume: ['paused'],
+};
+
+const WHY_NOT: Partial<Record<GuestState, string>> = {
+  shutoff: 'it is shut off',
+  paused: 'it is paused',
+  running: 'it is already running',
+  crashed: 'it has crashed',
+  suspended: 'it is suspended to memory',
+  starting: 'it is starting',
+  stopping: 'it is shutting down',
+};
+
+/** undefined when the action makes sense in this state, else why it does not. */
+export function whyActionRefused(action: GuestAction, state: GuestState): string | undefined {
+  if (ALLOWED[action].includes(state)) return undefined;
+  return `Cannot ${ACTION_VERB[action]} guest: ${WHY_NOT[state] ?? `it is ${state}`}`;
+}
+
+const ACTION_VERB: Record<GuestAction, string> = {
+  Start: 'start',
+  Shutdown: 'shut down',
+  ForceOff: 'force off',
+  Reboot: 'reboot',
+  Pause: 'pause',
+  Resume: 'resume',
+};

@@ -1,0 +1,25 @@
+// One line per event on stdout/stderr, fit for the journal. Under systemd
+// (JOURNAL_STREAM set) each line carries a syslog priority prefix so the
+// journal files it at the right level.
+
+type Level = 'error' | 'warning' | 'info' | 'debug';
+
+const PRIORITY: Record<Level, number> = { error: 3, warning: 4, info: 6, debug: 7 };
+
+const underJournal = process.env.JOURNAL_STREAM !== undefined;
+const debugEnabled = process.env.PHYLLOME_DEBUG === '1';
+
+function write(level: Level, message: string): void {
+  if (level === 'debug' && !debugEnabled) return;
+  // Never let a caller's string break the one-line rule.
+  const line = message.replace(/[\r\n]+/g, ' ');
+  const text = underJournal ? `<${PRIORITY[level]}>${line}\n` : `${level}: ${line}\n`;
+  (level === 'error' || level === 'warning' ? process.stderr : process.stdout).write(text);
+}
+
+export const log = {
+  error: (message: string): void => write('error', message),
+  warning: (message: string): void => write('warning', message),
+  info: (message: string): void => write('info', message),
+  debug: (message: string): void => write('debug', message),
+};

@@ -1,0 +1,163 @@
+// The service against a real libvirt-dbus on libvirt's test driver.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceStack } from '../support/stack.js';
+import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
+import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+
+const ERR = 'me.phyllo.Switcher1.Error';
+
+let stack: ServiceStack;
+let test: string;
+
+beforeAll(async () => {
+  stack = await ServiceStack.start();
+  await stack.client.watch();
+  test = await stack.client.guestByName('test');
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('listing', () => {
+  it('shows the test driver guest with what libvirt says of it', async () => {
+    expect(await stack.client.listGuests()).toEqual([test]);
+    expect(test).toBe('/me/phyllo/Switcher1/guest/6695eb01_f6a4_8304_79aa_97f2502e193f');
+    expect(await stack.client.properties(test)).toEqual({
+      Name: 'test',
+      Uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f',
+      State: 'running',
+      Vcpus: 2,
+      MemoryMiB: 8192n,
+      Autostart: false,
+      OsId: '',
+    });
+    expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
+      Connection: 'test:///default',
+      Connected: true,
+    });
+  });
+
+  it('finds a guest by name or UUID and says which it could not find', async () => {
+    expect(await stack.client.guestByName('6695eb01-f6a4-8304-79aa-97f2502e193f')).toBe(test);
+    expect(await stack.client.guestByName('6695EB01-F6A4-8304-79AA-97F2502E193F')).toBe(test);
+    expect(await stack.client.errorOf(MANAGER_PATH, MANAGER, 'FindGuest', 's', ['nope'])).toBe(`${ERR}.NoSuchGuest`);
+    expect(await stack.client.errorOf(MANAGER_PATH, MANAGER, 'FindGuest', 's', [''])).toBe(`${ERR}.InvalidArgument`);
+  });
+});
+
+describe('actions', () => {
+  const act = (member: string, signature = '', body: unknown[] = []): Promise<unknown[]> =>
+    stack.client.service(test, GUEST, member, signature, body);
+  const state = (): Promise<unknown> => stack.client.property(test, GUEST, 'State');
+
+  it('pauses and resumes, announcing each change', async () => {
+    const from = stack.client.signals.length;
+    await act('Pause');
+    await stack.client.waitForSignal(propertiesChanged(test, 'State', 'paused'), 5_000, from);
+    expect(await libvirtState(stack, 'test')).toBe(3); // VIR_DOMAIN_PAUSED
+    await act('Resume');
+    await stack.client.waitForSignal(propertiesChanged(test, 'State', 'running'), 5_000, from);
+    expect(await libvirtState(stack, 'test')).toBe(1);
+  });
+
+  it('refuses what makes no sense now, and changes nothing', async () => {
+    expect(await stack.client.errorOf(test, GUEST, 'Resume')).toBe(`${ERR}.InvalidState`);
+    expect(await stack.client.errorOf(test, GUEST, 'Start')).toBe(`${ERR}.InvalidState`);
+    expect(await state()).toBe('running');
+    expect(await libvirtState(stack, 'test')).toBe(1);
+  });
+
+  it('shuts down gracefully and reports that the guest went down, then starts it again', async () => {
+    expect(await act('Shutdown', 'u', [30])).toEqual([true]);
+    expect(await state()).toBe('shutoff');
+    expect(await libvirtState(stack, 'test')).toBe(5);
+    expect(await stack.client.errorOf(test, GUEST, 'Pause')).toBe(`${ERR}.InvalidState`);
+    await act('Start');
+    await stack.client.waitForProperty(test, 'State', 'running');
+    expect(await libvirtState(stack, 'test')).toBe(1);
+  });
+
+  it('rejects a shutdown time-out out of range', async () => {
+    expect(await stack.client.errorOf(test, GUEST, 'Shutdown', 'u', [0])).toBe(`${ERR}.InvalidArgument`);
+    expect(await stack.client.errorOf(test, GUEST, 'Shutdown', 'u', [3601])).toBe(`${ERR}.InvalidArgument`);
+    expect(await state()).toBe('running');
+  });
+
+  it('forces off and reboots', async () => {
+    await act('Reboot');
+    expect(await libvirtState(stack, 'test')).toBe(1);
+    await act('ForceOff');
+    await stack.client.waitForProperty(test, 'State', 'shutoff');
+    expect(await libvirtState(stack, 'test')).toBe(5);
+    await act('Start');
+    await stack.client.waitForProperty(test, 'State', 'running');
+  });
+});
+
+describe('guests defined and undefined behind our back', () => {
+  it('appear with their OS and leave, live', async () => {
+    const from = stack.client.signals.length;
+    const uuid = await defineTestGuest(stack, 'win11', {
+      osId: 'http://microsoft.com/win/11',
+      vcpus: 4,
+      memoryMiB: 4096,
+    });
+    const path = `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
+    const added = await stack.client.waitForSignal((s) => s.member === 'GuestAdded', 2_000, from);
+    expect(added.body).toEqual([path]);
+    expect(await stack.client.properties(path)).toMatchObject({
+      Name: 'win11',
+      State: 'shutoff',
+      Vcpus: 4,
+      MemoryMiB: 4096n,
+      OsId: 'http://microsoft.com/win/11',
+    });
+    expect(await stack.client.listGuests()).toEqual([test, path]); // sorted by name
+    await libvirtCall(
+      stack,
+      `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`,
+      'org.libvirt.Domain',
+      'Undefine',
+      'u',
+      [0],
+    );
+    const removed = await stack.client.waitForSignal((s) => s.member === 'GuestRemoved', 2_000, from);
+    expect(removed.body).toEqual([path]);
+    expect(await stack.client.listGuests()).toEqual([test]);
+    expect(await stack.client.errorOf(path, GUEST, 'Start')).toBe(`${ERR}.NoSuchGuest`);
+  });
+});
+
+describe('PauseAll and ResumeAll', () => {
+  it('resume only what PauseAll paused', async () => {
+    const a = await defineTestGuest(stack, 'alpha');
+    const b = await defineTestGuest(stack, 'bravo');
+    const pathOf = (uuid: string): string => `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
+    await stack.client.waitForProperty(pathOf(b), 'State', 'shutoff');
+    for (const uuid of [a, b]) await stack.client.service(pathOf(uuid), GUEST, 'Start');
+    await stack.client.service(pathOf(b), GUEST, 'Pause'); // the user's own pause
+    await stack.client.waitForProperty(pathOf(b), 'State', 'paused');
+    await stack.client.waitForProperty(pathOf(a), 'State', 'running');
+
+    const [paused] = await stack.client.service(MANAGER_PATH, MANAGER, 'PauseAll');
+    expect(paused).toEqual([pathOf(a), test].sort());
+    await stack.client.waitForProperty(test, 'State', 'paused');
+    const [resumed] = await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll');
+    expect(resumed).toEqual([pathOf(a), test].sort());
+    await stack.client.waitForProperty(test, 'State', 'running');
+    await stack.client.waitForProperty(pathOf(a), 'State', 'running');
+    expect(await stack.client.property(pathOf(b), GUEST, 'State')).toBe('paused');
+    // A second ResumeAll has nothing left to resume.
+    expect(await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll')).toEqual([[]]);
+  });
+});
+
+async function libvirtState(s: ServiceStack, name: string): Promise<number> {
+  const [path] = await libvirtCall(s, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [name]);
+  const [[state]] = (await libvirtCall(s, path as string, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [
+    [number, number],
+  ];
+  return state;
+}

@@ -1,0 +1,157 @@
+// A plain D-Bus client for tests: calls with deadlines, property reads and a
+// signal recorder, on any bus address.
+
+import { DBusError, Message, MessageBus, Variant, sessionBus } from '@jellybrick/dbus-next';
+import { callWithDeadline, whenConnected } from '../../service/dbus/bus.js';
+
+export const SERVICE = 'me.phyllo.Switcher1';
+export const MANAGER_PATH = '/me/phyllo/Switcher1';
+export const MANAGER = 'me.phyllo.Switcher1.Manager';
+export const GUEST = 'me.phyllo.Switcher1.Guest';
+
+export interface RecordedSignal {
+  path: string;
+  interface: string;
+  member: string;
+  body: unknown[];
+  at: bigint;
+}
+
+export class TestClient {
+  readonly signals: RecordedSignal[] = [];
+  private readonly onMessage = (message: Message): void => {
+    if (message.type !== 4) return;
+    this.signals.push({
+      path: message.path,
+      interface: message.interface,
+      member: message.member,
+      body: message.body,
+      at: process.hrtime.bigint(),
+    });
+  };
+
+  private constructor(readonly bus: MessageBus) {}
+
+  static async connect(address: string): Promise<TestClient> {
+    const bus = sessionBus({ busAddress: address });
+    await whenConnected(bus, 5_000);
+    const client = new TestClient(bus);
+    bus.on('message', client.onMessage);
+    return client;
+  }
+
+  /** Records every signal our service (or the given sender) sends. */
+  async watch(sender = SERVICE): Promise<void> {
+    await this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'AddMatch', 's', [
+      `type='signal',sender='${sender}'`,
+    ]);
+  }
+
+  async call(
+    destination: string,
+    path: string,
+    iface: string | undefined,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+    timeoutMs = 10_000,
+  ): Promise<unknown[]> {
+    const message = new Message({ destination, path, member, signature, body, ...(iface ? { interface: iface } : {}) });
+    const reply = await callWithDeadline(this.bus, message, timeoutMs);
+    return reply.body;
+  }
+
+  /** Calls our service; resolves to the reply body. */
+  service(
+    path: string,
+    iface: string,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+    timeoutMs?: number,
+  ): Promise<unknown[]> {
+    return this.call(SERVICE, path, iface, member, signature, body, timeoutMs);
+  }
+
+  /** The D-Bus error name a call to our service fails with, or 'ok'. */
+  async errorOf(
+    path: string,
+    iface: string | undefined,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+  ): Promise<string> {
+    try {
+      await this.call(SERVICE, path, iface, member, signature, body);
+      return 'ok';
+    } catch (error) {
+      if (error instanceof DBusError) return error.type;
+      throw error;
+    }
+  }
+
+  async listGuests(): Promise<string[]> {
+    const [paths] = await this.service(MANAGER_PATH, MANAGER, 'ListGuests');
+    return paths as string[];
+  }
+
+  async properties(path: string, iface = GUEST): Promise<Record<string, unknown>> {
+    const [all] = await this.service(path, 'org.freedesktop.DBus.Properties', 'GetAll', 's', [iface]);
+    return Object.fromEntries(Object.entries(all as Record<string, Variant>).map(([k, v]) => [k, v.value]));
+  }
+
+  async property(path: string, iface: string, name: string): Promise<unknown> {
+    const [value] = await this.service(path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [iface, name]);
+    return (value as Variant).value;
+  }
+
+  async guestByName(name: string): Promise<string> {
+    const [path] = await this.service(MANAGER_PATH, MANAGER, 'FindGuest', 's', [name]);
+    return path as string;
+  }
+
+  /** Waits until a recorded signal (from index `from` on) satisfies match. */
+  async waitForSignal(match: (s: RecordedSignal) => boolean, timeoutMs = 5_000, from = 0): Promise<RecordedSignal> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.signals.slice(from).find(match);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `no matching signal in ${timeoutMs} ms; saw ${this.signals.map((s) => `${s.member}@${s.path}`).join(', ')}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Waits until a guest property has a value, by re-reading it on each signal. */
+  async waitForProperty(path: string, name: string, expected: unknown, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let value: unknown;
+      try {
+        value = await this.property(path, GUEST, name);
+      } catch {
+        value = undefined;
+      }
+      if (value === expected) return;
+      if (Date.now() > deadline) throw new Error(`${name} of ${path} is ${String(value)}, not ${String(expected)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  disconnect(): void {
+    this.bus.off('message', this.onMessage);
+    this.bus.disconnect();
+  }
+}
+
+/** A PropertiesChanged signal of a guest that carries the property `name`. */
+export function propertiesChanged(path: string, name: string, value?: unknown): (s: RecordedSignal) => boolean {
+  return (s) => {
+    if (s.member !== 'PropertiesChanged' || s.path !== path) return false;
+    const changed = s.body[1] as Record<string, Variant>;
+    return name in changed && (value === undefined || changed[name]?.value === value);
+  };
+}

@@ -1,0 +1,51 @@
+// A private dbus-daemon for one test file. It has no service directories
+// unless one is given, so nothing is started behind the test's back.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProcessGroup, TrackedProcess } from './processes.js';
+
+export interface PrivateBus {
+  address: string;
+  dir: string;
+  daemon: TrackedProcess;
+  dispose(): void;
+}
+
+export async function startPrivateBus(
+  group: ProcessGroup,
+  options: { servicesDir?: string } = {},
+): Promise<PrivateBus> {
+  const dir = mkdtempSync(join(tmpdir(), 'phyllome-bus-'));
+  const config = join(dir, 'bus.conf');
+  writeFileSync(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${join(dir, 'bus')}</listen>
+  <auth>EXTERNAL</auth>
+  ${options.servicesDir ? `<servicedir>${options.servicesDir}</servicedir>` : ''}
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const daemon = group.start('dbus-daemon', 'dbus-daemon', [
+    '--nofork',
+    '--print-address=1',
+    `--config-file=${config}`,
+  ]);
+  const [line] = await daemon.waitForOutput(/^unix:\S+/m);
+  return {
+    address: line,
+    dir,
+    daemon,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

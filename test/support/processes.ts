@@ -1,0 +1,75 @@
+// Every process a test starts, tracked by PID and stopped by PID.
+
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+export class TrackedProcess {
+  private chunks: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (data: Buffer) => this.chunks.push(data.toString()));
+    child.stderr?.on('data', (data: Buffer) => this.chunks.push(data.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.name} did not start`);
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  output(): string {
+    return this.chunks.join('');
+  }
+
+  /** Resolves when the process has printed text matching pattern. */
+  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.output());
+      if (match) return match;
+      if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}: ${this.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not print ${pattern} in ${timeoutMs} ms: ${this.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after graceMs; always by PID. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 3_000): Promise<number | null> {
+    if (!this.running) return this.exited;
+    process.kill(this.pid, signal);
+    const timer = setTimeout(() => {
+      if (this.running) process.kill(this.pid, 'SIGKILL');
+    }, graceMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+export class ProcessGroup {
+  private readonly processes: TrackedProcess[] = [];
+
+  start(name: string, command: string, args: string[], options: SpawnOptions = {}): TrackedProcess {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const tracked = new TrackedProcess(name, child);
+    child.once('error', () => undefined); // reported through exited/output
+    this.processes.push(tracked);
+    return tracked;
+  }
+
+  /** Stops every process still running, newest first. */
+  async stopAll(): Promise<void> {
+    while (this.processes.length > 0) {
+      const process = this.processes.pop() as TrackedProcess;
+      await process.stop();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// The real parts the service tests run against: a private bus, libvirt-dbus
+// on libvirt's test driver, and our service, each started and stopped by PID.
+
+import { resolve } from 'node:path';
+import type { PrivateBus } from './private-bus.js';
+import { startPrivateBus } from './private-bus.js';
+import { ProcessGroup, type TrackedProcess } from './processes.js';
+import { TestClient } from './dbus-client.js';
+
+export const SERVICE_MAIN = resolve(import.meta.dirname, '../../build/service/main.js');
+
+export class ServiceStack {
+  readonly group = new ProcessGroup();
+  bus!: PrivateBus;
+  libvirtDbus: TrackedProcess | undefined;
+  service: TrackedProcess | undefined;
+  client!: TestClient;
+
+  static async start(
+    options: { uri?: string; servicesDir?: string; withService?: boolean } = {},
+  ): Promise<ServiceStack> {
+    const stack = new ServiceStack();
+    stack.bus = await startPrivateBus(stack.group, options.servicesDir ? { servicesDir: options.servicesDir } : {});
+    stack.client = await TestClient.connect(stack.bus.address);
+    await stack.startLibvirtDbus();
+    if (options.withService !== false) await stack.startService(options.uri ?? 'test:///default');
+    return stack;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, DBUS_SESSION_BUS_ADDRESS: this.bus.address };
+  }
+
+  async startLibvirtDbus(): Promise<TrackedProcess> {
+    this.libvirtDbus = this.group.start('libvirt-dbus', 'libvirt-dbus', ['--session'], { env: this.env });
+    await this.waitForName('org.libvirt', this.libvirtDbus);
+    return this.libvirtDbus;
+  }
+
+  async startService(uri = 'test:///default', extraArgs: string[] = []): Promise<TrackedProcess> {
+    this.service = this.group.start(
+      'service',
+      process.execPath,
+      [SERVICE_MAIN, '--connect', uri, '--bus', this.bus.address, ...extraArgs],
+      { env: { ...this.env, PHYLLOME_DEBUG: '1' } },
+    );
+    await this.waitForName('me.phyllo.Switcher1', this.service);
+    return this.service;
+  }
+
+  async waitForName(name: string, owner: TrackedProcess, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.client.call(
+          'org.freedesktop.DBus',
+          '/org/freedesktop/DBus',
+          'org.freedesktop.DBus',
+          'GetNameOwner',
+          's',
+          [name],
+        );
+        return;
+      } catch {
+        if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
+        if (Date.now() > deadline) throw new Error(`${name} did not appear: ${owner.output()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.client?.disconnect();
+    await this.group.stopAll();
+    this.bus?.dispose();
+  }
+}
