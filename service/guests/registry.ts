@@ -38,6 +38,13 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private retryDelayMs: number;
   private activatable = false;
   private stopped = false;
+  /**
+   * Count of lifecycle events seen per domain. libvirt-dbus answers calls from
+   * a thread pool, so a reply may have been computed before an event we have
+   * already applied: a read that saw the count change under it keeps the
+   * event's state rather than its own stale one.
+   */
+  private readonly eventCount = new Map<string, number>();
 
   constructor(
     private readonly client: LibvirtClient,
@@ -103,9 +110,10 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
   /** Re-reads one guest from libvirt; removes it when libvirt no longer has it. */
   async refresh(libvirtPath: string): Promise<Guest | undefined> {
+    const events = this.eventCount.get(libvirtPath) ?? 0;
     try {
       const props = await this.fetch(libvirtPath);
-      return this.upsert(libvirtPath, props);
+      return this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, props));
     } catch (error) {
       this.onFetchError(libvirtPath, error);
       return undefined;
@@ -114,10 +122,13 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
   /** Re-reads only the state of a guest. */
   async refreshState(guest: Guest): Promise<void> {
+    const events = this.eventCount.get(guest.libvirtPath) ?? 0;
     try {
       const [state, reason] = await this.client.domainState(guest.libvirtPath);
       const current = this.byPath.get(guest.path);
-      if (current) this.update(current, { ...current.props, State: stateFromLibvirt(state, reason) });
+      if (current && this.eventCount.get(guest.libvirtPath) === events) {
+        this.update(current, { ...current.props, State: stateFromLibvirt(state, reason) });
+      }
     } catch (error) {
       this.onFetchError(guest.libvirtPath, error);
     }
@@ -160,8 +171,9 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const seen = new Set(paths);
     let failed = false;
     await forEachLimited(paths, FETCH_CONCURRENCY, async (path) => {
+      const events = this.eventCount.get(path) ?? 0;
       try {
-        this.upsert(path, await this.fetch(path));
+        this.upsert(path, this.keepNewerState(path, events, await this.fetch(path)));
       } catch (error) {
         if (isDomainGone(error)) seen.delete(path);
         else failed = true;
@@ -198,7 +210,15 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     };
   }
 
+  /** A fetched guest, with the state of any event that arrived while it was read. */
+  private keepNewerState(libvirtPath: string, eventsBefore: number, props: GuestProperties): GuestProperties {
+    const current = this.byLibvirtPath.get(libvirtPath);
+    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return props;
+    return { ...props, State: current.props.State };
+  }
+
   private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
+    this.eventCount.set(libvirtPath, (this.eventCount.get(libvirtPath) ?? 0) + 1);
     const guest = this.byLibvirtPath.get(libvirtPath);
     const state = stateFromEvent(event, detail);
     if (guest && state) this.update(guest, { ...guest.props, State: state });
@@ -278,6 +298,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private remove(guest: Guest): void {
     if (!this.byPath.delete(guest.path)) return;
     this.byLibvirtPath.delete(guest.libvirtPath);
+    this.eventCount.delete(guest.libvirtPath);
     this.sortedPaths = undefined;
     log.info(`guest removed: ${guest.props.Name} (${guest.props.Uuid})`);
     this.emit('removed', guest);

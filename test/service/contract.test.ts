@@ -1,0 +1,124 @@
+// What the service exports, checked against data/me.phyllo.Switcher1.xml:
+// interfaces per object, property names and types, method reply and signal
+// signatures, all read off the wire.
+
+import { Message, Variant } from '@jellybrick/dbus-next';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callWithDeadline } from '../../service/dbus/bus.js';
+import { loadContract, parseInterfaceXml, type InterfaceSpec } from '../../service/contract/interface-xml.js';
+import { ServiceStack } from '../support/stack.js';
+import { GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
+import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+
+const contract = loadContract();
+const STANDARD = ['org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Peer', 'org.freedesktop.DBus.Properties'];
+
+let stack: ServiceStack;
+let guest: string;
+
+beforeAll(async () => {
+  stack = await ServiceStack.start();
+  await stack.client.watch();
+  guest = await stack.client.guestByName('test');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function rawCall(path: string, iface: string, member: string, signature = '', body: unknown[] = []): Promise<Message> {
+  return callWithDeadline(stack.client.bus, new Message({ destination: SERVICE, path, interface: iface, member, signature, body }), 30_000);
+}
+
+async function introspect(path: string): Promise<Map<string, InterfaceSpec>> {
+  const [xml] = await stack.client.service(path, 'org.freedesktop.DBus.Introspectable', 'Introspect');
+  return parseInterfaceXml(xml as string);
+}
+
+function describeSpec(spec: InterfaceSpec): unknown {
+  return {
+    methods: [...spec.methods.values()].map((m) => [m.name, m.inSignature, m.outSignature]),
+    properties: [...spec.properties.values()].map((p) => [p.name, p.type, p.access, p.emitsChanged]),
+    signals: [...spec.signals.values()].map((s) => [s.name, s.signature]),
+  };
+}
+
+describe.each([
+  ['manager', MANAGER, (): string => MANAGER_PATH],
+  ['guest', GUEST, (): string => guest],
+])('the %s object', (_kind, iface, path) => {
+  it('introspects as the contract says, plus the standard interfaces', async () => {
+    const exported = await introspect(path());
+    expect([...exported.keys()].sort()).toEqual([...STANDARD, iface].sort());
+    expect(describeSpec(exported.get(iface) as InterfaceSpec)).toEqual(describeSpec(contract.get(iface) as InterfaceSpec));
+  });
+
+  it('has exactly the contract properties, each of the contract type', async () => {
+    const reply = await rawCall(path(), 'org.freedesktop.DBus.Properties', 'GetAll', 's', [iface]);
+    expect(reply.signature).toBe('a{sv}');
+    const all = reply.body[0] as Record<string, Variant>;
+    const expected = [...(contract.get(iface) as InterfaceSpec).properties.values()];
+    expect(Object.keys(all).sort()).toEqual(expected.map((p) => p.name).sort());
+    for (const property of expected) expect([property.name, all[property.name]?.signature]).toEqual([property.name, property.type]);
+  });
+});
+
+it('answers every method with the contract out-signature', async () => {
+  const spec = (name: string): InterfaceSpec => contract.get(name) as InterfaceSpec;
+  const calls: [string, string, string, string, unknown[]][] = [
+    [MANAGER_PATH, MANAGER, 'ListGuests', '', []],
+    [MANAGER_PATH, MANAGER, 'FindGuest', 's', ['test']],
+    [MANAGER_PATH, MANAGER, 'PauseAll', '', []],
+    [MANAGER_PATH, MANAGER, 'ResumeAll', '', []],
+    [guest, GUEST, 'Pause', '', []],
+    [guest, GUEST, 'Resume', '', []],
+    [guest, GUEST, 'Reboot', '', []],
+    [guest, GUEST, 'Shutdown', 'u', [10]],
+    [guest, GUEST, 'Start', '', []],
+    [guest, GUEST, 'ForceOff', '', []],
+  ];
+  const covered = new Set<string>();
+  for (const [path, iface, member, signature, body] of calls) {
+    const method = spec(iface).methods.get(member);
+    expect(method, `${iface}.${member} is in the contract`).toBeDefined();
+    expect(signature).toBe(method?.inSignature);
+    // Actions settle through libvirt's events; wait for the state the next call needs.
+    if (member === 'Resume') await stack.client.waitForProperty(guest, 'State', 'paused');
+    if (member === 'Start') await stack.client.waitForProperty(guest, 'State', 'shutoff');
+    if (['ForceOff', 'Pause', 'Shutdown', 'Reboot'].includes(member)) await stack.client.waitForProperty(guest, 'State', 'running');
+    const reply = await rawCall(path, iface, member, signature, body);
+    expect([member, reply.signature ?? '']).toEqual([member, method?.outSignature]);
+    covered.add(`${iface}.${member}`);
+  }
+  const all = [MANAGER, GUEST].flatMap((i) => [...spec(i).methods.keys()].map((m) => `${i}.${m}`));
+  expect([...covered].sort()).toEqual(all.sort());
+  await stack.client.service(guest, GUEST, 'Start').catch(() => undefined);
+});
+
+it('sends every signal with the contract signature', async () => {
+  const from = stack.client.signals.length;
+  const uuid = await defineTestGuest(stack, 'contract-signals');
+  const path = `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
+  await stack.client.waitForSignal((s) => s.member === 'GuestAdded', 2_000, from);
+  await stack.client.service(path, GUEST, 'Start');
+  await stack.client.waitForSignal((s) => s.member === 'PropertiesChanged' && s.path === path, 2_000, from);
+  await stack.client.service(path, GUEST, 'ForceOff');
+  await libvirtCall(stack, `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+  await stack.client.waitForSignal((s) => s.member === 'GuestRemoved', 2_000, from);
+
+  const seen = stack.client.signals.slice(from).filter((s) => s.path.startsWith(MANAGER_PATH));
+  const manager = contract.get(MANAGER) as InterfaceSpec;
+  for (const signal of seen) {
+    if (signal.interface === MANAGER) {
+      const spec = manager.signals.get(signal.member);
+      expect(spec, `${signal.member} is in the contract`).toBeDefined();
+      expect(signal.body.length).toBe(spec?.args.length);
+      expect(typeof signal.body[0]).toBe('string');
+    } else {
+      expect(signal.interface).toBe('org.freedesktop.DBus.Properties');
+      const [ifaceName, changed] = signal.body as [string, Record<string, Variant>];
+      const properties = (contract.get(ifaceName) as InterfaceSpec).properties;
+      for (const [name, value] of Object.entries(changed)) expect([name, value.signature]).toEqual([name, properties.get(name)?.type]);
+    }
+  }
+  expect(new Set(seen.map((s) => s.member))).toEqual(new Set(['GuestAdded', 'GuestRemoved', 'PropertiesChanged']));
+});
