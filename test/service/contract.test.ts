@@ -11,7 +11,11 @@ import { GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js
 import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
 
 const contract = loadContract();
-const STANDARD = ['org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Peer', 'org.freedesktop.DBus.Properties'];
+const STANDARD = [
+  'org.freedesktop.DBus.Introspectable',
+  'org.freedesktop.DBus.Peer',
+  'org.freedesktop.DBus.Properties',
+];
 
 let stack: ServiceStack;
 let guest: string;
@@ -25,8 +29,18 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function rawCall(path: string, iface: string, member: string, signature = '', body: unknown[] = []): Promise<Message> {
-  return callWithDeadline(stack.client.bus, new Message({ destination: SERVICE, path, interface: iface, member, signature, body }), 30_000);
+async function rawCall(
+  path: string,
+  iface: string,
+  member: string,
+  signature = '',
+  body: unknown[] = [],
+): Promise<Message> {
+  return callWithDeadline(
+    stack.client.bus,
+    new Message({ destination: SERVICE, path, interface: iface, member, signature, body }),
+    30_000,
+  );
 }
 
 async function introspect(path: string): Promise<Map<string, InterfaceSpec>> {
@@ -49,7 +63,9 @@ describe.each([
   it('introspects as the contract says, plus the standard interfaces', async () => {
     const exported = await introspect(path());
     expect([...exported.keys()].sort()).toEqual([...STANDARD, iface].sort());
-    expect(describeSpec(exported.get(iface) as InterfaceSpec)).toEqual(describeSpec(contract.get(iface) as InterfaceSpec));
+    expect(describeSpec(exported.get(iface) as InterfaceSpec)).toEqual(
+      describeSpec(contract.get(iface) as InterfaceSpec),
+    );
   });
 
   it('has exactly the contract properties, each of the contract type', async () => {
@@ -58,7 +74,8 @@ describe.each([
     const all = reply.body[0] as Record<string, Variant>;
     const expected = [...(contract.get(iface) as InterfaceSpec).properties.values()];
     expect(Object.keys(all).sort()).toEqual(expected.map((p) => p.name).sort());
-    for (const property of expected) expect([property.name, all[property.name]?.signature]).toEqual([property.name, property.type]);
+    for (const property of expected)
+      expect([property.name, all[property.name]?.signature]).toEqual([property.name, property.type]);
   });
 });
 
@@ -84,7 +101,8 @@ it('answers every method with the contract out-signature', async () => {
     // Actions settle through libvirt's events; wait for the state the next call needs.
     if (member === 'Resume') await stack.client.waitForProperty(guest, 'State', 'paused');
     if (member === 'Start') await stack.client.waitForProperty(guest, 'State', 'shutoff');
-    if (['ForceOff', 'Pause', 'Shutdown', 'Reboot'].includes(member)) await stack.client.waitForProperty(guest, 'State', 'running');
+    if (['ForceOff', 'Pause', 'Shutdown', 'Reboot'].includes(member))
+      await stack.client.waitForProperty(guest, 'State', 'running');
     const reply = await rawCall(path, iface, member, signature, body);
     expect([member, reply.signature ?? '']).toEqual([member, method?.outSignature]);
     covered.add(`${iface}.${member}`);
@@ -102,7 +120,14 @@ it('sends every signal with the contract signature', async () => {
   await stack.client.service(path, GUEST, 'Start');
   await stack.client.waitForSignal((s) => s.member === 'PropertiesChanged' && s.path === path, 2_000, from);
   await stack.client.service(path, GUEST, 'ForceOff');
-  await libvirtCall(stack, `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+  await libvirtCall(
+    stack,
+    `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`,
+    'org.libvirt.Domain',
+    'Undefine',
+    'u',
+    [0],
+  );
   await stack.client.waitForSignal((s) => s.member === 'GuestRemoved', 2_000, from);
 
   const seen = stack.client.signals.slice(from).filter((s) => s.path.startsWith(MANAGER_PATH));
@@ -117,7 +142,8 @@ it('sends every signal with the contract signature', async () => {
       expect(signal.interface).toBe('org.freedesktop.DBus.Properties');
       const [ifaceName, changed] = signal.body as [string, Record<string, Variant>];
       const properties = (contract.get(ifaceName) as InterfaceSpec).properties;
-      for (const [name, value] of Object.entries(changed)) expect([name, value.signature]).toEqual([name, properties.get(name)?.type]);
+      for (const [name, value] of Object.entries(changed))
+        expect([name, value.signature]).toEqual([name, properties.get(name)?.type]);
     }
   }
   expect(new Set(seen.map((s) => s.member))).toEqual(new Set(['GuestAdded', 'GuestRemoved', 'PropertiesChanged']));

@@ -54,12 +54,22 @@ describe('with libvirt-dbus D-Bus-activatable', () => {
   it('activates it at start and again after it dies', async () => {
     const servicesDir = mkdtempSync(join(tmpdir(), 'phyllome-services-'));
     cleanups.push(() => rmSync(servicesDir, { recursive: true, force: true }));
-    writeFileSync(join(servicesDir, 'org.libvirt.service'), '[D-BUS Service]\nName=org.libvirt\nExec=/usr/sbin/libvirt-dbus --session\n');
+    writeFileSync(
+      join(servicesDir, 'org.libvirt.service'),
+      '[D-BUS Service]\nName=org.libvirt\nExec=/usr/sbin/libvirt-dbus --session\n',
+    );
     stack = await ServiceStack.start({ servicesDir, withService: false });
     await stack.libvirtDbus?.stop(); // the bus will have to start it
     const s = stack;
     const activatedPid = async (): Promise<number> => {
-      const [pid] = await s.client.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetConnectionUnixProcessID', 's', ['org.libvirt']);
+      const [pid] = await s.client.call(
+        'org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus',
+        'GetConnectionUnixProcessID',
+        's',
+        ['org.libvirt'],
+      );
       return pid as number;
     };
     // Whatever the bus started is ours to stop, by PID.
