@@ -7,6 +7,7 @@ import { startPrivateBus } from './private-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 
+export const SANDBOX = resolve(import.meta.dirname, 'libvirtd-sandbox.sh');
 export const SERVICE_MAIN = resolve(import.meta.dirname, '../../build/service/main.js');
 
 export class ServiceStack {
@@ -16,15 +17,35 @@ export class ServiceStack {
   service: TrackedProcess | undefined;
   client!: TestClient;
 
+  /** A process inside the real libvirtd's mount namespace (with realLibvirtd). */
+  libvirtdNamespacePid: number | undefined;
+
+  /**
+   * realLibvirtd: a real libvirtd + QEMU in a private namespace (see
+   * libvirtd-sandbox.sh) instead of libvirt-dbus's in-process test driver.
+   */
   static async start(
-    options: { uri?: string; servicesDir?: string; withService?: boolean } = {},
+    options: { uri?: string; servicesDir?: string; withService?: boolean; realLibvirtd?: boolean } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
-    stack.bus = await startPrivateBus(stack.group, options.servicesDir ? { servicesDir: options.servicesDir } : {});
-    stack.client = await TestClient.connect(stack.bus.address);
-    await stack.startLibvirtDbus();
-    if (options.withService !== false) await stack.startService(options.uri ?? 'test:///default');
+    try {
+      stack.bus = await startPrivateBus(stack.group, options.servicesDir ? { servicesDir: options.servicesDir } : {});
+      stack.client = await TestClient.connect(stack.bus.address);
+      if (options.realLibvirtd) await stack.startLibvirtdSandbox();
+      else await stack.startLibvirtDbus();
+      if (options.withService !== false) await stack.startService(options.uri ?? 'test:///default');
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
     return stack;
+  }
+
+  async startLibvirtdSandbox(): Promise<void> {
+    const sandbox = this.group.start('libvirtd-sandbox', SANDBOX, [], { env: this.env });
+    const [, pid] = await sandbox.waitForOutput(/^ready (\d+)$/m, 30_000);
+    this.libvirtdNamespacePid = Number(pid);
+    this.libvirtDbus = sandbox;
   }
 
   get env(): NodeJS.ProcessEnv {

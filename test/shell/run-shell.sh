@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Run a real, headless GNOME Shell 48 (Wayland, software rendering) inside the
+# trixie root file system made by build-rootfs.sh, run a test command ON THE
+# HOST against it, then tear everything down and exit with that command's
+# status.
+#
+# Usage:
+#   test/shell/run-shell.sh [options] -- CMD [ARGS...]
+# Options:
+#   --root DIR        root file system (default: $ROOT or <repo>/.cache/shell-rootfs;
+#                     must be built already: test/shell/build-rootfs.sh)
+#   --monitors N      number of 1280x800 virtual monitors (default 1)
+#   --bus-dir DIR     host dir for the bus sockets DIR/session and DIR/system
+#                     (default: a private temp dir); bind-mounted at the same
+#                     path inside, so host processes use unix:path=DIR/session
+#   --data-home DIR   XDG_DATA_HOME of the Shell (default: private temp dir);
+#                     extensions go in DIR/gnome-shell/extensions/UUID and are
+#                     best put there BEFORE start (the Shell scans at startup)
+#   --enable UUID     add UUID to org.gnome.shell enabled-extensions before
+#                     start (repeatable)
+#   --bind PATH       also bind-mount host PATH at the same path inside, e.g.
+#                     /run/libvirt for virt-viewer (repeatable)
+#   --log FILE        the Shell's stdout+stderr (default: temp file, whose tail
+#                     is printed if the run fails)
+#   --keep-overview   leave the overview open (the Shell starts in it)
+#   --timeout SECS    how long to wait for the Shell to be ready (default 120)
+#
+# CMD gets, besides the caller's environment:
+#   DBUS_SESSION_BUS_ADDRESS=unix:path=BUS_DIR/session   (the Shell's bus)
+#   SHELL_TEST_SYSTEM_BUS_ADDRESS=unix:path=BUS_DIR/system (fake system bus with
+#                     python-dbusmock's logind; CMD's own system bus is untouched)
+#   SHELL_TEST_ROOT, SHELL_TEST_NS_PID (holder of the private mount namespace),
+#   SHELL_TEST_STATE (private dir, same path inside and out), SHELL_TEST_HOME,
+#   SHELL_TEST_RUNTIME_DIR (XDG_RUNTIME_DIR; Wayland socket wayland-0 in it),
+#   SHELL_TEST_DATA_HOME, SHELL_TEST_BUS_DIR, SHELL_TEST_LOG, SHELL_TEST_PID.
+# Helpers for CMD (they read those variables): in-root.sh CMD (run a program
+# inside the root next to the Shell, e.g. virt-viewer), shell-eval.sh JS,
+# shell-screenshot.sh OUT.png.
+#
+# Teardown (on exit, error, INT, TERM): every process is stopped by PID: the
+# ones started here, then any other process still in the private mount
+# namespace (D-Bus-activated services, things CMD started with in-root.sh).
+# All mounts live only in that namespace, so they vanish with its last process.
+# Needs root (unshare, nsenter, chroot).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+
+ROOT=${ROOT:-$REPO/.cache/shell-rootfs}
+MONITORS=1
+BUS_DIR=
+DATA_HOME=
+LOG=
+TIMEOUT=120
+HIDE_OVERVIEW=1
+ENABLE=()
+BINDS=()
+
+die() { echo "run-shell: $*" >&2; exit 2; }
+say() { printf '[run-shell %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --root) ROOT=$2; shift 2 ;;
+    --monitors) MONITORS=$2; shift 2 ;;
+    --bus-dir) BUS_DIR=$2; shift 2 ;;
+    --data-home) DATA_HOME=$2; shift 2 ;;
+    --enable) ENABLE+=("$2"); shift 2 ;;
+    --bind) BINDS+=("$2"); shift 2 ;;
+    --log) LOG=$2; shift 2 ;;
+    --keep-overview) HIDE_OVERVIEW=0; shift ;;
+    --timeout) TIMEOUT=$2; shift 2 ;;
+    --) shift; break ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+[[ $# -gt 0 ]] || die "missing -- CMD"
+CMD=("$@")
+[[ $(id -u) == 0 ]] || die "must run as root"
+[[ $MONITORS =~ ^[1-9][0-9]*$ ]] || die "--monitors wants a positive number"
+ROOT=$(realpath "$ROOT")
+[[ -f $ROOT/.phyllome-rootfs-stamp ]] || die "$ROOT is not built: run test/shell/build-rootfs.sh"
+
+# Everything private to this run lives in STATE: home, runtime dir, defaults
+# for bus dir / data home / log. /tmp inside the root is a fresh tmpfs, so
+# creating the mount point for a /tmp path there leaves nothing on disk.
+STATE=$(mktemp -d /tmp/phyllome-shell.XXXXXX)
+HOME_DIR=$STATE/home
+RUNTIME_DIR=$STATE/runtime
+mkdir -p "$HOME_DIR/.config" "$HOME_DIR/.cache" "$HOME_DIR/.local/state"
+mkdir -m 700 "$RUNTIME_DIR"
+BUS_DIR=$(realpath -m "${BUS_DIR:-$STATE/bus}")
+DATA_HOME=$(realpath -m "${DATA_HOME:-$HOME_DIR/.local/share}")
+LOG_GIVEN=${LOG:+1}
+LOG=$(realpath -m "${LOG:-$STATE/shell.log}")
+mkdir -p "$BUS_DIR" "$DATA_HOME" "$(dirname "$LOG")"
+: >"$LOG"
+# Stale sockets from an earlier run would make dbus-daemon fail to bind.
+for s in "$BUS_DIR/session" "$BUS_DIR/system"; do [[ -S $s ]] && rm -f "$s"; done
+# The Shell shows a "Screen Lock disabled" notification once per data home
+# unless this file already exists.
+mkdir -p "$DATA_HOME/gnome-shell" && touch "$DATA_HOME/gnome-shell/lock-warning-shown"
+
+PIDS=()          # started here, in start order
+HOLDER=
+NS=
+CMD_PID=
+RC=0
+
+# Every process whose mount namespace is the private one (not zombies).
+ns_pids() {
+  local p
+  [[ -n $NS ]] || return 0
+  for p in /proc/[0-9]*; do
+    [[ ${p#/proc/} == "$HOLDER" ]] && continue
+    [[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$NS" ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# TERM, give it a few seconds, then KILL; reap if it is our child.
+stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    # A zombie that is not our child cannot be reaped by us; it is dead.
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+teardown() {
+  local rc=$? pid left i
+  trap - EXIT INT TERM HUP
+  set +e
+  [[ $RC != 0 ]] || RC=$rc
+  [[ -n $CMD_PID ]] && stop_pid "$CMD_PID"
+  # Reverse start order: the Shell first, so it does not see its buses vanish.
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
+  # Whatever else lives in the namespace (activated services, in-root.sh).
+  for i in 1 2 3; do
+    left=$(ns_pids)
+    [[ -z $left ]] && break
+    for pid in $left; do stop_pid "$pid"; done
+  done
+  [[ -n $HOLDER ]] && stop_pid "$HOLDER"
+  # Check: nothing left in the namespace and nothing mounted under ROOT.
+  left=$(ns_pids)
+  if [[ -n $left ]]; then
+    echo "run-shell: processes left behind: $left" >&2; ps -o pid,args -p "${left//$'\n'/,}" >&2; [[ $RC != 0 ]] || RC=1
+  fi
+  if grep -qF " $ROOT/" /proc/self/mountinfo || grep -qF " $ROOT " /proc/self/mountinfo; then
+    echo "run-shell: mounts left under $ROOT:" >&2; grep -F " $ROOT" /proc/self/mountinfo >&2; [[ $RC != 0 ]] || RC=1
+  fi
+  if [[ $RC != 0 && -z $LOG_GIVEN && -s $LOG ]]; then
+    echo "run-shell: last lines of the Shell log:" >&2; tail -n 40 "$LOG" >&2
+  fi
+  rm -rf --one-file-system "$STATE"
+  exit "$RC"
+}
+trap teardown EXIT
+trap 'RC=130; exit 130' INT
+trap 'RC=143; exit 143' TERM
+trap 'RC=129; exit 129' HUP
+
+# The mount namespace: a holder process (sleep) keeps it alive; all mounts are
+# made inside it, so they disappear when the last process in it ends, even if
+# this script is killed with SIGKILL.
+BIND_PATHS=("$STATE" "$BUS_DIR" "$DATA_HOME" "$(dirname "$LOG")")
+for b in "${BINDS[@]}"; do BIND_PATHS+=("$(realpath "$b")"); done
+export ROOT
+unshare --mount --propagation private -- bash -euc '
+  cd /
+  mount -t proc proc "$ROOT/proc"
+  mount -t sysfs -o ro sysfs "$ROOT/sys"
+  mount --rbind /dev "$ROOT/dev"
+  mount -t tmpfs -o mode=1777 tmpfs "$ROOT/tmp"
+  mount -t tmpfs -o mode=755 tmpfs "$ROOT/run"
+  for p in "$@"; do
+    if [[ -d $p ]]; then mkdir -p "$ROOT$p"; else mkdir -p "$(dirname "$ROOT$p")"; touch "$ROOT$p"; fi
+    mount --bind "$p" "$ROOT$p"
+  done
+  exec sleep infinity
+' ns-holder "${BIND_PATHS[@]}" &
+HOLDER=$!
+# Wait for the holder to have entered its own namespace and done its mounts.
+for i in $(seq 100); do
+  n=$(readlink "/proc/$HOLDER/ns/mnt" 2>/dev/null || true)
+  [[ -n $n && $n != "$(readlink /proc/self/ns/mnt)" && $(readlink "/proc/$HOLDER/exe" 2>/dev/null) == */sleep ]] && break
+  kill -0 "$HOLDER" 2>/dev/null || die "mount namespace setup failed"
+  sleep 0.05
+done
+NS=$(readlink "/proc/$HOLDER/ns/mnt")
+
+SESSION_ADDR=unix:path=$BUS_DIR/session
+SYSTEM_ADDR=unix:path=$BUS_DIR/system
+INNER_ENV=(
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  HOME="$HOME_DIR" USER=root LOGNAME=root LANG=C.UTF-8
+  XDG_RUNTIME_DIR="$RUNTIME_DIR" XDG_DATA_HOME="$DATA_HOME"
+  XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_CACHE_HOME="$HOME_DIR/.cache"
+  XDG_STATE_HOME="$HOME_DIR/.local/state"
+  XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME XDG_SESSION_DESKTOP=gnome
+  XDG_SESSION_ID=c1 XDG_SEAT=seat0
+  DBUS_SESSION_BUS_ADDRESS="$SESSION_ADDR" DBUS_SYSTEM_BUS_ADDRESS="$SYSTEM_ADDR"
+  NO_AT_BRIDGE=1 GTK_A11Y=none
+)
+# nsenter (mount ns only) and chroot exec, so $! after `inroot ... &` is the
+# PID of the program itself.
+inroot() { nsenter --target "$HOLDER" --mount -- chroot "$ROOT" /usr/bin/env -i "${INNER_ENV[@]}" "$@"; }
+gdbus_in() { inroot gdbus call --timeout 10 "$@"; }
+start() { inroot "$@" & PIDS+=($!); }
+
+wait_socket() {
+  local i
+  for i in $(seq 100); do [[ -S $1 ]] && return 0; sleep 0.05; done
+  die "no socket $1"
+}
+
+# The private buses run inside the root so that D-Bus activation (dconf,
+# org.gnome.Shell.Extensions, ...) finds the root's services. The session
+# config is used for the "system" bus too: it has no restrictive policy.
+start dbus-daemon --session --nofork --nopidfile --address="$SYSTEM_ADDR" </dev/null >>"$LOG" 2>&1
+start dbus-daemon --session --nofork --nopidfile --address="$SESSION_ADDR" </dev/null >>"$LOG" 2>&1
+wait_socket "$BUS_DIR/system"
+wait_socket "$BUS_DIR/session"
+
+# Fake logind with one active session c1 of root on seat0, so the Shell's
+# LoginManager finds its session (XDG_SESSION_ID=c1).
+start python3 -m dbusmock --system --template logind </dev/null >>"$LOG" 2>&1
+for i in $(seq 100); do
+  gdbus_in --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner org.freedesktop.login1 2>/dev/null | grep -q true && break
+  [[ $i == 100 ]] && die "fake logind did not start"
+  sleep 0.1
+done
+L1=(--system --dest org.freedesktop.login1 --object-path /org/freedesktop/login1)
+gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSeat seat0 >/dev/null
+gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddUser 0 root true >/dev/null
+gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSession c1 seat0 0 root true >/dev/null
+
+if [[ ${#ENABLE[@]} -gt 0 ]]; then
+  list=$(printf "'%s', " "${ENABLE[@]}")
+  inroot gsettings set org.gnome.shell enabled-extensions "[${list%, }]"
+fi
+
+SHELL_ARGS=(--headless --unsafe-mode --wayland --no-x11)
+for ((i = 0; i < MONITORS; i++)); do SHELL_ARGS+=(--virtual-monitor 1280x800); done
+T0=$(date +%s%N)
+start gnome-shell "${SHELL_ARGS[@]}" </dev/null >>"$LOG" 2>&1
+SHELL_PID=${PIDS[-1]}
+
+shell_eval() {
+  gdbus_in --session --dest org.gnome.Shell --object-path /org/gnome/Shell \
+    --method org.gnome.Shell.Eval "$1" 2>/dev/null
+}
+
+# Ready = the Shell answers ShellVersion 48.x and its startup (incl. the
+# startup animation into the overview) is complete.
+deadline=$(($(date +%s) + TIMEOUT))
+until shell_eval 'Main.layoutManager._startingUp === false && Config.PACKAGE_VERSION' 2>/dev/null \
+    | grep -q "(true, '\"48\."; do
+  kill -0 "$SHELL_PID" 2>/dev/null || die "gnome-shell exited during startup (log: $LOG)"
+  (($(date +%s) < deadline)) || die "gnome-shell not ready after ${TIMEOUT}s (log: $LOG)"
+  sleep 0.5
+done
+VERSION=$(gdbus_in --session --dest org.gnome.Shell --object-path /org/gnome/Shell \
+  --method org.freedesktop.DBus.Properties.Get org.gnome.Shell ShellVersion)
+[[ $VERSION == *"'48."* ]] || die "unexpected ShellVersion $VERSION"
+
+# Leave the start-up overview, and drop the "Logged in as a privileged user"
+# notification (we run as root) so screenshots show a plain desktop.
+if [[ $HIDE_OVERVIEW == 1 ]]; then
+  shell_eval 'Main.overview.hide(); true' >/dev/null
+  for i in $(seq 40); do
+    shell_eval 'Main.overview.visible' | grep -q "'false'" && break
+    sleep 0.1
+  done
+fi
+shell_eval 'Main.messageTray.getSources().forEach(s => s.destroy()); true' >/dev/null
+ms=$((($(date +%s%N) - T0) / 1000000))
+say "GNOME Shell ${VERSION//[^0-9.]/} ready $((ms / 1000)).$((ms % 1000 / 100)) s after start"
+
+export DBUS_SESSION_BUS_ADDRESS=$SESSION_ADDR
+export SHELL_TEST_SYSTEM_BUS_ADDRESS=$SYSTEM_ADDR
+export SHELL_TEST_ROOT=$ROOT SHELL_TEST_NS_PID=$HOLDER SHELL_TEST_STATE=$STATE
+export SHELL_TEST_HOME=$HOME_DIR SHELL_TEST_RUNTIME_DIR=$RUNTIME_DIR
+export SHELL_TEST_DATA_HOME=$DATA_HOME SHELL_TEST_BUS_DIR=$BUS_DIR
+export SHELL_TEST_LOG=$LOG SHELL_TEST_PID=$SHELL_PID
+
+# Run CMD in the background and wait, so INT/TERM reach our trap at once;
+# `<&0` keeps the caller's stdin (a background job would get /dev/null).
+"${CMD[@]}" <&0 &
+CMD_PID=$!
+wait "$CMD_PID" || RC=$?
+CMD_PID=
+exit "$RC"

@@ -1,0 +1,76 @@
+#!/bin/bash
+# A real libvirtd + virtlogd (+ libvirt-dbus on a given bus) for tests, in a
+# private mount namespace whose libvirt state lives on tmpfs: nothing is
+# shared with a libvirtd of the host, and no mount outlives the namespace.
+#
+# Usage: libvirtd-sandbox.sh            (DBUS_SESSION_BUS_ADDRESS set)
+# Prints "ready PID" once libvirt-dbus owns org.libvirt; PID is a process
+# inside the namespace, for `nsenter --mount --target PID` (virsh in benches).
+# On SIGTERM/SIGINT it destroys running guests and stops, by PID, every
+# process it started.
+set -euo pipefail
+
+if [[ "${1:-}" != --inside ]]; then
+  exec unshare --mount --propagation private -- "$0" --inside
+fi
+
+for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt; do
+  mkdir -p "$dir"
+  mount -t tmpfs -o mode=0755 tmpfs "$dir"
+done
+# QEMU as root here: the sandbox is throwaway and needs no host user set-up.
+cat > /etc/libvirt/qemu.conf <<'CONF'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+security_driver = "none"
+CONF
+cat > /etc/libvirt/libvirtd.conf <<'CONF'
+unix_sock_group = "root"
+unix_sock_rw_perms = "0700"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+CONF
+: > /etc/libvirt/virtlogd.conf
+: > /etc/libvirt/libvirt.conf
+
+pids=()
+stop_all() {
+  trap - TERM INT EXIT
+  # Guests first (QEMU outlives libvirtd otherwise), each by its pid file.
+  for pidfile in /run/libvirt/qemu/*.pid; do
+    [[ -f "$pidfile" ]] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  exit 0
+}
+trap stop_all TERM INT EXIT
+
+/usr/sbin/virtlogd &
+pids+=($!)
+/usr/sbin/libvirtd &
+pids+=($!)
+for _ in $(seq 100); do
+  [[ -S /run/libvirt/libvirt-sock ]] && break
+  sleep 0.1
+done
+[[ -S /run/libvirt/libvirt-sock ]] || { echo "libvirtd did not start" >&2; exit 1; }
+
+# As root, libvirt-dbus's qemu:///session reaches the (sandboxed) system libvirtd.
+/usr/sbin/libvirt-dbus --session &
+pids+=($!)
+for _ in $(seq 100); do
+  if gdbus call --address "$DBUS_SESSION_BUS_ADDRESS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+      -m org.freedesktop.DBus.GetNameOwner org.libvirt >/dev/null 2>&1; then
+    echo "ready ${pids[1]}"
+    # Wait on the children; signals interrupt wait and run stop_all.
+    while true; do wait -n || true; sleep 1 & wait $! || true; done
+  fi
+  sleep 0.1
+done
+echo "libvirt-dbus did not appear" >&2
+exit 1
