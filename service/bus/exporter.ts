@@ -6,6 +6,7 @@
 
 import { Message, MessageBus, Variant } from '@jellybrick/dbus-next';
 import { sendQuietly } from '../dbus/bus.js';
+import { EncodedBody, sendEncodedReply } from '../dbus/encoded-reply.js';
 import { introspectionXml, type InterfaceSpec } from '../contract/interface-xml.js';
 import { log } from '../log.js';
 import { SwitcherError, invalidArgument } from './errors.js';
@@ -15,12 +16,17 @@ const PROPERTIES = 'org.freedesktop.DBus.Properties';
 const INTROSPECTABLE = 'org.freedesktop.DBus.Introspectable';
 const INTERNAL = 'me.phyllo.Switcher1.Error.Internal';
 
-/** An interface implementation on one object. Values are in dbus-next's JS form. */
+/**
+ * An interface implementation on one object. Values are in dbus-next's JS
+ * form; a method may instead return a body marshalled in advance.
+ */
 export interface InterfaceImpl {
   readonly interfaceName: string;
   getProperty(name: string): unknown;
-  call(method: string, args: unknown[], sender: string): Promise<unknown[]> | unknown[];
+  call(method: string, args: unknown[], sender: string): Promise<unknown[] | EncodedBody> | unknown[] | EncodedBody;
 }
+
+type Reply = [signature: string, body: unknown[] | EncodedBody];
 
 interface ExportedObject {
   impls: Map<string, InterfaceImpl>;
@@ -102,7 +108,7 @@ export class ObjectExporter {
       const result = this.route(message);
       if (result === undefined) return false;
       void result.then(
-        ([signature, body]) => this.reply(message, Message.newMethodReturn(message, signature, body)),
+        (reply) => this.reply(message, reply),
         (error: unknown) => this.replyError(message, error),
       );
     } catch (error) {
@@ -118,7 +124,7 @@ export class ObjectExporter {
   }
 
   /** Returns the reply to send, or undefined to leave the message to dbus-next (Peer). */
-  private route(message: Message): Promise<[string, unknown[]]> | undefined {
+  private route(message: Message): Promise<Reply> | undefined {
     const { path, member } = message;
     const signature = message.signature ?? '';
     const iface = message.interface;
@@ -138,10 +144,12 @@ export class ObjectExporter {
       throw new SwitcherError('InvalidArgument', `No method ${iface ? `${iface}.` : ''}${member} on ${path}`);
     }
     expectSignature(signature, method.inSignature, member);
-    return Promise.resolve(impl.call(member, message.body, message.sender)).then((body): [string, unknown[]] => [
-      method.outSignature,
-      body,
-    ]);
+    return Promise.resolve(impl.call(member, message.body, message.sender)).then((body): Reply => {
+      if (body instanceof EncodedBody && body.signature !== method.outSignature) {
+        throw new Error(`${member} encoded a '${body.signature}' body for a '${method.outSignature}' method`);
+      }
+      return [method.outSignature, body];
+    });
   }
 
   private properties(object: ExportedObject, member: string, signature: string, body: unknown[]): [string, unknown[]] {
@@ -207,9 +215,11 @@ export class ObjectExporter {
     return sorted;
   }
 
-  private reply(message: Message, reply: Message): void {
+  private reply(message: Message, [signature, body]: Reply): void {
     try {
-      this.bus.send(reply); // marshals now, so a body that does not fit the signature throws here
+      // Marshals now, so a body that does not fit the signature throws here.
+      if (body instanceof EncodedBody) sendEncodedReply(this.bus, message, body);
+      else this.bus.send(Message.newMethodReturn(message, signature, body));
     } catch (error) {
       // A reply that does not fit the contract is our bug: say so, keep the details here.
       log.error(`reply to ${message.member} on ${message.path} could not be sent: ${String(error)}`);

@@ -1,5 +1,6 @@
 // me.phyllo.Switcher1.Manager on /me/phyllo/Switcher1.
 
+import { encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { invalidArgument, noSuchGuest } from './errors.js';
@@ -12,6 +13,9 @@ const MAX_NAME_LENGTH = 1024;
 
 export class ManagerObject implements InterfaceImpl {
   readonly interfaceName = MANAGER_INTERFACE;
+  // ListGuests' reply, marshalled once per change of the guest list.
+  private encodedFor: readonly string[] | undefined;
+  private encodedList: EncodedBody | undefined;
 
   constructor(
     private readonly uri: string,
@@ -30,10 +34,10 @@ export class ManagerObject implements InterfaceImpl {
     }
   }
 
-  async call(method: string, args: unknown[]): Promise<unknown[]> {
+  async call(method: string, args: unknown[]): Promise<unknown[] | EncodedBody> {
     switch (method) {
       case 'ListGuests':
-        return [this.registry.paths()];
+        return this.listGuests();
       case 'FindGuest':
         return [this.findGuest(args[0] as string)];
       case 'PauseAll':
@@ -43,6 +47,15 @@ export class ManagerObject implements InterfaceImpl {
       default:
         throw new Error(`no method ${method}`);
     }
+  }
+
+  private listGuests(): EncodedBody {
+    const paths = this.registry.paths(); // the same array until the list changes
+    if (paths !== this.encodedFor || !this.encodedList) {
+      this.encodedList = encodeStringArray('ao', paths);
+      this.encodedFor = paths;
+    }
+    return this.encodedList;
   }
 
   private findGuest(nameOrUuid: string): string {

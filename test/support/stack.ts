@@ -1,14 +1,23 @@
 // The real parts the service tests run against: a private bus, libvirt-dbus
 // on libvirt's test driver, and our service, each started and stopped by PID.
 
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 
-export const SANDBOX = resolve(import.meta.dirname, 'libvirtd-sandbox.sh');
-export const SERVICE_MAIN = resolve(import.meta.dirname, '../../build/service/main.js');
+/** The checkout's root, whether this runs from test/ or from build/test/. */
+function projectRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(resolve(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+export const ROOT = projectRoot();
+export const SANDBOX = resolve(ROOT, 'test/support/libvirtd-sandbox.sh');
+export const SERVICE_MAIN = resolve(ROOT, 'build/service/main.js');
 
 export class ServiceStack {
   readonly group = new ProcessGroup();
