@@ -3,75 +3,32 @@
 // are the service's and the bus's, not a client library's unmarshalling.
 
 import { createConnection, type Socket } from 'node:net';
+import { align, encodeMessage, WireWriter } from '../service/dbus/wire-writer.js';
 
-const align = (n: number, a: number): number => (n + a - 1) & ~(a - 1);
+export type RawArg = string | { u: number };
 
-class Writer {
-  private readonly parts: number[] = [];
-  get length(): number {
-    return this.parts.length;
-  }
-  pad(a: number): void {
-    while (this.parts.length % a !== 0) this.parts.push(0);
-  }
-  byte(v: number): void {
-    this.parts.push(v & 0xff);
-  }
-  u32(v: number): void {
-    this.pad(4);
-    this.parts.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
-  }
-  str(s: string): void {
-    const bytes = Buffer.from(s, 'utf8');
-    this.u32(bytes.length);
-    this.parts.push(...bytes, 0);
-  }
-  sig(s: string): void {
-    this.byte(s.length);
-    this.parts.push(...Buffer.from(s, 'ascii'), 0);
-  }
-  buffer(): Buffer {
-    return Buffer.from(this.parts);
-  }
-}
-
-/** A METHOD_CALL with string arguments only (enough for benchmarks). */
+/** A METHOD_CALL with string and uint32 arguments (enough for benchmarks). */
 export function methodCall(
   serial: number,
   dest: string,
   path: string,
   iface: string,
   member: string,
-  args: string[] = [],
+  args: RawArg[],
 ): Buffer {
-  const body = new Writer();
-  for (const a of args) body.str(a);
-  const bodyBuf = body.buffer();
-  const w = new Writer();
-  w.byte(0x6c); // little endian
-  w.byte(1); // METHOD_CALL
-  w.byte(0);
-  w.byte(1);
-  w.u32(bodyBuf.length);
-  w.u32(serial);
-  const fields = new Writer();
-  // Header fields are written at offset 16 of the message: keep alignment relative to the whole message.
-  const field = (code: number, sig: string, write: () => void): void => {
-    fields.pad(8);
-    fields.byte(code);
-    fields.sig(sig);
-    write();
-  };
-  field(1, 'o', () => fields.str(path));
-  field(2, 's', () => fields.str(iface));
-  field(3, 's', () => fields.str(member));
-  field(6, 's', () => fields.str(dest));
-  if (args.length > 0) field(8, 'g', () => fields.sig('s'.repeat(args.length)));
-  const fieldsBuf = fields.buffer();
-  w.u32(fieldsBuf.length);
-  const header = Buffer.concat([w.buffer(), fieldsBuf]);
-  const padded = Buffer.concat([header, Buffer.alloc(align(header.length, 8) - header.length)]);
-  return Buffer.concat([padded, bodyBuf]);
+  const body = new WireWriter();
+  for (const a of args) {
+    if (typeof a === 'string') body.string(a);
+    else body.u32(a.u);
+  }
+  return encodeMessage(1, serial, body.toBuffer(), (w) => {
+    w.field(1, 'o', () => w.string(path));
+    w.field(2, 's', () => w.string(iface));
+    w.field(3, 's', () => w.string(member));
+    w.field(6, 's', () => w.string(dest));
+    if (args.length > 0)
+      w.field(8, 'g', () => w.signature(args.map((a) => (typeof a === 'string' ? 's' : 'u')).join('')));
+  });
 }
 
 export class RawClient {
@@ -101,7 +58,7 @@ export class RawClient {
   }
 
   /** Sends one call and resolves with the reply's message type (2 return, 3 error). */
-  call(dest: string, path: string, iface: string, member: string, args: string[] = []): Promise<number> {
+  call(dest: string, path: string, iface: string, member: string, args: RawArg[] = []): Promise<number> {
     return new Promise((resolve) => {
       this.waiting = resolve;
       this.socket.write(methodCall(this.serial++, dest, path, iface, member, args));

@@ -4,8 +4,7 @@
 // and only a small header is built per call.
 
 import type { Message, MessageBus } from '@jellybrick/dbus-next';
-
-const align = (n: number, a: number): number => (n + a - 1) & ~(a - 1);
+import { align, encodeMessage } from './wire-writer.js';
 
 /** A reply body already in D-Bus wire format (little endian, starting 8-aligned). */
 export class EncodedBody {
@@ -38,65 +37,15 @@ interface StreamLike {
   write(chunk: unknown): boolean;
 }
 
-class HeaderWriter {
-  private readonly bytes: number[] = [];
-  get length(): number {
-    return this.bytes.length;
-  }
-  pad(a: number): void {
-    while (this.bytes.length % a !== 0) this.bytes.push(0);
-  }
-  byte(v: number): void {
-    this.bytes.push(v & 0xff);
-  }
-  u32(v: number): void {
-    this.pad(4);
-    this.bytes.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
-  }
-  string(s: string): void {
-    const b = Buffer.from(s, 'utf8');
-    this.u32(b.length);
-    for (const x of b) this.bytes.push(x);
-    this.bytes.push(0);
-  }
-  signature(s: string): void {
-    this.byte(s.length);
-    for (const x of Buffer.from(s, 'ascii')) this.bytes.push(x);
-    this.bytes.push(0);
-  }
-  field(code: number, type: 'u' | 's' | 'g', write: () => void): void {
-    this.pad(8);
-    this.byte(code);
-    this.signature(type);
-    write();
-  }
-  toBuffer(): Buffer {
-    return Buffer.from(this.bytes);
-  }
-}
-
 /** Sends a METHOD_RETURN to `call` carrying a ready-made body. Throws if the connection is closed. */
 export function sendEncodedReply(bus: MessageBus, call: Message, body: EncodedBody): void {
   const stream = (bus as unknown as { _connection: { stream?: StreamLike } })._connection.stream;
   const callSerial = call.serial;
   if (!stream?.writable || callSerial === null) throw new Error('Cannot send message, stream is closed');
-  const header = new HeaderWriter();
-  header.byte(0x6c); // 'l': little endian
-  header.byte(2); // METHOD_RETURN
-  header.byte(0); // flags
-  header.byte(1); // protocol version
-  header.u32(body.bytes.length);
-  header.u32(bus.newSerial());
-  // The fields array's length is patched in after the fields are written.
-  header.u32(0);
-  const fieldsStart = header.length;
-  header.field(5, 'u', () => header.u32(callSerial));
-  if (call.sender) header.field(6, 's', () => header.string(call.sender));
-  header.field(8, 'g', () => header.signature(body.signature));
-  const fieldsLength = header.length - fieldsStart;
-  header.pad(8);
-  const head = header.toBuffer();
-  head.writeUInt32LE(fieldsLength, 12);
-  const data = Buffer.concat([head, body.bytes]);
+  const data = encodeMessage(2, bus.newSerial(), body.bytes, (w) => {
+    w.field(5, 'u', () => w.u32(callSerial)); // REPLY_SERIAL
+    if (call.sender) w.field(6, 's', () => w.string(call.sender)); // DESTINATION
+    w.field(8, 'g', () => w.signature(body.signature)); // SIGNATURE
+  });
   stream.write(stream.supportsUnixFd ? { data, fds: [] } : data);
 }

@@ -1,7 +1,7 @@
 // The real parts the service tests run against: a private bus, libvirt-dbus
 // on libvirt's test driver, and our service, each started and stopped by PID.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
@@ -17,7 +17,17 @@ function projectRoot(): string {
 
 export const ROOT = projectRoot();
 export const SANDBOX = resolve(ROOT, 'test/support/libvirtd-sandbox.sh');
-export const SERVICE_MAIN = resolve(ROOT, 'build/service/main.js');
+/** The bundled service, as installed; `npm run build` makes it. */
+export const SERVICE_EXECUTABLE = resolve(ROOT, 'build/phyllome-switcher-service');
+
+/** The node flags the executable's #! line asks for, so tests run it as installed. */
+function shebangFlags(): string[] {
+  const first = readFileSync(SERVICE_EXECUTABLE, 'utf8').split('\n', 1)[0] ?? '';
+  return first
+    .replace(/^#!\/usr\/bin\/env -S node\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
+}
 
 export class ServiceStack {
   readonly group = new ProcessGroup();
@@ -34,7 +44,13 @@ export class ServiceStack {
    * libvirtd-sandbox.sh) instead of libvirt-dbus's in-process test driver.
    */
   static async start(
-    options: { uri?: string; servicesDir?: string; withService?: boolean; realLibvirtd?: boolean } = {},
+    options: {
+      uri?: string;
+      servicesDir?: string;
+      withService?: boolean;
+      realLibvirtd?: boolean;
+      nodeArgs?: string[];
+    } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
     try {
@@ -42,7 +58,8 @@ export class ServiceStack {
       stack.client = await TestClient.connect(stack.bus.address);
       if (options.realLibvirtd) await stack.startLibvirtdSandbox();
       else await stack.startLibvirtDbus();
-      if (options.withService !== false) await stack.startService(options.uri ?? 'test:///default');
+      if (options.withService !== false)
+        await stack.startService(options.uri ?? 'test:///default', [], options.nodeArgs ?? []);
     } catch (error) {
       await stack.stop();
       throw error;
@@ -67,11 +84,15 @@ export class ServiceStack {
     return this.libvirtDbus;
   }
 
-  async startService(uri = 'test:///default', extraArgs: string[] = []): Promise<TrackedProcess> {
+  async startService(
+    uri = 'test:///default',
+    extraArgs: string[] = [],
+    nodeArgs: string[] = [],
+  ): Promise<TrackedProcess> {
     this.service = this.group.start(
       'service',
       process.execPath,
-      [SERVICE_MAIN, '--connect', uri, '--bus', this.bus.address, ...extraArgs],
+      [...shebangFlags(), ...nodeArgs, SERVICE_EXECUTABLE, '--connect', uri, '--bus', this.bus.address, ...extraArgs],
       { env: { ...this.env, PHYLLOME_DEBUG: '1' } },
     );
     await this.waitForName('me.phyllo.Switcher1', this.service);

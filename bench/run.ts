@@ -1,0 +1,226 @@
+// npm run bench [-- list|events|idle]: the service's figures beside the
+// alternatives. Prints; asserts nothing. See README for the targets.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ServiceStack, ROOT } from '../test/support/stack.js';
+import { libvirtCall } from '../test/support/libvirt.js';
+import { RawClient, type RawArg } from './raw-client.js';
+import { hrMs, ms, summarize, type Summary } from './stats.js';
+
+const SERVICE = 'me.phyllo.Switcher1';
+const MANAGER_PATH = '/me/phyllo/Switcher1';
+const MANAGER = 'me.phyllo.Switcher1.Manager';
+const fmt = (s: Summary): string => `p50 ${ms(s.p50).padStart(9)}  p99 ${ms(s.p99).padStart(9)}`;
+
+async function timeRaw(
+  client: RawClient,
+  count: number,
+  target: [string, string, string, string, RawArg[]?],
+): Promise<Summary> {
+  const [dest, path, iface, member, args = []] = target;
+  for (let i = 0; i < Math.min(200, count); i++) await client.call(dest, path, iface, member, args); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    const type = await client.call(dest, path, iface, member, args);
+    samples.push(hrMs(start));
+    if (type !== 2) throw new Error(`${member} failed`);
+  }
+  return summarize(samples);
+}
+
+function qemuDomainXml(index: number): string {
+  return `<domain type='qemu'><name>bench-${String(index).padStart(4, '0')}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+    <os><type arch='x86_64' machine='q35'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>`;
+}
+
+/** `virsh list --all` timed inside libvirtd's namespace, so nsenter's own cost is not counted. */
+function timeVirsh(namespacePid: number, runs: number): Summary {
+  const script = `for i in $(seq ${runs}); do s=$(date +%s%N); virsh -c qemu:///system list --all >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done`;
+  const out = execFileSync('nsenter', ['--mount', '--target', String(namespacePid), 'sh', '-c', script], {
+    encoding: 'utf8',
+  });
+  return summarize(
+    out
+      .trim()
+      .split('\n')
+      .map((us) => Number(us) / 1000),
+  );
+}
+
+async function benchList(): Promise<void> {
+  console.log(
+    '\n== ListGuests vs libvirt-dbus ListDomains vs virsh list --all (real libvirtd, guests defined, not running)',
+  );
+  const stack = await ServiceStack.start({ realLibvirtd: true, withService: false });
+  try {
+    let defined = 0;
+    for (const n of [10, 100, 1000]) {
+      while (defined < n) {
+        await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+          qemuDomainXml(defined),
+        ]);
+        defined++;
+      }
+      const started = process.hrtime.bigint();
+      await stack.startService('qemu:///session');
+      const startup = hrMs(started);
+      const listed = (await stack.client.listGuests()).length;
+      const raw = await RawClient.connect(stack.bus.address);
+      const ours = await timeRaw(raw, 2000, [SERVICE, MANAGER_PATH, MANAGER, 'ListGuests']);
+      const libvirt = await timeRaw(raw, 500, [
+        'org.libvirt',
+        '/org/libvirt/QEMU',
+        'org.libvirt.Connect',
+        'ListDomains',
+        [{ u: 0 }],
+      ]);
+      raw.close();
+      const virsh = timeVirsh(stack.libvirtdNamespacePid as number, n >= 1000 ? 20 : 40);
+      console.log(
+        `${String(n).padStart(5)} guests (${listed} listed, service up and in sync in ${ms(startup)})\n` +
+          `   ListGuests (ours)        ${fmt(ours)}\n` +
+          `   ListDomains (libvirt-dbus) ${fmt(libvirt)}   ours is ${(libvirt.p50 / ours.p50).toFixed(1)}× faster at p50\n` +
+          `   virsh list --all          ${fmt(virsh)}   ours is ${(virsh.p50 / ours.p50).toFixed(0)}× faster at p50`,
+      );
+      await stack.service?.stop();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function benchEvents(): Promise<void> {
+  console.log('\n== libvirt DomainEvent -> our PropertiesChanged, seen by one client (test driver)');
+  const stack = await ServiceStack.start();
+  try {
+    const client = stack.client;
+    await client.watch();
+    await client.watch('org.libvirt');
+    const guest = await client.guestByName('test');
+    const [libvirtPath] = await libvirtCall(
+      stack,
+      '/org/libvirt/Test',
+      'org.libvirt.Connect',
+      'DomainLookupByName',
+      's',
+      ['test'],
+    );
+    const latencies: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const from = client.signals.length;
+      const member = i % 2 === 0 ? 'Suspend' : 'Resume';
+      await client.call('org.libvirt', libvirtPath as string, 'org.libvirt.Domain', member);
+      const theirs = await client.waitForSignal((s) => s.member === 'DomainEvent', 2_000, from);
+      const ours = await client.waitForSignal((s) => s.member === 'PropertiesChanged' && s.path === guest, 2_000, from);
+      if (i >= 100) latencies.push(Number(ours.at - theirs.at) / 1e6);
+    }
+    console.log(
+      `   event -> PropertiesChanged  ${fmt(summarize(latencies))}  (n=${latencies.length}; target p99 <= 20 ms)`,
+    );
+
+    // Define -> GuestAdded, for the "within 100 ms" promise.
+    const adds: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const from = client.signals.length;
+      const start = process.hrtime.bigint();
+      await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+        `<domain type='test'><name>ev-${i}</name><memory>65536</memory><os><type>hvm</type></os></domain>`,
+      ]);
+      const added = await client.waitForSignal((s) => s.member === 'GuestAdded', 2_000, from);
+      adds.push(Number(added.at - start) / 1e6);
+    }
+    console.log(`   DomainDefineXML -> GuestAdded ${fmt(summarize(adds))}  (n=${adds.length}; target <= 100 ms)`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+function procStat(pid: number): { cpuMs: number; rssMiB: number; mainSwitches: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  const task = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+  const switches =
+    Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(task)?.[1]) +
+    Number(/nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(task)?.[1]);
+  return { cpuMs: (ticks * 1000) / hz, rssMiB: rssKiB / 1024, mainSwitches: switches };
+}
+
+async function timerCount(stack: ServiceStack): Promise<number> {
+  const service = stack.service;
+  if (!service) throw new Error('no service');
+  const before = service.output().length;
+  process.kill(service.pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    const match = /timer-probe fired=(\d+).*/.exec(service.output().slice(before));
+    if (match) {
+      if (process.env.BENCH_VERBOSE) console.log(`   ${match[0]}`);
+      return Number(match[1]);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('timer probe did not answer');
+}
+
+async function benchIdle(seconds: number, calls: number): Promise<void> {
+  console.log(`\n== ${seconds} s idle, then ${calls} calls (test driver, 100 guests)`);
+  const probe = resolve(ROOT, 'build/bench/timer-probe.js');
+  const extra = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const stack = await ServiceStack.start({ nodeArgs: [...extra, '--import', probe] });
+  try {
+    for (let i = 0; i < 99; i++) {
+      await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+        `<domain type='test'><name>idle-${i}</name><memory>65536</memory><os><type>hvm</type></os></domain>`,
+      ]);
+    }
+    await new Promise((r) => setTimeout(r, 2_000)); // let start-up settle
+    const pid = stack.service?.pid as number;
+    const timersBefore = await timerCount(stack);
+    const before = procStat(pid);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const after = procStat(pid);
+    const timersAfter = await timerCount(stack);
+    console.log(
+      `   CPU time used            ${(after.cpuMs - before.cpuMs).toFixed(0)} ms in ${seconds} s\n` +
+        `   timer callbacks fired    ${timersAfter - timersBefore}  (target 0)\n` +
+        `   main-thread wake-ups     ${after.mainSwitches - before.mainSwitches} context switches\n` +
+        `   RSS idle                 ${after.rssMiB.toFixed(1)} MiB  (target <= 60 MB)`,
+    );
+
+    const raw = await RawClient.connect(stack.bus.address);
+    const guest = await stack.client.guestByName('test');
+    const mix: [string, string, string, string, RawArg[]][] = [
+      [SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', []],
+      [SERVICE, guest, 'org.freedesktop.DBus.Properties', 'GetAll', ['me.phyllo.Switcher1.Guest']],
+      [SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', ['no-such-guest']], // an error reply
+      [SERVICE, guest, 'org.freedesktop.DBus.Introspectable', 'Introspect', []],
+    ];
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) {
+      const [dest, path, iface, member, args] = mix[i % mix.length] as (typeof mix)[number];
+      await raw.call(dest, path, iface, member, args);
+    }
+    const elapsed = hrMs(start);
+    raw.close();
+    await new Promise((r) => setTimeout(r, 3_000));
+    const end = procStat(pid);
+    console.log(
+      `   ${calls} calls in ${(elapsed / 1000).toFixed(1)} s (${((calls / elapsed) * 1000).toFixed(0)}/s)\n` +
+        `   RSS after calls          ${end.rssMiB.toFixed(1)} MiB, growth ${(end.rssMiB - after.rssMiB).toFixed(1)} MiB  (target <= 5 MB)`,
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+const which = process.argv[2] ?? 'all';
+if (which === 'all' || which === 'list') await benchList();
+if (which === 'all' || which === 'events') await benchEvents();
+if (which === 'all' || which === 'idle')
+  await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

@@ -1,0 +1,31 @@
+// Bundles the service into one executable ESM file. One module to load is
+// both the cheapest start (Node's ESM loader costs several MB per package
+// tree) and the simplest install: no node_modules on the host.
+
+import { chmodSync } from 'node:fs';
+import { build } from 'esbuild';
+
+// --optimize-for-size: V8 trades a little speed for memory; the service idles far more than it works.
+export const NODE_FLAGS = ['--optimize-for-size'];
+const outfile = 'build/phyllome-switcher-service';
+
+await build({
+  entryPoints: ['service/main.ts'],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  banner: {
+    js: [
+      `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`,
+      // CommonJS dependencies inside an ESM bundle still call require().
+      "import { createRequire as __phyllomeCreateRequire } from 'node:module';",
+      'const require = __phyllomeCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
+  logLevel: 'warning',
+});
+chmodSync(outfile, 0o755);
