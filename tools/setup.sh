@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 # dbus-daemon: private buses; libglib2.0-bin: gdbus; libvirt-dbus: our way to
 # libvirt; libvirtd + QEMU: the real-guest tests; libvirt-clients: virsh, to
-# compare against in benchmarks; util-linux: unshare and nsenter.
+# compare against in benchmarks; util-linux: unshare and nsenter; zip, unzip:
+# the extension package.
 DEBIAN_PACKAGES=(
   dbus-daemon libglib2.0-bin libvirt-dbus libvirt-daemon libvirt-daemon-driver-qemu
-  libvirt-clients qemu-system-x86 util-linux
+  libvirt-clients qemu-system-x86 util-linux zip unzip
 )
 
 missing=()

@@ -141,6 +141,9 @@ export function locateContract(): string {
   const override = process.env.PHYLLOME_INTERFACE_XML;
   if (override) return override;
   let dir = dirname(fileURLToPath(import.meta.url));
+  // Installed: the XML sits beside the executable. In the tree: data/ above it.
+  const sibling = join(dir, CONTRACT_FILE);
+  if (existsSync(sibling)) return sibling;
   for (let i = 0; i < 5; i++) {
     const candidate = join(dir, 'data', CONTRACT_FILE);
     if (existsSync(candidate)) return candidate;

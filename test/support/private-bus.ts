@@ -4,12 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProcessGroup, TrackedProcess } from './processes.js';
+import type { ProcessGroup } from './processes.js';
 
 export interface PrivateBus {
   address: string;
   dir: string;
-  daemon: TrackedProcess;
   dispose(): void;
 }
 
@@ -45,7 +44,6 @@ export async function startPrivateBus(
   return {
     address: line,
     dir,
-    daemon,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

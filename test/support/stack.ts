@@ -50,11 +50,15 @@ export class ServiceStack {
       withService?: boolean;
       realLibvirtd?: boolean;
       nodeArgs?: string[];
+      /** Use this bus (e.g. a test Shell's) instead of starting a private one. */
+      busAddress?: string;
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
     try {
-      stack.bus = await startPrivateBus(stack.group, options.servicesDir ? { servicesDir: options.servicesDir } : {});
+      stack.bus = options.busAddress
+        ? { address: options.busAddress, dir: '', dispose: () => undefined }
+        : await startPrivateBus(stack.group, options.servicesDir ? { servicesDir: options.servicesDir } : {});
       stack.client = await TestClient.connect(stack.bus.address);
       if (options.realLibvirtd) await stack.startLibvirtdSandbox();
       else await stack.startLibvirtDbus();

@@ -1,0 +1,16 @@
+// Every GI and Shell import of the Shell process goes through this file, so
+// the build can check that nothing of the preferences process (Gtk, Adw)
+// leaks in, and a version difference has one place to be handled.
+
+export { default as Clutter } from 'gi://Clutter';
+export { default as Gio } from 'gi://Gio';
+export { default as GLib } from 'gi://GLib';
+export { default as GObject } from 'gi://GObject';
+export { default as St } from 'gi://St';
+
+export * as Main from 'resource:///org/gnome/shell/ui/main.js';
+export * as PanelMenu from 'resource:///org/gnome/shell/ui/panelMenu.js';
+export * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
+export * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
+export * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
+export { Extension } from 'resource:///org/gnome/shell/extensions/extension.js';

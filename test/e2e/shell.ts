@@ -1,0 +1,93 @@
+// Talking to the real GNOME Shell started by test/shell/run-shell.sh: Eval,
+// extension state, screenshots, its log.
+
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Variant } from '@jellybrick/dbus-next';
+import type { TestClient } from '../support/dbus-client.js';
+
+export const UUID = 'switcher@phyllo.me';
+
+export class ShellDriver {
+  constructor(private readonly client: TestClient) {}
+
+  /** Runs JS in the Shell (unsafe mode) and returns its JSON-decoded result. */
+  async eval<T = unknown>(code: string): Promise<T> {
+    const [ok, out] = (await this.client.call('org.gnome.Shell', '/org/gnome/Shell', 'org.gnome.Shell', 'Eval', 's', [
+      code,
+    ])) as [boolean, string];
+    if (!ok) throw new Error(`Shell Eval failed: ${out}\n--- code:\n${code}`);
+    return (out === '' ? undefined : JSON.parse(out)) as T;
+  }
+
+  /** Evaluates until `check` accepts the value, or fails after timeoutMs with the last value. */
+  async waitFor<T>(code: string, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: T | undefined;
+    for (;;) {
+      last = await this.eval<T>(code);
+      if (check(last)) return last;
+      if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async extensionInfo(uuid = UUID): Promise<{ state: number; error: string }> {
+    const [info] = (await this.client.call(
+      'org.gnome.Shell',
+      '/org/gnome/Shell',
+      'org.gnome.Shell.Extensions',
+      'GetExtensionInfo',
+      's',
+      [uuid],
+    )) as [Record<string, Variant>];
+    return { state: Number(info.state?.value), error: String(info.error?.value ?? '') };
+  }
+
+  async setEnabled(enabled: boolean, uuid = UUID): Promise<void> {
+    await this.client.call(
+      'org.gnome.Shell',
+      '/org/gnome/Shell',
+      'org.gnome.Shell.Extensions',
+      enabled ? 'EnableExtension' : 'DisableExtension',
+      's',
+      [uuid],
+    );
+  }
+
+  /** A PNG of the whole stage, copied to `out` on the host. */
+  async screenshot(out: string): Promise<void> {
+    const state = process.env.SHELL_TEST_STATE;
+    if (!state) throw new Error('not inside run-shell.sh');
+    const inside = join(state, `shot-${process.pid}-${Date.now()}.png`);
+    const [ok] = (await this.client.call(
+      'org.gnome.Shell.Screenshot',
+      '/org/gnome/Shell/Screenshot',
+      'org.gnome.Shell.Screenshot',
+      'Screenshot',
+      'bbs',
+      [false, false, inside],
+    )) as [boolean];
+    if (!ok) throw new Error('screenshot failed');
+    mkdirSync(dirname(out), { recursive: true });
+    copyFileSync(inside, out);
+  }
+
+  /** The Shell log's warnings and errors that name the extension or its code. */
+  extensionProblems(): string[] {
+    const log = process.env.SHELL_TEST_LOG;
+    if (!log) throw new Error('not inside run-shell.sh');
+    const lines = readFileSync(log, 'utf8').split('\n');
+    const problems: string[] = [];
+    lines.forEach((line, i) => {
+      const context = lines.slice(i, i + 8).join('\n');
+      if (
+        /JS ERROR|JS WARNING|-WARNING \*\*|-CRITICAL \*\*|Gjs-Message.*error/i.test(line) &&
+        /switcher@phyllo\.me|Phyllome/.test(context)
+      ) {
+        problems.push(context);
+      }
+    });
+    return problems;
+  }
+}

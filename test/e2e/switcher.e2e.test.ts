@@ -1,0 +1,228 @@
+// The top-bar switcher in a real GNOME Shell 48 (headless), against our real
+// service and libvirt-dbus on the test driver, all on the Shell's own bus.
+// Run by test/shell/run-e2e.sh inside test/shell/run-shell.sh.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceStack, ROOT } from '../support/stack.js';
+import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+import { ShellDriver, UUID } from './shell.js';
+
+const ARTIFACTS = join(ROOT, '.cache/artifacts');
+const INDICATOR = `Main.panel.statusArea['${UUID}']`;
+const MENU = `${INDICATOR}.describe()`;
+
+interface MenuView {
+  status: string | undefined;
+  guests: { name: string; state: string; actions: string[] }[];
+}
+
+let stack: ServiceStack;
+let shell: ShellDriver;
+
+const names = (view: MenuView): string[] => view.guests.map((g) => g.name);
+const guestIn = (view: MenuView, name: string) => view.guests.find((g) => g.name === name);
+
+/** Clicks an action in a guest's submenu, as a person would. */
+function clickAction(guestName: string, actionLabel: string): Promise<boolean> {
+  return shell.eval<boolean>(`(() => {
+    const indicator = ${INDICATOR};
+    const item = indicator.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(guestName)});
+    const action = item?.menu._getMenuItems().find((a) => a.label.text === ${JSON.stringify(actionLabel)});
+    if (!action) return false;
+    action.activate(null);
+    return true;
+  })()`);
+}
+
+async function libvirtState(name: string): Promise<number> {
+  const [path] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [
+    name,
+  ]);
+  const [[state]] = (await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [
+    [number],
+  ];
+  return state;
+}
+
+beforeAll(async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address || !process.env.SHELL_TEST_LOG) throw new Error('run through test/shell/run-e2e.sh');
+  // The Shell's bus: our service and libvirt-dbus join it from the host.
+  stack = await ServiceStack.start({ busAddress: address, withService: false });
+  shell = new ShellDriver(stack.client);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the switcher in GNOME Shell 48', () => {
+  it('is installed, enabled and ACTIVE with no error', async () => {
+    const info = await shell.extensionInfo();
+    expect(info).toEqual({ state: 1, error: '' });
+    expect(await shell.eval(`${INDICATOR} !== undefined`)).toBe(true);
+  });
+
+  it('says in plain words that the service is not running, and lists nothing', async () => {
+    const view = await shell.eval<MenuView>(MENU);
+    expect(view).toEqual({ status: 'The guest service is not running', guests: [] });
+  });
+
+  it('lists the guests once the service appears, with their state and actions', async () => {
+    await stack.startService();
+    const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
+    expect(view).toEqual({
+      status: undefined,
+      guests: [{ name: 'test', state: 'running', actions: ['Pause', 'Shut Down', 'Restart', 'Force Off…'] }],
+    });
+  });
+
+  it('acts on libvirt through the menu', async () => {
+    expect(await clickAction('test', 'Pause')).toBe(true);
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'paused');
+    expect(await libvirtState('test')).toBe(3); // VIR_DOMAIN_PAUSED
+    expect(guestIn(await shell.eval<MenuView>(MENU), 'test')?.actions).toEqual(['Resume', 'Force Off…']);
+    expect(await clickAction('test', 'Resume')).toBe(true);
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
+    expect(await libvirtState('test')).toBe(1);
+  });
+
+  it('asks before forcing off: Cancel changes nothing, Force Off forces off', async () => {
+    const dialog = `Main.layoutManager.modalDialogGroup.get_children().find((d) => d.dialogLayout?._dialog?.has_style_class_name('phyllome-confirm-dialog'))`;
+    const pressButton = (index: number) =>
+      shell.eval(`(() => { ${dialog}.buttonLayout.get_children()[${index}].emit('clicked', 1); return true; })()`);
+
+    expect(await clickAction('test', 'Force Off…')).toBe(true);
+    const title = await shell.waitFor<string | null>(
+      `${dialog}?.contentLayout.get_first_child().title ?? null`,
+      (t) => t !== null,
+    );
+    expect(title).toBe('Force off test?');
+    await new Promise((r) => setTimeout(r, 300)); // let it fade in before the capture
+    await shell.screenshot(join(ARTIFACTS, 'switcher-force-off-dialog.png'));
+    await pressButton(0); // Cancel
+    await shell.waitFor<boolean>(`${dialog} === undefined`, (gone) => gone);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await libvirtState('test')).toBe(1);
+
+    expect(await clickAction('test', 'Force Off…')).toBe(true);
+    await shell.waitFor<string | null>(`${dialog}?.contentLayout.get_first_child().title ?? null`, (t) => t !== null);
+    await pressButton(1); // Force Off
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'shutoff');
+    expect(await libvirtState('test')).toBe(5);
+    expect(await clickAction('test', 'Start')).toBe(true);
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
+  });
+
+  it('follows changes made behind its back, live', async () => {
+    const [path] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [
+      'test',
+    ]);
+    await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Suspend');
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'paused');
+    await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Resume');
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
+
+    const uuid = await defineTestGuest(stack, 'Windows 11', { osId: 'http://microsoft.com/win/11' });
+    const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
+    expect(names(view)).toEqual(['test', 'Windows 11']);
+    await libvirtCall(
+      stack,
+      `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`,
+      'org.libvirt.Domain',
+      'Undefine',
+      'u',
+      [0],
+    );
+    expect(names(await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1))).toEqual(['test']);
+  });
+
+  it('shows guest names as text, never as markup', async () => {
+    // libvirt refuses '/' in names, so no closing tags: an unbalanced tag would break markup parsing.
+    const name = 'AT&T <i>lab';
+    const uuid = await defineTestGuest(stack, name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
+    expect(names(view)).toContain(name);
+    const usesMarkup = await shell.eval<boolean>(
+      `${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(name)}).label.clutter_text.use_markup`,
+    );
+    expect(usesMarkup).toBe(false);
+    await libvirtCall(
+      stack,
+      `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`,
+      'org.libvirt.Domain',
+      'Undefine',
+      'u',
+      [0],
+    );
+    await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
+  });
+
+  it('keeps the open menu as a screenshot', async () => {
+    await defineTestGuest(stack, 'Fedora Workstation', { osId: 'http://fedoraproject.org/fedora/41' });
+    await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
+    await shell.eval(
+      `(() => { const i = ${INDICATOR}; i.menu.open(false); i.guestSection._getMenuItems().find((g) => g.label.text === 'test').setSubmenuShown(true); return true; })()`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const file = join(ARTIFACTS, 'switcher-menu.png');
+    await shell.screenshot(file);
+    expect(readFileSync(file).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(statSync(file).size).toBeGreaterThan(10_000);
+    await shell.eval(`${INDICATOR}.menu.close(false); true`);
+  });
+
+  it('tells why an action failed, in a notification', async () => {
+    await stack.libvirtDbus?.stop('SIGKILL');
+    const view = await shell.waitFor<MenuView>(MENU, (v) => v.status?.startsWith('Cannot reach libvirt') ?? false);
+    expect(names(view)).toEqual(['Fedora Workstation', 'test']); // what was known stays
+    expect(await clickAction('test', 'Pause')).toBe(true);
+    const notifications = await shell.waitFor<string[]>(
+      `Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title + ' | ' + n.body))`,
+      (list) => list.some((n) => n.startsWith('Could not pause test')),
+    );
+    expect(notifications.find((n) => n.startsWith('Could not pause test'))).toBe(
+      'Could not pause test | libvirt is not reachable right now',
+    );
+    await stack.startLibvirtDbus();
+    await shell.waitFor<MenuView>(MENU, (v) => v.status === undefined && v.guests.length === 1);
+  });
+
+  it('survives the service stopping and starting again, without duplicates or stale items', async () => {
+    await stack.service?.stop();
+    expect(await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 0)).toEqual({
+      status: 'The guest service is not running',
+      guests: [],
+    });
+    await stack.startService();
+    const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length > 0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await shell.eval<MenuView>(MENU)).toEqual(view);
+    expect(names(view)).toEqual(['test']);
+    const items = await shell.eval<number>(`${INDICATOR}.guestSection._getMenuItems().length`);
+    expect(items).toBe(1);
+  });
+
+  it('leaves nothing behind after 50 disable/enable cycles', async () => {
+    const count = `(() => { let n = 0; const walk = (a) => { n++; for (const c of a.get_children()) walk(c); }; walk(global.stage); return n; })()`;
+    await shell.setEnabled(false);
+    await shell.waitFor<boolean>(`${INDICATOR} === undefined`, (v) => v);
+    const baseline = await shell.eval<number>(count);
+    for (let i = 0; i < 50; i++) {
+      await shell.setEnabled(true);
+      await shell.setEnabled(false);
+    }
+    await shell.waitFor<boolean>(`${INDICATOR} === undefined`, (v) => v);
+    expect(await shell.eval<number>(count)).toBe(baseline);
+    await shell.setEnabled(true);
+    await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
+    expect((await shell.extensionInfo()).state).toBe(1);
+  });
+
+  it('wrote no JS error or warning of ours to the Shell log', () => {
+    expect(shell.extensionProblems()).toEqual([]);
+    expect(existsSync(join(ARTIFACTS, 'switcher-menu.png'))).toBe(true);
+  });
+});

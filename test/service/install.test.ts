@@ -1,0 +1,78 @@
+// tools/install.sh into a throwaway home: the installed service starts by
+// D-Bus activation from the installed files alone, and --uninstall leaves
+// nothing behind.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ROOT, ServiceStack } from '../support/stack.js';
+
+let home: string;
+let stack: ServiceStack | undefined;
+
+const install = (...args: string[]): string =>
+  execFileSync('bash', [join(ROOT, 'tools/install.sh'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: 'tester' },
+  });
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'phyllome-home-'));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+it('installs the service, its activation files and the extension under $HOME only', () => {
+  expect(install('--connect', 'test:///default')).toMatch(/installed for tester/);
+  const exec = join(home, '.local/lib/phyllome-switcher/phyllome-switcher-service');
+  const dbusService = readFileSync(join(home, '.local/share/dbus-1/services/me.phyllo.Switcher1.service'), 'utf8');
+  expect(dbusService).toContain(`Exec=${exec} --connect test:///default`);
+  expect(dbusService).toContain('SystemdService=phyllome-switcher.service');
+  const unit = readFileSync(join(home, '.config/systemd/user/phyllome-switcher.service'), 'utf8');
+  expect(unit).toMatch(/^Type=dbus$/m);
+  expect(unit).toContain(`ExecStart=${exec} --connect test:///default`);
+  const extension = join(home, '.local/share/gnome-shell/extensions/switcher@phyllo.me');
+  expect(readdirSync(extension).sort()).toEqual([
+    'client',
+    'extension.js',
+    'gi-prefs.js',
+    'gi.js',
+    'metadata.json',
+    'model',
+    'prefs.js',
+    'schemas',
+    'stylesheet.css',
+    'ui',
+  ]);
+  expect(existsSync(join(extension, 'schemas/gschemas.compiled'))).toBe(true);
+});
+
+it('is started by the bus from the installed files alone', async () => {
+  stack = await ServiceStack.start({ servicesDir: join(home, '.local/share/dbus-1/services'), withService: false });
+  // Nothing of ours runs yet: the call below makes the bus start the installed executable.
+  const guests = await stack.client.listGuests();
+  expect(guests).toEqual(['/me/phyllo/Switcher1/guest/6695eb01_f6a4_8304_79aa_97f2502e193f']);
+  const [pid] = await stack.client.call(
+    'org.freedesktop.DBus',
+    '/org/freedesktop/DBus',
+    'org.freedesktop.DBus',
+    'GetConnectionUnixProcessID',
+    's',
+    ['me.phyllo.Switcher1'],
+  );
+  const cmdline = readFileSync(`/proc/${pid as number}/cmdline`, 'utf8');
+  expect(cmdline).toContain(join(home, '.local/lib/phyllome-switcher/phyllome-switcher-service'));
+  process.kill(pid as number, 'SIGTERM');
+});
+
+it('uninstalls everything it installed', () => {
+  expect(install('--uninstall')).toMatch(/removed/);
+  const left = execFileSync('find', [home, '-type', 'f'], { encoding: 'utf8' }).trim();
+  expect(left).toBe('');
+});
