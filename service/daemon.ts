@@ -1,8 +1,16 @@
 // Wires the service together and is the one owner of everything it starts:
 // stop() releases it all, in the reverse order it was made.
 
-import { MessageBus } from '@jellybrick/dbus-next';
-import { onBusClosed, onBusError, openBus, whenConnected, type BusChoice } from './dbus/bus.js';
+import {
+  callWithDeadline,
+  Message,
+  onBusClosed,
+  onBusError,
+  openBus,
+  whenConnected,
+  type BusChoice,
+  type MessageBus,
+} from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
 import { noSuchGuest, SwitcherError } from './bus/errors.js';
 import { ObjectExporter } from './bus/exporter.js';
@@ -113,11 +121,19 @@ export class Daemon {
     await registry.start();
 
     // Take the name last, so whoever the bus starts us for finds every guest already there.
-    const reply = await serviceBus.requestName(BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE);
+    // It goes with the connection when we stop: no release call to wait on.
+    const request = new Message({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'RequestName',
+      signature: 'su',
+      body: [BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE],
+    });
+    const [reply] = (await callWithDeadline(serviceBus, request, CONNECT_TIMEOUT_MS)).body;
     if (reply !== REQUEST_NAME_PRIMARY_OWNER) {
       throw new SwitcherError('InvalidState', `${BUS_NAME} is already owned on this bus; is another instance running?`);
     }
-    this.own(serviceBus, (b) => void b.releaseName(BUS_NAME).catch(() => undefined));
     log.info(
       `serving ${BUS_NAME} for ${endpoint.uri} (${registry.paths().length} guests, libvirt ${registry.connected ? 'connected' : 'not connected'})`,
     );

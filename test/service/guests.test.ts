@@ -135,7 +135,7 @@ describe('PauseAll and ResumeAll', () => {
     const a = await defineTestGuest(stack, 'alpha');
     const b = await defineTestGuest(stack, 'bravo');
     const pathOf = (uuid: string): string => `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
-    await stack.client.waitForProperty(pathOf(b), 'State', 'shutoff');
+    for (const uuid of [a, b]) await stack.client.waitForProperty(pathOf(uuid), 'State', 'shutoff');
     for (const uuid of [a, b]) await stack.client.service(pathOf(uuid), GUEST, 'Start');
     await stack.client.service(pathOf(b), GUEST, 'Pause'); // the user's own pause
     await stack.client.waitForProperty(pathOf(b), 'State', 'paused');
