@@ -18,6 +18,13 @@
 #                     best put there BEFORE start (the Shell scans at startup)
 #   --enable UUID     add UUID to org.gnome.shell enabled-extensions before
 #                     start (repeatable)
+#   --service 'CMD'   host shell command started in the background once the
+#                     buses are up and BEFORE the Shell (e.g. the Node service,
+#                     so the extension finds it on enable); gets the same
+#                     environment as CMD; stopped with its children at
+#                     teardown (repeatable)
+#   --wait-name NAME  wait until NAME is owned on the session bus before
+#                     starting the Shell (repeatable; pairs with --service)
 #   --bind PATH       also bind-mount host PATH at the same path inside, e.g.
 #                     /run/libvirt for virt-viewer (repeatable)
 #   --log FILE        the Shell's stdout+stderr (default: temp file, whose tail
@@ -56,6 +63,8 @@ TIMEOUT=120
 HIDE_OVERVIEW=1
 ENABLE=()
 BINDS=()
+SERVICES=()
+WAIT_NAMES=()
 
 die() { echo "run-shell: $*" >&2; exit 2; }
 say() { printf '[run-shell %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -68,6 +77,8 @@ while [[ $# -gt 0 ]]; do
     --data-home) DATA_HOME=$2; shift 2 ;;
     --enable) ENABLE+=("$2"); shift 2 ;;
     --bind) BINDS+=("$2"); shift 2 ;;
+    --service) SERVICES+=("$2"); shift 2 ;;
+    --wait-name) WAIT_NAMES+=("$2"); shift 2 ;;
     --log) LOG=$2; shift 2 ;;
     --keep-overview) HIDE_OVERVIEW=0; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
@@ -103,13 +114,14 @@ for s in "$BUS_DIR/session" "$BUS_DIR/system"; do [[ -S $s ]] && rm -f "$s"; don
 # unless this file already exists.
 mkdir -p "$DATA_HOME/gnome-shell" && touch "$DATA_HOME/gnome-shell/lock-warning-shown"
 
-PIDS=()          # started here, in start order
+PIDS=()          # daemons started here, in start order
+SERVICE_PIDS=()  # --service commands (host)
 HOLDER=
 NS=
 CMD_PID=
 RC=0
 
-# Every process whose mount namespace is the private one (not zombies).
+# Every process whose mount namespace is the private one, but the holder.
 ns_pids() {
   local p
   [[ -n $NS ]] || return 0
@@ -120,47 +132,65 @@ ns_pids() {
   return 0
 }
 
-# TERM, give it a few seconds, then KILL; reap if it is our child.
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
+# A host command may have children (npm -> node): collect the whole tree.
+with_descendants() {
+  local pid kid
+  for pid in "$@"; do
+    echo "$pid"
+    for kid in $(ps -o pid= --ppid "$pid" 2>/dev/null); do with_descendants "$kid"; done
+  done
+}
+
+alive() { # running and not a zombie (a zombie we cannot reap is dead enough)
+  [[ -r /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
+}
+
+# TERM all, give them up to 5 s together, then KILL; reap our own children.
+stop_pids() {
+  local pid i any
+  [[ $# -gt 0 ]] || return 0
+  kill -TERM "$@" 2>/dev/null
   for i in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    # A zombie that is not our child cannot be reaped by us; it is dead.
-    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && break
+    any=
+    for pid in "$@"; do alive "$pid" && { any=1; break; }; done
+    [[ -z $any ]] && break
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  kill -KILL "$@" 2>/dev/null
+  for pid in "$@"; do wait "$pid" 2>/dev/null; done
+  return 0
 }
 
 teardown() {
-  local rc=$? pid left i
+  local rc=$? left i s tree
   trap - EXIT INT TERM HUP
   set +e
   [[ $RC != 0 ]] || RC=$rc
-  [[ -n $CMD_PID ]] && stop_pid "$CMD_PID"
-  # Reverse start order: the Shell first, so it does not see its buses vanish.
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
+  # The test command and host services first, with their children.
+  mapfile -t tree < <(with_descendants $CMD_PID "${SERVICE_PIDS[@]}")
+  stop_pids "${tree[@]}"
+  # The Shell before its buses, so it does not see them vanish.
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pids "${PIDS[i]}"; done
   # Whatever else lives in the namespace (activated services, in-root.sh).
   for i in 1 2 3; do
     left=$(ns_pids)
     [[ -z $left ]] && break
-    for pid in $left; do stop_pid "$pid"; done
+    mapfile -t tree <<<"$left"
+    stop_pids "${tree[@]}"
   done
-  [[ -n $HOLDER ]] && stop_pid "$HOLDER"
+  [[ -n $HOLDER ]] && stop_pids "$HOLDER"
   # Check: nothing left in the namespace and nothing mounted under ROOT.
   left=$(ns_pids)
   if [[ -n $left ]]; then
-    echo "run-shell: processes left behind: $left" >&2; ps -o pid,args -p "${left//$'\n'/,}" >&2; [[ $RC != 0 ]] || RC=1
+    echo "run-shell: processes left behind:" >&2; ps -o pid,args -p "${left//$'\n'/,}" >&2; [[ $RC != 0 ]] || RC=1
   fi
-  if grep -qF " $ROOT/" /proc/self/mountinfo || grep -qF " $ROOT " /proc/self/mountinfo; then
-    echo "run-shell: mounts left under $ROOT:" >&2; grep -F " $ROOT" /proc/self/mountinfo >&2; [[ $RC != 0 ]] || RC=1
+  if awk -v r="$ROOT" '$5 == r || index($5, r "/") == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; then
+    echo "run-shell: mounts left under $ROOT" >&2; [[ $RC != 0 ]] || RC=1
   fi
-  if [[ $RC != 0 && -z $LOG_GIVEN && -s $LOG ]]; then
+  if [[ $RC != 0 && $RC != 129 && $RC != 130 && $RC != 143 && -z $LOG_GIVEN && -s $LOG ]]; then
     echo "run-shell: last lines of the Shell log:" >&2; tail -n 40 "$LOG" >&2
   fi
+  for s in "$BUS_DIR/session" "$BUS_DIR/system"; do [[ -S $s ]] && rm -f "$s"; done
   rm -rf --one-file-system "$STATE"
   exit "$RC"
 }
@@ -170,12 +200,13 @@ trap 'RC=143; exit 143' TERM
 trap 'RC=129; exit 129' HUP
 
 # The mount namespace: a holder process (sleep) keeps it alive; all mounts are
-# made inside it, so they disappear when the last process in it ends, even if
-# this script is killed with SIGKILL.
-BIND_PATHS=("$STATE" "$BUS_DIR" "$DATA_HOME" "$(dirname "$LOG")")
+# made inside it, so they disappear when the last process in it ends. Every
+# process started here gets a parent-death signal (setpriv --pdeathsig), so
+# even if this script is SIGKILLed they end, and with them the namespace.
+BIND_PATHS=("$STATE" "$BUS_DIR" "$DATA_HOME")
 for b in "${BINDS[@]}"; do BIND_PATHS+=("$(realpath "$b")"); done
 export ROOT
-unshare --mount --propagation private -- bash -euc '
+setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
   cd /
   mount -t proc proc "$ROOT/proc"
   mount -t sysfs -o ro sysfs "$ROOT/sys"
@@ -211,11 +242,15 @@ INNER_ENV=(
   DBUS_SESSION_BUS_ADDRESS="$SESSION_ADDR" DBUS_SYSTEM_BUS_ADDRESS="$SYSTEM_ADDR"
   NO_AT_BRIDGE=1 GTK_A11Y=none
 )
-# nsenter (mount ns only) and chroot exec, so $! after `inroot ... &` is the
+# For in-root.sh: the same environment plus the Shell's Wayland display.
+printf '%s\n' "${INNER_ENV[@]}" WAYLAND_DISPLAY=wayland-0 GDK_BACKEND=wayland >"$STATE/inner.env"
+# setpriv, nsenter (mount ns only) and chroot exec, so $! after `inroot ... &` is the
 # PID of the program itself.
-inroot() { nsenter --target "$HOLDER" --mount -- chroot "$ROOT" /usr/bin/env -i "${INNER_ENV[@]}" "$@"; }
+# (A simple command, not a function: `func &` would fork a subshell first.)
+INROOT=(setpriv --pdeathsig TERM -- nsenter --target "$HOLDER" --mount -- chroot "$ROOT" /usr/bin/env -i "${INNER_ENV[@]}")
+inroot() { "${INROOT[@]}" "$@"; }
 gdbus_in() { inroot gdbus call --timeout 10 "$@"; }
-start() { inroot "$@" & PIDS+=($!); }
+start() { "${INROOT[@]}" "$@" & PIDS+=($!); }
 
 wait_socket() {
   local i
@@ -232,23 +267,60 @@ wait_socket "$BUS_DIR/system"
 wait_socket "$BUS_DIR/session"
 
 # Fake logind with one active session c1 of root on seat0, so the Shell's
-# LoginManager finds its session (XDG_SESSION_ID=c1).
+# LoginManager finds its session (XDG_SESSION_ID=c1); fake polkitd answers
+# the Shell's permission checks. Both log every call they get to LOG.
 start python3 -m dbusmock --system --template logind </dev/null >>"$LOG" 2>&1
-for i in $(seq 100); do
-  gdbus_in --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-    --method org.freedesktop.DBus.NameHasOwner org.freedesktop.login1 2>/dev/null | grep -q true && break
-  [[ $i == 100 ]] && die "fake logind did not start"
-  sleep 0.1
+start python3 -m dbusmock --system --template polkitd </dev/null >>"$LOG" 2>&1
+for name in org.freedesktop.login1 org.freedesktop.PolicyKit1; do
+  for i in $(seq 100); do
+    gdbus_in --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+      --method org.freedesktop.DBus.NameHasOwner "$name" 2>/dev/null | grep -q true && break
+    [[ $i == 100 ]] && die "fake $name did not start"
+    sleep 0.1
+  done
 done
 L1=(--system --dest org.freedesktop.login1 --object-path /org/freedesktop/login1)
 gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSeat seat0 >/dev/null
 gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddUser 0 root true >/dev/null
 gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSession c1 seat0 0 root true >/dev/null
 
-if [[ ${#ENABLE[@]} -gt 0 ]]; then
-  list=$(printf "'%s', " "${ENABLE[@]}")
-  inroot gsettings set org.gnome.shell enabled-extensions "[${list%, }]"
-fi
+# Environment of --service commands and CMD (host side).
+export DBUS_SESSION_BUS_ADDRESS=$SESSION_ADDR
+export SHELL_TEST_SYSTEM_BUS_ADDRESS=$SYSTEM_ADDR
+export SHELL_TEST_ROOT=$ROOT SHELL_TEST_NS_PID=$HOLDER SHELL_TEST_STATE=$STATE
+export SHELL_TEST_HOME=$HOME_DIR SHELL_TEST_RUNTIME_DIR=$RUNTIME_DIR
+export SHELL_TEST_DATA_HOME=$DATA_HOME SHELL_TEST_BUS_DIR=$BUS_DIR
+export SHELL_TEST_LOG=$LOG
+
+for svc in "${SERVICES[@]}"; do
+  bash -c "$svc" </dev/null &
+  SERVICE_PIDS+=($!)
+done
+deadline=$(($(date +%s) + TIMEOUT))
+for name in "${WAIT_NAMES[@]}"; do
+  until gdbus_in --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+      --method org.freedesktop.DBus.NameHasOwner "$name" 2>/dev/null | grep -q true; do
+    (($(date +%s) < deadline)) || die "$name did not appear on the session bus"
+    for pid in "${SERVICE_PIDS[@]}"; do alive "$pid" || die "--service (pid $pid) exited before $name appeared"; done
+    sleep 0.1
+  done
+done
+
+# Settings go to a dconf database in the private home, so every run starts
+# from the package defaults plus these: user extensions allowed, the
+# extensions to enable, no first-login welcome tour, no animations (faster,
+# and screenshots do not catch a transition half-way).
+list=
+[[ ${#ENABLE[@]} -gt 0 ]] && list=$(printf "'%s', " "${ENABLE[@]}")
+inroot dconf load / <<EOF
+[org/gnome/shell]
+disable-user-extensions=false
+enabled-extensions=@as [${list%, }]
+welcome-dialog-last-shown-version='999'
+
+[org/gnome/desktop/interface]
+enable-animations=false
+EOF
 
 SHELL_ARGS=(--headless --unsafe-mode --wayland --no-x11)
 for ((i = 0; i < MONITORS; i++)); do SHELL_ARGS+=(--virtual-monitor 1280x800); done
@@ -287,12 +359,7 @@ shell_eval 'Main.messageTray.getSources().forEach(s => s.destroy()); true' >/dev
 ms=$((($(date +%s%N) - T0) / 1000000))
 say "GNOME Shell ${VERSION//[^0-9.]/} ready $((ms / 1000)).$((ms % 1000 / 100)) s after start"
 
-export DBUS_SESSION_BUS_ADDRESS=$SESSION_ADDR
-export SHELL_TEST_SYSTEM_BUS_ADDRESS=$SYSTEM_ADDR
-export SHELL_TEST_ROOT=$ROOT SHELL_TEST_NS_PID=$HOLDER SHELL_TEST_STATE=$STATE
-export SHELL_TEST_HOME=$HOME_DIR SHELL_TEST_RUNTIME_DIR=$RUNTIME_DIR
-export SHELL_TEST_DATA_HOME=$DATA_HOME SHELL_TEST_BUS_DIR=$BUS_DIR
-export SHELL_TEST_LOG=$LOG SHELL_TEST_PID=$SHELL_PID
+export SHELL_TEST_PID=$SHELL_PID
 
 # Run CMD in the background and wait, so INT/TERM reach our trap at once;
 # `<&0` keeps the caller's stdin (a background job would get /dev/null).
