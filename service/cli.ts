@@ -7,6 +7,9 @@ export interface CliOptions {
   uri: string;
   bus: string;
   libvirtBus: string | undefined;
+  /** The viewer command and its first arguments; undefined: virt-viewer. */
+  viewer: string[] | undefined;
+  viewerUri: string | undefined;
   help: boolean;
 }
 
@@ -17,13 +20,22 @@ Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
   --connect URI       libvirt URI: test:///default (default, a demo), qemu:///session, qemu:///system
   --bus BUS           where to own me.phyllo.Switcher1: session (default), system, or a D-Bus address
   --libvirt-bus BUS   where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus
+  --viewer CMD        the viewer to open guests in (default: virt-viewer); CMD may carry arguments
+  --viewer-uri URI    the libvirt URI the viewer connects to (default: the --connect URI)
   --help              show this text
 `;
 
 const isBus = (value: string): boolean => value === 'session' || value === 'system' || /^[a-z]+:/.test(value);
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { uri: DEFAULT_URI, bus: 'session', libvirtBus: undefined, help: false };
+  const options: CliOptions = {
+    uri: DEFAULT_URI,
+    bus: 'session',
+    libvirtBus: undefined,
+    viewer: undefined,
+    viewerUri: undefined,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] =
@@ -52,6 +64,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.libvirtBus = bus;
         break;
       }
+      case '--viewer':
+        options.viewer = value().split(/\s+/).filter(Boolean);
+        break;
+      case '--viewer-uri':
+        options.viewerUri = value();
+        break;
       case '--help':
       case '-h':
         options.help = true;

@@ -17,7 +17,9 @@ import { ObjectExporter } from './bus/exporter.js';
 import { GuestObject, GUEST_INTERFACE } from './bus/guest-object.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
 import { GuestActions } from './guests/actions.js';
-import { GUEST_PATH_PREFIX } from './guests/guest.js';
+import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
+import { stateFromLibvirt } from './guests/state.js';
+import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { endpointFor } from './libvirt/uri.js';
@@ -33,6 +35,9 @@ export interface DaemonOptions {
   libvirtBus?: BusChoice;
   contractPath?: string;
   deadlines?: Deadlines;
+  /** The viewer command (default virt-viewer) and the URI it connects to (default: uri). */
+  viewerCommand?: string[];
+  viewerUri?: string;
   reconnect?: ReconnectPolicy;
 }
 
@@ -101,18 +106,41 @@ export class Daemon {
 
     const client = new LibvirtClient(libvirtBus, endpoint, options.deadlines ?? DEFAULT_DEADLINES);
     const registry = this.own(new GuestRegistry(client, options.reconnect), (r) => r.stop());
-    const actions = new GuestActions(registry, client);
+    const isRunning = async (guest: Guest): Promise<boolean> => {
+      const state = stateFromLibvirt(...(await client.domainState(guest.libvirtPath)));
+      return state === 'running' || state === 'paused';
+    };
+    const viewers = this.own(
+      new ViewerManager(
+        {
+          ...DEFAULT_VIEWER_OPTIONS,
+          ...(options.viewerCommand ? { command: options.viewerCommand } : {}),
+          uri: options.viewerUri ?? endpoint.uri,
+        },
+        isRunning,
+      ),
+      (v) => v.stop(),
+    );
+    const actions = new GuestActions(registry, client, viewers);
+    viewers.on('pid', (path, pid) => {
+      if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
+    });
 
     exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions)]);
     registry.on('added', (guest) => {
-      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions)]);
+      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
     registry.on('removed', (guest) => {
+      viewers.close(guest.path);
       exporter.unexport(guest.path);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
     });
-    registry.on('changed', (guest, changed) => exporter.emitPropertiesChanged(guest.path, GUEST_INTERFACE, changed));
+    registry.on('changed', (guest, changed) => {
+      exporter.emitPropertiesChanged(guest.path, GUEST_INTERFACE, changed);
+      // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
+      if (changed.State === 'shutoff' || changed.State === 'crashed') viewers.close(guest.path);
+    });
     registry.on('connected', (connected) => {
       log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);
       exporter.emitPropertiesChanged(MANAGER_PATH, MANAGER_INTERFACE, { Connected: connected });

@@ -19,7 +19,13 @@ async function main(): Promise<number> {
   }
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start({ uri: options.uri, bus: options.bus, libvirtBus: options.libvirtBus });
+    daemon = await Daemon.start({
+      uri: options.uri,
+      bus: options.bus,
+      libvirtBus: options.libvirtBus,
+      viewerCommand: options.viewer,
+      viewerUri: options.viewerUri,
+    });
   } catch (error) {
     log.error(`cannot start: ${error instanceof SwitcherError ? error.message : String(error)}`);
     return 1;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `npm run demo`: the whole thing on libvirt's test driver — a real GNOME
 # Shell 48 with the switcher extension, our service and a few demo guests —
-# headless, writing a screenshot of the open menu to .cache/artifacts/.
+# in a window where an X display exists (DISPLAY), else
+# headless — writing a screenshot of the open menu to .cache/artifacts/.
 # Ctrl-C stops everything it started.
 #   --no-wait   take the screenshot, then stop
 set -euo pipefail
@@ -16,5 +17,6 @@ trap 'rm -rf --one-file-system "$work"' EXIT
 mkdir -p "$work/data/gnome-shell/extensions" .cache/artifacts
 cp -r build/extension/switcher@phyllo.me "$work/data/gnome-shell/extensions/"
 
-bash test/shell/run-shell.sh --data-home "$work/data" --enable switcher@phyllo.me --log .cache/artifacts/demo-shell.log \
+# --window: in a window on the caller's X display when there is one, headless otherwise.
+bash test/shell/run-shell.sh --window --data-home "$work/data" --enable switcher@phyllo.me --log .cache/artifacts/demo-shell.log \
   -- bash tools/demo-in-shell.sh "${1:-}"

@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 # dbus-daemon: private buses; libglib2.0-bin: gdbus; libvirt-dbus: our way to
 # libvirt; libvirtd + QEMU: the real-guest tests; libvirt-clients: virsh, to
 # compare against in benchmarks; util-linux: unshare and nsenter; zip, unzip:
-# the extension package.
+# the extension package; virt-viewer, xvfb: guests shown in a real viewer.
 DEBIAN_PACKAGES=(
   dbus-daemon libglib2.0-bin libvirt-dbus libvirt-daemon libvirt-daemon-driver-qemu
-  libvirt-clients qemu-system-x86 util-linux zip unzip
+  libvirt-clients qemu-system-x86 util-linux zip unzip virt-viewer xvfb
 )
 
 missing=()

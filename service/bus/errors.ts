@@ -4,7 +4,15 @@
 export const ERROR_PREFIX = 'me.phyllo.Switcher1.Error';
 
 export type ErrorKind =
-  'NoSuchGuest' | 'InvalidArgument' | 'InvalidState' | 'NotConnected' | 'Libvirt' | 'Timeout' | 'ReadOnly' | 'Internal';
+  | 'NoSuchGuest'
+  | 'InvalidArgument'
+  | 'InvalidState'
+  | 'NotConnected'
+  | 'Libvirt'
+  | 'Timeout'
+  | 'ReadOnly'
+  | 'ViewerFailed'
+  | 'Internal';
 
 export class SwitcherError extends Error {
   readonly kind: ErrorKind;

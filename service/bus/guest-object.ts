@@ -3,6 +3,7 @@
 import type { GuestActions } from '../guests/actions.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { GuestProperties } from '../guests/guest.js';
+import type { ViewerManager } from '../viewers/viewer-manager.js';
 import { noSuchGuest } from './errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
@@ -15,11 +16,13 @@ export class GuestObject implements InterfaceImpl {
     private readonly path: string,
     private readonly registry: GuestRegistry,
     private readonly actions: GuestActions,
+    private readonly viewers: ViewerManager,
   ) {}
 
   getProperty(name: string): unknown {
     const guest = this.registry.get(this.path);
     if (!guest) throw noSuchGuest(`at ${this.path}`);
+    if (name === 'ViewerPid') return this.viewers.pid(this.path);
     return guest.props[name as keyof GuestProperties];
   }
 
@@ -27,6 +30,12 @@ export class GuestObject implements InterfaceImpl {
     switch (method) {
       case 'Shutdown':
         return [await this.actions.shutdown(this.path, args[0] as number)];
+      case 'SetMonitor':
+        await this.actions.setMonitor(this.path, args[0] as string);
+        return [];
+      case 'Show':
+        await this.actions.show(this.path);
+        return [];
       case 'Start':
       case 'ForceOff':
       case 'Reboot':

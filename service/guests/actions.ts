@@ -3,7 +3,14 @@
 
 import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../bus/errors.js';
 import type { LibvirtClient } from '../libvirt/client.js';
+import {
+  serializeSwitcherSettings,
+  SWITCHER_NS,
+  SWITCHER_PREFIX,
+  validateConnector,
+} from '../libvirt/switcher-metadata.js';
 import { log } from '../log.js';
+import type { ViewerManager } from '../viewers/viewer-manager.js';
 import type { Guest } from './guest.js';
 import type { GuestRegistry } from './registry.js';
 import { whyActionRefused, type GuestAction, type GuestState } from './state.js';
@@ -20,6 +27,11 @@ const LIBVIRT_MEMBER: Record<Exclude<GuestAction, 'Shutdown'>, [member: string, 
 };
 
 const DOWN: readonly GuestState[] = ['shutoff', 'crashed'];
+const SHOW_START_TIMEOUT_MS = 60_000;
+
+// virDomainModificationImpact
+const AFFECT_LIVE = 1;
+const AFFECT_CONFIG = 2;
 
 export class GuestActions {
   /** Guests the last PauseAll paused, by our path. */
@@ -28,7 +40,40 @@ export class GuestActions {
   constructor(
     private readonly registry: GuestRegistry,
     private readonly client: LibvirtClient,
+    private readonly viewers: ViewerManager,
   ) {}
+
+  /**
+   * Brings a guest up on screen: starts it (or resumes, or wakes it) when
+   * needed, waits until it runs, then opens its viewer unless one is open.
+   */
+  async show(path: string): Promise<void> {
+    const guest = this.registry.get(path);
+    if (!guest) throw noSuchGuest(`at ${path}`);
+    this.requireConnected();
+    switch (guest.props.State) {
+      case 'shutoff':
+      case 'crashed':
+        await this.run(path, 'Start');
+        break;
+      case 'paused':
+        await this.run(path, 'Resume');
+        break;
+      case 'suspended':
+        await this.libvirt(guest, 'PMWakeup', 'u', [0]);
+        break;
+      case 'stopping':
+        throw invalidState(`Cannot show guest: it is shutting down (${guest.props.Name})`);
+      default:
+        break;
+    }
+    if (!(await this.waitForState(path, ['running'], SHOW_START_TIMEOUT_MS).promise)) {
+      throw new SwitcherError('Timeout', `${guest.props.Name} did not start within ${SHOW_START_TIMEOUT_MS / 1000} s`);
+    }
+    const running = this.registry.get(path);
+    if (!running) throw noSuchGuest(`at ${path}`);
+    await this.viewers.open(running);
+  }
 
   async run(path: string, action: Exclude<GuestAction, 'Shutdown'>): Promise<void> {
     const guest = this.ready(path, action);
@@ -50,7 +95,7 @@ export class GuestActions {
       throw invalidArgument(`timeout_seconds must be between 1 and ${MAX_SHUTDOWN_SECONDS}, not ${timeoutSeconds}`);
     }
     const guest = this.ready(path, 'Shutdown');
-    const down = this.whenDown(guest.path, timeoutSeconds * 1000);
+    const down = this.waitForState(guest.path, DOWN, timeoutSeconds * 1000);
     try {
       await this.libvirt(guest, 'Shutdown', 'u', [0]);
     } catch (error) {
@@ -66,6 +111,26 @@ export class GuestActions {
     }
     log.info(`Shutdown ${guest.props.Name}: ${stopped ? 'stopped' : `still up after ${timeoutSeconds} s`}`);
     return stopped;
+  }
+
+  /** Assigns the guest to a monitor (by connector; '' = none), in its own libvirt metadata. */
+  async setMonitor(path: string, connector: string): Promise<void> {
+    validateConnector(connector);
+    const guest = this.registry.get(path);
+    if (!guest) throw noSuchGuest(`at ${path}`);
+    this.requireConnected();
+    const element = serializeSwitcherSettings({ monitor: connector });
+    const active = !DOWN.includes(guest.props.State);
+    try {
+      // The persistent definition, and the running guest too so that both agree.
+      await this.metadata(guest, element, active ? AFFECT_LIVE | AFFECT_CONFIG : AFFECT_CONFIG);
+    } catch (error) {
+      // A transient guest has no persistent definition: the running one is all there is.
+      if (!(error instanceof SwitcherError && /transient/i.test(error.message))) throw error;
+      await this.metadata(guest, element, AFFECT_LIVE);
+    }
+    await this.registry.refresh(guest.libvirtPath);
+    log.info(`SetMonitor ${guest.props.Name}: ${connector || '(none)'}`);
   }
 
   /** Pauses every running guest; remembers which, for ResumeAll. */
@@ -126,17 +191,30 @@ export class GuestActions {
     if (!this.registry.connected) throw new SwitcherError('NotConnected', 'libvirt is not reachable right now');
   }
 
-  private async libvirt(guest: Guest, member: string, signature = '', body: unknown[] = []): Promise<void> {
+  private libvirt(guest: Guest, member: string, signature = '', body: unknown[] = []): Promise<void> {
+    return this.guarded(() => this.client.domainAction(guest.libvirtPath, member, signature, body));
+  }
+
+  private metadata(guest: Guest, element: string, flags: number): Promise<void> {
+    return this.guarded(() => this.client.setMetadata(guest.libvirtPath, element, SWITCHER_PREFIX, SWITCHER_NS, flags));
+  }
+
+  /** Runs a libvirt call; a libvirt found unreachable is reported to the registry. */
+  private async guarded(call: () => Promise<void>): Promise<void> {
     try {
-      await this.client.domainAction(guest.libvirtPath, member, signature, body);
+      await call();
     } catch (error) {
       if (error instanceof SwitcherError && error.kind === 'NotConnected') this.registry.lostLibvirt(error.message);
       throw error;
     }
   }
 
-  /** Resolves true once the guest is down or gone, false when the time runs out. */
-  private whenDown(path: string, timeoutMs: number): { promise: Promise<boolean>; cancel: () => void } {
+  /** Resolves true once the guest is in one of `states` (or gone, when waiting for it to go down), false on time-out. */
+  private waitForState(
+    path: string,
+    states: readonly GuestState[],
+    timeoutMs: number,
+  ): { promise: Promise<boolean>; cancel: () => void } {
     let cancel = (): void => {};
     const promise = new Promise<boolean>((resolve) => {
       const finish = (value: boolean): void => {
@@ -146,15 +224,17 @@ export class GuestActions {
         resolve(value);
       };
       const onChanged = (guest: Guest): void => {
-        if (guest.path === path && DOWN.includes(guest.props.State)) finish(true);
+        if (guest.path === path && states.includes(guest.props.State)) finish(true);
       };
       const onRemoved = (guest: Guest): void => {
-        if (guest.path === path) finish(true);
+        if (guest.path === path) finish(states === DOWN);
       };
       const timer = setTimeout(() => finish(false), timeoutMs);
       this.registry.on('changed', onChanged);
       this.registry.on('removed', onRemoved);
       cancel = () => finish(false);
+      const now = this.registry.get(path);
+      if (now && states.includes(now.props.State)) finish(true);
     });
     return { promise, cancel };
   }

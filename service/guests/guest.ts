@@ -12,6 +12,8 @@ export interface GuestProperties {
   MemoryMiB: bigint;
   Autostart: boolean;
   OsId: string;
+  /** Connector of the monitor the guest is assigned to; '' = wherever the pointer is. */
+  Monitor: string;
 }
 
 export interface Guest {

@@ -207,6 +207,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       MemoryMiB: facts.memoryMiB,
       Autostart: autostart,
       OsId: facts.osId,
+      Monitor: facts.settings.monitor,
     };
   }
 

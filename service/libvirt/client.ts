@@ -107,6 +107,11 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     await this.call(path, DOMAIN, member, signature, body, this.deadlines.actionMs);
   }
 
+  /** Replaces our metadata element (VIR_DOMAIN_METADATA_ELEMENT) in the domain. */
+  async setMetadata(path: string, element: string, prefix: string, ns: string, flags: number): Promise<void> {
+    await this.call(path, DOMAIN, 'SetMetadata', 'isssu', [2, element, prefix, ns, flags]);
+  }
+
   /** Defines a domain from XML; for demos and tests. */
   async defineXml(xml: string): Promise<string> {
     const [path] = await this.call(this.endpoint.connectPath, CONNECT, 'DomainDefineXML', 's', [xml]);

@@ -1,6 +1,7 @@
 // The few facts we show about a guest, read from its libvirt domain XML.
 
 import { XMLParser } from 'fast-xml-parser';
+import { parseSwitcherSettings, SWITCHER_NS, type SwitcherSettings } from './switcher-metadata.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
 
@@ -11,6 +12,8 @@ export interface DomainFacts {
   memoryMiB: bigint;
   /** libosinfo id such as http://microsoft.com/win/11, or ''. */
   osId: string;
+  /** Our own settings, kept in the domain's metadata. */
+  settings: SwitcherSettings;
 }
 
 const parser = new XMLParser({
@@ -20,7 +23,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
 });
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
 
 const asNode = (value: unknown): Node | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Node) : undefined;
@@ -57,20 +60,30 @@ function memoryMiB(value: unknown): bigint {
   return BigInt(Math.floor((amount * factor) / 1024));
 }
 
-/** Finds <prefix:os id=…> inside the metadata element whose namespace is libosinfo's, whatever its prefix. */
-function libosinfoId(metadata: Node | undefined): string {
-  if (!metadata) return '';
+/**
+ * The element in <metadata> that belongs to namespace `ns`, whatever prefix
+ * the writer chose, with a helper to name its children under that prefix.
+ */
+export function metadataElement(
+  metadata: Node | undefined,
+  ns: string,
+): { element: Node; child: (name: string) => Node | undefined } | undefined {
+  if (!metadata) return undefined;
   for (const [key, value] of Object.entries(metadata)) {
     const element = asNode(value);
     if (!element) continue;
     const prefix = key.includes(':') ? key.slice(0, key.indexOf(':')) : '';
     const nsAttribute = prefix ? `@_xmlns:${prefix}` : '@_xmlns';
-    if (element[nsAttribute] !== LIBOSINFO_NS) continue;
-    const os = asNode(element[prefix ? `${prefix}:os` : 'os']);
-    const id = os?.['@_id'];
-    if (typeof id === 'string') return id;
+    if (element[nsAttribute] !== ns) continue;
+    return { element, child: (name) => asNode(element[prefix ? `${prefix}:${name}` : name]) };
   }
-  return '';
+  return undefined;
+}
+
+/** <libosinfo:os id=…>, the OS the guest was installed as. */
+function libosinfoId(metadata: Node | undefined): string {
+  const id = metadataElement(metadata, LIBOSINFO_NS)?.child('os')?.['@_id'];
+  return typeof id === 'string' ? id : '';
 }
 
 export function parseDomainXml(xml: string): DomainFacts {
@@ -85,5 +98,6 @@ export function parseDomainXml(xml: string): DomainFacts {
     vcpus: Number.isInteger(vcpus) && vcpus > 0 ? vcpus : 0,
     memoryMiB: memoryMiB(domain.memory ?? domain.currentMemory),
     osId: libosinfoId(asNode(domain.metadata)),
+    settings: parseSwitcherSettings(metadataElement(asNode(domain.metadata), SWITCHER_NS)?.child),
   };
 }

@@ -32,6 +32,8 @@ describe('listing', () => {
       MemoryMiB: 8192n,
       Autostart: false,
       OsId: '',
+      Monitor: '',
+      ViewerPid: 0,
     });
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',
@@ -93,6 +95,41 @@ describe('actions', () => {
     expect(await libvirtState(stack, 'test')).toBe(5);
     await act('Start');
     await stack.client.waitForProperty(test, 'State', 'running');
+  });
+});
+
+describe('monitor assignment', () => {
+  it("is kept in the domain's own metadata and announced", async () => {
+    const from = stack.client.signals.length;
+    await stack.client.service(test, GUEST, 'SetMonitor', 's', ['DP-2']);
+    expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('DP-2');
+    await stack.client.waitForSignal(propertiesChanged(test, 'Monitor', 'DP-2'), 2_000, from);
+    const [libvirtPath] = await libvirtCall(
+      stack,
+      '/org/libvirt/Test',
+      'org.libvirt.Connect',
+      'DomainLookupByName',
+      's',
+      ['test'],
+    );
+    const [metadata] = await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'GetMetadata', 'isu', [
+      2,
+      'https://phyllo.me/xmlns/switcher/1',
+      0,
+    ]);
+    expect(metadata).toBe('<switcher>\n  <monitor connector="DP-2"/>\n</switcher>');
+  });
+
+  it('refuses what is not a connector name, and changes nothing', async () => {
+    for (const bad of ['DP 1', '../../etc', '<x/>', 'x'.repeat(40), '-DP']) {
+      expect(await stack.client.errorOf(test, GUEST, 'SetMonitor', 's', [bad])).toBe(`${ERR}.InvalidArgument`);
+    }
+    expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('DP-2');
+  });
+
+  it('is cleared with an empty name', async () => {
+    await stack.client.service(test, GUEST, 'SetMonitor', 's', ['']);
+    expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('');
   });
 });
 

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Run a real, headless GNOME Shell 48 (Wayland, software rendering) inside the
-# trixie root file system made by build-rootfs.sh, run a test command ON THE
-# HOST against it, then tear everything down and exit with that command's
-# status.
+# Run a real GNOME Shell 48 (Wayland, software rendering), headless or in a
+# window (--window), inside the trixie root file system made by
+# build-rootfs.sh, run a test command ON THE HOST against it, then tear
+# everything down and exit with that command's status.
 #
 # Usage:
 #   test/shell/run-shell.sh [options] -- CMD [ARGS...]
 # Options:
 #   --root DIR        root file system (default: $ROOT or <repo>/.cache/shell-rootfs;
 #                     must be built already: test/shell/build-rootfs.sh)
-#   --monitors N      number of 1280x800 virtual monitors (default 1)
+#   --monitors N      number of 1280x800 monitors (default 1)
+#   --window          show the Shell in a window on the caller's X display
+#                     (gnome-shell --nested; N monitors side by side in one
+#                     N*1280x800 window) instead of headless. Needs DISPLAY:
+#                     mutter 48's nested backend is an X11 client, so on a
+#                     Wayland desktop it uses its Xwayland (DISPLAY). With no
+#                     usable DISPLAY it says so on stderr and runs headless.
+#                     XAUTHORITY (or ~/.Xauthority) is copied into the run.
 #   --bus-dir DIR     host dir for the bus sockets DIR/session and DIR/system
 #                     (default: a private temp dir); bind-mounted at the same
 #                     path inside, so host processes use unix:path=DIR/session
@@ -61,6 +68,7 @@ DATA_HOME=
 LOG=
 TIMEOUT=120
 HIDE_OVERVIEW=1
+WINDOW=0
 ENABLE=()
 BINDS=()
 SERVICES=()
@@ -81,6 +89,7 @@ while [[ $# -gt 0 ]]; do
     --wait-name) WAIT_NAMES+=("$2"); shift 2 ;;
     --log) LOG=$2; shift 2 ;;
     --keep-overview) HIDE_OVERVIEW=0; shift ;;
+    --window) WINDOW=1; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --) shift; break ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -93,6 +102,24 @@ CMD=("$@")
 [[ $MONITORS =~ ^[1-9][0-9]*$ ]] || die "--monitors wants a positive number"
 ROOT=$(realpath "$ROOT")
 [[ -f $ROOT/.phyllome-rootfs-stamp ]] || die "$ROOT is not built: run test/shell/build-rootfs.sh"
+
+# --window: mutter 48's --nested backend (MetaBackendX11Nested) opens an X
+# display with Xlib and cannot use a Wayland socket, so WAYLAND_DISPLAY alone
+# is not enough; a Wayland desktop's Xwayland sets DISPLAY as well. A local
+# display (:N, unix:N) must have its socket in /tmp/.X11-unix.
+if [[ $WINDOW == 1 ]]; then
+  why=
+  if [[ -z ${DISPLAY:-} ]]; then
+    why="no DISPLAY"
+    [[ -n ${WAYLAND_DISPLAY:-} ]] && why="WAYLAND_DISPLAY but no DISPLAY (the nested Shell is an X11 client: enable Xwayland)"
+  elif [[ $DISPLAY =~ ^(unix)?:([0-9]+)(\.[0-9]+)?$ && ! -S /tmp/.X11-unix/X${BASH_REMATCH[2]} ]]; then
+    why="DISPLAY=$DISPLAY has no socket /tmp/.X11-unix/X${BASH_REMATCH[2]}"
+  fi
+  if [[ -n $why ]]; then
+    echo "run-shell: --window: $why; running headless" >&2
+    WINDOW=0
+  fi
+fi
 
 # Everything private to this run lives in STATE: home, runtime dir, defaults
 # for bus dir / data home / log. /tmp inside the root is a fresh tmpfs, so
@@ -113,6 +140,14 @@ for s in "$BUS_DIR/session" "$BUS_DIR/system"; do [[ -S $s ]] && rm -f "$s"; don
 # The Shell shows a "Screen Lock disabled" notification once per data home
 # unless this file already exists.
 mkdir -p "$DATA_HOME/gnome-shell" && touch "$DATA_HOME/gnome-shell/lock-warning-shown"
+# The X cookie is copied into STATE (mode 700, bound inside) rather than its
+# own file bound: a bind of a path outside /tmp would leave a mount point
+# file in the root on disk.
+XAUTH=
+if [[ $WINDOW == 1 ]]; then
+  xa=${XAUTHORITY:-${HOME:-/root}/.Xauthority}
+  if [[ -r $xa && -f $xa ]]; then XAUTH=$STATE/Xauthority; install -m 600 "$xa" "$XAUTH"; fi
+fi
 
 PIDS=()          # daemons started here, in start order
 SERVICE_PIDS=()  # --service commands (host)
@@ -204,6 +239,10 @@ trap 'RC=129; exit 129' HUP
 # process started here gets a parent-death signal (setpriv --pdeathsig), so
 # even if this script is SIGKILLed they end, and with them the namespace.
 BIND_PATHS=("$STATE" "$BUS_DIR" "$DATA_HOME")
+# --window: the X sockets (the root's /tmp is a fresh tmpfs, so nothing is
+# left on disk). Abstract and TCP X sockets need no bind: the network
+# namespace is shared.
+[[ $WINDOW == 1 && -d /tmp/.X11-unix ]] && BIND_PATHS+=(/tmp/.X11-unix)
 for b in "${BINDS[@]}"; do BIND_PATHS+=("$(realpath "$b")"); done
 export ROOT
 setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
@@ -322,10 +361,21 @@ welcome-dialog-last-shown-version='999'
 enable-animations=false
 EOF
 
-SHELL_ARGS=(--headless --unsafe-mode --wayland --no-x11)
-for ((i = 0; i < MONITORS; i++)); do SHELL_ARGS+=(--virtual-monitor 1280x800); done
+# Headless: virtual monitors. Window: the nested backend's dummy monitors,
+# set through mutter's debug variables; the outer display reaches only the
+# Shell (not inner.env), so apps started with in-root.sh still open in it.
+SHELL_ENV=()
+if [[ $WINDOW == 1 ]]; then
+  SHELL_ARGS=(--nested --unsafe-mode --wayland --no-x11)
+  SHELL_ENV=(DISPLAY="$DISPLAY" MUTTER_DEBUG_NUM_DUMMY_MONITORS="$MONITORS"
+    MUTTER_DEBUG_DUMMY_MODE_SPECS=1280x800)
+  [[ -n $XAUTH ]] && SHELL_ENV+=(XAUTHORITY="$XAUTH")
+else
+  SHELL_ARGS=(--headless --unsafe-mode --wayland --no-x11)
+  for ((i = 0; i < MONITORS; i++)); do SHELL_ARGS+=(--virtual-monitor 1280x800); done
+fi
 T0=$(date +%s%N)
-start gnome-shell "${SHELL_ARGS[@]}" </dev/null >>"$LOG" 2>&1
+start "${SHELL_ENV[@]}" gnome-shell "${SHELL_ARGS[@]}" </dev/null >>"$LOG" 2>&1
 SHELL_PID=${PIDS[-1]}
 
 shell_eval() {
@@ -357,7 +407,8 @@ if [[ $HIDE_OVERVIEW == 1 ]]; then
 fi
 shell_eval 'Main.messageTray.getSources().forEach(s => s.destroy()); true' >/dev/null
 ms=$((($(date +%s%N) - T0) / 1000000))
-say "GNOME Shell ${VERSION//[^0-9.]/} ready $((ms / 1000)).$((ms % 1000 / 100)) s after start"
+mode=headless; [[ $WINDOW == 1 ]] && mode="in a window on $DISPLAY"
+say "GNOME Shell ${VERSION//[^0-9.]/} ($mode) ready $((ms / 1000)).$((ms % 1000 / 100)) s after start"
 
 export SHELL_TEST_PID=$SHELL_PID
 

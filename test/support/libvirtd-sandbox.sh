@@ -50,9 +50,10 @@ stop_all() {
 }
 trap stop_all TERM INT EXIT
 
-/usr/sbin/virtlogd &
+# Pid files on the tmpfs too, so sandboxes never meet (the defaults are /run/*.pid).
+/usr/sbin/virtlogd --pid-file /run/libvirt/virtlogd.pid &
 pids+=($!)
-/usr/sbin/libvirtd &
+/usr/sbin/libvirtd --pid-file /run/libvirt/libvirtd.pid &
 pids+=($!)
 for _ in $(seq 100); do
   [[ -S /run/libvirt/libvirt-sock ]] && break

@@ -92,12 +92,13 @@ export class ServiceStack {
     uri = 'test:///default',
     extraArgs: string[] = [],
     nodeArgs: string[] = [],
+    extraEnv: NodeJS.ProcessEnv = {},
   ): Promise<TrackedProcess> {
     this.service = this.group.start(
       'service',
       process.execPath,
       [...shebangFlags(), ...nodeArgs, SERVICE_EXECUTABLE, '--connect', uri, '--bus', this.bus.address, ...extraArgs],
-      { env: { ...this.env, PHYLLOME_DEBUG: '1' } },
+      { env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv } },
     );
     await this.waitForName('me.phyllo.Switcher1', this.service);
     return this.service;

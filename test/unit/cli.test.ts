@@ -3,7 +3,14 @@ import { parseArgs } from '../../service/cli.js';
 
 describe('command line', () => {
   it('defaults to the test driver on the session bus', () => {
-    expect(parseArgs([])).toEqual({ uri: 'test:///default', bus: 'session', libvirtBus: undefined, help: false });
+    expect(parseArgs([])).toEqual({
+      uri: 'test:///default',
+      bus: 'session',
+      libvirtBus: undefined,
+      viewer: undefined,
+      viewerUri: undefined,
+      help: false,
+    });
   });
 
   it('takes a URI, a bus and a libvirt bus, with = or apart', () => {
@@ -11,8 +18,13 @@ describe('command line', () => {
       uri: 'qemu:///system',
       bus: 'system',
       libvirtBus: 'unix:path=/tmp/b',
+      viewer: undefined,
+      viewerUri: undefined,
       help: false,
     });
+    expect(
+      parseArgs(['--viewer', 'in-root.sh  virt-viewer', '--viewer-uri', 'qemu:///system?socket=/tmp/s']).viewer,
+    ).toEqual(['in-root.sh', 'virt-viewer']);
   });
 
   it('refuses unknown URIs, buses and options with a reason', () => {

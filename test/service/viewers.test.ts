@@ -1,0 +1,103 @@
+// Guests shown in a real virt-viewer (under Xvfb) attached to a real QEMU
+// guest through a real libvirtd: Show, the viewer reopened when it dies while
+// the guest runs and not after the guest stops, and the monitor assignment
+// surviving a restart of the service because it lives in libvirt.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ServiceStack } from '../support/stack.js';
+import { GUEST, propertiesChanged } from '../support/dbus-client.js';
+import { libvirtCall } from '../support/libvirt.js';
+import { startXvfb } from '../support/xvfb.js';
+
+const GUEST_XML = `<domain type='qemu'>
+  <name>shown</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
+    <video><model type='virtio'/></video>
+  </devices>
+</domain>`;
+
+let stack: ServiceStack;
+let path: string;
+let serviceArgs: string[];
+let serviceEnv: NodeJS.ProcessEnv;
+
+const viewerPid = async (): Promise<number> => (await stack.client.property(path, GUEST, 'ViewerPid')) as number;
+const cmdline = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+
+async function waitForViewerPid(check: (pid: number) => boolean, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = await viewerPid();
+    if (check(pid)) return pid;
+    if (Date.now() > deadline) throw new Error(`ViewerPid stayed ${pid}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  stack = await ServiceStack.start({ realLibvirtd: true, withService: false });
+  const display = await startXvfb(stack.group);
+  // The sandboxed libvirtd's socket, reached through its namespace's root.
+  const socket = `/proc/${stack.libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`;
+  serviceArgs = ['--viewer-uri', `qemu:///system?socket=${socket}`];
+  serviceEnv = { DISPLAY: display };
+  await stack.startService('qemu:///session', serviceArgs, [], serviceEnv);
+  await stack.client.watch();
+  await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [GUEST_XML]);
+  await stack.client.waitForSignal((s) => s.member === 'GuestAdded');
+  path = await stack.client.guestByName('shown');
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('starts a guest that is off and opens its viewer on Show', async () => {
+  expect(await viewerPid()).toBe(0);
+  await stack.client.service(path, GUEST, 'Show', '', [], 30_000);
+  expect(await stack.client.property(path, GUEST, 'State')).toBe('running');
+  const pid = await viewerPid();
+  expect(pid).toBeGreaterThan(0);
+  const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
+  expect(cmdline(pid)).toMatch(
+    new RegExp(`^virt-viewer --connect qemu:///system\\?socket=\\S+ --attach --full-screen ${uuid}`),
+  );
+  // A second Show keeps the same viewer.
+  await stack.client.service(path, GUEST, 'Show');
+  expect(await viewerPid()).toBe(pid);
+});
+
+it('reopens the viewer when it dies while the guest runs', async () => {
+  const first = await viewerPid();
+  const from = stack.client.signals.length;
+  process.kill(first, 'SIGKILL');
+  await stack.client.waitForSignal(propertiesChanged(path, 'ViewerPid', 0), 5_000, from);
+  const second = await waitForViewerPid((pid) => pid > 0 && pid !== first);
+  expect(cmdline(second)).toContain('virt-viewer');
+});
+
+it('does not reopen the viewer once the guest has stopped', async () => {
+  const viewer = await viewerPid();
+  await stack.client.service(path, GUEST, 'ForceOff');
+  await stack.client.waitForProperty(path, 'State', 'shutoff');
+  // The service closes the viewer of a guest that stopped.
+  await waitForViewerPid((pid) => pid === 0);
+  expect(() => process.kill(viewer, 0)).toThrow();
+  // Past the service's settle time (1 s) a reopened viewer would show; none may.
+  await new Promise((r) => setTimeout(r, 2_500));
+  expect(await viewerPid()).toBe(0);
+});
+
+it('keeps the monitor assignment in libvirt, across a restart of the service', async () => {
+  await stack.client.service(path, GUEST, 'SetMonitor', 's', ['Virtual-2']);
+  await stack.service?.stop();
+  await stack.startService('qemu:///session', serviceArgs, [], serviceEnv);
+  path = await stack.client.guestByName('shown');
+  expect(await stack.client.property(path, GUEST, 'Monitor')).toBe('Virtual-2');
+});
