@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // test/e2e needs a running GNOME Shell: test/shell/run-e2e.sh runs it with vitest.e2e.config.ts.
+    exclude: ['test/e2e/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file starts its own buses and daemons; two cores, so not too many at once.

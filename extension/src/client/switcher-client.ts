@@ -51,6 +51,11 @@ export class SwitcherClient {
       if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot create the service proxy: ${String(error)}`);
       return;
     }
+    // destroy() may have run while the proxy was being made (a quick disable): then wire nothing.
+    if (this.cancellable.is_cancelled()) {
+      this.manager = undefined;
+      return;
+    }
     const manager = this.manager;
     this.managerHandlers.push(
       manager.connect('notify::g-name-owner', () => void this.resync()),
