@@ -1,13 +1,21 @@
 // enable() makes everything, disable() releases it all: one owner, one list,
 // released in reverse order (extensions.gnome.org rules).
 
-import { Extension, Gio, Main } from './gi.js';
-import { SwitcherClient } from './client/switcher-client.js';
 import { describeError } from './client/dbus.js';
-import type { GuestSummary } from './model/guest-list.js';
+import { SwitcherClient } from './client/switcher-client.js';
+import { Extension, Gio, Main } from './gi.js';
+import { KeyBindings } from './keybindings.js';
+import { GuestList, type GuestSummary } from './model/guest-list.js';
 import { needsConfirmation, type GuestAction } from './model/guest-state.js';
+import { SWITCH_KEYS } from './model/switching.js';
+import { listMonitors } from './monitors/monitor-list.js';
+import { GuestSwitcher } from './switcher.js';
 import { confirm } from './ui/confirm-dialog.js';
-import { SwitcherIndicator } from './ui/indicator.js';
+import type { MenuAction } from './ui/guest-item.js';
+import { SwitcherIndicator, type ManagerAction } from './ui/indicator.js';
+import { Launcher } from './ui/launcher.js';
+import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
+import { ViewerWindows } from './windows/viewer-windows.js';
 
 const VERB: Record<GuestAction, string> = {
   Start: 'start',
@@ -24,23 +32,83 @@ export default class PhyllomeSwitcherExtension extends Extension {
   enable(): void {
     const settings = this.getSettings();
     this.own(() => settings.run_dispose());
+    const cancellable = new Gio.Cancellable();
+    this.own(() => cancellable.cancel());
 
-    const indicator = new SwitcherIndicator(
-      (guest, action) => void this.runGuestAction(client, settings, guest, action),
-      (action) => void this.runManagerAction(client, action),
+    const guests = new GuestList();
+    const windows = new ViewerWindows({
+      guestForPid: (pid) => {
+        const guest = guests.byViewerPid(pid);
+        return guest ? { path: guest.path, monitor: guest.monitor ?? '' } : undefined;
+      },
+    });
+    windows.start();
+    this.own(() => windows.stop());
+
+    const inhibitGrant = new ShortcutInhibitGrant((window) => guests.byViewerPid(window.get_pid()) !== undefined);
+    inhibitGrant.enable();
+    this.own(() => inhibitGrant.disable());
+
+    // The client's events reach the indicator and launcher made just below; none flow before start().
+    let indicator!: SwitcherIndicator;
+    let launcher!: Launcher;
+    const client = new SwitcherClient({
+      statusChanged: (status) => indicator.setStatus(status),
+      guestsReset: (list) => {
+        indicator.resetGuests(list);
+        launcher.refresh();
+      },
+      guestAdded: (guest) => {
+        indicator.addGuest(guest);
+        launcher.refresh();
+      },
+      guestRemoved: (path) => {
+        windows.forget(path);
+        indicator.removeGuest(path);
+        launcher.refresh();
+      },
+      guestChanged: (path, changes) => {
+        indicator.changeGuest(path, changes);
+        const guest = guests.get(path);
+        if (guest && changes.viewerPid) windows.viewerStarted(path, changes.viewerPid, guest.monitor ?? '');
+        if (changes.state || changes.name || changes.osId) launcher.refresh();
+      },
+    });
+    const switcher = new GuestSwitcher(guests, client, windows);
+
+    launcher = new Launcher(
+      guests,
+      (guest) => windows.windowFor(guest.viewerPid ?? 0),
+      (guest) => switcher.switchTo(guest),
+    );
+    this.own(() => launcher.close());
+
+    indicator = new SwitcherIndicator(
+      guests,
+      {
+        action: (guest, action) => void this.runGuestAction(client, settings, guest, action, switcher),
+        assignMonitor: (guest, connector) =>
+          client
+            .setMonitor(guest.path, connector)
+            .catch((error: unknown) => Main.notify(`Could not move ${guest.name}`, describeError(error))),
+        monitors: () => listMonitors(cancellable),
+      },
+      (action) => void this.runManagerAction(client, action, launcher),
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
 
-    const client = new SwitcherClient({
-      statusChanged: (status) => indicator.setStatus(status),
-      guestsReset: (guests) => indicator.resetGuests(guests),
-      guestAdded: (guest) => indicator.addGuest(guest),
-      guestRemoved: (path) => indicator.removeGuest(path),
-      guestChanged: (path, changes) => indicator.changeGuest(path, changes),
-    });
     void client.start();
     this.own(() => client.destroy());
+
+    const keys = new KeyBindings(settings);
+    for (const [key, request] of SWITCH_KEYS) keys.add(key, () => switcher.switchBy(request));
+    keys.add('show-launcher', () => launcher.toggle());
+    keys.add('back-to-host', () => {
+      launcher.close();
+      switcher.backToHost();
+    });
+    this.own(() => keys.removeAll());
   }
 
   disable(): void {
@@ -61,8 +129,13 @@ export default class PhyllomeSwitcherExtension extends Extension {
     client: SwitcherClient,
     settings: Gio.Settings,
     guest: GuestSummary,
-    action: GuestAction,
+    action: MenuAction,
+    switcher: GuestSwitcher,
   ): Promise<void> {
+    if (action === 'Switch') {
+      switcher.switchTo(guest);
+      return;
+    }
     if (needsConfirmation(action)) {
       const question = confirm({
         title: `Force off ${guest.name}?`,
@@ -81,7 +154,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     }
   }
 
-  private async runManagerAction(client: SwitcherClient, action: 'PauseAll' | 'ResumeAll'): Promise<void> {
+  private async runManagerAction(client: SwitcherClient, action: ManagerAction, launcher: Launcher): Promise<void> {
+    if (action === 'ShowLauncher') {
+      launcher.open();
+      return;
+    }
     try {
       const count = await client.managerAction(action);
       if (count === 0 && action === 'ResumeAll') {

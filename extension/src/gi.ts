@@ -6,6 +6,8 @@ export { default as Clutter } from 'gi://Clutter';
 export { default as Gio } from 'gi://Gio';
 export { default as GLib } from 'gi://GLib';
 export { default as GObject } from 'gi://GObject';
+export { default as Meta } from 'gi://Meta';
+export { default as Shell } from 'gi://Shell';
 export { default as St } from 'gi://St';
 
 export * as Main from 'resource:///org/gnome/shell/ui/main.js';
@@ -13,4 +15,5 @@ export * as PanelMenu from 'resource:///org/gnome/shell/ui/panelMenu.js';
 export * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 export * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
 export * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
+export * as InhibitShortcutsDialog from 'resource:///org/gnome/shell/ui/inhibitShortcutsDialog.js';
 export { Extension } from 'resource:///org/gnome/shell/extensions/extension.js';

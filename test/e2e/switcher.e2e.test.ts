@@ -29,7 +29,7 @@ function clickAction(guestName: string, actionLabel: string): Promise<boolean> {
   return shell.eval<boolean>(`(() => {
     const indicator = ${INDICATOR};
     const item = indicator.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(guestName)});
-    const action = item?.menu._getMenuItems().find((a) => a.label.text === ${JSON.stringify(actionLabel)});
+    const action = item?.menu._getMenuItems()[0]._getMenuItems().find((a) => a.label.text === ${JSON.stringify(actionLabel)});
     if (!action) return false;
     action.activate(null);
     return true;
@@ -75,7 +75,9 @@ describe('the switcher in GNOME Shell 48', () => {
     const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
     expect(view).toEqual({
       status: undefined,
-      guests: [{ name: 'test', state: 'running', actions: ['Pause', 'Shut Down', 'Restart', 'Force Off…'] }],
+      guests: [
+        { name: 'test', state: 'running', actions: ['Switch To', 'Pause', 'Shut Down', 'Restart', 'Force Off…'] },
+      ],
     });
   });
 
@@ -83,7 +85,7 @@ describe('the switcher in GNOME Shell 48', () => {
     expect(await clickAction('test', 'Pause')).toBe(true);
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'paused');
     expect(await libvirtState('test')).toBe(3); // VIR_DOMAIN_PAUSED
-    expect(guestIn(await shell.eval<MenuView>(MENU), 'test')?.actions).toEqual(['Resume', 'Force Off…']);
+    expect(guestIn(await shell.eval<MenuView>(MENU), 'test')?.actions).toEqual(['Switch To', 'Resume', 'Force Off…']);
     expect(await clickAction('test', 'Resume')).toBe(true);
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
     expect(await libvirtState('test')).toBe(1);

@@ -14,6 +14,8 @@ export const MANAGER_PATH = '/me/phyllo/Switcher1';
 const MANAGER_INTERFACE = 'me.phyllo.Switcher1.Manager';
 const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
 const CALL_TIMEOUT_MS = 30_000;
+// Show may start a guest first: the service allows it a minute.
+const SHOW_TIMEOUT_MS = 90_000;
 
 export interface SwitcherClientListener {
   statusChanged(status: ServiceStatus): void;
@@ -95,6 +97,19 @@ export class SwitcherClient {
     await callProxy(proxy, action, null, CALL_TIMEOUT_MS, this.cancellable);
   }
 
+  /** Starts the guest if needed and opens its viewer; resolves once the viewer is up. */
+  async show(path: string): Promise<void> {
+    const proxy = this.guests.get(path)?.proxy;
+    if (!proxy) throw new Error('This guest is gone');
+    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS, this.cancellable);
+  }
+
+  async setMonitor(path: string, connector: string): Promise<void> {
+    const proxy = this.guests.get(path)?.proxy;
+    if (!proxy) throw new Error('This guest is gone');
+    await callProxy(proxy, 'SetMonitor', new GLib.Variant('(s)', [connector]), CALL_TIMEOUT_MS, this.cancellable);
+  }
+
   /** PauseAll or ResumeAll; resolves to the number of guests acted on. */
   async managerAction(method: 'PauseAll' | 'ResumeAll'): Promise<number> {
     if (!this.manager) throw new Error('The guest service is not running');
@@ -162,6 +177,8 @@ export class SwitcherClient {
       if (values.Name) changes.name = values.Name.deepUnpack() as string;
       if (values.State) changes.state = values.State.deepUnpack() as string;
       if (values.OsId) changes.osId = values.OsId.deepUnpack() as string;
+      if (values.Monitor) changes.monitor = values.Monitor.deepUnpack() as string;
+      if (values.ViewerPid) changes.viewerPid = values.ViewerPid.deepUnpack() as number;
       if (Object.keys(changes).length > 0) this.listener.guestChanged(path, changes);
     });
     this.guests.set(path, { proxy, handler });
@@ -176,6 +193,8 @@ export class SwitcherClient {
       name: unpackString(proxy.get_cached_property('Name')),
       state: unpackString(proxy.get_cached_property('State')),
       osId: unpackString(proxy.get_cached_property('OsId')),
+      monitor: unpackString(proxy.get_cached_property('Monitor')),
+      viewerPid: (proxy.get_cached_property('ViewerPid')?.deepUnpack() as number | undefined) ?? 0,
     };
   }
 

@@ -8,6 +8,10 @@ export interface GuestSummary {
   name: string;
   state: GuestState | string;
   osId: string;
+  /** Connector of the guest's monitor; '' = wherever the pointer is. */
+  monitor?: string;
+  /** PID of its viewer process, 0 when none is open. */
+  viewerPid?: number;
 }
 
 export type ServiceStatus =
@@ -60,6 +64,13 @@ export class GuestList {
   /** Where a guest belongs in ordered(), for inserting a menu item. */
   indexOf(path: string): number {
     return this.ordered().findIndex((g) => g.path === path);
+  }
+
+  /** The guest whose viewer runs as `pid`. */
+  byViewerPid(pid: number): GuestSummary | undefined {
+    if (pid <= 0) return undefined;
+    for (const g of this.guests.values()) if (g.viewerPid === pid) return g;
+    return undefined;
   }
 
   countIn(state: GuestState): number {

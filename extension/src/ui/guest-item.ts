@@ -1,28 +1,47 @@
-// One guest in the menu: name, state icon and words, and a submenu of the
-// actions that make sense in its state.
+// One guest in the menu: name, state icon and words, and a submenu with
+// Switch To, the actions that make sense in its state and, with several
+// monitors, which monitor it is shown on.
 
 import { Clutter, GObject, PopupMenu, St } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, presentState, type GuestAction } from '../model/guest-state.js';
+import type { MonitorChoice } from '../monitors/monitor-list.js';
 
-export type ActionHandler = (guest: GuestSummary, action: GuestAction) => void;
+export type MenuAction = GuestAction | 'Switch';
+
+export interface GuestItemHandlers {
+  action(guest: GuestSummary, action: MenuAction): void;
+  assignMonitor(guest: GuestSummary, connector: string): void;
+  /** The monitors to offer; empty when there is only one. */
+  monitors(): Promise<MonitorChoice[]>;
+}
 
 export const GuestItem = GObject.registerClass(
   { GTypeName: 'PhyllomeGuestItem' },
   class GuestItem extends PopupMenu.PopupSubMenuMenuItem {
     private guest!: GuestSummary;
-    private onAction!: ActionHandler;
+    private handlers!: GuestItemHandlers;
     private stateLabel!: St.Label;
     private shownState: string | undefined;
+    private actionSection!: PopupMenu.PopupMenuSection;
+    private monitorSection!: PopupMenu.PopupMenuSection;
 
-    constructor(guest: GuestSummary, onAction: ActionHandler) {
+    constructor(guest: GuestSummary, handlers: GuestItemHandlers) {
       super(guest.name, true);
       this.guest = guest;
-      this.onAction = onAction;
+      this.handlers = handlers;
       this.add_style_class_name('phyllome-guest-item');
       this.stateLabel = new St.Label({ style_class: 'phyllome-guest-state', y_align: Clutter.ActorAlign.CENTER });
       // Before the expander arrow, after the name.
       this.insert_child_below(this.stateLabel, this.get_last_child());
+      this.actionSection = new PopupMenu.PopupMenuSection();
+      this.monitorSection = new PopupMenu.PopupMenuSection();
+      this.menu.addMenuItem(this.actionSection);
+      this.menu.addMenuItem(this.monitorSection);
+      this.menu.connect('open-state-changed', (_menu, open: boolean) => {
+        if (open) void this.showMonitors();
+        return undefined;
+      });
       this.update(guest);
     }
 
@@ -40,11 +59,37 @@ export const GuestItem = GObject.registerClass(
 
     private rebuildActions(): void {
       this.shownState = this.guest.state;
-      this.menu.removeAll();
-      for (const action of actionsFor(this.guest.state)) {
-        const item = new PopupMenu.PopupMenuItem(ACTION_LABEL[action]);
-        item.connect('activate', () => this.onAction(this.guest, action));
-        this.menu.addMenuItem(item);
+      this.actionSection.removeAll();
+      const actions: MenuAction[] = [
+        ...(this.guest.state === 'stopping' ? [] : ['Switch' as const]),
+        ...actionsFor(this.guest.state),
+      ];
+      for (const action of actions) {
+        const item = new PopupMenu.PopupMenuItem(action === 'Switch' ? 'Switch To' : ACTION_LABEL[action]);
+        item.connect('activate', () => this.handlers.action(this.guest, action));
+        this.actionSection.addMenuItem(item);
+      }
+    }
+
+    private async showMonitors(): Promise<void> {
+      let monitors: MonitorChoice[];
+      try {
+        monitors = await this.handlers.monitors();
+      } catch {
+        return; // no monitor list: the section stays empty
+      }
+      this.monitorSection.removeAll();
+      if (monitors.length < 2) return;
+      this.monitorSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Show On'));
+      const choices: [string, string][] = [
+        ['', 'Where the Pointer Is'],
+        ...monitors.map((m): [string, string] => [m.connector, `${m.displayName} (${m.connector})`]),
+      ];
+      for (const [connector, label] of choices) {
+        const item = new PopupMenu.PopupMenuItem(label);
+        item.setOrnament((this.guest.monitor ?? '') === connector ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+        item.connect('activate', () => this.handlers.assignMonitor(this.guest, connector));
+        this.monitorSection.addMenuItem(item);
       }
     }
   },

@@ -4,26 +4,29 @@
 import { GObject, PanelMenu, PopupMenu, St } from '../gi.js';
 import { GuestList, panelSummary, statusMessage, type GuestSummary, type ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
-import { GuestItem, type ActionHandler } from './guest-item.js';
+import { GuestItem, type GuestItemHandlers } from './guest-item.js';
 
-export type ManagerActionHandler = (action: 'PauseAll' | 'ResumeAll') => void;
+export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher';
 
 export const SwitcherIndicator = GObject.registerClass(
   { GTypeName: 'PhyllomeSwitcherIndicator' },
   class SwitcherIndicator extends PanelMenu.Button {
-    private readonly guests = new GuestList();
+    private guests!: GuestList;
     private readonly items = new Map<string, GuestItem>();
     private status: ServiceStatus = { kind: 'absent' };
-    private onAction!: ActionHandler;
+    private handlers!: GuestItemHandlers;
+    private launcherItem!: PopupMenu.PopupMenuItem;
     private statusItem!: PopupMenu.PopupMenuItem;
     private guestSection!: PopupMenu.PopupMenuSection;
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
     private pauseAllItem!: PopupMenu.PopupMenuItem;
     private resumeAllItem!: PopupMenu.PopupMenuItem;
 
-    constructor(onAction: ActionHandler, onManagerAction: ManagerActionHandler) {
+    /** `guests` is the shared list this indicator keeps up to date and shows. */
+    constructor(guests: GuestList, handlers: GuestItemHandlers, onManagerAction: (action: ManagerAction) => void) {
       super(0.5, 'Phyllome Switcher', false);
-      this.onAction = onAction;
+      this.guests = guests;
+      this.handlers = handlers;
       this.add_child(new St.Icon({ icon_name: 'computer-symbolic', style_class: 'system-status-icon' }));
       const menu = this.menu as PopupMenu.PopupMenu;
 
@@ -34,6 +37,9 @@ export const SwitcherIndicator = GObject.registerClass(
       menu.addMenuItem(this.guestSection);
       this.bulkSeparator = new PopupMenu.PopupSeparatorMenuItem();
       menu.addMenuItem(this.bulkSeparator);
+      this.launcherItem = new PopupMenu.PopupMenuItem('Show All Guests');
+      this.launcherItem.connect('activate', () => onManagerAction('ShowLauncher'));
+      menu.addMenuItem(this.launcherItem);
       this.pauseAllItem = new PopupMenu.PopupMenuItem('Pause All');
       this.pauseAllItem.connect('activate', () => onManagerAction('PauseAll'));
       menu.addMenuItem(this.pauseAllItem);
@@ -60,7 +66,7 @@ export const SwitcherIndicator = GObject.registerClass(
       if (!this.guests.put(guest)) {
         this.items.get(guest.path)?.update(guest);
       } else {
-        const item = new GuestItem(guest, this.onAction);
+        const item = new GuestItem(guest, this.handlers);
         this.items.set(guest.path, item);
         this.guestSection.addMenuItem(item, this.guests.indexOf(guest.path));
       }
@@ -89,7 +95,8 @@ export const SwitcherIndicator = GObject.registerClass(
         status: this.statusItem.visible ? this.statusItem.label.text : undefined,
         guests: this.guests.ordered().map((g) => {
           const item = this.items.get(g.path);
-          const actions = (item?.menu as PopupMenu.PopupMenuBase | undefined)?._getMenuItems?.() ?? [];
+          const sections = (item?.menu as PopupMenu.PopupMenuBase | undefined)?._getMenuItems?.() ?? [];
+          const actions = (sections[0] as PopupMenu.PopupMenuSection | undefined)?._getMenuItems() ?? [];
           return {
             name: item?.label.text ?? '',
             state: g.state,
@@ -107,7 +114,8 @@ export const SwitcherIndicator = GObject.registerClass(
       this.guestSection.actor.visible = this.status.kind !== 'absent';
       this.pauseAllItem.visible = usable && this.guests.countIn('running') > 0;
       this.resumeAllItem.visible = usable && this.guests.countIn('paused') > 0;
-      this.bulkSeparator.visible = this.pauseAllItem.visible || this.resumeAllItem.visible;
+      this.launcherItem.visible = this.status.kind !== 'absent' && this.guests.size > 0;
+      this.bulkSeparator.visible = this.pauseAllItem.visible || this.resumeAllItem.visible || this.launcherItem.visible;
       this.accessible_name = panelSummary(this.guests, this.status);
     }
   },

@@ -1,0 +1,39 @@
+// Switching between guests: to one by its place, the next or previous, or
+// back to the host. A guest whose viewer is open is shown at once; any other
+// is shown by the service (starting it if needed) and its window placed on
+// its monitor when it appears.
+
+import { describeError } from './client/dbus.js';
+import type { SwitcherClient } from './client/switcher-client.js';
+import { Main } from './gi.js';
+import type { GuestList, GuestSummary } from './model/guest-list.js';
+import { switchTarget, type SwitchRequest } from './model/switching.js';
+import type { ViewerWindows } from './windows/viewer-windows.js';
+
+export class GuestSwitcher {
+  constructor(
+    private readonly guests: GuestList,
+    private readonly client: SwitcherClient,
+    private readonly windows: ViewerWindows,
+  ) {}
+
+  switchTo(guest: GuestSummary): void {
+    if (Main.overview.visible) Main.overview.hide();
+    if (this.windows.present(guest.path, guest.viewerPid ?? 0, guest.monitor ?? '')) return;
+    // No window yet: the service starts what it must; the window is placed when it shows.
+    this.client.show(guest.path).catch((error: unknown) => {
+      this.windows.forget(guest.path);
+      Main.notify(`Could not switch to ${guest.name}`, describeError(error));
+    });
+  }
+
+  switchBy(request: SwitchRequest): void {
+    const target = switchTarget(this.guests.ordered(), this.windows.focusedGuest(), request);
+    if (target) this.switchTo(target);
+  }
+
+  /** Leaves the guests for the host: the overview, where the host's own things are. */
+  backToHost(): void {
+    Main.overview.show();
+  }
+}
