@@ -49,9 +49,29 @@ export default class PhyllomeSwitcherExtension extends Extension {
     inhibitGrant.enable();
     this.own(() => inhibitGrant.disable());
 
-    // The client's events reach the indicator and launcher made just below; none flow before start().
-    let indicator!: SwitcherIndicator;
-    let launcher!: Launcher;
+    // The launcher and indicator call the client and switcher made below; only ever after enable() returned.
+    const launcher = new Launcher(
+      guests,
+      (guest) => windows.windowFor(guest.viewerPid ?? 0),
+      (guest) => switcher.switchTo(guest),
+    );
+    this.own(() => launcher.close());
+
+    const indicator = new SwitcherIndicator(
+      guests,
+      {
+        action: (guest, action) => void this.runGuestAction(client, settings, guest, action, switcher),
+        assignMonitor: (guest, connector) =>
+          client
+            .setMonitor(guest.path, connector)
+            .catch((error: unknown) => Main.notify(`Could not move ${guest.name}`, describeError(error))),
+        monitors: () => listMonitors(cancellable),
+      },
+      (action) => void this.runManagerAction(client, action, launcher),
+    );
+    Main.panel.addToStatusArea(this.uuid, indicator);
+    this.own(() => indicator.destroy());
+
     const client = new SwitcherClient({
       statusChanged: (status) => indicator.setStatus(status),
       guestsReset: (list) => {
@@ -75,29 +95,6 @@ export default class PhyllomeSwitcherExtension extends Extension {
       },
     });
     const switcher = new GuestSwitcher(guests, client, windows);
-
-    launcher = new Launcher(
-      guests,
-      (guest) => windows.windowFor(guest.viewerPid ?? 0),
-      (guest) => switcher.switchTo(guest),
-    );
-    this.own(() => launcher.close());
-
-    indicator = new SwitcherIndicator(
-      guests,
-      {
-        action: (guest, action) => void this.runGuestAction(client, settings, guest, action, switcher),
-        assignMonitor: (guest, connector) =>
-          client
-            .setMonitor(guest.path, connector)
-            .catch((error: unknown) => Main.notify(`Could not move ${guest.name}`, describeError(error))),
-        monitors: () => listMonitors(cancellable),
-      },
-      (action) => void this.runManagerAction(client, action, launcher),
-    );
-    Main.panel.addToStatusArea(this.uuid, indicator);
-    this.own(() => indicator.destroy());
-
     void client.start();
     this.own(() => client.destroy());
 

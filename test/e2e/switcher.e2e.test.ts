@@ -208,16 +208,32 @@ describe('the switcher in GNOME Shell 48', () => {
   });
 
   it('leaves nothing behind after 50 disable/enable cycles', async () => {
-    const count = `(() => { let n = 0; const walk = (a) => { n++; for (const c of a.get_children()) walk(c); }; walk(global.stage); return n; })()`;
+    // Every actor on stage, and those of ours (by GType or style class).
+    const census = `(() => {
+      let all = 0, ours = 0;
+      const walk = (a) => {
+        all++;
+        if (GObject.type_name(a.constructor.$gtype).startsWith('Phyllome') || (a.get_style_class_name?.() ?? '').includes('phyllome')) ours++;
+        for (const c of a.get_children()) walk(c);
+      };
+      const GObject = imports.gi.GObject;
+      walk(global.stage);
+      return { all, ours, statusArea: Object.keys(Main.panel.statusArea).length };
+    })()`;
+    // Notifications of earlier tests come and go on their own: clear them so only we can change the count.
+    await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
     await shell.setEnabled(false);
     await shell.waitFor<boolean>(`${INDICATOR} === undefined`, (v) => v);
-    const baseline = await shell.eval<number>(count);
+    await new Promise((r) => setTimeout(r, 500));
+    const baseline = await shell.eval<{ all: number; ours: number; statusArea: number }>(census);
+    expect(baseline.ours).toBe(0);
     for (let i = 0; i < 50; i++) {
       await shell.setEnabled(true);
       await shell.setEnabled(false);
     }
     await shell.waitFor<boolean>(`${INDICATOR} === undefined`, (v) => v);
-    expect(await shell.eval<number>(count)).toBe(baseline);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await shell.eval(census)).toEqual(baseline);
     await shell.setEnabled(true);
     await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
     expect((await shell.extensionInfo()).state).toBe(1);

@@ -18,5 +18,6 @@ trap 'rm -rf --one-file-system "$WORK"' EXIT
 mkdir -p "$WORK/data/gnome-shell/extensions"
 cp -r build/extension/switcher@phyllo.me "$WORK/data/gnome-shell/extensions/"
 
-"$HERE/run-shell.sh" --data-home "$WORK/data" --enable switcher@phyllo.me --log "$ART/e2e-shell.log" \
+# Two monitors: guests are assigned one each (test/e2e/switching.e2e.test.ts).
+"$HERE/run-shell.sh" --monitors 2 --data-home "$WORK/data" --enable switcher@phyllo.me --log "$ART/e2e-shell.log" \
   -- npx vitest run --config vitest.e2e.config.ts "$@"

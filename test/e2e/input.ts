@@ -1,0 +1,46 @@
+// A keyboard and a pointer for the headless Shell, as real devices would
+// be: Clutter virtual input devices, whose events take the same path as a
+// real keyboard's (keybindings, shortcut inhibition, focus).
+
+import type { ShellDriver } from './shell.js';
+
+const SETUP = `(() => {
+  const Clutter = imports.gi.Clutter;
+  const seat = Clutter.get_default_backend().get_default_seat();
+  globalThis.__phyKeyboard ??= seat.create_virtual_device(Clutter.InputDeviceType.KEYBOARD_DEVICE);
+  globalThis.__phyPointer ??= seat.create_virtual_device(Clutter.InputDeviceType.POINTER_DEVICE);
+  return true;
+})()`;
+
+export async function createInputDevices(shell: ShellDriver): Promise<void> {
+  await shell.eval(SETUP);
+}
+
+/**
+ * Presses and releases a chord such as ['Super_L', 'Alt_L', '1'] (Clutter key
+ * names without KEY_); returns the monotonic time (µs) of the last press.
+ */
+export function pressChord(shell: ShellDriver, keys: string[]): Promise<number> {
+  const names = JSON.stringify(keys);
+  return shell.eval<number>(`(() => {
+    const {Clutter, GLib} = imports.gi;
+    const keyboard = globalThis.__phyKeyboard;
+    const keyvals = ${names}.map((k) => Clutter['KEY_' + k]);
+    let pressedAt = 0;
+    for (const keyval of keyvals) {
+      pressedAt = GLib.get_monotonic_time();
+      keyboard.notify_keyval(pressedAt, keyval, Clutter.KeyState.PRESSED);
+    }
+    for (const keyval of [...keyvals].reverse())
+      keyboard.notify_keyval(GLib.get_monotonic_time(), keyval, Clutter.KeyState.RELEASED);
+    return pressedAt;
+  })()`);
+}
+
+export function movePointer(shell: ShellDriver, x: number, y: number): Promise<unknown> {
+  return shell.eval(`(() => {
+    const {GLib} = imports.gi;
+    globalThis.__phyPointer.notify_absolute_motion(GLib.get_monotonic_time(), ${x}, ${y});
+    return true;
+  })()`);
+}

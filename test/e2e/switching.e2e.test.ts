@@ -1,0 +1,231 @@
+// Switching guests in a real GNOME Shell 48 with two monitors: real QEMU
+// guests (libvirtd sandbox), each shown by a real virt-viewer running inside
+// the Shell's root, our service and the extension. Shortcuts are pressed on
+// a virtual keyboard, so they take the real path through mutter, shortcut
+// inhibition included.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ROOT, ServiceStack } from '../support/stack.js';
+import { GUEST } from '../support/dbus-client.js';
+import { libvirtCall } from '../support/libvirt.js';
+import { createInputDevices, movePointer, pressChord } from './input.js';
+import { ShellDriver, UUID } from './shell.js';
+
+const ARTIFACTS = join(ROOT, '.cache/artifacts');
+const guestXml = (name: string): string => `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
+    <video><model type='virtio'/></video>
+  </devices>
+</domain>`;
+
+interface WindowView {
+  monitor: number;
+  fullscreen: boolean;
+  focused: boolean;
+}
+
+let stack: ServiceStack;
+let shell: ShellDriver;
+const paths: Record<string, string> = {};
+
+const viewerPid = async (name: string): Promise<number> =>
+  (await stack.client.property(paths[name] as string, GUEST, 'ViewerPid')) as number;
+
+/** The viewer window of a guest as the Shell sees it, or null. */
+async function viewerWindow(name: string): Promise<WindowView | null> {
+  const pid = await viewerPid(name);
+  if (pid === 0) return null;
+  return shell.eval<WindowView | null>(`(() => {
+    const w = global.get_window_actors().map((a) => a.get_meta_window()).find((w) => w.get_pid() === ${pid});
+    return w ? { monitor: w.get_monitor(), fullscreen: w.is_fullscreen(), focused: global.display.focus_window === w } : null;
+  })()`);
+}
+
+async function waitForWindow(name: string, expected: Partial<WindowView>, timeoutMs = 30_000): Promise<WindowView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: WindowView | null = null;
+  for (;;) {
+    last = await viewerWindow(name);
+    if (last && Object.entries(expected).every(([k, v]) => last?.[k as keyof WindowView] === v)) return last;
+    if (Date.now() > deadline)
+      throw new Error(`${name}'s viewer window is ${JSON.stringify(last)}, wanted ${JSON.stringify(expected)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A keybinding the way any extension adds one (maskable), to tell whether shortcuts are inhibited. */
+async function addProbeBinding(): Promise<void> {
+  const dir = join(process.env.SHELL_TEST_STATE as string, 'probe-schema');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'me.phyllo.test.probe.gschema.xml'),
+    `<schemalist><schema id="me.phyllo.test.probe" path="/me/phyllo/test/probe/">
+       <key name="probe" type="as"><default><![CDATA[['<Control><Alt>j']]]></default></key>
+     </schema></schemalist>`,
+  );
+  execFileSync('glib-compile-schemas', [dir]);
+  await shell.eval(`(() => {
+    const {Gio, Meta, Shell} = imports.gi;
+    const source = Gio.SettingsSchemaSource.new_from_directory(${JSON.stringify(dir)}, Gio.SettingsSchemaSource.get_default(), false);
+    const settings = new Gio.Settings({ settings_schema: source.lookup('me.phyllo.test.probe', false) });
+    globalThis.__phyProbe = 0;
+    Main.wm.addKeybinding('probe', settings, Meta.KeyBindingFlags.NONE, Shell.ActionMode.ALL, () => globalThis.__phyProbe++);
+    return true;
+  })()`);
+}
+
+const probeCount = (): Promise<number> => shell.eval<number>('globalThis.__phyProbe');
+
+/** Titles of the modal dialogs on screen (ModalDialog.State OPENED 0, OPENING 2). */
+const OPEN_DIALOGS = `Main.layoutManager.modalDialogGroup.get_children().filter((d) => d.visible && (d.state === 0 || d.state === 2)).map((d) => d.contentLayout?.get_first_child()?.title ?? d.constructor.name)`;
+
+beforeAll(async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
+  stack = await ServiceStack.start({ busAddress: address, realLibvirtd: true, withService: false });
+  shell = new ShellDriver(stack.client);
+  // virt-viewer runs inside the Shell's root; it reaches the sandboxed libvirtd through /proc.
+  const socket = `/proc/${stack.libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`;
+  await stack.startService('qemu:///session', [
+    '--viewer',
+    `${join(ROOT, 'test/shell/in-root.sh')} virt-viewer`,
+    '--viewer-uri',
+    `qemu:///system?socket=${socket}`,
+  ]);
+  await stack.client.watch();
+  for (const name of ['alpha', 'bravo']) {
+    await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [guestXml(name)]);
+  }
+  for (const name of ['alpha', 'bravo']) {
+    for (let i = 0; i < 50 && !paths[name]; i++) {
+      paths[name] = await stack.client.guestByName(name).catch(() => '');
+      if (!paths[name]) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await stack.client.service(paths.alpha as string, GUEST, 'SetMonitor', 's', ['Meta-0']);
+  await stack.client.service(paths.bravo as string, GUEST, 'SetMonitor', 's', ['Meta-1']);
+  await createInputDevices(shell);
+  await addProbeBinding();
+  await shell.waitFor<number>(`Main.panel.statusArea['${UUID}'].describe().guests.length`, (n) => n === 2);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('runs with two monitors, Meta-0 and Meta-1', async () => {
+  expect(await shell.eval('global.display.get_n_monitors()')).toBe(2);
+  expect(await shell.eval(`global.backend.get_monitor_manager().get_monitor_for_connector('Meta-1')`)).toBe(1);
+});
+
+it('starts a guest that is off and shows it full-screen on its monitor (Super+Alt+1)', async () => {
+  await pressChord(shell, ['Super_L', 'Alt_L', '1']);
+  await waitForWindow('alpha', { monitor: 0, fullscreen: true, focused: true }, 60_000);
+  expect(await stack.client.property(paths.alpha as string, GUEST, 'State')).toBe('running');
+});
+
+it('puts a second guest full-screen on the other monitor, each filling one (Super+Alt+2)', async () => {
+  await pressChord(shell, ['Super_L', 'Alt_L', '2']);
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true, focused: true }, 60_000);
+  expect(await viewerWindow('alpha')).toEqual({ monitor: 0, fullscreen: true, focused: false });
+  await new Promise((r) => setTimeout(r, 1_500)); // let both guests paint their firmware screens
+  await shell.screenshot(join(ARTIFACTS, 'switching-two-monitors.png'));
+});
+
+it('switches while the viewer holds the keyboard, where an ordinary shortcut is inhibited', async () => {
+  // The pointer entering the focused viewer makes it grab the keyboard: shortcut inhibition.
+  await movePointer(shell, 1280 + 640, 400);
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await probeCount();
+  await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await probeCount()).toBe(before); // inhibited: the ordinary binding did not fire
+  // …and the Shell did not ask whether the viewer may inhibit shortcuts: we granted it.
+  expect(await shell.eval(OPEN_DIALOGS)).toEqual([]);
+  await pressChord(shell, ['Super_L', 'Alt_L', '1']);
+  await waitForWindow('alpha', { monitor: 0, fullscreen: true, focused: true });
+  expect(await viewerWindow('bravo')).toMatchObject({ monitor: 1, fullscreen: true });
+});
+
+it('goes round with next and previous', async () => {
+  await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Down']);
+  await waitForWindow('bravo', { focused: true });
+  await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Up']);
+  await waitForWindow('alpha', { focused: true });
+});
+
+it("uses shortcuts that none of GNOME Shell 48's own take", async () => {
+  const taken = await shell.eval<Record<string, string[]>>(`(() => {
+    const {Gio} = imports.gi;
+    const taken = {};
+    for (const id of ['org.gnome.desktop.wm.keybindings', 'org.gnome.shell.keybindings', 'org.gnome.mutter.keybindings', 'org.gnome.mutter.wayland.keybindings']) {
+      const settings = new Gio.Settings({ schema_id: id });
+      for (const key of settings.settings_schema.list_keys())
+        for (const accel of settings.get_value(key).deepUnpack()) if (accel) (taken[accel.toLowerCase()] ??= []).push(id + ' ' + key);
+    }
+    return taken;
+  })()`);
+  const ours = await shell.eval<Record<string, string[]>>(`(() => {
+    const settings = Main.extensionManager.lookup('${UUID}').stateObj.getSettings();
+    return Object.fromEntries(settings.settings_schema.list_keys().filter((k) => settings.get_value(k).get_type_string() === 'as').map((k) => [k, settings.get_strv(k)]));
+  })()`);
+  expect(Object.keys(ours)).toHaveLength(13);
+  const clashes = Object.entries(ours).flatMap(([key, accels]) =>
+    accels.filter((a) => taken[a.toLowerCase()]).map((a) => `${key} ${a}: ${taken[a.toLowerCase()]?.join(', ')}`),
+  );
+  expect(clashes).toEqual([]);
+});
+
+it('goes back to the host while the viewer holds the keyboard', async () => {
+  await movePointer(shell, 640, 400);
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await probeCount();
+  await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await probeCount()).toBe(before);
+  await pressChord(shell, ['Super_L', 'Alt_L', 'Escape']);
+  await shell.waitFor<boolean>('Main.overview.visible', (v) => v);
+  await shell.eval('Main.overview.hide(); true');
+  await shell.waitFor<boolean>('Main.overview.visible', (v) => !v);
+});
+
+it('opens the launcher with a live tile per guest; arrows and Enter switch', async () => {
+  await pressChord(shell, ['Super_L', 'Alt_L', 'space']);
+  // The launcher is ours; it is reached through the indicator's extension state for the test only.
+  const launcher = `(() => { const a = Main.uiGroup.get_children().find((c) => c.has_style_class_name?.('phyllome-launcher')); return a ? true : false; })()`;
+  await shell.waitFor<boolean>(launcher, (open) => open);
+  await new Promise((r) => setTimeout(r, 300));
+  await shell.screenshot(join(ARTIFACTS, 'launcher.png'));
+  const focusedName = `global.stage.get_key_focus()?.get_child?.()?.get_children?.()[1]?.text ?? null`;
+  expect(await shell.waitFor(focusedName, (n) => n !== null)).toBe('alpha');
+  await pressChord(shell, ['Right']);
+  await shell.waitFor(focusedName, (n) => n === 'bravo');
+  await pressChord(shell, ['Return']);
+  await shell.waitFor<boolean>(launcher, (open) => !open);
+  await waitForWindow('bravo', { focused: true, monitor: 1, fullscreen: true });
+});
+
+it('places a reopened viewer back on its monitor, full-screen', async () => {
+  const old = await viewerPid('bravo');
+  process.kill(old, 'SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    const pid = await viewerPid('bravo');
+    if (pid !== 0 && pid !== old) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await viewerPid('bravo')).not.toBe(old);
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true });
+});
+
+it('wrote no JS error or warning of ours to the Shell log', () => {
+  expect(shell.extensionProblems()).toEqual([]);
+});
