@@ -1,9 +1,10 @@
-// npm run bench [-- list|events|idle]: the service's figures beside the
+// npm run bench [-- list|events|switch|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { libvirtCall } from '../test/support/libvirt.js';
 import { RawClient, type RawArg } from './raw-client.js';
@@ -219,8 +220,40 @@ async function benchIdle(seconds: number, calls: number): Promise<void> {
   }
 }
 
+/** Switching guests in a real GNOME Shell: bench/switch-in-shell.ts runs beside it. */
+function benchSwitch(): void {
+  const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-'));
+  try {
+    execFileSync('bash', [resolve(ROOT, 'test/shell/build-rootfs.sh')], { stdio: 'inherit' });
+    const extensions = join(work, 'data/gnome-shell/extensions');
+    mkdirSync(extensions, { recursive: true });
+    cpSync(resolve(ROOT, 'build/extension/switcher@phyllo.me'), join(extensions, 'switcher@phyllo.me'), {
+      recursive: true,
+    });
+    execFileSync(
+      'bash',
+      [
+        resolve(ROOT, 'test/shell/run-shell.sh'),
+        '--monitors',
+        '2',
+        '--data-home',
+        join(work, 'data'),
+        '--enable',
+        'switcher@phyllo.me',
+        '--',
+        process.execPath,
+        resolve(ROOT, 'build/bench/switch-in-shell.js'),
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'list') await benchList();
 if (which === 'all' || which === 'events') await benchEvents();
+if (which === 'all' || which === 'switch') benchSwitch();
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

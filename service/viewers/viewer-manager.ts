@@ -1,6 +1,7 @@
 // One display viewer per guest (virt-viewer attached to the libvirt domain
-// by default): started on demand, tracked by PID, reopened if it dies while
-// its guest still runs, never after the guest stopped.
+// by default): started on demand, tracked by PID, reopened if it dies (a
+// signal or an error exit) while its guest still runs; never after the guest
+// stopped, nor after the user closed it (a clean exit).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -129,7 +130,8 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
       this.emit('pid', path, 0);
     }
     log.info(`viewer for ${viewer.guest.props.Name} exited (${signal ?? `code ${code}`})`);
-    if (viewer.closing) return;
+    // Closed by us, or by the user (a clean exit): it stays closed until the next Show.
+    if (viewer.closing || code === 0) return;
     const quick = Date.now() - viewer.startedAt < this.options.quickDeathMs;
     const deaths = quick ? (this.quickDeaths.get(path) ?? 0) + 1 : 0;
     this.quickDeaths.set(path, deaths);

@@ -1,0 +1,112 @@
+// The switching shortcuts the preferences edit, and what a key press means
+// while a new one is being entered. Pure: keyvals and modifier masks are
+// GDK's plain numbers (X11 keysyms, GdkModifierType bits), so tests need no GTK.
+
+export interface ShortcutSetting {
+  /** The settings key (type `as`). */
+  key: string;
+  title: string;
+}
+
+export interface ShortcutGroup {
+  title: string;
+  description?: string;
+  shortcuts: ShortcutSetting[];
+}
+
+export const SHORTCUT_GROUPS: ShortcutGroup[] = [
+  {
+    title: 'Switching',
+    shortcuts: [
+      { key: 'next-guest', title: 'Next Guest' },
+      { key: 'previous-guest', title: 'Previous Guest' },
+      { key: 'show-launcher', title: 'Show the Guest Launcher' },
+      { key: 'back-to-host', title: 'Back to the Host' },
+    ],
+  },
+  {
+    title: 'Guests by Place',
+    description: 'Guests are counted in the order of the launcher, by name.',
+    shortcuts: Array.from({ length: 9 }, (_, i) => ({
+      key: `switch-to-guest-${i + 1}`,
+      title: `Switch to Guest ${i + 1}`,
+    })),
+  },
+];
+
+/** GdkModifierType bits. */
+export const Modifier = {
+  SHIFT: 1 << 0,
+  LOCK: 1 << 1,
+  CONTROL: 1 << 2,
+  ALT: 1 << 3,
+  SUPER: 1 << 26,
+  HYPER: 1 << 27,
+  META: 1 << 28,
+} as const;
+
+const KEY_ESCAPE = 0xff1b;
+const KEY_BACKSPACE = 0xff08;
+
+export interface KeyPress {
+  /** The keyval the key gives without Shift (GNOME Settings keeps Shift as a modifier). */
+  keyval: number;
+  /** Shift, Control, Alt, Super, Hyper, Meta only. */
+  mask: number;
+  /** The key itself is a modifier (Shift, Ctrl, Alt, Super…). */
+  isModifier: boolean;
+  /** The character the key types (Gdk.keyval_to_unicode), 0 if none. */
+  character: number;
+}
+
+export type KeyPressMeaning =
+  /** A modifier alone: the combination is not complete yet. */
+  | { kind: 'wait' }
+  | { kind: 'cancel' }
+  /** Backspace alone: no shortcut at all. */
+  | { kind: 'disable' }
+  | { kind: 'refuse'; reason: string }
+  | { kind: 'accept' };
+
+/** A character that typing would insert: not a control, format or unassigned one. */
+function isPrintable(character: number): boolean {
+  return character !== 0 && !/\p{C}/u.test(String.fromCodePoint(character));
+}
+
+/**
+ * What a key press in the shortcut dialog means, as GNOME Settings reads it:
+ * Escape alone cancels, Backspace alone disables, a key that types text
+ * needs a modifier besides Shift, and the rest is up to `acceleratorValid`
+ * (Gtk.accelerator_valid).
+ */
+export function judgeKeyPress(
+  press: KeyPress,
+  acceleratorValid: (keyval: number, mask: number) => boolean,
+): KeyPressMeaning {
+  if (press.isModifier) return { kind: 'wait' };
+  if (press.mask === 0 && press.keyval === KEY_ESCAPE) return { kind: 'cancel' };
+  if (press.mask === 0 && press.keyval === KEY_BACKSPACE) return { kind: 'disable' };
+  if ((press.mask & ~Modifier.SHIFT) === 0 && isPrintable(press.character)) {
+    return { kind: 'refuse', reason: 'This key types text: hold Ctrl, Alt or Super with it.' };
+  }
+  if (!acceleratorValid(press.keyval, press.mask)) {
+    return { kind: 'refuse', reason: 'This key cannot be a shortcut on its own: hold Ctrl, Alt or Super with it.' };
+  }
+  return { kind: 'accept' };
+}
+
+/**
+ * Whether a list of accelerators means the same as the key's default: the
+ * same shortcuts in the same order, however their modifiers are spelt
+ * (`canonical` is Gtk.accelerator_parse made into a string).
+ */
+export function isDefaultValue(
+  value: readonly string[],
+  defaultValue: readonly string[],
+  canonical: (accelerator: string) => string,
+): boolean {
+  return (
+    value.length === defaultValue.length &&
+    value.every((accel, i) => canonical(accel) === canonical(defaultValue[i] ?? ''))
+  );
+}
