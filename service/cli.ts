@@ -10,6 +10,7 @@ export interface CliOptions {
   /** The viewer command and its first arguments; undefined: virt-viewer. */
   viewer: string[] | undefined;
   viewerUri: string | undefined;
+  sysfsRoot: string;
   help: boolean;
 }
 
@@ -22,6 +23,7 @@ Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
   --libvirt-bus BUS   where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus
   --viewer CMD        the viewer to open guests in (default: virt-viewer); CMD may carry arguments
   --viewer-uri URI    the libvirt URI the viewer connects to (default: the --connect URI)
+  --sysfs-root PATH   where sysfs is (default /sys), to find USB devices
   --help              show this text
 `;
 
@@ -34,6 +36,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     libvirtBus: undefined,
     viewer: undefined,
     viewerUri: undefined,
+    sysfsRoot: '/sys',
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -70,6 +73,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--viewer-uri':
         options.viewerUri = value();
         break;
+      case '--sysfs-root': {
+        const root = value();
+        if (!root.startsWith('/')) throw invalidArgument(`--sysfs-root takes an absolute path, not '${root}'`);
+        options.sysfsRoot = root;
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;

@@ -20,6 +20,11 @@ import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
 import { stateFromLibvirt } from './guests/state.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.js';
+import { UsbDeviceObject, USB_DEVICE_INTERFACE } from './bus/usb-device-object.js';
+import { UsbInventory } from './usb/inventory.js';
+import { UdevMonitor } from './usb/udev-monitor.js';
+import { USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
+import { noSuchDevice, UsbManager } from './usb/usb-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { endpointFor } from './libvirt/uri.js';
@@ -38,6 +43,9 @@ export interface DaemonOptions {
   /** The viewer command (default virt-viewer) and the URI it connects to (default: uri). */
   viewerCommand?: string[];
   viewerUri?: string;
+  /** Where sysfs is (tests give a recorded tree), and how to run udevadm. */
+  sysfsRoot?: string;
+  udevadmCommand?: string[];
   reconnect?: ReconnectPolicy;
 }
 
@@ -126,7 +134,34 @@ export class Daemon {
       if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
     });
 
-    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions)]);
+    const usb = this.own(
+      new UsbManager(
+        new UsbInventory(options.sysfsRoot ?? '/sys', new UdevMonitor(options.udevadmCommand)),
+        registry,
+        client,
+        actions,
+      ),
+      (u) => u.stop(),
+    );
+    exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
+    usb.on('added', (device) => {
+      const path = usbDevicePath(device.id);
+      exporter.export(path, [new UsbDeviceObject(device.id, usb)]);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceAdded', [path]);
+    });
+    usb.on('removed', (device) => {
+      const path = usbDevicePath(device.id);
+      exporter.unexport(path);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceRemoved', [path]);
+    });
+    usb.on('owner', (device, owner) =>
+      exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Owner: owner }),
+    );
+    usb.on('ask', (device, guest) =>
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbAttachRequested', [usbDevicePath(device.id), guest]),
+    );
+
+    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb)]);
     registry.on('added', (guest) => {
       exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
@@ -147,6 +182,7 @@ export class Daemon {
     });
 
     await registry.start();
+    await usb.start();
 
     // Take the name last, so whoever the bus starts us for finds every guest already there.
     // It goes with the connection when we stop: no release call to wait on.

@@ -25,6 +25,7 @@ async function main(): Promise<number> {
       libvirtBus: options.libvirtBus,
       viewerCommand: options.viewer,
       viewerUri: options.viewerUri,
+      sysfsRoot: options.sysfsRoot,
     });
   } catch (error) {
     log.error(`cannot start: ${error instanceof SwitcherError ? error.message : String(error)}`);

@@ -12,6 +12,8 @@ export type ErrorKind =
   | 'Timeout'
   | 'ReadOnly'
   | 'ViewerFailed'
+  | 'NoSuchDevice'
+  | 'LastInputDevice'
   | 'Internal';
 
 export class SwitcherError extends Error {

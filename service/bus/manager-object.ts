@@ -2,6 +2,8 @@
 
 import { encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
 import type { GuestActions } from '../guests/actions.js';
+import { usbDevicePath } from '../usb/usb-device.js';
+import type { UsbManager } from '../usb/usb-manager.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { invalidArgument, noSuchGuest } from './errors.js';
 import type { InterfaceImpl } from './exporter.js';
@@ -21,6 +23,7 @@ export class ManagerObject implements InterfaceImpl {
     private readonly uri: string,
     private readonly registry: GuestRegistry,
     private readonly actions: GuestActions,
+    private readonly usb: UsbManager,
   ) {}
 
   getProperty(name: string): unknown {
@@ -44,6 +47,11 @@ export class ManagerObject implements InterfaceImpl {
         return [await this.actions.pauseAll()];
       case 'ResumeAll':
         return [await this.actions.resumeAll()];
+      case 'ListUsbDevices':
+        return [this.usb.devices().map((d) => usbDevicePath(d.id))];
+      case 'SetFocusedGuest':
+        this.usb.setFocused(args[0] as string);
+        return [];
       default:
         throw new Error(`no method ${method}`);
     }

@@ -5,6 +5,7 @@ import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../bu
 import type { LibvirtClient } from '../libvirt/client.js';
 import {
   serializeSwitcherSettings,
+  type SwitcherSettings,
   SWITCHER_NS,
   SWITCHER_PREFIX,
   validateConnector,
@@ -118,8 +119,15 @@ export class GuestActions {
     validateConnector(connector);
     const guest = this.registry.get(path);
     if (!guest) throw noSuchGuest(`at ${path}`);
+    // The guest's other settings (its USB rules) are written back unchanged.
+    await this.writeSettings(guest, { ...guest.extras.settings, monitor: connector });
+    log.info(`SetMonitor ${guest.props.Name}: ${connector || '(none)'}`);
+  }
+
+  /** Writes the guest's settings (monitor, USB rules) into its own libvirt metadata. */
+  async writeSettings(guest: Guest, settings: SwitcherSettings): Promise<void> {
     this.requireConnected();
-    const element = serializeSwitcherSettings({ monitor: connector });
+    const element = serializeSwitcherSettings(settings);
     const active = !DOWN.includes(guest.props.State);
     try {
       // The persistent definition, and the running guest too so that both agree.
@@ -130,7 +138,6 @@ export class GuestActions {
       await this.metadata(guest, element, AFFECT_LIVE);
     }
     await this.registry.refresh(guest.libvirtPath);
-    log.info(`SetMonitor ${guest.props.Name}: ${connector || '(none)'}`);
   }
 
   /** Pauses every running guest; remembers which, for ResumeAll. */

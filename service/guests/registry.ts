@@ -9,13 +9,21 @@ import { isDomainGone, type LibvirtClient } from '../libvirt/client.js';
 import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { uuidFromDomainPath } from '../libvirt/uri.js';
 import { log } from '../log.js';
-import { changedProperties, guestPath, type Guest, type GuestProperties } from './guest.js';
+import { ruleTuple } from '../usb/rules.js';
+import { changedProperties, guestPath, type Guest, type GuestExtras, type GuestProperties } from './guest.js';
+
+interface GuestRecord {
+  props: GuestProperties;
+  extras: GuestExtras;
+}
 import { DomainEvent, stateFromEvent, stateFromLibvirt, type GuestState } from './state.js';
 
 export interface GuestRegistryEvents {
   added: [guest: Guest];
   removed: [guest: Guest];
   changed: [guest: Guest, changed: Partial<GuestProperties>];
+  /** The guest's USB host devices changed (one was given to it or taken back). */
+  usbChanged: [guest: Guest];
   connected: [connected: boolean];
 }
 
@@ -62,6 +70,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   async start(): Promise<void> {
     this.client.on('domainEvent', (path, event, detail) => void this.onDomainEvent(path, event, detail));
     this.client.on('metadataChange', (path) => void this.refresh(path));
+    this.client.on('deviceChange', (path) => void this.refresh(path));
     await this.client.start();
     // Owner changes from here on; the owner at start is handled just below.
     this.client.on('owner', (owner) => this.onOwner(owner));
@@ -112,8 +121,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   async refresh(libvirtPath: string): Promise<Guest | undefined> {
     const events = this.eventCount.get(libvirtPath) ?? 0;
     try {
-      const props = await this.fetch(libvirtPath);
-      return this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, props));
+      const record = await this.fetch(libvirtPath);
+      return this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, record));
     } catch (error) {
       this.onFetchError(libvirtPath, error);
       return undefined;
@@ -192,14 +201,14 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.setConnected(true);
   }
 
-  private async fetch(libvirtPath: string): Promise<GuestProperties> {
+  private async fetch(libvirtPath: string): Promise<GuestRecord> {
     const [xml, [state, reason], autostart] = await Promise.all([
       this.client.domainXml(libvirtPath),
       this.client.domainState(libvirtPath),
       this.client.domainAutostart(libvirtPath),
     ]);
     const facts = parseDomainXml(xml);
-    return {
+    const props: GuestProperties = {
       Name: facts.name,
       Uuid: facts.uuid || uuidFromDomainPath(libvirtPath) || '',
       State: stateFromLibvirt(state, reason),
@@ -208,14 +217,16 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       Autostart: autostart,
       OsId: facts.osId,
       Monitor: facts.settings.monitor,
+      UsbRules: facts.settings.usbRules.map(ruleTuple),
     };
+    return { props, extras: { settings: facts.settings, usbHostdevs: facts.usbHostdevs } };
   }
 
   /** A fetched guest, with the state of any event that arrived while it was read. */
-  private keepNewerState(libvirtPath: string, eventsBefore: number, props: GuestProperties): GuestProperties {
+  private keepNewerState(libvirtPath: string, eventsBefore: number, record: GuestRecord): GuestRecord {
     const current = this.byLibvirtPath.get(libvirtPath);
-    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return props;
-    return { ...props, State: current.props.State };
+    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return record;
+    return { ...record, props: { ...record.props, State: current.props.State } };
   }
 
   private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
@@ -270,10 +281,11 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.emit('connected', connected);
   }
 
-  private upsert(libvirtPath: string, props: GuestProperties): Guest {
+  private upsert(libvirtPath: string, record: GuestRecord): Guest {
     const existing = this.byLibvirtPath.get(libvirtPath);
-    if (existing) return this.update(existing, props);
-    const guest: Guest = { path: guestPath(props.Uuid), libvirtPath, props };
+    if (existing) return this.update(existing, record.props, record.extras);
+    const { props, extras } = record;
+    const guest: Guest = { path: guestPath(props.Uuid), libvirtPath, props, extras };
     this.byLibvirtPath.set(libvirtPath, guest);
     this.byPath.set(guest.path, guest);
     this.sortedPaths = undefined;
@@ -282,17 +294,22 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     return guest;
   }
 
-  private update(guest: Guest, props: GuestProperties): Guest {
+  /** Applies new properties (and extras, when read anew); announces what changed. */
+  private update(guest: Guest, props: GuestProperties, extras?: GuestExtras): Guest {
     const current = this.byPath.get(guest.path);
     if (!current) return guest;
     const changed = changedProperties(current.props, props);
-    if (Object.keys(changed).length === 0) return current;
-    const next: Guest = { ...current, props };
+    const usbChanged =
+      extras !== undefined && JSON.stringify(extras.usbHostdevs) !== JSON.stringify(current.extras.usbHostdevs);
+    const extrasChanged = extras !== undefined && JSON.stringify(extras) !== JSON.stringify(current.extras);
+    if (Object.keys(changed).length === 0 && !extrasChanged) return current;
+    const next: Guest = { ...current, props, extras: extras ?? current.extras };
     this.byPath.set(next.path, next);
     this.byLibvirtPath.set(next.libvirtPath, next);
     if ('Name' in changed) this.sortedPaths = undefined;
     if ('State' in changed) log.info(`guest ${props.Name}: ${current.props.State} -> ${props.State}`);
-    this.emit('changed', next, changed);
+    if (Object.keys(changed).length > 0) this.emit('changed', next, changed);
+    if (usbChanged) this.emit('usbChanged', next);
     return next;
   }
 

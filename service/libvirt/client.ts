@@ -28,6 +28,8 @@ export interface LibvirtClientEvents {
   owner: [owner: string];
   domainEvent: [domainPath: string, event: number, detail: number];
   metadataChange: [domainPath: string];
+  /** A device was added to or removed from a running domain (USB host devices among them). */
+  deviceChange: [domainPath: string];
 }
 
 /** Whether libvirt said the domain does not exist (any more). */
@@ -51,6 +53,8 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     this.rules = [
       `${base},path='${endpoint.connectPath}',interface='${CONNECT}',member='DomainEvent'`,
       `${base},interface='${DOMAIN}',member='MetadataChange',path_namespace='${endpoint.connectPath}/domain'`,
+      `${base},interface='${DOMAIN}',member='DeviceAdded',path_namespace='${endpoint.connectPath}/domain'`,
+      `${base},interface='${DOMAIN}',member='DeviceRemoved',path_namespace='${endpoint.connectPath}/domain'`,
     ];
   }
 
@@ -112,6 +116,18 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     await this.call(path, DOMAIN, 'SetMetadata', 'isssu', [2, element, prefix, ns, flags]);
   }
 
+  /** Hot-plugs (attach) or unplugs (detach) a device in a running domain. */
+  async domainDevice(path: string, attach: boolean, xml: string, flags: number): Promise<void> {
+    await this.call(
+      path,
+      DOMAIN,
+      attach ? 'AttachDevice' : 'DetachDevice',
+      'su',
+      [xml, flags],
+      this.deadlines.actionMs,
+    );
+  }
+
   /** Defines a domain from XML; for demos and tests. */
   async defineXml(xml: string): Promise<string> {
     const [path] = await this.call(this.endpoint.connectPath, CONNECT, 'DomainDefineXML', 's', [xml]);
@@ -161,6 +177,11 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       if (typeof domainPath === 'string') this.emit('domainEvent', domainPath, Number(event), Number(detail));
     } else if (message.interface === DOMAIN && message.member === 'MetadataChange') {
       this.emit('metadataChange', message.path);
+    } else if (
+      message.interface === DOMAIN &&
+      (message.member === 'DeviceAdded' || message.member === 'DeviceRemoved')
+    ) {
+      this.emit('deviceChange', message.path);
     }
   }
 }

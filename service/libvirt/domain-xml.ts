@@ -1,6 +1,7 @@
 // The few facts we show about a guest, read from its libvirt domain XML.
 
 import { XMLParser } from 'fast-xml-parser';
+import { usbHostdevsIn, type HostdevAddress } from '../usb/hostdev-xml.js';
 import { parseSwitcherSettings, SWITCHER_NS, type SwitcherSettings } from './switcher-metadata.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
@@ -14,6 +15,8 @@ export interface DomainFacts {
   osId: string;
   /** Our own settings, kept in the domain's metadata. */
   settings: SwitcherSettings;
+  /** Host USB devices given to the guest, by bus and device number. */
+  usbHostdevs: HostdevAddress[];
 }
 
 const parser = new XMLParser({
@@ -64,10 +67,13 @@ function memoryMiB(value: unknown): bigint {
  * The element in <metadata> that belongs to namespace `ns`, whatever prefix
  * the writer chose, with a helper to name its children under that prefix.
  */
-export function metadataElement(
-  metadata: Node | undefined,
-  ns: string,
-): { element: Node; child: (name: string) => Node | undefined } | undefined {
+export interface MetadataElement {
+  element: Node;
+  child: (name: string) => Node | undefined;
+  children: (name: string) => Node[];
+}
+
+export function metadataElement(metadata: Node | undefined, ns: string): MetadataElement | undefined {
   if (!metadata) return undefined;
   for (const [key, value] of Object.entries(metadata)) {
     const element = asNode(value);
@@ -75,7 +81,12 @@ export function metadataElement(
     const prefix = key.includes(':') ? key.slice(0, key.indexOf(':')) : '';
     const nsAttribute = prefix ? `@_xmlns:${prefix}` : '@_xmlns';
     if (element[nsAttribute] !== ns) continue;
-    return { element, child: (name) => asNode(element[prefix ? `${prefix}:${name}` : name]) };
+    const raw = (name: string): unknown => element[prefix ? `${prefix}:${name}` : name];
+    const all = (name: string): Node[] => {
+      const value = raw(name);
+      return (Array.isArray(value) ? value : [value]).map(asNode).filter((n): n is Node => n !== undefined);
+    };
+    return { element, child: (name) => all(name)[0], children: all };
   }
   return undefined;
 }
@@ -98,6 +109,7 @@ export function parseDomainXml(xml: string): DomainFacts {
     vcpus: Number.isInteger(vcpus) && vcpus > 0 ? vcpus : 0,
     memoryMiB: memoryMiB(domain.memory ?? domain.currentMemory),
     osId: libosinfoId(asNode(domain.metadata)),
-    settings: parseSwitcherSettings(metadataElement(asNode(domain.metadata), SWITCHER_NS)?.child),
+    settings: parseSwitcherSettings(metadataElement(asNode(domain.metadata), SWITCHER_NS)),
+    usbHostdevs: usbHostdevsIn(asNode(domain.devices)),
   };
 }

@@ -2,11 +2,15 @@
 // under our namespace so they travel with it (export, migration, backup):
 //   <phyllome:switcher xmlns:phyllome="https://phyllo.me/xmlns/switcher/1">
 //     <phyllome:monitor connector="DP-1"/>
+//     <phyllome:usb-rule mode="always" vendor="046d" product="c52b" serial="…"/>
+//     <phyllome:usb-rule mode="ask" port="1-1.2"/>
 //   </phyllome:switcher>
 // Written only from validated values, through an XML builder.
 
 import { XMLBuilder } from 'fast-xml-parser';
 import { invalidArgument } from '../bus/errors.js';
+import { parseRule, ruleAttributes, type UsbRule } from '../usb/rules.js';
+import type { MetadataElement } from './domain-xml.js';
 
 export const SWITCHER_NS = 'https://phyllo.me/xmlns/switcher/1';
 export const SWITCHER_PREFIX = 'phyllome';
@@ -14,9 +18,10 @@ export const SWITCHER_PREFIX = 'phyllome';
 export interface SwitcherSettings {
   /** Connector of the monitor the guest is shown on (DP-1, HDMI-A-2…); '' for wherever the pointer is. */
   monitor: string;
+  usbRules: UsbRule[];
 }
 
-export const DEFAULT_SETTINGS: SwitcherSettings = { monitor: '' };
+export const DEFAULT_SETTINGS: SwitcherSettings = { monitor: '', usbRules: [] };
 
 // Connector names as the kernel and mutter spell them: DP-1, HDMI-A-1, eDP-1, Virtual-1…
 const CONNECTOR = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
@@ -28,14 +33,16 @@ export function validateConnector(connector: string): string {
   return connector;
 }
 
-type Child = (name: string) => Record<string, unknown> | undefined;
-
-/** Reads our element's children; anything unexpected falls back to the default. */
-export function parseSwitcherSettings(child: Child | undefined): SwitcherSettings {
-  if (!child) return { ...DEFAULT_SETTINGS };
-  const connector = child('monitor')?.['@_connector'];
+/** Reads our element; anything unexpected falls back to the default and malformed rules are dropped. */
+export function parseSwitcherSettings(ours: Pick<MetadataElement, 'child' | 'children'> | undefined): SwitcherSettings {
+  if (!ours) return { monitor: '', usbRules: [] };
+  const connector = ours.child('monitor')?.['@_connector'];
   return {
     monitor: typeof connector === 'string' && (connector === '' || CONNECTOR.test(connector)) ? connector : '',
+    usbRules: ours
+      .children('usb-rule')
+      .map(parseRule)
+      .filter((r): r is UsbRule => r !== undefined),
   };
 }
 
@@ -46,5 +53,6 @@ export function serializeSwitcherSettings(settings: SwitcherSettings): string {
   const monitor = validateConnector(settings.monitor);
   const element: Record<string, unknown> = {};
   if (monitor) element.monitor = { '@_connector': monitor };
+  if (settings.usbRules.length > 0) element['usb-rule'] = settings.usbRules.map(ruleAttributes);
   return builder.build({ switcher: element }) as string;
 }

@@ -18,7 +18,7 @@ const KEY = {
 };
 
 /** Gtk.accelerator_valid for what these tests press: arrows and pages need a modifier. */
-const valid = (keyval: number, mask: number) => !(keyval >= 0xff50 && keyval <= 0xff57 && mask === 0);
+const valid = (keyval: number, mask: number) => !(keyval === 0xff13 && mask === 0); // as if Pause needed one
 
 const press = (keyval: number, mask = 0, character = keyval < 0x7f ? keyval : 0) =>
   judgeKeyPress({ keyval, mask, isModifier: false, character }, valid);
@@ -70,9 +70,18 @@ describe('a key press in the shortcut dialog', () => {
     expect(press(KEY.a, Modifier.CONTROL | Modifier.SHIFT)).toEqual({ kind: 'accept' });
   });
 
+  it('refuses Return, Tab and the arrows without Ctrl, Alt or Super, as GNOME Settings does', () => {
+    for (const keyval of [0xff0d, 0xff09, 0xff52, 0xff8d]) {
+      expect(press(keyval).kind).toBe('refuse');
+      expect(press(keyval, Modifier.SHIFT).kind).toBe('refuse');
+      expect(press(keyval, Modifier.CONTROL)).toEqual({ kind: 'accept' });
+    }
+  });
+
   it('leaves keys that type nothing to Gtk.accelerator_valid', () => {
     expect(press(KEY.F5)).toEqual({ kind: 'accept' });
-    expect(press(KEY.Page_Down).kind).toBe('refuse');
+    expect(press(0xff13)).toEqual({ kind: 'refuse', reason: expect.stringContaining('cannot be a shortcut') });
+    expect(press(0xff13, Modifier.SUPER)).toEqual({ kind: 'accept' });
     expect(press(KEY.Page_Down, Modifier.SUPER)).toEqual({ kind: 'accept' });
   });
 });

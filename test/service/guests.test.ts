@@ -34,6 +34,7 @@ describe('listing', () => {
       OsId: '',
       Monitor: '',
       ViewerPid: 0,
+      UsbRules: [],
     });
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',

@@ -9,6 +9,7 @@ describe('command line', () => {
       libvirtBus: undefined,
       viewer: undefined,
       viewerUri: undefined,
+      sysfsRoot: '/sys',
       help: false,
     });
   });
@@ -20,6 +21,7 @@ describe('command line', () => {
       libvirtBus: 'unix:path=/tmp/b',
       viewer: undefined,
       viewerUri: undefined,
+      sysfsRoot: '/sys',
       help: false,
     });
     expect(

@@ -4,8 +4,12 @@ import { introspectionXml, loadContract, parseInterfaceXml } from '../../service
 describe('the contract', () => {
   const contract = loadContract();
 
-  it('declares the Manager and Guest interfaces', () => {
-    expect([...contract.keys()]).toEqual(['me.phyllo.Switcher1.Manager', 'me.phyllo.Switcher1.Guest']);
+  it('declares the Manager, Guest and UsbDevice interfaces', () => {
+    expect([...contract.keys()]).toEqual([
+      'me.phyllo.Switcher1.Manager',
+      'me.phyllo.Switcher1.Guest',
+      'me.phyllo.Switcher1.UsbDevice',
+    ]);
     const guest = contract.get('me.phyllo.Switcher1.Guest');
     expect(guest?.methods.get('Shutdown')).toMatchObject({ inSignature: 'u', outSignature: 'b' });
     expect(guest?.properties.get('Uuid')?.emitsChanged).toBe('const');

@@ -47,6 +47,23 @@ export const Modifier = {
 
 const KEY_ESCAPE = 0xff1b;
 const KEY_BACKSPACE = 0xff08;
+/** Keys every application needs, which GNOME Settings refuses without Ctrl, Alt or Super. */
+const NEEDS_MODIFIER = new Set(
+  Object.values({
+    Home: 0xff50,
+    Left: 0xff51,
+    Up: 0xff52,
+    Right: 0xff53,
+    Down: 0xff54,
+    Page_Up: 0xff55,
+    Page_Down: 0xff56,
+    End: 0xff57,
+    Tab: 0xff09,
+    Return: 0xff0d,
+    KP_Enter: 0xff8d,
+    Mode_switch: 0xff7e,
+  }),
+);
 
 export interface KeyPress {
   /** The keyval the key gives without Shift (GNOME Settings keeps Shift as a modifier). */
@@ -76,7 +93,8 @@ function isPrintable(character: number): boolean {
 /**
  * What a key press in the shortcut dialog means, as GNOME Settings reads it:
  * Escape alone cancels, Backspace alone disables, a key that types text
- * needs a modifier besides Shift, and the rest is up to `acceleratorValid`
+ * or that every application needs (Return, Tab, arrows) needs a modifier
+ * besides Shift, and the rest is up to `acceleratorValid`
  * (Gtk.accelerator_valid).
  */
 export function judgeKeyPress(
@@ -86,8 +104,12 @@ export function judgeKeyPress(
   if (press.isModifier) return { kind: 'wait' };
   if (press.mask === 0 && press.keyval === KEY_ESCAPE) return { kind: 'cancel' };
   if (press.mask === 0 && press.keyval === KEY_BACKSPACE) return { kind: 'disable' };
-  if ((press.mask & ~Modifier.SHIFT) === 0 && isPrintable(press.character)) {
+  const shiftAtMost = (press.mask & ~Modifier.SHIFT) === 0;
+  if (shiftAtMost && isPrintable(press.character)) {
     return { kind: 'refuse', reason: 'This key types text: hold Ctrl, Alt or Super with it.' };
+  }
+  if (shiftAtMost && NEEDS_MODIFIER.has(press.keyval)) {
+    return { kind: 'refuse', reason: 'Every application needs this key: hold Ctrl, Alt or Super with it.' };
   }
   if (!acceleratorValid(press.keyval, press.mask)) {
     return { kind: 'refuse', reason: 'This key cannot be a shortcut on its own: hold Ctrl, Alt or Super with it.' };

@@ -1,0 +1,70 @@
+// libvirt <hostdev type='usb'> XML, built by an XML builder from validated
+// values only, and read back from a domain's XML. The address (bus and
+// device number) picks the exact device when several share vendor and
+// product; startupPolicy='optional' lets the guest start without it.
+
+import { XMLBuilder } from 'fast-xml-parser';
+import { invalidArgument } from '../bus/errors.js';
+
+export interface HostdevAddress {
+  vendor: string;
+  product: string;
+  bus: number;
+  device: number;
+}
+
+const HEX4 = /^[0-9a-f]{4}$/;
+
+function checked(address: HostdevAddress): HostdevAddress {
+  const { vendor, product, bus, device } = address;
+  if (!HEX4.test(vendor) || !HEX4.test(product))
+    throw invalidArgument(`'${vendor}:${product}' is not a USB vendor:product id`);
+  if (!Number.isInteger(bus) || bus < 1 || bus > 255 || !Number.isInteger(device) || device < 1 || device > 127) {
+    throw invalidArgument(`bus ${bus} device ${device} is not a USB address`);
+  }
+  return address;
+}
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
+
+export function hostdevXml(address: HostdevAddress): string {
+  const { vendor, product, bus, device } = checked(address);
+  return builder.build({
+    hostdev: {
+      '@_mode': 'subsystem',
+      '@_type': 'usb',
+      '@_managed': 'yes',
+      source: {
+        '@_startupPolicy': 'optional',
+        vendor: { '@_id': `0x${vendor}` },
+        product: { '@_id': `0x${product}` },
+        address: { '@_bus': String(bus), '@_device': String(device) },
+      },
+    },
+  }) as string;
+}
+
+type Node = Record<string, unknown>;
+const asNodes = (value: unknown): Node[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
+    (v): v is Node => typeof v === 'object' && v !== null,
+  );
+
+/** The USB host devices in a parsed <devices> element that carry an address. */
+export function usbHostdevsIn(devices: Node | undefined): HostdevAddress[] {
+  const found: HostdevAddress[] = [];
+  for (const hostdev of asNodes(devices?.hostdev)) {
+    if (hostdev['@_type'] !== 'usb') continue;
+    const source = asNodes(hostdev.source)[0];
+    const address = asNodes(source?.address)[0];
+    const hex = (node: unknown): string =>
+      String(asNodes(node)[0]?.['@_id'] ?? '')
+        .replace(/^0x/i, '')
+        .toLowerCase()
+        .padStart(4, '0');
+    const bus = Number(address?.['@_bus']);
+    const device = Number(address?.['@_device']);
+    if (bus > 0 && device > 0) found.push({ vendor: hex(source?.vendor), product: hex(source?.product), bus, device });
+  }
+  return found;
+}

@@ -1,0 +1,88 @@
+// The live list of host USB devices: read from sysfs once, then kept current
+// from udev's hot-plug events, one event at a time, in order.
+
+import { EventEmitter } from 'node:events';
+import { basename } from 'node:path';
+import { log } from '../log.js';
+import { readUsbDevice, readUsbDevices } from './sysfs.js';
+import { displayName, type UsbDeviceInfo } from './usb-device.js';
+import type { UdevEvent, UdevMonitor } from './udev-monitor.js';
+
+export interface UsbInventoryEvents {
+  added: [device: UsbDeviceInfo];
+  removed: [device: UsbDeviceInfo];
+}
+
+export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
+  private readonly devices = new Map<string, UsbDeviceInfo>();
+  // Events are applied strictly in order, even though each needs a sysfs read.
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly sysfsRoot: string,
+    private readonly monitor: UdevMonitor,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    // Listen first so that nothing plugged during the scan is missed.
+    this.monitor.on('event', (event) => {
+      this.queue = this.queue
+        .then(() => this.apply(event))
+        .catch((error: unknown) => log.warning(`USB event: ${String(error)}`));
+    });
+    this.monitor.start();
+    const scanned = await readUsbDevices(this.sysfsRoot);
+    await this.queue;
+    for (const device of scanned) if (!this.devices.has(device.id)) this.add(device);
+    log.info(`USB: ${this.devices.size} devices`);
+  }
+
+  stop(): void {
+    this.monitor.stop();
+    this.removeAllListeners();
+  }
+
+  list(): UsbDeviceInfo[] {
+    return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  }
+
+  get(id: string): UsbDeviceInfo | undefined {
+    return this.devices.get(id);
+  }
+
+  /** Re-reads a device from sysfs: undefined if it is gone (or was replugged as another device number). */
+  async current(id: string): Promise<UsbDeviceInfo | undefined> {
+    return readUsbDevice(this.sysfsRoot, id);
+  }
+
+  private async apply(event: UdevEvent): Promise<void> {
+    const id = basename(event.devpath);
+    if (event.action === 'remove') {
+      const gone = this.devices.get(id);
+      if (gone) this.remove(gone);
+      return;
+    }
+    if (event.action !== 'add' && event.action !== 'bind') return;
+    const device = await readUsbDevice(this.sysfsRoot, id);
+    if (!device) return;
+    const known = this.devices.get(id);
+    if (known && known.devnum === device.devnum) return;
+    if (known) this.remove(known); // replugged between events: a new device on the same port
+    this.add(device);
+  }
+
+  private add(device: UsbDeviceInfo): void {
+    this.devices.set(device.id, device);
+    log.info(`USB device plugged: ${displayName(device)} (${device.vendor}:${device.product}) at ${device.id}`);
+    this.emit('added', device);
+  }
+
+  private remove(device: UsbDeviceInfo): void {
+    this.devices.delete(device.id);
+    log.info(`USB device unplugged: ${displayName(device)} at ${device.id}`);
+    this.emit('removed', device);
+  }
+}

@@ -1,0 +1,68 @@
+// Reads USB devices from sysfs (<root>/bus/usb/devices). The root is a
+// parameter (--sysfs-root) so tests read a recorded tree.
+
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { classesOf, USB_DEVICE_ID, type InterfaceTriple, type UsbDeviceInfo } from './usb-device.js';
+
+async function attribute(dir: string, name: string): Promise<string> {
+  try {
+    return (await readFile(join(dir, name), 'utf8')).trim();
+  } catch {
+    return '';
+  }
+}
+
+const HEX4 = /^[0-9a-f]{4}$/;
+
+/** One device by its sysfs name, or undefined if it is not (or no longer) there or is not a USB device. */
+export async function readUsbDevice(sysfsRoot: string, id: string): Promise<UsbDeviceInfo | undefined> {
+  if (!USB_DEVICE_ID.test(id)) return undefined;
+  const dir = join(sysfsRoot, 'bus/usb/devices', id);
+  const [vendor, product, busnum, devnum] = await Promise.all(
+    ['idVendor', 'idProduct', 'busnum', 'devnum'].map((name) => attribute(dir, name)),
+  );
+  if (!HEX4.test(vendor ?? '') || !HEX4.test(product ?? '') || !Number(busnum) || !Number(devnum)) return undefined;
+  let entries: string[] = [];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const interfaces: InterfaceTriple[] = [];
+  for (const entry of entries.filter((e) => e.startsWith(`${id}:`)).sort()) {
+    const at = join(dir, entry);
+    const triple = await Promise.all(
+      ['bInterfaceClass', 'bInterfaceSubClass', 'bInterfaceProtocol'].map((n) => attribute(at, n)),
+    );
+    interfaces.push(triple.map((v) => parseInt(v, 16) || 0) as InterfaceTriple);
+  }
+  const [manufacturer, productName, serial, deviceClass] = await Promise.all(
+    ['manufacturer', 'product', 'serial', 'bDeviceClass'].map((name) => attribute(dir, name)),
+  );
+  return {
+    id,
+    busnum: Number(busnum),
+    devnum: Number(devnum),
+    vendor: vendor as string,
+    product: product as string,
+    manufacturer: manufacturer ?? '',
+    productName: productName ?? '',
+    serial: serial ?? '',
+    classes: classesOf(parseInt(deviceClass ?? '', 16) || 0, interfaces),
+  };
+}
+
+/** Every USB device under the root, sorted by port. */
+export async function readUsbDevices(sysfsRoot: string): Promise<UsbDeviceInfo[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(sysfsRoot, 'bus/usb/devices'));
+  } catch {
+    return []; // no USB bus at all (a VM without a controller, this build machine)
+  }
+  const devices = await Promise.all(names.filter((n) => USB_DEVICE_ID.test(n)).map((n) => readUsbDevice(sysfsRoot, n)));
+  return devices
+    .filter((d): d is UsbDeviceInfo => d !== undefined)
+    .sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+}

@@ -1,0 +1,236 @@
+// Moves USB devices between the host and guests: by explicit request
+// (Attach, Detach), and by the guests' rules when a device is plugged in, a
+// guest starts, or the focus moves. Every move is a libvirt hot-plug of the
+// exact device (by bus and device number), checked against a stale address
+// before and after, so nothing is left half-done.
+
+import { EventEmitter } from 'node:events';
+import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../bus/errors.js';
+import type { GuestActions } from '../guests/actions.js';
+import type { Guest } from '../guests/guest.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import type { LibvirtClient } from '../libvirt/client.js';
+import { log } from '../log.js';
+import { hostdevXml, type HostdevAddress } from './hostdev-xml.js';
+import type { UsbInventory } from './inventory.js';
+import { matchFor, sameMatch, USB_RULE_MODES, validateRule, type UsbRuleMode } from './rules.js';
+import { displayName, type UsbDeviceInfo } from './usb-device.js';
+import {
+  leavesHostWithoutInput,
+  onFocusChanged,
+  onGuestStarted,
+  onPlugged,
+  type Decision,
+  type GuestRules,
+  type PlacedDevice,
+} from './usb-policy.js';
+
+const AFFECT_LIVE = 1;
+const UP: readonly string[] = ['running', 'paused'];
+
+export interface UsbManagerEvents {
+  added: [device: UsbDeviceInfo];
+  removed: [device: UsbDeviceInfo];
+  owner: [device: UsbDeviceInfo, owner: string];
+  ask: [device: UsbDeviceInfo, guestPath: string];
+}
+
+export const noSuchDevice = (what: string): SwitcherError => new SwitcherError('NoSuchDevice', `No USB device ${what}`);
+
+export class UsbManager extends EventEmitter<UsbManagerEvents> {
+  private focused = '';
+  private readonly owners = new Map<string, string>();
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly inventory: UsbInventory,
+    private readonly registry: GuestRegistry,
+    private readonly client: LibvirtClient,
+    private readonly actions: GuestActions,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.inventory.on('added', (device) => {
+      this.emit('added', device);
+      this.recomputeOwners();
+      void this.apply([onPlugged(device, this.guestRules(), this.focused, this.placed())]);
+    });
+    this.inventory.on('removed', (device) => {
+      this.owners.delete(device.id);
+      this.emit('removed', device);
+    });
+    this.registry.on('usbChanged', () => this.recomputeOwners());
+    this.registry.on('added', (guest) => this.noteState(guest));
+    this.registry.on('removed', () => this.recomputeOwners());
+    this.registry.on('changed', (guest, changed) => {
+      if (changed.State !== undefined) this.noteState(guest);
+    });
+    await this.inventory.start();
+    for (const guest of this.registry.guests()) if (UP.includes(guest.props.State)) this.running.add(guest.path);
+    this.recomputeOwners();
+  }
+
+  stop(): void {
+    this.inventory.stop();
+    this.removeAllListeners();
+  }
+
+  devices(): UsbDeviceInfo[] {
+    return this.inventory.list();
+  }
+
+  owner(id: string): string {
+    return this.owners.get(id) ?? '';
+  }
+
+  /** The focus is on this guest ('' or '/': the host); devices that follow it come along. */
+  setFocused(guestPath: string): void {
+    const path = guestPath === '/' ? '' : guestPath;
+    if (path && !this.registry.get(path)) throw noSuchGuest(`at ${path}`);
+    if (path === this.focused) return;
+    this.focused = path;
+    void this.apply(onFocusChanged(path, this.guestRules(), this.placed()));
+  }
+
+  /** Gives a device to a running guest; refuses the host's last keyboard or pointer unless forced. */
+  async attach(id: string, guestPath: string, force: boolean): Promise<void> {
+    const device = this.inventory.get(id);
+    if (!device) throw noSuchDevice(`at port ${id}`);
+    const guest = this.registry.get(guestPath);
+    if (!guest) throw noSuchGuest(`at ${guestPath}`);
+    if (!UP.includes(guest.props.State)) throw invalidState(`${guest.props.Name} is not running; start it first`);
+    const owner = this.owner(id);
+    if (owner === guestPath) return;
+    if (owner !== '')
+      throw invalidState(
+        `${displayName(device)} is with ${this.registry.get(owner)?.props.Name ?? 'another guest'}; detach it first`,
+      );
+    const lost = leavesHostWithoutInput(device, this.placed());
+    if (lost && !force) {
+      throw new SwitcherError(
+        'LastInputDevice',
+        `${displayName(device)} is the host's last ${lost === 'keyboard' ? 'keyboard' : 'pointer'}; giving it away needs ForceAttach`,
+      );
+    }
+    const address = await this.present(device);
+    const xml = hostdevXml(address);
+    await this.client.domainDevice(guest.libvirtPath, true, xml, AFFECT_LIVE);
+    // Unplugged while libvirt was attaching it: take the stale entry back out.
+    if (!(await this.stillThere(device))) {
+      await this.client.domainDevice(guest.libvirtPath, false, xml, AFFECT_LIVE).catch(() => undefined);
+      throw noSuchDevice(`${displayName(device)}: it was unplugged while being attached`);
+    }
+    log.info(`USB ${displayName(device)} at ${id} -> ${guest.props.Name}${force ? ' (forced)' : ''}`);
+    await this.registry.refresh(guest.libvirtPath);
+  }
+
+  /** Gives a device back to the host. */
+  async detach(id: string): Promise<void> {
+    const device = this.inventory.get(id);
+    if (!device) throw noSuchDevice(`at port ${id}`);
+    const ownerPath = this.owner(id);
+    const guest = ownerPath ? this.registry.get(ownerPath) : undefined;
+    if (!guest) throw invalidState(`${displayName(device)} is with the host already`);
+    const address = guest.extras.usbHostdevs.find((h) => h.bus === device.busnum && h.device === device.devnum);
+    if (!address) throw invalidState(`${displayName(device)} is with the host already`);
+    await this.client.domainDevice(guest.libvirtPath, false, hostdevXml(address), AFFECT_LIVE);
+    log.info(`USB ${displayName(device)} at ${id} <- ${guest.props.Name}`);
+    await this.registry.refresh(guest.libvirtPath);
+  }
+
+  /** Sets (or with mode '' removes) the guest's rule for this device, in the guest's metadata. */
+  async setRule(id: string, guestPath: string, mode: string, matchBy: string): Promise<void> {
+    const device = this.inventory.get(id);
+    if (!device) throw noSuchDevice(`at port ${id}`);
+    const guest = this.registry.get(guestPath);
+    if (!guest) throw noSuchGuest(`at ${guestPath}`);
+    if (matchBy !== 'device' && matchBy !== 'port')
+      throw invalidArgument(`match_by is 'device' or 'port', not '${matchBy.slice(0, 32)}'`);
+    if (mode !== '' && !USB_RULE_MODES.includes(mode as UsbRuleMode)) {
+      throw invalidArgument(`'${mode.slice(0, 32)}' is not a USB rule; use always, follow-focus, ask, or '' to remove`);
+    }
+    const match = matchFor(device, matchBy);
+    const others = guest.extras.settings.usbRules.filter((rule) => !sameMatch(rule.match, match));
+    const rules = mode === '' ? others : [...others, validateRule({ mode: mode as UsbRuleMode, match })];
+    await this.actions.writeSettings(guest, { ...guest.extras.settings, usbRules: rules });
+    log.info(`USB rule for ${displayName(device)} on ${guest.props.Name}: ${mode || '(removed)'} by ${matchBy}`);
+  }
+
+  private async present(device: UsbDeviceInfo): Promise<HostdevAddress> {
+    if (!(await this.stillThere(device)))
+      throw noSuchDevice(`${displayName(device)}: it is no longer plugged in at ${device.id}`);
+    return { vendor: device.vendor, product: device.product, bus: device.busnum, device: device.devnum };
+  }
+
+  /** The same device (same device number) is still at its port: the address we hold is not stale. */
+  private async stillThere(device: UsbDeviceInfo): Promise<boolean> {
+    const now = await this.inventory.current(device.id);
+    return (
+      now !== undefined &&
+      now.devnum === device.devnum &&
+      now.vendor === device.vendor &&
+      now.product === device.product
+    );
+  }
+
+  private noteState(guest: Guest): void {
+    const up = UP.includes(guest.props.State);
+    const was = this.running.has(guest.path);
+    if (up) this.running.add(guest.path);
+    else this.running.delete(guest.path);
+    this.recomputeOwners();
+    if (up && !was) {
+      const rules = this.guestRules().find((g) => g.path === guest.path);
+      if (rules) void this.apply(onGuestStarted(rules, this.placed()));
+    }
+  }
+
+  private guestRules(): GuestRules[] {
+    return this.registry.guests().map((g) => ({
+      path: g.path,
+      name: g.props.Name,
+      running: UP.includes(g.props.State),
+      rules: g.extras.settings.usbRules,
+    }));
+  }
+
+  private placed(): PlacedDevice[] {
+    return this.inventory.list().map((device) => ({ device, owner: this.owner(device.id) }));
+  }
+
+  /** Owners from the running guests' live XML: the guest holding a device's bus and device number. */
+  private recomputeOwners(): void {
+    const holders = new Map<string, string>();
+    for (const guest of this.registry.guests()) {
+      if (!UP.includes(guest.props.State)) continue;
+      for (const h of guest.extras.usbHostdevs) holders.set(`${h.bus}/${h.device}`, guest.path);
+    }
+    for (const device of this.inventory.list()) {
+      const owner = holders.get(`${device.busnum}/${device.devnum}`) ?? '';
+      if ((this.owners.get(device.id) ?? '') !== owner) {
+        this.owners.set(device.id, owner);
+        this.emit('owner', device, owner);
+      }
+    }
+  }
+
+  /** Carries out what the rules decided; automatic moves are never forced. */
+  private async apply(decisions: (Decision | undefined)[]): Promise<void> {
+    for (const decision of decisions) {
+      if (!decision) continue;
+      if (decision.do === 'ask') {
+        this.emit('ask', decision.device, decision.guest);
+        continue;
+      }
+      try {
+        const owner = this.owner(decision.device.id);
+        if (owner && owner !== decision.guest) await this.detach(decision.device.id);
+        await this.attach(decision.device.id, decision.guest, false);
+      } catch (error) {
+        log.warning(`USB rule: ${displayName(decision.device)} not moved: ${(error as Error).message}`);
+      }
+    }
+  }
+}
