@@ -1,0 +1,240 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hostdevXml, usbHostdevsIn } from '../../service/usb/hostdev-xml.js';
+import {
+  parseRule,
+  ruleAttributes,
+  ruleMatches,
+  ruleTuple,
+  validateRule,
+  type UsbRule,
+} from '../../service/usb/rules.js';
+import { classesOf, displayName, usbDevicePath, type UsbDeviceInfo } from '../../service/usb/usb-device.js';
+import {
+  leavesHostWithoutInput,
+  onFocusChanged,
+  onGuestStarted,
+  onPlugged,
+  type GuestRules,
+} from '../../service/usb/usb-policy.js';
+import { UdevEventParser } from '../../service/usb/udev-monitor.js';
+import { XMLParser } from 'fast-xml-parser';
+
+const device = (
+  id: string,
+  vendor: string,
+  product: string,
+  classes: UsbDeviceInfo['classes'],
+  serial = '',
+  devnum = 5,
+): UsbDeviceInfo => ({
+  id,
+  busnum: 1,
+  devnum,
+  vendor,
+  product,
+  manufacturer: 'Maker',
+  productName: 'Thing',
+  serial,
+  classes,
+});
+
+const keyboard = device('1-1.2', '413c', '2113', ['keyboard']);
+const receiver = device('1-3', '046d', 'c52b', ['keyboard', 'mouse']);
+const mouse = device('1-4', '046d', 'c077', ['mouse']);
+const stickA = device('1-5', '0781', '5567', ['storage'], '4C530001', 7);
+const stickB = device('1-6', '0781', '5567', ['storage'], '4C530002', 8);
+
+describe('what a USB device is', () => {
+  it('reads keyboards and mice from HID boot protocols, and the rest from classes', () => {
+    expect(classesOf(0, [[3, 1, 1]])).toEqual(['keyboard']);
+    expect(
+      classesOf(0, [
+        [3, 1, 1],
+        [3, 1, 2],
+        [3, 0, 0],
+      ]),
+    ).toEqual(['keyboard', 'mouse']);
+    expect(classesOf(0, [[8, 6, 0x50]])).toEqual(['storage']);
+    expect(classesOf(9, [])).toEqual(['hub']);
+    expect(
+      classesOf(0, [
+        [1, 1, 0],
+        [1, 2, 0],
+        [3, 0, 0],
+      ]),
+    ).toEqual(['hid', 'audio']);
+  });
+
+  it('is named as it names itself, and addressed by its port', () => {
+    expect(
+      displayName({ manufacturer: 'Logitech', productName: 'USB Receiver', vendor: '046d', product: 'c52b' }),
+    ).toBe('Logitech USB Receiver');
+    expect(
+      displayName({ manufacturer: 'SanDisk', productName: 'SanDisk Cruzer Blade', vendor: '0781', product: '5567' }),
+    ).toBe('SanDisk Cruzer Blade');
+    expect(displayName({ manufacturer: '', productName: '', vendor: '1234', product: 'abcd' })).toBe(
+      'USB device 1234:abcd',
+    );
+    expect(usbDevicePath('3-1.4')).toBe('/me/phyllo/Switcher1/usb/3_1_4');
+  });
+});
+
+describe('hostdev XML', () => {
+  it('names the exact device by address and lets the guest start without it, valid for libvirt', () => {
+    const xml = hostdevXml({ vendor: '0781', product: '5567', bus: 1, device: 8 });
+    expect(xml).toBe(
+      '<hostdev mode="subsystem" type="usb" managed="yes"><source startupPolicy="optional"><vendor id="0x0781"/><product id="0x5567"/><address bus="1" device="8"/></source></hostdev>',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'phyllome-xml-'));
+    try {
+      const file = join(dir, 'domain.xml');
+      writeFileSync(
+        file,
+        `<domain type='kvm'><name>g</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os><devices>${xml}</devices></domain>`,
+      );
+      const result = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });
+      expect([result.status, result.stderr.trim()]).toEqual([0, `${file} validates`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses values that are not ids or addresses', () => {
+    expect(() => hostdevXml({ vendor: '0781"/><x', product: '5567', bus: 1, device: 8 })).toThrow(
+      /not a USB vendor:product/,
+    );
+    expect(() => hostdevXml({ vendor: '0781', product: '5567', bus: 0, device: 8 })).toThrow(/not a USB address/);
+    expect(() => hostdevXml({ vendor: '0781', product: '5567', bus: 1, device: 128 })).toThrow(/not a USB address/);
+  });
+
+  it('reads back USB host devices from a domain, whatever libvirt adds around them', () => {
+    const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_' });
+    const devices = parser.parse(`<devices>
+      <hostdev mode='subsystem' type='usb' managed='yes'><source startupPolicy='optional'><vendor id='0x046d'/><product id='0xc52b'/><address bus='1' device='4'/></source><alias name='hostdev0'/></hostdev>
+      <hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev>
+    </devices>`).devices;
+    expect(usbHostdevsIn(devices)).toEqual([{ vendor: '046d', product: 'c52b', bus: 1, device: 4 }]);
+  });
+});
+
+describe('USB rules', () => {
+  const always = (match: UsbRule['match']): UsbRule => ({ mode: 'always', match });
+
+  it('match by vendor and product, by serial when given, or by port', () => {
+    const bySerial = always({ kind: 'device', vendor: '0781', product: '5567', serial: '4C530002' });
+    expect([stickA, stickB].filter((d) => ruleMatches(bySerial, d))).toEqual([stickB]);
+    const anyStick = always({ kind: 'device', vendor: '0781', product: '5567', serial: '' });
+    expect([stickA, stickB].filter((d) => ruleMatches(anyStick, d))).toEqual([stickA, stickB]);
+    expect(ruleMatches(always({ kind: 'port', port: '1-5' }), stickA)).toBe(true);
+    expect(ruleMatches(always({ kind: 'port', port: '1-5' }), stickB)).toBe(false);
+  });
+
+  it('round-trip through metadata attributes and read as the D-Bus property shows them', () => {
+    const rule: UsbRule = {
+      mode: 'follow-focus',
+      match: { kind: 'device', vendor: '046d', product: 'c52b', serial: 'ABC' },
+    };
+    expect(parseRule(ruleAttributes(rule))).toEqual(rule);
+    expect(ruleTuple(rule)).toEqual(['follow-focus', 'device', '046d:c52b:ABC']);
+    expect(ruleTuple({ mode: 'ask', match: { kind: 'port', port: '1-1.2' } })).toEqual(['ask', 'port', '1-1.2']);
+  });
+
+  it('never trust malformed metadata, and refuse malformed requests', () => {
+    expect(parseRule({ '@_mode': 'always', '@_vendor': 'zzzz', '@_product': '1234' })).toBeUndefined();
+    expect(parseRule({ '@_mode': 'sometimes', '@_port': '1-2' })).toBeUndefined();
+    expect(parseRule({ '@_mode': 'ask', '@_port': '../../x' })).toBeUndefined();
+    expect(() =>
+      validateRule({ mode: 'always', match: { kind: 'device', vendor: '0781', product: '5567', serial: 'a"b' } }),
+    ).toThrow();
+  });
+});
+
+describe('where devices go', () => {
+  const guest = (path: string, rules: UsbRule[], running = true): GuestRules => ({
+    path,
+    name: path.slice(1),
+    running,
+    rules,
+  });
+  const rule = (mode: UsbRule['mode'], d: UsbDeviceInfo): UsbRule => ({
+    mode,
+    match: { kind: 'device', vendor: d.vendor, product: d.product, serial: d.serial },
+  });
+  const host = (...devices: UsbDeviceInfo[]) => devices.map((d) => ({ device: d, owner: '' }));
+
+  it('a replugged device goes back to its sticky guest, if that guest runs', () => {
+    const win = guest('/win', [rule('always', stickA)]);
+    expect(onPlugged(stickA, [win], '', host(stickA, keyboard, mouse))).toEqual({
+      do: 'attach',
+      device: stickA,
+      guest: '/win',
+    });
+    expect(onPlugged(stickA, [{ ...win, running: false }], '', host(stickA))).toBeUndefined();
+    expect(onPlugged(stickB, [win], '', host(stickB))).toBeUndefined(); // same model, other serial
+  });
+
+  it('follow-focus goes to the focused guest; ask asks', () => {
+    const linux = guest('/linux', [rule('follow-focus', stickA)]);
+    const win = guest('/win', [rule('ask', stickA)]);
+    expect(onPlugged(stickA, [linux, win], '/linux', host(stickA))).toEqual({
+      do: 'attach',
+      device: stickA,
+      guest: '/linux',
+    });
+    expect(onPlugged(stickA, [linux, win], '/win', host(stickA))).toEqual({ do: 'ask', device: stickA, guest: '/win' });
+    expect(onFocusChanged('/linux', [linux, win], [{ device: stickA, owner: '/win' }])).toEqual([
+      { do: 'attach', device: stickA, guest: '/linux' },
+    ]);
+    expect(onFocusChanged('', [linux, win], host(stickA))).toEqual([]);
+  });
+
+  it('a starting guest takes its sticky devices from the host', () => {
+    const win = guest('/win', [rule('always', stickA), rule('always', stickB)]);
+    expect(
+      onGuestStarted(win, [
+        { device: stickA, owner: '' },
+        { device: stickB, owner: '/other' },
+      ]),
+    ).toEqual([{ do: 'attach', device: stickA, guest: '/win' }]);
+  });
+
+  it("never moves the host's last keyboard or pointer on its own", () => {
+    const win = guest('/win', [rule('always', keyboard), rule('always', receiver)]);
+    expect(leavesHostWithoutInput(keyboard, host(keyboard, mouse))).toBe('keyboard');
+    expect(leavesHostWithoutInput(keyboard, host(keyboard, receiver))).toBeUndefined();
+    expect(leavesHostWithoutInput(receiver, host(keyboard, receiver))).toBe('mouse');
+    expect(onPlugged(keyboard, [win], '', host(keyboard, mouse))).toBeUndefined();
+    expect(onGuestStarted(win, host(keyboard, receiver))).toEqual([{ do: 'attach', device: keyboard, guest: '/win' }]);
+  });
+});
+
+describe('udev events', () => {
+  it('come out of udevadm monitor --property blocks', () => {
+    const parser = new UdevEventParser();
+    const lines = [
+      'monitor will print the received events for:',
+      'UDEV - the event which udev sends out after rule processing',
+      '',
+      'UDEV  [1234.5678] add      /devices/pci0000:00/0000:00:14.0/usb1/1-2 (usb)',
+      'ACTION=add',
+      'DEVPATH=/devices/pci0000:00/0000:00:14.0/usb1/1-2',
+      'SUBSYSTEM=usb',
+      'DEVTYPE=usb_device',
+      'BUSNUM=001',
+      'DEVNUM=004',
+      '',
+    ];
+    const events = lines.map((l) => parser.line(l)).filter(Boolean);
+    expect(events).toEqual([
+      {
+        action: 'add',
+        devpath: '/devices/pci0000:00/0000:00:14.0/usb1/1-2',
+        properties: expect.objectContaining({ DEVTYPE: 'usb_device', BUSNUM: '001', DEVNUM: '004' }),
+      },
+    ]);
+  });
+});
