@@ -1,11 +1,12 @@
 // enable() makes everything, disable() releases it all: one owner, one list,
 // released in reverse order (extensions.gnome.org rules).
 
-import { describeError } from './client/dbus.js';
+import { describeError, remoteErrorName } from './client/dbus.js';
 import { SwitcherClient } from './client/switcher-client.js';
-import { Extension, Gio, Main } from './gi.js';
+import { Extension, Gio, GLib, Main } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
+import type { UsbSummary } from './model/usb-list.js';
 import { needsConfirmation, type GuestAction } from './model/guest-state.js';
 import { SWITCH_KEYS } from './model/switching.js';
 import { listMonitors } from './monitors/monitor-list.js';
@@ -14,6 +15,8 @@ import { confirm } from './ui/confirm-dialog.js';
 import type { MenuAction } from './ui/guest-item.js';
 import { SwitcherIndicator, type ManagerAction } from './ui/indicator.js';
 import { Launcher } from './ui/launcher.js';
+import { notifyWithActions } from './ui/notify-actions.js';
+import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
 import { ViewerWindows } from './windows/viewer-windows.js';
 
@@ -66,6 +69,19 @@ export default class PhyllomeSwitcherExtension extends Extension {
             .setMonitor(guest.path, connector)
             .catch((error: unknown) => Main.notify(`Could not move ${guest.name}`, describeError(error))),
         monitors: () => listMonitors(cancellable),
+        usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
+        usbRule: (guest, device, mode) =>
+          client
+            .usbAction(device.path, 'SetRule', new GLib.Variant('(oss)', [guest.path, mode, 'device']))
+            .catch((error: unknown) =>
+              Main.notify(`Could not change the rule for ${device.name}`, describeError(error)),
+            ),
+        usbReturn: (device) =>
+          client
+            .usbAction(device.path, 'Detach')
+            .catch((error: unknown) =>
+              Main.notify(`Could not return ${device.name} to the host`, describeError(error)),
+            ),
       },
       (action) => void this.runManagerAction(client, action, launcher),
     );
@@ -73,27 +89,50 @@ export default class PhyllomeSwitcherExtension extends Extension {
     this.own(() => indicator.destroy());
 
     const client = new SwitcherClient({
-      statusChanged: (status) => indicator.setStatus(status),
-      guestsReset: (list) => {
-        indicator.resetGuests(list);
-        launcher.refresh();
+      statusChanged: (status) => {
+        indicator.setStatus(status);
+        if (status.kind === 'ready') focus.resend();
       },
-      guestAdded: (guest) => {
-        indicator.addGuest(guest);
-        launcher.refresh();
+      guests: {
+        reset: (list) => {
+          indicator.resetGuests(list);
+          launcher.refresh();
+        },
+        added: (guest) => {
+          indicator.addGuest(guest);
+          launcher.refresh();
+        },
+        removed: (path) => {
+          windows.forget(path);
+          indicator.removeGuest(path);
+          launcher.refresh();
+        },
+        changed: (path, changes) => {
+          indicator.changeGuest(path, changes);
+          const guest = guests.get(path);
+          if (guest && changes.viewerPid) windows.viewerStarted(path, changes.viewerPid, guest.monitor ?? '');
+          if (changes.state || changes.name || changes.osId) launcher.refresh();
+        },
       },
-      guestRemoved: (path) => {
-        windows.forget(path);
-        indicator.removeGuest(path);
-        launcher.refresh();
+      usb: {
+        reset: (devices) => indicator.resetUsb(devices),
+        added: (device) => indicator.putUsb(device),
+        removed: (path) => indicator.removeUsb(path),
+        changed: (path, changes) => indicator.changeUsb(path, changes),
       },
-      guestChanged: (path, changes) => {
-        indicator.changeGuest(path, changes);
-        const guest = guests.get(path);
-        if (guest && changes.viewerPid) windows.viewerStarted(path, changes.viewerPid, guest.monitor ?? '');
-        if (changes.state || changes.name || changes.osId) launcher.refresh();
+      usbAsk: (devicePath, guestPath) => {
+        const device = indicator.usbDevice(devicePath);
+        const guest = guests.get(guestPath);
+        if (!device || !guest) return;
+        notifyWithActions(`Attach ${device.name} to ${guest.name}?`, 'It was just plugged in.', [
+          { label: 'Attach', run: () => void this.usbToggle(client, guest, device) },
+          { label: 'Not Now', run: () => undefined },
+        ]);
       },
     });
+    const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
+    focus.start();
+    this.own(() => focus.stop());
     const switcher = new GuestSwitcher(guests, client, windows);
     void client.start();
     this.own(() => client.destroy());
@@ -148,6 +187,32 @@ export default class PhyllomeSwitcherExtension extends Extension {
       await client.guestAction(guest.path, action, settings.get_uint('shutdown-timeout'));
     } catch (error) {
       Main.notify(`Could not ${VERB[action]} ${guest.name}`, describeError(error));
+    }
+  }
+
+  /** Gives a device to a guest (asking before the host's last keyboard or pointer goes), or takes it back. */
+  private async usbToggle(client: SwitcherClient, guest: GuestSummary, device: UsbSummary): Promise<void> {
+    try {
+      if (device.owner === guest.path) {
+        await client.usbAction(device.path, 'Detach');
+        return;
+      }
+      try {
+        await client.usbAction(device.path, 'Attach', new GLib.Variant('(o)', [guest.path]));
+      } catch (error) {
+        if (remoteErrorName(error) !== 'me.phyllo.Switcher1.Error.LastInputDevice') throw error;
+        const question = confirm({
+          title: `Give ${device.name} to ${guest.name}?`,
+          description: `It is the host's last ${device.classes.includes('keyboard') ? 'keyboard' : 'pointer'}. While ${guest.name} has it, the host can only be reached with the switching shortcuts on another keyboard, or by unplugging it.`,
+          confirmLabel: 'Give It Away',
+        });
+        this.own(question.close);
+        const confirmed = await question.answer;
+        this.releases = this.releases.filter((r) => r !== question.close);
+        if (confirmed) await client.usbAction(device.path, 'ForceAttach', new GLib.Variant('(o)', [guest.path]));
+      }
+    } catch (error) {
+      Main.notify(`Could not move ${device.name}`, describeError(error));
     }
   }
 

@@ -17,3 +17,4 @@ export * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
 export * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
 export * as InhibitShortcutsDialog from 'resource:///org/gnome/shell/ui/inhibitShortcutsDialog.js';
 export { Extension } from 'resource:///org/gnome/shell/extensions/extension.js';
+export * as MessageTray from 'resource:///org/gnome/shell/ui/messageTray.js';

@@ -52,6 +52,11 @@ export function isCancelled(error: unknown): boolean {
   return error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
 }
 
+/** The D-Bus error name of a failed call, e.g. me.phyllo.Switcher1.Error.NoSuchGuest; '' if none. */
+export function remoteErrorName(error: unknown): string {
+  return error instanceof GLib.Error ? (Gio.DBusError.get_remote_error(error) ?? '') : '';
+}
+
 /** A service error as a person should read it: the message, without the D-Bus error name. */
 export function describeError(error: unknown): string {
   if (error instanceof GLib.Error) {

@@ -12,6 +12,8 @@ export interface GuestSummary {
   monitor?: string;
   /** PID of its viewer process, 0 when none is open. */
   viewerPid?: number;
+  /** Its USB rules: (mode, 'device'|'port', match). */
+  usbRules?: [string, string, string][];
 }
 
 export type ServiceStatus =

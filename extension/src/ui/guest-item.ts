@@ -6,6 +6,7 @@ import { Clutter, GObject, PopupMenu, St } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, presentState, type GuestAction } from '../model/guest-state.js';
 import type { MonitorChoice } from '../monitors/monitor-list.js';
+import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
 
 export type MenuAction = GuestAction | 'Switch';
 
@@ -14,6 +15,11 @@ export interface GuestItemHandlers {
   assignMonitor(guest: GuestSummary, connector: string): void;
   /** The monitors to offer; empty when there is only one. */
   monitors(): Promise<MonitorChoice[]>;
+  /** The host's USB devices, each with its owner. */
+  usbDevices(): UsbSummary[];
+  /** Gives the device to the guest, or takes it back if the guest has it. */
+  usbToggle(guest: GuestSummary, device: UsbSummary): void;
+  usbRule(guest: GuestSummary, device: UsbSummary, mode: UsbRuleMode | ''): void;
 }
 
 export const GuestItem = GObject.registerClass(
@@ -25,6 +31,7 @@ export const GuestItem = GObject.registerClass(
     private shownState: string | undefined;
     private actionSection!: PopupMenu.PopupMenuSection;
     private monitorSection!: PopupMenu.PopupMenuSection;
+    private usbSection!: PopupMenu.PopupMenuSection;
 
     constructor(guest: GuestSummary, handlers: GuestItemHandlers) {
       super(guest.name, true);
@@ -36,7 +43,9 @@ export const GuestItem = GObject.registerClass(
       this.insert_child_below(this.stateLabel, this.get_last_child());
       this.actionSection = new PopupMenu.PopupMenuSection();
       this.monitorSection = new PopupMenu.PopupMenuSection();
+      this.usbSection = new PopupMenu.PopupMenuSection();
       this.menu.addMenuItem(this.actionSection);
+      this.menu.addMenuItem(this.usbSection);
       this.menu.addMenuItem(this.monitorSection);
       this.menu.connect('open-state-changed', (_menu, open: boolean) => {
         if (open) void this.showMonitors();
@@ -55,6 +64,39 @@ export const GuestItem = GObject.registerClass(
       this.stateLabel.text = presentation.label;
       this.accessible_name = `${guest.name}, ${presentation.label}`;
       if (guest.state !== this.shownState) this.rebuildActions();
+      this.refreshUsb();
+    }
+
+    /**
+     * USB: devices this guest has (checked; activating gives them back), those
+     * on the host it could take (while it runs), and for each of its devices
+     * or those it has a rule for, the rule (activating steps to the next).
+     */
+    refreshUsb(): void {
+      this.usbSection.removeAll();
+      const running = this.guest.state === 'running' || this.guest.state === 'paused';
+      const rules = this.guest.usbRules ?? [];
+      const shown = this.handlers
+        .usbDevices()
+        .filter((d) => d.owner === this.guest.path || (running && d.owner === '') || ruleFor(rules, d) !== '');
+      if (shown.length === 0) return;
+      this.usbSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('USB'));
+      for (const device of shown) {
+        const mine = device.owner === this.guest.path;
+        if (mine || (running && device.owner === '')) {
+          const item = new PopupMenu.PopupMenuItem(device.name);
+          item.setOrnament(mine ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+          item.connect('activate', () => this.handlers.usbToggle(this.guest, device));
+          this.usbSection.addMenuItem(item);
+        }
+        const rule = ruleFor(rules, device);
+        if (mine || rule !== '') {
+          const ruleItem = new PopupMenu.PopupMenuItem(`${device.name}: ${RULE_LABEL[rule]}`);
+          ruleItem.add_style_class_name('phyllome-usb-rule');
+          ruleItem.connect('activate', () => this.handlers.usbRule(this.guest, device, nextRule(rule)));
+          this.usbSection.addMenuItem(ruleItem);
+        }
+      }
     }
 
     private rebuildActions(): void {

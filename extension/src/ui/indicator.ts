@@ -4,6 +4,7 @@
 import { GObject, PanelMenu, PopupMenu, St } from '../gi.js';
 import { GuestList, panelSummary, statusMessage, type GuestSummary, type ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
+import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
 import { GuestItem, type GuestItemHandlers } from './guest-item.js';
 
 export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher';
@@ -16,6 +17,9 @@ export const SwitcherIndicator = GObject.registerClass(
     private status: ServiceStatus = { kind: 'absent' };
     private handlers!: GuestItemHandlers;
     private launcherItem!: PopupMenu.PopupMenuItem;
+    private readonly usb = new Map<string, UsbSummary>();
+    private usbSection!: PopupMenu.PopupMenuSection;
+    private onUsbReturn!: (device: UsbSummary) => void;
     private statusItem!: PopupMenu.PopupMenuItem;
     private guestSection!: PopupMenu.PopupMenuSection;
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
@@ -23,10 +27,15 @@ export const SwitcherIndicator = GObject.registerClass(
     private resumeAllItem!: PopupMenu.PopupMenuItem;
 
     /** `guests` is the shared list this indicator keeps up to date and shows. */
-    constructor(guests: GuestList, handlers: GuestItemHandlers, onManagerAction: (action: ManagerAction) => void) {
+    constructor(
+      guests: GuestList,
+      handlers: Omit<GuestItemHandlers, 'usbDevices'> & { usbReturn(device: UsbSummary): void },
+      onManagerAction: (action: ManagerAction) => void,
+    ) {
       super(0.5, 'Phyllome Switcher', false);
       this.guests = guests;
-      this.handlers = handlers;
+      this.handlers = { ...handlers, usbDevices: () => sortedUsb(this.usb.values()) };
+      this.onUsbReturn = handlers.usbReturn;
       this.add_child(new St.Icon({ icon_name: 'computer-symbolic', style_class: 'system-status-icon' }));
       const menu = this.menu as PopupMenu.PopupMenu;
 
@@ -35,6 +44,9 @@ export const SwitcherIndicator = GObject.registerClass(
       menu.addMenuItem(this.statusItem);
       this.guestSection = new PopupMenu.PopupMenuSection();
       menu.addMenuItem(this.guestSection);
+      // Devices away on guests, each with a way back to the host.
+      this.usbSection = new PopupMenu.PopupMenuSection();
+      menu.addMenuItem(this.usbSection);
       this.bulkSeparator = new PopupMenu.PopupSeparatorMenuItem();
       menu.addMenuItem(this.bulkSeparator);
       this.launcherItem = new PopupMenu.PopupMenuItem('Show All Guests');
@@ -87,6 +99,46 @@ export const SwitcherIndicator = GObject.registerClass(
       item.update(guest);
       if (changes.name !== undefined) this.guestSection.moveMenuItem(item, this.guests.indexOf(path));
       this.sync();
+    }
+
+    resetUsb(devices: UsbSummary[]): void {
+      this.usb.clear();
+      for (const device of devices) this.usb.set(device.path, device);
+      this.syncUsb();
+    }
+
+    putUsb(device: UsbSummary): void {
+      this.usb.set(device.path, device);
+      this.syncUsb();
+    }
+
+    changeUsb(path: string, changes: Partial<UsbSummary>): void {
+      const device = this.usb.get(path);
+      if (device) this.usb.set(path, { ...device, ...changes });
+      this.syncUsb();
+    }
+
+    removeUsb(path: string): void {
+      this.usb.delete(path);
+      this.syncUsb();
+    }
+
+    usbDevice(path: string): UsbSummary | undefined {
+      return this.usb.get(path);
+    }
+
+    private syncUsb(): void {
+      for (const item of this.items.values()) item.refreshUsb();
+      this.usbSection.removeAll();
+      const away = sortedUsb(this.usb.values()).filter((d) => d.owner !== '');
+      if (away.length === 0) return;
+      this.usbSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('USB on Guests'));
+      for (const device of away) {
+        const guest = this.guests.get(device.owner)?.name ?? 'a guest';
+        const item = new PopupMenu.PopupMenuItem(`Return ${device.name} from ${guest}`);
+        item.connect('activate', () => this.onUsbReturn(device));
+        this.usbSection.addMenuItem(item);
+      }
     }
 
     /** The guest list as shown, for tests through Eval. */
