@@ -23,7 +23,7 @@ import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.
 import { UsbDeviceObject, USB_DEVICE_INTERFACE } from './bus/usb-device-object.js';
 import { UsbInventory } from './usb/inventory.js';
 import { UdevMonitor } from './usb/udev-monitor.js';
-import { USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
+import { displayName, USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
 import { noSuchDevice, UsbManager } from './usb/usb-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
@@ -154,6 +154,13 @@ export class Daemon {
       exporter.unexport(path);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceRemoved', [path]);
     });
+    usb.on('changed', (device) =>
+      exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, {
+        Name: displayName(device),
+        Classes: device.classes,
+        Serial: device.serial,
+      }),
+    );
     usb.on('owner', (device, owner) =>
       exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Owner: owner }),
     );

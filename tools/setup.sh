@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 # dbus-daemon: private buses; libglib2.0-bin: gdbus; libvirt-dbus: our way to
 # libvirt; libvirtd + QEMU: the real-guest tests; libvirt-clients: virsh, to
 # compare against in benchmarks; util-linux: unshare and nsenter; zip, unzip:
-# the extension package; virt-viewer, xvfb: guests shown in a real viewer.
+# the extension package; virt-viewer, xvfb: guests shown in a real viewer;
+# umockdev, its GI bindings, python3-gi, udev: recorded USB devices replayed.
 DEBIAN_PACKAGES=(
   dbus-daemon libglib2.0-bin libvirt-dbus libvirt-daemon libvirt-daemon-driver-qemu
-  libvirt-clients qemu-system-x86 util-linux zip unzip virt-viewer xvfb
+  libvirt-clients qemu-system-x86 util-linux zip unzip virt-viewer xvfb umockdev gir1.2-umockdev-1.0
+  python3-gi udev
 )
 
 missing=()

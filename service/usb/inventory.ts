@@ -11,6 +11,8 @@ import type { UdevEvent, UdevMonitor } from './udev-monitor.js';
 export interface UsbInventoryEvents {
   added: [device: UsbDeviceInfo];
   removed: [device: UsbDeviceInfo];
+  /** Read anew with something different: its interfaces arrived after it. */
+  changed: [device: UsbDeviceInfo];
 }
 
 export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
@@ -59,7 +61,15 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
   }
 
   private async apply(event: UdevEvent): Promise<void> {
-    const id = basename(event.devpath);
+    const name = basename(event.devpath);
+    // The kernel announces a device before its interfaces (1-2:1.0): each one
+    // that arrives makes us read its device again, to learn what it is.
+    if (name.includes(':')) {
+      const parent = this.devices.get(name.slice(0, name.indexOf(':')));
+      if (parent && (event.action === 'add' || event.action === 'bind')) await this.reread(parent);
+      return;
+    }
+    const id = name;
     if (event.action === 'remove') {
       const gone = this.devices.get(id);
       if (gone) this.remove(gone);
@@ -72,6 +82,13 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
     if (known && known.devnum === device.devnum) return;
     if (known) this.remove(known); // replugged between events: a new device on the same port
     this.add(device);
+  }
+
+  private async reread(known: UsbDeviceInfo): Promise<void> {
+    const device = await readUsbDevice(this.sysfsRoot, known.id);
+    if (!device || device.devnum !== known.devnum || JSON.stringify(device) === JSON.stringify(known)) return;
+    this.devices.set(device.id, device);
+    this.emit('changed', device);
   }
 
   private add(device: UsbDeviceInfo): void {

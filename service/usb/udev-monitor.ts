@@ -1,10 +1,11 @@
 // USB hot-plug events from udev, through `udevadm monitor`: one long-lived
 // child that sleeps until the kernel and udev have something to say.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { log } from '../log.js';
+import { spawnOwned } from '../owned-process.js';
 
 export interface UdevEvent {
   action: string;
@@ -48,7 +49,7 @@ export class UdevMonitor extends EventEmitter<UdevMonitorEvents> {
 
   start(): void {
     const [command, ...first] = this.command as [string, ...string[]];
-    const child = spawn(command, [...first, 'monitor', '--udev', '--property', '--subsystem-match=usb/usb_device'], {
+    const child = spawnOwned(command, [...first, 'monitor', '--udev', '--property', '--subsystem-match=usb'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     this.child = child;

@@ -11,7 +11,7 @@ import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
-import { hostdevXml, type HostdevAddress } from './hostdev-xml.js';
+import { hostdevXml } from './hostdev-xml.js';
 import type { UsbInventory } from './inventory.js';
 import { matchFor, sameMatch, USB_RULE_MODES, validateRule, type UsbRuleMode } from './rules.js';
 import { displayName, type UsbDeviceInfo } from './usb-device.js';
@@ -30,6 +30,7 @@ const UP: readonly string[] = ['running', 'paused'];
 
 export interface UsbManagerEvents {
   added: [device: UsbDeviceInfo];
+  changed: [device: UsbDeviceInfo];
   removed: [device: UsbDeviceInfo];
   owner: [device: UsbDeviceInfo, owner: string];
   ask: [device: UsbDeviceInfo, guestPath: string];
@@ -57,6 +58,7 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
       this.recomputeOwners();
       void this.apply([onPlugged(device, this.guestRules(), this.focused, this.placed())]);
     });
+    this.inventory.on('changed', (device) => this.emit('changed', device));
     this.inventory.on('removed', (device) => {
       this.owners.delete(device.id);
       this.emit('removed', device);
@@ -107,14 +109,18 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
       throw invalidState(
         `${displayName(device)} is with ${this.registry.get(owner)?.props.Name ?? 'another guest'}; detach it first`,
       );
-    const lost = leavesHostWithoutInput(device, this.placed());
+    // Read it again: the address must not be stale, and its interfaces (what it is) may have come late.
+    const now = await this.inventory.current(id);
+    if (!now || now.devnum !== device.devnum)
+      throw noSuchDevice(`${displayName(device)}: it is no longer plugged in at ${id}`);
+    const lost = leavesHostWithoutInput(now, this.placed());
     if (lost && !force) {
       throw new SwitcherError(
         'LastInputDevice',
-        `${displayName(device)} is the host's last ${lost === 'keyboard' ? 'keyboard' : 'pointer'}; giving it away needs ForceAttach`,
+        `${displayName(now)} is the host's last ${lost === 'keyboard' ? 'keyboard' : 'pointer'}; giving it away needs ForceAttach`,
       );
     }
-    const address = await this.present(device);
+    const address = { vendor: now.vendor, product: now.product, bus: now.busnum, device: now.devnum };
     const xml = hostdevXml(address);
     await this.client.domainDevice(guest.libvirtPath, true, xml, AFFECT_LIVE);
     // Unplugged while libvirt was attaching it: take the stale entry back out.
@@ -156,12 +162,6 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     const rules = mode === '' ? others : [...others, validateRule({ mode: mode as UsbRuleMode, match })];
     await this.actions.writeSettings(guest, { ...guest.extras.settings, usbRules: rules });
     log.info(`USB rule for ${displayName(device)} on ${guest.props.Name}: ${mode || '(removed)'} by ${matchBy}`);
-  }
-
-  private async present(device: UsbDeviceInfo): Promise<HostdevAddress> {
-    if (!(await this.stillThere(device)))
-      throw noSuchDevice(`${displayName(device)}: it is no longer plugged in at ${device.id}`);
-    return { vendor: device.vendor, product: device.product, bus: device.busnum, device: device.devnum };
   }
 
   /** The same device (same device number) is still at its port: the address we hold is not stale. */

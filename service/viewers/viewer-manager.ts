@@ -3,11 +3,12 @@
 // signal or an error exit) while its guest still runs; never after the guest
 // stopped, nor after the user closed it (a clean exit).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { SwitcherError } from '../bus/errors.js';
 import type { Guest } from '../guests/guest.js';
 import { log } from '../log.js';
+import { spawnOwned } from '../owned-process.js';
 
 export interface ViewerOptions {
   /** The viewer command and its first arguments, e.g. ['virt-viewer']. */
@@ -108,7 +109,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     const [command, ...first] = this.options.command as [string, ...string[]];
     // --attach: the display comes through libvirt itself (OpenGraphicsFD), no VNC/SPICE port needed.
     const args = [...first, '--connect', this.options.uri, '--attach', '--full-screen', guest.props.Uuid];
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnOwned(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const viewer: Viewer = { child, guest, startedAt: Date.now(), stderr: '', closing: false };
     child.stderr?.on('data', (data: Buffer) => {
       viewer.stderr = (viewer.stderr + data.toString()).slice(-4096);

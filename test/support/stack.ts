@@ -21,7 +21,7 @@ export const SANDBOX = resolve(ROOT, 'test/support/libvirtd-sandbox.sh');
 export const SERVICE_EXECUTABLE = resolve(ROOT, 'build/phyllome-switcher-service');
 
 /** The node flags the executable's #! line asks for, so tests run it as installed. */
-function shebangFlags(): string[] {
+export function shebangFlags(): string[] {
   const first = readFileSync(SERVICE_EXECUTABLE, 'utf8').split('\n', 1)[0] ?? '';
   return first
     .replace(/^#!\/usr\/bin\/env -S node\s*/, '')

@@ -1,0 +1,222 @@
+// USB in the service, on recorded devices replayed by umockdev (this machine
+// has no USB bus): the inventory from sysfs, hot-plug from udev events, the
+// UsbDevice objects against the contract, rules kept in libvirt, owners read
+// from a guest's live XML, and every refusal typed.
+
+import { Variant } from '@jellybrick/dbus-next';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadContract, type InterfaceSpec } from '../../service/contract/interface-xml.js';
+import { ServiceStack } from '../support/stack.js';
+import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
+import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+import { UsbLab } from '../support/usb-lab.js';
+import { startServiceInLab, type LabService } from '../support/usb-service.js';
+
+const USB = 'me.phyllo.Switcher1.UsbDevice';
+const ERR = 'me.phyllo.Switcher1.Error';
+const at = (port: string): string => `/me/phyllo/Switcher1/usb/${port.replace(/[-.]/g, '_')}`;
+
+let stack: ServiceStack;
+let lab: UsbLab;
+let service: LabService;
+let test: string;
+
+beforeAll(async () => {
+  stack = await ServiceStack.start({ withService: false });
+  lab = await UsbLab.start({ group: stack.group });
+  for (const name of [
+    'xhci-root-hub',
+    'genesys-hub',
+    'k120-keyboard-on-hub',
+    'logitech-mouse',
+    'cruzer-blade-a',
+    'cruzer-blade-b',
+  ]) {
+    await lab.add(name);
+  }
+  service = await startServiceInLab(stack, lab);
+  await stack.client.watch();
+  test = await stack.client.guestByName('test');
+}, 60_000);
+
+afterAll(async () => {
+  await service?.stop();
+  await lab?.stop();
+  await stack?.stop();
+});
+
+const list = async (): Promise<string[]> =>
+  (await stack.client.service(MANAGER_PATH, MANAGER, 'ListUsbDevices'))[0] as string[];
+
+describe('the inventory', () => {
+  it('lists the devices in sysfs, hubs and all but the root hub, by port', async () => {
+    expect(await list()).toEqual(['1-1', '1-1.2', '1-3', '1-5', '1-6'].map(at));
+  });
+
+  it('says what each is, as the device names itself', async () => {
+    expect(await stack.client.properties(at('1-1.2'), USB)).toEqual({
+      Vendor: '046d',
+      Product: 'c31c',
+      Name: 'Logitech USB Keyboard',
+      Serial: '',
+      Port: '1-1.2',
+      Classes: ['keyboard'],
+      Owner: '',
+    });
+    expect(await stack.client.property(at('1-3'), USB, 'Classes')).toEqual(['mouse']);
+    expect(await stack.client.property(at('1-1'), USB, 'Classes')).toEqual(['hub']);
+  });
+
+  it('tells two identical drives apart by port and serial', async () => {
+    const a = await stack.client.properties(at('1-5'), USB);
+    const b = await stack.client.properties(at('1-6'), USB);
+    expect([a.Vendor, a.Product]).toEqual([b.Vendor, b.Product]);
+    expect(a.Serial).not.toBe(b.Serial);
+    expect([a.Port, b.Port]).toEqual(['1-5', '1-6']);
+  });
+
+  it('has exactly the contract properties, of the contract types', async () => {
+    const spec = loadContract().get(USB) as InterfaceSpec;
+    const [all] = (await stack.client.service(at('1-5'), 'org.freedesktop.DBus.Properties', 'GetAll', 's', [USB])) as [
+      Record<string, Variant>,
+    ];
+    expect(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.signature]))).toEqual(
+      Object.fromEntries([...spec.properties.values()].map((p) => [p.name, p.type])),
+    );
+  });
+});
+
+describe('hot-plug', () => {
+  it('announces a device plugged in and one pulled out, from udev events', async () => {
+    const from = stack.client.signals.length;
+    await lab.add('unifying-receiver');
+    const added = await stack.client.waitForSignal((s) => s.member === 'UsbDeviceAdded', 5_000, from);
+    expect(added.body).toEqual([at('1-4')]);
+    // Its interfaces come after it, as from the kernel: it is known for a keyboard and a mouse once they are there.
+    const classes = async (): Promise<string> => String(await stack.client.property(at('1-4'), USB, 'Classes'));
+    for (let i = 0; i < 100 && (await classes()) !== 'keyboard,mouse'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await stack.client.property(at('1-4'), USB, 'Classes')).toEqual(['keyboard', 'mouse']);
+    await lab.remove('unifying-receiver');
+    const removed = await stack.client.waitForSignal((s) => s.member === 'UsbDeviceRemoved', 5_000, from);
+    expect(removed.body).toEqual([at('1-4')]);
+    expect(await list()).not.toContain(at('1-4'));
+    expect(await stack.client.errorOf(at('1-4'), USB, 'Detach')).toBe(`${ERR}.NoSuchDevice`);
+  });
+
+  it('takes away what was behind a hub when the hub goes', async () => {
+    const from = stack.client.signals.length;
+    await lab.remove('genesys-hub');
+    await stack.client.waitForSignal((s) => s.member === 'UsbDeviceRemoved' && s.body[0] === at('1-1'), 5_000, from);
+    await stack.client.waitForSignal((s) => s.member === 'UsbDeviceRemoved' && s.body[0] === at('1-1.2'), 5_000, from);
+    await lab.add('genesys-hub');
+    await lab.add('k120-keyboard-on-hub');
+    await stack.client.waitForSignal((s) => s.member === 'UsbDeviceAdded' && s.body[0] === at('1-1.2'), 5_000, from);
+  });
+});
+
+describe('refusals', () => {
+  it('are typed and change nothing', async () => {
+    const off = await defineTestGuest(stack, 'off');
+    const offPath = `/me/phyllo/Switcher1/guest/${off.replace(/-/g, '_')}`;
+    await stack.client.waitForProperty(offPath, 'State', 'shutoff');
+    expect(await stack.client.errorOf(at('1-5'), USB, 'Attach', 'o', ['/me/phyllo/Switcher1/guest/nope'])).toBe(
+      `${ERR}.NoSuchGuest`,
+    );
+    expect(await stack.client.errorOf(at('1-5'), USB, 'Attach', 'o', [offPath])).toBe(`${ERR}.InvalidState`);
+    expect(await stack.client.errorOf(at('1-5'), USB, 'Detach')).toBe(`${ERR}.InvalidState`);
+    expect(await stack.client.errorOf(at('1-5'), USB, 'SetRule', 'oss', [test, 'sometimes', 'device'])).toBe(
+      `${ERR}.InvalidArgument`,
+    );
+    expect(await stack.client.errorOf(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'colour'])).toBe(
+      `${ERR}.InvalidArgument`,
+    );
+    expect(await stack.client.errorOf(at('9-9'), USB, 'Detach')).toBe(`${ERR}.NoSuchDevice`);
+    expect(await stack.client.property(at('1-5'), USB, 'Owner')).toBe('');
+  });
+
+  it("keep the host's last keyboard and pointer unless forced", async () => {
+    expect(await stack.client.errorOf(at('1-1.2'), USB, 'Attach', 'o', [test])).toBe(`${ERR}.LastInputDevice`);
+    expect(await stack.client.errorOf(at('1-3'), USB, 'Attach', 'o', [test])).toBe(`${ERR}.LastInputDevice`);
+    // Forced, it goes to libvirt, whose test driver cannot hot-plug: its own refusal comes back.
+    expect(await stack.client.errorOf(at('1-3'), USB, 'ForceAttach', 'o', [test])).toBe(`${ERR}.Libvirt`);
+    expect(await stack.client.property(at('1-3'), USB, 'Owner')).toBe('');
+  });
+});
+
+describe('rules', () => {
+  it("are kept in the guest's libvirt metadata and shown on the guest", async () => {
+    const serial = (await stack.client.property(at('1-6'), USB, 'Serial')) as string;
+    await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
+    await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'port']);
+    expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([
+      ['ask', 'device', `0781:5567:${serial}`],
+      ['always', 'port', '1-5'],
+    ]);
+    const [libvirtPath] = await libvirtCall(
+      stack,
+      '/org/libvirt/Test',
+      'org.libvirt.Connect',
+      'DomainLookupByName',
+      's',
+      ['test'],
+    );
+    const [metadata] = await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'GetMetadata', 'isu', [
+      2,
+      'https://phyllo.me/xmlns/switcher/1',
+      0,
+    ]);
+    expect(metadata).toContain(`<usb-rule mode="ask" vendor="0781" product="5567" serial="${serial}"/>`);
+    expect(metadata).toContain('<usb-rule mode="always" port="1-5"/>');
+  });
+
+  it('ask the Shell when a matching device is plugged in', async () => {
+    const from = stack.client.signals.length;
+    await lab.remove('cruzer-blade-b');
+    await lab.add('cruzer-blade-b');
+    const ask = await stack.client.waitForSignal((s) => s.member === 'UsbAttachRequested', 5_000, from);
+    expect(ask.body).toEqual([at('1-6'), test]);
+  });
+
+  it('give a replugged device back to its sticky guest (here libvirt is asked, and its test driver refuses)', async () => {
+    const before = service.output().length;
+    await lab.remove('cruzer-blade-a');
+    await lab.add('cruzer-blade-a');
+    for (let i = 0; i < 100 && !/USB rule: SanDisk Cruzer Blade not moved/.test(service.output().slice(before)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(service.output().slice(before)).toMatch(
+      /USB rule: SanDisk Cruzer Blade not moved: .*(not supported|support)/i,
+    );
+  });
+
+  it('can be removed', async () => {
+    await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, '', 'device']);
+    await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, '', 'port']);
+    expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([]);
+  });
+});
+
+describe('owners', () => {
+  it("come from a running guest's live XML, and Detach's refusal by libvirt changes nothing", async () => {
+    // A guest that already holds drive B (bus 1, device 8), as libvirt would after a hot-plug.
+    const from = stack.client.signals.length;
+    const xml = `<domain type='test'><name>holder</name><memory>65536</memory><os><type>hvm</type></os><devices>
+      <hostdev mode='subsystem' type='usb' managed='yes'><source startupPolicy='optional'><vendor id='0x0781'/><product id='0x5567'/><address bus='1' device='8'/></source></hostdev>
+    </devices></domain>`;
+    const [libvirtPath] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+      xml,
+    ]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestAdded', 5_000, from);
+    const holder = await stack.client.guestByName('holder');
+    await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    await stack.client.waitForSignal(propertiesChanged(at('1-6'), 'Owner', holder), 5_000, from);
+    expect(await stack.client.property(at('1-5'), USB, 'Owner')).toBe('');
+    expect(await stack.client.errorOf(at('1-6'), USB, 'Attach', 'o', [test])).toBe(`${ERR}.InvalidState`);
+    expect(await stack.client.errorOf(at('1-6'), USB, 'Detach')).toBe(`${ERR}.Libvirt`);
+    expect(await stack.client.property(at('1-6'), USB, 'Owner')).toBe(holder);
+    await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
+    await stack.client.waitForSignal(propertiesChanged(at('1-6'), 'Owner', ''), 5_000, from);
+  });
+});
