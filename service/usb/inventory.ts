@@ -17,6 +17,8 @@ export interface UsbInventoryEvents {
 
 export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
   private readonly devices = new Map<string, UsbDeviceInfo>();
+  /** When the udev event that plugged each device was received (for timing what follows). */
+  private readonly pluggedAt = new Map<string, bigint>();
   // Events are applied strictly in order, even though each needs a sysfs read.
   private queue: Promise<void> = Promise.resolve();
 
@@ -60,7 +62,12 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
     return readUsbDevice(this.sysfsRoot, id);
   }
 
-  private async apply(event: UdevEvent): Promise<void> {
+  /** When the device's plug-in event arrived (hrtime ns), if it came by event. */
+  eventTime(id: string): bigint | undefined {
+    return this.pluggedAt.get(id);
+  }
+
+  private async apply(event: UdevEvent, receivedAt = process.hrtime.bigint()): Promise<void> {
     const name = basename(event.devpath);
     // The kernel announces a device before its interfaces (1-2:1.0): each one
     // that arrives makes us read its device again, to learn what it is.
@@ -81,6 +88,7 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
     const known = this.devices.get(id);
     if (known && known.devnum === device.devnum) return;
     if (known) this.remove(known); // replugged between events: a new device on the same port
+    this.pluggedAt.set(id, receivedAt);
     this.add(device);
   }
 
@@ -99,6 +107,7 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
 
   private remove(device: UsbDeviceInfo): void {
     this.devices.delete(device.id);
+    this.pluggedAt.delete(device.id);
     log.info(`USB device unplugged: ${displayName(device)} at ${device.id}`);
     this.emit('removed', device);
   }

@@ -1,0 +1,240 @@
+// The preferences in a real GNOME Shell 48 (headless): opened the way the
+// Extensions app opens them (org.gnome.Shell.Extensions, D-Bus-activated in
+// the Shell's root), driven with the Shell's virtual keyboard like a person
+// would, and checked against the settings the extension binds its shortcuts
+// from, and against mutter calling the extension for the new chord.
+// Run by test/shell/run-e2e.sh inside test/shell/run-shell.sh.
+
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TestClient } from '../support/dbus-client.js';
+import { ROOT } from '../support/stack.js';
+import { createInputDevices, pressChord } from './input.js';
+import { ShellDriver, UUID } from './shell.js';
+
+const ARTIFACTS = join(ROOT, '.cache/artifacts');
+const PREFS_TITLE = 'Phyllome Switcher';
+const DIALOG_TITLE = 'Set Shortcut';
+const NEXT_DEFAULT = ['<Super><Alt>Page_Down'];
+
+interface WindowView {
+  title: string;
+  pid: number;
+  focused: boolean;
+}
+
+interface SettingView {
+  value: string[];
+  /** The user's value, null while the key is at its default. */
+  user: string[] | null;
+}
+
+let client: TestClient;
+let shell: ShellDriver;
+let logStart = 0;
+let prefsPid = 0;
+let spying = false;
+
+const WINDOWS = `global.get_window_actors().map((a) => a.get_meta_window()).map((w) => ({ title: w.get_title(), pid: w.get_pid(), focused: global.display.focus_window === w }))`;
+const SETTINGS = `Main.extensionManager.lookup('${UUID}').stateObj.getSettings()`;
+
+const windows = (): Promise<WindowView[]> => shell.eval<WindowView[]>(WINDOWS);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** next-guest as the extension in the Shell reads it. */
+const NEXT_GUEST = `(() => {
+  const s = ${SETTINGS};
+  return { value: s.get_strv('next-guest'), user: s.get_user_value('next-guest')?.deepUnpack() ?? null };
+})()`;
+const nextGuest = (): Promise<SettingView> => shell.eval<SettingView>(NEXT_GUEST);
+
+/** Waits for next-guest to read `expected` in the Shell: the preferences write it through dconf. */
+const waitForNextGuest = (expected: SettingView): Promise<SettingView> =>
+  shell.waitFor<SettingView>(NEXT_GUEST, (v) => JSON.stringify(v) === JSON.stringify(expected));
+
+const waitForFocused = (title: string): Promise<WindowView[]> =>
+  shell.waitFor<WindowView[]>(WINDOWS, (list) => list.some((w) => w.title === title && w.focused));
+
+const waitForGone = (title: string): Promise<WindowView[]> =>
+  shell.waitFor<WindowView[]>(WINDOWS, (list) => !list.some((w) => w.title === title));
+
+/** Running and not a zombie, on the host's /proc (the root shares our PID namespace). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Records the extension's switchBy calls instead of making them: the module the extension loaded, patched in place. */
+async function spyOnSwitching(): Promise<void> {
+  await shell.eval(`(() => {
+    const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('switcher.js').get_uri();
+    import(uri).then((m) => { globalThis.__phySwitcherModule = m; });
+    return true;
+  })()`);
+  await shell.waitFor<boolean>('globalThis.__phySwitcherModule !== undefined', (ready) => ready);
+  await shell.eval(`(() => {
+    const proto = globalThis.__phySwitcherModule.GuestSwitcher.prototype;
+    globalThis.__phySwitchCalls = [];
+    globalThis.__phySwitchBy = proto.switchBy;
+    // Counts only: no guest is switched to, whatever an earlier test left.
+    proto.switchBy = function (request) {
+      globalThis.__phySwitchCalls.push(request.kind);
+    };
+    return true;
+  })()`);
+  spying = true;
+}
+
+async function stopSpying(): Promise<void> {
+  if (!spying) return;
+  await shell.eval(`(() => {
+    globalThis.__phySwitcherModule.GuestSwitcher.prototype.switchBy = globalThis.__phySwitchBy;
+    delete globalThis.__phySwitchBy;
+    delete globalThis.__phySwitchCalls;
+    delete globalThis.__phySwitcherModule;
+    return true;
+  })()`);
+  spying = false;
+}
+
+beforeAll(async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  const log = process.env.SHELL_TEST_LOG;
+  if (!address || !log) throw new Error('run through test/shell/run-e2e.sh');
+  logStart = statSync(log).size;
+  client = await TestClient.connect(address);
+  shell = new ShellDriver(client);
+  await createInputDevices(shell);
+  await shell.eval(`${SETTINGS}.reset('next-guest'); true`);
+});
+
+afterAll(async () => {
+  if (shell) {
+    await stopSpying().catch(() => undefined);
+    await shell.eval(`${SETTINGS}.reset('next-guest'); true`).catch(() => undefined);
+    await shell
+      .eval(
+        `global.get_window_actors().map((a) => a.get_meta_window()).filter((w) => w.get_pid() === ${prefsPid}).forEach((w) => w.delete(global.display.get_current_time_roundtrip())); true`,
+      )
+      .catch(() => undefined);
+  }
+  // The Extensions service ends on its own once its window is closed; if a failed test left it, end it.
+  for (let i = 0; i < 50 && prefsPid > 0 && alive(prefsPid); i++) await pause(100);
+  if (prefsPid > 0 && alive(prefsPid)) process.kill(prefsPid, 'SIGTERM');
+  client?.disconnect();
+});
+
+it('opens through org.gnome.Shell.Extensions, focused', async () => {
+  // From a connection of its own, closed at once: the service stays up while a caller it knows is on the bus.
+  const caller = await TestClient.connect(process.env.DBUS_SESSION_BUS_ADDRESS as string);
+  try {
+    await caller.call(
+      'org.gnome.Shell.Extensions',
+      '/org/gnome/Shell/Extensions',
+      'org.gnome.Shell.Extensions',
+      'OpenExtensionPrefs',
+      'ssa{sv}',
+      [UUID, '', {}],
+    );
+  } finally {
+    caller.disconnect();
+  }
+  const list = await waitForFocused(PREFS_TITLE);
+  prefsPid = list.find((w) => w.title === PREFS_TITLE)?.pid ?? 0;
+  expect(prefsPid).toBeGreaterThan(0);
+  await pause(500); // its first frames
+  const file = join(ARTIFACTS, 'prefs.png');
+  await shell.screenshot(file);
+  expect(readFileSync(file).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  expect(await nextGuest()).toEqual({ value: NEXT_DEFAULT, user: null });
+});
+
+it('takes a new Next Guest shortcut from the keyboard, and the Shell switches with it', async () => {
+  // The first row of the first page, Next Guest, has the focus when the window opens.
+  await pressChord(shell, ['Return']);
+  await waitForFocused(DIALOG_TITLE);
+  await pause(300);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-dialog.png'));
+
+  // A key that types text, or one every application needs, is refused: the dialog stays.
+  await pressChord(shell, ['a']);
+  await pressChord(shell, ['Return']);
+  await pause(500);
+  expect((await windows()).some((w) => w.title === DIALOG_TITLE)).toBe(true);
+  expect(await nextGuest()).toEqual({ value: NEXT_DEFAULT, user: null });
+  await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-refused.png'));
+
+  await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
+  await waitForGone(DIALOG_TITLE);
+  await waitForNextGuest({ value: ['<Control><Alt>n'], user: ['<Control><Alt>n'] });
+
+  // mutter has rebound it: the new chord reaches the extension, the old one no longer does.
+  // The Shell can read the new value from dconf a moment before the change notice that makes mutter rebind arrives.
+  await spyOnSwitching();
+  const calls = (): Promise<string[]> => shell.eval<string[]>('globalThis.__phySwitchCalls');
+  for (let i = 0; i < 20 && (await calls()).length === 0; i++) {
+    await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
+    await pause(250);
+  }
+  expect(await calls()).toEqual(['next']);
+  await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Down']);
+  await pause(300);
+  expect(await calls()).toEqual(['next']);
+  await stopSpying();
+
+  await waitForFocused(PREFS_TITLE);
+  await pause(300);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-changed.png'));
+});
+
+it('resets it with the row’s reset button', async () => {
+  // The focus came back to the row; its reset button is next.
+  await pressChord(shell, ['Tab']);
+  await pressChord(shell, ['Return']);
+  await waitForNextGuest({ value: NEXT_DEFAULT, user: null });
+});
+
+it('disables it with Backspace, leaves it on Escape, and resets it when given the default again', async () => {
+  await pause(300); // the reset button hides; the focus goes back to the row
+  await pressChord(shell, ['Return']);
+  await waitForFocused(DIALOG_TITLE);
+  await pressChord(shell, ['BackSpace']);
+  await waitForGone(DIALOG_TITLE);
+  await waitForNextGuest({ value: [], user: [] });
+
+  await pressChord(shell, ['Return']);
+  await waitForFocused(DIALOG_TITLE);
+  await pressChord(shell, ['Escape']);
+  await waitForGone(DIALOG_TITLE);
+  expect(await nextGuest()).toEqual({ value: [], user: [] });
+
+  await pressChord(shell, ['Return']);
+  await waitForFocused(DIALOG_TITLE);
+  await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Down']);
+  await waitForGone(DIALOG_TITLE);
+  await waitForNextGuest({ value: NEXT_DEFAULT, user: null });
+});
+
+it('closes, and the Extensions service that showed it ends', async () => {
+  await shell.eval(
+    `global.get_window_actors().map((a) => a.get_meta_window()).find((w) => w.get_title() === '${PREFS_TITLE}').delete(global.display.get_current_time_roundtrip()); true`,
+  );
+  await waitForGone(PREFS_TITLE);
+  for (let i = 0; i < 100 && alive(prefsPid); i++) await pause(100);
+  expect(alive(prefsPid)).toBe(false);
+});
+
+it('wrote no JS error or warning, neither the extension in the Shell nor its preferences', () => {
+  expect(shell.extensionProblems()).toEqual([]);
+  const lines = readFileSync(process.env.SHELL_TEST_LOG as string)
+    .subarray(logStart)
+    .toString('utf8')
+    .split('\n');
+  // GLib prefixes warnings and criticals with (program:pid); GJS's own come as JS ERROR / JS WARNING.
+  const fromPrefs = lines.filter((l) => l.includes(`:${prefsPid}):`) || /JS ERROR|JS WARNING/.test(l));
+  expect(fromPrefs).toEqual([]);
+});
