@@ -1,4 +1,4 @@
-// npm run bench [-- list|events|switch|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { libvirtCall } from '../test/support/libvirt.js';
+import { UsbLab } from '../test/support/usb-lab.js';
+import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
 
@@ -220,6 +222,52 @@ async function benchIdle(seconds: number, calls: number): Promise<void> {
   }
 }
 
+/** A sticky device plugged in, to its guest: time spent in the service, udev event to AttachDevice returned. */
+async function benchUsb(replugs: number): Promise<void> {
+  console.log(
+    `\n== USB: device plugged -> AttachDevice for its sticky guest returned (real libvirtd, ${replugs} replugs, recorded devices)`,
+  );
+  const stack = await ServiceStack.start({ realLibvirtd: true, withService: false });
+  const lab = await UsbLab.start({ group: stack.group });
+  try {
+    for (const name of ['xhci-root-hub', 'dell-kb216', 'logitech-mouse', 'cruzer-blade-a']) await lab.add(name);
+    const service = await startServiceInLab(stack, lab, 'qemu:///session');
+    const tiny = `<domain type='qemu'><name>usb-bench</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>
+      <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><controller type='usb' model='qemu-xhci'/></devices></domain>`;
+    const [path] = await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [tiny]);
+    await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    let guest = '';
+    for (let i = 0; i < 100 && !guest; i++) {
+      guest = await stack.client.guestByName('usb-bench').catch(() => '');
+      if (!guest) await new Promise((r) => setTimeout(r, 50));
+    }
+    await stack.client.waitForProperty(guest, 'State', 'running');
+    await stack.client.service('/me/phyllo/Switcher1/usb/1_5', 'me.phyllo.Switcher1.UsbDevice', 'SetRule', 'oss', [
+      guest,
+      'always',
+      'device',
+    ]);
+    const timings = (): number[] =>
+      [...service.output().matchAll(/USB rule timing: udev event -> AttachDevice returned in ([\d.]+) ms/g)].map((m) =>
+        Number(m[1]),
+      );
+    for (let i = 0; i < replugs; i++) {
+      const before = timings().length;
+      await lab.remove('cruzer-blade-a');
+      await lab.add('cruzer-blade-a');
+      for (let j = 0; j < 200 && timings().length === before; j++) await new Promise((r) => setTimeout(r, 10));
+    }
+    const samples = timings();
+    console.log(`   in the service: ${fmt(summarize(samples))}  (n=${samples.length})`);
+    const refusal = /not moved: (.*)/.exec(service.output())?.[1] ?? '';
+    console.log(`   libvirt's answer here (no USB bus on this machine): ${refusal}`);
+    await service.stop();
+  } finally {
+    await lab.stop();
+    await stack.stop();
+  }
+}
+
 /** Switching guests in a real GNOME Shell: bench/switch-in-shell.ts runs beside it. */
 function benchSwitch(): void {
   const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-'));
@@ -254,6 +302,7 @@ function benchSwitch(): void {
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'list') await benchList();
 if (which === 'all' || which === 'events') await benchEvents();
+if (which === 'all' || which === 'usb') await benchUsb(Number(process.env.REPLUGS ?? 30));
 if (which === 'all' || which === 'switch') benchSwitch();
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));
