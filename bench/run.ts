@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
-import { libvirtCall } from '../test/support/libvirt.js';
+import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../test/support/libvirt.js';
 import { UsbLab } from '../test/support/usb-lab.js';
 import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
@@ -103,19 +103,12 @@ async function benchEvents(): Promise<void> {
     await client.watch();
     await client.watch('org.libvirt');
     const guest = await client.guestByName('test');
-    const [libvirtPath] = await libvirtCall(
-      stack,
-      '/org/libvirt/Test',
-      'org.libvirt.Connect',
-      'DomainLookupByName',
-      's',
-      ['test'],
-    );
+    const libvirtPath = await libvirtDomainPath(stack, 'test');
     const latencies: number[] = [];
     for (let i = 0; i < 600; i++) {
       const from = client.signals.length;
       const member = i % 2 === 0 ? 'Suspend' : 'Resume';
-      await client.call('org.libvirt', libvirtPath as string, 'org.libvirt.Domain', member);
+      await client.call('org.libvirt', libvirtPath, 'org.libvirt.Domain', member);
       const theirs = await client.waitForSignal((s) => s.member === 'DomainEvent', 2_000, from);
       const ours = await client.waitForSignal((s) => s.member === 'PropertiesChanged' && s.path === guest, 2_000, from);
       if (i >= 100) latencies.push(Number(ours.at - theirs.at) / 1e6);
@@ -232,15 +225,10 @@ async function benchUsb(replugs: number): Promise<void> {
   try {
     for (const name of ['xhci-root-hub', 'dell-kb216', 'logitech-mouse', 'cruzer-blade-a']) await lab.add(name);
     const service = await startServiceInLab(stack, lab, 'qemu:///session');
-    const tiny = `<domain type='qemu'><name>usb-bench</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>
-      <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><controller type='usb' model='qemu-xhci'/></devices></domain>`;
+    const tiny = tinyQemuGuestXml('usb-bench', { usb: true });
     const [path] = await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [tiny]);
     await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
-    let guest = '';
-    for (let i = 0; i < 100 && !guest; i++) {
-      guest = await stack.client.guestByName('usb-bench').catch(() => '');
-      if (!guest) await new Promise((r) => setTimeout(r, 50));
-    }
+    const guest = await stack.client.waitForGuest('usb-bench');
     await stack.client.waitForProperty(guest, 'State', 'running');
     await stack.client.service('/me/phyllo/Switcher1/usb/1_5', 'me.phyllo.Switcher1.UsbDevice', 'SetRule', 'oss', [
       guest,

@@ -6,18 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { GUEST } from '../test/support/dbus-client.js';
-import { libvirtCall } from '../test/support/libvirt.js';
-import { ShellDriver } from '../test/e2e/shell.js';
+import { libvirtCall, tinyQemuGuestXml } from '../test/support/libvirt.js';
+import { ShellDriver, viewerInShellArgs } from '../test/e2e/shell.js';
 import { ms, summarize, type Summary } from './stats.js';
 
 const HOT_SWITCHES = Number(process.env.HOT_SWITCHES ?? 50);
 const COLD_SWITCHES = Number(process.env.COLD_SWITCHES ?? 5);
 
-const guestXml = (
-  name: string,
-): string => `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-  <graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='virtio'/></video></devices></domain>`;
+const guestXml = (name: string): string => tinyQemuGuestXml(name, { display: true });
 
 const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
 const fmt = (s: Summary): string =>
@@ -42,13 +38,8 @@ async function main(): Promise<void> {
   });
   try {
     const shell = new ShellDriver(stack.client);
-    const socket = `/proc/${stack.libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`;
-    await stack.startService('qemu:///session', [
-      '--viewer',
-      `${join(ROOT, 'test/shell/in-root.sh')} virt-viewer`,
-      '--viewer-uri',
-      `qemu:///system?socket=${socket}`,
-    ]);
+    // virt-viewer runs inside the Shell's root, next to the Shell.
+    await stack.startService('qemu:///session', viewerInShellArgs(stack.libvirtdNamespacePid as number, ROOT));
     const libvirtPaths: Record<string, string> = {};
     const paths: Record<string, string> = {};
     for (const [name, connector] of [
@@ -59,10 +50,7 @@ async function main(): Promise<void> {
         guestXml(name),
       ]);
       libvirtPaths[name] = path as string;
-      for (let i = 0; i < 50 && !paths[name]; i++) {
-        paths[name] = await stack.client.guestByName(name).catch(() => '');
-        if (!paths[name]) await sleep(100);
-      }
+      paths[name] = await stack.client.waitForGuest(name);
       await stack.client.service(paths[name] as string, GUEST, 'SetMonitor', 's', [connector]);
     }
     await shell.eval(readFileSync(join(ROOT, 'bench/shell-measure.js'), 'utf8'));

@@ -91,3 +91,17 @@ export class ShellDriver {
     return problems;
   }
 }
+
+/**
+ * Service options that open guests in a real virt-viewer inside the Shell's
+ * root (next to the Shell, on its Wayland display), reaching the sandboxed
+ * libvirtd through /proc.
+ */
+export function viewerInShellArgs(libvirtdNamespacePid: number, root: string): string[] {
+  return [
+    '--viewer',
+    `${root}/test/shell/in-root.sh virt-viewer`,
+    '--viewer-uri',
+    `qemu:///system?socket=/proc/${libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`,
+  ];
+}

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceStack, ROOT } from '../support/stack.js';
-import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+import { defineTestGuest, libvirtCall, libvirtDomainPath, libvirtState } from '../support/libvirt.js';
 import { ShellDriver, UUID } from './shell.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
@@ -34,16 +34,6 @@ function clickAction(guestName: string, actionLabel: string): Promise<boolean> {
     action.activate(null);
     return true;
   })()`);
-}
-
-async function libvirtState(name: string): Promise<number> {
-  const [path] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [
-    name,
-  ]);
-  const [[state]] = (await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [
-    [number],
-  ];
-  return state;
 }
 
 beforeAll(async () => {
@@ -84,11 +74,11 @@ describe('the switcher in GNOME Shell 48', () => {
   it('acts on libvirt through the menu', async () => {
     expect(await clickAction('test', 'Pause')).toBe(true);
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'paused');
-    expect(await libvirtState('test')).toBe(3); // VIR_DOMAIN_PAUSED
+    expect(await libvirtState(stack, 'test')).toBe(3); // VIR_DOMAIN_PAUSED
     expect(guestIn(await shell.eval<MenuView>(MENU), 'test')?.actions).toEqual(['Switch To', 'Resume', 'Force Off…']);
     expect(await clickAction('test', 'Resume')).toBe(true);
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
-    expect(await libvirtState('test')).toBe(1);
+    expect(await libvirtState(stack, 'test')).toBe(1);
   });
 
   it('asks before forcing off: Cancel changes nothing, Force Off forces off', async () => {
@@ -107,24 +97,22 @@ describe('the switcher in GNOME Shell 48', () => {
     await pressButton(0); // Cancel
     await shell.waitFor<boolean>(`${dialog} === undefined`, (gone) => gone);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await libvirtState('test')).toBe(1);
+    expect(await libvirtState(stack, 'test')).toBe(1);
 
     expect(await clickAction('test', 'Force Off…')).toBe(true);
     await shell.waitFor<string | null>(`${dialog}?.contentLayout.get_first_child().title ?? null`, (t) => t !== null);
     await pressButton(1); // Force Off
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'shutoff');
-    expect(await libvirtState('test')).toBe(5);
+    expect(await libvirtState(stack, 'test')).toBe(5);
     expect(await clickAction('test', 'Start')).toBe(true);
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
   });
 
   it('follows changes made behind its back, live', async () => {
-    const [path] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [
-      'test',
-    ]);
-    await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Suspend');
+    const path = await libvirtDomainPath(stack, 'test');
+    await libvirtCall(stack, path, 'org.libvirt.Domain', 'Suspend');
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'paused');
-    await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Resume');
+    await libvirtCall(stack, path, 'org.libvirt.Domain', 'Resume');
     await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
 
     const uuid = await defineTestGuest(stack, 'Windows 11', { osId: 'http://microsoft.com/win/11' });

@@ -10,22 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { GUEST } from '../support/dbus-client.js';
-import { libvirtCall } from '../support/libvirt.js';
+import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { createInputDevices, movePointer, pressChord } from './input.js';
-import { ShellDriver, UUID } from './shell.js';
+import { ShellDriver, UUID, viewerInShellArgs } from './shell.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
-const guestXml = (name: string): string => `<domain type='qemu'>
-  <name>${name}</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
-    <video><model type='virtio'/></video>
-  </devices>
-</domain>`;
+const guestXml = (name: string): string => tinyQemuGuestXml(name, { display: true });
 
 interface WindowView {
   monitor: number;
@@ -93,24 +83,13 @@ beforeAll(async () => {
   if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
   stack = await ServiceStack.start({ busAddress: address, realLibvirtd: true, withService: false });
   shell = new ShellDriver(stack.client);
-  // virt-viewer runs inside the Shell's root; it reaches the sandboxed libvirtd through /proc.
-  const socket = `/proc/${stack.libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`;
-  await stack.startService('qemu:///session', [
-    '--viewer',
-    `${join(ROOT, 'test/shell/in-root.sh')} virt-viewer`,
-    '--viewer-uri',
-    `qemu:///system?socket=${socket}`,
-  ]);
+  // virt-viewer runs inside the Shell's root, next to the Shell.
+  await stack.startService('qemu:///session', viewerInShellArgs(stack.libvirtdNamespacePid as number, ROOT));
   await stack.client.watch();
   for (const name of ['alpha', 'bravo']) {
     await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [guestXml(name)]);
   }
-  for (const name of ['alpha', 'bravo']) {
-    for (let i = 0; i < 50 && !paths[name]; i++) {
-      paths[name] = await stack.client.guestByName(name).catch(() => '');
-      if (!paths[name]) await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  for (const name of ['alpha', 'bravo']) paths[name] = await stack.client.waitForGuest(name);
   await stack.client.service(paths.alpha as string, GUEST, 'SetMonitor', 's', ['Meta-0']);
   await stack.client.service(paths.bravo as string, GUEST, 'SetMonitor', 's', ['Meta-1']);
   await createInputDevices(shell);

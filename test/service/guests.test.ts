@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
-import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+import { defineTestGuest, libvirtCall, libvirtState, switcherMetadata } from '../support/libvirt.js';
 
 const ERR = 'me.phyllo.Switcher1.Error';
 
@@ -105,19 +105,7 @@ describe('monitor assignment', () => {
     await stack.client.service(test, GUEST, 'SetMonitor', 's', ['DP-2']);
     expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('DP-2');
     await stack.client.waitForSignal(propertiesChanged(test, 'Monitor', 'DP-2'), 2_000, from);
-    const [libvirtPath] = await libvirtCall(
-      stack,
-      '/org/libvirt/Test',
-      'org.libvirt.Connect',
-      'DomainLookupByName',
-      's',
-      ['test'],
-    );
-    const [metadata] = await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'GetMetadata', 'isu', [
-      2,
-      'https://phyllo.me/xmlns/switcher/1',
-      0,
-    ]);
+    const metadata = await switcherMetadata(stack, 'test');
     expect(metadata).toBe('<switcher>\n  <monitor connector="DP-2"/>\n</switcher>');
   });
 
@@ -191,11 +179,3 @@ describe('PauseAll and ResumeAll', () => {
     expect(await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll')).toEqual([[]]);
   });
 });
-
-async function libvirtState(s: ServiceStack, name: string): Promise<number> {
-  const [path] = await libvirtCall(s, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [name]);
-  const [[state]] = (await libvirtCall(s, path as string, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [
-    [number, number],
-  ];
-  return state;
-}

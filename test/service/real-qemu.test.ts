@@ -4,31 +4,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, propertiesChanged } from '../support/dbus-client.js';
-import { libvirtCall } from '../support/libvirt.js';
+import { libvirtCall, libvirtState as libvirtStateOf, tinyQemuGuestXml } from '../support/libvirt.js';
 
 let stack: ServiceStack;
-let libvirtPath: string;
 let path: string;
 
-const TINY_GUEST = `<domain type='qemu'>
-  <name>tiny</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <controller type='usb' model='qemu-xhci'/>
-    <video><model type='virtio'/></video>
-  </devices>
-</domain>`;
+const TINY_GUEST = tinyQemuGuestXml('tiny', { usb: true });
 
 beforeAll(async () => {
   stack = await ServiceStack.start({ realLibvirtd: true, uri: 'qemu:///session' });
   await stack.client.watch();
-  const [defined] = await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
-    TINY_GUEST,
-  ]);
-  libvirtPath = defined as string;
+  await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [TINY_GUEST]);
   await stack.client.waitForSignal((s) => s.member === 'GuestAdded');
   path = await stack.client.guestByName('tiny');
 }, 60_000);
@@ -37,10 +23,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function libvirtState(): Promise<number> {
-  const [[state]] = (await libvirtCall(stack, libvirtPath, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [[number]];
-  return state;
-}
+const libvirtState = (): Promise<number> => libvirtStateOf(stack, 'tiny', '/org/libvirt/QEMU');
 
 it('lists the real guest as shut off with its size', async () => {
   expect(await stack.client.properties(path)).toMatchObject({

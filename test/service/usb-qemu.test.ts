@@ -5,15 +5,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST } from '../support/dbus-client.js';
-import { libvirtCall } from '../support/libvirt.js';
+import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { UsbLab } from '../support/usb-lab.js';
 import { startServiceInLab, type LabService } from '../support/usb-service.js';
 
 const USB = 'me.phyllo.Switcher1.UsbDevice';
 const STICK = '/me/phyllo/Switcher1/usb/1_5';
-const TINY = `<domain type='qemu'><name>tiny-usb</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><controller type='usb' model='qemu-xhci'/></devices></domain>`;
+const TINY = tinyQemuGuestXml('tiny-usb', { usb: true });
 
 let stack: ServiceStack;
 let lab: UsbLab;
@@ -27,10 +25,7 @@ beforeAll(async () => {
   service = await startServiceInLab(stack, lab, 'qemu:///session');
   const [path] = await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [TINY]);
   await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
-  for (let i = 0; i < 100 && !guest; i++) {
-    guest = await stack.client.guestByName('tiny-usb').catch(() => '');
-    if (!guest) await new Promise((r) => setTimeout(r, 50));
-  }
+  guest = await stack.client.waitForGuest('tiny-usb');
   await stack.client.waitForProperty(guest, 'State', 'running');
 }, 60_000);
 

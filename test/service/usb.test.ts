@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract, type InterfaceSpec } from '../../service/contract/interface-xml.js';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
-import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+import { defineTestGuest, libvirtCall, switcherMetadata } from '../support/libvirt.js';
 import { UsbLab } from '../support/usb-lab.js';
 import { startServiceInLab, type LabService } from '../support/usb-service.js';
 
@@ -154,19 +154,7 @@ describe('rules', () => {
       ['ask', 'device', `0781:5567:${serial}`],
       ['always', 'port', '1-5'],
     ]);
-    const [libvirtPath] = await libvirtCall(
-      stack,
-      '/org/libvirt/Test',
-      'org.libvirt.Connect',
-      'DomainLookupByName',
-      's',
-      ['test'],
-    );
-    const [metadata] = await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'GetMetadata', 'isu', [
-      2,
-      'https://phyllo.me/xmlns/switcher/1',
-      0,
-    ]);
+    const metadata = await switcherMetadata(stack, 'test');
     expect(metadata).toContain(`<usb-rule mode="ask" vendor="0781" product="5567" serial="${serial}"/>`);
     expect(metadata).toContain('<usb-rule mode="always" port="1-5"/>');
   });

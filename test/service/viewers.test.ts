@@ -7,20 +7,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, propertiesChanged } from '../support/dbus-client.js';
-import { libvirtCall } from '../support/libvirt.js';
+import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { startXvfb } from '../support/xvfb.js';
 
-const GUEST_XML = `<domain type='qemu'>
-  <name>shown</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
-    <video><model type='virtio'/></video>
-  </devices>
-</domain>`;
+const GUEST_XML = tinyQemuGuestXml('shown', { display: true });
 
 let stack: ServiceStack;
 let path: string;

@@ -110,6 +110,17 @@ export class TestClient {
     return path as string;
   }
 
+  /** A guest's path once the service knows it (it may still be reading it from libvirt). */
+  async waitForGuest(name: string, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const path = await this.guestByName(name).catch(() => '');
+      if (path) return path;
+      if (Date.now() > deadline) throw new Error(`no guest ${name} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Waits until a recorded signal (from index `from` on) satisfies match. */
   async waitForSignal(match: (s: RecordedSignal) => boolean, timeoutMs = 5_000, from = 0): Promise<RecordedSignal> {
     const deadline = Date.now() + timeoutMs;

@@ -35,3 +35,54 @@ export async function defineTestGuest(stack: ServiceStack, name: string, spec: G
   ]);
   return uuid;
 }
+
+/** libvirt-dbus's object for a domain, by name. */
+export async function libvirtDomainPath(
+  stack: ServiceStack,
+  name: string,
+  connectPath = '/org/libvirt/Test',
+): Promise<string> {
+  const [path] = await libvirtCall(stack, connectPath, 'org.libvirt.Connect', 'DomainLookupByName', 's', [name]);
+  return path as string;
+}
+
+/** Our element in a domain's metadata, as libvirt gives it back. */
+export async function switcherMetadata(stack: ServiceStack, name: string): Promise<string> {
+  const path = await libvirtDomainPath(stack, name);
+  const [metadata] = await libvirtCall(stack, path, 'org.libvirt.Domain', 'GetMetadata', 'isu', [
+    2,
+    'https://phyllo.me/xmlns/switcher/1',
+    0,
+  ]);
+  return metadata as string;
+}
+
+/**
+ * A tiny diskless guest QEMU can run under software emulation: 64 MiB, q35,
+ * with a VNC display and virtio video (for viewers) or an xHCI controller (for USB).
+ */
+export function tinyQemuGuestXml(name: string, devices: { display?: boolean; usb?: boolean } = {}): string {
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    ${devices.usb ? "<controller type='usb' model='qemu-xhci'/>" : ''}
+    ${devices.display ? "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>" : ''}
+    <video><model type='virtio'/></video>
+  </devices>
+</domain>`;
+}
+
+/** virDomainState as libvirt reports it (1 running, 3 paused, 5 shut off…). */
+export async function libvirtState(
+  stack: ServiceStack,
+  name: string,
+  connectPath = '/org/libvirt/Test',
+): Promise<number> {
+  const path = await libvirtDomainPath(stack, name, connectPath);
+  const [[state]] = (await libvirtCall(stack, path, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [[number, number]];
+  return state;
+}
