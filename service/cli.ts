@@ -11,6 +11,8 @@ export interface CliOptions {
   viewer: string[] | undefined;
   viewerUri: string | undefined;
   sysfsRoot: string;
+  udevData: string | undefined;
+  systemBus: string;
   help: boolean;
 }
 
@@ -24,6 +26,8 @@ Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
   --viewer CMD        the viewer to open guests in (default: virt-viewer); CMD may carry arguments
   --viewer-uri URI    the libvirt URI the viewer connects to (default: the --connect URI)
   --sysfs-root PATH   where sysfs is (default /sys), to find USB devices
+  --udev-data PATH    udev's database (default /run/udev/data), for the seat of each device
+  --system-bus BUS    where systemd-logind and polkit are (default: the system bus), for seats
   --help              show this text
 `;
 
@@ -37,6 +41,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     viewer: undefined,
     viewerUri: undefined,
     sysfsRoot: '/sys',
+    udevData: undefined,
+    systemBus: 'system',
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -77,6 +83,18 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const root = value();
         if (!root.startsWith('/')) throw invalidArgument(`--sysfs-root takes an absolute path, not '${root}'`);
         options.sysfsRoot = root;
+        break;
+      }
+      case '--udev-data': {
+        const root = value();
+        if (!root.startsWith('/')) throw invalidArgument(`--udev-data takes an absolute path, not '${root}'`);
+        options.udevData = root;
+        break;
+      }
+      case '--system-bus': {
+        const bus = value();
+        if (!isBus(bus)) throw invalidArgument(`--system-bus takes system or a D-Bus address, not '${bus}'`);
+        options.systemBus = bus;
         break;
       }
       case '--help':

@@ -12,7 +12,7 @@ import {
   type MessageBus,
 } from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
-import { noSuchGuest, SwitcherError } from './bus/errors.js';
+import { invalidArgument, noSuchGuest, SwitcherError } from './bus/errors.js';
 import { ObjectExporter } from './bus/exporter.js';
 import { GuestObject, GUEST_INTERFACE } from './bus/guest-object.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
@@ -25,6 +25,10 @@ import { UsbInventory } from './usb/inventory.js';
 import { UdevMonitor } from './usb/udev-monitor.js';
 import { displayName, USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
 import { noSuchDevice, UsbManager } from './usb/usb-manager.js';
+import { SeatObject, SEAT_INTERFACE } from './bus/seat-object.js';
+import { Authority } from './seats/authority.js';
+import { LogindClient } from './seats/logind.js';
+import { SEAT_PATH_PREFIX, SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { endpointFor } from './libvirt/uri.js';
@@ -46,6 +50,9 @@ export interface DaemonOptions {
   /** Where sysfs is (tests give a recorded tree), and how to run udevadm. */
   sysfsRoot?: string;
   udevadmCommand?: string[];
+  udevDataRoot?: string;
+  /** Where logind and polkit are: 'system' (default) or an address. */
+  systemBus?: BusChoice;
   reconnect?: ReconnectPolicy;
 }
 
@@ -134,19 +141,13 @@ export class Daemon {
       if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
     });
 
-    const usb = this.own(
-      new UsbManager(
-        new UsbInventory(options.sysfsRoot ?? '/sys', new UdevMonitor(options.udevadmCommand)),
-        registry,
-        client,
-        actions,
-      ),
-      (u) => u.stop(),
-    );
+    const sysfsRoot = options.sysfsRoot ?? '/sys';
+    const inventory = new UsbInventory(sysfsRoot, new UdevMonitor(options.udevadmCommand), options.udevDataRoot);
+    const usb = this.own(new UsbManager(inventory, registry, client, actions), (u) => u.stop());
     exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
     usb.on('added', (device) => {
       const path = usbDevicePath(device.id);
-      exporter.export(path, [new UsbDeviceObject(device.id, usb)]);
+      exporter.export(path, [new UsbDeviceObject(device.id, usb, authority)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceAdded', [path]);
     });
     usb.on('removed', (device) => {
@@ -168,9 +169,35 @@ export class Daemon {
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbAttachRequested', [usbDevicePath(device.id), guest]),
     );
 
-    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb)]);
+    // Seats, from logind on the system bus (absent in a demo or a container: one seat, no checks).
+    const systemBus = await this.connect(options.systemBus ?? 'system').catch((error: unknown) => {
+      log.info(`no system bus, so no seats: ${(error as Error).message}`);
+      return undefined;
+    });
+    const logind = systemBus ? new LogindClient(systemBus) : undefined;
+    const seats = this.own(new SeatManager(logind, registry, actions, client, inventory, sysfsRoot), (m) => m.stop());
+    const authority = new Authority(serviceBus, systemBus, logind, () => seats.list().length > 1);
+    seats.on('added', (seat) => {
+      exporter.export(seatPath(seat.id), [new SeatObject(seat.id, seats, authority)]);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatAdded', [seatPath(seat.id)]);
+    });
+    seats.on('removed', (seat) => {
+      exporter.unexport(seatPath(seat.id));
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatRemoved', [seatPath(seat.id)]);
+    });
+    seats.on('changed', (seat) => {
+      const object = new SeatObject(seat.id, seats, authority);
+      exporter.emitPropertiesChanged(seatPath(seat.id), SEAT_INTERFACE, {
+        Guest: object.getProperty('Guest'),
+        Devices: object.getProperty('Devices'),
+        Sessions: object.getProperty('Sessions'),
+      });
+    });
+    exporter.onMissingObject(SEAT_PATH_PREFIX, (path) => invalidArgument(`No seat at ${path}`));
+
+    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb, seats)]);
     registry.on('added', (guest) => {
-      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers)]);
+      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers, authority)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
     registry.on('removed', (guest) => {
@@ -190,6 +217,7 @@ export class Daemon {
 
     await registry.start();
     await usb.start();
+    await seats.start();
 
     // Take the name last, so whoever the bus starts us for finds every guest already there.
     // It goes with the connection when we stop: no release call to wait on.

@@ -26,6 +26,8 @@ async function main(): Promise<number> {
       viewerCommand: options.viewer,
       viewerUri: options.viewerUri,
       sysfsRoot: options.sysfsRoot,
+      udevDataRoot: options.udevData,
+      systemBus: options.systemBus,
     });
   } catch (error) {
     log.error(`cannot start: ${error instanceof SwitcherError ? error.message : String(error)}`);

@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'ViewerFailed'
   | 'NoSuchDevice'
   | 'LastInputDevice'
+  | 'AccessDenied'
   | 'Internal';
 
 export class SwitcherError extends Error {

@@ -4,6 +4,7 @@ import type { GuestActions } from '../guests/actions.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { GuestProperties } from '../guests/guest.js';
 import type { ViewerManager } from '../viewers/viewer-manager.js';
+import type { Authority } from '../seats/authority.js';
 import { noSuchGuest } from './errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
@@ -17,6 +18,7 @@ export class GuestObject implements InterfaceImpl {
     private readonly registry: GuestRegistry,
     private readonly actions: GuestActions,
     private readonly viewers: ViewerManager,
+    private readonly authority: Authority,
   ) {}
 
   getProperty(name: string): unknown {
@@ -26,7 +28,11 @@ export class GuestObject implements InterfaceImpl {
     return guest.props[name as keyof GuestProperties];
   }
 
-  async call(method: string, args: unknown[]): Promise<unknown[]> {
+  async call(method: string, args: unknown[], sender: string): Promise<unknown[]> {
+    const guest = this.registry.get(this.path);
+    if (!guest) throw noSuchGuest(`at ${this.path}`);
+    // A guest assigned to another seat is that seat's.
+    await this.authority.require(sender, guest.props.Seat, guest.props.Name);
     switch (method) {
       case 'Shutdown':
         return [await this.actions.shutdown(this.path, args[0] as number)];

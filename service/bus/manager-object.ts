@@ -4,6 +4,7 @@ import { encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
 import type { GuestActions } from '../guests/actions.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
+import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { invalidArgument, noSuchGuest } from './errors.js';
 import type { InterfaceImpl } from './exporter.js';
@@ -24,6 +25,7 @@ export class ManagerObject implements InterfaceImpl {
     private readonly registry: GuestRegistry,
     private readonly actions: GuestActions,
     private readonly usb: UsbManager,
+    private readonly seats: SeatManager,
   ) {}
 
   getProperty(name: string): unknown {
@@ -49,6 +51,8 @@ export class ManagerObject implements InterfaceImpl {
         return [await this.actions.resumeAll()];
       case 'ListUsbDevices':
         return [this.usb.devices().map((d) => usbDevicePath(d.id))];
+      case 'ListSeats':
+        return [this.seats.list().map((s) => seatPath(s.id))];
       case 'SetFocusedGuest':
         this.usb.setFocused(args[0] as string);
         return [];

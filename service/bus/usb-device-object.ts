@@ -3,6 +3,7 @@
 import type { UsbManager } from '../usb/usb-manager.js';
 import { noSuchDevice } from '../usb/usb-manager.js';
 import { displayName } from '../usb/usb-device.js';
+import type { Authority } from '../seats/authority.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const USB_DEVICE_INTERFACE = 'me.phyllo.Switcher1.UsbDevice';
@@ -13,6 +14,7 @@ export class UsbDeviceObject implements InterfaceImpl {
   constructor(
     private readonly id: string,
     private readonly usb: UsbManager,
+    private readonly authority: Authority,
   ) {}
 
   getProperty(name: string): unknown {
@@ -38,7 +40,11 @@ export class UsbDeviceObject implements InterfaceImpl {
     }
   }
 
-  async call(method: string, args: unknown[]): Promise<unknown[]> {
+  async call(method: string, args: unknown[], sender: string): Promise<unknown[]> {
+    const device = this.usb.devices().find((d) => d.id === this.id);
+    if (!device) throw noSuchDevice(`at port ${this.id}`);
+    // A device on another seat is that seat's.
+    await this.authority.require(sender, device.seat ?? 'seat0', displayName(device));
     switch (method) {
       case 'Attach':
         await this.usb.attach(this.id, args[0] as string, false);

@@ -2,9 +2,9 @@
 // deadline on every call and notice of the connection closing. This is the
 // only module that touches dbus-next internals.
 
-import { DBusError, Message, MessageBus, sessionBus, systemBus } from '@jellybrick/dbus-next';
+import { DBusError, Message, MessageBus, Variant, sessionBus, systemBus } from '@jellybrick/dbus-next';
 
-export { DBusError, Message, MessageBus };
+export { DBusError, Message, MessageBus, Variant };
 
 /** 'session', 'system' or a D-Bus address such as unix:path=/run/x. */
 export type BusChoice = string;

@@ -18,6 +18,8 @@ export interface GuestProperties {
   Monitor: string;
   /** The guest's USB rules: (mode, 'device'|'port', 'vvvv:pppp[:serial]'|port). */
   UsbRules: [string, string, string][];
+  /** The seat it is assigned to, or ''. */
+  Seat: string;
 }
 
 /** What we know of a guest beyond its D-Bus properties. */

@@ -218,6 +218,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       OsId: facts.osId,
       Monitor: facts.settings.monitor,
       UsbRules: facts.settings.usbRules.map(ruleTuple),
+      Seat: facts.settings.seat,
     };
     return { props, extras: { settings: facts.settings, usbHostdevs: facts.usbHostdevs } };
   }

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
 import { log } from '../log.js';
-import { readUsbDevice, readUsbDevices } from './sysfs.js';
+import { readUsbDevice, readUsbDevices, udevSeat } from './sysfs.js';
 import { displayName, type UsbDeviceInfo } from './usb-device.js';
 import type { UdevEvent, UdevMonitor } from './udev-monitor.js';
 
@@ -25,6 +25,8 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
   constructor(
     private readonly sysfsRoot: string,
     private readonly monitor: UdevMonitor,
+    /** udev's database (/run/udev/data): where ID_SEAT of devices present at start is read. */
+    private readonly udevDataRoot = '/run/udev/data',
   ) {
     super();
     this.setMaxListeners(0);
@@ -40,7 +42,10 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
     this.monitor.start();
     const scanned = await readUsbDevices(this.sysfsRoot);
     await this.queue;
-    for (const device of scanned) if (!this.devices.has(device.id)) this.add(device);
+    for (const device of scanned) {
+      if (!this.devices.has(device.id))
+        this.add({ ...device, seat: await udevSeat(this.udevDataRoot, this.sysfsRoot, device.id) });
+    }
     log.info(`USB: ${this.devices.size} devices`);
   }
 
@@ -82,6 +87,13 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
       if (gone) this.remove(gone);
       return;
     }
+    if (event.action === 'change') {
+      // logind moving a device to another seat ends in udev's change event with the new ID_SEAT.
+      const moved = this.devices.get(id);
+      const seat = event.properties.ID_SEAT || 'seat0';
+      if (moved && moved.seat !== seat) this.setSeat(id, seat);
+      return;
+    }
     if (event.action !== 'add' && event.action !== 'bind') return;
     const device = await readUsbDevice(this.sysfsRoot, id);
     if (!device) return;
@@ -89,11 +101,21 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
     if (known && known.devnum === device.devnum) return;
     if (known) this.remove(known); // replugged between events: a new device on the same port
     this.pluggedAt.set(id, receivedAt);
-    this.add(device);
+    this.add({ ...device, seat: event.properties.ID_SEAT || 'seat0' });
+  }
+
+  /** Records the device's seat (logind moved it); emits 'changed'. */
+  setSeat(id: string, seat: string): void {
+    const device = this.devices.get(id);
+    if (!device || device.seat === seat) return;
+    const moved = { ...device, seat };
+    this.devices.set(id, moved);
+    this.emit('changed', moved);
   }
 
   private async reread(known: UsbDeviceInfo): Promise<void> {
-    const device = await readUsbDevice(this.sysfsRoot, known.id);
+    const read = await readUsbDevice(this.sysfsRoot, known.id);
+    const device = read && { ...read, seat: known.seat };
     if (!device || device.devnum !== known.devnum || JSON.stringify(device) === JSON.stringify(known)) return;
     this.devices.set(device.id, device);
     this.emit('changed', device);

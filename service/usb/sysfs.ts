@@ -66,3 +66,18 @@ export async function readUsbDevices(sysfsRoot: string): Promise<UsbDeviceInfo[]
     .filter((d): d is UsbDeviceInfo => d !== undefined)
     .sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
 }
+
+/**
+ * The seat udev's database gives a device (E:ID_SEAT=… in <udevData>/c<major>:<minor>,
+ * with major:minor from sysfs 'dev'); seat0 when it has none.
+ */
+export async function udevSeat(udevDataRoot: string, sysfsRoot: string, id: string): Promise<string> {
+  const dev = await attribute(join(sysfsRoot, 'bus/usb/devices', id), 'dev');
+  if (!/^\d+:\d+$/.test(dev)) return 'seat0';
+  try {
+    const data = await readFile(join(udevDataRoot, `c${dev}`), 'utf8');
+    return /^E:ID_SEAT=(seat[A-Za-z0-9_-]*)$/m.exec(data)?.[1] ?? 'seat0';
+  } catch {
+    return 'seat0';
+  }
+}

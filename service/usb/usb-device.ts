@@ -16,6 +16,8 @@ export interface UsbDeviceInfo {
   productName: string;
   serial: string;
   classes: UsbClass[];
+  /** The logind seat udev puts it on (ID_SEAT); seat0 when untagged. */
+  seat?: string;
 }
 
 /** [bInterfaceClass, bInterfaceSubClass, bInterfaceProtocol] as numbers. */

@@ -87,6 +87,7 @@ it('answers every method with the contract out-signature', async () => {
     [MANAGER_PATH, MANAGER, 'PauseAll', '', []],
     [MANAGER_PATH, MANAGER, 'ResumeAll', '', []],
     [MANAGER_PATH, MANAGER, 'ListUsbDevices', '', []],
+    [MANAGER_PATH, MANAGER, 'ListSeats', '', []],
     [MANAGER_PATH, MANAGER, 'SetFocusedGuest', 'o', ['/']],
     [guest, GUEST, 'Pause', '', []],
     [guest, GUEST, 'Resume', '', []],
@@ -110,7 +111,8 @@ it('answers every method with the contract out-signature', async () => {
     expect([member, reply.signature ?? '']).toEqual([member, method?.outSignature]);
     covered.add(`${iface}.${member}`);
   }
-  // UsbDevice objects need plugged devices: their methods are checked in usb.test.ts, in the USB lab.
+  // UsbDevice objects need plugged devices, Seat objects seats: their methods are checked in
+  // usb.test.ts (in the USB lab) and seats.test.ts (with logind).
   // Show needs a display the test driver cannot give (it refuses OpenGraphicsFD): its typed refusal is
   // checked here, its success against a real libvirtd in real-qemu.test.ts.
   await stack.client.waitForProperty(guest, 'State', 'shutoff');

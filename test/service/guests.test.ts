@@ -35,6 +35,7 @@ describe('listing', () => {
       Monitor: '',
       ViewerPid: 0,
       UsbRules: [],
+      Seat: '',
     });
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',

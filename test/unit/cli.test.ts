@@ -10,6 +10,8 @@ describe('command line', () => {
       viewer: undefined,
       viewerUri: undefined,
       sysfsRoot: '/sys',
+      udevData: undefined,
+      systemBus: 'system',
       help: false,
     });
   });
@@ -22,6 +24,8 @@ describe('command line', () => {
       viewer: undefined,
       viewerUri: undefined,
       sysfsRoot: '/sys',
+      udevData: undefined,
+      systemBus: 'system',
       help: false,
     });
     expect(

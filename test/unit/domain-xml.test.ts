@@ -20,7 +20,7 @@ describe('domain XML', () => {
       vcpus: 2,
       memoryMiB: 8192n,
       osId: 'http://microsoft.com/win/11',
-      settings: { monitor: '', usbRules: [] },
+      settings: { monitor: '', usbRules: [], seat: '' },
       usbHostdevs: [],
     });
   });
@@ -29,11 +29,11 @@ describe('domain XML', () => {
     const xml = base(
       `<metadata><p:switcher xmlns:p="https://phyllo.me/xmlns/switcher/1"><p:monitor connector="HDMI-A-1"/></p:switcher></metadata><memory>1</memory>`,
     );
-    expect(parseDomainXml(xml).settings).toEqual({ monitor: 'HDMI-A-1', usbRules: [] });
+    expect(parseDomainXml(xml).settings).toEqual({ monitor: 'HDMI-A-1', usbRules: [], seat: '' });
     const hostile = base(
       `<metadata><p:switcher xmlns:p="https://phyllo.me/xmlns/switcher/1"><p:monitor connector="../../x y"/></p:switcher></metadata><memory>1</memory>`,
     );
-    expect(parseDomainXml(hostile).settings).toEqual({ monitor: '', usbRules: [] });
+    expect(parseDomainXml(hostile).settings).toEqual({ monitor: '', usbRules: [], seat: '' });
   });
 
   it('finds libosinfo under any prefix and ignores look-alikes in other namespaces', () => {

@@ -1,0 +1,201 @@
+// Seats: logind's, with the guest each is assigned to (kept in the guest's
+// metadata), the USB devices udev puts on it and its sessions; assigning a
+// guest, moving a device to a seat through logind, and giving a seat's
+// keyboards and mice to its guest as evdev input.
+
+import { EventEmitter } from 'node:events';
+import { invalidArgument, invalidState, noSuchGuest, SwitcherError } from '../bus/errors.js';
+import type { GuestActions } from '../guests/actions.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import type { LibvirtClient } from '../libvirt/client.js';
+import { log } from '../log.js';
+import type { UsbInventory } from '../usb/inventory.js';
+import { noSuchDevice } from '../usb/usb-manager.js';
+import { evdevInputXml } from './evdev-xml.js';
+import { eventNodes } from './input-nodes.js';
+import type { LogindClient } from './logind.js';
+
+const AFFECT_LIVE = 1;
+
+export interface SeatView {
+  id: string;
+  /** logind session object paths. */
+  sessions: string[];
+}
+
+export interface SeatManagerEvents {
+  added: [seat: SeatView];
+  removed: [seat: SeatView];
+  /** Its sessions, guest or devices changed. */
+  changed: [seat: SeatView];
+}
+
+export const SEAT_PATH_PREFIX = '/me/phyllo/Switcher1/seat/';
+
+export function seatPath(id: string): string {
+  return SEAT_PATH_PREFIX + id.replace(/[^A-Za-z0-9]/g, '_');
+}
+
+export class SeatManager extends EventEmitter<SeatManagerEvents> {
+  private readonly seats = new Map<string, SeatView>();
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly logind: LogindClient | undefined,
+    private readonly registry: GuestRegistry,
+    private readonly actions: GuestActions,
+    private readonly client: LibvirtClient,
+    private readonly inventory: UsbInventory,
+    private readonly sysfsRoot: string,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    if (!this.logind) return;
+    this.logind.on('changed', () => void this.refresh());
+    // A guest's seat lives in its metadata; devices' seats come from udev.
+    const touched = (): void => {
+      for (const seat of this.seats.values()) this.emit('changed', seat);
+    };
+    this.registry.on('changed', (_guest, changed) => {
+      if ('Seat' in changed) touched();
+    });
+    this.registry.on('removed', touched);
+    this.inventory.on('added', touched);
+    this.inventory.on('removed', touched);
+    this.inventory.on('changed', touched);
+    await this.logind.start();
+    await this.refresh();
+  }
+
+  stop(): void {
+    this.logind?.stop();
+    this.removeAllListeners();
+  }
+
+  list(): SeatView[] {
+    return [...this.seats.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): SeatView | undefined {
+    return this.seats.get(id);
+  }
+
+  /** The guest assigned to a seat, or undefined. */
+  guestOf(seatId: string): string | undefined {
+    return this.registry.guests().find((g) => g.props.Seat === seatId)?.path;
+  }
+
+  devicesOf(seatId: string): string[] {
+    return this.inventory
+      .list()
+      .filter((d) => (d.seat ?? 'seat0') === seatId)
+      .map((d) => d.id);
+  }
+
+  /** Assigns a guest to a seat (one guest per seat: another one there is unassigned); '/' clears. */
+  async assignGuest(seatId: string, guestPath: string): Promise<void> {
+    this.requireSeat(seatId);
+    const guest = guestPath === '/' ? undefined : this.registry.get(guestPath);
+    if (guestPath !== '/' && !guest) throw noSuchGuest(`at ${guestPath}`);
+    for (const other of this.registry.guests()) {
+      if (other.props.Seat === seatId && other.path !== guestPath) {
+        await this.actions.writeSettings(other, { ...other.extras.settings, seat: '' });
+      }
+    }
+    if (guest && guest.props.Seat !== seatId)
+      await this.actions.writeSettings(guest, { ...guest.extras.settings, seat: seatId });
+    log.info(`seat ${seatId}: ${guest ? guest.props.Name : 'no guest'}`);
+  }
+
+  /** Moves a host USB device to a seat, through logind. */
+  async attachDevice(seatId: string, deviceId: string): Promise<void> {
+    this.requireSeat(seatId);
+    if (!this.logind) throw new SwitcherError('NotConnected', 'systemd-logind is not reachable');
+    const device = this.inventory.get(deviceId);
+    if (!device) throw noSuchDevice(`at port ${deviceId}`);
+    await this.logind.attachDevice(seatId, `/sys/bus/usb/devices/${deviceId}`);
+    // logind's udev change event will say so too; the seat is already true now.
+    this.inventory.setSeat(deviceId, seatId);
+    log.info(`USB ${deviceId} -> ${seatId}`);
+  }
+
+  /** Gives (or takes back) the seat's keyboards and mice to its running guest as evdev input. */
+  async passInput(seatId: string, enable: boolean): Promise<void> {
+    this.requireSeat(seatId);
+    const guestPath = this.guestOf(seatId);
+    const guest = guestPath ? this.registry.get(guestPath) : undefined;
+    if (!guest) throw invalidState(`${seatId} has no guest assigned`);
+    if (guest.props.State !== 'running' && guest.props.State !== 'paused')
+      throw invalidState(`${guest.props.Name} is not running; start it first`);
+    const inputs: [string, 'keyboard' | 'mouse'][] = [];
+    for (const id of this.devicesOf(seatId)) {
+      const device = this.inventory.get(id);
+      const kind = device?.classes.includes('keyboard')
+        ? 'keyboard'
+        : device?.classes.includes('mouse')
+          ? 'mouse'
+          : undefined;
+      if (!kind) continue;
+      for (const node of await eventNodes(this.sysfsRoot, id)) inputs.push([node, kind]);
+    }
+    if (inputs.length === 0) throw invalidState(`${seatId} has no keyboard or mouse with an input device to give`);
+    for (const [node, kind] of inputs) {
+      await this.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_LIVE);
+    }
+    log.info(
+      `seat ${seatId}: input ${enable ? 'given to' : 'taken back from'} ${guest.props.Name} (${inputs.map(([n]) => n).join(', ')})`,
+    );
+  }
+
+  private requireSeat(seatId: string): void {
+    if (!this.seats.has(seatId)) throw invalidArgument(`No seat '${seatId.slice(0, 64)}'`);
+  }
+
+  /** Reads seats and sessions again (logind said something changed). */
+  private refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        await this.refreshOnce().catch((error: unknown) => log.warning(`seats: ${(error as Error).message}`));
+      } while (this.again);
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    const logind = this.logind;
+    if (!logind?.available) {
+      for (const seat of [...this.seats.values()]) this.drop(seat);
+      return;
+    }
+    const [ids, sessions] = await Promise.all([logind.seats(), logind.sessions()]);
+    for (const seat of [...this.seats.values()]) if (!ids.includes(seat.id)) this.drop(seat);
+    for (const id of ids) {
+      const view: SeatView = {
+        id,
+        sessions: sessions
+          .filter((s) => s.seat === id)
+          .map((s) => s.path)
+          .sort(),
+      };
+      const known = this.seats.get(id);
+      this.seats.set(id, view);
+      if (!known) this.emit('added', view);
+      else if (JSON.stringify(known) !== JSON.stringify(view)) this.emit('changed', view);
+    }
+  }
+
+  private drop(seat: SeatView): void {
+    this.seats.delete(seat.id);
+    this.emit('removed', seat);
+  }
+}
