@@ -43,7 +43,10 @@ export class SeatObject implements InterfaceImpl {
         const path = args[0] as string;
         const id = /^\/me\/phyllo\/Switcher1\/usb\/(\d+)_([\d_]+)$/.exec(path);
         if (!id) throw invalidArgument(`${path} is not one of our USB devices`);
-        await this.seats.attachDevice(this.id, `${id[1]}-${(id[2] as string).replace(/_/g, '.')}`);
+        const deviceId = `${id[1]}-${(id[2] as string).replace(/_/g, '.')}`;
+        // Taking a device from a seat is acting on that seat too.
+        await this.authority.require(sender, this.seats.seatOfDevice(deviceId), `That device (${deviceId})`);
+        await this.seats.attachDevice(this.id, deviceId);
         return [];
       }
       case 'PassInput':

@@ -11,6 +11,12 @@ export const LOGIND = 'org.freedesktop.login1';
 const PATH = '/org/freedesktop/login1';
 const MANAGER = 'org.freedesktop.login1.Manager';
 const SIGNALS = ['SeatNew', 'SeatRemoved', 'SessionNew', 'SessionRemoved'];
+const UNREACHABLE = new Set([
+  'org.freedesktop.DBus.Error.ServiceUnknown',
+  'org.freedesktop.DBus.Error.NameHasNoOwner',
+  'org.freedesktop.DBus.Error.NoReply',
+  'org.freedesktop.DBus.Error.Disconnected',
+]);
 
 export interface LogindSession {
   id: string;
@@ -73,13 +79,17 @@ export class LogindClient extends EventEmitter<LogindEvents> {
     return (sessions as [string, number, string, string, string][]).map(([id, , , seat, path]) => ({ id, seat, path }));
   }
 
-  /** The seat of the session a process belongs to; '' when it has none (a system service). */
+  /**
+   * The seat of the session a process belongs to; '' when it has none (a
+   * system service). Any other failure throws: the caller cannot be placed.
+   */
   async seatOfPid(pid: number): Promise<string> {
     let session: string;
     try {
       [session] = (await this.logind('GetSessionByPID', 'u', [pid])) as [string];
-    } catch {
-      return '';
+    } catch (error) {
+      if (error instanceof SwitcherError && error.message.endsWith('.NoSessionForPID)')) return '';
+      throw error;
     }
     const [value] = await this.call(LOGIND, session, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
       'org.freedesktop.login1.Session',
@@ -114,9 +124,9 @@ export class LogindClient extends EventEmitter<LogindEvents> {
       );
       return reply.body;
     } catch (error) {
-      if (error instanceof DBusError && !error.type.startsWith('org.freedesktop.DBus.Error.')) {
-        // logind's own refusal (NoSuchSeat, NoSessionForPID…), in its words.
-        throw new SwitcherError('InvalidState', `logind: ${error.text || error.message}`);
+      if (error instanceof DBusError && !UNREACHABLE.has(error.type)) {
+        // logind's own refusal (InvalidArgs, NoSessionForPID, AccessDenied…), in its words.
+        throw new SwitcherError('InvalidState', `logind: ${error.text || error.message} (${error.type})`);
       }
       throw new SwitcherError(
         'NotConnected',

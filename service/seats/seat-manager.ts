@@ -95,6 +95,12 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
       .map((d) => d.id);
   }
 
+  /** The seat a device is on ('' if it is not plugged in). */
+  seatOfDevice(deviceId: string): string {
+    const device = this.inventory.get(deviceId);
+    return device ? (device.seat ?? 'seat0') : '';
+  }
+
   /** Assigns a guest to a seat (one guest per seat: another one there is unassigned); '/' clears. */
   async assignGuest(seatId: string, guestPath: string): Promise<void> {
     this.requireSeat(seatId);

@@ -38,6 +38,8 @@
 #                     is printed if the run fails)
 #   --keep-overview   leave the overview open (the Shell starts in it)
 #   --timeout SECS    how long to wait for the Shell to be ready (default 120)
+#   --seat ID         the Shell's session is on seat ID (default seat0); with another
+#                     seat, fake logind has two seats (seat0 and ID): multi-seat
 #
 # CMD gets, besides the caller's environment:
 #   DBUS_SESSION_BUS_ADDRESS=unix:path=BUS_DIR/session   (the Shell's bus)
@@ -69,6 +71,7 @@ LOG=
 TIMEOUT=120
 HIDE_OVERVIEW=1
 WINDOW=0
+SEAT=seat0
 ENABLE=()
 BINDS=()
 SERVICES=()
@@ -90,6 +93,7 @@ while [[ $# -gt 0 ]]; do
     --log) LOG=$2; shift 2 ;;
     --keep-overview) HIDE_OVERVIEW=0; shift ;;
     --window) WINDOW=1; shift ;;
+    --seat) SEAT=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --) shift; break ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -277,7 +281,7 @@ INNER_ENV=(
   XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_CACHE_HOME="$HOME_DIR/.cache"
   XDG_STATE_HOME="$HOME_DIR/.local/state"
   XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME XDG_SESSION_DESKTOP=gnome
-  XDG_SESSION_ID=c1 XDG_SEAT=seat0
+  XDG_SESSION_ID=c1 XDG_SEAT="$SEAT"
   DBUS_SESSION_BUS_ADDRESS="$SESSION_ADDR" DBUS_SYSTEM_BUS_ADDRESS="$SYSTEM_ADDR"
   NO_AT_BRIDGE=1 GTK_A11Y=none
 )
@@ -320,8 +324,13 @@ for name in org.freedesktop.login1 org.freedesktop.PolicyKit1; do
 done
 L1=(--system --dest org.freedesktop.login1 --object-path /org/freedesktop/login1)
 gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSeat seat0 >/dev/null
+# --seat seat1: a second seat, and the Shell's session on it (multi-seat).
+[[ $SEAT == seat0 ]] || gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSeat "$SEAT" >/dev/null
 gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddUser 0 root true >/dev/null
-gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSession c1 seat0 0 root true >/dev/null
+gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSession c1 "$SEAT" 0 root true >/dev/null
+# The template lacks GetSessionByPID; in this world every process is in the one session c1.
+gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddMethod org.freedesktop.login1.Manager \
+  GetSessionByPID u o 'ret = dbus.ObjectPath("/org/freedesktop/login1/session/c1")' >/dev/null
 
 # Environment of --service commands and CMD (host side).
 export DBUS_SESSION_BUS_ADDRESS=$SESSION_ADDR

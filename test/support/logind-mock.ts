@@ -1,0 +1,353 @@
+// A fake systemd-logind and polkit on a private "system" bus: python-dbusmock's
+// logind and polkitd templates, completed with what our service uses of the
+// real org.freedesktop.login1 API (see logind-mock/logind_extras.py). Every
+// process is started in the caller's ProcessGroup and stopped by PID.
+
+import { resolve } from 'node:path';
+import { DBusError, Variant } from '@jellybrick/dbus-next';
+import { TestClient } from './dbus-client.js';
+import type { PrivateBus } from './private-bus.js';
+import { startPrivateBus } from './private-bus.js';
+import type { ProcessGroup, TrackedProcess } from './processes.js';
+
+export const LOGIND = 'org.freedesktop.login1';
+export const LOGIND_PATH = '/org/freedesktop/login1';
+export const LOGIND_MANAGER = 'org.freedesktop.login1.Manager';
+export const POLKIT = 'org.freedesktop.PolicyKit1';
+export const POLKIT_PATH = '/org/freedesktop/PolicyKit1/Authority';
+export const POLKIT_AUTHORITY = 'org.freedesktop.PolicyKit1.Authority';
+const MOCK = 'org.freedesktop.DBus.Mock';
+/** Debian's python3: the one with the dbus and gi modules dbusmock needs. */
+const PYTHON = '/usr/bin/python3';
+const EXTRAS_DIR = resolve(import.meta.dirname, 'logind-mock');
+
+/** What logind's path encoding (sd_bus_path_encode) makes of an id. */
+export function busLabel(id: string): string {
+  if (id === '') return '_';
+  let out = '';
+  for (const [i, char] of [...id].entries()) {
+    if (/[A-Za-z]/.test(char) || (i > 0 && /[0-9]/.test(char))) out += char;
+    else for (const byte of Buffer.from(char)) out += `_${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export const seatPath = (id: string): string => `${LOGIND_PATH}/seat/${busLabel(id)}`;
+export const sessionPath = (id: string): string => `${LOGIND_PATH}/session/${busLabel(id)}`;
+export const userPath = (uid: number): string => `${LOGIND_PATH}/user/_${uid}`;
+
+export interface SessionOptions {
+  /** Session.Leader; this PID is bound to the session for GetSessionByPID. */
+  leaderPid?: number;
+  /** Becomes its seat's ActiveSession (default true; never for a seatless session). */
+  active?: boolean;
+  type?: string;
+  class?: string;
+  desktop?: string;
+  service?: string;
+  vtnr?: number;
+  tty?: string;
+  display?: string;
+  remote?: boolean;
+}
+
+export interface AttachedDevice {
+  seat: string;
+  sysfsPath: string;
+  interactive: boolean;
+}
+
+export interface PolkitCheck {
+  actionId: string;
+  /** The subject's kind ('unix-process', 'system-bus-name', …) and its details, unwrapped. */
+  subject: { kind: string; details: Record<string, unknown> };
+  details: Record<string, string>;
+  flags: number;
+}
+
+// Manager methods that the template lacks or gets wrong, with the real names
+// and signatures; each calls its namesake in logind_extras.py.
+const MANAGER_METHODS: [string, string, string, string][] = [
+  ['GetSeat', 's', 'o', 'get_seat'],
+  ['GetSession', 's', 'o', 'get_session'],
+  ['GetUser', 'u', 'o', 'get_user'],
+  ['GetSessionByPID', 'u', 'o', 'get_session_by_pid'],
+  ['GetUserByPID', 'u', 'o', 'get_user_by_pid'],
+  ['ListSeats', '', 'a(so)', 'list_seats'],
+  ['ListSessions', '', 'a(susso)', 'list_sessions'],
+  ['ListUsers', '', 'a(uso)', 'list_users'],
+  ['AttachDevice', 'ssb', '', 'attach_device'],
+  ['ActivateSession', 's', '', 'activate_session'],
+  ['ActivateSessionOnSeat', 'ss', '', 'activate_session_on_seat'],
+  ['TerminateSession', 's', '', 'remove_session'],
+  ['TerminateSeat', 's', '', 'remove_seat'],
+];
+
+// Test controls, added to the mock's own interface on /org/freedesktop/login1.
+const CONTROL_METHODS: [string, string, string, string][] = [
+  ['PhylloAddSeat', 'sb', 'o', 'add_seat'],
+  ['PhylloRemoveSeat', 's', '', 'remove_seat'],
+  ['PhylloAddSession', 'ssusua{sv}', 'o', 'add_session'],
+  ['PhylloRemoveSession', 's', '', 'remove_session'],
+  ['PhylloBindPid', 'us', '', 'bind_pid'],
+  ['PhylloUnbindPid', 'u', '', 'unbind_pid'],
+  ['PhylloAttachedDevices', '', 'a(ssb)', 'attached_devices'],
+  ['PhylloRefuseDevice', 'sss', '', 'refuse_device'],
+];
+
+function methods(table: [string, string, string, string][]): [string, string, string, string][] {
+  return table.map(([name, inSig, outSig, fn]) => [
+    name,
+    inSig,
+    outSig,
+    `import logind_extras; ${outSig ? 'ret = ' : ''}logind_extras.${fn}(*args)`,
+  ]);
+}
+
+/** The D-Bus error name a call fails with, or 'ok'. */
+export async function dbusErrorOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'ok';
+  } catch (error) {
+    if (error instanceof DBusError) return error.type;
+    throw error;
+  }
+}
+
+function unwrap(value: unknown): unknown {
+  return value instanceof Variant ? unwrap(value.value) : value;
+}
+
+export class LogindMock {
+  private constructor(
+    readonly bus: PrivateBus,
+    readonly daemon: TrackedProcess,
+    readonly logind: TrackedProcess,
+    readonly polkitd: TrackedProcess,
+    /** The helper's own connection, for the mock's control calls. */
+    readonly control: TestClient,
+  ) {}
+
+  static async start(group: ProcessGroup): Promise<LogindMock> {
+    // startPrivateBus does not hand back its dbus-daemon; catch it on its way
+    // into the group so that stop() can end it by PID too.
+    let daemon: TrackedProcess | undefined;
+    const catching = Object.create(group) as ProcessGroup;
+    catching.start = (...args: Parameters<ProcessGroup['start']>) => (daemon = group.start(...args));
+    const bus = await startPrivateBus(catching);
+    if (!daemon) throw new Error('startPrivateBus started no dbus-daemon');
+
+    const env = {
+      ...process.env,
+      DBUS_SYSTEM_BUS_ADDRESS: bus.address,
+      PYTHONPATH: EXTRAS_DIR,
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONUNBUFFERED: '1',
+    };
+    const logind = group.start('dbusmock-logind', PYTHON, ['-m', 'dbusmock', '--system', '--template', 'logind'], {
+      env,
+    });
+    const polkitd = group.start('dbusmock-polkitd', PYTHON, ['-m', 'dbusmock', '--system', '--template', 'polkitd'], {
+      env,
+    });
+    let control: TestClient | undefined;
+    try {
+      control = await TestClient.connect(bus.address);
+      const mock = new LogindMock(bus, daemon, logind, polkitd, control);
+      await mock.waitForName(LOGIND, logind);
+      await mock.waitForName(POLKIT, polkitd);
+      // The mock's main loop starts after its template is loaded, so these
+      // replace the template's versions rather than being replaced by them.
+      await control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [
+        LOGIND_MANAGER,
+        methods(MANAGER_METHODS),
+      ]);
+      await control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [MOCK, methods(CONTROL_METHODS)]);
+      return mock;
+    } catch (error) {
+      control?.disconnect();
+      for (const process of [polkitd, logind, daemon]) await process.stop();
+      bus.dispose();
+      throw error;
+    }
+  }
+
+  /** The private bus to use as the system bus (DBUS_SYSTEM_BUS_ADDRESS). */
+  get address(): string {
+    return this.bus.address;
+  }
+
+  /** PIDs of everything this helper started. */
+  get pids(): number[] {
+    return [this.daemon.pid, this.logind.pid, this.polkitd.pid];
+  }
+
+  private async waitForName(name: string, owner: TrackedProcess, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.control.call(
+          'org.freedesktop.DBus',
+          '/org/freedesktop/DBus',
+          'org.freedesktop.DBus',
+          'GetNameOwner',
+          's',
+          [name],
+        );
+        return;
+      } catch {
+        if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
+        if (Date.now() > deadline) throw new Error(`${name} did not appear: ${owner.output()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  private logindControl(member: string, signature = '', body: unknown[] = []): Promise<unknown[]> {
+    return this.control.call(LOGIND, LOGIND_PATH, MOCK, member, signature, body);
+  }
+
+  private polkitControl(member: string, signature = '', body: unknown[] = []): Promise<unknown[]> {
+    return this.control.call(POLKIT, POLKIT_PATH, MOCK, member, signature, body);
+  }
+
+  // --- logind -------------------------------------------------------------
+
+  /** Adds a seat and emits SeatNew; resolves to its object path. */
+  async addSeat(id: string, options: { canGraphical?: boolean } = {}): Promise<string> {
+    const [path] = await this.logindControl('PhylloAddSeat', 'sb', [id, options.canGraphical ?? true]);
+    return path as string;
+  }
+
+  /** Ends the seat's sessions (SessionRemoved each), then removes it (SeatRemoved). */
+  async removeSeat(id: string): Promise<void> {
+    await this.logindControl('PhylloRemoveSeat', 's', [id]);
+  }
+
+  /**
+   * Adds a session on an existing seat ('' for none) and emits SessionNew
+   * (after UserNew if the user is new); it is listed in the seat's and the
+   * user's Sessions. Resolves to its object path.
+   */
+  async addSession(
+    sessionId: string,
+    seatId: string,
+    uid: number,
+    user: string,
+    options: SessionOptions = {},
+  ): Promise<string> {
+    const extra: Record<string, Variant> = {};
+    const strings = {
+      type: 'Type',
+      class: 'Class',
+      desktop: 'Desktop',
+      service: 'Service',
+      tty: 'TTY',
+      display: 'Display',
+    };
+    for (const [key, property] of Object.entries(strings)) {
+      const value = options[key as keyof typeof strings];
+      if (value !== undefined) extra[property] = new Variant('s', value);
+    }
+    if (options.vtnr !== undefined) extra.VTNr = new Variant('u', options.vtnr);
+    if (options.remote !== undefined) extra.Remote = new Variant('b', options.remote);
+    if (options.active !== undefined) extra.Active = new Variant('b', options.active);
+    const [path] = await this.logindControl('PhylloAddSession', 'ssusua{sv}', [
+      sessionId,
+      seatId,
+      uid,
+      user,
+      options.leaderPid ?? 0,
+      extra,
+    ]);
+    return path as string;
+  }
+
+  /** Removes a session (SessionRemoved; UserRemoved after the user's last one) and unbinds its PIDs. */
+  async removeSession(sessionId: string): Promise<void> {
+    await this.logindControl('PhylloRemoveSession', 's', [sessionId]);
+  }
+
+  /** GetSessionByPID(pid) will answer this session (which must exist). */
+  async bindPid(pid: number, sessionId: string): Promise<void> {
+    await this.logindControl('PhylloBindPid', 'us', [pid, sessionId]);
+  }
+
+  async unbindPid(pid: number): Promise<void> {
+    await this.logindControl('PhylloUnbindPid', 'u', [pid]);
+  }
+
+  /** Every AttachDevice call logind accepted, in order. */
+  async attachedDevices(): Promise<AttachedDevice[]> {
+    const [rows] = await this.logindControl('PhylloAttachedDevices');
+    return (rows as [string, string, boolean][]).map(([seat, sysfsPath, interactive]) => ({
+      seat,
+      sysfsPath,
+      interactive,
+    }));
+  }
+
+  /**
+   * AttachDevice of this path fails with this error from now on, as real logind
+   * does for a device it cannot open ('org.freedesktop.DBus.Error.FileNotFound')
+   * or one without the udev 'seat' tag ('System.Error.ENODEV'). errorName ''
+   * accepts it again.
+   */
+  async refuseDevice(sysfsPath: string, errorName = 'System.Error.ENODEV', message = ''): Promise<void> {
+    const text = message || `Device '${sysfsPath}' lacks 'seat' udev tag.`;
+    await this.logindControl('PhylloRefuseDevice', 'sss', [sysfsPath, errorName, text]);
+  }
+
+  // --- polkit -------------------------------------------------------------
+
+  /** CheckAuthorization says yes to exactly these actions (and to all, with allowUnknown). */
+  async allow(actionIds: string[]): Promise<void> {
+    await this.polkitControl('SetAllowed', 'as', [actionIds]);
+  }
+
+  async allowUnknown(allowed: boolean): Promise<void> {
+    await this.polkitControl('AllowUnknown', 'b', [allowed]);
+  }
+
+  /** While true, CheckAuthorization never answers (until releaseHangingCalls). */
+  async hang(hanging: boolean): Promise<void> {
+    await this.polkitControl('SimulateHang', 'b', [hanging]);
+  }
+
+  /** Answers the calls held by hang(true). */
+  async releaseHangingCalls(): Promise<void> {
+    await this.polkitControl('ReleaseHangingCalls');
+  }
+
+  /** Every CheckAuthorization polkit received (answered or not), in order. */
+  async checkedActions(): Promise<PolkitCheck[]> {
+    const [calls] = await this.polkitControl('GetMethodCalls', 's', ['CheckAuthorization']);
+    return (calls as [bigint, Variant[]][]).map(([, args]) => {
+      const [subject, actionId, details, flags] = args.map(unwrap) as [
+        [string, Record<string, Variant>],
+        string,
+        Record<string, string>,
+        number,
+      ];
+      const subjectDetails = Object.fromEntries(Object.entries(subject[1]).map(([k, v]) => [k, unwrap(v)]));
+      return { actionId, subject: { kind: subject[0], details: subjectDetails }, details, flags };
+    });
+  }
+
+  async clearCheckedActions(): Promise<void> {
+    await this.polkitControl('ClearCalls');
+  }
+
+  /** Takes polkit off the bus (its process stopped by PID): calls then fail with ServiceUnknown. */
+  async stopPolkit(): Promise<void> {
+    await this.polkitd.stop();
+  }
+
+  /** Stops polkit, logind and the bus, each by PID, and removes the bus's directory. */
+  async stop(): Promise<void> {
+    this.control.disconnect();
+    for (const process of [this.polkitd, this.logind, this.daemon]) await process.stop();
+    this.bus.dispose();
+  }
+}
