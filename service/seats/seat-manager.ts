@@ -15,7 +15,9 @@ import { evdevInputXml } from './evdev-xml.js';
 import { eventNodes } from './input-nodes.js';
 import type { LogindClient } from './logind.js';
 
-const AFFECT_LIVE = 1;
+// libvirt cannot hot-plug evdev input ("input device on bus 'none' cannot be hot plugged"):
+// it goes into the guest's persistent definition and takes effect when the guest next starts.
+const AFFECT_CONFIG = 2;
 
 export interface SeatView {
   id: string;
@@ -128,14 +130,15 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
     log.info(`USB ${deviceId} -> ${seatId}`);
   }
 
-  /** Gives (or takes back) the seat's keyboards and mice to its running guest as evdev input. */
+  /**
+   * Gives (or takes back) the seat's keyboards and mice to its guest as evdev
+   * input, in the guest's definition: from its next start on.
+   */
   async passInput(seatId: string, enable: boolean): Promise<void> {
     this.requireSeat(seatId);
     const guestPath = this.guestOf(seatId);
     const guest = guestPath ? this.registry.get(guestPath) : undefined;
     if (!guest) throw invalidState(`${seatId} has no guest assigned`);
-    if (guest.props.State !== 'running' && guest.props.State !== 'paused')
-      throw invalidState(`${guest.props.Name} is not running; start it first`);
     const inputs: [string, 'keyboard' | 'mouse'][] = [];
     for (const id of this.devicesOf(seatId)) {
       const device = this.inventory.get(id);
@@ -149,7 +152,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
     }
     if (inputs.length === 0) throw invalidState(`${seatId} has no keyboard or mouse with an input device to give`);
     for (const [node, kind] of inputs) {
-      await this.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_LIVE);
+      await this.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_CONFIG);
     }
     log.info(
       `seat ${seatId}: input ${enable ? 'given to' : 'taken back from'} ${guest.props.Name} (${inputs.map(([n]) => n).join(', ')})`,
