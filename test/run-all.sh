@@ -16,7 +16,7 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results/main.json" "$@" || status=$?
-bash test/shell/run-e2e.sh --reporter=default --reporter=json --outputFile="$results/e2e.json" || status=$?
+bash test/shell/run-e2e.sh --json "$results" || status=$?
 
 # One closing line over both runs, in the plain form CI reads.
 node -e '
@@ -28,5 +28,5 @@ node -e '
     } catch { failed += 1; console.log(`no results in ${file}`); }
   }
   console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$results/main.json" "$results/e2e.json"
+' "$results/main.json" "$results/e2e-main.json" "$results/e2e-seat1.json"
 exit $status

@@ -10,6 +10,7 @@ import type { UsbSummary } from './model/usb-list.js';
 import { needsConfirmation, type GuestAction } from './model/guest-state.js';
 import { SWITCH_KEYS } from './model/switching.js';
 import { listMonitors } from './monitors/monitor-list.js';
+import { SeatSession } from './seat-session.js';
 import { GuestSwitcher } from './switcher.js';
 import { confirm } from './ui/confirm-dialog.js';
 import type { MenuAction } from './ui/guest-item.js';
@@ -69,6 +70,15 @@ export default class PhyllomeSwitcherExtension extends Extension {
             .setMonitor(guest.path, connector)
             .catch((error: unknown) => Main.notify(`Could not move ${guest.name}`, describeError(error))),
         monitors: () => listMonitors(cancellable),
+        seats: () => session.seatList(),
+        assignSeat: (guest, seatPath) => {
+          // No seat: take the guest off the seat it is on.
+          const target = seatPath ?? session.seatList().find((s) => s.guest === guest.path)?.path;
+          if (!target) return;
+          client
+            .assignSeat(target, seatPath ? guest.path : '/')
+            .catch((error: unknown) => Main.notify(`Could not change the seat of ${guest.name}`, describeError(error)));
+        },
         usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
         usbRule: (guest, device, mode) =>
           client
@@ -88,12 +98,10 @@ export default class PhyllomeSwitcherExtension extends Extension {
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
 
-    const client = new SwitcherClient({
-      statusChanged: (status) => {
-        indicator.setStatus(status);
-        if (status.kind === 'ready') focus.resend();
-      },
-      guests: {
+    // With several seats this session shows its seat's guests, and lands in its seat's guest.
+    const session = new SeatSession(
+      GLib.getenv('XDG_SEAT') ?? '',
+      {
         reset: (list) => {
           indicator.resetGuests(list);
           launcher.refresh();
@@ -114,6 +122,16 @@ export default class PhyllomeSwitcherExtension extends Extension {
           if (changes.state || changes.name || changes.osId) launcher.refresh();
         },
       },
+      (guest) => switcher.switchTo(guest),
+    );
+
+    const client = new SwitcherClient({
+      statusChanged: (status) => {
+        indicator.setStatus(status);
+        if (status.kind === 'ready') focus.resend();
+      },
+      guests: session.guests,
+      seats: session.seatEvents,
       usb: {
         reset: (devices) => indicator.resetUsb(devices),
         added: (device) => indicator.putUsb(device),

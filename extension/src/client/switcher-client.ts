@@ -7,6 +7,7 @@ import { Gio, GLib } from '../gi.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { UsbSummary } from '../model/usb-list.js';
+import type { SeatSummary } from '../model/seats.js';
 import { callProxy, isCancelled, newProxy, unpackString } from './dbus.js';
 import { INTERFACE_XML } from './interface.js';
 import { ObjectCollection, type CollectionListener } from './object-collection.js';
@@ -21,6 +22,7 @@ export interface SwitcherClientListener {
   statusChanged(status: ServiceStatus): void;
   guests: CollectionListener<GuestSummary>;
   usb: CollectionListener<UsbSummary>;
+  seats: CollectionListener<SeatSummary>;
   /** A plugged-in device that a guest's 'ask' rule matches. */
   usbAsk(devicePath: string, guestPath: string): void;
 }
@@ -35,6 +37,7 @@ export class SwitcherClient {
   private readonly managerHandlers: number[] = [];
   readonly guests: ObjectCollection<GuestSummary>;
   readonly usb: ObjectCollection<UsbSummary>;
+  readonly seats: ObjectCollection<SeatSummary>;
 
   constructor(
     private readonly listener: SwitcherClientListener,
@@ -54,6 +57,7 @@ export class SwitcherClient {
           monitor: unpackString(proxy.get_cached_property('Monitor')),
           viewerPid: unpack(proxy.get_cached_property('ViewerPid'), 0),
           usbRules: unpack(proxy.get_cached_property('UsbRules'), []),
+          seat: unpackString(proxy.get_cached_property('Seat')),
         }),
         changes: (values) => {
           const changes: Partial<Omit<GuestSummary, 'path'>> = {};
@@ -63,6 +67,7 @@ export class SwitcherClient {
           if (values.Monitor) changes.monitor = unpack(values.Monitor, '');
           if (values.ViewerPid) changes.viewerPid = unpack(values.ViewerPid, 0);
           if (values.UsbRules) changes.usbRules = unpack(values.UsbRules, []);
+          if (values.Seat) changes.seat = unpack(values.Seat, '');
           return changes;
         },
       },
@@ -92,6 +97,29 @@ export class SwitcherClient {
       listener.usb,
       BUS_NAME,
       connection,
+      this.cancellable,
+    );
+    this.seats = this.makeSeats(listener.seats);
+  }
+
+  /** Builds the seats collection (kept apart from the constructor to stay readable). */
+  private makeSeats(listener: CollectionListener<SeatSummary>): ObjectCollection<SeatSummary> {
+    return new ObjectCollection<SeatSummary>(
+      {
+        list: 'ListSeats',
+        added: 'SeatAdded',
+        removed: 'SeatRemoved',
+        info: this.info('me.phyllo.Switcher1.Seat'),
+        summarize: (path, proxy) => ({
+          path,
+          id: unpackString(proxy.get_cached_property('Id')),
+          guest: unpack(proxy.get_cached_property('Guest'), '/'),
+        }),
+        changes: (values) => (values.Guest ? { guest: unpack(values.Guest, '/') } : {}),
+      },
+      listener,
+      BUS_NAME,
+      this.connection,
       this.cancellable,
     );
   }
@@ -131,6 +159,7 @@ export class SwitcherClient {
     this.manager = undefined;
     this.guests.destroy();
     this.usb.destroy();
+    this.seats.destroy();
   }
 
   /** Calls a guest action; rejects with the service's error. */
@@ -176,6 +205,12 @@ export class SwitcherClient {
   ): Promise<void> {
     const proxy = this.need(this.usb.proxy(devicePath), 'This device was unplugged');
     await callProxy(proxy, method, args ?? null, CALL_TIMEOUT_MS, this.cancellable);
+  }
+
+  /** Assigns a guest ('/' for none) to a seat. */
+  async assignSeat(seatPath: string, guestPath: string): Promise<void> {
+    const proxy = this.need(this.seats.proxy(seatPath), 'This seat is gone');
+    await callProxy(proxy, 'AssignGuest', new GLib.Variant('(o)', [guestPath]), CALL_TIMEOUT_MS, this.cancellable);
   }
 
   /** Tells the service which guest has the focus ('/' for the host). */
@@ -225,11 +260,11 @@ export class SwitcherClient {
 
   private async resync(): Promise<void> {
     this.reportStatus();
-    await Promise.all([this.guests.resync(this.manager), this.usb.resync(this.manager)]);
+    await Promise.all([this.guests.resync(this.manager), this.usb.resync(this.manager), this.seats.resync(this.manager)]);
   }
 
   private onManagerSignal(signal: string, parameters: GLib.Variant): void {
-    if (this.guests.onSignal(signal, parameters) || this.usb.onSignal(signal, parameters)) return;
+    if (this.guests.onSignal(signal, parameters) || this.usb.onSignal(signal, parameters) || this.seats.onSignal(signal, parameters)) return;
     if (signal === 'UsbAttachRequested') {
       const [device, guest] = parameters.deepUnpack() as [string, string];
       this.listener.usbAsk(device, guest);

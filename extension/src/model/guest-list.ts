@@ -14,6 +14,8 @@ export interface GuestSummary {
   viewerPid?: number;
   /** Its USB rules: (mode, 'device'|'port', match). */
   usbRules?: [string, string, string][];
+  /** The seat it is assigned to, or ''. */
+  seat?: string;
 }
 
 export type ServiceStatus =

@@ -6,6 +6,7 @@ import { Clutter, GObject, PopupMenu, St } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, presentState, type GuestAction } from '../model/guest-state.js';
 import type { MonitorChoice } from '../monitors/monitor-list.js';
+import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
 
 export type MenuAction = GuestAction | 'Switch';
@@ -20,6 +21,10 @@ export interface GuestItemHandlers {
   /** Gives the device to the guest, or takes it back if the guest has it. */
   usbToggle(guest: GuestSummary, device: UsbSummary): void;
   usbRule(guest: GuestSummary, device: UsbSummary, mode: UsbRuleMode | ''): void;
+  /** logind's seats, when the service knows any. */
+  seats(): SeatSummary[];
+  /** Puts the guest on a seat (by the seat's path), or on none (undefined). */
+  assignSeat(guest: GuestSummary, seatPath: string | undefined): void;
 }
 
 export const GuestItem = GObject.registerClass(
@@ -32,6 +37,7 @@ export const GuestItem = GObject.registerClass(
     private actionSection!: PopupMenu.PopupMenuSection;
     private monitorSection!: PopupMenu.PopupMenuSection;
     private usbSection!: PopupMenu.PopupMenuSection;
+    private seatSection!: PopupMenu.PopupMenuSection;
 
     constructor(guest: GuestSummary, handlers: GuestItemHandlers) {
       super(guest.name, true);
@@ -47,8 +53,13 @@ export const GuestItem = GObject.registerClass(
       this.menu.addMenuItem(this.actionSection);
       this.menu.addMenuItem(this.usbSection);
       this.menu.addMenuItem(this.monitorSection);
+      this.seatSection = new PopupMenu.PopupMenuSection();
+      this.menu.addMenuItem(this.seatSection);
       this.menu.connect('open-state-changed', (_menu, open: boolean) => {
-        if (open) void this.showMonitors();
+        if (open) {
+        void this.showMonitors();
+        this.showSeats();
+      }
         return undefined;
       });
       this.update(guest);
@@ -110,6 +121,21 @@ export const GuestItem = GObject.registerClass(
         const item = new PopupMenu.PopupMenuItem(action === 'Switch' ? 'Switch To' : ACTION_LABEL[action]);
         item.connect('activate', () => this.handlers.action(this.guest, action));
         this.actionSection.addMenuItem(item);
+      }
+    }
+
+    /** With several seats: which one the guest belongs to (a person at that seat lands in it). */
+    private showSeats(): void {
+      this.seatSection.removeAll();
+      const seats = this.handlers.seats();
+      if (seats.length < 2) return;
+      this.seatSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Seat'));
+      const current = this.guest.seat ?? '';
+      for (const [seatPath, label, id] of [[undefined, 'No Seat', ''] as const, ...seats.map((s) => [s.path, s.id, s.id] as const)]) {
+        const item = new PopupMenu.PopupMenuItem(label);
+        item.setOrnament(current === id ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+        item.connect('activate', () => this.handlers.assignSeat(this.guest, seatPath));
+        this.seatSection.addMenuItem(item);
       }
     }
 
