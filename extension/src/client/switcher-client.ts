@@ -260,11 +260,20 @@ export class SwitcherClient {
 
   private async resync(): Promise<void> {
     this.reportStatus();
-    await Promise.all([this.guests.resync(this.manager), this.usb.resync(this.manager), this.seats.resync(this.manager)]);
+    await Promise.all([
+      this.guests.resync(this.manager),
+      this.usb.resync(this.manager),
+      this.seats.resync(this.manager),
+    ]);
   }
 
   private onManagerSignal(signal: string, parameters: GLib.Variant): void {
-    if (this.guests.onSignal(signal, parameters) || this.usb.onSignal(signal, parameters) || this.seats.onSignal(signal, parameters)) return;
+    if (
+      this.guests.onSignal(signal, parameters) ||
+      this.usb.onSignal(signal, parameters) ||
+      this.seats.onSignal(signal, parameters)
+    )
+      return;
     if (signal === 'UsbAttachRequested') {
       const [device, guest] = parameters.deepUnpack() as [string, string];
       this.listener.usbAsk(device, guest);

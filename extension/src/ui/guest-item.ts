@@ -57,9 +57,9 @@ export const GuestItem = GObject.registerClass(
       this.menu.addMenuItem(this.seatSection);
       this.menu.connect('open-state-changed', (_menu, open: boolean) => {
         if (open) {
-        void this.showMonitors();
-        this.showSeats();
-      }
+          void this.showMonitors();
+          this.showSeats();
+        }
         return undefined;
       });
       this.update(guest);
@@ -131,7 +131,10 @@ export const GuestItem = GObject.registerClass(
       if (seats.length < 2) return;
       this.seatSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Seat'));
       const current = this.guest.seat ?? '';
-      for (const [seatPath, label, id] of [[undefined, 'No Seat', ''] as const, ...seats.map((s) => [s.path, s.id, s.id] as const)]) {
+      for (const [seatPath, label, id] of [
+        [undefined, 'No Seat', ''] as const,
+        ...seats.map((s) => [s.path, s.id, s.id] as const),
+      ]) {
         const item = new PopupMenu.PopupMenuItem(label);
         item.setOrnament(current === id ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
         item.connect('activate', () => this.handlers.assignSeat(this.guest, seatPath));
