@@ -147,7 +147,7 @@ export class Daemon {
     exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
     usb.on('added', (device) => {
       const path = usbDevicePath(device.id);
-      exporter.export(path, [new UsbDeviceObject(device.id, usb, authority)]);
+      exporter.export(path, [new UsbDeviceObject(device.id, usb, authority, seats)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceAdded', [path]);
     });
     usb.on('removed', (device) => {

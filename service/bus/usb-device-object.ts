@@ -4,6 +4,7 @@ import type { UsbManager } from '../usb/usb-manager.js';
 import { noSuchDevice } from '../usb/usb-manager.js';
 import { displayName } from '../usb/usb-device.js';
 import type { Authority } from '../seats/authority.js';
+import type { SeatManager } from '../seats/seat-manager.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const USB_DEVICE_INTERFACE = 'me.phyllo.Switcher1.UsbDevice';
@@ -15,6 +16,7 @@ export class UsbDeviceObject implements InterfaceImpl {
     private readonly id: string,
     private readonly usb: UsbManager,
     private readonly authority: Authority,
+    private readonly seats: Pick<SeatManager, 'passDeviceInput'>,
   ) {}
 
   getProperty(name: string): unknown {
@@ -54,6 +56,9 @@ export class UsbDeviceObject implements InterfaceImpl {
         return [];
       case 'Detach':
         await this.usb.detach(this.id);
+        return [];
+      case 'PassInput':
+        await this.seats.passDeviceInput(this.id, args[0] as string, args[1] as boolean);
         return [];
       case 'SetRule':
         await this.usb.setRule(this.id, args[0] as string, args[1] as string, args[2] as string);

@@ -137,25 +137,40 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
   async passInput(seatId: string, enable: boolean): Promise<void> {
     this.requireSeat(seatId);
     const guestPath = this.guestOf(seatId);
-    const guest = guestPath ? this.registry.get(guestPath) : undefined;
-    if (!guest) throw invalidState(`${seatId} has no guest assigned`);
+    if (!guestPath) throw invalidState(`${seatId} has no guest assigned`);
+    const devices = this.devicesOf(seatId).filter((id) => this.inputKind(id));
+    await this.passDevices(guestPath, devices, enable, seatId);
+  }
+
+  /**
+   * The same for one keyboard or mouse and any guest: on a single seat with
+   * several monitors, each guest gets its own keyboard and mouse this way.
+   */
+  async passDeviceInput(deviceId: string, guestPath: string, enable: boolean): Promise<void> {
+    if (!this.inventory.get(deviceId)) throw noSuchDevice(`at port ${deviceId}`);
+    if (!this.inputKind(deviceId)) throw invalidState(`The device at ${deviceId} is neither a keyboard nor a mouse`);
+    await this.passDevices(guestPath, [deviceId], enable, deviceId);
+  }
+
+  private inputKind(id: string): 'keyboard' | 'mouse' | undefined {
+    const device = this.inventory.get(id);
+    return device?.classes.includes('keyboard') ? 'keyboard' : device?.classes.includes('mouse') ? 'mouse' : undefined;
+  }
+
+  private async passDevices(guestPath: string, deviceIds: string[], enable: boolean, what: string): Promise<void> {
+    const guest = this.registry.get(guestPath);
+    if (!guest) throw noSuchGuest(`at ${guestPath}`);
     const inputs: [string, 'keyboard' | 'mouse'][] = [];
-    for (const id of this.devicesOf(seatId)) {
-      const device = this.inventory.get(id);
-      const kind = device?.classes.includes('keyboard')
-        ? 'keyboard'
-        : device?.classes.includes('mouse')
-          ? 'mouse'
-          : undefined;
-      if (!kind) continue;
-      for (const node of await eventNodes(this.sysfsRoot, id)) inputs.push([node, kind]);
+    for (const id of deviceIds) {
+      const kind = this.inputKind(id);
+      if (kind) for (const node of await eventNodes(this.sysfsRoot, id)) inputs.push([node, kind]);
     }
-    if (inputs.length === 0) throw invalidState(`${seatId} has no keyboard or mouse with an input device to give`);
+    if (inputs.length === 0) throw invalidState(`${what} has no keyboard or mouse with an input device to give`);
     for (const [node, kind] of inputs) {
       await this.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_CONFIG);
     }
     log.info(
-      `seat ${seatId}: input ${enable ? 'given to' : 'taken back from'} ${guest.props.Name} (${inputs.map(([n]) => n).join(', ')})`,
+      `input ${enable ? 'given to' : 'taken back from'} ${guest.props.Name}: ${inputs.map(([n]) => n).join(', ')}`,
     );
   }
 

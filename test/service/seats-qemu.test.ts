@@ -91,6 +91,23 @@ it("passes libvirt's refusal to start with an input device that is not there bac
   await stack.client.waitForProperty(guest, 'State', 'shutoff');
 });
 
+it('gives one keyboard to any guest too (one seat, several monitors: a keyboard each)', async () => {
+  await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [false]);
+  expect(await domainXml()).not.toContain("type='evdev'");
+  await stack.client.service('/me/phyllo/Switcher1/usb/1_2', 'me.phyllo.Switcher1.UsbDevice', 'PassInput', 'ob', [
+    guest,
+    true,
+  ]);
+  expect(await domainXml()).toContain(
+    "<source dev='/dev/input/event5' grab='all' grabToggle='ctrl-ctrl' repeat='on'/>",
+  );
+  await stack.client.service('/me/phyllo/Switcher1/usb/1_2', 'me.phyllo.Switcher1.UsbDevice', 'PassInput', 'ob', [
+    guest,
+    false,
+  ]);
+  await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [true]);
+});
+
 it('takes the input back, and the guest starts again', async () => {
   await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [false]);
   expect(await domainXml()).not.toContain("type='evdev'");
