@@ -125,6 +125,21 @@ export default class PhyllomeSwitcherExtension extends Extension {
       (guest) => switcher.switchTo(guest),
     );
 
+    const pendingAsks = new Map<string, string>();
+    const ask = (devicePath: string, guestPath: string): void => {
+      const device = indicator.usbDevice(devicePath);
+      const guest = guests.get(guestPath);
+      if (!device) {
+        pendingAsks.set(devicePath, guestPath);
+        return;
+      }
+      if (!guest) return;
+      notifyWithActions(`Attach ${device.name} to ${guest.name}?`, 'It was just plugged in.', [
+        { label: 'Attach', run: () => void this.usbToggle(client, guest, device) },
+        { label: 'Not Now', run: () => undefined },
+      ]);
+    };
+
     const client = new SwitcherClient({
       statusChanged: (status) => {
         indicator.setStatus(status);
@@ -134,19 +149,17 @@ export default class PhyllomeSwitcherExtension extends Extension {
       seats: session.seatEvents,
       usb: {
         reset: (devices) => indicator.resetUsb(devices),
-        added: (device) => indicator.putUsb(device),
+        added: (device) => {
+          indicator.putUsb(device);
+          // The service may ask about a device before our proxy for it is ready.
+          const guestPath = pendingAsks.get(device.path);
+          pendingAsks.delete(device.path);
+          if (guestPath) ask(device.path, guestPath);
+        },
         removed: (path) => indicator.removeUsb(path),
         changed: (path, changes) => indicator.changeUsb(path, changes),
       },
-      usbAsk: (devicePath, guestPath) => {
-        const device = indicator.usbDevice(devicePath);
-        const guest = guests.get(guestPath);
-        if (!device || !guest) return;
-        notifyWithActions(`Attach ${device.name} to ${guest.name}?`, 'It was just plugged in.', [
-          { label: 'Attach', run: () => void this.usbToggle(client, guest, device) },
-          { label: 'Not Now', run: () => undefined },
-        ]);
-      },
+      usbAsk: (devicePath, guestPath) => ask(devicePath, guestPath),
     });
     const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
     focus.start();

