@@ -1,7 +1,8 @@
-// The preferences window (Adwaita): the switching shortcuts, and how long
-// to wait for a guest to shut down.
+// The preferences window (Adwaita): the switching shortcuts, how long to
+// wait for a guest to shut down, and with several seats, each seat's guest.
 
 import { Adw, Gio, Gtk, ExtensionPreferences } from './gi-prefs.js';
+import { SeatsPage } from './prefs/seats-page.js';
 import { shortcutsPage } from './prefs/shortcuts-page.js';
 
 function guestsPage(settings: Gio.Settings): Adw.PreferencesPage {
@@ -26,6 +27,13 @@ export default class PhyllomeSwitcherPreferences extends ExtensionPreferences {
     const settings = this.getSettings();
     window.add(shortcutsPage(settings));
     window.add(guestsPage(settings));
+    // Added once the service answers, if it reports several seats; the window does not wait for it.
+    const seats = new SeatsPage(window);
+    window.connect('close-request', () => {
+      seats.destroy();
+      return false;
+    });
+    void seats.start();
     return Promise.resolve();
   }
 }

@@ -1,0 +1,287 @@
+// The preferences' Seats page in a real GNOME Shell 48 whose session is on
+// seat1 of two (fake logind), with the service on libvirt's test driver
+// (guest 'test'): opened as the Extensions app opens it, driven with the
+// Shell's virtual keyboard like a person would, and checked against the
+// service. The preferences process is in the session on seat1, so it may
+// assign seat1's guest; seat0's is polkit's to allow (fake polkitd).
+// Run by test/shell/run-e2e.sh in its seat1 Shell run.
+
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, TestClient } from '../../support/dbus-client.js';
+import { ROOT, ServiceStack } from '../../support/stack.js';
+import { createInputDevices, pressChord } from '../input.js';
+import { ShellDriver, UUID } from '../shell.js';
+
+const ARTIFACTS = join(ROOT, '.cache/artifacts');
+const PREFS_TITLE = 'Phyllome Switcher';
+const SEAT = 'me.phyllo.Switcher1.Seat';
+const OTHER_SEAT = 'me.phyllo.switcher.manage-other-seat';
+const seatPath = (id: string): string => `/me/phyllo/Switcher1/seat/${id}`;
+
+interface WindowView {
+  title: string;
+  pid: number;
+  focused: boolean;
+}
+
+let stack: ServiceStack | undefined;
+let shell: ShellDriver;
+let shellClient: TestClient | undefined;
+let polkit: TestClient | undefined;
+let test = '';
+let logStart = 0;
+let prefsPid = 0;
+let spying = false;
+
+const WINDOWS = `global.get_window_actors().map((a) => a.get_meta_window()).map((w) => ({ title: w.get_title(), pid: w.get_pid(), focused: global.display.focus_window === w }))`;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const client = (): TestClient => (stack as ServiceStack).client;
+/** Presses keys one after the other, at a person's pace: a popover opens and closes between some. */
+async function type(keys: string[]): Promise<void> {
+  for (const key of keys) {
+    await pressChord(shell, [key]);
+    await pause(250);
+  }
+}
+const guestOf = (seat: string): Promise<unknown> => client().property(seatPath(seat), SEAT, 'Guest');
+
+/** Waits until a seat's guest is `expected`; the service writes it to libvirt first. */
+async function waitForSeatGuest(seat: string, expected: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await guestOf(seat);
+    if (value === expected) return;
+    if (Date.now() > deadline) throw new Error(`${seat}'s guest is ${String(value)}, not ${expected}`);
+    await pause(100);
+  }
+}
+
+/** Running and not a zombie, on the host's /proc (the root shares our PID namespace). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** What fake polkitd allows beyond nothing (its default). */
+async function polkitAllows(actions: string[]): Promise<void> {
+  polkit ??= await TestClient.connect(process.env.SHELL_TEST_SYSTEM_BUS_ADDRESS as string);
+  await polkit.call(
+    'org.freedesktop.PolicyKit1',
+    '/org/freedesktop/PolicyKit1/Authority',
+    'org.freedesktop.DBus.Mock',
+    'SetAllowed',
+    'as',
+    [actions],
+  );
+}
+
+/**
+ * The session on seat1 lands in seat1's guest once it learns of one: here it
+ * records the guests it would switch to instead, for no viewer could show the
+ * test driver's guest.
+ */
+async function spyOnLanding(): Promise<void> {
+  await shell.eval(`(() => {
+    const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('switcher.js').get_uri();
+    import(uri).then((m) => { globalThis.__phySwitcherModule = m; });
+    return true;
+  })()`);
+  await shell.waitFor<boolean>('globalThis.__phySwitcherModule !== undefined', (ready) => ready);
+  await shell.eval(`(() => {
+    const proto = globalThis.__phySwitcherModule.GuestSwitcher.prototype;
+    globalThis.__phySwitchedTo = [];
+    globalThis.__phySwitchTo = proto.switchTo;
+    proto.switchTo = function (guest) {
+      globalThis.__phySwitchedTo.push(guest.path);
+    };
+    return true;
+  })()`);
+  spying = true;
+}
+
+async function stopSpying(): Promise<void> {
+  if (!spying) return;
+  await shell.eval(`(() => {
+    globalThis.__phySwitcherModule.GuestSwitcher.prototype.switchTo = globalThis.__phySwitchTo;
+    delete globalThis.__phySwitchTo;
+    delete globalThis.__phySwitchedTo;
+    delete globalThis.__phySwitcherModule;
+    return true;
+  })()`);
+  spying = false;
+}
+
+/** Disables and enables the extension: a new session view that lands anew, as at log-in (ACTIVE 1, INACTIVE 2). */
+async function reenable(): Promise<void> {
+  await shell.setEnabled(false);
+  await shell.waitFor<number>(`Main.extensionManager.lookup('${UUID}').state`, (s) => s === 2);
+  await shell.setEnabled(true);
+  await shell.waitFor<number>(`Main.extensionManager.lookup('${UUID}').state`, (s) => s === 1);
+}
+
+/** Stops what this file started and leaves the Shell's session as it found it. */
+async function cleanUp(): Promise<void> {
+  if (prefsPid > 0 && alive(prefsPid)) {
+    await shell
+      .eval(
+        `global.get_window_actors().map((a) => a.get_meta_window()).filter((w) => w.get_pid() === ${prefsPid}).forEach((w) => w.delete(global.display.get_current_time_roundtrip())); true`,
+      )
+      .catch(() => undefined);
+    // The Extensions service ends on its own once its window is closed; if a failed test left it, end it.
+    for (let i = 0; i < 50 && alive(prefsPid); i++) await pause(100);
+    if (alive(prefsPid)) process.kill(prefsPid, 'SIGTERM');
+  }
+  if (polkit) {
+    await polkitAllows([]).catch(() => undefined);
+    polkit.disconnect();
+    polkit = undefined;
+  }
+  if (stack) {
+    await stack.stop();
+    stack = undefined;
+    // Without the service nothing more can land; then a fresh session view for the next file.
+    if (spying) {
+      await stopSpying().catch(() => undefined);
+      await reenable().catch(() => undefined);
+    }
+  }
+}
+
+beforeAll(async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  const system = process.env.SHELL_TEST_SYSTEM_BUS_ADDRESS;
+  const log = process.env.SHELL_TEST_LOG;
+  if (!address || !system || !log) throw new Error('run through test/shell/run-e2e.sh');
+  logStart = statSync(log).size;
+  // libvirt-dbus on the test driver, on the Shell's session bus.
+  stack = await ServiceStack.start({ busAddress: address, withService: false });
+  // A connection of its own: the Shell is still talked to once the stack is stopped.
+  shellClient = await TestClient.connect(address);
+  shell = new ShellDriver(shellClient);
+  await createInputDevices(shell);
+  // An earlier file's notifications would cover the window; and this session has not landed yet.
+  await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
+  await reenable();
+  await spyOnLanding();
+  await stack.startService('test:///default', ['--system-bus', system]);
+  await stack.client.watch();
+  test = await stack.client.waitForGuest('test');
+}, 120_000);
+
+afterAll(async () => {
+  await cleanUp();
+  shellClient?.disconnect();
+});
+
+it('runs in a session on seat1 of two seats, neither with a guest', async () => {
+  expect(await shell.eval(`imports.gi.GLib.getenv('XDG_SEAT')`)).toBe('seat1');
+  const [seats] = await client().service(MANAGER_PATH, MANAGER, 'ListSeats');
+  expect(seats).toEqual([seatPath('seat0'), seatPath('seat1')]);
+  expect([await guestOf('seat0'), await guestOf('seat1')]).toEqual(['/', '/']);
+});
+
+it('opens the preferences, with a Seats page', async () => {
+  // From a connection of its own, closed at once: the Extensions service stays up while a caller it knows is on the bus.
+  const caller = await TestClient.connect(process.env.DBUS_SESSION_BUS_ADDRESS as string);
+  try {
+    await caller.call(
+      'org.gnome.Shell.Extensions',
+      '/org/gnome/Shell/Extensions',
+      'org.gnome.Shell.Extensions',
+      'OpenExtensionPrefs',
+      'ssa{sv}',
+      [UUID, '', {}],
+    );
+  } finally {
+    caller.disconnect();
+  }
+  const list = await shell.waitFor<WindowView[]>(WINDOWS, (l) => l.some((w) => w.title === PREFS_TITLE && w.focused));
+  prefsPid = list.find((w) => w.title === PREFS_TITLE)?.pid ?? 0;
+  expect(prefsPid).toBeGreaterThan(0);
+  // Its first frames, and the Seats page, added once the service answered.
+  await pause(1000);
+  // The focus is on the first row of the first page; the page switcher is one Shift+Tab back.
+  // Right, Right: Shortcuts, Guests, Seats.
+  await type(['ISO_Left_Tab', 'Right', 'Right', 'Return']);
+  await pause(400);
+  const file = join(ARTIFACTS, 'prefs-seats.png');
+  await shell.screenshot(file);
+  expect(readFileSync(file).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+});
+
+it("assigns the guest picked in seat1's row to seat1, and the session lands in it", async () => {
+  // Tab: into the page, on seat0's row; Down: seat1's. Return opens its choices on
+  // the selected one, No Guest; Down: test.
+  const from = client().signals.length;
+  await type(['Tab', 'Down', 'Return']);
+  await pause(400);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-seats-choices.png'));
+  await type(['Down', 'Return']);
+  await waitForSeatGuest('seat1', test);
+  await client().waitForSignal(propertiesChanged(seatPath('seat1'), 'Guest', test), 5_000, from);
+  expect(await client().property(test, GUEST, 'Seat')).toBe('seat1');
+  expect(await guestOf('seat0')).toBe('/');
+  expect(await shell.waitFor<string[]>('globalThis.__phySwitchedTo', (l) => l.length > 0)).toEqual([test]);
+  await pause(300);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-seats-assigned.png'));
+});
+
+it('follows a change made elsewhere', async () => {
+  const from = client().signals.length;
+  await client().service(seatPath('seat1'), SEAT, 'AssignGuest', 'o', ['/']);
+  await client().waitForSignal(propertiesChanged(seatPath('seat1'), 'Guest', '/'), 5_000, from);
+  await pause(500);
+  // The row shows No Guest again, so Down picks test anew; had it stayed on test, Down and
+  // Return would change nothing.
+  await type(['Return', 'Down', 'Return']);
+  await waitForSeatGuest('seat1', test);
+});
+
+it("says why seat0's guest is refused, and its row goes back to the seat's guest", async () => {
+  // Up: seat0's row. Not this session's seat, and polkit says no.
+  await type(['Up', 'Return', 'Down', 'Return']);
+  await pause(1000);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-seats-refused.png'));
+  expect(await guestOf('seat0')).toBe('/');
+  expect(await guestOf('seat1')).toBe(test);
+
+  // The row is back on No Guest: once polkit allows it, the same keys assign test to seat0
+  // (had it stayed on test, they would change nothing), and seat1's row follows to No Guest.
+  await polkitAllows([OTHER_SEAT]);
+  await type(['Return', 'Down', 'Return']);
+  await waitForSeatGuest('seat0', test);
+  expect(await guestOf('seat1')).toBe('/');
+  await polkitAllows([]);
+  await pause(300);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-seats-moved.png'));
+});
+
+it('closes, and the Extensions service that showed it ends', async () => {
+  await shell.eval(
+    `global.get_window_actors().map((a) => a.get_meta_window()).find((w) => w.get_title() === '${PREFS_TITLE}').delete(global.display.get_current_time_roundtrip()); true`,
+  );
+  await shell.waitFor<WindowView[]>(WINDOWS, (l) => !l.some((w) => w.title === PREFS_TITLE));
+  for (let i = 0; i < 100 && alive(prefsPid); i++) await pause(100);
+  expect(alive(prefsPid)).toBe(false);
+});
+
+it('stops what it started and hands the session back', async () => {
+  await cleanUp();
+  expect(await shell.extensionInfo()).toEqual({ state: 1, error: '' });
+});
+
+it('wrote no JS error or warning, neither the extension in the Shell nor its preferences', () => {
+  expect(shell.extensionProblems()).toEqual([]);
+  const lines = readFileSync(process.env.SHELL_TEST_LOG as string)
+    .subarray(logStart)
+    .toString('utf8')
+    .split('\n');
+  // GLib prefixes warnings and criticals with (program:pid); GJS's own come as JS ERROR / JS WARNING.
+  const fromPrefs = lines.filter((l) => l.includes(`:${prefsPid}):`) || /JS ERROR|JS WARNING/.test(l));
+  expect(fromPrefs).toEqual([]);
+});
