@@ -90,7 +90,7 @@ export class ObjectCollection<T extends { path: string }> {
     if (known) return this.kind.summarize(path, known.proxy);
     let proxy: Gio.DBusProxy;
     try {
-      proxy = await newProxy(this.kind.info, this.busName, path, this.cancellable, this.connection);
+      proxy = await newProxy(this.kind.info, this.busName, path, this.cancellable, { connection: this.connection });
     } catch (error) {
       if (!isCancelled(error)) console.warn(`Phyllome Switcher: no proxy for ${path}: ${String(error)}`);
       return undefined;

@@ -8,7 +8,7 @@ import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { UsbSummary } from '../model/usb-list.js';
 import type { SeatSummary } from '../model/seats.js';
-import { callProxy, isCancelled, newProxy, unpackString } from './dbus.js';
+import { callProxy, isCancelled, newProxy, unpack, unpackString } from './dbus.js';
 import { INTERFACE_XML } from './interface.js';
 import { ObjectCollection, type CollectionListener } from './object-collection.js';
 
@@ -26,9 +26,6 @@ export interface SwitcherClientListener {
   /** A plugged-in device that a guest's 'ask' rule matches. */
   usbAsk(devicePath: string, guestPath: string): void;
 }
-
-const unpack = <T>(value: GLib.Variant | null | undefined, fallback: T): T =>
-  value ? (value.deepUnpack() as T) : fallback;
 
 export class SwitcherClient {
   private readonly cancellable = new Gio.Cancellable();
@@ -131,7 +128,7 @@ export class SwitcherClient {
         BUS_NAME,
         MANAGER_PATH,
         this.cancellable,
-        this.connection,
+        { connection: this.connection },
       );
     } catch (error) {
       if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot create the service proxy: ${String(error)}`);

@@ -51,13 +51,7 @@ export class SeatsPage {
   async start(): Promise<void> {
     let manager: Gio.DBusProxy;
     try {
-      manager = await newProxy(
-        this.info('me.phyllo.Switcher1.Manager'),
-        BUS_NAME,
-        MANAGER_PATH,
-        Gio.DBusProxyFlags.NONE,
-        this.cancellable,
-      );
+      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable);
     } catch (error) {
       if (!isCancelled(error)) console.warn(`Phyllome Switcher: no proxy for the service: ${describeError(error)}`);
       return;
@@ -107,7 +101,9 @@ export class SeatsPage {
       const proxies = (paths: string[], iface: string): Promise<Gio.DBusProxy[]> =>
         Promise.all(
           paths.map((path) =>
-            newProxy(this.info(iface), BUS_NAME, path, Gio.DBusProxyFlags.DO_NOT_AUTO_START, this.cancellable),
+            newProxy(this.info(iface), BUS_NAME, path, this.cancellable, {
+              flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
+            }),
           ),
         );
       const [seats, guests] = wanted
