@@ -34,7 +34,6 @@ let client: TestClient;
 let shell: ShellDriver;
 let logStart = 0;
 let prefsPid = 0;
-let spying = false;
 
 const WINDOWS = `global.get_window_actors().map((a) => a.get_meta_window()).map((w) => ({ title: w.get_title(), pid: w.get_pid(), focused: global.display.focus_window === w }))`;
 const SETTINGS = `Main.extensionManager.lookup('${UUID}').stateObj.getSettings()`;
@@ -68,39 +67,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Records the extension's switchBy calls instead of making them: the module the extension loaded, patched in place. */
-async function spyOnSwitching(): Promise<void> {
-  await shell.eval(`(() => {
-    const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('switcher.js').get_uri();
-    import(uri).then((m) => { globalThis.__phySwitcherModule = m; });
-    return true;
-  })()`);
-  await shell.waitFor<boolean>('globalThis.__phySwitcherModule !== undefined', (ready) => ready);
-  await shell.eval(`(() => {
-    const proto = globalThis.__phySwitcherModule.GuestSwitcher.prototype;
-    globalThis.__phySwitchCalls = [];
-    globalThis.__phySwitchBy = proto.switchBy;
-    // Counts only: no guest is switched to, whatever an earlier test left.
-    proto.switchBy = function (request) {
-      globalThis.__phySwitchCalls.push(request.kind);
-    };
-    return true;
-  })()`);
-  spying = true;
-}
-
-async function stopSpying(): Promise<void> {
-  if (!spying) return;
-  await shell.eval(`(() => {
-    globalThis.__phySwitcherModule.GuestSwitcher.prototype.switchBy = globalThis.__phySwitchBy;
-    delete globalThis.__phySwitchBy;
-    delete globalThis.__phySwitchCalls;
-    delete globalThis.__phySwitcherModule;
-    return true;
-  })()`);
-  spying = false;
-}
-
 beforeAll(async () => {
   const address = process.env.DBUS_SESSION_BUS_ADDRESS;
   const log = process.env.SHELL_TEST_LOG;
@@ -114,7 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (shell) {
-    await stopSpying().catch(() => undefined);
+    await shell.stopSpying().catch(() => undefined);
     await shell.eval(`${SETTINGS}.reset('next-guest'); true`).catch(() => undefined);
     await shell
       .eval(
@@ -174,8 +140,8 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
 
   // mutter has rebound it: the new chord reaches the extension, the old one no longer does.
   // The Shell can read the new value from dconf a moment before the change notice that makes mutter rebind arrives.
-  await spyOnSwitching();
-  const calls = (): Promise<string[]> => shell.eval<string[]>('globalThis.__phySwitchCalls');
+  await shell.spyOnSwitcher('switchBy', 'arg.kind');
+  const calls = (): Promise<string[]> => shell.spied<string>();
   for (let i = 0; i < 20 && (await calls()).length === 0; i++) {
     await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
     await pause(250);
@@ -184,7 +150,7 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
   await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Down']);
   await pause(300);
   expect(await calls()).toEqual(['next']);
-  await stopSpying();
+  await shell.stopSpying();
 
   await waitForFocused(PREFS_TITLE);
   await pause(300);

@@ -73,6 +73,43 @@ export class ShellDriver {
     copyFileSync(inside, out);
   }
 
+  /**
+   * Makes a method of the extension's GuestSwitcher (switchTo, switchBy)
+   * record what it is asked instead of doing it: the module the extension
+   * loaded, patched in place until stopSpying. Calls land in
+   * globalThis.__phySpy (see spied()).
+   */
+  async spyOnSwitcher(method: 'switchTo' | 'switchBy', record: string): Promise<void> {
+    await this.eval(`(() => {
+      const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('switcher.js').get_uri();
+      import(uri).then((m) => { globalThis.__phySwitcherModule = m; });
+      return true;
+    })()`);
+    await this.waitFor<boolean>('globalThis.__phySwitcherModule !== undefined', (ready) => ready);
+    await this.eval(`(() => {
+      const proto = globalThis.__phySwitcherModule.GuestSwitcher.prototype;
+      globalThis.__phySpy = [];
+      globalThis.__phySpiedMethod = ${JSON.stringify(method)};
+      globalThis.__phySpiedOriginal = proto[${JSON.stringify(method)}];
+      proto[${JSON.stringify(method)}] = function (arg) { globalThis.__phySpy.push(${record}); };
+      return true;
+    })()`);
+  }
+
+  /** What the spied method was asked, as `record` put it. */
+  spied<T>(): Promise<T[]> {
+    return this.eval<T[]>('globalThis.__phySpy ?? []');
+  }
+
+  async stopSpying(): Promise<void> {
+    await this.eval(`(() => {
+      if (!globalThis.__phySpiedMethod) return true;
+      globalThis.__phySwitcherModule.GuestSwitcher.prototype[globalThis.__phySpiedMethod] = globalThis.__phySpiedOriginal;
+      for (const key of ['__phySpy', '__phySpiedMethod', '__phySpiedOriginal', '__phySwitcherModule']) delete globalThis[key];
+      return true;
+    })()`);
+  }
+
   /** The Shell log's warnings and errors that name the extension or its code. */
   extensionProblems(): string[] {
     const log = process.env.SHELL_TEST_LOG;

@@ -33,7 +33,6 @@ let polkit: TestClient | undefined;
 let test = '';
 let logStart = 0;
 let prefsPid = 0;
-let spying = false;
 
 const WINDOWS = `global.get_window_actors().map((a) => a.get_meta_window()).map((w) => ({ title: w.get_title(), pid: w.get_pid(), focused: global.display.focus_window === w }))`;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,42 +79,6 @@ async function polkitAllows(actions: string[]): Promise<void> {
   );
 }
 
-/**
- * The session on seat1 lands in seat1's guest once it learns of one: here it
- * records the guests it would switch to instead, for no viewer could show the
- * test driver's guest.
- */
-async function spyOnLanding(): Promise<void> {
-  await shell.eval(`(() => {
-    const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('switcher.js').get_uri();
-    import(uri).then((m) => { globalThis.__phySwitcherModule = m; });
-    return true;
-  })()`);
-  await shell.waitFor<boolean>('globalThis.__phySwitcherModule !== undefined', (ready) => ready);
-  await shell.eval(`(() => {
-    const proto = globalThis.__phySwitcherModule.GuestSwitcher.prototype;
-    globalThis.__phySwitchedTo = [];
-    globalThis.__phySwitchTo = proto.switchTo;
-    proto.switchTo = function (guest) {
-      globalThis.__phySwitchedTo.push(guest.path);
-    };
-    return true;
-  })()`);
-  spying = true;
-}
-
-async function stopSpying(): Promise<void> {
-  if (!spying) return;
-  await shell.eval(`(() => {
-    globalThis.__phySwitcherModule.GuestSwitcher.prototype.switchTo = globalThis.__phySwitchTo;
-    delete globalThis.__phySwitchTo;
-    delete globalThis.__phySwitchedTo;
-    delete globalThis.__phySwitcherModule;
-    return true;
-  })()`);
-  spying = false;
-}
-
 /** Disables and enables the extension: a new session view that lands anew, as at log-in (ACTIVE 1, INACTIVE 2). */
 async function reenable(): Promise<void> {
   await shell.setEnabled(false);
@@ -145,10 +108,8 @@ async function cleanUp(): Promise<void> {
     await stack.stop();
     stack = undefined;
     // Without the service nothing more can land; then a fresh session view for the next file.
-    if (spying) {
-      await stopSpying().catch(() => undefined);
-      await reenable().catch(() => undefined);
-    }
+    await shell.stopSpying().catch(() => undefined);
+    await reenable().catch(() => undefined);
   }
 }
 
@@ -167,7 +128,8 @@ beforeAll(async () => {
   // An earlier file's notifications would cover the window; and this session has not landed yet.
   await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
   await reenable();
-  await spyOnLanding();
+  // The session lands in seat1's guest once it learns of one: record it instead, no viewer could show the test driver's guest.
+  await shell.spyOnSwitcher('switchTo', 'arg.path');
   await stack.startService('test:///default', ['--system-bus', system]);
   await stack.client.watch();
   test = await stack.client.waitForGuest('test');
@@ -226,7 +188,7 @@ it("assigns the guest picked in seat1's row to seat1, and the session lands in i
   await client().waitForSignal(propertiesChanged(seatPath('seat1'), 'Guest', test), 5_000, from);
   expect(await client().property(test, GUEST, 'Seat')).toBe('seat1');
   expect(await guestOf('seat0')).toBe('/');
-  expect(await shell.waitFor<string[]>('globalThis.__phySwitchedTo', (l) => l.length > 0)).toEqual([test]);
+  expect(await shell.waitFor<string[]>('globalThis.__phySpy ?? []', (l) => l.length > 0)).toEqual([test]);
   await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-assigned.png'));
 });
