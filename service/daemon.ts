@@ -83,6 +83,8 @@ export class Daemon {
   }
 
   stop(): void {
+    // Our own disconnects below are not the bus going away.
+    this.closedHandler = undefined;
     while (this.cleanups.length > 0) {
       const cleanup = this.cleanups.pop() as () => void;
       try {
