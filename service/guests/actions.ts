@@ -28,6 +28,14 @@ const LIBVIRT_MEMBER: Record<Exclude<GuestAction, 'Shutdown'>, [member: string, 
 };
 
 const DOWN: readonly GuestState[] = ['shutoff', 'crashed'];
+
+// The state an action leaves the guest in once libvirt has said yes (Reboot leaves it running).
+const SETTLES_IN: Partial<Record<GuestAction, GuestState>> = {
+  Start: 'running',
+  Pause: 'paused',
+  Resume: 'running',
+  ForceOff: 'shutoff',
+};
 const SHOW_START_TIMEOUT_MS = 60_000;
 
 // virDomainModificationImpact
@@ -80,9 +88,12 @@ export class GuestActions {
     const guest = this.ready(path, action);
     const transitional: GuestState | undefined = action === 'Start' ? 'starting' : undefined;
     if (transitional) this.registry.setState(guest, transitional);
+    const eventsBefore = this.registry.eventsSeen(guest);
     try {
       const [member, takesFlags] = LIBVIRT_MEMBER[action];
       await this.libvirt(guest, member, takesFlags ? 'u' : '', takesFlags ? [0] : []);
+      const after = SETTLES_IN[action];
+      if (after) this.registry.settle(guest, after, eventsBefore);
       log.info(`${action} ${guest.props.Name}: done`);
     } finally {
       // libvirt's event normally settles the state; re-read it when we set one ourselves.
@@ -147,8 +158,10 @@ export class GuestActions {
     const paused: string[] = [];
     await Promise.all(
       running.map(async (guest) => {
+        const eventsBefore = this.registry.eventsSeen(guest);
         try {
           await this.libvirt(guest, 'Suspend');
+          this.registry.settle(guest, 'paused', eventsBefore);
           paused.push(guest.path);
           this.pausedByPauseAll.add(guest.path);
         } catch (error) {
@@ -172,8 +185,10 @@ export class GuestActions {
           this.pausedByPauseAll.delete(path);
           return;
         }
+        const eventsBefore = this.registry.eventsSeen(guest);
         try {
           await this.libvirt(guest, 'Resume');
+          this.registry.settle(guest, 'running', eventsBefore);
           resumed.push(path);
           this.pausedByPauseAll.delete(path);
         } catch (error) {

@@ -112,6 +112,21 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     return undefined;
   }
 
+  /** How many lifecycle events of the guest we have seen: for settle(). */
+  eventsSeen(guest: Guest): number {
+    return this.eventCount.get(guest.libvirtPath) ?? 0;
+  }
+
+  /**
+   * Sets the state an action that libvirt just confirmed leads to, unless an
+   * event came since `eventsBefore` (then that event, as new or newer, rules).
+   * Callers acting in sequence so see the result at once, not an event later.
+   */
+  settle(guest: Guest, state: GuestState, eventsBefore: number): void {
+    const current = this.byPath.get(guest.path);
+    if (current && this.eventsSeen(current) === eventsBefore) this.update(current, { ...current.props, State: state });
+  }
+
   /** Sets a guest's state ourselves (starting, stopping) until libvirt says otherwise. */
   setState(guest: Guest, state: GuestState): void {
     this.update(guest, { ...guest.props, State: state });

@@ -107,7 +107,9 @@ it('answers every method with the contract out-signature', async () => {
     if (member === 'Start') await stack.client.waitForProperty(guest, 'State', 'shutoff');
     if (['ForceOff', 'Pause', 'Shutdown', 'Reboot'].includes(member))
       await stack.client.waitForProperty(guest, 'State', 'running');
-    const reply = await rawCall(path, iface, member, signature, body);
+    const reply = await rawCall(path, iface, member, signature, body).catch((error: Error) => {
+      throw new Error(`${member}: ${error.message}`);
+    });
     expect([member, reply.signature ?? '']).toEqual([member, method?.outSignature]);
     covered.add(`${iface}.${member}`);
   }

@@ -66,6 +66,22 @@ describe('actions', () => {
     expect(await libvirtState(stack, 'test')).toBe(1);
   });
 
+  it('shows the result of an action as soon as libvirt said yes, for a caller acting in sequence', async () => {
+    for (let i = 0; i < 20; i++) {
+      await act('Pause');
+      expect(await state()).toBe('paused');
+      await act('Resume');
+      expect(await state()).toBe('running');
+    }
+    // PauseAll then ResumeAll at once: ResumeAll must know what PauseAll just paused.
+    for (let i = 0; i < 10; i++) {
+      const [paused] = await stack.client.service(MANAGER_PATH, MANAGER, 'PauseAll');
+      const [resumed] = await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll');
+      expect(resumed).toEqual(paused);
+    }
+    expect(await libvirtState(stack, 'test')).toBe(1);
+  });
+
   it('refuses what makes no sense now, and changes nothing', async () => {
     expect(await stack.client.errorOf(test, GUEST, 'Resume')).toBe(`${ERR}.InvalidState`);
     expect(await stack.client.errorOf(test, GUEST, 'Start')).toBe(`${ERR}.InvalidState`);
