@@ -1,6 +1,9 @@
 // Every process a test starts, tracked by PID and stopped by PID.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const SETPRIV = '/usr/bin/setpriv';
 
 export class TrackedProcess {
   private chunks: string[] = [];
@@ -58,7 +61,9 @@ export class ProcessGroup {
   private readonly processes: TrackedProcess[] = [];
 
   start(name: string, command: string, args: string[], options: SpawnOptions = {}): TrackedProcess {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    // Should this test process die outright (a crash, a killed run), the kernel stops its children too.
+    const [program, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
+    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     const tracked = new TrackedProcess(name, child);
     child.once('error', () => undefined); // reported through exited/output
     this.processes.push(tracked);
