@@ -62,7 +62,9 @@ export class ProcessGroup {
 
   start(name: string, command: string, args: string[], options: SpawnOptions = {}): TrackedProcess {
     // Should this test process die outright (a crash, a killed run), the kernel stops its children too.
-    const [program, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
+    const [program, argv] = existsSync(SETPRIV)
+      ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]]
+      : [command, args];
     const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     const tracked = new TrackedProcess(name, child);
     child.once('error', () => undefined); // reported through exited/output
