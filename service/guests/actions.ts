@@ -88,12 +88,11 @@ export class GuestActions {
     const guest = this.ready(path, action);
     const transitional: GuestState | undefined = action === 'Start' ? 'starting' : undefined;
     if (transitional) this.registry.setState(guest, transitional);
-    const eventsBefore = this.registry.eventsSeen(guest);
     try {
       const [member, takesFlags] = LIBVIRT_MEMBER[action];
       await this.libvirt(guest, member, takesFlags ? 'u' : '', takesFlags ? [0] : []);
       const after = SETTLES_IN[action];
-      if (after) this.registry.settle(guest, after, eventsBefore);
+      if (after) this.registry.settle(guest, after);
       log.info(`${action} ${guest.props.Name}: done`);
     } finally {
       // libvirt's event normally settles the state; re-read it when we set one ourselves.
@@ -158,10 +157,9 @@ export class GuestActions {
     const paused: string[] = [];
     await Promise.all(
       running.map(async (guest) => {
-        const eventsBefore = this.registry.eventsSeen(guest);
         try {
           await this.libvirt(guest, 'Suspend');
-          this.registry.settle(guest, 'paused', eventsBefore);
+          this.registry.settle(guest, 'paused');
           paused.push(guest.path);
           this.pausedByPauseAll.add(guest.path);
         } catch (error) {
@@ -185,10 +183,9 @@ export class GuestActions {
           this.pausedByPauseAll.delete(path);
           return;
         }
-        const eventsBefore = this.registry.eventsSeen(guest);
         try {
           await this.libvirt(guest, 'Resume');
-          this.registry.settle(guest, 'running', eventsBefore);
+          this.registry.settle(guest, 'running');
           resumed.push(path);
           this.pausedByPauseAll.delete(path);
         } catch (error) {

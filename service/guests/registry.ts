@@ -34,6 +34,8 @@ export interface ReconnectPolicy {
 }
 
 const FETCH_CONCURRENCY = 16;
+// How long after an action of ours a contrary event is checked with libvirt before it counts.
+const SETTLE_WINDOW_NS = 500_000_000n;
 
 export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private readonly byLibvirtPath = new Map<string, Guest>();
@@ -53,6 +55,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
    * event's state rather than its own stale one.
    */
   private readonly eventCount = new Map<string, number>();
+  /** The last state an action of ours settled per domain, and when. */
+  private readonly settled = new Map<string, { state: GuestState; at: bigint }>();
 
   constructor(
     private readonly client: LibvirtClient,
@@ -112,19 +116,18 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     return undefined;
   }
 
-  /** How many lifecycle events of the guest we have seen: for settle(). */
-  eventsSeen(guest: Guest): number {
-    return this.eventCount.get(guest.libvirtPath) ?? 0;
-  }
-
   /**
-   * Sets the state an action that libvirt just confirmed leads to, unless an
-   * event came since `eventsBefore` (then that event, as new or newer, rules).
-   * Callers acting in sequence so see the result at once, not an event later.
+   * Sets the state an action that libvirt has just confirmed leads to, so a
+   * caller acting in sequence sees it at once rather than an event later.
+   * libvirt-dbus sends events apart from replies, so an older event can still
+   * arrive after this: for a moment such events are checked with libvirt
+   * before they count (see onDomainEvent).
    */
-  settle(guest: Guest, state: GuestState, eventsBefore: number): void {
+  settle(guest: Guest, state: GuestState): void {
     const current = this.byPath.get(guest.path);
-    if (current && this.eventsSeen(current) === eventsBefore) this.update(current, { ...current.props, State: state });
+    if (!current) return;
+    this.settled.set(current.libvirtPath, { state, at: process.hrtime.bigint() });
+    this.update(current, { ...current.props, State: state });
   }
 
   /** Sets a guest's state ourselves (starting, stopping) until libvirt says otherwise. */
@@ -249,7 +252,19 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.eventCount.set(libvirtPath, (this.eventCount.get(libvirtPath) ?? 0) + 1);
     const guest = this.byLibvirtPath.get(libvirtPath);
     const state = stateFromEvent(event, detail);
-    if (guest && state) this.update(guest, { ...guest.props, State: state });
+    const settled = this.settled.get(libvirtPath);
+    if (
+      guest &&
+      state &&
+      settled &&
+      state !== settled.state &&
+      process.hrtime.bigint() - settled.at < SETTLE_WINDOW_NS
+    ) {
+      // Right after an action of ours, an event saying otherwise may be an older one: ask libvirt.
+      await this.refreshState(guest);
+    } else if (guest && state) {
+      this.update(guest, { ...guest.props, State: state });
+    }
     // A definition changed, a domain left libvirt or a transient one stopped
     // (and so vanished), or we have not seen this domain yet: ask libvirt.
     if (!guest || event === DomainEvent.Defined || event === DomainEvent.Undefined || event === DomainEvent.Stopped) {
@@ -333,6 +348,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     if (!this.byPath.delete(guest.path)) return;
     this.byLibvirtPath.delete(guest.libvirtPath);
     this.eventCount.delete(guest.libvirtPath);
+    this.settled.delete(guest.libvirtPath);
     this.sortedPaths = undefined;
     log.info(`guest removed: ${guest.props.Name} (${guest.props.Uuid})`);
     this.emit('removed', guest);

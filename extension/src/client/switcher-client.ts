@@ -8,7 +8,7 @@ import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { UsbSummary } from '../model/usb-list.js';
 import type { SeatSummary } from '../model/seats.js';
-import { callProxy, isCancelled, newProxy, unpack, unpackString } from './dbus.js';
+import { callProxy, isCancelled, isServiceGone, newProxy, unpack, unpackString } from './dbus.js';
 import { INTERFACE_XML } from './interface.js';
 import { ObjectCollection, type CollectionListener } from './object-collection.js';
 
@@ -220,7 +220,9 @@ export class SwitcherClient {
       CALL_TIMEOUT_MS,
       this.cancellable,
     ).catch((error: unknown) => {
-      if (!isCancelled(error)) console.warn(`Phyllome Switcher: SetFocusedGuest failed: ${String(error)}`);
+      // The service leaving meanwhile is no news: it is told again once it is back.
+      if (!isCancelled(error) && !isServiceGone(error))
+        console.warn(`Phyllome Switcher: SetFocusedGuest failed: ${String(error)}`);
     });
   }
 
