@@ -188,12 +188,11 @@ export class Daemon {
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatRemoved', [seatPath(seat.id)]);
     });
     seats.on('changed', (seat) => {
-      const object = new SeatObject(seat.id, seats, authority);
-      exporter.emitPropertiesChanged(seatPath(seat.id), SEAT_INTERFACE, {
-        Guest: object.getProperty('Guest'),
-        Devices: object.getProperty('Devices'),
-        Sessions: object.getProperty('Sessions'),
-      });
+      exporter.emitPropertiesChanged(
+        seatPath(seat.id),
+        SEAT_INTERFACE,
+        new SeatObject(seat.id, seats, authority).changing(),
+      );
     });
     exporter.onMissingObject(SEAT_PATH_PREFIX, (path) => invalidArgument(`No seat at ${path}`));
 

@@ -2,7 +2,7 @@
 
 import type { SeatManager } from '../seats/seat-manager.js';
 import type { Authority } from '../seats/authority.js';
-import { usbDevicePath } from '../usb/usb-device.js';
+import { usbDeviceIdFromPath, usbDevicePath } from '../usb/usb-device.js';
 import { invalidArgument } from './errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
@@ -16,6 +16,15 @@ export class SeatObject implements InterfaceImpl {
     private readonly seats: SeatManager,
     private readonly authority: Authority,
   ) {}
+
+  /** The properties that change (Id does not). */
+  changing(): Record<string, unknown> {
+    return {
+      Guest: this.getProperty('Guest'),
+      Devices: this.getProperty('Devices'),
+      Sessions: this.getProperty('Sessions'),
+    };
+  }
 
   getProperty(name: string): unknown {
     switch (name) {
@@ -41,9 +50,8 @@ export class SeatObject implements InterfaceImpl {
         return [];
       case 'AttachDevice': {
         const path = args[0] as string;
-        const id = /^\/me\/phyllo\/Switcher1\/usb\/(\d+)_([\d_]+)$/.exec(path);
-        if (!id) throw invalidArgument(`${path} is not one of our USB devices`);
-        const deviceId = `${id[1]}-${(id[2] as string).replace(/_/g, '.')}`;
+        const deviceId = usbDeviceIdFromPath(path);
+        if (!deviceId) throw invalidArgument(`${path} is not one of our USB devices`);
         // Taking a device from a seat is acting on that seat too.
         await this.authority.require(sender, this.seats.seatOfDevice(deviceId), `That device (${deviceId})`);
         await this.seats.attachDevice(this.id, deviceId);

@@ -82,6 +82,13 @@ export function usbDevicePath(id: string): string {
   return USB_PATH_PREFIX + id.replace(/[-.]/g, '_');
 }
 
+/** The inverse of usbDevicePath: the port of one of our device objects, or undefined. */
+export function usbDeviceIdFromPath(path: string): string | undefined {
+  const match = /^\/me\/phyllo\/Switcher1\/usb\/(\d+)_([\d_]+)$/.exec(path);
+  const id = match ? `${match[1]}-${(match[2] as string).replace(/_/g, '.')}` : undefined;
+  return id && USB_DEVICE_ID.test(id) ? id : undefined;
+}
+
 /** Human-input devices the host must not lose all of. */
 export function isInputDevice(device: Pick<UsbDeviceInfo, 'classes'>, kind: 'keyboard' | 'mouse'): boolean {
   return device.classes.includes(kind);

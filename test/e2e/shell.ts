@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
-import type { TestClient } from '../support/dbus-client.js';
+import { TestClient } from '../support/dbus-client.js';
 
 export const UUID = 'switcher@phyllo.me';
 
@@ -53,6 +53,27 @@ export class ShellDriver {
       's',
       [uuid],
     );
+  }
+
+  /**
+   * Opens the extension's preferences through org.gnome.Shell.Extensions,
+   * from a connection of its own closed at once: that service stays up while
+   * a caller it knows is on the bus.
+   */
+  async openPrefs(uuid = UUID): Promise<void> {
+    const caller = await TestClient.connect(process.env.DBUS_SESSION_BUS_ADDRESS as string);
+    try {
+      await caller.call(
+        'org.gnome.Shell.Extensions',
+        '/org/gnome/Shell/Extensions',
+        'org.gnome.Shell.Extensions',
+        'OpenExtensionPrefs',
+        'ssa{sv}',
+        [uuid, '', {}],
+      );
+    } finally {
+      caller.disconnect();
+    }
   }
 
   /** A PNG of the whole stage, copied to `out` on the host. */

@@ -110,6 +110,30 @@ export class TestClient {
     return path as string;
   }
 
+  /** Whether a name has an owner on the bus now. */
+  async hasOwner(name: string): Promise<boolean> {
+    return this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetNameOwner', 's', [
+      name,
+    ]).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Waits until `owner` (still running) has taken `name` on the bus. */
+  async waitForName(
+    name: string,
+    owner: { name: string; running: boolean; output(): string },
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.hasOwner(name))) {
+      if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
+      if (Date.now() > deadline) throw new Error(`${name} did not appear: ${owner.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** A guest's path once the service knows it (it may still be reading it from libvirt). */
   async waitForGuest(name: string, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;

@@ -155,8 +155,8 @@ export class LogindMock {
     try {
       control = await TestClient.connect(bus.address);
       const mock = new LogindMock(bus, daemon, logind, polkitd, control);
-      await mock.waitForName(LOGIND, logind);
-      await mock.waitForName(POLKIT, polkitd);
+      await mock.control.waitForName(LOGIND, logind);
+      await mock.control.waitForName(POLKIT, polkitd);
       // The mock's main loop starts after its template is loaded, so these
       // replace the template's versions rather than being replaced by them.
       await control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [
@@ -181,27 +181,6 @@ export class LogindMock {
   /** PIDs of everything this helper started. */
   get pids(): number[] {
     return [this.daemon.pid, this.logind.pid, this.polkitd.pid];
-  }
-
-  private async waitForName(name: string, owner: TrackedProcess, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.control.call(
-          'org.freedesktop.DBus',
-          '/org/freedesktop/DBus',
-          'org.freedesktop.DBus',
-          'GetNameOwner',
-          's',
-          [name],
-        );
-        return;
-      } catch {
-        if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
-        if (Date.now() > deadline) throw new Error(`${name} did not appear: ${owner.output()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
   }
 
   private logindControl(member: string, signature = '', body: unknown[] = []): Promise<unknown[]> {

@@ -84,7 +84,7 @@ export class ServiceStack {
 
   async startLibvirtDbus(): Promise<TrackedProcess> {
     this.libvirtDbus = this.group.start('libvirt-dbus', 'libvirt-dbus', ['--session'], { env: this.env });
-    await this.waitForName('org.libvirt', this.libvirtDbus);
+    await this.client.waitForName('org.libvirt', this.libvirtDbus);
     return this.libvirtDbus;
   }
 
@@ -100,29 +100,8 @@ export class ServiceStack {
       [...shebangFlags(), ...nodeArgs, SERVICE_EXECUTABLE, '--connect', uri, '--bus', this.bus.address, ...extraArgs],
       { env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv } },
     );
-    await this.waitForName('me.phyllo.Switcher1', this.service);
+    await this.client.waitForName('me.phyllo.Switcher1', this.service);
     return this.service;
-  }
-
-  async waitForName(name: string, owner: TrackedProcess, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.client.call(
-          'org.freedesktop.DBus',
-          '/org/freedesktop/DBus',
-          'org.freedesktop.DBus',
-          'GetNameOwner',
-          's',
-          [name],
-        );
-        return;
-      } catch {
-        if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
-        if (Date.now() > deadline) throw new Error(`${name} did not appear: ${owner.output()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
   }
 
   async stop(): Promise<void> {

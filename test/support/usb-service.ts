@@ -35,12 +35,7 @@ export async function startServiceInLab(
   );
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const named = await stack.client
-      .call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetNameOwner', 's', [
-        'me.phyllo.Switcher1',
-      ])
-      .then(() => true)
-      .catch(() => false);
+    const named = await stack.client.hasOwner('me.phyllo.Switcher1');
     // Its udevadm must be listening too, or the first plug-in would go unheard.
     if (named && lab.listenerPids().some((p) => !before.has(p))) break;
     if ((await lab.status(pid)) !== 'running') throw new Error(`service exited: ${lab.output(pid)}`);

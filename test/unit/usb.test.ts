@@ -12,7 +12,13 @@ import {
   validateRule,
   type UsbRule,
 } from '../../service/usb/rules.js';
-import { classesOf, displayName, usbDevicePath, type UsbDeviceInfo } from '../../service/usb/usb-device.js';
+import {
+  classesOf,
+  displayName,
+  usbDeviceIdFromPath,
+  usbDevicePath,
+  type UsbDeviceInfo,
+} from '../../service/usb/usb-device.js';
 import {
   leavesHostWithoutInput,
   onFocusChanged,
@@ -80,6 +86,9 @@ describe('what a USB device is', () => {
       'USB device 1234:abcd',
     );
     expect(usbDevicePath('3-1.4')).toBe('/me/phyllo/Switcher1/usb/3_1_4');
+    expect(usbDeviceIdFromPath(usbDevicePath('3-1.4'))).toBe('3-1.4');
+    expect(usbDeviceIdFromPath('/me/phyllo/Switcher1/guest/x')).toBeUndefined();
+    expect(usbDeviceIdFromPath('/me/phyllo/Switcher1/usb/0_1')).toBeUndefined();
   });
 });
 

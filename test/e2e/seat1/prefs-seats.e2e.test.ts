@@ -148,20 +148,7 @@ it('runs in a session on seat1 of two seats, neither with a guest', async () => 
 });
 
 it('opens the preferences, with a Seats page', async () => {
-  // From a connection of its own, closed at once: the Extensions service stays up while a caller it knows is on the bus.
-  const caller = await TestClient.connect(process.env.DBUS_SESSION_BUS_ADDRESS as string);
-  try {
-    await caller.call(
-      'org.gnome.Shell.Extensions',
-      '/org/gnome/Shell/Extensions',
-      'org.gnome.Shell.Extensions',
-      'OpenExtensionPrefs',
-      'ssa{sv}',
-      [UUID, '', {}],
-    );
-  } finally {
-    caller.disconnect();
-  }
+  await shell.openPrefs();
   const list = await shell.waitFor<WindowView[]>(WINDOWS, (l) => l.some((w) => w.title === PREFS_TITLE && w.focused));
   prefsPid = list.find((w) => w.title === PREFS_TITLE)?.pid ?? 0;
   expect(prefsPid).toBeGreaterThan(0);
