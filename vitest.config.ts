@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/preflight.ts'],
     include: ['test/**/*.test.ts'],
     // test/e2e needs a running GNOME Shell: test/shell/run-e2e.sh runs it with vitest.e2e.config.ts.
     exclude: ['test/e2e/**', 'node_modules/**'],

@@ -1,20 +1,12 @@
 #!/bin/bash
 # Installs what building, testing and the demo need on a fresh Debian
-# machine, and nothing when it is all there already. Run as root (or with
-# sudo available) for the Debian packages.
+# machine, and nothing when it is all there already: the Debian packages
+# listed in tools/debian-packages.txt, then the npm packages of the lock file.
+# Run as root (or with sudo available) for the Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# dbus-daemon: private buses; libglib2.0-bin: gdbus; libvirt-dbus: our way to
-# libvirt; libvirtd + QEMU: the real-guest tests; libvirt-clients: virsh, to
-# compare against in benchmarks; util-linux: unshare and nsenter; zip, unzip:
-# the extension package; virt-viewer, xvfb: guests shown in a real viewer;
-# umockdev, its GI bindings, python3-gi, udev: recorded USB devices replayed.
-DEBIAN_PACKAGES=(
-  dbus-daemon libglib2.0-bin libvirt-dbus libvirt-daemon libvirt-daemon-driver-qemu
-  libvirt-clients qemu-system-x86 util-linux zip unzip virt-viewer xvfb umockdev gir1.2-umockdev-1.0
-  python3-gi udev
-)
+mapfile -t DEBIAN_PACKAGES < <(grep -v '^\s*\(#\|$\)' tools/debian-packages.txt)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
