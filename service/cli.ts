@@ -1,6 +1,6 @@
 // Command-line options of the service. Pure, so it is tested on its own.
 
-import { invalidArgument } from './bus/errors.js';
+import { invalidArgument } from './errors.js';
 import { DEFAULT_URI, endpointFor } from './libvirt/uri.js';
 
 export interface CliOptions {

@@ -12,7 +12,7 @@ import {
   type MessageBus,
 } from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
-import { invalidArgument, noSuchGuest, SwitcherError } from './bus/errors.js';
+import { invalidArgument, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
 import { GuestObject, GUEST_INTERFACE } from './bus/guest-object.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
@@ -24,7 +24,7 @@ import { UsbDeviceObject, USB_DEVICE_INTERFACE } from './bus/usb-device-object.j
 import { UsbInventory } from './usb/inventory.js';
 import { UdevMonitor } from './usb/udev-monitor.js';
 import { displayName, USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
-import { noSuchDevice, UsbManager } from './usb/usb-manager.js';
+import { UsbManager } from './usb/usb-manager.js';
 import { SeatObject, SEAT_INTERFACE } from './bus/seat-object.js';
 import { Authority } from './seats/authority.js';
 import { LogindClient } from './seats/logind.js';

@@ -1,6 +1,6 @@
 // The service's entry point: options in, daemon up, clean exit on signals.
 
-import { SwitcherError } from './bus/errors.js';
+import { SwitcherError } from './errors.js';
 import { parseArgs, USAGE } from './cli.js';
 import { Daemon } from './daemon.js';
 import { log } from './log.js';

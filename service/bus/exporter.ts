@@ -9,7 +9,8 @@ import { sendQuietly } from '../dbus/bus.js';
 import { EncodedBody, sendEncodedReply } from '../dbus/encoded-reply.js';
 import { introspectionXml, type InterfaceSpec } from '../contract/interface-xml.js';
 import { log } from '../log.js';
-import { SwitcherError, invalidArgument } from './errors.js';
+import { SwitcherError, invalidArgument } from '../errors.js';
+import { dbusErrorName } from './dbus-errors.js';
 
 const METHOD_CALL = 1;
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
@@ -229,7 +230,7 @@ export class ObjectExporter {
 
   private replyError(message: Message, error: unknown): void {
     if (error instanceof SwitcherError) {
-      sendQuietly(this.bus, Message.newError(message, error.dbusName, error.message));
+      sendQuietly(this.bus, Message.newError(message, dbusErrorName(error.kind), error.message));
       return;
     }
     log.error(

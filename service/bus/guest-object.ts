@@ -5,7 +5,7 @@ import type { GuestRegistry } from '../guests/registry.js';
 import type { GuestProperties } from '../guests/guest.js';
 import type { ViewerManager } from '../viewers/viewer-manager.js';
 import type { Authority } from '../seats/authority.js';
-import { noSuchGuest } from './errors.js';
+import { noSuchGuest } from '../errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';

@@ -6,7 +6,7 @@ import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
 import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import type { GuestRegistry } from '../guests/registry.js';
-import { invalidArgument, noSuchGuest } from './errors.js';
+import { invalidArgument, noSuchGuest } from '../errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';

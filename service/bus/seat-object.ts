@@ -3,7 +3,7 @@
 import type { SeatManager } from '../seats/seat-manager.js';
 import type { Authority } from '../seats/authority.js';
 import { usbDeviceIdFromPath, usbDevicePath } from '../usb/usb-device.js';
-import { invalidArgument } from './errors.js';
+import { invalidArgument } from '../errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const SEAT_INTERFACE = 'me.phyllo.Switcher1.Seat';

@@ -1,7 +1,7 @@
 // me.phyllo.Switcher1.UsbDevice on /me/phyllo/Switcher1/usb/<port>.
 
 import type { UsbManager } from '../usb/usb-manager.js';
-import { noSuchDevice } from '../usb/usb-manager.js';
+import { noSuchDevice } from '../errors.js';
 import { displayName } from '../usb/usb-device.js';
 import type { Authority } from '../seats/authority.js';
 import type { SeatManager } from '../seats/seat-manager.js';

@@ -1,7 +1,7 @@
 // What a caller can do to guests. Each action is checked against the
 // guest's state first, so a senseless request changes nothing and says why.
 
-import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../bus/errors.js';
+import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../errors.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import {
   serializeSwitcherSettings,

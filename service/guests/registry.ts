@@ -4,7 +4,7 @@
 // readable and Connected is false.
 
 import { EventEmitter } from 'node:events';
-import { SwitcherError } from '../bus/errors.js';
+import { SwitcherError } from '../errors.js';
 import { isDomainGone, type LibvirtClient } from '../libvirt/client.js';
 import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { uuidFromDomainPath } from '../libvirt/uri.js';

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { CallTimeoutError, DBusError, Message, callWithDeadline, type MessageBus } from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
-import { SwitcherError } from '../bus/errors.js';
+import { SwitcherError } from '../errors.js';
 import type { LibvirtEndpoint } from './uri.js';
 
 export const LIBVIRT_NAME = 'org.libvirt';
@@ -134,7 +134,12 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     return String(path);
   }
 
-  private async call(
+  /**
+   * Any libvirt-dbus method, with a deadline (queryMs unless given) and
+   * libvirt's failures as typed errors. The typed wrappers above and the
+   * per-object modules beside this one (storage, capabilities…) use it.
+   */
+  async call(
     path: string,
     iface: string,
     member: string,

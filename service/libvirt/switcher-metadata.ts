@@ -9,7 +9,7 @@
 // Written only from validated values, through an XML builder.
 
 import { XMLBuilder } from 'fast-xml-parser';
-import { invalidArgument } from '../bus/errors.js';
+import { invalidArgument } from '../errors.js';
 import { parseRule, ruleAttributes, type UsbRule } from '../usb/rules.js';
 import type { MetadataElement } from './domain-xml.js';
 

@@ -1,7 +1,7 @@
 // Which libvirt-dbus object serves a libvirt URI, and on which bus.
 // libvirt-dbus exports one org.libvirt.Connect object per driver it knows.
 
-import { invalidArgument } from '../bus/errors.js';
+import { invalidArgument } from '../errors.js';
 
 export interface LibvirtEndpoint {
   uri: string;

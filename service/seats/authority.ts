@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { callWithDeadline, Message, Variant, type MessageBus } from '../dbus/bus.js';
-import { SwitcherError } from '../bus/errors.js';
+import { SwitcherError } from '../errors.js';
 import { log } from '../log.js';
 import type { LogindClient } from './logind.js';
 

@@ -3,7 +3,7 @@
 // and toggle with Left Ctrl + Right Ctrl. Built from validated values only.
 
 import { XMLBuilder } from 'fast-xml-parser';
-import { invalidArgument } from '../bus/errors.js';
+import { invalidArgument } from '../errors.js';
 
 export const EVDEV_NODE = /^\/dev\/input\/(event\d{1,4}|by-(id|path)\/[A-Za-z0-9._:+-]{1,200})$/;
 

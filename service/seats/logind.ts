@@ -3,7 +3,7 @@
 // seat. Its signals say when to look again; nothing polls.
 
 import { EventEmitter } from 'node:events';
-import { SwitcherError } from '../bus/errors.js';
+import { SwitcherError } from '../errors.js';
 import { callWithDeadline, DBusError, Message, type MessageBus } from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
 

@@ -4,13 +4,12 @@
 // keyboards and mice to its guest as evdev input.
 
 import { EventEmitter } from 'node:events';
-import { invalidArgument, invalidState, noSuchGuest, SwitcherError } from '../bus/errors.js';
+import { invalidArgument, invalidState, noSuchDevice, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
 import type { UsbInventory } from '../usb/inventory.js';
-import { noSuchDevice } from '../usb/usb-manager.js';
 import { evdevInputXml } from './evdev-xml.js';
 import { eventNodes } from './input-nodes.js';
 import type { LogindClient } from './logind.js';

@@ -4,7 +4,7 @@
 // product; startupPolicy='optional' lets the guest start without it.
 
 import { XMLBuilder } from 'fast-xml-parser';
-import { invalidArgument } from '../bus/errors.js';
+import { invalidArgument } from '../errors.js';
 
 export interface HostdevAddress {
   vendor: string;

@@ -2,7 +2,7 @@
 // vendor:product, and serial when given) or a port always goes to this
 // guest, follows it when it has the focus, or asks first. Pure.
 
-import { invalidArgument } from '../bus/errors.js';
+import { invalidArgument } from '../errors.js';
 import { USB_DEVICE_ID, type UsbDeviceInfo } from './usb-device.js';
 
 export type UsbRuleMode = 'always' | 'follow-focus' | 'ask';

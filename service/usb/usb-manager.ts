@@ -5,7 +5,7 @@
 // before and after, so nothing is left half-done.
 
 import { EventEmitter } from 'node:events';
-import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../bus/errors.js';
+import { SwitcherError, invalidArgument, invalidState, noSuchDevice, noSuchGuest } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
@@ -35,8 +35,6 @@ export interface UsbManagerEvents {
   owner: [device: UsbDeviceInfo, owner: string];
   ask: [device: UsbDeviceInfo, guestPath: string];
 }
-
-export const noSuchDevice = (what: string): SwitcherError => new SwitcherError('NoSuchDevice', `No USB device ${what}`);
 
 export class UsbManager extends EventEmitter<UsbManagerEvents> {
   private focused = '';

@@ -5,7 +5,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { SwitcherError } from '../bus/errors.js';
+import { SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import { log } from '../log.js';
 import { spawnOwned } from '../owned-process.js';

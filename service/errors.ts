@@ -1,7 +1,7 @@
-// The typed errors of our D-Bus API. Every failure a caller can see is one of
-// these; anything else is reported as Internal without its stack.
-
-export const ERROR_PREFIX = 'me.phyllo.Switcher1.Error';
+// The typed errors every floor of the service throws. Each kind says what
+// went wrong in the caller's terms; the bus maps a kind to its D-Bus error
+// name once (bus/dbus-errors.ts). Anything else reaching the bus is a bug of
+// ours and goes out as Internal, without its stack.
 
 export type ErrorKind =
   | 'NoSuchGuest'
@@ -12,27 +12,28 @@ export type ErrorKind =
   | 'Timeout'
   | 'ReadOnly'
   | 'ViewerFailed'
+  | 'NoDisplay'
   | 'NoSuchDevice'
   | 'LastInputDevice'
   | 'AccessDenied'
   | 'Internal';
 
 export class SwitcherError extends Error {
-  readonly kind: ErrorKind;
-
-  constructor(kind: ErrorKind, message: string) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
     super(message);
-    this.kind = kind;
-    this.name = `${ERROR_PREFIX}.${kind}`;
-  }
-
-  get dbusName(): string {
-    return `${ERROR_PREFIX}.${this.kind}`;
+    this.name = `SwitcherError(${kind})`;
   }
 }
 
 export const noSuchGuest = (what: string): SwitcherError => new SwitcherError('NoSuchGuest', `No guest ${what}`);
 
+export const noSuchDevice = (what: string): SwitcherError => new SwitcherError('NoSuchDevice', `No USB device ${what}`);
+
 export const invalidArgument = (message: string): SwitcherError => new SwitcherError('InvalidArgument', message);
 
 export const invalidState = (message: string): SwitcherError => new SwitcherError('InvalidState', message);
+
+export const notConnected = (message: string): SwitcherError => new SwitcherError('NotConnected', message);
