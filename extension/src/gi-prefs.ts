@@ -11,6 +11,8 @@ export { default as GLib } from 'gi://GLib';
 export { default as GObject } from 'gi://GObject';
 export { default as Gtk } from 'gi://Gtk?version=4.0';
 export { ExtensionPreferences } from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
+// Every string a person reads goes through these, in the extension's gettext domain (metadata.json).
+export { gettext as _, ngettext } from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
 
 /**
  * An Adw widget as a Gtk.Widget. @girs' Adw types redeclare Gtk.Buildable

@@ -17,4 +17,6 @@ export * as ModalDialog from 'resource:///org/gnome/shell/ui/modalDialog.js';
 export * as Dialog from 'resource:///org/gnome/shell/ui/dialog.js';
 export * as InhibitShortcutsDialog from 'resource:///org/gnome/shell/ui/inhibitShortcutsDialog.js';
 export { Extension } from 'resource:///org/gnome/shell/extensions/extension.js';
+// Every string a person reads goes through these, in the extension's gettext domain (metadata.json).
+export { gettext as _, ngettext } from 'resource:///org/gnome/shell/extensions/extension.js';
 export * as MessageTray from 'resource:///org/gnome/shell/ui/messageTray.js';
