@@ -1,5 +1,7 @@
-// Command-line options of the service. Pure, so it is tested on its own.
+// Command-line options of the service, read with Node's util.parseArgs and
+// checked here. Pure, so it is tested on its own.
 
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { invalidArgument } from './errors.js';
 import { DEFAULT_URI, endpointFor } from './libvirt/uri.js';
 
@@ -10,6 +12,8 @@ export interface CliOptions {
   /** The viewer command and its first arguments; undefined: virt-viewer. */
   viewer: string[] | undefined;
   viewerUri: string | undefined;
+  /** libvirt's daemon socket, watched to notice libvirt restarting; undefined: the URI's own. */
+  libvirtSocket: string | undefined;
   sysfsRoot: string;
   udevData: string | undefined;
   systemBus: string;
@@ -20,90 +24,71 @@ export const USAGE = `Usage: phyllome-switcher-service [--connect URI] [--bus BU
 
 Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
 
-  --connect URI       libvirt URI: test:///default (default, a demo), qemu:///session, qemu:///system
-  --bus BUS           where to own me.phyllo.Switcher1: session (default), system, or a D-Bus address
-  --libvirt-bus BUS   where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus
-  --viewer CMD        the viewer to open guests in (default: virt-viewer); CMD may carry arguments
-  --viewer-uri URI    the libvirt URI the viewer connects to (default: the --connect URI)
-  --sysfs-root PATH   where sysfs is (default /sys), to find USB devices
-  --udev-data PATH    udev's database (default /run/udev/data), for the seat of each device
-  --system-bus BUS    where systemd-logind and polkit are (default: the system bus), for seats
-  --help              show this text
+  --connect URI         libvirt URI: test:///default (default, a demo), qemu:///session, qemu:///system
+  --bus BUS             where to own me.phyllo.Switcher1: session (default), system, or a D-Bus address
+  --libvirt-bus BUS     where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus
+  --libvirt-socket PATH libvirt's daemon socket (default: the URI's: virtqemud-sock or libvirt-sock),
+                        watched so that a restart of libvirt is noticed at once
+  --viewer CMD          the viewer to open guests in (default: virt-viewer); CMD may carry arguments
+  --viewer-uri URI      the libvirt URI the viewer connects to (default: the --connect URI)
+  --sysfs-root PATH     where sysfs is (default /sys), to find USB devices
+  --udev-data PATH      udev's database (default /run/udev/data), for the seat of each device
+  --system-bus BUS      where systemd-logind and polkit are (default: the system bus), for seats
+  --help                show this text
 `;
 
 const isBus = (value: string): boolean => value === 'session' || value === 'system' || /^[a-z]+:/.test(value);
 
+function bus(option: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (!isBus(value)) throw invalidArgument(`--${option} takes session, system or a D-Bus address, not '${value}'`);
+  return value;
+}
+
+function absolute(option: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !value.startsWith('/'))
+    throw invalidArgument(`--${option} takes an absolute path, not '${value}'`);
+  return value;
+}
+
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = {
-    uri: DEFAULT_URI,
-    bus: 'session',
-    libvirtBus: undefined,
-    viewer: undefined,
-    viewerUri: undefined,
-    sysfsRoot: '/sys',
-    udevData: undefined,
-    systemBus: 'system',
-    help: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string => {
-      const next = inline ?? argv[++i];
-      if (next === undefined || next === '') throw invalidArgument(`${flag} needs a value`);
-      return next;
-    };
-    switch (flag) {
-      case '--connect':
-      case '-c':
-        options.uri = endpointFor(value()).uri;
-        break;
-      case '--bus': {
-        const bus = value();
-        if (!isBus(bus)) throw invalidArgument(`--bus takes session, system or a D-Bus address, not '${bus}'`);
-        options.bus = bus;
-        break;
-      }
-      case '--libvirt-bus': {
-        const bus = value();
-        if (!isBus(bus)) throw invalidArgument(`--libvirt-bus takes session, system or a D-Bus address, not '${bus}'`);
-        options.libvirtBus = bus;
-        break;
-      }
-      case '--viewer':
-        options.viewer = value().split(/\s+/).filter(Boolean);
-        break;
-      case '--viewer-uri':
-        options.viewerUri = value();
-        break;
-      case '--sysfs-root': {
-        const root = value();
-        if (!root.startsWith('/')) throw invalidArgument(`--sysfs-root takes an absolute path, not '${root}'`);
-        options.sysfsRoot = root;
-        break;
-      }
-      case '--udev-data': {
-        const root = value();
-        if (!root.startsWith('/')) throw invalidArgument(`--udev-data takes an absolute path, not '${root}'`);
-        options.udevData = root;
-        break;
-      }
-      case '--system-bus': {
-        const bus = value();
-        if (!isBus(bus)) throw invalidArgument(`--system-bus takes system or a D-Bus address, not '${bus}'`);
-        options.systemBus = bus;
-        break;
-      }
-      case '--help':
-      case '-h':
-        options.help = true;
-        break;
-      default:
-        throw invalidArgument(`unknown option '${arg}'`);
-    }
+  let parsed;
+  try {
+    parsed = parseNodeArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        connect: { type: 'string', short: 'c' },
+        bus: { type: 'string' },
+        'libvirt-bus': { type: 'string' },
+        'libvirt-socket': { type: 'string' },
+        viewer: { type: 'string' },
+        'viewer-uri': { type: 'string' },
+        'sysfs-root': { type: 'string' },
+        'udev-data': { type: 'string' },
+        'system-bus': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // util.parseArgs names the option in its message; keep its words, typed as ours.
+    throw invalidArgument((error as Error).message);
   }
-  return options;
+  const values = parsed.values;
+  for (const [name, value] of Object.entries(values)) {
+    if (value === '') throw invalidArgument(`--${name} needs a value`);
+  }
+  return {
+    uri: values.connect === undefined ? DEFAULT_URI : endpointFor(values.connect).uri,
+    bus: bus('bus', values.bus, 'session'),
+    libvirtBus: values['libvirt-bus'] === undefined ? undefined : bus('libvirt-bus', values['libvirt-bus'], ''),
+    viewer: values.viewer?.split(/\s+/).filter(Boolean),
+    viewerUri: values['viewer-uri'],
+    libvirtSocket: absolute('libvirt-socket', values['libvirt-socket']),
+    sysfsRoot: absolute('sysfs-root', values['sysfs-root']) ?? '/sys',
+    udevData: absolute('udev-data', values['udev-data']),
+    systemBus: bus('system-bus', values['system-bus'], 'system'),
+    help: values.help === true,
+  };
 }

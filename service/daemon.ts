@@ -14,16 +14,16 @@ import {
 import { loadContract } from './contract/interface-xml.js';
 import { invalidArgument, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
-import { GuestObject, GUEST_INTERFACE } from './bus/guest-object.js';
+import { changedGuestProperties, GuestObject, GUEST_INTERFACE, guestProperties } from './bus/guest-object.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
 import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
 import { stateFromLibvirt } from './guests/state.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.js';
-import { UsbDeviceObject, USB_DEVICE_INTERFACE } from './bus/usb-device-object.js';
+import { UsbDeviceObject, USB_DEVICE_INTERFACE, usbDeviceProperties } from './bus/usb-device-object.js';
 import { UsbInventory } from './usb/inventory.js';
 import { UdevMonitor } from './usb/udev-monitor.js';
-import { displayName, USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
+import { USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
 import { UsbManager } from './usb/usb-manager.js';
 import { SeatObject, SEAT_INTERFACE } from './bus/seat-object.js';
 import { Authority } from './seats/authority.js';
@@ -31,7 +31,8 @@ import { LogindClient } from './seats/logind.js';
 import { SEAT_PATH_PREFIX, SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
-import { endpointFor } from './libvirt/uri.js';
+import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
+import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
 import { log } from './log.js';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
@@ -47,6 +48,8 @@ export interface DaemonOptions {
   /** The viewer command (default virt-viewer) and the URI it connects to (default: uri). */
   viewerCommand?: string[];
   viewerUri?: string;
+  /** libvirt's daemon socket, watched to notice it restarting; by default the URI's own. */
+  libvirtSocket?: string;
   /** Where sysfs is (tests give a recorded tree), and how to run udevadm. */
   sysfsRoot?: string;
   udevadmCommand?: string[];
@@ -123,6 +126,14 @@ export class Daemon {
 
     const client = new LibvirtClient(libvirtBus, endpoint, options.deadlines ?? DEFAULT_DEADLINES);
     const registry = this.own(new GuestRegistry(client, options.reconnect), (r) => r.stop());
+    // libvirt's daemon restarting is something libvirt-dbus does not tell: watch its socket ourselves.
+    const daemonSocket = options.libvirtSocket ?? daemonSocketFor(endpoint.uri);
+    if (daemonSocket) {
+      const watch = this.own(new LibvirtDaemonWatch(daemonSocket), (w) => w.stop());
+      watch.on('gone', (reason) => registry.daemonGone(reason));
+      watch.on('back', () => registry.daemonBack());
+      watch.start();
+    }
     const isRunning = async (guest: Guest): Promise<boolean> => {
       const state = stateFromLibvirt(...(await client.domainState(guest.libvirtPath)));
       return state === 'running' || state === 'paused';
@@ -138,7 +149,7 @@ export class Daemon {
       ),
       (v) => v.stop(),
     );
-    const actions = new GuestActions(registry, client, viewers);
+    const actions = this.own(new GuestActions(registry, client), (a) => a.stop());
     viewers.on('pid', (path, pid) => {
       if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
     });
@@ -157,13 +168,10 @@ export class Daemon {
       exporter.unexport(path);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceRemoved', [path]);
     });
-    usb.on('changed', (device) =>
-      exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, {
-        Name: displayName(device),
-        Classes: device.classes,
-        Serial: device.serial,
-      }),
-    );
+    usb.on('changed', (device) => {
+      const { Name, Classes, Serial } = usbDeviceProperties(device, usb.owner(device.id));
+      exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Name, Classes, Serial });
+    });
     usb.on('owner', (device, owner) =>
       exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Owner: owner }),
     );
@@ -206,10 +214,16 @@ export class Daemon {
       exporter.unexport(guest.path);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
     });
-    registry.on('changed', (guest, changed) => {
-      exporter.emitPropertiesChanged(guest.path, GUEST_INTERFACE, changed);
+    registry.on('changed', (guest, changed, before) => {
+      const pid = viewers.pid(guest.path);
+      exporter.emitPropertiesChanged(
+        guest.path,
+        GUEST_INTERFACE,
+        changedGuestProperties(guestProperties(before, pid), guestProperties(guest, pid)),
+      );
       // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
-      if (changed.State === 'shutoff' || changed.State === 'crashed') viewers.close(guest.path);
+      if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed'))
+        viewers.close(guest.path);
     });
     registry.on('connected', (connected) => {
       log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);

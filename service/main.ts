@@ -25,6 +25,7 @@ async function main(): Promise<number> {
       libvirtBus: options.libvirtBus,
       viewerCommand: options.viewer,
       viewerUri: options.viewerUri,
+      libvirtSocket: options.libvirtSocket,
       sysfsRoot: options.sysfsRoot,
       udevDataRoot: options.udevData,
       systemBus: options.systemBus,

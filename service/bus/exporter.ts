@@ -2,35 +2,84 @@
 // tree straight from the contract (data/*.xml): the caller's signature is
 // checked against it before any handler runs, replies are marshalled with
 // the contract's out-signature, properties and introspection come from it.
-// Whatever a handler throws, the caller gets a typed error and never a stack.
+// The root object is an org.freedesktop.DBus.ObjectManager: every object
+// below it comes and goes with InterfacesAdded (carrying its properties)
+// and InterfacesRemoved, and GetManagedObjects hands out all of them in one
+// reply, kept marshalled per object between changes.
+// Whatever a handler throws, the caller gets a typed error and never a stack;
+// calls to what is not here get the standard D-Bus errors.
 
 import { Message, MessageBus, Variant } from '@jellybrick/dbus-next';
 import { sendQuietly } from '../dbus/bus.js';
-import { EncodedBody, sendEncodedReply } from '../dbus/encoded-reply.js';
+import { EncodedBody, encodeManagedObject, encodeManagedObjects, sendEncodedReply } from '../dbus/encoded-reply.js';
 import { introspectionXml, type InterfaceSpec } from '../contract/interface-xml.js';
+import type { InterfaceName, Switcher1 } from '../contract/switcher1.js';
 import { log } from '../log.js';
-import { SwitcherError, invalidArgument } from '../errors.js';
+import { SwitcherError } from '../errors.js';
 import { dbusErrorName } from './dbus-errors.js';
 
 const METHOD_CALL = 1;
+const ALLOW_INTERACTIVE_AUTHORIZATION = 0x4;
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 const INTROSPECTABLE = 'org.freedesktop.DBus.Introspectable';
+const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
+const PEER = 'org.freedesktop.DBus.Peer';
 const INTERNAL = 'me.phyllo.Switcher1.Error.Internal';
 
-/**
- * An interface implementation on one object. Values are in dbus-next's JS
- * form; a method may instead return a body marshalled in advance.
- */
-export interface InterfaceImpl {
+/** A standard D-Bus error (UnknownMethod, InvalidArgs…), for calls that miss what we have. */
+export class StandardError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+const standard = (name: string, message: string): StandardError =>
+  new StandardError(`org.freedesktop.DBus.Error.${name}`, message);
+
+/** Who is calling, as the bus says. */
+export interface Caller {
+  /** The caller's unique bus name. */
+  sender: string;
+  /** The caller set ALLOW_INTERACTIVE_AUTHORIZATION: polkit may ask the user. */
+  interactive: boolean;
+}
+
+type Methods<I extends InterfaceName> = Switcher1[I]['methods'];
+type In<T> = T extends { in: infer A extends unknown[] } ? A : never;
+type Out<T> = T extends { out: infer A extends unknown[] } ? A : never;
+
+/** A method's handler: the contract's in-arguments in, its out-arguments (or a body marshalled ahead) out. */
+export type MethodHandler<In extends unknown[], Out extends unknown[]> = (
+  args: In,
+  caller: Caller,
+) => Promise<Out | EncodedBody> | Out | EncodedBody;
+
+/** An interface of the contract on one object. */
+export interface InterfaceImpl<I extends InterfaceName = InterfaceName> {
+  readonly interfaceName: I;
+  /** Every property's current value. */
+  properties(): Switcher1[I]['properties'];
+  readonly methods: { [M in keyof Methods<I>]: MethodHandler<In<Methods<I>[M]>, Out<Methods<I>[M]>> };
+  /** Sets a property the contract marks writable; checks the value and the caller first. */
+  setProperty?(name: string, value: unknown, caller: Caller): Promise<void>;
+}
+
+// The exporter handles implementations of any interface alike.
+interface AnyImpl {
   readonly interfaceName: string;
-  getProperty(name: string): unknown;
-  call(method: string, args: unknown[], sender: string): Promise<unknown[] | EncodedBody> | unknown[] | EncodedBody;
+  properties(): object;
+  readonly methods: Record<string, MethodHandler<unknown[], unknown[]>>;
+  setProperty?(name: string, value: unknown, caller: Caller): Promise<void>;
 }
 
 type Reply = [signature: string, body: unknown[] | EncodedBody];
 
 interface ExportedObject {
-  impls: Map<string, InterfaceImpl>;
+  impls: Map<string, AnyImpl>;
+  /** This object's GetManagedObjects entry, until it changes. */
+  encoded?: Buffer;
 }
 
 /** Decides the error for a call on a path under a namespace that holds no object. */
@@ -40,11 +89,12 @@ export class ObjectExporter {
   private readonly objects = new Map<string, ExportedObject>();
   private readonly missing = new Map<string, MissingObjectError>();
   private readonly handler = (message: Message): boolean => this.dispatch(message);
-  private readonly listCache = new Map<string, string[]>();
+  private readonly childrenCache = new Map<string, string[]>();
 
   constructor(
     private readonly bus: MessageBus,
     private readonly contract: Map<string, InterfaceSpec>,
+    /** The ObjectManager: every object below it is managed. */
     private readonly root: string,
   ) {}
 
@@ -63,15 +113,33 @@ export class ObjectExporter {
     return spec;
   }
 
-  export(path: string, impls: InterfaceImpl[]): void {
-    for (const impl of impls) this.spec(impl.interfaceName);
-    this.objects.set(path, { impls: new Map(impls.map((i) => [i.interfaceName, i])) });
-    this.listCache.clear();
+  has(path: string): boolean {
+    return this.objects.has(path);
   }
 
+  /** Exports an object; one below the root is announced with InterfacesAdded and its properties. */
+  export(path: string, impls: InterfaceImpl[]): void {
+    const anyImpls = impls as unknown as AnyImpl[];
+    for (const impl of anyImpls) this.spec(impl.interfaceName);
+    this.objects.set(path, { impls: new Map(anyImpls.map((i) => [i.interfaceName, i])) });
+    this.childrenCache.clear();
+    if (this.isManaged(path)) {
+      this.signal(this.root, OBJECT_MANAGER, 'InterfacesAdded', 'oa{sa{sv}}', [
+        path,
+        this.interfacesAndProperties(anyImpls),
+      ]);
+    }
+  }
+
+  /** Unexports an object; one below the root is announced with InterfacesRemoved. */
   unexport(path: string): void {
+    const object = this.objects.get(path);
+    if (!object) return;
     this.objects.delete(path);
-    this.listCache.clear();
+    this.childrenCache.clear();
+    if (this.isManaged(path)) {
+      this.signal(this.root, OBJECT_MANAGER, 'InterfacesRemoved', 'oas', [path, [...object.impls.keys()]]);
+    }
   }
 
   /** Calls under prefix that find no object get this error instead of UnknownObject. */
@@ -79,14 +147,23 @@ export class ObjectExporter {
     this.missing.set(prefix, error);
   }
 
-  emitSignal(path: string, interfaceName: string, member: string, body: unknown[]): void {
+  emitSignal<I extends InterfaceName, S extends keyof Switcher1[I]['signals'] & string>(
+    path: string,
+    interfaceName: I,
+    member: S,
+    body: Switcher1[I]['signals'][S],
+  ): void {
     const signal = this.spec(interfaceName).signals.get(member);
     if (!signal) throw new Error(`signal ${interfaceName}.${member} is not in the contract`);
-    sendQuietly(this.bus, Message.newSignal(path, interfaceName, member, signal.signature, body));
+    this.signal(path, interfaceName, member, signal.signature, body as unknown[]);
   }
 
   /** Announces new values of properties; names not in the contract are a programming error. */
-  emitPropertiesChanged(path: string, interfaceName: string, changed: Record<string, unknown>): void {
+  emitPropertiesChanged<I extends InterfaceName>(
+    path: string,
+    interfaceName: I,
+    changed: Partial<Switcher1[I]['properties']>,
+  ): void {
     const spec = this.spec(interfaceName);
     const values: Record<string, Variant> = {};
     for (const [name, value] of Object.entries(changed)) {
@@ -94,17 +171,39 @@ export class ObjectExporter {
       if (!property) throw new Error(`property ${interfaceName}.${name} is not in the contract`);
       if (property.emitsChanged === 'true') values[name] = new Variant(property.type, value);
     }
+    const object = this.objects.get(path);
+    if (object) object.encoded = undefined;
     if (Object.keys(values).length === 0) return;
-    sendQuietly(
-      this.bus,
-      Message.newSignal(path, PROPERTIES, 'PropertiesChanged', 'sa{sv}as', [interfaceName, values, []]),
-    );
+    this.signal(path, PROPERTIES, 'PropertiesChanged', 'sa{sv}as', [interfaceName, values, []]);
+  }
+
+  private signal(path: string, iface: string, member: string, signature: string, body: unknown[]): void {
+    sendQuietly(this.bus, Message.newSignal(path, iface, member, signature, body));
+  }
+
+  private isManaged(path: string): boolean {
+    return path.startsWith(`${this.root}/`);
+  }
+
+  private interfacesAndProperties(impls: Iterable<AnyImpl>): Record<string, Record<string, Variant>> {
+    const all: Record<string, Record<string, Variant>> = {};
+    for (const impl of impls) all[impl.interfaceName] = this.allProperties(impl);
+    return all;
+  }
+
+  private allProperties(impl: AnyImpl): Record<string, Variant> {
+    const spec = this.spec(impl.interfaceName);
+    const values = impl.properties() as Record<string, unknown>;
+    const all: Record<string, Variant> = {};
+    for (const property of spec.properties.values()) {
+      all[property.name] = new Variant(property.type, values[property.name]);
+    }
+    return all;
   }
 
   private dispatch(message: Message): boolean {
     if (message.type !== METHOD_CALL) return false;
-    const path = message.path;
-    if (!this.isOurs(path)) return false;
+    if (!this.isOurs(message.path)) return false;
     try {
       const result = this.route(message);
       if (result === undefined) return false;
@@ -129,23 +228,35 @@ export class ObjectExporter {
     const { path, member } = message;
     const signature = message.signature ?? '';
     const iface = message.interface;
-    if (iface === 'org.freedesktop.DBus.Peer') return undefined;
+    if (iface === PEER) return undefined;
     if (iface === INTROSPECTABLE || (!iface && member === 'Introspect')) {
+      if (member !== 'Introspect') throw standard('UnknownMethod', `No method ${member} in ${INTROSPECTABLE}`);
       expectSignature(signature, '', 'Introspect');
       return Promise.resolve(['s', [this.introspect(path)]]);
     }
+    if (path === this.root && (iface === OBJECT_MANAGER || (!iface && member === 'GetManagedObjects'))) {
+      if (member !== 'GetManagedObjects') throw standard('UnknownMethod', `No method ${member} in ${OBJECT_MANAGER}`);
+      expectSignature(signature, '', member);
+      return Promise.resolve(['a{oa{sa{sv}}}', this.managedObjects()]);
+    }
     const object = this.objects.get(path);
     if (!object) throw this.missingError(path);
-    if (iface === PROPERTIES) return Promise.resolve(this.properties(object, member, signature, message.body));
+    const caller: Caller = {
+      sender: message.sender,
+      interactive: (message.flags & ALLOW_INTERACTIVE_AUTHORIZATION) !== 0,
+    };
+    if (iface === PROPERTIES) return this.properties(object, member, signature, message.body, caller);
+    if (iface && !object.impls.has(iface)) throw standard('UnknownInterface', `No interface ${iface} at ${path}`);
     const impl = iface
       ? object.impls.get(iface)
       : [...object.impls.values()].find((i) => this.spec(i.interfaceName).methods.has(member));
     const method = impl && this.spec(impl.interfaceName).methods.get(member);
-    if (!impl || !method) {
-      throw new SwitcherError('InvalidArgument', `No method ${iface ? `${iface}.` : ''}${member} on ${path}`);
+    const handler = impl?.methods[member];
+    if (!impl || !method || !handler) {
+      throw standard('UnknownMethod', `No method ${iface ? `${iface}.` : ''}${member} at ${path}`);
     }
     expectSignature(signature, method.inSignature, member);
-    return Promise.resolve(impl.call(member, message.body, message.sender)).then((body): Reply => {
+    return Promise.resolve(handler(message.body, caller)).then((body): Reply => {
       if (body instanceof EncodedBody && body.signature !== method.outSignature) {
         throw new Error(`${member} encoded a '${body.signature}' body for a '${method.outSignature}' method`);
       }
@@ -153,56 +264,81 @@ export class ObjectExporter {
     });
   }
 
-  private properties(object: ExportedObject, member: string, signature: string, body: unknown[]): [string, unknown[]] {
-    const impl = (name: unknown): [InterfaceImpl, InterfaceSpec] => {
+  private async properties(
+    object: ExportedObject,
+    member: string,
+    signature: string,
+    body: unknown[],
+    caller: Caller,
+  ): Promise<Reply> {
+    const impl = (name: unknown): [AnyImpl, InterfaceSpec] => {
       const found = typeof name === 'string' ? object.impls.get(name) : undefined;
-      if (!found) throw invalidArgument(`No interface ${String(name)} on this object`);
+      if (!found) throw standard('UnknownInterface', `No interface ${String(name)} on this object`);
       return [found, this.spec(found.interfaceName)];
+    };
+    const property = (spec: InterfaceSpec, name: unknown) => {
+      const found = spec.properties.get(String(name));
+      if (!found) throw standard('UnknownProperty', `No property ${String(name)} in ${spec.name}`);
+      return found;
     };
     switch (member) {
       case 'Get': {
         expectSignature(signature, 'ss', 'Get');
         const [found, spec] = impl(body[0]);
-        const property = spec.properties.get(String(body[1]));
-        if (!property) throw invalidArgument(`No property ${String(body[1])} on ${spec.name}`);
-        return ['v', [new Variant(property.type, found.getProperty(property.name))]];
+        const wanted = property(spec, body[1]);
+        const values = found.properties() as Record<string, unknown>;
+        return ['v', [new Variant(wanted.type, values[wanted.name])]];
       }
       case 'GetAll': {
         expectSignature(signature, 's', 'GetAll');
-        const [found, spec] = impl(body[0]);
-        const all: Record<string, Variant> = {};
-        for (const property of spec.properties.values()) {
-          all[property.name] = new Variant(property.type, found.getProperty(property.name));
-        }
-        return ['a{sv}', [all]];
+        const [found] = impl(body[0]);
+        return ['a{sv}', [this.allProperties(found)]];
       }
       case 'Set': {
         expectSignature(signature, 'ssv', 'Set');
-        const [, spec] = impl(body[0]);
-        if (!spec.properties.has(String(body[1])))
-          throw invalidArgument(`No property ${String(body[1])} on ${spec.name}`);
-        throw new SwitcherError('ReadOnly', `Property ${String(body[1])} is read-only`);
+        const [found, spec] = impl(body[0]);
+        const wanted = property(spec, body[1]);
+        if (wanted.access === 'read' || !found.setProperty) {
+          throw standard('PropertyReadOnly', `Property ${wanted.name} is read-only`);
+        }
+        const variant = body[2] as Variant;
+        if (variant.signature !== wanted.type) {
+          throw standard('InvalidArgs', `${wanted.name} is of type '${wanted.type}', not '${variant.signature}'`);
+        }
+        await found.setProperty(wanted.name, variant.value, caller);
+        return ['', []];
       }
       default:
-        throw invalidArgument(`No method ${PROPERTIES}.${member}`);
+        throw standard('UnknownMethod', `No method ${member} in ${PROPERTIES}`);
     }
   }
 
-  private missingError(path: string): SwitcherError {
+  /** Every object below the root with all its properties, each entry kept marshalled until it changes. */
+  private managedObjects(): EncodedBody {
+    const entries: Buffer[] = [];
+    for (const [path, object] of this.objects) {
+      if (!this.isManaged(path)) continue;
+      object.encoded ??= encodeManagedObject(path, this.interfacesAndProperties(object.impls.values()));
+      entries.push(object.encoded);
+    }
+    return encodeManagedObjects(entries);
+  }
+
+  private missingError(path: string): Error {
     for (const [prefix, error] of this.missing) {
       if (path.startsWith(prefix)) return error(path);
     }
-    return new SwitcherError('InvalidArgument', `No object at ${path}`);
+    return standard('UnknownObject', `No object at ${path}`);
   }
 
   private introspect(path: string): string {
     const object = this.objects.get(path);
     const interfaces = object ? [...object.impls.keys()].map((name) => this.spec(name)) : [];
-    return introspectionXml(interfaces, this.childrenOf(path));
+    return introspectionXml(interfaces, this.childrenOf(path), path === this.root);
   }
 
   private childrenOf(path: string): string[] {
-    const cached = this.listCache.get(path);
+    const cached = this.childrenCache.get(path);
     if (cached) return cached;
     const prefix = path === '/' ? '/' : `${path}/`;
     const children = new Set<string>();
@@ -212,7 +348,7 @@ export class ObjectExporter {
       }
     }
     const sorted = [...children].sort();
-    this.listCache.set(path, sorted);
+    this.childrenCache.set(path, sorted);
     return sorted;
   }
 
@@ -233,6 +369,10 @@ export class ObjectExporter {
       sendQuietly(this.bus, Message.newError(message, dbusErrorName(error.kind), error.message));
       return;
     }
+    if (error instanceof StandardError) {
+      sendQuietly(this.bus, Message.newError(message, error.name, error.message));
+      return;
+    }
     log.error(
       `${message.member} on ${message.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
@@ -242,6 +382,6 @@ export class ObjectExporter {
 
 function expectSignature(actual: string, expected: string, member: string): void {
   if (actual !== expected) {
-    throw invalidArgument(`${member} takes arguments of type '${expected}', not '${actual}'`);
+    throw standard('InvalidArgs', `${member} takes arguments of type '${expected}', not '${actual}'`);
   }
 }

@@ -1,16 +1,60 @@
 // me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
 
-import type { GuestActions } from '../guests/actions.js';
-import type { GuestRegistry } from '../guests/registry.js';
-import type { GuestProperties } from '../guests/guest.js';
-import type { ViewerManager } from '../viewers/viewer-manager.js';
-import type { Authority } from '../seats/authority.js';
+import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
 import { noSuchGuest } from '../errors.js';
-import type { InterfaceImpl } from './exporter.js';
+import type { GuestActions } from '../guests/actions.js';
+import type { Guest } from '../guests/guest.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import type { UsbRule } from '../libvirt/switcher-metadata.js';
+import type { Authority } from '../seats/authority.js';
+import type { ViewerManager } from '../viewers/viewer-manager.js';
+import type { Caller, InterfaceImpl } from './exporter.js';
 
-export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
+export { GUEST_INTERFACE };
 
-export class GuestObject implements InterfaceImpl {
+/** A USB rule as the UsbRules property carries it: a dictionary of named strings (no separator to escape). */
+export function ruleDictionary(rule: UsbRule): Record<string, string> {
+  const { match } = rule;
+  if (match.kind === 'port') return { mode: rule.mode, match_by: 'port', port: match.port };
+  return {
+    mode: rule.mode,
+    match_by: 'device',
+    vendor: match.vendor,
+    product: match.product,
+    ...(match.serial ? { serial: match.serial } : {}),
+  };
+}
+
+/** A guest's D-Bus properties. */
+export function guestProperties(guest: Guest, viewerPid: number): GuestProperties {
+  return {
+    Name: guest.name,
+    Uuid: guest.uuid,
+    State: guest.state,
+    Vcpus: guest.vcpus,
+    MemoryMiB: guest.memoryMiB,
+    Autostart: guest.autostart,
+    OsId: guest.osId,
+    Monitor: guest.settings.monitor,
+    ViewerPid: viewerPid,
+    UsbRules: guest.settings.usbRules.map(ruleDictionary),
+    Seat: guest.settings.seat,
+    Display: guest.display,
+  };
+}
+
+/** The properties that differ between two guest property sets. */
+export function changedGuestProperties(before: GuestProperties, after: GuestProperties): Partial<GuestProperties> {
+  const changed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(after)) {
+    const old = (before as unknown as Record<string, unknown>)[key];
+    const same = typeof value === 'object' ? JSON.stringify(old) === JSON.stringify(value) : old === value;
+    if (!same) changed[key] = value;
+  }
+  return changed as Partial<GuestProperties>;
+}
+
+export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   readonly interfaceName = GUEST_INTERFACE;
 
   constructor(
@@ -21,36 +65,62 @@ export class GuestObject implements InterfaceImpl {
     private readonly authority: Authority,
   ) {}
 
-  getProperty(name: string): unknown {
-    const guest = this.registry.get(this.path);
-    if (!guest) throw noSuchGuest(`at ${this.path}`);
-    if (name === 'ViewerPid') return this.viewers.pid(this.path);
-    return guest.props[name as keyof GuestProperties];
+  properties(): GuestProperties {
+    return guestProperties(this.guest(), this.viewers.pid(this.path));
   }
 
-  async call(method: string, args: unknown[], sender: string): Promise<unknown[]> {
+  readonly methods: InterfaceImpl<typeof GUEST_INTERFACE>['methods'] = {
+    Start: async (_args, caller) => {
+      await this.run('Start', caller);
+      return [];
+    },
+    ForceOff: async (_args, caller) => {
+      await this.run('ForceOff', caller);
+      return [];
+    },
+    Reboot: async (_args, caller) => {
+      await this.run('Reboot', caller);
+      return [];
+    },
+    Pause: async (_args, caller) => {
+      await this.run('Pause', caller);
+      return [];
+    },
+    Resume: async (_args, caller) => {
+      await this.run('Resume', caller);
+      return [];
+    },
+    Shutdown: async ([timeoutSeconds], caller) => {
+      await this.authorize(caller);
+      return [await this.actions.shutdown(this.path, timeoutSeconds)];
+    },
+    SetMonitor: async ([connector], caller) => {
+      await this.authorize(caller);
+      await this.actions.setMonitor(this.path, connector);
+      return [];
+    },
+    Show: async (_args, caller) => {
+      await this.authorize(caller);
+      const guest = await this.actions.bringUp(this.path);
+      await this.viewers.open(guest);
+      return [];
+    },
+  };
+
+  private guest(): Guest {
     const guest = this.registry.get(this.path);
     if (!guest) throw noSuchGuest(`at ${this.path}`);
-    // A guest assigned to another seat is that seat's.
-    await this.authority.require(sender, guest.props.Seat, guest.props.Name);
-    switch (method) {
-      case 'Shutdown':
-        return [await this.actions.shutdown(this.path, args[0] as number)];
-      case 'SetMonitor':
-        await this.actions.setMonitor(this.path, args[0] as string);
-        return [];
-      case 'Show':
-        await this.actions.show(this.path);
-        return [];
-      case 'Start':
-      case 'ForceOff':
-      case 'Reboot':
-      case 'Pause':
-      case 'Resume':
-        await this.actions.run(this.path, method);
-        return [];
-      default:
-        throw new Error(`no method ${method}`);
-    }
+    return guest;
+  }
+
+  private async run(action: 'Start' | 'ForceOff' | 'Reboot' | 'Pause' | 'Resume', caller: Caller): Promise<void> {
+    await this.authorize(caller);
+    await this.actions.run(this.path, action);
+  }
+
+  /** A guest assigned to another seat is that seat's. */
+  private async authorize(caller: Caller): Promise<void> {
+    const guest = this.guest();
+    await this.authority.require(caller.sender, guest.settings.seat, guest.name);
   }
 }

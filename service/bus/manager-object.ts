@@ -1,20 +1,21 @@
 // me.phyllo.Switcher1.Manager on /me/phyllo/Switcher1.
 
+import { MANAGER_INTERFACE, type ManagerProperties } from '../contract/switcher1.js';
 import { encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
+import { invalidArgument, noSuchGuest } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
-import { seatPath, type SeatManager } from '../seats/seat-manager.js';
-import type { GuestRegistry } from '../guests/registry.js';
-import { invalidArgument, noSuchGuest } from '../errors.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
-export const MANAGER_INTERFACE = 'me.phyllo.Switcher1.Manager';
+export { MANAGER_INTERFACE };
 
 const MAX_NAME_LENGTH = 1024;
 
-export class ManagerObject implements InterfaceImpl {
+export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
   readonly interfaceName = MANAGER_INTERFACE;
   // ListGuests' reply, marshalled once per change of the guest list.
   private encodedFor: readonly string[] | undefined;
@@ -28,38 +29,22 @@ export class ManagerObject implements InterfaceImpl {
     private readonly seats: SeatManager,
   ) {}
 
-  getProperty(name: string): unknown {
-    switch (name) {
-      case 'Connection':
-        return this.uri;
-      case 'Connected':
-        return this.registry.connected;
-      default:
-        throw new Error(`no property ${name}`);
-    }
+  properties(): ManagerProperties {
+    return { Connection: this.uri, Connected: this.registry.connected };
   }
 
-  async call(method: string, args: unknown[]): Promise<unknown[] | EncodedBody> {
-    switch (method) {
-      case 'ListGuests':
-        return this.listGuests();
-      case 'FindGuest':
-        return [this.findGuest(args[0] as string)];
-      case 'PauseAll':
-        return [await this.actions.pauseAll()];
-      case 'ResumeAll':
-        return [await this.actions.resumeAll()];
-      case 'ListUsbDevices':
-        return [this.usb.devices().map((d) => usbDevicePath(d.id))];
-      case 'ListSeats':
-        return [this.seats.list().map((s) => seatPath(s.id))];
-      case 'SetFocusedGuest':
-        this.usb.setFocused(args[0] as string);
-        return [];
-      default:
-        throw new Error(`no method ${method}`);
-    }
-  }
+  readonly methods: InterfaceImpl<typeof MANAGER_INTERFACE>['methods'] = {
+    ListGuests: () => this.listGuests(),
+    FindGuest: ([nameOrUuid]) => [this.findGuest(nameOrUuid)],
+    PauseAll: async () => [await this.actions.pauseAll()],
+    ResumeAll: async () => [await this.actions.resumeAll()],
+    ListUsbDevices: () => [this.usb.devices().map((d) => usbDevicePath(d.id))],
+    ListSeats: () => [this.seats.list().map((s) => seatPath(s.id))],
+    SetFocusedGuest: ([guest]) => {
+      this.usb.setFocused(guest);
+      return [];
+    },
+  };
 
   private listGuests(): EncodedBody {
     const paths = this.registry.paths(); // the same array until the list changes

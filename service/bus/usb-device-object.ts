@@ -1,15 +1,28 @@
 // me.phyllo.Switcher1.UsbDevice on /me/phyllo/Switcher1/usb/<port>.
 
-import type { UsbManager } from '../usb/usb-manager.js';
+import { USB_DEVICE_INTERFACE, type UsbDeviceProperties } from '../contract/switcher1.js';
 import { noSuchDevice } from '../errors.js';
-import { displayName } from '../usb/usb-device.js';
 import type { Authority } from '../seats/authority.js';
 import type { SeatManager } from '../seats/seat-manager.js';
-import type { InterfaceImpl } from './exporter.js';
+import { displayName, type UsbDeviceInfo } from '../usb/usb-device.js';
+import type { UsbManager } from '../usb/usb-manager.js';
+import type { Caller, InterfaceImpl } from './exporter.js';
 
-export const USB_DEVICE_INTERFACE = 'me.phyllo.Switcher1.UsbDevice';
+export { USB_DEVICE_INTERFACE };
 
-export class UsbDeviceObject implements InterfaceImpl {
+export function usbDeviceProperties(device: UsbDeviceInfo, owner: string): UsbDeviceProperties {
+  return {
+    Vendor: device.vendor,
+    Product: device.product,
+    Name: displayName(device),
+    Serial: device.serial,
+    Port: device.id,
+    Classes: device.classes,
+    Owner: owner,
+  };
+}
+
+export class UsbDeviceObject implements InterfaceImpl<typeof USB_DEVICE_INTERFACE> {
   readonly interfaceName = USB_DEVICE_INTERFACE;
 
   constructor(
@@ -19,52 +32,47 @@ export class UsbDeviceObject implements InterfaceImpl {
     private readonly seats: Pick<SeatManager, 'passDeviceInput'>,
   ) {}
 
-  getProperty(name: string): unknown {
-    const device = this.usb.devices().find((d) => d.id === this.id);
-    if (!device) throw noSuchDevice(`at port ${this.id}`);
-    switch (name) {
-      case 'Vendor':
-        return device.vendor;
-      case 'Product':
-        return device.product;
-      case 'Name':
-        return displayName(device);
-      case 'Serial':
-        return device.serial;
-      case 'Port':
-        return device.id;
-      case 'Classes':
-        return device.classes;
-      case 'Owner':
-        return this.usb.owner(this.id);
-      default:
-        throw new Error(`no property ${name}`);
-    }
+  properties(): UsbDeviceProperties {
+    return usbDeviceProperties(this.device(), this.usb.owner(this.id));
   }
 
-  async call(method: string, args: unknown[], sender: string): Promise<unknown[]> {
+  readonly methods: InterfaceImpl<typeof USB_DEVICE_INTERFACE>['methods'] = {
+    Attach: async ([guest], caller) => {
+      await this.authorize(caller);
+      await this.usb.attach(this.id, guest, false);
+      return [];
+    },
+    ForceAttach: async ([guest], caller) => {
+      await this.authorize(caller);
+      await this.usb.attach(this.id, guest, true);
+      return [];
+    },
+    Detach: async (_args, caller) => {
+      await this.authorize(caller);
+      await this.usb.detach(this.id);
+      return [];
+    },
+    PassInput: async ([guest, enable], caller) => {
+      await this.authorize(caller);
+      await this.seats.passDeviceInput(this.id, guest, enable);
+      return [];
+    },
+    SetRule: async ([guest, mode, matchBy], caller) => {
+      await this.authorize(caller);
+      await this.usb.setRule(this.id, guest, mode, matchBy);
+      return [];
+    },
+  };
+
+  private device(): UsbDeviceInfo {
     const device = this.usb.devices().find((d) => d.id === this.id);
     if (!device) throw noSuchDevice(`at port ${this.id}`);
-    // A device on another seat is that seat's.
-    await this.authority.require(sender, device.seat ?? 'seat0', displayName(device));
-    switch (method) {
-      case 'Attach':
-        await this.usb.attach(this.id, args[0] as string, false);
-        return [];
-      case 'ForceAttach':
-        await this.usb.attach(this.id, args[0] as string, true);
-        return [];
-      case 'Detach':
-        await this.usb.detach(this.id);
-        return [];
-      case 'PassInput':
-        await this.seats.passDeviceInput(this.id, args[0] as string, args[1] as boolean);
-        return [];
-      case 'SetRule':
-        await this.usb.setRule(this.id, args[0] as string, args[1] as string, args[2] as string);
-        return [];
-      default:
-        throw new Error(`no method ${method}`);
-    }
+    return device;
+  }
+
+  /** A device on another seat is that seat's. */
+  private async authorize(caller: Caller): Promise<void> {
+    const device = this.device();
+    await this.authority.require(caller.sender, device.seat ?? 'seat0', displayName(device));
   }
 }

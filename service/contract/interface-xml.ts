@@ -175,16 +175,25 @@ const STANDARD_INTERFACES = `  <interface name="org.freedesktop.DBus.Introspecta
   </interface>
 `;
 
+// The root object manages every object below it.
+const OBJECT_MANAGER_INTERFACE = `  <interface name="org.freedesktop.DBus.ObjectManager">
+    <method name="GetManagedObjects"><arg name="objects" type="a{oa{sa{sv}}}" direction="out"/></method>
+    <signal name="InterfacesAdded"><arg name="object" type="o"/><arg name="interfaces" type="a{sa{sv}}"/></signal>
+    <signal name="InterfacesRemoved"><arg name="object" type="o"/><arg name="interfaces" type="as"/></signal>
+  </interface>
+`;
+
 function argXml(arg: ArgSpec, direction?: 'in' | 'out'): string {
   const dir = direction ? ` direction="${direction}"` : '';
   return `<arg name="${escapeXml(arg.name)}" type="${escapeXml(arg.type)}"${dir}/>`;
 }
 
-export function introspectionXml(interfaces: InterfaceSpec[], children: string[]): string {
+export function introspectionXml(interfaces: InterfaceSpec[], children: string[], objectManager = false): string {
   const parts = [
     '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n<node>\n',
   ];
   if (interfaces.length > 0) parts.push(STANDARD_INTERFACES);
+  if (objectManager) parts.push(OBJECT_MANAGER_INTERFACE);
   for (const iface of interfaces) {
     parts.push(`  <interface name="${escapeXml(iface.name)}">\n`);
     for (const m of iface.methods.values()) {

@@ -1,10 +1,11 @@
-// Replies whose body is marshalled once and sent many times. dbus-next
-// marshals every reply from JS values; for ListGuests with a thousand paths
-// that alone costs more than a millisecond, so its body is kept ready-made
-// and only a small header is built per call.
+// Replies whose body is marshalled ahead and sent many times. dbus-next
+// marshals every reply from JS values; for ListGuests or GetManagedObjects
+// with a thousand objects that alone costs milliseconds, so their bodies
+// are kept ready-made (per object, for GetManagedObjects) and only a small
+// header is built per call.
 
 import type { Message, MessageBus } from '@jellybrick/dbus-next';
-import { align, encodeMessage } from './wire-writer.js';
+import { encodeMessage, marshal, WireWriter } from './wire-writer.js';
 
 /** A reply body already in D-Bus wire format (little endian, starting 8-aligned). */
 export class EncodedBody {
@@ -16,19 +17,33 @@ export class EncodedBody {
 
 /** Marshals an 'ao' (or 'as') body. */
 export function encodeStringArray(signature: 'ao' | 'as', values: readonly string[]): EncodedBody {
-  const encoded = values.map((v) => Buffer.from(v, 'utf8'));
-  let length = 0;
-  for (const e of encoded) length = align(length, 4) + 4 + e.length + 1;
-  const bytes = Buffer.alloc(4 + length);
-  bytes.writeUInt32LE(length, 0);
-  let offset = 4;
-  for (const e of encoded) {
-    offset = align(offset, 4);
-    bytes.writeUInt32LE(e.length, offset);
-    e.copy(bytes, offset + 4);
-    offset += 4 + e.length + 1; // NUL already zero
+  return new EncodedBody(signature, marshal(signature, [values]));
+}
+
+/**
+ * One object's entry of GetManagedObjects' a{oa{sa{sv}}}: the dict entry
+ * (o, a{sa{sv}}) marshalled on its own from offset 0, which is where every
+ * dict entry starts modulo 8, so that entries can be concatenated as they are.
+ */
+export function encodeManagedObject(path: string, interfaces: Record<string, Record<string, unknown>>): Buffer {
+  const writer = new WireWriter(512);
+  writer.value('o', path);
+  writer.value('a{sa{sv}}', interfaces);
+  return writer.toBuffer();
+}
+
+/** GetManagedObjects' reply from entries made by encodeManagedObject. */
+export function encodeManagedObjects(entries: Iterable<Buffer>): EncodedBody {
+  const writer = new WireWriter(4096);
+  writer.u32(0);
+  writer.pad(8);
+  const start = writer.length;
+  for (const entry of entries) {
+    writer.pad(8);
+    writer.bytes(entry);
   }
-  return new EncodedBody(signature, bytes);
+  writer.patchU32(0, writer.length - start);
+  return new EncodedBody('a{oa{sa{sv}}}', writer.toBuffer());
 }
 
 interface StreamLike {

@@ -1,7 +1,9 @@
 // What a caller can do to guests. Each action is checked against the
 // guest's state first, so a senseless request changes nothing and says why.
+// Changes to our settings in a guest's metadata are applied one at a time
+// per guest, each to the settings the previous one left, so none is lost.
 
-import { SwitcherError, invalidArgument, invalidState, noSuchGuest } from '../errors.js';
+import { SwitcherError, invalidArgument, invalidState, noSuchGuest, notConnected } from '../errors.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import {
   serializeSwitcherSettings,
@@ -11,7 +13,6 @@ import {
   validateConnector,
 } from '../libvirt/switcher-metadata.js';
 import { log } from '../log.js';
-import type { ViewerManager } from '../viewers/viewer-manager.js';
 import type { Guest } from './guest.js';
 import type { GuestRegistry } from './registry.js';
 import { whyActionRefused, type GuestAction, type GuestState } from './state.js';
@@ -28,6 +29,8 @@ const LIBVIRT_MEMBER: Record<Exclude<GuestAction, 'Shutdown'>, [member: string, 
 };
 
 const DOWN: readonly GuestState[] = ['shutoff', 'crashed'];
+/** States in which a guest has a display to show: running, or still running while it shuts down. */
+export const SHOWABLE: readonly GuestState[] = ['running', 'stopping'];
 
 // The state an action leaves the guest in once libvirt has said yes (Reboot leaves it running).
 const SETTLES_IN: Partial<Record<GuestAction, GuestState>> = {
@@ -36,31 +39,48 @@ const SETTLES_IN: Partial<Record<GuestAction, GuestState>> = {
   Resume: 'running',
   ForceOff: 'shutoff',
 };
-const SHOW_START_TIMEOUT_MS = 60_000;
+const BRING_UP_TIMEOUT_MS = 60_000;
 
 // virDomainModificationImpact
 const AFFECT_LIVE = 1;
 const AFFECT_CONFIG = 2;
 
 export class GuestActions {
-  /** Guests the last PauseAll paused, by our path. */
-  private pausedByPauseAll = new Set<string>();
+  /** Guests the last PauseAll paused and that have stayed paused since, by our path. */
+  private readonly pausedByPauseAll = new Set<string>();
+  /** Per guest, the settings change in progress: the next one waits for it. */
+  private readonly settingsQueue = new Map<string, Promise<unknown>>();
+  private readonly onChanged = (guest: Guest): void => {
+    // Resumed (or stopped) since PauseAll paused it: a later pause is the user's own, not PauseAll's.
+    if (guest.state !== 'paused') this.pausedByPauseAll.delete(guest.path);
+  };
+  private readonly onRemoved = (guest: Guest): void => {
+    this.pausedByPauseAll.delete(guest.path);
+  };
 
   constructor(
     private readonly registry: GuestRegistry,
     private readonly client: LibvirtClient,
-    private readonly viewers: ViewerManager,
-  ) {}
+  ) {
+    registry.on('changed', this.onChanged);
+    registry.on('removed', this.onRemoved);
+  }
+
+  stop(): void {
+    this.registry.off('changed', this.onChanged);
+    this.registry.off('removed', this.onRemoved);
+  }
 
   /**
-   * Brings a guest up on screen: starts it (or resumes, or wakes it) when
-   * needed, waits until it runs, then opens its viewer unless one is open.
+   * Makes a guest showable: starts it (or resumes, or wakes it) when needed
+   * and waits until it runs. A guest shutting down is left as it is: the
+   * user may need to see it to answer whatever holds it up.
    */
-  async show(path: string): Promise<void> {
+  async bringUp(path: string): Promise<Guest> {
     const guest = this.registry.get(path);
     if (!guest) throw noSuchGuest(`at ${path}`);
     this.requireConnected();
-    switch (guest.props.State) {
+    switch (guest.state) {
       case 'shutoff':
       case 'crashed':
         await this.run(path, 'Start');
@@ -71,17 +91,15 @@ export class GuestActions {
       case 'suspended':
         await this.libvirt(guest, 'PMWakeup', 'u', [0]);
         break;
-      case 'stopping':
-        throw invalidState(`Cannot show guest: it is shutting down (${guest.props.Name})`);
       default:
         break;
     }
-    if (!(await this.waitForState(path, ['running'], SHOW_START_TIMEOUT_MS).promise)) {
-      throw new SwitcherError('Timeout', `${guest.props.Name} did not start within ${SHOW_START_TIMEOUT_MS / 1000} s`);
+    if (!(await this.waitForState(path, SHOWABLE, BRING_UP_TIMEOUT_MS).promise)) {
+      throw new SwitcherError('Timeout', `${guest.name} did not start within ${BRING_UP_TIMEOUT_MS / 1000} s`);
     }
-    const running = this.registry.get(path);
-    if (!running) throw noSuchGuest(`at ${path}`);
-    await this.viewers.open(running);
+    const up = this.registry.get(path);
+    if (!up) throw noSuchGuest(`at ${path}`);
+    return up;
   }
 
   async run(path: string, action: Exclude<GuestAction, 'Shutdown'>): Promise<void> {
@@ -93,7 +111,7 @@ export class GuestActions {
       await this.libvirt(guest, member, takesFlags ? 'u' : '', takesFlags ? [0] : []);
       const after = SETTLES_IN[action];
       if (after) this.registry.settle(guest, after);
-      log.info(`${action} ${guest.props.Name}: done`);
+      log.info(`${action} ${JSON.stringify(guest.name)}: done`);
     } finally {
       // libvirt's event normally settles the state; re-read it when we set one ourselves.
       if (transitional) void this.registry.refreshState(guest);
@@ -114,31 +132,52 @@ export class GuestActions {
       throw error;
     }
     const current = this.registry.get(guest.path);
-    if (current && current.props.State === 'running') this.registry.setState(current, 'stopping');
+    if (current && current.state === 'running') this.registry.setState(current, 'stopping');
     const stopped = await down.promise;
     if (!stopped) {
       const left = this.registry.get(guest.path);
       if (left) await this.registry.refreshState(left);
     }
-    log.info(`Shutdown ${guest.props.Name}: ${stopped ? 'stopped' : `still up after ${timeoutSeconds} s`}`);
+    log.info(`Shutdown ${JSON.stringify(guest.name)}: ${stopped ? 'stopped' : `still up after ${timeoutSeconds} s`}`);
     return stopped;
   }
 
   /** Assigns the guest to a monitor (by connector; '' = none), in its own libvirt metadata. */
   async setMonitor(path: string, connector: string): Promise<void> {
     validateConnector(connector);
-    const guest = this.registry.get(path);
-    if (!guest) throw noSuchGuest(`at ${path}`);
-    // The guest's other settings (its USB rules) are written back unchanged.
-    await this.writeSettings(guest, { ...guest.extras.settings, monitor: connector });
-    log.info(`SetMonitor ${guest.props.Name}: ${connector || '(none)'}`);
+    await this.updateSettings(path, (settings) => ({ ...settings, monitor: connector }));
+    log.info(`SetMonitor ${path}: ${connector || '(none)'}`);
   }
 
-  /** Writes the guest's settings (monitor, USB rules) into its own libvirt metadata. */
-  async writeSettings(guest: Guest, settings: SwitcherSettings): Promise<void> {
-    this.requireConnected();
+  /**
+   * Changes the guest's settings in its own libvirt metadata: `change` gets
+   * the settings as the previous change left them (changes to one guest run
+   * one at a time), and may throw to refuse. Resolves with the guest as
+   * libvirt has it afterwards.
+   */
+  updateSettings(path: string, change: (settings: SwitcherSettings, guest: Guest) => SwitcherSettings): Promise<Guest> {
+    const previous = this.settingsQueue.get(path) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const guest = this.registry.get(path);
+        if (!guest) throw noSuchGuest(`at ${path}`);
+        this.requireConnected();
+        await this.writeSettings(guest, change(guest.settings, guest));
+        return this.registry.get(path) ?? guest;
+      });
+    this.settingsQueue.set(path, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.settingsQueue.get(path) === next) this.settingsQueue.delete(path);
+      });
+    return next;
+  }
+
+  private async writeSettings(guest: Guest, settings: SwitcherSettings): Promise<void> {
     const element = serializeSwitcherSettings(settings);
-    const active = !DOWN.includes(guest.props.State);
+    const active = !DOWN.includes(guest.state);
     try {
       // The persistent definition, and the running guest too so that both agree.
       await this.metadata(guest, element, active ? AFFECT_LIVE | AFFECT_CONFIG : AFFECT_CONFIG);
@@ -147,13 +186,14 @@ export class GuestActions {
       if (!(error instanceof SwitcherError && /transient/i.test(error.message))) throw error;
       await this.metadata(guest, element, AFFECT_LIVE);
     }
+    // Read back what libvirt now holds, before the next change builds on it.
     await this.registry.refresh(guest.libvirtPath);
   }
 
-  /** Pauses every running guest; remembers which, for ResumeAll. */
-  async pauseAll(): Promise<string[]> {
+  /** Pauses every running guest of `allowed`; remembers which, for ResumeAll. */
+  async pauseAll(allowed: (guest: Guest) => boolean = () => true): Promise<string[]> {
     this.requireConnected();
-    const running = this.registry.guests().filter((g) => g.props.State === 'running');
+    const running = this.registry.guests().filter((g) => g.state === 'running' && allowed(g));
     const paused: string[] = [];
     await Promise.all(
       running.map(async (guest) => {
@@ -163,7 +203,7 @@ export class GuestActions {
           paused.push(guest.path);
           this.pausedByPauseAll.add(guest.path);
         } catch (error) {
-          log.warning(`PauseAll: ${guest.props.Name} not paused: ${(error as Error).message}`);
+          log.warning(`PauseAll: ${JSON.stringify(guest.name)} not paused: ${(error as Error).message}`);
         }
       }),
     );
@@ -171,25 +211,20 @@ export class GuestActions {
     return paused.sort();
   }
 
-  /** Resumes only those guests PauseAll paused that are still paused. */
-  async resumeAll(): Promise<string[]> {
+  /** Resumes those guests PauseAll paused that have stayed paused since (and that `allowed` lets through). */
+  async resumeAll(allowed: (guest: Guest) => boolean = () => true): Promise<string[]> {
     this.requireConnected();
     const resumed: string[] = [];
-    const remembered = [...this.pausedByPauseAll];
     await Promise.all(
-      remembered.map(async (path) => {
+      [...this.pausedByPauseAll].map(async (path) => {
         const guest = this.registry.get(path);
-        if (!guest || guest.props.State !== 'paused') {
-          this.pausedByPauseAll.delete(path);
-          return;
-        }
+        if (!guest || guest.state !== 'paused' || !allowed(guest)) return;
         try {
           await this.libvirt(guest, 'Resume');
           this.registry.settle(guest, 'running');
           resumed.push(path);
-          this.pausedByPauseAll.delete(path);
         } catch (error) {
-          log.warning(`ResumeAll: ${guest.props.Name} not resumed: ${(error as Error).message}`);
+          log.warning(`ResumeAll: ${JSON.stringify(guest.name)} not resumed: ${(error as Error).message}`);
         }
       }),
     );
@@ -201,13 +236,13 @@ export class GuestActions {
     const guest = this.registry.get(path);
     if (!guest) throw noSuchGuest(`at ${path}`);
     this.requireConnected();
-    const why = whyActionRefused(action, guest.props.State);
-    if (why) throw invalidState(`${why} (${guest.props.Name})`);
+    const why = whyActionRefused(action, guest.state);
+    if (why) throw invalidState(`${why} (${guest.name})`);
     return guest;
   }
 
   private requireConnected(): void {
-    if (!this.registry.connected) throw new SwitcherError('NotConnected', 'libvirt is not reachable right now');
+    if (!this.registry.connected) throw notConnected('libvirt is not reachable right now');
   }
 
   private libvirt(guest: Guest, member: string, signature = '', body: unknown[] = []): Promise<void> {
@@ -243,7 +278,7 @@ export class GuestActions {
         resolve(value);
       };
       const onChanged = (guest: Guest): void => {
-        if (guest.path === path && states.includes(guest.props.State)) finish(true);
+        if (guest.path === path && states.includes(guest.state)) finish(true);
       };
       const onRemoved = (guest: Guest): void => {
         if (guest.path === path) finish(states === DOWN);
@@ -253,7 +288,7 @@ export class GuestActions {
       this.registry.on('removed', onRemoved);
       cancel = () => finish(false);
       const now = this.registry.get(path);
-      if (now && states.includes(now.props.State)) finish(true);
+      if (now && states.includes(now.state)) finish(true);
     });
     return { promise, cancel };
   }

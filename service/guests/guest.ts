@@ -1,56 +1,54 @@
 // A guest as the service knows it: libvirt's facts plus our live state.
 
+import type { HostdevAddress } from '../libvirt/hostdev-xml.js';
 import type { SwitcherSettings } from '../libvirt/switcher-metadata.js';
-import type { HostdevAddress } from '../usb/hostdev-xml.js';
 import type { GuestState } from './state.js';
 
 export const GUEST_PATH_PREFIX = '/me/phyllo/Switcher1/guest/';
 
-export interface GuestProperties {
-  Name: string;
-  Uuid: string;
-  State: GuestState;
-  Vcpus: number;
-  MemoryMiB: bigint;
-  Autostart: boolean;
-  OsId: string;
-  /** Connector of the monitor the guest is assigned to; '' = wherever the pointer is. */
-  Monitor: string;
-  /** The guest's USB rules: (mode, 'device'|'port', 'vvvv:pppp[:serial]'|port). */
-  UsbRules: [string, string, string][];
-  /** The seat it is assigned to, or ''. */
-  Seat: string;
-}
-
-/** What we know of a guest beyond its D-Bus properties. */
-export interface GuestExtras {
+/** What we know of a guest, each value as libvirt gives it (or as our state mapping says). */
+export interface GuestFacts {
+  /** libvirt's name, byte for byte. */
+  name: string;
+  /** Lowercase, with dashes. */
+  uuid: string;
+  state: GuestState;
+  vcpus: number;
+  memoryMiB: bigint;
+  autostart: boolean;
+  /** libosinfo id, or ''. */
+  osId: string;
+  /** The viewer's display type (spice, vnc), '' when the guest shows on a screen of its own. */
+  display: string;
+  /** Ours, from the domain's metadata: monitor, USB rules, seat. */
   settings: SwitcherSettings;
   /** Host USB devices given to it (from its live XML). */
   usbHostdevs: HostdevAddress[];
 }
 
-export interface Guest {
+export interface Guest extends Readonly<GuestFacts> {
   /** Our object path. */
   readonly path: string;
   /** libvirt-dbus's object path for the domain. */
   readonly libvirtPath: string;
-  readonly props: GuestProperties;
-  readonly extras: GuestExtras;
 }
 
 export function guestPath(uuid: string): string {
   return GUEST_PATH_PREFIX + uuid.toLowerCase().replace(/-/g, '_');
 }
 
-/** The properties that differ between two snapshots of a guest. */
-export function changedProperties(before: GuestProperties, after: GuestProperties): Partial<GuestProperties> {
-  const changed: Partial<GuestProperties> = {};
-  for (const key of Object.keys(after) as (keyof GuestProperties)[]) {
-    const differs =
-      typeof after[key] === 'object'
-        ? JSON.stringify(before[key]) !== JSON.stringify(after[key])
-        : before[key] !== after[key];
-    if (differs) (changed as Record<string, unknown>)[key] = after[key];
-  }
-  return changed;
+/** Whether two values of facts are the same (deeply, bigints included). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+}
+
+/** The facts that differ between two snapshots of a guest. */
+export function changedFacts(before: GuestFacts, after: GuestFacts): (keyof GuestFacts)[] {
+  return (Object.keys(after) as (keyof GuestFacts)[]).filter((key) => !sameValue(before[key], after[key]));
 }

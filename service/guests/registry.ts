@@ -1,7 +1,8 @@
 // Every guest libvirt knows, kept current from libvirt's events. A full
-// resync happens only when libvirt-dbus (re)appears; afterwards each event
-// touches just its guest. While libvirt is unreachable what we knew stays
-// readable and Connected is false.
+// resync happens only when libvirt-dbus (re)appears or libvirt's daemon
+// comes back (libvirt/daemon-watch.ts); afterwards each event touches just
+// its guest. While libvirt is unreachable what we knew stays readable and
+// Connected is false.
 
 import { EventEmitter } from 'node:events';
 import { SwitcherError } from '../errors.js';
@@ -9,21 +10,14 @@ import { isDomainGone, type LibvirtClient } from '../libvirt/client.js';
 import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { uuidFromDomainPath } from '../libvirt/uri.js';
 import { log } from '../log.js';
-import { ruleTuple } from '../usb/rules.js';
-import { changedProperties, guestPath, type Guest, type GuestExtras, type GuestProperties } from './guest.js';
-
-interface GuestRecord {
-  props: GuestProperties;
-  extras: GuestExtras;
-}
+import { changedFacts, guestPath, type Guest, type GuestFacts } from './guest.js';
 import { DomainEvent, stateFromEvent, stateFromLibvirt, type GuestState } from './state.js';
 
 export interface GuestRegistryEvents {
   added: [guest: Guest];
   removed: [guest: Guest];
-  changed: [guest: Guest, changed: Partial<GuestProperties>];
-  /** The guest's USB host devices changed (one was given to it or taken back). */
-  usbChanged: [guest: Guest];
+  /** Some facts changed: `changed` names them, `before` is the guest as it was. */
+  changed: [guest: Guest, changed: (keyof GuestFacts)[], before: Guest];
   connected: [connected: boolean];
 }
 
@@ -36,6 +30,8 @@ export interface ReconnectPolicy {
 const FETCH_CONCURRENCY = 16;
 // How long after an action of ours a contrary event is checked with libvirt before it counts.
 const SETTLE_WINDOW_NS = 500_000_000n;
+// A domain libvirt would not let us read is tried again this many times (with the backoff), then on its next event.
+const UNREADABLE_RETRIES = 5;
 
 export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private readonly byLibvirtPath = new Map<string, Guest>();
@@ -47,6 +43,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs: number;
   private activatable = false;
+  /** libvirt's daemon is known to be down: wait for it to come back rather than retrying on a timer. */
+  private daemonDown = false;
   private stopped = false;
   /**
    * Count of lifecycle events seen per domain. libvirt-dbus answers calls from
@@ -57,6 +55,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private readonly eventCount = new Map<string, number>();
   /** The last state an action of ours settled per domain, and when. */
   private readonly settled = new Map<string, { state: GuestState; at: bigint }>();
+  /** Domains libvirt listed but would not let us read, with their retry timers. */
+  private readonly unreadable = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
 
   constructor(
     private readonly client: LibvirtClient,
@@ -86,15 +86,17 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    for (const { timer } of this.unreadable.values()) clearTimeout(timer);
+    this.unreadable.clear();
     this.client.stop();
     this.removeAllListeners();
   }
 
-  /** Our object paths, sorted by guest name (then UUID), cached between changes. */
+  /** Our object paths, sorted by guest name (then UUID), the same array until the list changes. */
   paths(): string[] {
     if (!this.sortedPaths) {
       this.sortedPaths = [...this.byPath.values()]
-        .sort((a, b) => a.props.Name.localeCompare(b.props.Name) || a.props.Uuid.localeCompare(b.props.Uuid))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid))
         .map((g) => g.path);
     }
     return this.sortedPaths;
@@ -108,12 +110,15 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     return this.byPath.get(path);
   }
 
+  /** A guest by its exact libvirt name, or its UUID (any case). */
   find(nameOrUuid: string): Guest | undefined {
     const wanted = nameOrUuid.toLowerCase();
+    let byUuid: Guest | undefined;
     for (const guest of this.byPath.values()) {
-      if (guest.props.Name === nameOrUuid || guest.props.Uuid === wanted) return guest;
+      if (guest.name === nameOrUuid) return guest;
+      if (guest.uuid === wanted) byUuid = guest;
     }
-    return undefined;
+    return byUuid;
   }
 
   /**
@@ -127,20 +132,27 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const current = this.byPath.get(guest.path);
     if (!current) return;
     this.settled.set(current.libvirtPath, { state, at: process.hrtime.bigint() });
-    this.update(current, { ...current.props, State: state });
+    this.update(current, { state });
   }
 
   /** Sets a guest's state ourselves (starting, stopping) until libvirt says otherwise. */
   setState(guest: Guest, state: GuestState): void {
-    this.update(guest, { ...guest.props, State: state });
+    const current = this.byPath.get(guest.path);
+    if (current) this.update(current, { state });
+  }
+
+  /** Sets a fact we changed in libvirt ourselves and libvirt sends no event for (autostart). */
+  setFact<K extends 'autostart'>(guest: Guest, key: K, value: GuestFacts[K]): void {
+    const current = this.byPath.get(guest.path);
+    if (current) this.update(current, { [key]: value });
   }
 
   /** Re-reads one guest from libvirt; removes it when libvirt no longer has it. */
   async refresh(libvirtPath: string): Promise<Guest | undefined> {
     const events = this.eventCount.get(libvirtPath) ?? 0;
     try {
-      const record = await this.fetch(libvirtPath);
-      return this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, record));
+      const facts = await this.fetch(libvirtPath);
+      return this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts));
     } catch (error) {
       this.onFetchError(libvirtPath, error);
       return undefined;
@@ -154,7 +166,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       const [state, reason] = await this.client.domainState(guest.libvirtPath);
       const current = this.byPath.get(guest.path);
       if (current && this.eventCount.get(guest.libvirtPath) === events) {
-        this.update(current, { ...current.props, State: stateFromLibvirt(state, reason) });
+        this.update(current, { state: stateFromLibvirt(state, reason) });
       }
     } catch (error) {
       this.onFetchError(guest.libvirtPath, error);
@@ -167,6 +179,28 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     if (this.isConnected) log.warning(`libvirt unreachable: ${reason}`);
     this.setConnected(false);
     this.scheduleRetry();
+  }
+
+  /**
+   * libvirt's daemon went away (it stopped or restarted under libvirt-dbus,
+   * which says nothing): Connected is false until daemonBack().
+   */
+  daemonGone(reason: string): void {
+    if (this.stopped) return;
+    this.daemonDown = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    log.warning(`libvirt's daemon is gone: ${reason}`);
+    this.setConnected(false);
+  }
+
+  /** libvirt's daemon accepts connections again: read everything anew (libvirt-dbus reconnects on our first call). */
+  daemonBack(): void {
+    if (this.stopped) return;
+    this.daemonDown = false;
+    this.retryDelayMs = this.reconnect.firstDelayMs;
+    log.info("libvirt's daemon is back");
+    void this.resync();
   }
 
   /** Reads every domain and brings our list in line with libvirt's. */
@@ -196,56 +230,57 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       return;
     }
     const seen = new Set(paths);
-    let failed = false;
+    let unreachable = false;
     await forEachLimited(paths, FETCH_CONCURRENCY, async (path) => {
       const events = this.eventCount.get(path) ?? 0;
       try {
         this.upsert(path, this.keepNewerState(path, events, await this.fetch(path)));
       } catch (error) {
         if (isDomainGone(error)) seen.delete(path);
-        else failed = true;
+        else if (isUnreachable(error)) unreachable = true;
         this.onFetchError(path, error);
       }
     });
     for (const [libvirtPath, guest] of this.byLibvirtPath) {
       if (!seen.has(libvirtPath)) this.remove(guest);
     }
-    if (failed) return; // onFetchError has scheduled a retry
+    if (unreachable) return; // onFetchError has scheduled a retry
     this.retryDelayMs = this.reconnect.firstDelayMs;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     log.info(`libvirt ${this.client.endpoint.uri}: ${this.byPath.size} guests in sync (${ms.toFixed(1)} ms)`);
+    // One domain we could not read does not make libvirt unreachable: it is retried on its own.
     this.setConnected(true);
   }
 
-  private async fetch(libvirtPath: string): Promise<GuestRecord> {
+  private async fetch(libvirtPath: string): Promise<GuestFacts> {
     const [xml, [state, reason], autostart] = await Promise.all([
       this.client.domainXml(libvirtPath),
       this.client.domainState(libvirtPath),
       this.client.domainAutostart(libvirtPath),
     ]);
     const facts = parseDomainXml(xml);
-    const props: GuestProperties = {
-      Name: facts.name,
-      Uuid: facts.uuid || uuidFromDomainPath(libvirtPath) || '',
-      State: stateFromLibvirt(state, reason),
-      Vcpus: facts.vcpus,
-      MemoryMiB: facts.memoryMiB,
-      Autostart: autostart,
-      OsId: facts.osId,
-      Monitor: facts.settings.monitor,
-      UsbRules: facts.settings.usbRules.map(ruleTuple),
-      Seat: facts.settings.seat,
+    this.readable(libvirtPath);
+    return {
+      name: facts.name,
+      uuid: facts.uuid || uuidFromDomainPath(libvirtPath) || '',
+      state: stateFromLibvirt(state, reason),
+      vcpus: facts.vcpus,
+      memoryMiB: facts.memoryMiB,
+      autostart,
+      osId: facts.osId,
+      display: facts.display,
+      settings: facts.settings,
+      usbHostdevs: facts.usbHostdevs,
     };
-    return { props, extras: { settings: facts.settings, usbHostdevs: facts.usbHostdevs } };
   }
 
-  /** A fetched guest, with the state of any event that arrived while it was read. */
-  private keepNewerState(libvirtPath: string, eventsBefore: number, record: GuestRecord): GuestRecord {
+  /** Fetched facts, with the state of any event that arrived while they were read. */
+  private keepNewerState(libvirtPath: string, eventsBefore: number, facts: GuestFacts): GuestFacts {
     const current = this.byLibvirtPath.get(libvirtPath);
-    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return record;
-    return { ...record, props: { ...record.props, State: current.props.State } };
+    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return facts;
+    return { ...facts, state: current.state };
   }
 
   private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
@@ -263,7 +298,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       // Right after an action of ours, an event saying otherwise may be an older one: ask libvirt.
       await this.refreshState(guest);
     } else if (guest && state) {
-      this.update(guest, { ...guest.props, State: state });
+      this.update(guest, { state });
     }
     // A definition changed, a domain left libvirt or a transient one stopped
     // (and so vanished), or we have not seen this domain yet: ask libvirt.
@@ -274,13 +309,35 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
   private onFetchError(libvirtPath: string, error: unknown): void {
     if (isDomainGone(error)) {
+      this.readable(libvirtPath);
       const guest = this.byLibvirtPath.get(libvirtPath);
       if (guest) this.remove(guest);
-    } else if (error instanceof SwitcherError && (error.kind === 'NotConnected' || error.kind === 'Timeout')) {
-      this.lostLibvirt(error.message);
+    } else if (isUnreachable(error)) {
+      this.lostLibvirt((error as Error).message);
     } else {
       log.warning(`could not read domain ${libvirtPath}: ${error instanceof Error ? error.message : String(error)}`);
+      this.retryUnreadable(libvirtPath);
     }
+  }
+
+  /** A domain we could not read is tried again with the backoff, a few times; then on its next event. */
+  private retryUnreadable(libvirtPath: string): void {
+    const entry = this.unreadable.get(libvirtPath) ?? { attempts: 0 };
+    this.unreadable.set(libvirtPath, entry);
+    if (entry.timer || entry.attempts >= UNREADABLE_RETRIES || this.stopped) return;
+    const delay = Math.min(this.reconnect.firstDelayMs * 2 ** entry.attempts, this.reconnect.maxDelayMs);
+    entry.attempts++;
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      void this.refresh(libvirtPath);
+    }, delay);
+  }
+
+  private readable(libvirtPath: string): void {
+    const entry = this.unreadable.get(libvirtPath);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.unreadable.delete(libvirtPath);
   }
 
   private onOwner(owner: string): void {
@@ -297,7 +354,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer || this.stopped) return;
+    if (this.retryTimer || this.stopped || this.daemonDown) return;
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.reconnect.maxDelayMs);
     this.retryTimer = setTimeout(() => {
@@ -312,35 +369,30 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.emit('connected', connected);
   }
 
-  private upsert(libvirtPath: string, record: GuestRecord): Guest {
+  private upsert(libvirtPath: string, facts: GuestFacts): Guest {
     const existing = this.byLibvirtPath.get(libvirtPath);
-    if (existing) return this.update(existing, record.props, record.extras);
-    const { props, extras } = record;
-    const guest: Guest = { path: guestPath(props.Uuid), libvirtPath, props, extras };
+    if (existing) return this.update(existing, facts);
+    const guest: Guest = { ...facts, path: guestPath(facts.uuid), libvirtPath };
     this.byLibvirtPath.set(libvirtPath, guest);
     this.byPath.set(guest.path, guest);
     this.sortedPaths = undefined;
-    log.info(`guest added: ${props.Name} (${props.Uuid}) ${props.State}`);
+    log.info(`guest added: ${JSON.stringify(guest.name)} (${guest.uuid}) ${guest.state}`);
     this.emit('added', guest);
     return guest;
   }
 
-  /** Applies new properties (and extras, when read anew); announces what changed. */
-  private update(guest: Guest, props: GuestProperties, extras?: GuestExtras): Guest {
+  /** Applies new facts; announces what changed. */
+  private update(guest: Guest, facts: Partial<GuestFacts>): Guest {
     const current = this.byPath.get(guest.path);
     if (!current) return guest;
-    const changed = changedProperties(current.props, props);
-    const usbChanged =
-      extras !== undefined && JSON.stringify(extras.usbHostdevs) !== JSON.stringify(current.extras.usbHostdevs);
-    const extrasChanged = extras !== undefined && JSON.stringify(extras) !== JSON.stringify(current.extras);
-    if (Object.keys(changed).length === 0 && !extrasChanged) return current;
-    const next: Guest = { ...current, props, extras: extras ?? current.extras };
+    const next: Guest = { ...current, ...facts };
+    const changed = changedFacts(current, next);
+    if (changed.length === 0) return current;
     this.byPath.set(next.path, next);
     this.byLibvirtPath.set(next.libvirtPath, next);
-    if ('Name' in changed) this.sortedPaths = undefined;
-    if ('State' in changed) log.info(`guest ${props.Name}: ${current.props.State} -> ${props.State}`);
-    if (Object.keys(changed).length > 0) this.emit('changed', next, changed);
-    if (usbChanged) this.emit('usbChanged', next);
+    if (changed.includes('name')) this.sortedPaths = undefined;
+    if (changed.includes('state')) log.info(`guest ${JSON.stringify(next.name)}: ${current.state} -> ${next.state}`);
+    this.emit('changed', next, changed, current);
     return next;
   }
 
@@ -349,10 +401,15 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.byLibvirtPath.delete(guest.libvirtPath);
     this.eventCount.delete(guest.libvirtPath);
     this.settled.delete(guest.libvirtPath);
+    this.readable(guest.libvirtPath);
     this.sortedPaths = undefined;
-    log.info(`guest removed: ${guest.props.Name} (${guest.props.Uuid})`);
+    log.info(`guest removed: ${JSON.stringify(guest.name)} (${guest.uuid})`);
     this.emit('removed', guest);
   }
+}
+
+function isUnreachable(error: unknown): boolean {
+  return error instanceof SwitcherError && (error.kind === 'NotConnected' || error.kind === 'Timeout');
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -1,12 +1,19 @@
-// The few facts we show about a guest, read from its libvirt domain XML.
+// The few facts we show about a guest, read from its libvirt domain XML,
+// each exactly as libvirt keeps it.
 
-import { XMLParser } from 'fast-xml-parser';
-import { usbHostdevsIn, type HostdevAddress } from '../usb/hostdev-xml.js';
-import { parseSwitcherSettings, SWITCHER_NS, type SwitcherSettings } from './switcher-metadata.js';
+import { usbHostdevsIn, type HostdevAddress } from './hostdev-xml.js';
+import {
+  parseSwitcherSettings,
+  SWITCHER_NS,
+  type SwitcherElement,
+  type SwitcherSettings,
+} from './switcher-metadata.js';
+import { asNode, asNodes, attribute, text, xmlParser, type Node } from './xml.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
 
 export interface DomainFacts {
+  /** Byte for byte libvirt's name, spaces included. */
   name: string;
   uuid: string;
   vcpus: number;
@@ -15,27 +22,10 @@ export interface DomainFacts {
   osId: string;
   /** Our own settings, kept in the domain's metadata. */
   settings: SwitcherSettings;
-  /** Host USB devices given to the guest, by bus and device number. */
+  /** Host USB devices given to the guest, by ids and address. */
   usbHostdevs: HostdevAddress[];
-}
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-});
-
-export type Node = Record<string, unknown>;
-
-const asNode = (value: unknown): Node | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Node) : undefined;
-
-function text(value: unknown): string {
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  const node = asNode(value);
-  const inner = node?.['#text'];
-  return typeof inner === 'string' || typeof inner === 'number' ? String(inner) : '';
+  /** The display a viewer can show (spice, vnc…; the first <graphics>), '' when the guest has none. */
+  display: string;
 }
 
 const UNIT_TO_KIB: Record<string, number> = {
@@ -56,60 +46,48 @@ const UNIT_TO_KIB: Record<string, number> = {
 };
 
 function memoryMiB(value: unknown): bigint {
-  const amount = Number(text(value));
-  const unit = String(asNode(value)?.['@_unit'] ?? 'KiB').toLowerCase();
+  const amount = Number(text(value).trim());
+  const unit = (attribute(asNode(value), 'unit') || 'KiB').toLowerCase();
   const factor = UNIT_TO_KIB[unit];
   if (!Number.isFinite(amount) || factor === undefined) return 0n;
   return BigInt(Math.floor((amount * factor) / 1024));
 }
 
-/**
- * The element in <metadata> that belongs to namespace `ns`, whatever prefix
- * the writer chose, with a helper to name its children under that prefix.
- */
-export interface MetadataElement {
-  element: Node;
-  child: (name: string) => Node | undefined;
-  children: (name: string) => Node[];
-}
-
-export function metadataElement(metadata: Node | undefined, ns: string): MetadataElement | undefined {
+/** The element in <metadata> that belongs to namespace `ns`, whatever prefix the writer chose. */
+export function metadataElement(metadata: Node | undefined, ns: string): SwitcherElement | undefined {
   if (!metadata) return undefined;
   for (const [key, value] of Object.entries(metadata)) {
     const element = asNode(value);
     if (!element) continue;
     const prefix = key.includes(':') ? key.slice(0, key.indexOf(':')) : '';
-    const nsAttribute = prefix ? `@_xmlns:${prefix}` : '@_xmlns';
-    if (element[nsAttribute] !== ns) continue;
-    const raw = (name: string): unknown => element[prefix ? `${prefix}:${name}` : name];
-    const all = (name: string): Node[] => {
-      const value = raw(name);
-      return (Array.isArray(value) ? value : [value]).map(asNode).filter((n): n is Node => n !== undefined);
-    };
-    return { element, child: (name) => all(name)[0], children: all };
+    if (attribute(element, prefix ? `xmlns:${prefix}` : 'xmlns') !== ns) continue;
+    const all = (name: string): Node[] => asNodes(element[prefix ? `${prefix}:${name}` : name]);
+    return { child: (name) => all(name)[0], children: all };
   }
   return undefined;
 }
 
 /** <libosinfo:os id=…>, the OS the guest was installed as. */
 function libosinfoId(metadata: Node | undefined): string {
-  const id = metadataElement(metadata, LIBOSINFO_NS)?.child('os')?.['@_id'];
-  return typeof id === 'string' ? id : '';
+  return attribute(metadataElement(metadata, LIBOSINFO_NS)?.child('os'), 'id');
 }
 
 export function parseDomainXml(xml: string): DomainFacts {
-  const domain = asNode((parser.parse(xml) as Node).domain);
+  const domain = asNode((xmlParser.parse(xml) as Node).domain);
   if (!domain) throw new Error('not a libvirt domain XML document');
   const vcpu = domain.vcpu;
-  const current = asNode(vcpu)?.['@_current'];
-  const vcpus = Number(typeof current === 'string' ? current : text(vcpu));
+  const current = attribute(asNode(vcpu), 'current');
+  const vcpus = Number((current || text(vcpu)).trim());
+  const metadata = asNode(domain.metadata);
+  const devices = asNode(domain.devices);
   return {
     name: text(domain.name),
-    uuid: text(domain.uuid).toLowerCase(),
+    uuid: text(domain.uuid).trim().toLowerCase(),
     vcpus: Number.isInteger(vcpus) && vcpus > 0 ? vcpus : 0,
     memoryMiB: memoryMiB(domain.memory ?? domain.currentMemory),
-    osId: libosinfoId(asNode(domain.metadata)),
-    settings: parseSwitcherSettings(metadataElement(asNode(domain.metadata), SWITCHER_NS)),
-    usbHostdevs: usbHostdevsIn(asNode(domain.devices)),
+    osId: libosinfoId(metadata),
+    settings: parseSwitcherSettings(metadataElement(metadata, SWITCHER_NS)),
+    usbHostdevs: usbHostdevsIn(devices),
+    display: attribute(asNodes(devices?.graphics)[0], 'type'),
   };
 }

@@ -6,15 +6,26 @@
 //     <phyllome:usb-rule mode="ask" port="1-1.2"/>
 //     <phyllome:seat id="seat1"/>
 //   </phyllome:switcher>
-// Written only from validated values, through an XML builder.
+// Written only from validated values, through the XML builder; read back
+// exactly (a serial keeps its spaces, colons and accents).
 
-import { XMLBuilder } from 'fast-xml-parser';
 import { invalidArgument } from '../errors.js';
-import { parseRule, ruleAttributes, type UsbRule } from '../usb/rules.js';
-import type { MetadataElement } from './domain-xml.js';
+import { attribute, xmlBuilder, type Node } from './xml.js';
 
 export const SWITCHER_NS = 'https://phyllo.me/xmlns/switcher/1';
 export const SWITCHER_PREFIX = 'phyllome';
+
+export type UsbRuleMode = 'always' | 'follow-focus' | 'ask';
+export const USB_RULE_MODES: readonly UsbRuleMode[] = ['always', 'follow-focus', 'ask'];
+
+/** What a rule matches: a device by its ids (and serial, '' for any), or whatever is plugged into a port. */
+export type UsbMatch =
+  { kind: 'device'; vendor: string; product: string; serial: string } | { kind: 'port'; port: string };
+
+export interface UsbRule {
+  mode: UsbRuleMode;
+  match: UsbMatch;
+}
 
 export interface SwitcherSettings {
   /** Connector of the monitor the guest is shown on (DP-1, HDMI-A-2…); '' for wherever the pointer is. */
@@ -45,22 +56,86 @@ export function validateConnector(connector: string): string {
   return connector;
 }
 
+const HEX4 = /^[0-9a-f]{4}$/;
+/** sysfs names of USB devices (not interfaces, not root hubs): 1-2, 3-1.4.2. */
+export const USB_PORT = /^[1-9]\d{0,2}-[1-9]\d{0,2}(\.[1-9]\d{0,2}){0,6}$/;
+// A serial is whatever the device reports (USB string descriptors hold up to 126 characters).
+const MAX_SERIAL = 255;
+// Characters XML 1.0 cannot carry, or that an attribute would not keep as they are.
+// eslint-disable-next-line no-control-regex
+const NOT_IN_ATTRIBUTE = /[\u0000-\u001f\u007f\ufffe\uffff]|[\ud800-\udfff]/u;
+
+export function validateRule(rule: UsbRule): UsbRule {
+  if (!USB_RULE_MODES.includes(rule.mode))
+    throw invalidArgument(`'${String(rule.mode).slice(0, 32)}' is not a USB rule; use always, follow-focus or ask`);
+  const { match } = rule;
+  if (match.kind === 'port') {
+    if (!USB_PORT.test(match.port))
+      throw invalidArgument(`'${match.port.slice(0, 32)}' is not a USB port such as 1-2 or 3-1.4`);
+  } else {
+    if (!HEX4.test(match.vendor) || !HEX4.test(match.product))
+      throw invalidArgument('a device rule needs a vendor and product id (four lowercase hex digits each)');
+    if (match.serial.length > MAX_SERIAL || match.serial.includes('\u0000'))
+      throw invalidArgument(`a USB serial is at most ${MAX_SERIAL} characters, without NUL`);
+  }
+  return rule;
+}
+
+/** Reads one <usb-rule> element; undefined for anything malformed (ignored, never trusted). */
+export function parseRule(element: Node): UsbRule | undefined {
+  const port = attribute(element, 'port');
+  const hex = attribute(element, 'serial-utf8-hex');
+  const match: UsbMatch = port
+    ? { kind: 'port', port }
+    : {
+        kind: 'device',
+        vendor: attribute(element, 'vendor').toLowerCase(),
+        product: attribute(element, 'product').toLowerCase(),
+        serial: /^([0-9a-f]{2})+$/.test(hex) ? Buffer.from(hex, 'hex').toString('utf8') : attribute(element, 'serial'),
+      };
+  try {
+    return validateRule({ mode: attribute(element, 'mode') as UsbRuleMode, match });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The attributes of a <usb-rule> element for a valid rule. */
+export function ruleAttributes(rule: UsbRule): Record<string, string> {
+  const { match } = validateRule(rule);
+  const attributes: Record<string, string> = { '@_mode': rule.mode };
+  if (match.kind === 'port') attributes['@_port'] = match.port;
+  else {
+    attributes['@_vendor'] = match.vendor;
+    attributes['@_product'] = match.product;
+    // A serial with control characters would not survive an attribute: it goes as hex, exactly.
+    if (NOT_IN_ATTRIBUTE.test(match.serial))
+      attributes['@_serial-utf8-hex'] = Buffer.from(match.serial, 'utf8').toString('hex');
+    else if (match.serial) attributes['@_serial'] = match.serial;
+  }
+  return attributes;
+}
+
+/** Our element in a domain's <metadata>, whatever prefix it was written with. */
+export interface SwitcherElement {
+  child: (name: string) => Node | undefined;
+  children: (name: string) => Node[];
+}
+
 /** Reads our element; anything unexpected falls back to the default and malformed rules are dropped. */
-export function parseSwitcherSettings(ours: Pick<MetadataElement, 'child' | 'children'> | undefined): SwitcherSettings {
+export function parseSwitcherSettings(ours: SwitcherElement | undefined): SwitcherSettings {
   if (!ours) return { ...DEFAULT_SETTINGS, usbRules: [] };
-  const connector = ours.child('monitor')?.['@_connector'];
-  const seat = ours.child('seat')?.['@_id'];
+  const connector = attribute(ours.child('monitor'), 'connector');
+  const seat = attribute(ours.child('seat'), 'id');
   return {
-    monitor: typeof connector === 'string' && (connector === '' || CONNECTOR.test(connector)) ? connector : '',
+    monitor: CONNECTOR.test(connector) ? connector : '',
     usbRules: ours
       .children('usb-rule')
       .map(parseRule)
       .filter((r): r is UsbRule => r !== undefined),
-    seat: typeof seat === 'string' && SEAT.test(seat) ? seat : '',
+    seat: SEAT.test(seat) ? seat : '',
   };
 }
-
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
 
 /** The element handed to SetMetadata; libvirt adds our prefix and namespace. */
 export function serializeSwitcherSettings(settings: SwitcherSettings): string {
@@ -70,5 +145,5 @@ export function serializeSwitcherSettings(settings: SwitcherSettings): string {
   if (settings.usbRules.length > 0) element['usb-rule'] = settings.usbRules.map(ruleAttributes);
   const seat = validateSeat(settings.seat);
   if (seat) element.seat = { '@_id': seat };
-  return builder.build({ switcher: element }) as string;
+  return xmlBuilder.build({ switcher: element }) as string;
 }

@@ -1,6 +1,7 @@
 // Which libvirt-dbus object serves a libvirt URI, and on which bus.
 // libvirt-dbus exports one org.libvirt.Connect object per driver it knows.
 
+import { existsSync } from 'node:fs';
 import { invalidArgument } from '../errors.js';
 
 export interface LibvirtEndpoint {
@@ -35,4 +36,20 @@ export function domainPath(connectPath: string, uuid: string): string {
 export function uuidFromDomainPath(path: string): string | undefined {
   const match = /\/domain\/_([0-9a-fA-F_]{36})$/.exec(path);
   return match?.[1]?.replace(/_/g, '-').toLowerCase();
+}
+
+/**
+ * The socket of the libvirt daemon behind a URI, watched to notice it
+ * restarting: the modular virtqemud's when there is one, else libvirtd's;
+ * undefined for drivers without a daemon (test:///).
+ */
+export function daemonSocketFor(uri: string, uid = process.getuid?.() ?? 0): string | undefined {
+  if (!uri.startsWith('qemu:')) return undefined;
+  // root's qemu:///session is served by the system daemon.
+  const dir =
+    uri === 'qemu:///system' || uid === 0
+      ? '/run/libvirt'
+      : `${process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`}/libvirt`;
+  const modular = `${dir}/virtqemud-sock`;
+  return existsSync(modular) ? modular : `${dir}/libvirt-sock`;
 }

@@ -60,8 +60,8 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
     const touched = (): void => {
       for (const seat of this.seats.values()) this.emit('changed', seat);
     };
-    this.registry.on('changed', (_guest, changed) => {
-      if ('Seat' in changed) touched();
+    this.registry.on('changed', (guest, changed, before) => {
+      if (changed.includes('settings') && guest.settings.seat !== before.settings.seat) touched();
     });
     this.registry.on('removed', touched);
     this.inventory.on('added', touched);
@@ -86,7 +86,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
 
   /** The guest assigned to a seat, or undefined. */
   guestOf(seatId: string): string | undefined {
-    return this.registry.guests().find((g) => g.props.Seat === seatId)?.path;
+    return this.registry.guests().find((g) => g.settings.seat === seatId)?.path;
   }
 
   devicesOf(seatId: string): string[] {
@@ -108,13 +108,14 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
     const guest = guestPath === '/' ? undefined : this.registry.get(guestPath);
     if (guestPath !== '/' && !guest) throw noSuchGuest(`at ${guestPath}`);
     for (const other of this.registry.guests()) {
-      if (other.props.Seat === seatId && other.path !== guestPath) {
-        await this.actions.writeSettings(other, { ...other.extras.settings, seat: '' });
+      if (other.settings.seat === seatId && other.path !== guestPath) {
+        await this.actions.updateSettings(other.path, (settings) =>
+          settings.seat === seatId ? { ...settings, seat: '' } : settings,
+        );
       }
     }
-    if (guest && guest.props.Seat !== seatId)
-      await this.actions.writeSettings(guest, { ...guest.extras.settings, seat: seatId });
-    log.info(`seat ${seatId}: ${guest ? guest.props.Name : 'no guest'}`);
+    if (guest) await this.actions.updateSettings(guest.path, (settings) => ({ ...settings, seat: seatId }));
+    log.info(`seat ${seatId}: ${guest ? JSON.stringify(guest.name) : 'no guest'}`);
   }
 
   /** Moves a host USB device to a seat, through logind. */
@@ -169,7 +170,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
       await this.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_CONFIG);
     }
     log.info(
-      `input ${enable ? 'given to' : 'taken back from'} ${guest.props.Name}: ${inputs.map(([n]) => n).join(', ')}`,
+      `input ${enable ? 'given to' : 'taken back from'} ${JSON.stringify(guest.name)}: ${inputs.map(([n]) => n).join(', ')}`,
     );
   }
 

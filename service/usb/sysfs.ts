@@ -7,7 +7,8 @@ import { classesOf, USB_DEVICE_ID, type InterfaceTriple, type UsbDeviceInfo } fr
 
 async function attribute(dir: string, name: string): Promise<string> {
   try {
-    return (await readFile(join(dir, name), 'utf8')).trim();
+    // The kernel ends each value with a newline; the rest is the device's own (a serial may have spaces).
+    return (await readFile(join(dir, name), 'utf8')).replace(/\n$/, '');
   } catch {
     return '';
   }

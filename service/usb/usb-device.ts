@@ -1,6 +1,8 @@
 // A USB device as the host sees it, read from sysfs, and what kind of
 // thing it is (keyboard, mouse, storage…) from its interface classes. Pure.
 
+import { USB_PORT } from '../libvirt/switcher-metadata.js';
+
 export type UsbClass =
   'keyboard' | 'mouse' | 'hid' | 'storage' | 'hub' | 'audio' | 'video' | 'printer' | 'wireless' | 'smartcard' | 'other';
 
@@ -73,8 +75,8 @@ export function displayName(
   return product || maker || `USB device ${device.vendor}:${device.product}`;
 }
 
-/** sysfs names of USB devices (not interfaces, not root hubs): 1-2, 3-1.4.2. */
-export const USB_DEVICE_ID = /^[1-9]\d{0,2}-[1-9]\d{0,2}(\.[1-9]\d{0,2}){0,6}$/;
+/** sysfs names of USB devices (not interfaces, not root hubs), which are their ports: 1-2, 3-1.4.2. */
+export const USB_DEVICE_ID = USB_PORT;
 
 export const USB_PATH_PREFIX = '/me/phyllo/Switcher1/usb/';
 

@@ -11,9 +11,10 @@ import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
-import { hostdevXml } from './hostdev-xml.js';
+import { hostdevXml, type HostdevAddress } from '../libvirt/hostdev-xml.js';
+import { USB_RULE_MODES, validateRule, type UsbRuleMode } from '../libvirt/switcher-metadata.js';
 import type { UsbInventory } from './inventory.js';
-import { matchFor, sameMatch, USB_RULE_MODES, validateRule, type UsbRuleMode } from './rules.js';
+import { matchFor, sameMatch } from './rules.js';
 import { displayName, type UsbDeviceInfo } from './usb-device.js';
 import {
   leavesHostWithoutInput,
@@ -58,17 +59,20 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     });
     this.inventory.on('changed', (device) => this.emit('changed', device));
     this.inventory.on('removed', (device) => {
+      const owner = this.owners.get(device.id);
       this.owners.delete(device.id);
       this.emit('removed', device);
+      // Unplugged while a guest had it: take its <hostdev> out, so that it cannot claim whatever comes next.
+      if (owner) void this.dropStaleHostdev(owner, device);
     });
-    this.registry.on('usbChanged', () => this.recomputeOwners());
     this.registry.on('added', (guest) => this.noteState(guest));
     this.registry.on('removed', () => this.recomputeOwners());
     this.registry.on('changed', (guest, changed) => {
-      if (changed.State !== undefined) this.noteState(guest);
+      if (changed.includes('state')) this.noteState(guest);
+      else if (changed.includes('usbHostdevs')) this.recomputeOwners();
     });
     await this.inventory.start();
-    for (const guest of this.registry.guests()) if (UP.includes(guest.props.State)) this.running.add(guest.path);
+    for (const guest of this.registry.guests()) if (UP.includes(guest.state)) this.running.add(guest.path);
     this.recomputeOwners();
   }
 
@@ -100,12 +104,12 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     if (!device) throw noSuchDevice(`at port ${id}`);
     const guest = this.registry.get(guestPath);
     if (!guest) throw noSuchGuest(`at ${guestPath}`);
-    if (!UP.includes(guest.props.State)) throw invalidState(`${guest.props.Name} is not running; start it first`);
+    if (!UP.includes(guest.state)) throw invalidState(`${guest.name} is not running; start it first`);
     const owner = this.owner(id);
     if (owner === guestPath) return;
     if (owner !== '')
       throw invalidState(
-        `${displayName(device)} is with ${this.registry.get(owner)?.props.Name ?? 'another guest'}; detach it first`,
+        `${displayName(device)} is with ${this.registry.get(owner)?.name ?? 'another guest'}; detach it first`,
       );
     // Read it again: the address must not be stale, and its interfaces (what it is) may have come late.
     const now = await this.inventory.current(id);
@@ -126,7 +130,7 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
       await this.client.domainDevice(guest.libvirtPath, false, xml, AFFECT_LIVE).catch(() => undefined);
       throw noSuchDevice(`${displayName(device)}: it was unplugged while being attached`);
     }
-    log.info(`USB ${displayName(device)} at ${id} -> ${guest.props.Name}${force ? ' (forced)' : ''}`);
+    log.info(`USB ${displayName(device)} at ${id} -> ${JSON.stringify(guest.name)}${force ? ' (forced)' : ''}`);
     await this.registry.refresh(guest.libvirtPath);
   }
 
@@ -137,10 +141,10 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     const ownerPath = this.owner(id);
     const guest = ownerPath ? this.registry.get(ownerPath) : undefined;
     if (!guest) throw invalidState(`${displayName(device)} is with the host already`);
-    const address = guest.extras.usbHostdevs.find((h) => h.bus === device.busnum && h.device === device.devnum);
+    const address = guest.usbHostdevs.find((h) => holds(h, device));
     if (!address) throw invalidState(`${displayName(device)} is with the host already`);
     await this.client.domainDevice(guest.libvirtPath, false, hostdevXml(address), AFFECT_LIVE);
-    log.info(`USB ${displayName(device)} at ${id} <- ${guest.props.Name}`);
+    log.info(`USB ${displayName(device)} at ${id} <- ${JSON.stringify(guest.name)}`);
     await this.registry.refresh(guest.libvirtPath);
   }
 
@@ -156,10 +160,14 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
       throw invalidArgument(`'${mode.slice(0, 32)}' is not a USB rule; use always, follow-focus, ask, or '' to remove`);
     }
     const match = matchFor(device, matchBy);
-    const others = guest.extras.settings.usbRules.filter((rule) => !sameMatch(rule.match, match));
-    const rules = mode === '' ? others : [...others, validateRule({ mode: mode as UsbRuleMode, match })];
-    await this.actions.writeSettings(guest, { ...guest.extras.settings, usbRules: rules });
-    log.info(`USB rule for ${displayName(device)} on ${guest.props.Name}: ${mode || '(removed)'} by ${matchBy}`);
+    const rule = mode === '' ? undefined : validateRule({ mode: mode as UsbRuleMode, match });
+    await this.actions.updateSettings(guestPath, (settings) => {
+      const others = settings.usbRules.filter((r) => !sameMatch(r.match, match));
+      return { ...settings, usbRules: rule ? [...others, rule] : others };
+    });
+    log.info(
+      `USB rule for ${displayName(device)} on ${JSON.stringify(guest.name)}: ${mode || '(removed)'} by ${matchBy}`,
+    );
   }
 
   /** The same device (same device number) is still at its port: the address we hold is not stale. */
@@ -173,8 +181,24 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     );
   }
 
+  /** Takes an unplugged device's <hostdev> out of the running guest that had it; a failure is only logged. */
+  private async dropStaleHostdev(guestPath: string, device: UsbDeviceInfo): Promise<void> {
+    const guest = this.registry.get(guestPath);
+    const address = guest?.usbHostdevs.find((h) => holds(h, device));
+    if (!guest || !address) return;
+    try {
+      await this.client.domainDevice(guest.libvirtPath, false, hostdevXml(address), AFFECT_LIVE);
+      log.info(`USB ${displayName(device)} unplugged from ${JSON.stringify(guest.name)}: its <hostdev> removed`);
+    } catch (error) {
+      log.warning(
+        `USB ${displayName(device)} unplugged from ${JSON.stringify(guest.name)}: ${(error as Error).message}`,
+      );
+    }
+    await this.registry.refresh(guest.libvirtPath);
+  }
+
   private noteState(guest: Guest): void {
-    const up = UP.includes(guest.props.State);
+    const up = UP.includes(guest.state);
     const was = this.running.has(guest.path);
     if (up) this.running.add(guest.path);
     else this.running.delete(guest.path);
@@ -188,9 +212,9 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
   private guestRules(): GuestRules[] {
     return this.registry.guests().map((g) => ({
       path: g.path,
-      name: g.props.Name,
-      running: UP.includes(g.props.State),
-      rules: g.extras.settings.usbRules,
+      name: g.name,
+      running: UP.includes(g.state),
+      rules: g.settings.usbRules,
     }));
   }
 
@@ -198,15 +222,22 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     return this.inventory.list().map((device) => ({ device, owner: this.owner(device.id) }));
   }
 
-  /** Owners from the running guests' live XML: the guest holding a device's bus and device number. */
+  /**
+   * Owners from the running guests' live XML: the guest whose <hostdev>
+   * names this very device, by address and by vendor and product, so that a
+   * stale address never makes a guest the owner of another device.
+   */
   private recomputeOwners(): void {
     const holders = new Map<string, string>();
     for (const guest of this.registry.guests()) {
-      if (!UP.includes(guest.props.State)) continue;
-      for (const h of guest.extras.usbHostdevs) holders.set(`${h.bus}/${h.device}`, guest.path);
+      if (!UP.includes(guest.state)) continue;
+      for (const h of guest.usbHostdevs) holders.set(identity(h), guest.path);
     }
     for (const device of this.inventory.list()) {
-      const owner = holders.get(`${device.busnum}/${device.devnum}`) ?? '';
+      const owner =
+        holders.get(
+          identity({ vendor: device.vendor, product: device.product, bus: device.busnum, device: device.devnum }),
+        ) ?? '';
       if ((this.owners.get(device.id) ?? '') !== owner) {
         this.owners.set(device.id, owner);
         this.emit('owner', device, owner);
@@ -238,4 +269,16 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
       }
     }
   }
+}
+
+/** A <hostdev>'s or a device's identity: ids and address together. */
+function identity(h: HostdevAddress): string {
+  return `${h.vendor}:${h.product}@${h.bus}/${h.device}`;
+}
+
+/** Whether a <hostdev> names this very device (address and ids). */
+function holds(h: HostdevAddress, device: UsbDeviceInfo): boolean {
+  return (
+    h.bus === device.busnum && h.device === device.devnum && h.vendor === device.vendor && h.product === device.product
+  );
 }

@@ -2,7 +2,8 @@
 // the service does it. Automatic moves never take the host's last keyboard
 // or pointer; only an explicit, forced request does.
 
-import { ruleMatches, type UsbRule, type UsbRuleMode } from './rules.js';
+import type { UsbRule, UsbRuleMode } from '../libvirt/switcher-metadata.js';
+import { ruleMatches } from './rules.js';
 import type { UsbDeviceInfo } from './usb-device.js';
 
 export interface GuestRules {

@@ -1,7 +1,9 @@
 // One display viewer per guest (virt-viewer attached to the libvirt domain
-// by default): started on demand, tracked by PID, reopened if it dies (a
-// signal or an error exit) while its guest still runs; never after the guest
-// stopped, nor after the user closed it (a clean exit).
+// by default): started on demand, tracked by PID, counted as open only once
+// it shows the guest's display, reopened if it dies (a signal or an error
+// exit) while its guest still runs; never after the guest stopped, nor
+// after the user closed it (a clean exit). A viewer that cannot show the
+// guest is closed and its reason reported, never taken for success.
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -15,8 +17,8 @@ export interface ViewerOptions {
   command: string[];
   /** The libvirt URI the viewer connects to. */
   uri: string;
-  /** How long a new viewer must stay up to count as started. */
-  startupMs: number;
+  /** How long a new viewer has to show the guest's display before it counts as failed. */
+  showDeadlineMs: number;
   /** How long after a viewer died to look at the guest's state (it may be stopping). */
   settleMs: number;
   /** Viewers that die within this long after starting count as failing. */
@@ -27,11 +29,15 @@ export interface ViewerOptions {
 
 export const DEFAULT_VIEWER_OPTIONS: Omit<ViewerOptions, 'uri'> = {
   command: ['virt-viewer'],
-  startupMs: 1_000,
+  showDeadlineMs: 2_000,
   settleMs: 1_000,
   quickDeathMs: 5_000,
   maxQuickDeaths: 3,
 };
+
+// virt-viewer --debug says when the guest's display is on screen, and why not when it cannot be.
+const SHOWN = /notebook show display|Insert display \d+/;
+const FAILED = /(?:^|\s)Error: (.+)$/m;
 
 /** Whether the guest is still running (asked of libvirt, not of our cache). */
 export type IsRunning = (guest: Guest) => Promise<boolean>;
@@ -40,7 +46,12 @@ interface Viewer {
   child: ChildProcess;
   guest: Guest;
   startedAt: number;
-  stderr: string;
+  /** The last of what it printed (stdout and stderr). */
+  output: string;
+  /** Emits 'output' as it prints. */
+  said: EventEmitter;
+  /** It has shown the guest's display. */
+  shown: boolean;
   /** We asked it to go: do not reopen. */
   closing: boolean;
 }
@@ -68,34 +79,34 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
 
   /**
    * Opens the guest's viewer unless one is up; resolves with its PID once it
-   * has stayed up for startupMs, rejects with the viewer's own words if not.
+   * shows the guest's display. NoDisplay when the guest has none to show
+   * (it drives a screen of its own); ViewerFailed, with the viewer's own
+   * words, when the viewer cannot show it: that viewer is closed.
    */
   async open(guest: Guest): Promise<number> {
+    if (!guest.display) {
+      throw new SwitcherError(
+        'NoDisplay',
+        `${guest.name} shows on a screen of its own (it has no display for a viewer); look at that screen`,
+      );
+    }
     const existing = this.viewers.get(guest.path);
     if (existing) return existing.child.pid ?? 0;
     this.quickDeaths.delete(guest.path);
     const viewer = this.spawn(guest);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        viewer.child.off('exit', onExit);
-        resolve();
-      }, this.options.startupMs);
-      const onExit = (): void => {
-        clearTimeout(timer);
-        const said = viewer.stderr.trim().split('\n').filter(Boolean).pop() ?? 'it exited at once';
-        reject(new SwitcherError('ViewerFailed', `The viewer for ${guest.props.Name} could not start: ${said}`));
-      };
-      viewer.child.once('exit', onExit);
-    });
+    try {
+      await this.whenShown(viewer);
+    } catch (error) {
+      this.closeViewer(viewer);
+      throw error;
+    }
     return viewer.child.pid ?? 0;
   }
 
-  /** Closes a guest's viewer (the guest was removed, or the service stops). */
+  /** Closes a guest's viewer (the guest stopped or was removed, or the service stops). */
   close(guestPath: string): void {
     const viewer = this.viewers.get(guestPath);
-    if (!viewer) return;
-    viewer.closing = true;
-    viewer.child.kill('SIGTERM');
+    if (viewer) this.closeViewer(viewer);
   }
 
   stop(): void {
@@ -105,21 +116,76 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     this.removeAllListeners();
   }
 
+  private closeViewer(viewer: Viewer): void {
+    viewer.closing = true;
+    viewer.child.kill('SIGTERM');
+  }
+
+  /** Resolves once the viewer shows the display; rejects with its reason when it cannot, or says nothing in time. */
+  private whenShown(viewer: Viewer): Promise<void> {
+    const name = viewer.guest.name;
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error?: SwitcherError): void => {
+        clearTimeout(timer);
+        viewer.said.off('output', check);
+        viewer.child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
+      };
+      const failed = (why: string): SwitcherError =>
+        new SwitcherError('ViewerFailed', `The viewer could not show ${name}: ${why}`);
+      const check = (): void => {
+        if (viewer.shown) finish();
+        const error = FAILED.exec(viewer.output);
+        if (error) finish(failed(error[1]?.trim() ?? 'it reported an error'));
+      };
+      const onExit = (): void => {
+        const said = viewer.output.trim().split('\n').filter(Boolean).pop() ?? 'it exited at once';
+        finish(failed(said));
+      };
+      const timer = setTimeout(() => {
+        const last = viewer.output.trim().split('\n').filter(Boolean).pop();
+        finish(
+          failed(
+            `it showed nothing within ${this.options.showDeadlineMs / 1000} s${last ? ` (last said: ${last})` : ''}`,
+          ),
+        );
+      }, this.options.showDeadlineMs);
+      viewer.said.on('output', check);
+      viewer.child.once('exit', onExit);
+      check();
+    });
+  }
+
   private spawn(guest: Guest): Viewer {
     const [command, ...first] = this.options.command as [string, ...string[]];
     // --attach: the display comes through libvirt itself (OpenGraphicsFD), no VNC/SPICE port needed.
-    const args = [...first, '--connect', this.options.uri, '--attach', '--full-screen', guest.props.Uuid];
-    const child = spawnOwned(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const viewer: Viewer = { child, guest, startedAt: Date.now(), stderr: '', closing: false };
-    child.stderr?.on('data', (data: Buffer) => {
-      viewer.stderr = (viewer.stderr + data.toString()).slice(-4096);
-    });
+    // --debug: the only way virt-viewer tells that it shows the display, or why it cannot.
+    const args = [...first, '--connect', this.options.uri, '--attach', '--full-screen', '--debug', guest.uuid];
+    // GLib writes debug messages to stdout and warnings to stderr: read both.
+    const child = spawnOwned(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const viewer: Viewer = {
+      child,
+      guest,
+      startedAt: Date.now(),
+      output: '',
+      said: new EventEmitter(),
+      shown: false,
+      closing: false,
+    };
+    const read = (data: Buffer): void => {
+      viewer.output = (viewer.output + data.toString()).slice(-4096);
+      if (!viewer.shown && SHOWN.test(viewer.output)) viewer.shown = true;
+      viewer.said.emit('output');
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
     child.once('error', (error) => {
-      viewer.stderr += `\n${error.message}`;
+      viewer.output += `\n${error.message}`;
     });
     child.once('exit', (code, signal) => this.onExit(viewer, code, signal));
     this.viewers.set(guest.path, viewer);
-    log.info(`viewer for ${guest.props.Name} started (pid ${child.pid ?? '?'})`);
+    log.info(`viewer for ${JSON.stringify(guest.name)} started (pid ${child.pid ?? '?'})`);
     this.emit('pid', guest.path, child.pid ?? 0);
     return viewer;
   }
@@ -130,14 +196,14 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
       this.viewers.delete(path);
       this.emit('pid', path, 0);
     }
-    log.info(`viewer for ${viewer.guest.props.Name} exited (${signal ?? `code ${code}`})`);
-    // Closed by us, or by the user (a clean exit): it stays closed until the next Show.
-    if (viewer.closing || code === 0) return;
+    log.info(`viewer for ${JSON.stringify(viewer.guest.name)} exited (${signal ?? `code ${code}`})`);
+    // Closed by us, by the user (a clean exit), or it never showed the guest: it stays closed until the next Show.
+    if (viewer.closing || code === 0 || !viewer.shown) return;
     const quick = Date.now() - viewer.startedAt < this.options.quickDeathMs;
     const deaths = quick ? (this.quickDeaths.get(path) ?? 0) + 1 : 0;
     this.quickDeaths.set(path, deaths);
     if (deaths >= this.options.maxQuickDeaths) {
-      log.warning(`viewer for ${viewer.guest.props.Name} keeps dying; not reopening it until the next Show`);
+      log.warning(`viewer for ${JSON.stringify(viewer.guest.name)} keeps dying; not reopening it until the next Show`);
       return;
     }
     // The guest may be going down (its display closing is what ended the viewer): settle, then ask libvirt.
@@ -154,10 +220,14 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     try {
       running = await this.isRunning(guest);
     } catch (error) {
-      log.warning(`viewer for ${guest.props.Name}: cannot tell whether it runs: ${(error as Error).message}`);
+      log.warning(`viewer for ${JSON.stringify(guest.name)}: cannot tell whether it runs: ${(error as Error).message}`);
     }
     if (!running || this.viewers.has(guest.path)) return;
-    log.info(`reopening the viewer for ${guest.props.Name}, which still runs`);
-    this.spawn(guest);
+    log.info(`reopening the viewer for ${JSON.stringify(guest.name)}, which still runs`);
+    const viewer = this.spawn(guest);
+    this.whenShown(viewer).catch((error: unknown) => {
+      log.warning((error as Error).message);
+      this.closeViewer(viewer);
+    });
   }
 }

@@ -62,7 +62,9 @@ describe.each([
 ])('the %s object', (_kind, iface, path) => {
   it('introspects as the contract says, plus the standard interfaces', async () => {
     const exported = await introspect(path());
-    expect([...exported.keys()].sort()).toEqual([...STANDARD, iface].sort());
+    // The manager's object is also the ObjectManager of everything below it.
+    const standard = iface === MANAGER ? [...STANDARD, 'org.freedesktop.DBus.ObjectManager'] : STANDARD;
+    expect([...exported.keys()].sort()).toEqual([...standard, iface].sort());
     expect(describeSpec(exported.get(iface) as InterfaceSpec)).toEqual(
       describeSpec(contract.get(iface) as InterfaceSpec),
     );
@@ -115,14 +117,14 @@ it('answers every method with the contract out-signature', async () => {
   }
   // UsbDevice objects need plugged devices, Seat objects seats: their methods are checked in
   // usb.test.ts (in the USB lab) and seats.test.ts (with logind).
-  // Show needs a display the test driver cannot give (it refuses OpenGraphicsFD): its typed refusal is
-  // checked here, its success against a real libvirtd in real-qemu.test.ts.
+  // Show needs a display the test driver's guest does not have (no <graphics>): its typed refusal is
+  // checked here, its success against a real libvirtd in viewers.test.ts.
   await stack.client.waitForProperty(guest, 'State', 'shutoff');
   const error = await rawCall(guest, GUEST, 'Show').then(
     () => 'ok',
     (e: { type?: string }) => e.type,
   );
-  expect(error).toBe('me.phyllo.Switcher1.Error.ViewerFailed');
+  expect(error).toBe('me.phyllo.Switcher1.Error.NoDisplay');
   covered.add(`${GUEST}.Show`);
   const all = [MANAGER, GUEST].flatMap((i) => [...spec(i).methods.keys()].map((m) => `${i}.${m}`));
   expect([...covered].sort()).toEqual(all.sort());
@@ -150,7 +152,19 @@ it('sends every signal with the contract signature', async () => {
   const seen = stack.client.signals.slice(from).filter((s) => s.path.startsWith(MANAGER_PATH));
   const manager = contract.get(MANAGER) as InterfaceSpec;
   for (const signal of seen) {
-    if (signal.interface === MANAGER) {
+    if (signal.interface === 'org.freedesktop.DBus.ObjectManager') {
+      expect(signal.path).toBe(MANAGER_PATH);
+      expect(signal.member).toMatch(/^Interfaces(Added|Removed)$/);
+      if (signal.member === 'InterfacesAdded') {
+        const [, interfaces] = signal.body as [string, Record<string, Record<string, Variant>>];
+        for (const [ifaceName, properties] of Object.entries(interfaces)) {
+          const spec = (contract.get(ifaceName) as InterfaceSpec).properties;
+          expect(Object.keys(properties).sort()).toEqual([...spec.keys()].sort());
+          for (const [name, value] of Object.entries(properties))
+            expect([name, value.signature]).toEqual([name, spec.get(name)?.type]);
+        }
+      }
+    } else if (signal.interface === MANAGER) {
       const spec = manager.signals.get(signal.member);
       expect(spec, `${signal.member} is in the contract`).toBeDefined();
       expect(signal.body.length).toBe(spec?.args.length);
@@ -163,5 +177,63 @@ it('sends every signal with the contract signature', async () => {
         expect([name, value.signature]).toEqual([name, properties.get(name)?.type]);
     }
   }
-  expect(new Set(seen.map((s) => s.member))).toEqual(new Set(['GuestAdded', 'GuestRemoved', 'PropertiesChanged']));
+  expect(new Set(seen.map((s) => s.member))).toEqual(
+    new Set(['InterfacesAdded', 'GuestAdded', 'InterfacesRemoved', 'GuestRemoved', 'PropertiesChanged']),
+  );
+});
+
+it('answers what it does not have with the standard D-Bus errors', async () => {
+  const errorOf = (path: string, iface: string | undefined, member: string, signature = '', body: unknown[] = []) =>
+    stack.client.errorOf(path, iface, member, signature, body);
+  const std = (name: string): string => `org.freedesktop.DBus.Error.${name}`;
+  expect(await errorOf(MANAGER_PATH, MANAGER, 'Frobnicate')).toBe(std('UnknownMethod'));
+  expect(await errorOf(MANAGER_PATH, undefined, 'Frobnicate')).toBe(std('UnknownMethod'));
+  expect(await errorOf(MANAGER_PATH, 'me.phyllo.Switcher1.Nope', 'ListGuests')).toBe(std('UnknownInterface'));
+  expect(await errorOf(guest, MANAGER, 'ListGuests')).toBe(std('UnknownInterface'));
+  expect(await errorOf('/me/phyllo/Switcher1/nothing', MANAGER, 'ListGuests')).toBe(std('UnknownObject'));
+  expect(await errorOf(MANAGER_PATH, MANAGER, 'FindGuest', 'u', [1])).toBe(std('InvalidArgs'));
+  const properties = 'org.freedesktop.DBus.Properties';
+  expect(await errorOf(guest, properties, 'Get', 'ss', [GUEST, 'Nope'])).toBe(std('UnknownProperty'));
+  expect(await errorOf(guest, properties, 'Get', 'ss', ['me.phyllo.Nope', 'Name'])).toBe(std('UnknownInterface'));
+  expect(await errorOf(guest, properties, 'Set', 'ssv', [GUEST, 'Name', new Variant('s', 'x')])).toBe(
+    std('PropertyReadOnly'),
+  );
+  // A guest path that holds no guest is still ours to name.
+  expect(await errorOf('/me/phyllo/Switcher1/guest/00000000_0000_0000_0000_000000000000', GUEST, 'Start')).toBe(
+    'me.phyllo.Switcher1.Error.NoSuchGuest',
+  );
+});
+
+it('is the ObjectManager of its objects: one reply with all of them, each as its own GetAll says', async () => {
+  const reply = await rawCall(MANAGER_PATH, 'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects');
+  expect(reply.signature).toBe('a{oa{sa{sv}}}');
+  const managed = reply.body[0] as Record<string, Record<string, Record<string, Variant>>>;
+  expect(Object.keys(managed).sort()).toEqual((await stack.client.listGuests()).sort());
+  for (const [path, interfaces] of Object.entries(managed)) {
+    expect(Object.keys(interfaces)).toEqual([GUEST]);
+    const unwrap = (props: Record<string, Variant>) =>
+      Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.value]));
+    expect(unwrap(interfaces[GUEST] as Record<string, Variant>)).toEqual(await stack.client.properties(path));
+  }
+});
+
+it('announces a new guest with InterfacesAdded, carrying its properties, before GuestAdded', async () => {
+  const from = stack.client.signals.length;
+  const uuid = await defineTestGuest(stack, 'managed-order', { vcpus: 3 });
+  const path = `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
+  await stack.client.waitForSignal((s) => s.member === 'GuestAdded' && s.body[0] === path, 2_000, from);
+  const seen = stack.client.signals.slice(from).filter((s) => s.body[0] === path);
+  expect(seen.map((s) => s.member).slice(0, 2)).toEqual(['InterfacesAdded', 'GuestAdded']);
+  const added = seen[0]?.body[1] as Record<string, Record<string, Variant>>;
+  expect(added[GUEST]?.Name?.value).toBe('managed-order');
+  expect(added[GUEST]?.Vcpus?.value).toBe(3);
+  // Gone again: InterfacesRemoved before GuestRemoved.
+  const libvirtPath = `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`;
+  await libvirtCall(stack, libvirtPath, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+  await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === path, 2_000, from);
+  const gone = stack.client.signals.slice(from).filter((s) => s.body[0] === path && /Removed$/.test(s.member));
+  expect(gone.map((s) => [s.member, s.body[1]])).toEqual([
+    ['InterfacesRemoved', [GUEST]],
+    ['GuestRemoved', undefined],
+  ]);
 });

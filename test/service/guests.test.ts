@@ -36,6 +36,8 @@ describe('listing', () => {
       ViewerPid: 0,
       UsbRules: [],
       Seat: '',
+      // The test driver's guest has no <graphics>: nothing for a viewer to show.
+      Display: '',
     });
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',
@@ -194,5 +196,23 @@ describe('PauseAll and ResumeAll', () => {
     expect(await stack.client.property(pathOf(b), GUEST, 'State')).toBe('paused');
     // A second ResumeAll has nothing left to resume.
     expect(await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll')).toEqual([[]]);
+  });
+
+  it('leaves to the user a guest the user resumed and paused again after PauseAll', async () => {
+    const alpha = await stack.client.guestByName('alpha');
+    const bravo = await stack.client.guestByName('bravo');
+    await stack.client.service(bravo, GUEST, 'Resume');
+    await stack.client.waitForProperty(bravo, 'State', 'running');
+    const [paused] = await stack.client.service(MANAGER_PATH, MANAGER, 'PauseAll');
+    expect(paused).toEqual([alpha, bravo, test].sort());
+    await stack.client.waitForProperty(alpha, 'State', 'paused');
+    // The user resumes alpha, then pauses it again: that pause is now the user's own.
+    await stack.client.service(alpha, GUEST, 'Resume');
+    await stack.client.waitForProperty(alpha, 'State', 'running');
+    await stack.client.service(alpha, GUEST, 'Pause');
+    await stack.client.waitForProperty(alpha, 'State', 'paused');
+    const [resumed] = await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll');
+    expect(resumed).toEqual([bravo, test].sort());
+    expect(await stack.client.property(alpha, GUEST, 'State')).toBe('paused');
   });
 });

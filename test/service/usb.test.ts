@@ -151,8 +151,8 @@ describe('rules', () => {
     await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
     await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'port']);
     expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([
-      ['ask', 'device', `0781:5567:${serial}`],
-      ['always', 'port', '1-5'],
+      { mode: 'ask', match_by: 'device', vendor: '0781', product: '5567', serial },
+      { mode: 'always', match_by: 'port', port: '1-5' },
     ]);
     const metadata = await switcherMetadata(stack, 'test');
     expect(metadata).toContain(`<usb-rule mode="ask" vendor="0781" product="5567" serial="${serial}"/>`);
@@ -206,5 +206,118 @@ describe('owners', () => {
     expect(await stack.client.property(at('1-6'), USB, 'Owner')).toBe(holder);
     await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
     await stack.client.waitForSignal(propertiesChanged(at('1-6'), 'Owner', ''), 5_000, from);
+  });
+});
+
+describe('owners by identity', () => {
+  it('need vendor and product to match as well as the address: a stale <hostdev> claims nothing', async () => {
+    // A guest defined with a receiver (046d:c52b) at bus 1 device 8, where a Cruzer stick (0781:5567) now is.
+    const from = stack.client.signals.length;
+    const xml = `<domain type='test'><name>stale</name><memory>65536</memory><os><type>hvm</type></os><devices>
+      <hostdev mode='subsystem' type='usb' managed='yes'><source startupPolicy='optional'><vendor id='0x046d'/><product id='0xc52b'/><address bus='1' device='8'/></source></hostdev>
+    </devices></domain>`;
+    const [libvirtPath] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+      xml,
+    ]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestAdded', 5_000, from);
+    await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    const stale = await stack.client.guestByName('stale');
+    await stack.client.waitForProperty(stale, 'State', 'running');
+    expect(await stack.client.property(at('1-6'), USB, 'Owner')).toBe('');
+    // The host keeps both its keyboard and mouse counted: giving the stick away is not refused as the last input.
+    expect(await stack.client.errorOf(at('1-6'), USB, 'Attach', 'o', [stale])).not.toBe(`${ERR}.LastInputDevice`);
+    await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
+  });
+});
+
+describe('a device unplugged while a guest has it', () => {
+  it('has its <hostdev> taken out of the guest (here libvirt is asked, and its test driver refuses)', async () => {
+    const from = stack.client.signals.length;
+    const xml = `<domain type='test'><name>holder-a</name><memory>65536</memory><os><type>hvm</type></os><devices>
+      <hostdev mode='subsystem' type='usb' managed='yes'><source startupPolicy='optional'><vendor id='0x0781'/><product id='0x5567'/><address bus='1' device='7'/></source></hostdev>
+    </devices></domain>`;
+    const [libvirtPath] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+      xml,
+    ]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestAdded', 5_000, from);
+    const holder = await stack.client.guestByName('holder-a');
+    await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    await stack.client.waitForSignal(propertiesChanged(at('1-5'), 'Owner', holder), 5_000, from);
+    const before = service.output().length;
+    await lab.remove('cruzer-blade-a');
+    for (let i = 0; i < 100 && !/unplugged from "holder-a"/.test(service.output().slice(before)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(service.output().slice(before)).toMatch(/USB SanDisk Cruzer Blade unplugged from "holder-a": .*support/i);
+    await lab.add('cruzer-blade-a');
+    await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
+  });
+});
+
+describe('serials exactly as devices report them', () => {
+  const VARIANTS: [fixture: string, port: string, serial: string][] = [
+    ['cruzer-blade-spaces', '1-8', '4C53 0001 2303 1412'],
+    ['cruzer-blade-colons', '1-9', '00:E0:4C:68:00:01'],
+    ['cruzer-blade-00', '1-10', '00'],
+    ['cruzer-blade-accents', '1-11', 'Größe ✓ № 7'],
+  ];
+
+  beforeAll(async () => {
+    for (const [fixture, port] of VARIANTS) {
+      await lab.add(fixture);
+      await stack.client.waitForSignal((s) => s.member === 'UsbDeviceAdded' && s.body[0] === at(port), 5_000);
+    }
+  });
+
+  it.each(VARIANTS)('%s: the serial shows as it is, and a device rule keeps it', async (_fixture, port, serial) => {
+    expect(await stack.client.property(at(port), USB, 'Serial')).toBe(serial);
+    await stack.client.service(at(port), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
+    const rules = (await stack.client.property(test, GUEST, 'UsbRules')) as Record<string, string>[];
+    expect(rules).toContainEqual({ mode: 'ask', match_by: 'device', vendor: '0781', product: '5567', serial });
+    await stack.client.service(at(port), USB, 'SetRule', 'oss', [test, '', 'device']);
+    expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([]);
+  });
+
+  it('asks for the device a rule names, not for another of the same model whose serial is part of it', async () => {
+    await stack.client.service(at('1-9'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
+    let from = stack.client.signals.length;
+    await lab.remove('cruzer-blade-00');
+    await lab.add('cruzer-blade-00');
+    await stack.client.waitForSignal((s) => s.member === 'UsbDeviceAdded' && s.body[0] === at('1-10'), 5_000, from);
+    await lab.remove('cruzer-blade-colons');
+    await lab.add('cruzer-blade-colons');
+    const ask = await stack.client.waitForSignal((s) => s.member === 'UsbAttachRequested', 5_000, from);
+    expect(ask.body).toEqual([at('1-9'), test]);
+    expect(stack.client.signals.slice(from).filter((s) => s.member === 'UsbAttachRequested')).toHaveLength(1);
+    from = stack.client.signals.length;
+    await stack.client.service(at('1-9'), USB, 'SetRule', 'oss', [test, '', 'device']);
+  });
+});
+
+describe('settings written at once', () => {
+  it('keep every change: rules for two devices and a monitor, all in the same moment', async () => {
+    await Promise.all([
+      stack.client.service(at('1-8'), USB, 'SetRule', 'oss', [test, 'always', 'device']),
+      stack.client.service(at('1-11'), USB, 'SetRule', 'oss', [test, 'follow-focus', 'port']),
+      stack.client.service(test, GUEST, 'SetMonitor', 's', ['HDMI-A-1']),
+    ]);
+    const rules = (await stack.client.property(test, GUEST, 'UsbRules')) as Record<string, string>[];
+    expect(rules).toHaveLength(2);
+    expect(rules).toContainEqual({
+      mode: 'always',
+      match_by: 'device',
+      vendor: '0781',
+      product: '5567',
+      serial: '4C53 0001 2303 1412',
+    });
+    expect(rules).toContainEqual({ mode: 'follow-focus', match_by: 'port', port: '1-11' });
+    expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('HDMI-A-1');
+    const metadata = await switcherMetadata(stack, 'test');
+    expect(metadata).toContain('serial="4C53 0001 2303 1412"');
+    expect(metadata).toContain('port="1-11"');
+    expect(metadata).toContain('connector="HDMI-A-1"');
+    await stack.client.service(at('1-8'), USB, 'SetRule', 'oss', [test, '', 'device']);
+    await stack.client.service(at('1-11'), USB, 'SetRule', 'oss', [test, '', 'port']);
+    await stack.client.service(test, GUEST, 'SetMonitor', 's', ['']);
   });
 });

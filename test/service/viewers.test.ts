@@ -3,7 +3,7 @@
 // the guest runs and not after the guest stops, and the monitor assignment
 // surviving a restart of the service because it lives in libvirt.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, propertiesChanged } from '../support/dbus-client.js';
@@ -56,7 +56,7 @@ it('starts a guest that is off and opens its viewer on Show', async () => {
   expect(pid).toBeGreaterThan(0);
   const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
   expect(cmdline(pid)).toMatch(
-    new RegExp(`^virt-viewer --connect qemu:///system\\?socket=\\S+ --attach --full-screen ${uuid}`),
+    new RegExp(`^virt-viewer --connect qemu:///system\\?socket=\\S+ --attach --full-screen --debug ${uuid}`),
   );
   // A second Show keeps the same viewer.
   await stack.client.service(path, GUEST, 'Show');
@@ -65,6 +65,8 @@ it('starts a guest that is off and opens its viewer on Show', async () => {
 
 it('reopens the viewer when it dies while the guest runs', async () => {
   const first = await viewerPid();
+  // process.kill(0) would kill this test's own process group.
+  expect(first).toBeGreaterThan(0);
   const from = stack.client.signals.length;
   process.kill(first, 'SIGKILL');
   await stack.client.waitForSignal(propertiesChanged(path, 'ViewerPid', 0), 5_000, from);
@@ -91,3 +93,79 @@ it('keeps the monitor assignment in libvirt, across a restart of the service', a
   path = await stack.client.guestByName('shown');
   expect(await stack.client.property(path, GUEST, 'Monitor')).toBe('Virtual-2');
 });
+
+it('shows a guest that is shutting down (one that ignores ACPI), so the user can see what holds it', async () => {
+  await stack.client.service(path, GUEST, 'Start');
+  await stack.client.waitForProperty(path, 'State', 'running', 10_000);
+  await waitForViewerPid((pid) => pid === 0);
+  // The tiny SeaBIOS guest ignores the ACPI request: it stays 'stopping' while Shutdown waits.
+  const pending = stack.client.service(path, GUEST, 'Shutdown', 'u', [30], 40_000).catch(() => undefined);
+  await stack.client.waitForProperty(path, 'State', 'stopping', 5_000);
+  await stack.client.service(path, GUEST, 'Show', '', [], 30_000);
+  const pid = await viewerPid();
+  expect(pid).toBeGreaterThan(0);
+  expect(await stack.client.property(path, GUEST, 'State')).toBe('stopping');
+  await stack.client.service(path, GUEST, 'ForceOff');
+  await stack.client.waitForProperty(path, 'State', 'shutoff', 10_000);
+  await pending;
+  await waitForViewerPid((p) => p === 0);
+});
+
+it('answers NoDisplay for a guest without a display of its own, and leaves no viewer behind', async () => {
+  await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+    tinyQemuGuestXml('passthrough'),
+  ]);
+  const headless = await stack.client.waitForGuest('passthrough');
+  expect(await stack.client.property(headless, GUEST, 'Display')).toBe('');
+  const error = await stack.client.errorOf(headless, GUEST, 'Show');
+  expect(error).toBe('me.phyllo.Switcher1.Error.NoDisplay');
+  // It was started (its screen is its own), and no viewer runs for it.
+  expect(await stack.client.property(headless, GUEST, 'State')).toBe('running');
+  expect(await stack.client.property(headless, GUEST, 'ViewerPid')).toBe(0);
+  const uuid = (await stack.client.property(headless, GUEST, 'Uuid')) as string;
+  expect(viewersOf(uuid)).toEqual([]);
+  await stack.client.service(headless, GUEST, 'ForceOff');
+});
+
+it('reports a viewer that cannot show the guest as a failure within 2 s, and closes it', async () => {
+  // A viewer pointed at a libvirt it cannot reach: it would sit behind an error dialog.
+  await stack.service?.stop();
+  await stack.startService(
+    'qemu:///session',
+    ['--viewer-uri', 'qemu:///system?socket=/nonexistent/sock'],
+    [],
+    serviceEnv,
+  );
+  path = await stack.client.guestByName('shown');
+  await stack.client.service(path, GUEST, 'Start');
+  await stack.client.waitForProperty(path, 'State', 'running', 10_000);
+  const started = Date.now();
+  const failure = await stack.client.service(path, GUEST, 'Show', '', [], 30_000).then(
+    () => undefined,
+    (e: { type?: string; text?: string }) => e,
+  );
+  expect(Date.now() - started).toBeLessThan(2_500);
+  expect(failure?.type).toBe('me.phyllo.Switcher1.Error.ViewerFailed');
+  expect(failure?.text).toMatch(/could not show shown: .*nonexistent/);
+  await waitForViewerPid((pid) => pid === 0);
+  const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
+  await new Promise((r) => setTimeout(r, 300));
+  expect(viewersOf(uuid)).toEqual([]);
+  await stack.client.service(path, GUEST, 'ForceOff');
+  await stack.service?.stop();
+  await stack.startService('qemu:///session', serviceArgs, [], serviceEnv);
+});
+
+/** PIDs of virt-viewer processes showing the guest with this UUID. */
+function viewersOf(uuid: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return cmdline(Number(pid)).includes('virt-viewer') && cmdline(Number(pid)).includes(uuid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

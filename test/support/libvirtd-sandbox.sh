@@ -4,8 +4,12 @@
 # shared with a libvirtd of the host, and no mount outlives the namespace.
 #
 # Usage: libvirtd-sandbox.sh            (DBUS_SESSION_BUS_ADDRESS set)
-# Prints "ready PID" once libvirt-dbus owns org.libvirt; PID is a process
-# inside the namespace, for `nsenter --mount --target PID` (virsh in benches).
+# Prints "ready PID" once libvirt-dbus owns org.libvirt; PID is this script,
+# which lives in the namespace as long as the sandbox does: for `nsenter
+# --mount --target PID` (virsh in benches) and /proc/PID/root/run/libvirt.
+# SIGUSR1 stops libvirtd alone (printing "libvirtd stopped"), SIGUSR2 starts
+# it again ("libvirtd started"), under the live libvirt-dbus: a restart as a
+# package upgrade does it.
 # On SIGTERM/SIGINT it destroys running guests and stops, by PID, every
 # process it started.
 set -euo pipefail
@@ -42,6 +46,7 @@ stop_all() {
   for pidfile in /run/libvirt/qemu/*.pid; do
     [[ -f "$pidfile" ]] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
   done
+  stop_libvirtd
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
     wait "${pids[$i]}" 2>/dev/null || true
@@ -50,16 +55,31 @@ stop_all() {
 }
 trap stop_all TERM INT EXIT
 
-# Pid files on the tmpfs too, so sandboxes never meet (the defaults are /run/*.pid).
+libvirtd=
+start_libvirtd() {
+  [[ -z $libvirtd ]] || return 0
+  # Pid files on the tmpfs too, so sandboxes never meet (the defaults are /run/*.pid).
+  /usr/sbin/libvirtd --pid-file /run/libvirt/libvirtd.pid &
+  libvirtd=$!
+  for _ in $(seq 100); do
+    [[ -S /run/libvirt/libvirt-sock ]] && return 0
+    sleep 0.1
+  done
+  echo "libvirtd did not start" >&2
+  return 1
+}
+stop_libvirtd() {
+  [[ -n $libvirtd ]] || return 0
+  kill -TERM "$libvirtd" 2>/dev/null || true
+  wait "$libvirtd" 2>/dev/null || true
+  libvirtd=
+}
+trap 'stop_libvirtd; echo "libvirtd stopped"' USR1
+trap 'start_libvirtd && echo "libvirtd started"' USR2
+
 /usr/sbin/virtlogd --pid-file /run/libvirt/virtlogd.pid &
 pids+=($!)
-/usr/sbin/libvirtd --pid-file /run/libvirt/libvirtd.pid &
-pids+=($!)
-for _ in $(seq 100); do
-  [[ -S /run/libvirt/libvirt-sock ]] && break
-  sleep 0.1
-done
-[[ -S /run/libvirt/libvirt-sock ]] || { echo "libvirtd did not start" >&2; exit 1; }
+start_libvirtd || exit 1
 
 # As root, libvirt-dbus's qemu:///session reaches the (sandboxed) system libvirtd.
 /usr/sbin/libvirt-dbus --session &
@@ -67,7 +87,7 @@ pids+=($!)
 for _ in $(seq 100); do
   if gdbus call --address "$DBUS_SESSION_BUS_ADDRESS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
       -m org.freedesktop.DBus.GetNameOwner org.libvirt >/dev/null 2>&1; then
-    echo "ready ${pids[1]}"
+    echo "ready $$"
     # Wait on the children; signals interrupt wait and run stop_all.
     while true; do wait -n || true; sleep 1 & wait $! || true; done
   fi

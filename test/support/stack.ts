@@ -78,6 +78,34 @@ export class ServiceStack {
     this.libvirtDbus = sandbox;
   }
 
+  /** Stops the sandbox's libvirtd alone, under the live libvirt-dbus (a package upgrade does this). */
+  async stopLibvirtd(): Promise<void> {
+    await this.signalSandbox('SIGUSR1', /^libvirtd stopped$/gm);
+  }
+
+  /** Starts the sandbox's libvirtd again; resolves once its socket is there. */
+  async startLibvirtd(): Promise<void> {
+    await this.signalSandbox('SIGUSR2', /^libvirtd started$/gm);
+  }
+
+  /** libvirtd's socket as seen from outside its namespace. */
+  get libvirtdSocket(): string {
+    return `/proc/${this.libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`;
+  }
+
+  private async signalSandbox(signal: NodeJS.Signals, done: RegExp): Promise<void> {
+    const sandbox = this.libvirtDbus;
+    if (!sandbox || this.libvirtdNamespacePid === undefined) throw new Error('no libvirtd sandbox');
+    const before = [...sandbox.output().matchAll(done)].length;
+    process.kill(sandbox.pid, signal);
+    const deadline = Date.now() + 20_000;
+    while ([...sandbox.output().matchAll(done)].length <= before) {
+      if (!sandbox.running || Date.now() > deadline)
+        throw new Error(`the sandbox did not answer ${signal}: ${sandbox.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   get env(): NodeJS.ProcessEnv {
     return { ...process.env, DBUS_SESSION_BUS_ADDRESS: this.bus.address };
   }

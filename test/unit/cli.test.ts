@@ -1,42 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../service/cli.js';
 
+const DEFAULTS = {
+  uri: 'test:///default',
+  bus: 'session',
+  libvirtBus: undefined,
+  viewer: undefined,
+  viewerUri: undefined,
+  libvirtSocket: undefined,
+  sysfsRoot: '/sys',
+  udevData: undefined,
+  systemBus: 'system',
+  help: false,
+};
+
 describe('command line', () => {
   it('defaults to the test driver on the session bus', () => {
-    expect(parseArgs([])).toEqual({
-      uri: 'test:///default',
-      bus: 'session',
-      libvirtBus: undefined,
-      viewer: undefined,
-      viewerUri: undefined,
-      sysfsRoot: '/sys',
-      udevData: undefined,
-      systemBus: 'system',
-      help: false,
-    });
+    expect(parseArgs([])).toEqual(DEFAULTS);
   });
 
   it('takes a URI, a bus and a libvirt bus, with = or apart', () => {
     expect(parseArgs(['--connect', 'qemu:///system', '--bus=system', '--libvirt-bus', 'unix:path=/tmp/b'])).toEqual({
+      ...DEFAULTS,
       uri: 'qemu:///system',
       bus: 'system',
       libvirtBus: 'unix:path=/tmp/b',
-      viewer: undefined,
-      viewerUri: undefined,
-      sysfsRoot: '/sys',
-      udevData: undefined,
-      systemBus: 'system',
-      help: false,
     });
     expect(
       parseArgs(['--viewer', 'in-root.sh  virt-viewer', '--viewer-uri', 'qemu:///system?socket=/tmp/s']).viewer,
     ).toEqual(['in-root.sh', 'virt-viewer']);
+    expect(parseArgs(['-c', 'qemu:///session', '--libvirt-socket', '/run/x/libvirt-sock'])).toMatchObject({
+      uri: 'qemu:///session',
+      libvirtSocket: '/run/x/libvirt-sock',
+    });
   });
 
   it('refuses unknown URIs, buses and options with a reason', () => {
     expect(() => parseArgs(['--connect', 'xen:///'])).toThrow(/Unsupported libvirt URI 'xen:\/\/\/'/);
     expect(() => parseArgs(['--bus', 'nowhere'])).toThrow(/--bus takes session, system or a D-Bus address/);
-    expect(() => parseArgs(['--connect'])).toThrow(/--connect needs a value/);
-    expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown option '--frobnicate'/);
+    expect(() => parseArgs(['--connect'])).toThrow(/--connect <value>' argument missing/);
+    expect(() => parseArgs(['--bus='])).toThrow(/--bus needs a value/);
+    expect(() => parseArgs(['--frobnicate'])).toThrow(/Unknown option '--frobnicate'/);
+    expect(() => parseArgs(['stray'])).toThrow(/positional/);
+    expect(() => parseArgs(['--sysfs-root', 'relative/sys'])).toThrow(/absolute path/);
   });
 });

@@ -22,7 +22,20 @@ describe('domain XML', () => {
       osId: 'http://microsoft.com/win/11',
       settings: { monitor: '', usbRules: [], seat: '' },
       usbHostdevs: [],
+      display: '',
     });
+  });
+
+  it('keeps names and values exactly as libvirt writes them: spaces, entities, character references', () => {
+    const xml = `<domain type='kvm'>
+  <name> padded &amp; &lt;odd&gt; &apos;n&apos; &#233;t&#xE9; </name>
+  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+  <memory unit='KiB'>1024</memory>
+  <devices><graphics type='spice' autoport='yes'/><graphics type='vnc'/></devices>
+</domain>`;
+    const facts = parseDomainXml(xml);
+    expect(facts.name).toBe(" padded & <odd> 'n' été ");
+    expect(facts.display).toBe('spice');
   });
 
   it('reads our own settings from our namespace, under whatever prefix libvirt gave it', () => {

@@ -3,15 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostdevXml, usbHostdevsIn } from '../../service/usb/hostdev-xml.js';
+import { hostdevXml, usbHostdevsIn } from '../../service/libvirt/hostdev-xml.js';
 import {
   parseRule,
+  parseSwitcherSettings,
   ruleAttributes,
-  ruleMatches,
-  ruleTuple,
+  serializeSwitcherSettings,
   validateRule,
   type UsbRule,
-} from '../../service/usb/rules.js';
+} from '../../service/libvirt/switcher-metadata.js';
+import { metadataElement } from '../../service/libvirt/domain-xml.js';
+import { xmlParser } from '../../service/libvirt/xml.js';
+import { ruleDictionary } from '../../service/bus/guest-object.js';
+import { ruleMatches } from '../../service/usb/rules.js';
 import {
   classesOf,
   displayName,
@@ -27,7 +31,6 @@ import {
   type GuestRules,
 } from '../../service/usb/usb-policy.js';
 import { UdevEventParser } from '../../service/usb/udev-monitor.js';
-import { XMLParser } from 'fast-xml-parser';
 
 const device = (
   id: string,
@@ -121,8 +124,7 @@ describe('hostdev XML', () => {
   });
 
   it('reads back USB host devices from a domain, whatever libvirt adds around them', () => {
-    const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_' });
-    const devices = parser.parse(`<devices>
+    const devices = xmlParser.parse(`<devices>
       <hostdev mode='subsystem' type='usb' managed='yes'><source startupPolicy='optional'><vendor id='0x046d'/><product id='0xc52b'/><address bus='1' device='4'/></source><alias name='hostdev0'/></hostdev>
       <hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev>
     </devices>`).devices;
@@ -142,14 +144,48 @@ describe('USB rules', () => {
     expect(ruleMatches(always({ kind: 'port', port: '1-5' }), stickB)).toBe(false);
   });
 
-  it('round-trip through metadata attributes and read as the D-Bus property shows them', () => {
-    const rule: UsbRule = {
-      mode: 'follow-focus',
-      match: { kind: 'device', vendor: '046d', product: 'c52b', serial: 'ABC' },
-    };
+  // Serials are whatever devices report: a USB network adapter's MAC, spaces, accents, quotes, controls.
+  const SERIALS = [
+    'ABC',
+    '00:E0:4C:68:00:01',
+    '4C53 0001 2303 1412',
+    ' padded ',
+    'Größe ü ✓',
+    `a"b'c<d>&e`,
+    'tab\there\n',
+  ];
+
+  it.each(SERIALS)('round-trip serial %j exactly through the metadata libvirt keeps', (serial) => {
+    const rule: UsbRule = { mode: 'follow-focus', match: { kind: 'device', vendor: '046d', product: 'c52b', serial } };
     expect(parseRule(ruleAttributes(rule))).toEqual(rule);
-    expect(ruleTuple(rule)).toEqual(['follow-focus', 'device', '046d:c52b:ABC']);
-    expect(ruleTuple({ mode: 'ask', match: { kind: 'port', port: '1-1.2' } })).toEqual(['ask', 'port', '1-1.2']);
+    // Through XML text and back, as libvirt stores it.
+    const xml = serializeSwitcherSettings({ monitor: '', seat: '', usbRules: [rule] });
+    const metadata = xmlParser.parse(
+      `<metadata>${xml
+        .replace('<switcher>', '<phyllome:switcher xmlns:phyllome="https://phyllo.me/xmlns/switcher/1">')
+        .replace('</switcher>', '</phyllome:switcher>')
+        .replace(/<usb-rule/g, '<phyllome:usb-rule')}</metadata>`,
+    ).metadata;
+    const settings = parseSwitcherSettings(metadataElement(metadata, 'https://phyllo.me/xmlns/switcher/1'));
+    expect(settings.usbRules).toEqual([rule]);
+    expect(ruleDictionary(rule)).toEqual({
+      mode: 'follow-focus',
+      match_by: 'device',
+      vendor: '046d',
+      product: 'c52b',
+      serial,
+    });
+  });
+
+  it('show on the bus as dictionaries: no separator for a serial to break', () => {
+    expect(ruleDictionary({ mode: 'ask', match: { kind: 'port', port: '1-1.2' } })).toEqual({
+      mode: 'ask',
+      match_by: 'port',
+      port: '1-1.2',
+    });
+    expect(
+      ruleDictionary({ mode: 'always', match: { kind: 'device', vendor: '0781', product: '5567', serial: '' } }),
+    ).toEqual({ mode: 'always', match_by: 'device', vendor: '0781', product: '5567' });
   });
 
   it('never trust malformed metadata, and refuse malformed requests', () => {
@@ -157,8 +193,11 @@ describe('USB rules', () => {
     expect(parseRule({ '@_mode': 'sometimes', '@_port': '1-2' })).toBeUndefined();
     expect(parseRule({ '@_mode': 'ask', '@_port': '../../x' })).toBeUndefined();
     expect(() =>
-      validateRule({ mode: 'always', match: { kind: 'device', vendor: '0781', product: '5567', serial: 'a"b' } }),
-    ).toThrow();
+      validateRule({
+        mode: 'always',
+        match: { kind: 'device', vendor: '0781', product: '5567', serial: 'x'.repeat(256) },
+      }),
+    ).toThrow(/at most 255/);
   });
 });
 

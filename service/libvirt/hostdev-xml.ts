@@ -1,12 +1,14 @@
-// libvirt <hostdev type='usb'> XML, built by an XML builder from validated
-// values only, and read back from a domain's XML. The address (bus and
-// device number) picks the exact device when several share vendor and
-// product; startupPolicy='optional' lets the guest start without it.
+// libvirt <hostdev type='usb'> XML, built from validated values only, and
+// read back from a domain's XML. The address (bus and device number) picks
+// the exact device when several share vendor and product;
+// startupPolicy='optional' lets the guest start without it.
 
-import { XMLBuilder } from 'fast-xml-parser';
 import { invalidArgument } from '../errors.js';
+import { asNodes, attribute, xmlBuilder, type Node } from './xml.js';
 
+/** A USB device as a <hostdev> names it: its ids and where it is plugged in now. */
 export interface HostdevAddress {
+  /** Four lowercase hex digits each. */
   vendor: string;
   product: string;
   bus: number;
@@ -25,11 +27,9 @@ function checked(address: HostdevAddress): HostdevAddress {
   return address;
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
-
 export function hostdevXml(address: HostdevAddress): string {
   const { vendor, product, bus, device } = checked(address);
-  return builder.build({
+  return xmlBuilder.build({
     hostdev: {
       '@_mode': 'subsystem',
       '@_type': 'usb',
@@ -44,27 +44,26 @@ export function hostdevXml(address: HostdevAddress): string {
   }) as string;
 }
 
-type Node = Record<string, unknown>;
-const asNodes = (value: unknown): Node[] =>
-  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
-    (v): v is Node => typeof v === 'object' && v !== null,
-  );
+const hexId = (node: Node | undefined): string =>
+  attribute(node, 'id').replace(/^0x/i, '').toLowerCase().padStart(4, '0');
 
 /** The USB host devices in a parsed <devices> element that carry an address. */
 export function usbHostdevsIn(devices: Node | undefined): HostdevAddress[] {
   const found: HostdevAddress[] = [];
   for (const hostdev of asNodes(devices?.hostdev)) {
-    if (hostdev['@_type'] !== 'usb') continue;
+    if (attribute(hostdev, 'type') !== 'usb') continue;
     const source = asNodes(hostdev.source)[0];
     const address = asNodes(source?.address)[0];
-    const hex = (node: unknown): string =>
-      String(asNodes(node)[0]?.['@_id'] ?? '')
-        .replace(/^0x/i, '')
-        .toLowerCase()
-        .padStart(4, '0');
-    const bus = Number(address?.['@_bus']);
-    const device = Number(address?.['@_device']);
-    if (bus > 0 && device > 0) found.push({ vendor: hex(source?.vendor), product: hex(source?.product), bus, device });
+    const bus = Number(attribute(address, 'bus'));
+    const device = Number(attribute(address, 'device'));
+    if (bus > 0 && device > 0) {
+      found.push({
+        vendor: hexId(asNodes(source?.vendor)[0]),
+        product: hexId(asNodes(source?.product)[0]),
+        bus,
+        device,
+      });
+    }
   }
   return found;
 }

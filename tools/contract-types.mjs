@@ -1,0 +1,160 @@
+// Generates the TypeScript types of both sides of the D-Bus contract from
+// data/me.phyllo.Switcher1.xml, so neither side hand-writes a cast:
+//   service/contract/switcher1.ts      values as dbus-next gives and takes them
+//   extension/src/client/switcher1.ts  values as GJS's recursiveUnpack() gives them,
+//                                      and the contract's XML for Gio's proxies
+// `node tools/contract-types.mjs` writes them; `--check` fails when they are stale
+// (the unit tests run it).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+
+const root = resolve(import.meta.dirname, '..');
+const CONTRACT = join(root, 'data/me.phyllo.Switcher1.xml');
+
+const xml = readFileSync(CONTRACT, 'utf8');
+const doc = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['interface', 'method', 'property', 'signal', 'arg', 'annotation'].includes(name),
+}).parse(xml);
+
+/** One complete type from the front of a signature: [type, rest]. */
+function splitType(signature) {
+  const head = signature[0];
+  if (head === 'a') {
+    const [inner, rest] = splitType(signature.slice(1));
+    return ['a' + inner, rest];
+  }
+  if (head === '(' || head === '{') {
+    const close = head === '(' ? ')' : '}';
+    let depth = 0;
+    for (let i = 0; i < signature.length; i++) {
+      if (signature[i] === head) depth++;
+      else if (signature[i] === close && --depth === 0) return [signature.slice(0, i + 1), signature.slice(i + 1)];
+    }
+    throw new Error(`unbalanced signature ${signature}`);
+  }
+  return [head, signature.slice(1)];
+}
+
+function types(signature) {
+  const out = [];
+  for (let rest = signature; rest.length > 0;) {
+    const [type, next] = splitType(rest);
+    out.push(type);
+    rest = next;
+  }
+  return out;
+}
+
+/** The TypeScript type of a D-Bus type, for one side's value forms. */
+function tsType(type, side) {
+  switch (type[0]) {
+    case 's':
+    case 'o':
+    case 'g':
+      return 'string';
+    case 'b':
+      return 'boolean';
+    case 'y':
+    case 'n':
+    case 'q':
+    case 'i':
+    case 'u':
+    case 'd':
+    case 'h':
+      return 'number';
+    case 'x':
+    case 't':
+      // dbus-next keeps 64-bit integers exact; GJS unpacks them to numbers.
+      return side === 'service' ? 'bigint' : 'number';
+    case 'v':
+      return side === 'service' ? 'Variant' : 'unknown';
+    case '(':
+      return `[${types(type.slice(1, -1))
+        .map((t) => tsType(t, side))
+        .join(', ')}]`;
+    case 'a': {
+      const inner = type.slice(1);
+      if (inner[0] === '{') {
+        const [key, value] = types(inner.slice(1, -1));
+        return `Record<${tsType(key, side)}, ${tsType(value, side)}>`;
+      }
+      const element = tsType(inner, side);
+      return /^[\w]+$/.test(element) ? `${element}[]` : `(${element})[]`;
+    }
+    default:
+      throw new Error(`unsupported D-Bus type ${type}`);
+  }
+}
+
+const shortName = (iface) => iface.split('.').pop();
+const argName = (arg, i) => (arg.name ?? `arg${i}`).replace(/[^A-Za-z0-9_]/g, '_');
+const tuple = (args, side) => `[${args.map((a, i) => `${argName(a, i)}: ${tsType(a.type, side)}`).join(', ')}]`;
+
+function generate(side) {
+  const lines = [
+    `// Generated from data/me.phyllo.Switcher1.xml by tools/contract-types.mjs: do not edit.`,
+    `// ${side === 'service' ? 'Values as dbus-next gives and takes them.' : "Values as GJS's recursiveUnpack() gives them."}`,
+    '',
+  ];
+  if (side === 'service') lines.push(`import type { Variant } from '@jellybrick/dbus-next';`, '');
+  const map = [];
+  for (const iface of doc.node.interface) {
+    const name = shortName(iface.name);
+    lines.push(
+      `export const ${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}_INTERFACE = '${iface.name}';`,
+      '',
+    );
+    lines.push(`export interface ${name}Properties {`);
+    for (const p of iface.property ?? []) {
+      lines.push(`  ${p.access === 'read' ? 'readonly ' : ''}${p.name}: ${tsType(p.type, side)};`);
+    }
+    lines.push('}', '');
+    lines.push(`export interface ${name}Methods {`);
+    for (const m of iface.method ?? []) {
+      const args = m.arg ?? [];
+      const ins = args.filter((a) => (a.direction ?? 'in') === 'in');
+      const outs = args.filter((a) => a.direction === 'out');
+      lines.push(`  ${m.name}: { in: ${tuple(ins, side)}; out: ${tuple(outs, side)} };`);
+    }
+    lines.push('}', '');
+    lines.push(`export interface ${name}Signals {`);
+    for (const s of iface.signal ?? []) lines.push(`  ${s.name}: ${tuple(s.arg ?? [], side)};`);
+    lines.push('}', '');
+    map.push(`  '${iface.name}': { properties: ${name}Properties; methods: ${name}Methods; signals: ${name}Signals };`);
+  }
+  lines.push('/** Every interface of the contract, by name. */', 'export interface Switcher1 {', ...map, '}', '');
+  lines.push('export type InterfaceName = keyof Switcher1;', '');
+  if (side === 'extension') {
+    lines.push(
+      '/** The contract itself, for Gio.DBusNodeInfo. */',
+      `export const INTERFACE_XML = ${JSON.stringify(xml)};`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+const outputs = {
+  [join(root, 'service/contract/switcher1.ts')]: generate('service'),
+  [join(root, 'extension/src/client/switcher1.ts')]: generate('extension'),
+};
+
+if (process.argv.includes('--check')) {
+  const stale = Object.entries(outputs).filter(([file, text]) => {
+    try {
+      return readFileSync(file, 'utf8') !== text;
+    } catch {
+      return true;
+    }
+  });
+  if (stale.length > 0) {
+    console.error(`stale: ${stale.map(([f]) => f).join(', ')}; run: node tools/contract-types.mjs`);
+    process.exit(1);
+  }
+} else {
+  for (const [file, text] of Object.entries(outputs)) writeFileSync(file, text);
+}
