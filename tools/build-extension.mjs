@@ -1,11 +1,11 @@
 // Builds the GNOME Shell extension: one readable ES module per source file
-// (esbuild, not bundled, not minified), the D-Bus contract from data/ as a
-// module, metadata, stylesheet and compiled GSettings schema, then the zip
+// (esbuild, not bundled, not minified; the D-Bus contract comes in as the
+// generated client/switcher1.ts), metadata, stylesheet and compiled GSettings schema, then the zip
 // that `gnome-extensions install` takes. Fails if a process's imports leak
 // into the other's: Gtk/Adw in the Shell, St/Clutter/Meta in preferences.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -39,13 +39,6 @@ await build({
   tsconfig: join(root, 'extension/tsconfig.json'),
   logLevel: 'warning',
 });
-
-// The contract, shared with the service, as a module the client imports.
-const xml = readFileSync(join(root, 'data/me.phyllo.Switcher1.xml'), 'utf8');
-writeFileSync(
-  join(out, 'client/interface.js'),
-  `// Generated from data/me.phyllo.Switcher1.xml by tools/build-extension.mjs.\nexport const INTERFACE_XML = ${JSON.stringify(xml)};\n`,
-);
 
 copyFileSync(join(root, 'extension/metadata.json'), join(out, 'metadata.json'));
 copyFileSync(join(root, 'extension/stylesheet.css'), join(out, 'stylesheet.css'));

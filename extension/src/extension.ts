@@ -1,13 +1,16 @@
 // enable() makes everything, disable() releases it all: one owner, one list,
-// released in reverse order (extensions.gnome.org rules).
+// released in reverse order (extensions.gnome.org rules). The Shell disables
+// and enables us again at every screen lock: what happens once per login
+// (landing in the seat's guest) is remembered on this object, which lives as
+// long as the Shell; calls cut short by a disable are nobody's failure.
 
-import { describeError, remoteErrorName } from './client/dbus.js';
-import { SwitcherClient } from './client/switcher-client.js';
-import { Extension, Gio, GLib, Main } from './gi.js';
+import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
+import { glibScheduler, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
+import { _, Extension, Gio, GLib, Main } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
 import type { UsbSummary } from './model/usb-list.js';
-import { needsConfirmation, type GuestAction } from './model/guest-state.js';
+import { needsConfirmation } from './model/guest-state.js';
 import { SWITCH_KEYS } from './model/switching.js';
 import { listMonitors } from './monitors/monitor-list.js';
 import { SeatSession } from './seat-session.js';
@@ -16,28 +19,38 @@ import { confirm } from './ui/confirm-dialog.js';
 import type { MenuAction } from './ui/guest-item.js';
 import { SwitcherIndicator, type ManagerAction } from './ui/indicator.js';
 import { Launcher } from './ui/launcher.js';
-import { notifyWithActions } from './ui/notify-actions.js';
+import { Notifier } from './ui/notify-actions.js';
 import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
 import { ViewerWindows } from './windows/viewer-windows.js';
 
-const VERB: Record<GuestAction, string> = {
-  Start: 'start',
-  Resume: 'resume',
-  Pause: 'pause',
-  Shutdown: 'shut down',
-  Reboot: 'restart',
-  ForceOff: 'force off',
+/** What a failed action was, in the user's words (each %s is the guest's name). */
+const FAILED: Record<Exclude<MenuAction, 'Switch'>, () => string> = {
+  Start: () => _('Could not start %s'),
+  Resume: () => _('Could not resume %s'),
+  Pause: () => _('Could not pause %s'),
+  Shutdown: () => _('Could not shut down %s'),
+  Reboot: () => _('Could not restart %s'),
+  ForceOff: () => _('Could not force off %s'),
 };
 
 export default class PhyllomeSwitcherExtension extends Extension {
   private releases: (() => void)[] = [];
+  /** Once per login, not per enable: survives the disable and enable of a screen lock. */
+  private readonly landing = { landed: false };
+  private notifier: Notifier | undefined;
 
   enable(): void {
     const settings = this.getSettings();
     this.own(() => settings.run_dispose());
     const cancellable = new Gio.Cancellable();
     this.own(() => cancellable.cancel());
+    const notifier = new Notifier(_('Guests'));
+    this.notifier = notifier;
+    this.own(() => {
+      notifier.destroy();
+      this.notifier = undefined;
+    });
 
     const guests = new GuestList();
     const windows = new ViewerWindows({
@@ -45,6 +58,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
         const guest = guests.byViewerPid(pid);
         return guest ? { path: guest.path, monitor: guest.monitor ?? '' } : undefined;
       },
+      viewers: () =>
+        guests
+          .ordered()
+          .filter((g) => (g.viewerPid ?? 0) > 0)
+          .map((g) => ({ path: g.path, viewerPid: g.viewerPid ?? 0, monitor: g.monitor ?? '' })),
     });
     windows.start();
     this.own(() => windows.stop());
@@ -58,8 +76,9 @@ export default class PhyllomeSwitcherExtension extends Extension {
       guests,
       (guest) => windows.windowFor(guest.viewerPid ?? 0),
       (guest) => switcher.switchTo(guest),
+      glibScheduler,
     );
-    this.own(() => launcher.close());
+    this.own(() => launcher.destroy());
 
     const indicator = new SwitcherIndicator(
       guests,
@@ -68,7 +87,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
         assignMonitor: (guest, connector) =>
           client
             .setMonitor(guest.path, connector)
-            .catch((error: unknown) => Main.notify(`Could not move ${guest.name}`, describeError(error))),
+            .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
         monitors: () => listMonitors(cancellable),
         seats: () => session.seatList(),
         assignSeat: (guest, seatPath) => {
@@ -77,23 +96,26 @@ export default class PhyllomeSwitcherExtension extends Extension {
           if (!target) return;
           client
             .assignSeat(target, seatPath ? guest.path : '/')
-            .catch((error: unknown) => Main.notify(`Could not change the seat of ${guest.name}`, describeError(error)));
+            .catch((error: unknown) =>
+              this.report(_('Could not change the seat of %s').replace('%s', guest.name), error),
+            );
         },
         usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
         usbRule: (guest, device, mode) =>
           client
             .usbAction(device.path, 'SetRule', new GLib.Variant('(oss)', [guest.path, mode, 'device']))
             .catch((error: unknown) =>
-              Main.notify(`Could not change the rule for ${device.name}`, describeError(error)),
+              this.report(_('Could not change the rule for %s').replace('%s', device.name), error),
             ),
         usbReturn: (device) =>
           client
             .usbAction(device.path, 'Detach')
             .catch((error: unknown) =>
-              Main.notify(`Could not return ${device.name} to the host`, describeError(error)),
+              this.report(_('Could not return %s to the host').replace('%s', device.name), error),
             ),
       },
       (action) => void this.runManagerAction(client, action, launcher),
+      glibScheduler,
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
@@ -108,21 +130,24 @@ export default class PhyllomeSwitcherExtension extends Extension {
         },
         added: (guest) => {
           indicator.addGuest(guest);
-          launcher.refresh();
+          launcher.put(guest);
         },
         removed: (path) => {
           windows.forget(path);
           indicator.removeGuest(path);
-          launcher.refresh();
+          launcher.remove(path);
         },
         changed: (path, changes) => {
           indicator.changeGuest(path, changes);
           const guest = guests.get(path);
           if (guest && changes.viewerPid) windows.viewerStarted(path, changes.viewerPid, guest.monitor ?? '');
-          if (changes.state || changes.name || changes.osId) launcher.refresh();
+          if (guest && changes.monitor !== undefined)
+            windows.monitorAssigned(guest.viewerPid ?? 0, guest.monitor ?? '');
+          launcher.change(path);
         },
       },
       (guest) => switcher.switchTo(guest),
+      this.landing,
     );
 
     const pendingAsks = new Map<string, string>();
@@ -134,10 +159,14 @@ export default class PhyllomeSwitcherExtension extends Extension {
         return;
       }
       if (!guest) return;
-      notifyWithActions(`Attach ${device.name} to ${guest.name}?`, 'It was just plugged in.', [
-        { label: 'Attach', run: () => void this.usbToggle(client, guest, device) },
-        { label: 'Not Now', run: () => undefined },
-      ]);
+      notifier.notify(
+        _('Attach %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),
+        _('It was just plugged in.'),
+        [
+          { label: _('Attach'), run: () => void this.usbToggle(client, guest, device) },
+          { label: _('Not Now'), run: () => undefined },
+        ],
+      );
     };
 
     const client = new SwitcherClient({
@@ -151,7 +180,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
         reset: (devices) => indicator.resetUsb(devices),
         added: (device) => {
           indicator.putUsb(device);
-          // The service may ask about a device before our proxy for it is ready.
+          // The service may ask about a device before we have it.
           const guestPath = pendingAsks.get(device.path);
           pendingAsks.delete(device.path);
           if (guestPath) ask(device.path, guestPath);
@@ -164,7 +193,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
     focus.start();
     this.own(() => focus.stop());
-    const switcher = new GuestSwitcher(guests, client, windows);
+    const switcher = new GuestSwitcher(guests, client, windows, (title, error) => this.report(title, error));
     void client.start();
     this.own(() => client.destroy());
 
@@ -192,6 +221,12 @@ export default class PhyllomeSwitcherExtension extends Extension {
     this.releases.push(release);
   }
 
+  /** A failure the user should hear of; one cut short by a disable (or a lock) is nobody's. */
+  private report(title: string, error: unknown): void {
+    if (isCancelled(error)) return;
+    this.notifier?.notify(title, describeError(error));
+  }
+
   private async runGuestAction(
     client: SwitcherClient,
     settings: Gio.Settings,
@@ -205,9 +240,9 @@ export default class PhyllomeSwitcherExtension extends Extension {
     }
     if (needsConfirmation(action)) {
       const question = confirm({
-        title: `Force off ${guest.name}?`,
-        description: 'The guest is switched off at once, like pulling its plug. Work not saved inside it is lost.',
-        confirmLabel: 'Force Off',
+        title: _('Force off %s?').replace('%s', guest.name),
+        description: _('The guest is switched off at once, like pulling its plug. Work not saved inside it is lost.'),
+        confirmLabel: _('Force Off'),
       });
       this.own(question.close);
       const confirmed = await question.answer;
@@ -217,7 +252,13 @@ export default class PhyllomeSwitcherExtension extends Extension {
     try {
       await client.guestAction(guest.path, action, settings.get_uint('shutdown-timeout'));
     } catch (error) {
-      Main.notify(`Could not ${VERB[action]} ${guest.name}`, describeError(error));
+      const title = FAILED[action]().replace('%s', guest.name);
+      if (error instanceof ShutdownTimedOut) {
+        this.notifier?.notify(
+          title,
+          _('It did not shut down within %d seconds and is still on.').replace('%d', String(error.seconds)),
+        );
+      } else this.report(title, error);
     }
   }
 
@@ -232,10 +273,18 @@ export default class PhyllomeSwitcherExtension extends Extension {
         await client.usbAction(device.path, 'Attach', new GLib.Variant('(o)', [guest.path]));
       } catch (error) {
         if (remoteErrorName(error) !== 'me.phyllo.Switcher1.Error.LastInputDevice') throw error;
+        const keyboard = device.classes.includes('keyboard');
         const question = confirm({
-          title: `Give ${device.name} to ${guest.name}?`,
-          description: `It is the host's last ${device.classes.includes('keyboard') ? 'keyboard' : 'pointer'}. While ${guest.name} has it, the host can only be reached with the switching shortcuts on another keyboard, or by unplugging it.`,
-          confirmLabel: 'Give It Away',
+          title: _('Give %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),
+          description: (keyboard
+            ? _(
+                "It is the host's last keyboard. While %s has it, the host can only be reached with the switching shortcuts on another keyboard, or by unplugging it.",
+              )
+            : _(
+                "It is the host's last pointer. While %s has it, the host can only be reached with the switching shortcuts, or by unplugging it.",
+              )
+          ).replace('%s', guest.name),
+          confirmLabel: _('Give It Away'),
         });
         this.own(question.close);
         const confirmed = await question.answer;
@@ -243,7 +292,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
         if (confirmed) await client.usbAction(device.path, 'ForceAttach', new GLib.Variant('(o)', [guest.path]));
       }
     } catch (error) {
-      Main.notify(`Could not move ${device.name}`, describeError(error));
+      this.report(_('Could not move %s').replace('%s', device.name), error);
     }
   }
 
@@ -255,13 +304,10 @@ export default class PhyllomeSwitcherExtension extends Extension {
     try {
       const count = await client.managerAction(action);
       if (count === 0 && action === 'ResumeAll') {
-        Main.notify('Nothing to resume', 'No guest that Pause All paused is still paused.');
+        this.notifier?.notify(_('Nothing to resume'), _('No guest that Pause All paused is still paused.'));
       }
     } catch (error) {
-      Main.notify(
-        action === 'PauseAll' ? 'Could not pause all guests' : 'Could not resume all guests',
-        describeError(error),
-      );
+      this.report(action === 'PauseAll' ? _('Could not pause all guests') : _('Could not resume all guests'), error);
     }
   }
 }

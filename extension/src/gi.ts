@@ -20,3 +20,5 @@ export { Extension } from 'resource:///org/gnome/shell/extensions/extension.js';
 // Every string a person reads goes through these, in the extension's gettext domain (metadata.json).
 export { gettext as _, ngettext } from 'resource:///org/gnome/shell/extensions/extension.js';
 export * as MessageTray from 'resource:///org/gnome/shell/ui/messageTray.js';
+export { ensureActorVisibleInScrollView } from 'resource:///org/gnome/shell/misc/animationUtils.js';
+export { InjectionManager } from 'resource:///org/gnome/shell/extensions/extension.js';

@@ -1,9 +1,10 @@
 // This session's seat: which of the service's guests it shows (with several
 // seats, those of its seat and of none), and, the first time it learns that
 // its seat has a guest, starting that guest full-screen (a session on a
-// guest's seat lands in the guest).
+// guest's seat lands in the guest). Landing is once per login: the extension
+// is disabled and enabled again at each screen lock, and must not land again.
 
-import type { CollectionListener } from './client/object-collection.js';
+import type { CollectionListener } from './client/switcher-client.js';
 import type { GuestSummary } from './model/guest-list.js';
 import { seatGuest, usableBy, type SeatSummary } from './model/seats.js';
 
@@ -11,15 +12,23 @@ export class SeatSession {
   private readonly seats = new Map<string, SeatSummary>();
   private readonly all = new Map<string, GuestSummary>();
   private readonly shown = new Set<string>();
-  private landed = false;
 
   constructor(
-    readonly ownSeat: string,
+    private ownSeat: string,
     /** Where the usable guests go: the menu and the launcher. */
     private readonly view: CollectionListener<GuestSummary>,
     /** Shows a guest full-screen, starting it if needed. */
     private readonly land: (guest: GuestSummary) => void,
+    /** Whether this login has landed already (kept by the extension across disable and enable). */
+    private readonly landing: { landed: boolean },
   ) {}
+
+  /** The session's seat, once logind has told it (it may come after the guests). */
+  setOwnSeat(seat: string): void {
+    if (seat === this.ownSeat) return;
+    this.ownSeat = seat;
+    this.show();
+  }
 
   seatList(): SeatSummary[] {
     return [...this.seats.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -88,11 +97,11 @@ export class SeatSession {
   }
 
   private maybeLand(): void {
-    if (this.landed) return;
+    if (this.landing.landed) return;
     const path = seatGuest(this.seats.values(), this.ownSeat);
     const guest = path ? this.all.get(path) : undefined;
     if (!guest) return;
-    this.landed = true;
+    this.landing.landed = true;
     this.land(guest);
   }
 }

@@ -1,20 +1,24 @@
 // Switching between guests: to one by its place, the next or previous, or
 // back to the host. A guest whose viewer is open is shown at once; any other
 // is shown by the service (starting it if needed) and its window placed on
-// its monitor when it appears.
+// its monitor when it appears. A guest that drives a screen of its own (no
+// display for a viewer) is started, and the user told where it is.
 
-import { describeError } from './client/dbus.js';
+import { remoteErrorName } from './client/dbus.js';
 import type { SwitcherClient } from './client/switcher-client.js';
-import { Main } from './gi.js';
+import { _, Main } from './gi.js';
 import type { GuestList, GuestSummary } from './model/guest-list.js';
 import { switchTarget, type SwitchRequest } from './model/switching.js';
 import type { ViewerWindows } from './windows/viewer-windows.js';
+
+export type Report = (title: string, error: unknown) => void;
 
 export class GuestSwitcher {
   constructor(
     private readonly guests: GuestList,
     private readonly client: SwitcherClient,
     private readonly windows: ViewerWindows,
+    private readonly report: Report,
   ) {}
 
   switchTo(guest: GuestSummary): void {
@@ -23,7 +27,11 @@ export class GuestSwitcher {
     // No window yet: the service starts what it must; the window is placed when it shows.
     this.client.show(guest.path).catch((error: unknown) => {
       this.windows.forget(guest.path);
-      Main.notify(`Could not switch to ${guest.name}`, describeError(error));
+      const ownScreen = remoteErrorName(error) === 'me.phyllo.Switcher1.Error.NoDisplay';
+      this.report(
+        (ownScreen ? _('%s is on a screen of its own') : _('Could not switch to %s')).replace('%s', guest.name),
+        error,
+      );
     });
   }
 

@@ -32,6 +32,8 @@ export class LibvirtDaemonWatch extends EventEmitter<DaemonWatchEvents> {
   private retryTimer: NodeJS.Timeout | undefined;
   private retries = 0;
   private up: boolean | undefined;
+  /** Not reached since start: coming up then is not a 'back'. */
+  private unseen = false;
   private stopped = false;
 
   constructor(readonly socketPath: string) {
@@ -67,8 +69,9 @@ export class LibvirtDaemonWatch extends EventEmitter<DaemonWatchEvents> {
       this.watcher = undefined;
       // The daemon never speaks first; anything it sends is not for us.
       socket.on('data', () => undefined);
-      if (this.up === false) this.emit('back');
+      if (this.up === false && !this.unseen) this.emit('back');
       this.up = true;
+      this.unseen = false;
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       if (this.attempt !== socket) return; // an error of the held connection ends in 'close'
@@ -95,6 +98,13 @@ export class LibvirtDaemonWatch extends EventEmitter<DaemonWatchEvents> {
   }
 
   private setGone(reason: string): void {
+    if (this.up === undefined) {
+      // Never reached: a daemon elsewhere, or not started yet. Calls through libvirt-dbus tell which.
+      log.warning(`libvirt's daemon is not at ${this.socketPath} (${reason}); watching for it there`);
+      this.up = false;
+      this.unseen = true;
+      return;
+    }
     if (this.up === false) return;
     this.up = false;
     this.emit('gone', reason);

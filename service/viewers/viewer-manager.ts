@@ -97,6 +97,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     try {
       await this.whenShown(viewer);
     } catch (error) {
+      log.warning((error as Error).message);
       this.closeViewer(viewer);
       throw error;
     }
@@ -162,8 +163,12 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     // --attach: the display comes through libvirt itself (OpenGraphicsFD), no VNC/SPICE port needed.
     // --debug: the only way virt-viewer tells that it shows the display, or why it cannot.
     const args = [...first, '--connect', this.options.uri, '--attach', '--full-screen', '--debug', guest.uuid];
-    // GLib writes debug messages to stdout and warnings to stderr: read both.
-    const child = spawnOwned(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // GLib writes debug messages to stdout and warnings to stderr: read both. Newer GLib reads
+    // G_MESSAGES_DEBUG before virt-viewer's --debug could set it: set it ourselves, for its domain only.
+    const child = spawnOwned(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, G_MESSAGES_DEBUG: 'virt-viewer' },
+    });
     const viewer: Viewer = {
       child,
       guest,

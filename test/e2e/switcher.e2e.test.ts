@@ -7,16 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceStack, ROOT } from '../support/stack.js';
 import { defineTestGuest, libvirtCall, libvirtDomainPath, libvirtState } from '../support/libvirt.js';
-import { ShellDriver, UUID } from './shell.js';
+import { clickItem, INDICATOR, MENU, type MenuView } from './menu.js';
+import { ShellDriver } from './shell.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
-const INDICATOR = `Main.panel.statusArea['${UUID}']`;
-const MENU = `${INDICATOR}.describe()`;
-
-interface MenuView {
-  status: string | undefined;
-  guests: { name: string; state: string; actions: string[] }[];
-}
 
 let stack: ServiceStack;
 let shell: ShellDriver;
@@ -25,16 +19,8 @@ const names = (view: MenuView): string[] => view.guests.map((g) => g.name);
 const guestIn = (view: MenuView, name: string) => view.guests.find((g) => g.name === name);
 
 /** Clicks an action in a guest's submenu, as a person would. */
-function clickAction(guestName: string, actionLabel: string): Promise<boolean> {
-  return shell.eval<boolean>(`(() => {
-    const indicator = ${INDICATOR};
-    const item = indicator.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(guestName)});
-    const action = item?.menu._getMenuItems()[0]._getMenuItems().find((a) => a.label.text === ${JSON.stringify(actionLabel)});
-    if (!action) return false;
-    action.activate(null);
-    return true;
-  })()`);
-}
+const clickAction = (guestName: string, actionLabel: string): Promise<boolean> =>
+  clickItem(shell, guestName, actionLabel);
 
 beforeAll(async () => {
   const address = process.env.DBUS_SESSION_BUS_ADDRESS;
@@ -136,7 +122,7 @@ describe('the switcher in GNOME Shell 48', () => {
     const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
     expect(names(view)).toContain(name);
     const usesMarkup = await shell.eval<boolean>(
-      `${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(name)}).label.clutter_text.use_markup`,
+      `(() => { ${INDICATOR}.menu.open(false); const used = ${INDICATOR}.rowFor(${JSON.stringify(name)}).label.clutter_text.use_markup; ${INDICATOR}.menu.close(false); return used; })()`,
     );
     expect(usesMarkup).toBe(false);
     await libvirtCall(
@@ -154,7 +140,7 @@ describe('the switcher in GNOME Shell 48', () => {
     await defineTestGuest(stack, 'Fedora Workstation', { osId: 'http://fedoraproject.org/fedora/41' });
     await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
     await shell.eval(
-      `(() => { const i = ${INDICATOR}; i.menu.open(false); i.guestSection._getMenuItems().find((g) => g.label.text === 'test').setSubmenuShown(true); return true; })()`,
+      `(() => { const i = ${INDICATOR}; i.menu.open(false); i.rowFor('test').setSubmenuShown(true); return true; })()`,
     );
     await new Promise((r) => setTimeout(r, 500));
     const file = join(ARTIFACTS, 'switcher-menu.png');
@@ -176,6 +162,7 @@ describe('the switcher in GNOME Shell 48', () => {
     expect(notifications.find((n) => n.startsWith('Could not pause test'))).toBe(
       'Could not pause test | libvirt is not reachable right now',
     );
+    await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
     await stack.startLibvirtDbus();
     await shell.waitFor<MenuView>(MENU, (v) => v.status === undefined && v.guests.length === 1);
   });
@@ -191,8 +178,10 @@ describe('the switcher in GNOME Shell 48', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await shell.eval<MenuView>(MENU)).toEqual(view);
     expect(names(view)).toEqual(['test']);
-    const items = await shell.eval<number>(`${INDICATOR}.guestSection._getMenuItems().length`);
-    expect(items).toBe(1);
+    const rows = await shell.eval<number>(
+      `(() => { ${INDICATOR}.menu.open(false); const n = ${INDICATOR}.describe().rows; ${INDICATOR}.menu.close(false); return n; })()`,
+    );
+    expect(rows).toBe(1);
   });
 
   it('leaves nothing behind after 50 disable/enable cycles', async () => {

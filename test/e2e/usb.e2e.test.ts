@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { UsbLab } from '../support/usb-lab.js';
 import { startServiceInLab, type LabService } from '../support/usb-service.js';
-import { ShellDriver, UUID } from './shell.js';
+import { INDICATOR, submenu as submenuOf } from './menu.js';
+import { ShellDriver } from './shell.js';
 
-const INDICATOR = `Main.panel.statusArea['${UUID}']`;
 const USB = 'me.phyllo.Switcher1.UsbDevice';
 const STICK = '/me/phyllo/Switcher1/usb/1_5';
 
@@ -20,11 +20,7 @@ let shell: ShellDriver;
 let test: string;
 
 /** The texts of a guest's submenu items, section by section. */
-const submenu = (guest: string): Promise<string[][]> =>
-  shell.eval<string[][]>(`(() => {
-    const item = ${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(guest)});
-    return item.menu._getMenuItems().map((section) => section._getMenuItems().map((i) => i.label?.text ?? ''));
-  })()`);
+const submenu = (guest: string): Promise<string[][]> => submenuOf(shell, guest);
 
 beforeAll(async () => {
   const address = process.env.DBUS_SESSION_BUS_ADDRESS;
@@ -38,6 +34,17 @@ beforeAll(async () => {
   await shell.waitFor<number>(`${INDICATOR}.describe().guests.length`, (n) => n === 1);
 }, 60_000);
 
+/** A guest's submenu once `check` accepts it. */
+async function waitForSubmenu(guest: string, check: (sections: string[][]) => boolean): Promise<string[][]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const sections = await submenu(guest);
+    if (check(sections)) return sections;
+    if (Date.now() > deadline) throw new Error(`submenu of ${guest}: ${JSON.stringify(sections)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 afterAll(async () => {
   await service?.stop();
   await lab?.stop();
@@ -46,13 +53,7 @@ afterAll(async () => {
 
 it("lists in the running guest's submenu the host's devices it can take, and the rule of one it has a rule for", async () => {
   await stack.client.service(STICK, USB, 'SetRule', 'oss', [test, 'ask', 'device']);
-  const sections = await shell.waitFor<string[][]>(
-    `(() => {
-    const item = ${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === 'test');
-    return item.menu._getMenuItems().map((section) => section._getMenuItems().map((i) => i.label?.text ?? ''));
-  })()`,
-    (s) => (s[1] ?? []).some((t) => t.includes('Ask When Plugged In')),
-  );
+  const sections = await waitForSubmenu('test', (s) => (s[1] ?? []).some((t) => t.includes('Ask When Plugged In')));
   expect(sections[1]).toEqual(
     [
       'USB',

@@ -13,11 +13,27 @@ const device = (port: string, serial = '', classes = ['storage']): UsbSummary =>
 });
 
 describe('USB rules in the menu', () => {
+  const byDevice = (mode: string, serial?: string) => ({
+    mode,
+    match_by: 'device',
+    vendor: '0781',
+    product: '5567',
+    ...(serial === undefined ? {} : { serial }),
+  });
+
   it('finds the rule a guest has for a device, by port or by ids and serial', () => {
-    expect(ruleFor([['ask', 'port', '1-2']], device('1-2'))).toBe('ask');
-    expect(ruleFor([['always', 'device', '0781:5567']], device('1-3', 'A'))).toBe('always');
-    expect(ruleFor([['always', 'device', '0781:5567:B']], device('1-3', 'A'))).toBe('');
+    expect(ruleFor([{ mode: 'ask', match_by: 'port', port: '1-2' }], device('1-2'))).toBe('ask');
+    expect(ruleFor([byDevice('always')], device('1-3', 'A'))).toBe('always');
+    expect(ruleFor([byDevice('always', 'B')], device('1-3', 'A'))).toBe('');
     expect(ruleFor([], device('1-3'))).toBe('');
+  });
+
+  it('keeps a serial whole, whatever it holds: a MAC-like serial is not the stick whose serial is 00', () => {
+    const rules = [byDevice('always', '00:E0:4C:68:00:01')];
+    expect(ruleFor(rules, device('1-9', '00:E0:4C:68:00:01'))).toBe('always');
+    expect(ruleFor(rules, device('1-10', '00'))).toBe('');
+    expect(ruleFor([byDevice('ask', '4C53 0001 2303 1412')], device('1-8', '4C53 0001 2303 1412'))).toBe('ask');
+    expect(ruleFor([byDevice('ask', 'Größe ✓ № 7')], device('1-11', 'Größe ✓ № 7'))).toBe('ask');
   });
 
   it('steps through the rules and back to none', () => {

@@ -28,7 +28,7 @@ function virsh(...args: string[]): string {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'phyllome-restart-'));
   stack = await ServiceStack.start({ realLibvirtd: true, withService: false });
-  await stack.startService('qemu:///session', ['--libvirt-socket', stack.libvirtdSocket]);
+  await stack.startService('qemu:///session');
   await stack.client.watch();
   await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
     tinyQemuGuestXml('before'),

@@ -9,5 +9,7 @@ set -euo pipefail
 : "${SHELL_TEST_NS_PID:?not inside run-shell.sh}" "${SHELL_TEST_ROOT:?}" "${SHELL_TEST_STATE:?}"
 [[ $# -gt 0 ]] || { echo "usage: in-root.sh CMD [ARGS...]" >&2; exit 2; }
 mapfile -t ENVV <"$SHELL_TEST_STATE/inner.env"
+# G_MESSAGES_DEBUG passes through: our service reads virt-viewer's debug messages.
+[[ -n ${G_MESSAGES_DEBUG:-} ]] && ENVV+=("G_MESSAGES_DEBUG=$G_MESSAGES_DEBUG")
 exec nsenter --target "$SHELL_TEST_NS_PID" --mount -- \
   chroot "$SHELL_TEST_ROOT" /usr/bin/env -i "${ENVV[@]}" "$@"

@@ -122,10 +122,25 @@ export class ServiceStack {
     nodeArgs: string[] = [],
     extraEnv: NodeJS.ProcessEnv = {},
   ): Promise<TrackedProcess> {
+    // With the sandboxed libvirtd, the service watches its socket (through the sandbox's namespace).
+    const socket =
+      this.libvirtdNamespacePid !== undefined && uri.startsWith('qemu:') && !extraArgs.includes('--libvirt-socket')
+        ? ['--libvirt-socket', this.libvirtdSocket]
+        : [];
     this.service = this.group.start(
       'service',
       process.execPath,
-      [...shebangFlags(), ...nodeArgs, SERVICE_EXECUTABLE, '--connect', uri, '--bus', this.bus.address, ...extraArgs],
+      [
+        ...shebangFlags(),
+        ...nodeArgs,
+        SERVICE_EXECUTABLE,
+        '--connect',
+        uri,
+        '--bus',
+        this.bus.address,
+        ...socket,
+        ...extraArgs,
+      ],
       { env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv } },
     );
     await this.client.waitForName('me.phyllo.Switcher1', this.service);

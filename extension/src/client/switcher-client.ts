@@ -1,22 +1,43 @@
-// The extension's view of the service: a Gio.DBusProxy for the manager and
-// one per guest and USB device, all created asynchronously with one
-// cancellable, kept in step with the service's signals, and rebuilt from
-// scratch whenever the service's name changes owner (it left, or restarted).
+// The extension's view of the service, through the standard
+// org.freedesktop.DBus.ObjectManager: one Gio.DBusObjectManagerClient gets
+// every guest, USB device and seat with all their properties in one round
+// trip, and keeps them exactly in step with the service (InterfacesAdded,
+// InterfacesRemoved, PropertiesChanged, a restart of the service). What it
+// hands on is applied a little at a time (work-queue.ts), always read from
+// the manager client's current state, so at rest our lists are the
+// service's. A Gio.DBusProxy for the Manager carries its properties,
+// methods and the UsbAttachRequested signal. Everything is created
+// asynchronously with one cancellable, cancelled on destroy.
 
 import { Gio, GLib } from '../gi.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
-import type { UsbSummary } from '../model/usb-list.js';
 import type { SeatSummary } from '../model/seats.js';
+import type { UsbSummary } from '../model/usb-list.js';
 import { callProxy, isCancelled, isServiceGone, newProxy, unpack, unpackString } from './dbus.js';
-import { INTERFACE_XML } from './interface.js';
-import { ObjectCollection, type CollectionListener } from './object-collection.js';
+import { guestChanges, guestSummary, seatSummary, usbSummary } from './summaries.js';
+import {
+  GUEST_INTERFACE,
+  INTERFACE_XML,
+  MANAGER_INTERFACE,
+  SEAT_INTERFACE,
+  USB_DEVICE_INTERFACE,
+} from './switcher1.js';
+import { WorkQueue } from './work-queue.js';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
 // Show may start a guest first: the service allows it a minute.
 const SHOW_TIMEOUT_MS = 90_000;
+
+/** Receives one kind of object: a fresh start, then single changes, in order. */
+export interface CollectionListener<T extends { path: string }> {
+  reset(items: T[]): void;
+  added(item: T): void;
+  removed(path: string): void;
+  changed(path: string, changes: Partial<Omit<T, 'path'>>): void;
+}
 
 export interface SwitcherClientListener {
   statusChanged(status: ServiceStatus): void;
@@ -27,141 +48,109 @@ export interface SwitcherClientListener {
   usbAsk(devicePath: string, guestPath: string): void;
 }
 
+/** How one kind of object becomes what the listener gets. */
+interface Kind<T extends { path: string }> {
+  listener: CollectionListener<T>;
+  summarize(path: string, proxy: Gio.DBusProxy): T;
+  changes(proxy: Gio.DBusProxy, names: string[]): Partial<Omit<T, 'path'>>;
+  /** The paths the listener knows. */
+  known: Set<string>;
+}
+
+export const glibScheduler = {
+  idle: (fn: () => boolean): number => GLib.idle_add(GLib.PRIORITY_DEFAULT_IDLE, fn),
+  remove: (id: number): void => {
+    GLib.source_remove(id);
+  },
+  now: (): number => GLib.get_monotonic_time() / 1000,
+};
+
 export class SwitcherClient {
   private readonly cancellable = new Gio.Cancellable();
   private readonly nodeInfo = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML);
+  private readonly queue = new WorkQueue(glibScheduler);
   private manager: Gio.DBusProxy | undefined;
-  private readonly managerHandlers: number[] = [];
-  readonly guests: ObjectCollection<GuestSummary>;
-  readonly usb: ObjectCollection<UsbSummary>;
-  readonly seats: ObjectCollection<SeatSummary>;
+  private objects: Gio.DBusObjectManagerClient | undefined;
+  private readonly handlers: [GObjectLike, number][] = [];
+  private readonly kinds: Record<string, Kind<{ path: string }>>;
 
   constructor(
     private readonly listener: SwitcherClientListener,
     private readonly connection: Gio.DBusConnection = Gio.DBus.session,
   ) {
-    this.guests = new ObjectCollection<GuestSummary>(
-      {
-        list: 'ListGuests',
-        added: 'GuestAdded',
-        removed: 'GuestRemoved',
-        info: this.info('me.phyllo.Switcher1.Guest'),
-        summarize: (path, proxy) => ({
-          path,
-          name: unpackString(proxy.get_cached_property('Name')),
-          state: unpackString(proxy.get_cached_property('State')),
-          osId: unpackString(proxy.get_cached_property('OsId')),
-          monitor: unpackString(proxy.get_cached_property('Monitor')),
-          viewerPid: unpack(proxy.get_cached_property('ViewerPid'), 0),
-          usbRules: unpack(proxy.get_cached_property('UsbRules'), []),
-          seat: unpackString(proxy.get_cached_property('Seat')),
-        }),
-        changes: (values) => {
-          const changes: Partial<Omit<GuestSummary, 'path'>> = {};
-          if (values.Name) changes.name = unpack(values.Name, '');
-          if (values.State) changes.state = unpack(values.State, '');
-          if (values.OsId) changes.osId = unpack(values.OsId, '');
-          if (values.Monitor) changes.monitor = unpack(values.Monitor, '');
-          if (values.ViewerPid) changes.viewerPid = unpack(values.ViewerPid, 0);
-          if (values.UsbRules) changes.usbRules = unpack(values.UsbRules, []);
-          if (values.Seat) changes.seat = unpack(values.Seat, '');
-          return changes;
-        },
-      },
-      listener.guests,
-      BUS_NAME,
-      connection,
-      this.cancellable,
-    );
-    this.usb = new ObjectCollection<UsbSummary>(
-      {
-        list: 'ListUsbDevices',
-        added: 'UsbDeviceAdded',
-        removed: 'UsbDeviceRemoved',
-        info: this.info('me.phyllo.Switcher1.UsbDevice'),
-        summarize: (path, proxy) => ({
-          path,
-          name: unpackString(proxy.get_cached_property('Name')),
-          vendor: unpackString(proxy.get_cached_property('Vendor')),
-          product: unpackString(proxy.get_cached_property('Product')),
-          serial: unpackString(proxy.get_cached_property('Serial')),
-          port: unpackString(proxy.get_cached_property('Port')),
-          classes: unpack(proxy.get_cached_property('Classes'), []),
-          owner: unpackString(proxy.get_cached_property('Owner')),
-        }),
-        changes: (values) => (values.Owner ? { owner: unpack(values.Owner, '') } : {}),
-      },
-      listener.usb,
-      BUS_NAME,
-      connection,
-      this.cancellable,
-    );
-    this.seats = this.makeSeats(listener.seats);
-  }
-
-  /** Builds the seats collection (kept apart from the constructor to stay readable). */
-  private makeSeats(listener: CollectionListener<SeatSummary>): ObjectCollection<SeatSummary> {
-    return new ObjectCollection<SeatSummary>(
-      {
-        list: 'ListSeats',
-        added: 'SeatAdded',
-        removed: 'SeatRemoved',
-        info: this.info('me.phyllo.Switcher1.Seat'),
-        summarize: (path, proxy) => ({
-          path,
-          id: unpackString(proxy.get_cached_property('Id')),
-          guest: unpack(proxy.get_cached_property('Guest'), '/'),
-        }),
-        changes: (values) => (values.Guest ? { guest: unpack(values.Guest, '/') } : {}),
-      },
-      listener,
-      BUS_NAME,
-      this.connection,
-      this.cancellable,
-    );
+    const kind = <T extends { path: string }>(
+      listener: CollectionListener<T>,
+      summarize: (path: string, proxy: Gio.DBusProxy) => T,
+      changes: (proxy: Gio.DBusProxy, names: string[]) => Partial<Omit<T, 'path'>>,
+    ): Kind<{ path: string }> =>
+      ({ listener, summarize, changes, known: new Set() }) as unknown as Kind<{ path: string }>;
+    this.kinds = {
+      [GUEST_INTERFACE]: kind(listener.guests, guestSummary, guestChanges),
+      [USB_DEVICE_INTERFACE]: kind(listener.usb, usbSummary, (proxy) => ({ owner: usbSummary('', proxy).owner })),
+      [SEAT_INTERFACE]: kind(listener.seats, seatSummary, (proxy) => ({ guest: seatSummary('', proxy).guest })),
+    };
   }
 
   async start(): Promise<void> {
     try {
-      this.manager = await newProxy(
-        this.info('me.phyllo.Switcher1.Manager'),
-        BUS_NAME,
-        MANAGER_PATH,
-        this.cancellable,
-        { connection: this.connection },
-      );
+      const [manager, objects] = await Promise.all([
+        newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, {
+          connection: this.connection,
+        }),
+        newObjectManager(this.connection, this.cancellable),
+      ]);
+      // destroy() may have run while they were being made (a quick disable): then wire nothing.
+      if (this.cancellable.is_cancelled()) return;
+      this.manager = manager;
+      this.objects = objects;
     } catch (error) {
-      if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot create the service proxy: ${String(error)}`);
+      if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot reach the service: ${String(error)}`);
       return;
     }
-    // destroy() may have run while the proxy was being made (a quick disable): then wire nothing.
-    if (this.cancellable.is_cancelled()) {
-      this.manager = undefined;
-      return;
-    }
-    const manager = this.manager;
-    this.managerHandlers.push(
-      manager.connect('notify::g-name-owner', () => void this.resync()),
-      manager.connect('g-signal', (_proxy, _sender, signal: string, parameters: GLib.Variant) =>
-        this.onManagerSignal(signal, parameters),
-      ),
-      manager.connect('g-properties-changed', () => this.reportStatus()),
+    const { manager, objects } = this;
+    this.connect(manager, 'notify::g-name-owner', () => this.reportStatus());
+    this.connect(manager, 'g-properties-changed', () => this.reportStatus());
+    this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
+      if (signal !== 'UsbAttachRequested') return;
+      const [device, guest] = parameters.deepUnpack() as [string, string];
+      // After the device's own InterfacesAdded, which came before this signal.
+      this.queue.push(() => this.listener.usbAsk(device, guest));
+    });
+    this.connect(objects, 'notify::name-owner', () => this.queue.push(() => this.resync()));
+    this.connect(objects, 'object-added', (_m: unknown, object: Gio.DBusObject) => {
+      const path = object.get_object_path();
+      this.queue.push(() => this.apply(path));
+    });
+    this.connect(objects, 'object-removed', (_m: unknown, object: Gio.DBusObject) => {
+      const path = object.get_object_path();
+      this.queue.push(() => this.apply(path));
+    });
+    this.connect(
+      objects,
+      'interface-proxy-properties-changed',
+      (_m: unknown, object: Gio.DBusObjectProxy, proxy: Gio.DBusProxy, changed: GLib.Variant) => {
+        const path = object.get_object_path();
+        const names = Object.keys(changed.deepUnpack() as Record<string, unknown>);
+        const iface = proxy.get_interface_name();
+        this.queue.push(() => this.applyChanges(path, iface, names));
+      },
     );
-    await this.resync();
+    this.reportStatus();
+    this.queue.push(() => this.resync());
   }
 
   destroy(): void {
     this.cancellable.cancel();
-    if (this.manager) for (const id of this.managerHandlers.splice(0)) this.manager.disconnect(id);
+    this.queue.destroy();
+    for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
     this.manager = undefined;
-    this.guests.destroy();
-    this.usb.destroy();
-    this.seats.destroy();
+    this.objects = undefined;
+    for (const kind of Object.values(this.kinds)) kind.known.clear();
   }
 
   /** Calls a guest action; rejects with the service's error. */
   async guestAction(path: string, action: GuestAction, shutdownTimeoutSeconds: number): Promise<void> {
-    const proxy = this.need(this.guests.proxy(path), 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
     if (action === 'Shutdown') {
       const parameters = new GLib.Variant('(u)', [shutdownTimeoutSeconds]);
       const reply = await callProxy(
@@ -172,25 +161,20 @@ export class SwitcherClient {
         this.cancellable,
       );
       const [stopped] = reply.deepUnpack() as [boolean];
-      if (!stopped) throw new Error(`It did not shut down within ${shutdownTimeoutSeconds} seconds and is still on`);
+      if (!stopped) throw new ShutdownTimedOut(shutdownTimeoutSeconds);
       return;
     }
     await callProxy(proxy, action, null, CALL_TIMEOUT_MS, this.cancellable);
   }
 
-  /** Starts the guest if needed and opens its viewer; resolves once the viewer is up. */
+  /** Starts the guest if needed and opens its viewer; resolves once the viewer shows it. */
   async show(path: string): Promise<void> {
-    await callProxy(
-      this.need(this.guests.proxy(path), 'This guest is gone'),
-      'Show',
-      null,
-      SHOW_TIMEOUT_MS,
-      this.cancellable,
-    );
+    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS, this.cancellable);
   }
 
   async setMonitor(path: string, connector: string): Promise<void> {
-    const proxy = this.need(this.guests.proxy(path), 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
     await callProxy(proxy, 'SetMonitor', new GLib.Variant('(s)', [connector]), CALL_TIMEOUT_MS, this.cancellable);
   }
 
@@ -200,13 +184,13 @@ export class SwitcherClient {
     method: 'Attach' | 'ForceAttach' | 'Detach' | 'SetRule',
     args?: GLib.Variant,
   ): Promise<void> {
-    const proxy = this.need(this.usb.proxy(devicePath), 'This device was unplugged');
+    const proxy = this.proxy(devicePath, USB_DEVICE_INTERFACE, 'This device was unplugged');
     await callProxy(proxy, method, args ?? null, CALL_TIMEOUT_MS, this.cancellable);
   }
 
   /** Assigns a guest ('/' for none) to a seat. */
   async assignSeat(seatPath: string, guestPath: string): Promise<void> {
-    const proxy = this.need(this.seats.proxy(seatPath), 'This seat is gone');
+    const proxy = this.proxy(seatPath, SEAT_INTERFACE, 'This seat is gone');
     await callProxy(proxy, 'AssignGuest', new GLib.Variant('(o)', [guestPath]), CALL_TIMEOUT_MS, this.cancellable);
   }
 
@@ -228,15 +212,25 @@ export class SwitcherClient {
 
   /** PauseAll or ResumeAll; resolves to the number of guests acted on. */
   async managerAction(method: 'PauseAll' | 'ResumeAll'): Promise<number> {
-    const manager = this.need(this.manager, 'The guest service is not running');
-    const reply = await callProxy(manager, method, null, CALL_TIMEOUT_MS, this.cancellable);
+    if (!this.manager) throw new Error('The guest service is not running');
+    const reply = await callProxy(this.manager, method, null, CALL_TIMEOUT_MS, this.cancellable);
     const [paths] = reply.deepUnpack() as [string[]];
     return paths.length;
   }
 
-  private need<T>(value: T | undefined, why: string): T {
-    if (value === undefined) throw new Error(why);
-    return value;
+  /** Work still queued (for tests and the bench: 0 means our lists are the service's). */
+  get pendingWork(): number {
+    return this.queue.pending;
+  }
+
+  private connect(object: GObjectLike, signal: string, handler: (...args: never[]) => void): void {
+    this.handlers.push([object, object.connect(signal, handler as (...args: unknown[]) => void)]);
+  }
+
+  private proxy(path: string, iface: string, gone: string): Gio.DBusProxy {
+    const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
+    if (!proxy) throw new Error(gone);
+    return proxy;
   }
 
   private info(name: string): Gio.DBusInterfaceInfo {
@@ -257,25 +251,75 @@ export class SwitcherClient {
     this.listener.statusChanged(this.status());
   }
 
-  private async resync(): Promise<void> {
-    this.reportStatus();
-    await Promise.all([
-      this.guests.resync(this.manager),
-      this.usb.resync(this.manager),
-      this.seats.resync(this.manager),
-    ]);
-  }
-
-  private onManagerSignal(signal: string, parameters: GLib.Variant): void {
-    if (
-      this.guests.onSignal(signal, parameters) ||
-      this.usb.onSignal(signal, parameters) ||
-      this.seats.onSignal(signal, parameters)
-    )
-      return;
-    if (signal === 'UsbAttachRequested') {
-      const [device, guest] = parameters.deepUnpack() as [string, string];
-      this.listener.usbAsk(device, guest);
+  /**
+   * Starts each listener afresh from what the manager client holds now: an
+   * empty list at once, then one object per task, so that a thousand guests
+   * are taken in small steps.
+   */
+  private resync(): void {
+    for (const kind of Object.values(this.kinds)) {
+      kind.known.clear();
+      kind.listener.reset([]);
+    }
+    for (const object of this.objects?.get_objects() ?? []) {
+      const path = object.get_object_path();
+      this.queue.push(() => this.apply(path));
     }
   }
+
+  /** Brings one object in line with the manager client: added, removed, or read anew. */
+  private apply(path: string): void {
+    for (const [iface, kind] of Object.entries(this.kinds)) {
+      const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
+      if (proxy && !kind.known.has(path)) {
+        kind.known.add(path);
+        kind.listener.added(kind.summarize(path, proxy));
+      } else if (!proxy && kind.known.delete(path)) {
+        kind.listener.removed(path);
+      }
+    }
+  }
+
+  private applyChanges(path: string, iface: string, names: string[]): void {
+    const kind = this.kinds[iface];
+    const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
+    if (!kind || !proxy || !kind.known.has(path)) return;
+    const changes = kind.changes(proxy, names);
+    if (Object.keys(changes).length > 0) kind.listener.changed(path, changes);
+  }
+}
+
+/** The guest did not go down in the time allowed (the menu says so in the user's words). */
+export class ShutdownTimedOut extends Error {
+  constructor(readonly seconds: number) {
+    super(`did not shut down within ${seconds} s`);
+  }
+}
+
+interface GObjectLike {
+  connect(signal: string, handler: (...args: unknown[]) => void): number;
+  disconnect(id: number): void;
+}
+
+function newObjectManager(
+  connection: Gio.DBusConnection,
+  cancellable: Gio.Cancellable,
+): Promise<Gio.DBusObjectManagerClient> {
+  return new Promise((resolve, reject) => {
+    Gio.DBusObjectManagerClient.new(
+      connection,
+      Gio.DBusObjectManagerClientFlags.NONE,
+      BUS_NAME,
+      MANAGER_PATH,
+      null,
+      cancellable,
+      (_source, result) => {
+        try {
+          resolve(Gio.DBusObjectManagerClient.new_finish(result) as Gio.DBusObjectManagerClient);
+        } catch (error) {
+          reject(error);
+        }
+      },
+    );
+  });
 }

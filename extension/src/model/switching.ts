@@ -10,7 +10,7 @@ export type SwitchRequest = { kind: 'place'; place: number } | { kind: 'next' } 
  * wrapping around. From the host, next is the first and previous the last.
  */
 export function switchTarget(
-  ordered: GuestSummary[],
+  ordered: readonly GuestSummary[],
   current: string | undefined,
   request: SwitchRequest,
 ): GuestSummary | undefined {

@@ -1,5 +1,8 @@
 // The host's USB devices as the menu shows them. Pure.
 
+import type { UsbRuleEntry } from './guest-list.js';
+import { N_ } from './i18n.js';
+
 export interface UsbSummary {
   path: string;
   name: string;
@@ -17,23 +20,33 @@ export type UsbRuleMode = 'always' | 'follow-focus' | 'ask';
 const RULE_ORDER: (UsbRuleMode | '')[] = ['', 'always', 'follow-focus', 'ask'];
 
 export const RULE_LABEL: Record<UsbRuleMode | '', string> = {
-  '': 'No Rule',
-  always: 'Always Here',
-  'follow-focus': 'Follows This Guest',
-  ask: 'Ask When Plugged In',
+  '': N_('No Rule'),
+  always: N_('Always Here'),
+  'follow-focus': N_('Follows This Guest'),
+  ask: N_('Ask When Plugged In'),
 };
 
-/** The rule a guest has for a device, from its UsbRules property tuples; '' for none. */
-export function ruleFor(rules: [string, string, string][], device: UsbSummary): UsbRuleMode | '' {
-  for (const [mode, kind, value] of rules) {
-    if (kind === 'port' && value === device.port) return mode as UsbRuleMode;
-    if (kind === 'device') {
-      const [vendor, product, serial] = value.split(':');
-      if (vendor === device.vendor && product === device.product && (!serial || serial === device.serial))
-        return mode as UsbRuleMode;
-    }
+/**
+ * The rule a guest has for a device, from its UsbRules property; '' for none.
+ * A device rule names vendor, product and (when it has one) the serial,
+ * each a field of its own: nothing is split, whatever the serial holds.
+ */
+export function ruleFor(rules: readonly UsbRuleEntry[], device: UsbSummary): UsbRuleMode | '' {
+  for (const rule of rules) {
+    const matches =
+      rule.match_by === 'port'
+        ? rule.port === device.port
+        : rule.match_by === 'device' &&
+          rule.vendor === device.vendor &&
+          rule.product === device.product &&
+          (rule.serial === undefined || rule.serial === device.serial);
+    if (matches && isRuleMode(rule.mode)) return rule.mode;
   }
   return '';
+}
+
+function isRuleMode(mode: string): mode is UsbRuleMode {
+  return mode === 'always' || mode === 'follow-focus' || mode === 'ask';
 }
 
 /** The next rule in the cycle the menu item steps through. */

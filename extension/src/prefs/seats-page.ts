@@ -7,7 +7,7 @@
 // words, and the row goes back to the seat's real guest. Every call is
 // async, on one cancellable that destroy() (the window closing) cancels.
 
-import { INTERFACE_XML } from '../client/interface.js';
+import { INTERFACE_XML } from '../client/switcher1.js';
 import { Adw, Gio, GLib, Gtk } from '../gi-prefs.js';
 import { callProxy, describeError, isCancelled, isServiceGone, newProxy, unpack } from './dbus.js';
 

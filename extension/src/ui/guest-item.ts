@@ -1,10 +1,12 @@
 // One guest in the menu: name, state icon and words, and a submenu with
-// Switch To, the actions that make sense in its state and, with several
-// monitors, which monitor it is shown on.
+// Switch To, the actions that make sense in its state, its USB devices and,
+// with several monitors or seats, where it is shown. The submenu's items are
+// made when it opens and destroyed when it closes: a closed submenu holds no
+// actors, so a thousand guests cost a thousand small rows.
 
-import { Clutter, GObject, PopupMenu, St } from '../gi.js';
+import { _, Clutter, GObject, PopupMenu, St } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
-import { ACTION_LABEL, actionsFor, presentState, type GuestAction } from '../model/guest-state.js';
+import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction } from '../model/guest-state.js';
 import type { MonitorChoice } from '../monitors/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
@@ -27,17 +29,26 @@ export interface GuestItemHandlers {
   assignSeat(guest: GuestSummary, seatPath: string | undefined): void;
 }
 
+/** The labels of the actions a guest offers now, in menu order (untranslated keys: MenuAction). */
+export function menuActions(guest: GuestSummary): MenuAction[] {
+  return [...(canSwitchTo(guest.state) ? ['Switch' as const] : []), ...actionsFor(guest.state)];
+}
+
+export function actionLabel(action: MenuAction): string {
+  return action === 'Switch' ? _('Switch To') : _(ACTION_LABEL[action]);
+}
+
 export const GuestItem = GObject.registerClass(
   { GTypeName: 'PhyllomeGuestItem' },
   class GuestItem extends PopupMenu.PopupSubMenuMenuItem {
     private guest!: GuestSummary;
     private handlers!: GuestItemHandlers;
     private stateLabel!: St.Label;
+    /** Sections of the open submenu; undefined while it is closed. */
+    private sections: { actions: PopupMenu.PopupMenuSection; usb: PopupMenu.PopupMenuSection } | undefined;
     private shownState: string | undefined;
-    private actionSection!: PopupMenu.PopupMenuSection;
-    private monitorSection!: PopupMenu.PopupMenuSection;
-    private usbSection!: PopupMenu.PopupMenuSection;
-    private seatSection!: PopupMenu.PopupMenuSection;
+    /** Counts the times the submenu was filled, so that a late monitor list lands only in its own. */
+    private fills = 0;
 
     constructor(guest: GuestSummary, handlers: GuestItemHandlers) {
       super(guest.name, true);
@@ -47,22 +58,15 @@ export const GuestItem = GObject.registerClass(
       this.stateLabel = new St.Label({ style_class: 'phyllome-guest-state', y_align: Clutter.ActorAlign.CENTER });
       // Before the expander arrow, after the name.
       this.insert_child_below(this.stateLabel, this.get_last_child());
-      this.actionSection = new PopupMenu.PopupMenuSection();
-      this.monitorSection = new PopupMenu.PopupMenuSection();
-      this.usbSection = new PopupMenu.PopupMenuSection();
-      this.menu.addMenuItem(this.actionSection);
-      this.menu.addMenuItem(this.usbSection);
-      this.menu.addMenuItem(this.monitorSection);
-      this.seatSection = new PopupMenu.PopupMenuSection();
-      this.menu.addMenuItem(this.seatSection);
       this.menu.connect('open-state-changed', (_menu, open: boolean) => {
-        if (open) {
-          void this.showMonitors();
-          this.showSeats();
-        }
+        if (!open) this.empty();
         return undefined;
       });
       this.update(guest);
+    }
+
+    get path(): string {
+      return this.guest.path;
     }
 
     update(guest: GuestSummary): void {
@@ -72,96 +76,138 @@ export const GuestItem = GObject.registerClass(
       const presentation = presentState(guest.state);
       // PopupSubMenuMenuItem makes `icon` when asked for one (wantIcon); its types leave it out.
       (this as unknown as { icon: St.Icon }).icon.icon_name = presentation.iconName;
-      this.stateLabel.text = presentation.label;
-      this.accessible_name = `${guest.name}, ${presentation.label}`;
-      if (guest.state !== this.shownState) this.rebuildActions();
+      const state = _(presentation.label);
+      this.stateLabel.text = state;
+      this.accessible_name = `${guest.name}, ${state}`;
+      if (this.sections && guest.state !== this.shownState) this.fillActions();
       this.refreshUsb();
     }
 
-    /**
-     * USB: devices this guest has (checked; activating gives them back), those
-     * on the host it could take (while it runs), and for each of its devices
-     * or those it has a rule for, the rule (activating steps to the next).
-     */
+    /** The submenu is filled as it opens: a PopupSubMenu will not open while empty. */
+    override setSubmenuShown(open: boolean): void {
+      if (open) this.fill();
+      super.setSubmenuShown(open);
+    }
+
+    /** Runs one of the actions the submenu offers now, as a click would (for tests through Eval). */
+    activateAction(action: MenuAction): boolean {
+      if (!menuActions(this.guest).includes(action)) return false;
+      this.handlers.action(this.guest, action);
+      return true;
+    }
+
+    /** USB: shown again when devices or their owners change (only while the submenu is open). */
     refreshUsb(): void {
-      this.usbSection.removeAll();
+      const section = this.sections?.usb;
+      if (!section) return;
+      section.removeAll();
       const running = this.guest.state === 'running' || this.guest.state === 'paused';
       const rules = this.guest.usbRules ?? [];
       const shown = this.handlers
         .usbDevices()
         .filter((d) => d.owner === this.guest.path || (running && d.owner === '') || ruleFor(rules, d) !== '');
       if (shown.length === 0) return;
-      this.usbSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('USB'));
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('USB')));
       for (const device of shown) {
         const mine = device.owner === this.guest.path;
         if (mine || (running && device.owner === '')) {
           const item = new PopupMenu.PopupMenuItem(device.name);
           item.setOrnament(mine ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
           item.connect('activate', () => this.handlers.usbToggle(this.guest, device));
-          this.usbSection.addMenuItem(item);
+          section.addMenuItem(item);
         }
         const rule = ruleFor(rules, device);
         if (mine || rule !== '') {
-          const ruleItem = new PopupMenu.PopupMenuItem(`${device.name}: ${RULE_LABEL[rule]}`);
+          const ruleItem = new PopupMenu.PopupMenuItem(`${device.name}: ${_(RULE_LABEL[rule])}`);
           ruleItem.add_style_class_name('phyllome-usb-rule');
           ruleItem.connect('activate', () => this.handlers.usbRule(this.guest, device, nextRule(rule)));
-          this.usbSection.addMenuItem(ruleItem);
+          section.addMenuItem(ruleItem);
         }
       }
     }
 
-    private rebuildActions(): void {
+    private fill(): void {
+      if (this.sections) return;
+      const actions = new PopupMenu.PopupMenuSection();
+      const usb = new PopupMenu.PopupMenuSection();
+      this.menu.addMenuItem(actions);
+      this.menu.addMenuItem(usb);
+      this.sections = { actions, usb };
+      this.fills++;
+      this.fillActions();
+      this.refreshUsb();
+      this.fillSeats();
+      void this.fillMonitors();
+    }
+
+    private empty(): void {
+      this.sections = undefined;
+      this.shownState = undefined;
+      this.menu.removeAll();
+    }
+
+    private fillActions(): void {
+      const section = this.sections?.actions;
+      if (!section) return;
       this.shownState = this.guest.state;
-      this.actionSection.removeAll();
-      const actions: MenuAction[] = [
-        ...(this.guest.state === 'stopping' ? [] : ['Switch' as const]),
-        ...actionsFor(this.guest.state),
-      ];
-      for (const action of actions) {
-        const item = new PopupMenu.PopupMenuItem(action === 'Switch' ? 'Switch To' : ACTION_LABEL[action]);
+      section.removeAll();
+      if (this.guest.display === '') {
+        const note = new PopupMenu.PopupMenuItem(_('Shows on a screen of its own'), {
+          reactive: false,
+          can_focus: false,
+        });
+        note.add_style_class_name('phyllome-guest-note');
+        section.addMenuItem(note);
+      }
+      for (const action of menuActions(this.guest)) {
+        const item = new PopupMenu.PopupMenuItem(actionLabel(action));
         item.connect('activate', () => this.handlers.action(this.guest, action));
-        this.actionSection.addMenuItem(item);
+        section.addMenuItem(item);
       }
     }
 
     /** With several seats: which one the guest belongs to (a person at that seat lands in it). */
-    private showSeats(): void {
-      this.seatSection.removeAll();
+    private fillSeats(): void {
       const seats = this.handlers.seats();
-      if (seats.length < 2) return;
-      this.seatSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Seat'));
+      if (seats.length < 2 || !this.sections) return;
+      const section = new PopupMenu.PopupMenuSection();
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Seat')));
       const current = this.guest.seat ?? '';
       for (const [seatPath, label, id] of [
-        [undefined, 'No Seat', ''] as const,
+        [undefined, _('No Seat'), ''] as const,
         ...seats.map((s) => [s.path, s.id, s.id] as const),
       ]) {
         const item = new PopupMenu.PopupMenuItem(label);
         item.setOrnament(current === id ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
         item.connect('activate', () => this.handlers.assignSeat(this.guest, seatPath));
-        this.seatSection.addMenuItem(item);
+        section.addMenuItem(item);
       }
+      this.menu.addMenuItem(section);
     }
 
-    private async showMonitors(): Promise<void> {
+    private async fillMonitors(): Promise<void> {
+      const fill = this.fills;
       let monitors: MonitorChoice[];
       try {
         monitors = await this.handlers.monitors();
       } catch {
-        return; // no monitor list: the section stays empty
+        return; // no monitor list: no section
       }
-      this.monitorSection.removeAll();
-      if (monitors.length < 2) return;
-      this.monitorSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('Show On'));
+      // Closed (or closed and opened again) meanwhile: that fill is not ours to finish.
+      if (monitors.length < 2 || !this.sections || fill !== this.fills) return;
+      const section = new PopupMenu.PopupMenuSection();
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Show On')));
       const choices: [string, string][] = [
-        ['', 'Where the Pointer Is'],
+        ['', _('Where the Pointer Is')],
         ...monitors.map((m): [string, string] => [m.connector, `${m.displayName} (${m.connector})`]),
       ];
       for (const [connector, label] of choices) {
         const item = new PopupMenu.PopupMenuItem(label);
         item.setOrnament((this.guest.monitor ?? '') === connector ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
         item.connect('activate', () => this.handlers.assignMonitor(this.guest, connector));
-        this.monitorSection.addMenuItem(item);
+        section.addMenuItem(item);
       }
+      this.menu.addMenuItem(section);
     }
   },
 );

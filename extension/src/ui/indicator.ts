@@ -1,19 +1,40 @@
 // The top-bar switcher: an indicator whose menu lists every guest with its
-// state, live, and lets the user act on them.
+// state, live, and lets the user act on them. The guest list scrolls inside
+// the menu, which stays within the screen at any number of guests. Its rows
+// are made when the menu first opens, a few at a time (the first screenful
+// at once), and then kept in step with the list one guest at a time.
 
-import { GObject, PanelMenu, PopupMenu, St } from '../gi.js';
-import { GuestList, panelSummary, statusMessage, type GuestSummary, type ServiceStatus } from '../model/guest-list.js';
+import { _, ensureActorVisibleInScrollView, GObject, Main, ngettext, PanelMenu, PopupMenu, St } from '../gi.js';
+import { WorkQueue, type IdleScheduler } from '../client/work-queue.js';
+import {
+  compareGuests,
+  GuestList,
+  runningCount,
+  statusMessage,
+  type GuestSummary,
+  type ServiceStatus,
+} from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
-import { GuestItem, type GuestItemHandlers } from './guest-item.js';
+import { actionLabel, GuestItem, menuActions, type GuestItemHandlers, type MenuAction } from './guest-item.js';
 
 export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher';
+
+/** Rows made at once when the menu opens; the rest follow in idle time. */
+const FIRST_ROWS = 30;
+/** The guest list's share of the work area's height. */
+const LIST_SHARE = 0.65;
 
 export const SwitcherIndicator = GObject.registerClass(
   { GTypeName: 'PhyllomeSwitcherIndicator' },
   class SwitcherIndicator extends PanelMenu.Button {
     private guests!: GuestList;
-    private readonly items = new Map<string, GuestItem>();
+    /** Rows made so far, in the list's order. */
+    private rows: GuestItem[] = [];
+    private readonly rowOf = new Map<string, GuestItem>();
+    /** Rows are made (and kept) once the menu has opened. */
+    private rowsWanted = false;
+    private rowQueue!: WorkQueue;
     private status: ServiceStatus = { kind: 'absent' };
     private handlers!: GuestItemHandlers;
     private launcherItem!: PopupMenu.PopupMenuItem;
@@ -22,6 +43,7 @@ export const SwitcherIndicator = GObject.registerClass(
     private onUsbReturn!: (device: UsbSummary) => void;
     private statusItem!: PopupMenu.PopupMenuItem;
     private guestSection!: PopupMenu.PopupMenuSection;
+    private guestScroll!: St.ScrollView;
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
     private pauseAllItem!: PopupMenu.PopupMenuItem;
     private resumeAllItem!: PopupMenu.PopupMenuItem;
@@ -31,9 +53,11 @@ export const SwitcherIndicator = GObject.registerClass(
       guests: GuestList,
       handlers: Omit<GuestItemHandlers, 'usbDevices'> & { usbReturn(device: UsbSummary): void },
       onManagerAction: (action: ManagerAction) => void,
+      scheduler: IdleScheduler,
     ) {
-      super(0.5, 'Phyllome Switcher', false);
+      super(0.5, _('Guests'), false);
       this.guests = guests;
+      this.rowQueue = new WorkQueue(scheduler);
       this.handlers = { ...handlers, usbDevices: () => sortedUsb(this.usb.values()) };
       this.onUsbReturn = handlers.usbReturn;
       this.add_child(new St.Icon({ icon_name: 'computer-symbolic', style_class: 'system-status-icon' }));
@@ -42,22 +66,40 @@ export const SwitcherIndicator = GObject.registerClass(
       this.statusItem = new PopupMenu.PopupMenuItem('', { reactive: false, can_focus: false });
       this.statusItem.add_style_class_name('phyllome-status');
       menu.addMenuItem(this.statusItem);
+      // The guests scroll within the menu, as the Shell's own long lists do.
+      // The section is the menu's (its items close the menu, its signals reach it); its box lives in a ScrollView.
       this.guestSection = new PopupMenu.PopupMenuSection();
-      menu.addMenuItem(this.guestSection);
+      const scrollSection = new PopupMenu.PopupMenuSection();
+      scrollSection.addMenuItem(this.guestSection);
+      scrollSection.box.remove_child(this.guestSection.actor);
+      this.guestScroll = new St.ScrollView({
+        style_class: 'phyllome-guest-scroll',
+        hscrollbar_policy: St.PolicyType.NEVER,
+        vscrollbar_policy: St.PolicyType.AUTOMATIC,
+        overlay_scrollbars: true,
+        child: this.guestSection.actor,
+      });
+      scrollSection.box.add_child(this.guestScroll);
+      menu.addMenuItem(scrollSection);
       // Devices away on guests, each with a way back to the host.
       this.usbSection = new PopupMenu.PopupMenuSection();
       menu.addMenuItem(this.usbSection);
       this.bulkSeparator = new PopupMenu.PopupSeparatorMenuItem();
       menu.addMenuItem(this.bulkSeparator);
-      this.launcherItem = new PopupMenu.PopupMenuItem('Show All Guests');
+      this.launcherItem = new PopupMenu.PopupMenuItem(_('Show All Guests'));
       this.launcherItem.connect('activate', () => onManagerAction('ShowLauncher'));
       menu.addMenuItem(this.launcherItem);
-      this.pauseAllItem = new PopupMenu.PopupMenuItem('Pause All');
+      this.pauseAllItem = new PopupMenu.PopupMenuItem(_('Pause All'));
       this.pauseAllItem.connect('activate', () => onManagerAction('PauseAll'));
       menu.addMenuItem(this.pauseAllItem);
-      this.resumeAllItem = new PopupMenu.PopupMenuItem('Resume All');
+      this.resumeAllItem = new PopupMenu.PopupMenuItem(_('Resume All'));
       this.resumeAllItem.connect('activate', () => onManagerAction('ResumeAll'));
       menu.addMenuItem(this.resumeAllItem);
+      menu.connect('open-state-changed', (_menu, open: boolean) => {
+        if (open) this.onOpen();
+        return undefined;
+      });
+      this.connect('destroy', () => this.rowQueue.destroy());
       this.sync();
     }
 
@@ -67,38 +109,44 @@ export const SwitcherIndicator = GObject.registerClass(
     }
 
     resetGuests(guests: GuestSummary[]): void {
+      this.rowQueue.clear();
       this.guests.clear();
-      for (const item of this.items.values()) item.destroy();
-      this.items.clear();
-      for (const guest of guests) this.addGuest(guest);
+      for (const row of this.rows) row.destroy();
+      this.rows = [];
+      this.rowOf.clear();
+      for (const guest of guests) this.guests.put(guest);
+      if (this.rowsWanted) this.makeRows();
       this.sync();
     }
 
     addGuest(guest: GuestSummary): void {
-      if (!this.guests.put(guest)) {
-        this.items.get(guest.path)?.update(guest);
-      } else {
-        const item = new GuestItem(guest, this.handlers);
-        this.items.set(guest.path, item);
-        this.guestSection.addMenuItem(item, this.guests.indexOf(guest.path));
-      }
+      this.guests.put(guest);
+      const row = this.rowOf.get(guest.path);
+      if (row) this.placeRow(row, guest);
+      else if (this.rowsWanted) this.addRow(guest);
       this.sync();
     }
 
     removeGuest(path: string): void {
       this.guests.remove(path);
-      this.items.get(path)?.destroy();
-      this.items.delete(path);
+      const row = this.rowOf.get(path);
+      if (row) {
+        this.rows.splice(this.rows.indexOf(row), 1);
+        this.rowOf.delete(path);
+        row.destroy();
+      }
       this.sync();
     }
 
     changeGuest(path: string, changes: Partial<Omit<GuestSummary, 'path'>>): void {
       const guest = this.guests.update(path, changes);
-      const item = this.items.get(path);
-      if (!guest || !item) return;
-      item.update(guest);
-      if (changes.name !== undefined) this.guestSection.moveMenuItem(item, this.guests.indexOf(path));
-      this.sync();
+      if (!guest) return;
+      const row = this.rowOf.get(path);
+      if (row) {
+        if (changes.name !== undefined) this.placeRow(row, guest);
+        else row.update(guest);
+      }
+      if (changes.state !== undefined || changes.name !== undefined) this.sync();
     }
 
     resetUsb(devices: UsbSummary[]): void {
@@ -127,48 +175,122 @@ export const SwitcherIndicator = GObject.registerClass(
       return this.usb.get(path);
     }
 
+    /** What the menu shows, for tests through Eval: its guests with their state and actions, and its size. */
+    describe(): {
+      status: string | undefined;
+      guests: { name: string; state: string; actions: string[] }[];
+      rows: number;
+    } {
+      return {
+        status: this.statusItem.visible ? this.statusItem.label.text : undefined,
+        guests: this.guests.ordered().map((g) => ({
+          name: g.name,
+          state: g.state,
+          actions: menuActions(g).map(actionLabel),
+        })),
+        rows: this.rows.length,
+      };
+    }
+
+    /** Runs a guest's menu action as its submenu's item would (for tests through Eval). */
+    activateAction(name: string, action: MenuAction): boolean {
+      const guest = this.guests.ordered().find((g) => g.name === name);
+      if (!guest || !menuActions(guest).includes(action)) return false;
+      this.handlers.action(guest, action);
+      return true;
+    }
+
+    /** The guests' rows, made if need be (for tests through Eval). */
+    rowFor(name: string): InstanceType<typeof GuestItem> | undefined {
+      return this.rows.find((row) => row.label.text === name);
+    }
+
+    private onOpen(): void {
+      // Within the screen: the list scrolls past a share of the work area.
+      const monitor = Main.layoutManager.findIndexForActor(this);
+      const workArea = Main.layoutManager.getWorkAreaForMonitor(monitor);
+      const scale = St.ThemeContext.get_for_stage(global.stage).scale_factor;
+      this.guestScroll.style = `max-height: ${Math.floor((workArea.height * LIST_SHARE) / scale)}px;`;
+      if (!this.rowsWanted) {
+        this.rowsWanted = true;
+        this.makeRows();
+      }
+    }
+
+    /** Makes the rows of every guest: the first screenful now, the rest in idle time. */
+    private makeRows(): void {
+      const ordered = this.guests.ordered();
+      ordered.slice(0, FIRST_ROWS).forEach((guest) => this.addRow(guest));
+      for (const { path } of ordered.slice(FIRST_ROWS)) {
+        this.rowQueue.push(() => {
+          const guest = this.guests.get(path);
+          if (guest && !this.rowOf.has(path)) this.addRow(guest);
+        });
+      }
+    }
+
+    private addRow(guest: GuestSummary): void {
+      const row = new GuestItem(guest, this.handlers);
+      row.connect('key-focus-in', () => ensureActorVisibleInScrollView(this.guestScroll, row));
+      this.rowOf.set(guest.path, row);
+      const index = this.rowIndexFor(guest);
+      this.rows.splice(index, 0, row);
+      this.guestSection.addMenuItem(row, index);
+    }
+
+    /** Puts a row where its (renamed) guest now belongs. */
+    private placeRow(row: GuestItem, guest: GuestSummary): void {
+      this.rows.splice(this.rows.indexOf(row), 1);
+      const index = this.rowIndexFor(guest);
+      this.rows.splice(index, 0, row);
+      this.guestSection.moveMenuItem(row, index);
+      row.update(guest);
+    }
+
+    /** Where a guest's row goes among the rows made so far (binary search: rows stay in list order). */
+    private rowIndexFor(guest: GuestSummary): number {
+      let low = 0;
+      let high = this.rows.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        const other = this.guests.get((this.rows[middle] as GuestItem).path);
+        if (other && compareGuests(other, guest) < 0) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    }
+
     private syncUsb(): void {
-      for (const item of this.items.values()) item.refreshUsb();
+      for (const row of this.rows) row.refreshUsb();
       this.usbSection.removeAll();
       const away = sortedUsb(this.usb.values()).filter((d) => d.owner !== '');
       if (away.length === 0) return;
-      this.usbSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem('USB on Guests'));
+      this.usbSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('USB on Guests')));
       for (const device of away) {
-        const guest = this.guests.get(device.owner)?.name ?? 'a guest';
-        const item = new PopupMenu.PopupMenuItem(`Return ${device.name} from ${guest}`);
+        const guest = this.guests.get(device.owner)?.name ?? _('a guest');
+        // TRANSLATORS: %1$s is a USB device's name, %2$s a guest's.
+        const label = _('Return %1$s from %2$s').replace('%1$s', device.name).replace('%2$s', guest);
+        const item = new PopupMenu.PopupMenuItem(label);
         item.connect('activate', () => this.onUsbReturn(device));
         this.usbSection.addMenuItem(item);
       }
     }
 
-    /** The guest list as shown, for tests through Eval. */
-    describe(): { status: string | undefined; guests: { name: string; state: string; actions: string[] }[] } {
-      return {
-        status: this.statusItem.visible ? this.statusItem.label.text : undefined,
-        guests: this.guests.ordered().map((g) => {
-          const item = this.items.get(g.path);
-          const sections = (item?.menu as PopupMenu.PopupMenuBase | undefined)?._getMenuItems?.() ?? [];
-          const actions = (sections[0] as PopupMenu.PopupMenuSection | undefined)?._getMenuItems() ?? [];
-          return {
-            name: item?.label.text ?? '',
-            state: g.state,
-            actions: actions.map((a) => (a as PopupMenu.PopupMenuItem).label?.text ?? ''),
-          };
-        }),
-      };
-    }
-
     private sync(): void {
       const message = statusMessage(this.status, this.guests.size);
-      this.statusItem.label.text = message ?? '';
+      this.statusItem.label.text = message ? _(message) : '';
       this.statusItem.visible = message !== undefined;
       const usable = this.status.kind === 'ready';
-      this.guestSection.actor.visible = this.status.kind !== 'absent';
+      this.guestScroll.visible = this.status.kind !== 'absent';
       this.pauseAllItem.visible = usable && this.guests.countIn('running') > 0;
       this.resumeAllItem.visible = usable && this.guests.countIn('paused') > 0;
       this.launcherItem.visible = this.status.kind !== 'absent' && this.guests.size > 0;
       this.bulkSeparator.visible = this.pauseAllItem.visible || this.resumeAllItem.visible || this.launcherItem.visible;
-      this.accessible_name = panelSummary(this.guests, this.status);
+      const running = runningCount(this.guests, this.status);
+      this.accessible_name =
+        running === undefined
+          ? _('Guests: service not running')
+          : ngettext('Guests: %d running', 'Guests: %d running', running).replace('%d', String(running));
     }
   },
 );

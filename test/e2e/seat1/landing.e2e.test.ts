@@ -8,9 +8,9 @@ import { ROOT, ServiceStack } from '../../support/stack.js';
 import { GUEST } from '../../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../../support/libvirt.js';
 import { createInputDevices, pressChord } from '../input.js';
-import { ShellDriver, UUID, viewerInShellArgs } from '../shell.js';
+import { ShellDriver, viewerInShellArgs } from '../shell.js';
 
-const MENU = `Main.panel.statusArea['${UUID}'].describe()`;
+import { MENU } from '../menu.js';
 const withSeat = (name: string, seat: string): string =>
   tinyQemuGuestXml(name, { display: true }).replace(
     '<vcpu>',

@@ -80,9 +80,11 @@ async function polkitAllows(actions: string[]): Promise<void> {
 }
 
 /** Disables and enables the extension: a new session view that lands anew, as at log-in (ACTIVE 1, INACTIVE 2). */
+/** Disables and enables the extension as at a new login: landing is once per login, so it is forgotten. */
 async function reenable(): Promise<void> {
   await shell.setEnabled(false);
   await shell.waitFor<number>(`Main.extensionManager.lookup('${UUID}').state`, (s) => s === 2);
+  await shell.eval(`Main.extensionManager.lookup('${UUID}').stateObj.landing.landed = false; true`);
   await shell.setEnabled(true);
   await shell.waitFor<number>(`Main.extensionManager.lookup('${UUID}').state`, (s) => s === 1);
 }
