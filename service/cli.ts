@@ -13,6 +13,8 @@ export interface CliOptions {
   sysfsRoot: string;
   udevData: string | undefined;
   systemBus: string;
+  /** The virtualization new guests get: undefined = KVM where the host has it. */
+  virtType: 'kvm' | 'qemu' | undefined;
   help: boolean;
 }
 
@@ -28,6 +30,7 @@ Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
   --sysfs-root PATH   where sysfs is (default /sys), to find USB devices
   --udev-data PATH    udev's database (default /run/udev/data), for the seat of each device
   --system-bus BUS    where systemd-logind and polkit are (default: the system bus), for seats
+  --virt-type TYPE    what new guests run on: kvm (default where the host has it) or qemu (software emulation)
   --help              show this text
 `;
 
@@ -43,6 +46,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     sysfsRoot: '/sys',
     udevData: undefined,
     systemBus: 'system',
+    virtType: undefined,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -95,6 +99,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const bus = value();
         if (!isBus(bus)) throw invalidArgument(`--system-bus takes system or a D-Bus address, not '${bus}'`);
         options.systemBus = bus;
+        break;
+      }
+      case '--virt-type': {
+        const type = value();
+        if (type !== 'kvm' && type !== 'qemu') throw invalidArgument(`--virt-type takes kvm or qemu, not '${type}'`);
+        options.virtType = type;
         break;
       }
       case '--help':

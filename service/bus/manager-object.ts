@@ -7,6 +7,7 @@ import type { UsbManager } from '../usb/usb-manager.js';
 import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { invalidArgument, noSuchGuest } from '../errors.js';
+import type { GuestCreator } from '../create/creator.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -26,6 +27,7 @@ export class ManagerObject implements InterfaceImpl {
     private readonly actions: GuestActions,
     private readonly usb: UsbManager,
     private readonly seats: SeatManager,
+    private readonly creator: GuestCreator,
   ) {}
 
   getProperty(name: string): unknown {
@@ -39,7 +41,7 @@ export class ManagerObject implements InterfaceImpl {
     }
   }
 
-  async call(method: string, args: unknown[]): Promise<unknown[] | EncodedBody> {
+  async call(method: string, args: unknown[], sender?: string): Promise<unknown[] | EncodedBody> {
     switch (method) {
       case 'ListGuests':
         return this.listGuests();
@@ -53,6 +55,20 @@ export class ManagerObject implements InterfaceImpl {
         return [this.usb.devices().map((d) => usbDevicePath(d.id))];
       case 'ListSeats':
         return [this.seats.list().map((s) => seatPath(s.id))];
+      case 'DescribeInstaller':
+        return [await this.creator.describeInstaller(args[0] as string, sender)];
+      case 'ListOperatingSystems':
+        return [await this.creator.listOperatingSystems(args[0] as string)];
+      case 'CreateGuest':
+        return [
+          await this.creator.createGuest(
+            args[0] as string,
+            args[1] as string,
+            args[2] as string,
+            args[3] as Record<string, unknown>,
+            sender,
+          ),
+        ];
       case 'SetFocusedGuest':
         this.usb.setFocused(args[0] as string);
         return [];

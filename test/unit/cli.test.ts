@@ -12,6 +12,7 @@ describe('command line', () => {
       sysfsRoot: '/sys',
       udevData: undefined,
       systemBus: 'system',
+      virtType: undefined,
       help: false,
     });
   });
@@ -26,6 +27,7 @@ describe('command line', () => {
       sysfsRoot: '/sys',
       udevData: undefined,
       systemBus: 'system',
+      virtType: undefined,
       help: false,
     });
     expect(
