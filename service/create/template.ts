@@ -56,7 +56,7 @@ export function fillTemplate(template: string, values: TemplateValues, flags: Te
   for (let previous = ''; previous !== text;) {
     previous = text;
     text = text.replace(BLOCK, (_all, not: string, flag: string, body: string) => {
-      if (!(flag in flags)) throw new Error(`template flag '${flag}' is not set`);
+      if (flags[flag] === undefined) throw new Error(`template flag '${flag}' is not set`);
       return Boolean(flags[flag]) !== (not === '!') ? body : '';
     });
   }
