@@ -136,7 +136,7 @@ export class GuestCreator {
       result.warnings = new Variant('as', described.warnings);
     } catch (error) {
       // What the host cannot do for this OS is part of the description, not a failure to describe.
-      if (!(error instanceof SwitcherError) || error.kind !== 'MissingHostFeature') throw error;
+      if (!(error instanceof SwitcherError) || error.kind === 'NotConnected' || error.kind === 'Timeout') throw error;
       result.family = new Variant('s', profile.template);
       result.warnings = new Variant('as', [error.message]);
       result.unsupported = new Variant('s', error.message);
