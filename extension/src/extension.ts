@@ -19,6 +19,7 @@ import { Launcher } from './ui/launcher.js';
 import { notifyWithActions } from './ui/notify-actions.js';
 import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
+import { NewGuestWindow } from './windows/new-guest-window.js';
 import { ViewerWindows } from './windows/viewer-windows.js';
 
 const VERB: Record<GuestAction, string> = {
@@ -61,6 +62,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     );
     this.own(() => launcher.close());
 
+    const newGuest = new NewGuestWindow(`${this.path}/new-guest.js`, (message) =>
+      Main.notify('The New Guest window failed', message),
+    );
+    this.own(() => newGuest.close());
+
     const indicator = new SwitcherIndicator(
       guests,
       {
@@ -93,7 +99,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
               Main.notify(`Could not return ${device.name} to the host`, describeError(error)),
             ),
       },
-      (action) => void this.runManagerAction(client, action, launcher),
+      (action) => (action === 'NewGuest' ? newGuest.open() : void this.runManagerAction(client, action, launcher)),
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
@@ -247,7 +253,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     }
   }
 
-  private async runManagerAction(client: SwitcherClient, action: ManagerAction, launcher: Launcher): Promise<void> {
+  private async runManagerAction(
+    client: SwitcherClient,
+    action: Exclude<ManagerAction, 'NewGuest'>,
+    launcher: Launcher,
+  ): Promise<void> {
     if (action === 'ShowLauncher') {
       launcher.open();
       return;

@@ -7,7 +7,7 @@ import type { GuestAction } from '../model/guest-state.js';
 import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
 import { GuestItem, type GuestItemHandlers } from './guest-item.js';
 
-export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher';
+export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher' | 'NewGuest';
 
 export const SwitcherIndicator = GObject.registerClass(
   { GTypeName: 'PhyllomeSwitcherIndicator' },
@@ -25,6 +25,7 @@ export const SwitcherIndicator = GObject.registerClass(
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
     private pauseAllItem!: PopupMenu.PopupMenuItem;
     private resumeAllItem!: PopupMenu.PopupMenuItem;
+    private newGuestItem!: PopupMenu.PopupMenuItem;
 
     /** `guests` is the shared list this indicator keeps up to date and shows. */
     constructor(
@@ -58,6 +59,9 @@ export const SwitcherIndicator = GObject.registerClass(
       this.resumeAllItem = new PopupMenu.PopupMenuItem('Resume All');
       this.resumeAllItem.connect('activate', () => onManagerAction('ResumeAll'));
       menu.addMenuItem(this.resumeAllItem);
+      this.newGuestItem = new PopupMenu.PopupMenuItem('New Guest…');
+      this.newGuestItem.connect('activate', () => onManagerAction('NewGuest'));
+      menu.addMenuItem(this.newGuestItem);
       this.sync();
     }
 
@@ -167,7 +171,12 @@ export const SwitcherIndicator = GObject.registerClass(
       this.pauseAllItem.visible = usable && this.guests.countIn('running') > 0;
       this.resumeAllItem.visible = usable && this.guests.countIn('paused') > 0;
       this.launcherItem.visible = this.status.kind !== 'absent' && this.guests.size > 0;
-      this.bulkSeparator.visible = this.pauseAllItem.visible || this.resumeAllItem.visible || this.launcherItem.visible;
+      this.newGuestItem.visible = usable;
+      this.bulkSeparator.visible =
+        this.pauseAllItem.visible ||
+        this.resumeAllItem.visible ||
+        this.launcherItem.visible ||
+        this.newGuestItem.visible;
       this.accessible_name = panelSummary(this.guests, this.status);
     }
   },
