@@ -81,7 +81,7 @@ class NewGuestWindow {
       new Adw.SpinRow({
         title,
         subtitle,
-        adjustment: new Gtk.Adjustment({ lower, upper, step_increment: step, page_increment: step * 4 }),
+        adjustment: new Gtk.Adjustment({ lower, upper, value: lower, step_increment: step, page_increment: step * 4 }),
       });
     this.memory = spin(_('Memory'), _('MiB'), 128, 1024 * 1024, 256);
     this.vcpus = spin(_('Processors'), _('virtual CPUs'), 1, 64, 1);

@@ -109,7 +109,7 @@ function adapt(os: OsProfile, host: HostCapabilities, drivers: boolean): Adapted
   const kvm = host.domainType === 'kvm';
   if (!kvm) {
     warnings.push(
-      `This host has no KVM: the guest runs under software emulation, slowly${family === 'windows' ? ', and without Hyper-V enlightenments' : ''}`,
+      `No KVM for this guest: it runs under software emulation, slowly${family === 'windows' ? ', and without Hyper-V enlightenments' : ''}`,
     );
   }
   const hyperv: TemplateFlags = {};

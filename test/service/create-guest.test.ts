@@ -137,7 +137,7 @@ describe('DescribeInstaller and ListOperatingSystems', () => {
       'min-disk-gib': 64n,
     });
     // Software emulation here: said, with what Windows loses by it.
-    expect(plain.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/no KVM/)]));
+    expect(plain.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/No KVM/)]));
   });
 
   it('says an ISO libosinfo does not know holds an unknown OS (empty id)', async () => {
@@ -179,7 +179,7 @@ describe('CreateGuest', () => {
     expect(xml).toMatch(/<graphics type='spice'>\s*<listen type='none'\/>/);
     // Software emulation: no Hyper-V enlightenments, and the description says so.
     expect(xml).not.toMatch(/<hyperv/);
-    expect(xml).toMatch(/<description>[^<]*no KVM[^<]*Hyper-V/);
+    expect(xml).toMatch(/<description>[^<]*No KVM[^<]*Hyper-V/);
 
     // A raw, sparse 64 GiB volume in the default pool.
     const after = await libvirtContents();

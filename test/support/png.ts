@@ -61,16 +61,19 @@ export function readPng(data: Buffer): Image {
   };
 }
 
-/** Rows where most of the width is one light, non-white grey: a menu's highlighted entry. */
-export function highlightedRows(image: Image): number[] {
+/**
+ * Rows where most of the width (of the columns from x0 to x1) is one light,
+ * non-white grey: a text menu's highlighted entry, such as GRUB's.
+ */
+export function highlightedRows(image: Image, x0 = 0, x1 = image.width): number[] {
   const rows: number[] = [];
   for (let y = 0; y < image.height; y++) {
     let grey = 0;
-    for (let x = 0; x < image.width; x += 4) {
+    for (let x = x0; x < x1; x += 4) {
       const [r, g, b] = image.pixel(x, y);
       if (r === g && g === b && r > 64 && r < 250) grey++;
     }
-    if (grey > (image.width / 4) * 0.6) rows.push(y);
+    if (grey > ((x1 - x0) / 4) * 0.6) rows.push(y);
   }
   return rows;
 }

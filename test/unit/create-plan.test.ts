@@ -203,7 +203,7 @@ describe('the plan', () => {
     expect(partial.warnings.join()).toMatch(/lacks the Hyper-V enlightenments relaxed, vapic/);
     const tcg = planGuest(win11, { ...FULL_HOST, domainType: 'qemu' }, SESSION, REQUEST);
     expect(tcg.flags).toMatchObject({ hyperv: false, kvm: false });
-    expect(tcg.warnings.join()).toMatch(/no KVM.*Hyper-V/);
+    expect(tcg.warnings.join()).toMatch(/No KVM.*Hyper-V/);
   });
 
   it('gives Windows virtio with a driver ISO, and refuses one for another OS', () => {
