@@ -44,7 +44,8 @@ pids=()
 stop_all() {
   trap - TERM INT EXIT
   # Guests first (QEMU outlives libvirtd otherwise), each by its pid file.
-  for pidfile in /run/libvirt/qemu/*.pid; do
+  # Their emulated TPMs (swtpm, which also leaves on its own once QEMU is gone) the same way.
+  for pidfile in /run/libvirt/qemu/*.pid /run/libvirt/qemu/swtpm/*.pid; do
     [[ -f "$pidfile" ]] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
   done
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
