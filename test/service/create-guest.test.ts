@@ -311,6 +311,16 @@ describe('CreateGuest refuses bad input and leaves nothing behind', () => {
     expect(await refusal('win11', WIN11, windowsIso)).toMatch(/^me.phyllo.Switcher1.Error.AlreadyExists: .*win11/);
   });
 
+  it("a name whose disk volume is in the pool already (someone's disk is never overwritten)", async () => {
+    const [pool] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolLookupByName', 's', ['default']);
+    await libvirtCall(stack, pool as string, 'org.libvirt.StoragePool', 'StorageVolCreateXML', 'su', [
+      "<volume><name>orphan.raw</name><capacity unit='MiB'>1</capacity><target><format type='raw'/></target></volume>",
+      0,
+    ]);
+    expect(await refusal('orphan', DEBIAN, plainIso)).toMatch(/^me.phyllo.Switcher1.Error.AlreadyExists: .*orphan.raw/);
+    expect((await libvirtContents()).volumes).toContain('orphan.raw');
+  });
+
   it('a missing ISO', async () => {
     expect(await refusal('nowhere', WIN11, '/nonexistent/win11.iso')).toMatch(
       /^me.phyllo.Switcher1.Error.NoSuchFile: /,
