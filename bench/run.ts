@@ -1,4 +1,4 @@
-// npm run bench [-- list|events|usb|switch|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|create|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../test/support/libvirt.js';
 import { UsbLab } from '../test/support/usb-lab.js';
+import { installerIso, WINDOWS_11_LABEL } from '../test/support/installer-iso.js';
 import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
@@ -15,6 +16,7 @@ import { hrMs, ms, summarize, type Summary } from './stats.js';
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
 const MANAGER = 'me.phyllo.Switcher1.Manager';
+const WIN11 = 'http://microsoft.com/win/11';
 const fmt = (s: Summary): string => `p50 ${ms(s.p50).padStart(9)}  p99 ${ms(s.p99).padStart(9)}`;
 
 async function timeRaw(
@@ -291,10 +293,61 @@ function benchSwitch(): void {
   }
 }
 
+/**
+ * CreateGuest until the guest is defined (the reply comes once the service lists it), beside
+ * what virt-install takes for the same OS on the same host: `virt-install --print-xml 1` (which
+ * also creates the disk) then `virsh define`, timed inside libvirtd's namespace.
+ */
+async function benchCreate(runs: number): Promise<void> {
+  console.log(
+    `\n== CreateGuest -> guest defined vs virt-install --print-xml + virsh define (real libvirtd, Windows 11 from an ISO, ${runs} runs)`,
+  );
+  const iso = installerIso('win11-shaped', WINDOWS_11_LABEL);
+  const stack = await ServiceStack.start({
+    realLibvirtd: true,
+    uri: 'qemu:///session',
+    serviceArgs: ['--virt-type', 'qemu'],
+  });
+  try {
+    const create = (name: string): Promise<unknown[]> =>
+      stack.client.service(MANAGER_PATH, MANAGER, 'CreateGuest', 'sssa{sv}', [name, WIN11, iso, {}], 60_000);
+    // Not counted: the first call reads libosinfo's database and creates the default pool.
+    await create('bench-warm-up');
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = process.hrtime.bigint();
+      await create(`bench-create-${i}`);
+      samples.push(hrMs(start));
+    }
+    const ours = summarize(samples);
+    const script = `for i in $(seq ${runs}); do s=$(date +%s%N);
+      virt-install --connect qemu:///system --print-xml 1 --name vi-$i --osinfo win11 --memory 4096 --vcpus 2 \
+        --cdrom '${iso}' --disk path=/var/lib/libvirt/images/vi-$i.raw,size=64,format=raw,sparse=yes \
+        --virt-type qemu --noautoconsole > /run/libvirt/vi-$i.xml 2>/dev/null &&
+      virsh -c qemu:///system define /run/libvirt/vi-$i.xml >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done`;
+    const out = execFileSync(
+      'nsenter',
+      ['--mount', '--target', String(stack.libvirtdNamespacePid), 'sh', '-c', script],
+      { encoding: 'utf8' },
+    );
+    const theirs = summarize(
+      out
+        .trim()
+        .split('\n')
+        .map((us) => Number(us) / 1000),
+    );
+    console.log(`  CreateGuest (volume + domain, defined)     ${fmt(ours)}`);
+    console.log(`  virt-install --print-xml 1 + virsh define  ${fmt(theirs)}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'list') await benchList();
 if (which === 'all' || which === 'events') await benchEvents();
 if (which === 'all' || which === 'usb') await benchUsb(Number(process.env.REPLUGS ?? 30));
 if (which === 'all' || which === 'switch') benchSwitch();
+if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

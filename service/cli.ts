@@ -17,6 +17,8 @@ export interface CliOptions {
   sysfsRoot: string;
   udevData: string | undefined;
   systemBus: string;
+  /** The virtualization new guests get: undefined = KVM where the host has it. */
+  virtType: 'kvm' | 'qemu' | undefined;
   help: boolean;
 }
 
@@ -34,6 +36,7 @@ Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
   --sysfs-root PATH     where sysfs is (default /sys), to find USB devices
   --udev-data PATH      udev's database (default /run/udev/data), for the seat of each device
   --system-bus BUS      where systemd-logind and polkit are (default: the system bus), for seats
+  --virt-type TYPE      what new guests run on: kvm (default where the host has it) or qemu (software emulation)
   --help                show this text
 `;
 
@@ -48,6 +51,12 @@ function bus(option: string, value: string | undefined, fallback: string): strin
 function absolute(option: string, value: string | undefined): string | undefined {
   if (value !== undefined && !value.startsWith('/'))
     throw invalidArgument(`--${option} takes an absolute path, not '${value}'`);
+  return value;
+}
+
+function virtType(value: string | undefined): 'kvm' | 'qemu' | undefined {
+  if (value !== undefined && value !== 'kvm' && value !== 'qemu')
+    throw invalidArgument(`--virt-type takes kvm or qemu, not '${value}'`);
   return value;
 }
 
@@ -68,6 +77,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         'sysfs-root': { type: 'string' },
         'udev-data': { type: 'string' },
         'system-bus': { type: 'string' },
+        'virt-type': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,6 +99,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     sysfsRoot: absolute('sysfs-root', values['sysfs-root']) ?? '/sys',
     udevData: absolute('udev-data', values['udev-data']),
     systemBus: bus('system-bus', values['system-bus'], 'system'),
+    virtType: virtType(values['virt-type']),
     help: values.help === true,
   };
 }

@@ -33,6 +33,7 @@ import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
 import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
+import { GuestCreator } from './create/creator.js';
 import { log } from './log.js';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   /** Where logind and polkit are: 'system' (default) or an address. */
   systemBus?: BusChoice;
   reconnect?: ReconnectPolicy;
+  /** What new guests run on; by default KVM where the host has it. */
+  virtType?: 'kvm' | 'qemu' | undefined;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -204,7 +207,11 @@ export class Daemon {
     });
     exporter.onMissingObject(SEAT_PATH_PREFIX, (path) => invalidArgument(`No seat at ${path}`));
 
-    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb, seats)]);
+    const creator = new GuestCreator(client, registry, serviceBus, {
+      uri: endpoint.uri,
+      ...(options.virtType ? { virtType: options.virtType } : {}),
+    });
+    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb, seats, creator)]);
     registry.on('added', (guest) => {
       exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers, authority)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);

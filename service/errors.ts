@@ -16,6 +16,11 @@ export type ErrorKind =
   | 'NoSuchDevice'
   | 'LastInputDevice'
   | 'AccessDenied'
+  | 'AlreadyExists'
+  | 'NoSuchFile'
+  | 'UnreadableFile'
+  | 'UnknownOs'
+  | 'MissingHostFeature'
   | 'Internal';
 
 export class SwitcherError extends Error {
@@ -37,3 +42,13 @@ export const invalidArgument = (message: string): SwitcherError => new SwitcherE
 export const invalidState = (message: string): SwitcherError => new SwitcherError('InvalidState', message);
 
 export const notConnected = (message: string): SwitcherError => new SwitcherError('NotConnected', message);
+
+export const alreadyExists = (message: string): SwitcherError => new SwitcherError('AlreadyExists', message);
+
+export const noSuchFile = (message: string): SwitcherError => new SwitcherError('NoSuchFile', message);
+
+export const unreadableFile = (message: string): SwitcherError => new SwitcherError('UnreadableFile', message);
+
+export const unknownOs = (message: string): SwitcherError => new SwitcherError('UnknownOs', message);
+
+export const missingHostFeature = (message: string): SwitcherError => new SwitcherError('MissingHostFeature', message);

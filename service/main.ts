@@ -29,6 +29,7 @@ async function main(): Promise<number> {
       sysfsRoot: options.sysfsRoot,
       udevDataRoot: options.udevData,
       systemBus: options.systemBus,
+      virtType: options.virtType,
     });
   } catch (error) {
     log.error(`cannot start: ${error instanceof SwitcherError ? error.message : String(error)}`);

@@ -47,6 +47,9 @@ esac
 mkdir -p "$LIBDIR" "$(dirname "$DBUS_SERVICE")" "$(dirname "$UNIT")" "$(dirname "$EXTENSION_DIR")"
 install -m 0755 build/phyllome-switcher-service "$EXEC_FILE"
 install -m 0644 data/me.phyllo.Switcher1.xml README.md "$LIBDIR/"
+# Phyllome's guest model, which CreateGuest fills in; found beside the executable.
+mkdir -p "$LIBDIR/domain-templates"
+install -m 0644 data/domain-templates/*.xml "$LIBDIR/domain-templates/"
 fill() { sed -e "s|@EXEC@|$EXEC_FILE --connect $URI|" -e "s|@DOCDIR@|$LIBDIR|" "$1" >"$2"; }
 fill data/me.phyllo.Switcher1.service.in "$DBUS_SERVICE"
 fill data/phyllome-switcher.service.in "$UNIT"

@@ -22,6 +22,7 @@ import { Launcher } from './ui/launcher.js';
 import { Notifier } from './ui/notify-actions.js';
 import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
+import { NewGuestWindow } from './windows/new-guest-window.js';
 import { ViewerWindows } from './windows/viewer-windows.js';
 
 /** What a failed action was, in the user's words (each %s is the guest's name). */
@@ -80,6 +81,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     );
     this.own(() => launcher.destroy());
 
+    const newGuest = new NewGuestWindow(`${this.path}/new-guest.js`, (message) =>
+      notifier.notify(_('The New Guest window failed'), message),
+    );
+    this.own(() => newGuest.close());
+
     const indicator = new SwitcherIndicator(
       guests,
       {
@@ -114,7 +120,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
               this.report(_('Could not return %s to the host').replace('%s', device.name), error),
             ),
       },
-      (action) => void this.runManagerAction(client, action, launcher),
+      (action) => (action === 'NewGuest' ? newGuest.open() : void this.runManagerAction(client, action, launcher)),
       glibScheduler,
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
@@ -296,7 +302,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     }
   }
 
-  private async runManagerAction(client: SwitcherClient, action: ManagerAction, launcher: Launcher): Promise<void> {
+  private async runManagerAction(
+    client: SwitcherClient,
+    action: Exclude<ManagerAction, 'NewGuest'>,
+    launcher: Launcher,
+  ): Promise<void> {
     if (action === 'ShowLauncher') {
       launcher.open();
       return;

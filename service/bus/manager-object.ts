@@ -8,6 +8,7 @@ import type { GuestRegistry } from '../guests/registry.js';
 import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
+import type { GuestCreator } from '../create/creator.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -27,6 +28,7 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly actions: GuestActions,
     private readonly usb: UsbManager,
     private readonly seats: SeatManager,
+    private readonly creator: GuestCreator,
   ) {}
 
   properties(): ManagerProperties {
@@ -40,6 +42,11 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     ResumeAll: async () => [await this.actions.resumeAll()],
     ListUsbDevices: () => [this.usb.devices().map((d) => usbDevicePath(d.id))],
     ListSeats: () => [this.seats.list().map((s) => seatPath(s.id))],
+    DescribeInstaller: async ([path], caller) => [await this.creator.describeInstaller(path, caller.sender)],
+    ListOperatingSystems: async ([search]) => [await this.creator.listOperatingSystems(search)],
+    CreateGuest: async ([name, osId, installer, options], caller) => [
+      await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender),
+    ],
     SetFocusedGuest: ([guest]) => {
       this.usb.setFocused(guest);
       return [];

@@ -18,6 +18,9 @@ export interface ManagerMethods {
   ListUsbDevices: { in: []; out: [devices: string[]] };
   SetFocusedGuest: { in: [guest: string]; out: [] };
   ListSeats: { in: []; out: [seats: string[]] };
+  DescribeInstaller: { in: [path: string]; out: [description: Record<string, Variant>] };
+  ListOperatingSystems: { in: [search: string]; out: [systems: ([string, string])[]] };
+  CreateGuest: { in: [name: string, os_id: string, installer_path: string, options: Record<string, Variant>]; out: [guest: string] };
 }
 
 export interface ManagerSignals {

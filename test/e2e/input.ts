@@ -44,3 +44,17 @@ export function movePointer(shell: ShellDriver, x: number, y: number): Promise<u
     return true;
   })()`);
 }
+
+/** Types text on the virtual keyboard, one key per character (mutter adds Shift where the keymap needs it). */
+export function typeText(shell: ShellDriver, text: string): Promise<unknown> {
+  return shell.eval(`(() => {
+    const {Clutter, GLib} = imports.gi;
+    const keyboard = globalThis.__phyKeyboard;
+    for (const char of ${JSON.stringify(text)}) {
+      const keyval = Clutter.unicode_to_keysym(char.codePointAt(0));
+      keyboard.notify_keyval(GLib.get_monotonic_time(), keyval, Clutter.KeyState.PRESSED);
+      keyboard.notify_keyval(GLib.get_monotonic_time(), keyval, Clutter.KeyState.RELEASED);
+    }
+    return true;
+  })()`);
+}

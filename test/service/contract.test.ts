@@ -91,6 +91,7 @@ it('answers every method with the contract out-signature', async () => {
     [MANAGER_PATH, MANAGER, 'ListUsbDevices', '', []],
     [MANAGER_PATH, MANAGER, 'ListSeats', '', []],
     [MANAGER_PATH, MANAGER, 'SetFocusedGuest', 'o', ['/']],
+    [MANAGER_PATH, MANAGER, 'ListOperatingSystems', 's', ['windows']],
     [guest, GUEST, 'Pause', '', []],
     [guest, GUEST, 'Resume', '', []],
     [guest, GUEST, 'Reboot', '', []],
@@ -126,6 +127,19 @@ it('answers every method with the contract out-signature', async () => {
   );
   expect(error).toBe('me.phyllo.Switcher1.Error.NoDisplay');
   covered.add(`${GUEST}.Show`);
+  // DescribeInstaller and CreateGuest need an ISO and a QEMU host: their replies are checked in
+  // create-guest.test.ts against a real libvirtd; here, their typed refusal of a missing file.
+  for (const [member, signature, body] of [
+    ['DescribeInstaller', 's', ['/nonexistent/installer.iso']],
+    ['CreateGuest', 'sssa{sv}', ['new', '', '/nonexistent/installer.iso', {}]],
+  ] as const) {
+    const refusal = await rawCall(MANAGER_PATH, MANAGER, member, signature, [...body]).then(
+      () => 'ok',
+      (e: { type?: string }) => e.type,
+    );
+    expect([member, refusal]).toEqual([member, 'me.phyllo.Switcher1.Error.NoSuchFile']);
+    covered.add(`${MANAGER}.${member}`);
+  }
   const all = [MANAGER, GUEST].flatMap((i) => [...spec(i).methods.keys()].map((m) => `${i}.${m}`));
   expect([...covered].sort()).toEqual(all.sort());
   await stack.client.service(guest, GUEST, 'Start').catch(() => undefined);

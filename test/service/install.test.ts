@@ -37,12 +37,17 @@ it('installs the service, its activation files and the extension under $HOME onl
   const unit = readFileSync(join(home, '.config/systemd/user/phyllome-switcher.service'), 'utf8');
   expect(unit).toMatch(/^Type=dbus$/m);
   expect(unit).toContain(`ExecStart=${exec} --connect test:///default`);
+  // Phyllome's guest model, beside the executable that fills it in.
+  for (const family of ['linux', 'windows', 'other'])
+    expect(existsSync(join(home, `.local/lib/phyllome-switcher/domain-templates/${family}.xml`))).toBe(true);
   const extension = join(home, '.local/share/gnome-shell/extensions/switcher@phyllo.me');
   // Exactly what the build made, nothing missing, nothing else.
   const files = (dir: string): string[] =>
     execFileSync('find', ['.', '-type', 'f'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
   expect(files(extension)).toEqual(files(join(ROOT, 'build/extension/switcher@phyllo.me')));
-  expect(files(extension)).toEqual(expect.arrayContaining(['./metadata.json', './extension.js', './prefs.js']));
+  expect(files(extension)).toEqual(
+    expect.arrayContaining(['./metadata.json', './extension.js', './prefs.js', './new-guest.js']),
+  );
   expect(existsSync(join(extension, 'schemas/gschemas.compiled'))).toBe(true);
 });
 

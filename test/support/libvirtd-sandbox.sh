@@ -18,9 +18,12 @@ if [[ "${1:-}" != --inside ]]; then
   exec unshare --mount --propagation private -- "$0" --inside
 fi
 
-for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt; do
+# swtpm (emulated TPMs) keeps its state under /var/lib/libvirt/swtpm, its
+# logs and its local CA's keys in the last two. Guest disks are sparse: a
+# large size limit lets a 64 GiB disk be made while using almost nothing.
+for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt /var/log/swtpm /var/lib/swtpm-localca; do
   mkdir -p "$dir"
-  mount -t tmpfs -o mode=0755 tmpfs "$dir"
+  mount -t tmpfs -o mode=0755,size=1T tmpfs "$dir"
 done
 # QEMU as root here: the sandbox is throwaway and needs no host user set-up.
 cat > /etc/libvirt/qemu.conf <<'CONF'
@@ -29,6 +32,8 @@ group = "root"
 dynamic_ownership = 0
 remember_owner = 0
 security_driver = "none"
+swtpm_user = "root"
+swtpm_group = "root"
 CONF
 cat > /etc/libvirt/libvirtd.conf <<'CONF'
 unix_sock_group = "root"
@@ -43,7 +48,8 @@ pids=()
 stop_all() {
   trap - TERM INT EXIT
   # Guests first (QEMU outlives libvirtd otherwise), each by its pid file.
-  for pidfile in /run/libvirt/qemu/*.pid; do
+  # Their emulated TPMs (swtpm, which also leaves on its own once QEMU is gone) the same way.
+  for pidfile in /run/libvirt/qemu/*.pid /run/libvirt/qemu/swtpm/*.pid; do
     [[ -f "$pidfile" ]] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
   done
   stop_libvirtd

@@ -1,7 +1,7 @@
 // A private dbus-daemon for one test file. It has no service directories
 // unless one is given, so nothing is started behind the test's back.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcessGroup } from './processes.js';
@@ -14,9 +14,11 @@ export interface PrivateBus {
 
 export async function startPrivateBus(
   group: ProcessGroup,
-  options: { servicesDir?: string } = {},
+  options: { servicesDir?: string; anyUser?: boolean } = {},
 ): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'phyllome-bus-'));
+  // anyUser: callers of other users may connect too (tests of what a caller may read).
+  if (options.anyUser) chmodSync(dir, 0o755);
   const config = join(dir, 'bus.conf');
   writeFileSync(
     config,
@@ -31,6 +33,7 @@ export async function startPrivateBus(
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
+    ${options.anyUser ? '<allow user="*"/>' : ''}
   </policy>
 </busconfig>
 `,

@@ -52,18 +52,25 @@ export class ServiceStack {
       nodeArgs?: string[];
       /** Use this bus (e.g. a test Shell's) instead of starting a private one. */
       busAddress?: string;
+      /** Let callers of other users on the private bus. */
+      anyUser?: boolean;
+      /** More arguments for the service. */
+      serviceArgs?: string[];
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
     try {
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
-        : await startPrivateBus(stack.group, options.servicesDir ? { servicesDir: options.servicesDir } : {});
+        : await startPrivateBus(stack.group, {
+            ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
+            ...(options.anyUser ? { anyUser: true } : {}),
+          });
       stack.client = await TestClient.connect(stack.bus.address);
       if (options.realLibvirtd) await stack.startLibvirtdSandbox();
       else await stack.startLibvirtDbus();
       if (options.withService !== false)
-        await stack.startService(options.uri ?? 'test:///default', [], options.nodeArgs ?? []);
+        await stack.startService(options.uri ?? 'test:///default', options.serviceArgs ?? [], options.nodeArgs ?? []);
     } catch (error) {
       await stack.stop();
       throw error;

@@ -11,6 +11,7 @@ const DEFAULTS = {
   sysfsRoot: '/sys',
   udevData: undefined,
   systemBus: 'system',
+  virtType: undefined,
   help: false,
 };
 
@@ -43,5 +44,6 @@ describe('command line', () => {
     expect(() => parseArgs(['--frobnicate'])).toThrow(/Unknown option '--frobnicate'/);
     expect(() => parseArgs(['stray'])).toThrow(/positional/);
     expect(() => parseArgs(['--sysfs-root', 'relative/sys'])).toThrow(/absolute path/);
+    expect(() => parseArgs(['--virt-type', 'xen'])).toThrow(/--virt-type takes kvm or qemu/);
   });
 });

@@ -18,6 +18,7 @@ const FLOORS = [
   ['viewers'],
   ['usb'],
   ['seats'],
+  ['create'],
   ['bus'],
   ['daemon.ts'],
   ['cli.ts', 'main.ts'],

@@ -18,7 +18,7 @@ import type { GuestAction } from '../model/guest-state.js';
 import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
 import { actionLabel, GuestItem, menuActions, type GuestItemHandlers, type MenuAction } from './guest-item.js';
 
-export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher';
+export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher' | 'NewGuest';
 
 /** Rows made at once when the menu opens; the rest follow in idle time. */
 const FIRST_ROWS = 30;
@@ -47,6 +47,7 @@ export const SwitcherIndicator = GObject.registerClass(
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
     private pauseAllItem!: PopupMenu.PopupMenuItem;
     private resumeAllItem!: PopupMenu.PopupMenuItem;
+    private newGuestItem!: PopupMenu.PopupMenuItem;
 
     /** `guests` is the shared list this indicator keeps up to date and shows. */
     constructor(
@@ -100,6 +101,9 @@ export const SwitcherIndicator = GObject.registerClass(
         return undefined;
       });
       this.connect('destroy', () => this.rowQueue.destroy());
+      this.newGuestItem = new PopupMenu.PopupMenuItem(_('New Guest…'));
+      this.newGuestItem.connect('activate', () => onManagerAction('NewGuest'));
+      menu.addMenuItem(this.newGuestItem);
       this.sync();
     }
 
@@ -285,7 +289,12 @@ export const SwitcherIndicator = GObject.registerClass(
       this.pauseAllItem.visible = usable && this.guests.countIn('running') > 0;
       this.resumeAllItem.visible = usable && this.guests.countIn('paused') > 0;
       this.launcherItem.visible = this.status.kind !== 'absent' && this.guests.size > 0;
-      this.bulkSeparator.visible = this.pauseAllItem.visible || this.resumeAllItem.visible || this.launcherItem.visible;
+      this.newGuestItem.visible = usable;
+      this.bulkSeparator.visible =
+        this.pauseAllItem.visible ||
+        this.resumeAllItem.visible ||
+        this.launcherItem.visible ||
+        this.newGuestItem.visible;
       const running = runningCount(this.guests, this.status);
       this.accessible_name =
         running === undefined

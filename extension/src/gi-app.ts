@@ -1,0 +1,22 @@
+// Every GI import of the New Guest window's own process (new-guest.ts, run
+// by gjs): GTK 4 and Adwaita, none of the Shell's and none of the Extensions
+// app's, which that process does not have. The build checks it.
+
+import GLib from 'gi://GLib';
+
+export { default as Adw } from 'gi://Adw';
+export { default as Gio } from 'gi://Gio';
+export { default as GLib } from 'gi://GLib';
+export { default as Gtk } from 'gi://Gtk?version=4.0';
+
+export const GETTEXT_DOMAIN = 'phyllome-switcher';
+/** Every string a person reads goes through this, in the extension's gettext domain. */
+export const _ = (text: string): string => GLib.dgettext(GETTEXT_DOMAIN, text);
+
+/**
+ * An Adw widget as a Gtk.Widget: @girs' Adw types redeclare Gtk.Buildable,
+ * so some Adw widgets do not type-check as Gtk.Widget; at run time they are one.
+ */
+export function asWidget(widget: object): import('gi://Gtk?version=4.0').default.Widget {
+  return widget as import('gi://Gtk?version=4.0').default.Widget;
+}

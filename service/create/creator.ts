@@ -1,0 +1,290 @@
+// New guests from Phyllome's model: DescribeInstaller, ListOperatingSystems
+// and CreateGuest behind the Manager. Every check that bad input can fail
+// runs before anything is made; what is made (the volume) is removed again
+// if a later step fails, so a refused CreateGuest leaves nothing behind.
+
+import { randomUUID } from 'node:crypto';
+import { Variant, type MessageBus } from '../dbus/bus.js';
+import { alreadyExists, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import type { LibvirtClient } from '../libvirt/client.js';
+import { log } from '../log.js';
+import { HostProbe } from './host.js';
+import { callerOf, checkIso, detectOsName, type Caller } from './installer.js';
+import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
+import { offer, planGuest, UNKNOWN_OS_ID, type Placement } from './plan.js';
+import { defaultPoolPath, GuestStorage } from './storage.js';
+import { fillTemplate, readTemplate } from './template.js';
+
+export interface CreatorOptions {
+  uri: string;
+  /** libosinfo's database folders (default: osinfo-db's). */
+  osinfoDirs?: readonly string[];
+  /** Where the default pool goes when it must be created (default: libvirt's place for the URI). */
+  poolPath?: string;
+  /** Where the templates are (default: data/domain-templates, found like the contract). */
+  templateDir?: string;
+  /** qemu: software emulation even where the host has KVM. */
+  virtType?: 'kvm' | 'qemu';
+}
+
+export interface CreateOptions {
+  memoryMiB?: number;
+  vcpus?: number;
+  diskGiB?: number;
+  drivers?: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,62}$/;
+const MAX_SEARCH = 256;
+const CONNECT = 'org.libvirt.Connect';
+const NETWORK = 'org.libvirt.Network';
+
+/** CreateGuest's options (a{sv}) as numbers and strings, refusing what is not one of them. */
+export function parseCreateOptions(options: Record<string, unknown>): CreateOptions {
+  const out: CreateOptions = {};
+  const integer = (key: string, value: unknown): number => {
+    const n = typeof value === 'bigint' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+      throw invalidArgument(`Option ${key} takes a positive integer, not ${String(value)}`);
+    }
+    return n;
+  };
+  for (const [key, variant] of Object.entries(options ?? {})) {
+    const value = variant instanceof Variant ? variant.value : (variant as { value?: unknown })?.value;
+    switch (key) {
+      case 'memory-mib':
+        out.memoryMiB = integer(key, value);
+        break;
+      case 'vcpus':
+        out.vcpus = integer(key, value);
+        break;
+      case 'disk-gib':
+        out.diskGiB = integer(key, value);
+        break;
+      case 'drivers-iso':
+        if (typeof value !== 'string') throw invalidArgument('Option drivers-iso takes a path (s)');
+        if (value) out.drivers = value;
+        break;
+      default:
+        throw invalidArgument(`Unknown option '${key}'; CreateGuest takes memory-mib, vcpus, disk-gib, drivers-iso`);
+    }
+  }
+  return out;
+}
+
+export class GuestCreator {
+  private db: Promise<OsinfoDb> | undefined;
+  private readonly host: HostProbe;
+  private readonly storage: GuestStorage;
+  /** Names being created now, so two calls cannot race to one name. */
+  private readonly pending = new Set<string>();
+
+  constructor(
+    private readonly client: LibvirtClient,
+    private readonly registry: GuestRegistry,
+    private readonly serviceBus: MessageBus,
+    private readonly options: CreatorOptions,
+  ) {
+    this.host = new HostProbe(client, options.virtType);
+    this.storage = new GuestStorage(client, options.poolPath ?? defaultPoolPath(options.uri));
+  }
+
+  /** libosinfo's database, read once, on first use. */
+  osinfo(): Promise<OsinfoDb> {
+    this.db ??= OsinfoDb.load(this.options.osinfoDirs ?? DEFAULT_OSINFO_DIRS).then((db) => {
+      if (db.size === 0) {
+        this.db = undefined;
+        throw new SwitcherError('MissingHostFeature', "libosinfo's database is not installed: install osinfo-db");
+      }
+      log.info(`libosinfo: ${db.size} operating systems`);
+      return db;
+    });
+    return this.db;
+  }
+
+  async listOperatingSystems(search: string): Promise<[string, string][]> {
+    if (search.length > MAX_SEARCH) throw invalidArgument(`A search is at most ${MAX_SEARCH} characters`);
+    return (await this.osinfo()).search(search);
+  }
+
+  /** The OS on an installer ISO, its sizes on this host, and what the host lacks for it. */
+  async describeInstaller(path: string, sender: string | undefined): Promise<Record<string, Variant>> {
+    const file = await checkIso(path, await this.caller(sender), 'installer');
+    const db = await this.osinfo();
+    const name = await detectOsName(file);
+    const id = name ? db.idByName(name) : '';
+    const profile = db.profile(id || UNKNOWN_OS_ID) as OsProfile;
+    const result: Record<string, Variant> = {
+      id: new Variant('s', id),
+      name: new Variant('s', id ? profile.name : ''),
+      path: new Variant('s', file),
+    };
+    try {
+      this.requireConnected();
+      const host = await this.host.capabilities();
+      const described = offer(profile, host, await this.placement());
+      const sizes = (prefix: string, s: { memoryMiB: number; vcpus: number; diskGiB?: number }): void => {
+        result[`${prefix}memory-mib`] = new Variant('t', BigInt(s.memoryMiB));
+        result[`${prefix}vcpus`] = new Variant('u', s.vcpus);
+        if (s.diskGiB !== undefined) result[`${prefix}disk-gib`] = new Variant('t', BigInt(Math.floor(s.diskGiB)));
+      };
+      result.family = new Variant('s', described.family);
+      sizes('', described.defaults);
+      sizes('min-', described.minimum);
+      sizes('max-', described.maximum);
+      result.warnings = new Variant('as', described.warnings);
+    } catch (error) {
+      // What the host cannot do for this OS is part of the description, not a failure to describe.
+      if (!(error instanceof SwitcherError) || error.kind === 'NotConnected' || error.kind === 'Timeout') throw error;
+      result.family = new Variant('s', profile.template);
+      result.warnings = new Variant('as', [error.message]);
+      result.unsupported = new Variant('s', error.message);
+    }
+    return result;
+  }
+
+  /** Defines a new guest, off, with its installer attached; returns our object path for it. */
+  async createGuest(
+    name: string,
+    osId: string,
+    installerPath: string,
+    rawOptions: Record<string, unknown>,
+    sender: string | undefined,
+  ): Promise<string> {
+    const options = parseCreateOptions(rawOptions);
+    if (!NAME.test(name)) {
+      throw invalidArgument(
+        `A guest name is 1 to 63 letters, digits, spaces and . _ + -, starting with a letter or digit; not '${name}'`,
+      );
+    }
+    this.requireConnected();
+    if (this.pending.has(name)) throw alreadyExists(`A guest named '${name}' is being created`);
+    this.pending.add(name);
+    try {
+      return await this.create(name, osId, installerPath, options, sender);
+    } finally {
+      this.pending.delete(name);
+    }
+  }
+
+  private async create(
+    name: string,
+    osId: string,
+    installerPath: string,
+    options: CreateOptions,
+    sender: string | undefined,
+  ): Promise<string> {
+    const started = Date.now();
+    await this.requireFreeName(name);
+    const caller = await this.caller(sender);
+    const installer = await checkIso(installerPath, caller, 'installer');
+    const drivers = options.drivers ? await checkIso(options.drivers, caller, 'drivers-iso') : undefined;
+    const db = await this.osinfo();
+    let id = osId;
+    if (id && !db.has(id)) throw unknownOs(`libosinfo knows no OS '${id}'; ListOperatingSystems lists those it knows`);
+    if (!id) {
+      const detected = await detectOsName(installer);
+      id = (detected && db.idByName(detected)) || UNKNOWN_OS_ID;
+    }
+    const profile = db.profile(id) as OsProfile;
+    const host = await this.host.capabilities();
+    const placement = await this.placement();
+    const request = {
+      name,
+      uuid: randomUUID(),
+      installer,
+      ...(drivers ? { drivers } : {}),
+      ...(options.memoryMiB !== undefined ? { memoryMiB: options.memoryMiB } : {}),
+      ...(options.vcpus !== undefined ? { vcpus: options.vcpus } : {}),
+      ...(options.diskGiB !== undefined ? { diskGiB: options.diskGiB } : {}),
+    };
+    // Everything the input can fail on, before anything is made.
+    planGuest(profile, host, placement, request);
+    const template = readTemplate(profile.template, this.options.templateDir);
+
+    const pool = await this.storage.ensurePool();
+    const info = await this.storage.poolInfo(pool);
+    const plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
+    const volumeName = `${name}.raw`;
+    if (await this.storage.volumeExists(pool, volumeName)) {
+      throw alreadyExists(`The storage pool already has a volume ${volumeName}; it is left as it is`);
+    }
+    const volume = await this.storage.createVolume(pool, volumeName, plan.sizes.diskGiB);
+    let libvirtPath: string;
+    try {
+      const xml = fillTemplate(template, { ...plan.values, disk_path: volume.file }, plan.flags);
+      libvirtPath = await this.client.defineXml(xml);
+    } catch (error) {
+      await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
+        log.error(`CreateGuest ${name}: could not remove the volume ${volume.file} again: ${String(e)}`);
+      });
+      throw error;
+    }
+    for (const warning of plan.warnings) log.warning(`CreateGuest ${name}: ${warning}`);
+    const guest = this.registry.get(libvirtPath) ?? (await this.registry.refresh(libvirtPath));
+    log.info(
+      `CreateGuest ${name}: ${profile.name} from the ${plan.family} model, ${plan.sizes.memoryMiB} MiB, ${plan.sizes.vcpus} vCPUs, ${plan.sizes.diskGiB} GiB in ${Date.now() - started} ms`,
+    );
+    if (!guest) throw new SwitcherError('Libvirt', `libvirt defined ${name} but does not show it`);
+    return guest.path;
+  }
+
+  private async requireFreeName(name: string): Promise<void> {
+    if (this.registry.find(name)) throw alreadyExists(`A guest named '${name}' exists already`);
+    try {
+      await this.client.call(this.client.endpoint.connectPath, CONNECT, 'DomainLookupByName', 's', [name]);
+    } catch (error) {
+      if (error instanceof SwitcherError && error.kind === 'NoSuchGuest') return;
+      throw error;
+    }
+    throw alreadyExists(`A guest named '${name}' exists already`);
+  }
+
+  private async caller(sender: string | undefined): Promise<Caller | undefined> {
+    if (!sender) return undefined;
+    try {
+      return await callerOf(this.serviceBus, sender);
+    } catch (error) {
+      throw new SwitcherError('AccessDenied', `Cannot tell who is asking, so no file is read: ${String(error)}`);
+    }
+  }
+
+  /** User-mode networking on a session connection, or where the system has no 'default' network. */
+  private async placement(): Promise<Placement> {
+    const pool = await this.storage.findPool();
+    const info = pool ? await this.storage.poolInfo(pool) : undefined;
+    // An inactive pool tells no size; the pool is started at creation and checked then.
+    const poolCapacityGiB = info?.running ? info.capacityGiB : undefined;
+    const base = poolCapacityGiB !== undefined ? { poolCapacityGiB } : {};
+    if (this.options.uri !== 'qemu:///system') return { userNetworking: true, network: '', ...base };
+    try {
+      const [network] = await this.client.call(this.client.endpoint.connectPath, CONNECT, 'NetworkLookupByName', 's', [
+        'default',
+      ]);
+      const [active] = await this.client.call(String(network), 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
+        NETWORK,
+        'Active',
+      ]);
+      if ((active as { value?: unknown })?.value === true)
+        return { userNetworking: false, network: 'default', ...base };
+      return {
+        userNetworking: true,
+        network: '',
+        networkWarning: "libvirt's 'default' network is not active: user-mode networking",
+        ...base,
+      };
+    } catch {
+      return {
+        userNetworking: true,
+        network: '',
+        networkWarning: "libvirt has no 'default' network: user-mode networking",
+        ...base,
+      };
+    }
+  }
+
+  private requireConnected(): void {
+    if (!this.registry.connected) throw notConnected('libvirt is not reachable right now');
+  }
+}

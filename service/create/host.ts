@@ -1,0 +1,132 @@
+// What the host offers a new guest, from libvirt: its domain capabilities
+// (Connect.GetDomainCapabilities: firmware with and without Secure Boot, a
+// TPM emulator, SPICE, OpenGL, KVM), its memory and CPUs. The parsing is
+// pure; HostProbe asks libvirt-dbus.
+
+import { readdir } from 'node:fs/promises';
+import { XMLParser } from 'fast-xml-parser';
+import type { LibvirtClient } from '../libvirt/client.js';
+
+export interface HostCapabilities {
+  /** kvm, or qemu (software emulation) when the host has no KVM. */
+  domainType: 'kvm' | 'qemu';
+  efi: boolean;
+  secureBoot: boolean;
+  /** An emulated TPM 2.0 (swtpm). */
+  tpm2: boolean;
+  spice: boolean;
+  /** QEMU built with OpenGL (egl-headless), the first half of 3D. */
+  opengl: boolean;
+  /** The host has a DRM render node, the second half. */
+  renderNode: boolean;
+  virtioGpu: boolean;
+  hostModelCpu: boolean;
+  maxVcpus: number;
+  memfd: boolean;
+  /** Hyper-V enlightenments the host's KVM has (relaxed, vapic…). */
+  hypervFeatures: string[];
+  /** The host's memory and CPUs. */
+  memoryMiB: number;
+  cpus: number;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (name) => ['enum', 'value', 'mode'].includes(name),
+});
+
+type Node = Record<string, unknown>;
+const asNode = (v: unknown): Node => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : {});
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof asNode(v)['#text'] === 'string' ? String(asNode(v)['#text']) : '';
+
+/** The values of <enum name=…> in a capabilities element. */
+function enumValues(node: unknown, name: string): string[] {
+  const found = asArray(asNode(node).enum)
+    .map(asNode)
+    .find((e) => e['@_name'] === name);
+  return asArray(found?.value).map(text);
+}
+
+const supported = (node: unknown): boolean => asNode(node)['@_supported'] === 'yes';
+
+export type DomainCapabilities = Omit<HostCapabilities, 'memoryMiB' | 'cpus' | 'renderNode'>;
+
+export function parseDomainCapabilities(xml: string): DomainCapabilities {
+  const caps = asNode(asNode(parser.parse(xml)).domainCapabilities);
+  const os = asNode(caps.os);
+  const loader = asNode(os.loader);
+  const devices = asNode(caps.devices);
+  const tpm = asNode(devices.tpm);
+  const graphics = enumValues(devices.graphics, 'type');
+  const modes = asArray(asNode(caps.cpu).mode).map(asNode);
+  const loaders = asArray(loader.value).map(text);
+  const efi = supported(os) && enumValues(os, 'firmware').includes('efi');
+  return {
+    domainType: text(caps.domain) === 'kvm' ? 'kvm' : 'qemu',
+    efi,
+    // Secure Boot firmware: the loader can be secure, and one of the loaders is a Secure Boot build.
+    secureBoot:
+      efi && enumValues(loader, 'secure').includes('yes') && loaders.some((l) => /secboot|\.ms\.|secure/i.test(l)),
+    tpm2:
+      supported(tpm) &&
+      enumValues(tpm, 'backendModel').includes('emulator') &&
+      // libvirt before 8.6 did not list versions; an emulator then is swtpm, which does 2.0.
+      (enumValues(tpm, 'backendVersion').length === 0 || enumValues(tpm, 'backendVersion').includes('2.0')),
+    spice: graphics.includes('spice'),
+    opengl: graphics.includes('egl-headless'),
+    virtioGpu: enumValues(devices.video, 'modelType').includes('virtio'),
+    hostModelCpu: modes.some((m) => m['@_name'] === 'host-model' && m['@_supported'] === 'yes'),
+    maxVcpus: Number(asNode(caps.vcpu)['@_max']) || 1,
+    memfd: enumValues(caps.memoryBacking, 'sourceType').includes('memfd'),
+    hypervFeatures: supported(asNode(caps.features).hyperv) ? enumValues(asNode(caps.features).hyperv, 'features') : [],
+  };
+}
+
+/** Whether /dev/dri has a render node, for virtio-gpu with 3D. */
+export async function hasRenderNode(dri = '/dev/dri'): Promise<boolean> {
+  const entries = await readdir(dri).catch(() => [] as string[]);
+  return entries.some((e) => e.startsWith('renderD'));
+}
+
+const CONNECT = 'org.libvirt.Connect';
+
+export class HostProbe {
+  constructor(
+    private readonly client: LibvirtClient,
+    private readonly virtType?: 'kvm' | 'qemu',
+  ) {}
+
+  async capabilities(): Promise<HostCapabilities> {
+    const connect = this.client.endpoint.connectPath;
+    const domainCaps = async (virtType: string): Promise<string> => {
+      const [xml] = await this.client.call(connect, CONNECT, 'GetDomainCapabilities', 'ssssu', [
+        '',
+        'x86_64',
+        'q35',
+        virtType,
+        0,
+      ]);
+      return String(xml);
+    };
+    // KVM when the host has it; libvirt refuses kvm capabilities on a host without.
+    const xml =
+      this.virtType === 'qemu' ? await domainCaps('qemu') : await domainCaps('kvm').catch(() => domainCaps('qemu'));
+    const [[stats], [cpuMap], renderNode] = await Promise.all([
+      this.client.call(connect, CONNECT, 'NodeGetMemoryStats', 'iu', [-1, 0]),
+      this.client.call(connect, CONNECT, 'NodeGetCPUMap', 'u', [0]),
+      hasRenderNode(),
+    ]);
+    const totalKiB = Number((stats as Record<string, bigint | number>)?.total ?? 0);
+    return {
+      ...parseDomainCapabilities(xml),
+      renderNode,
+      memoryMiB: Math.floor(totalKiB / 1024),
+      cpus: Array.isArray(cpuMap) ? cpuMap.length : 1,
+    };
+  }
+}
