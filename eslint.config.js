@@ -24,8 +24,10 @@ export default tseslint.config(
   },
   {
     // Evaluated inside GNOME Shell, where GJS provides these.
-    files: ['bench/shell-measure.js'],
-    languageOptions: { globals: { imports: 'readonly', global: 'readonly', Main: 'readonly' } },
+    files: ['bench/shell-measure.js', 'bench/shell-load.js'],
+    languageOptions: {
+      globals: { imports: 'readonly', global: 'readonly', Main: 'readonly', TextDecoder: 'readonly' },
+    },
   },
   {
     rules: {

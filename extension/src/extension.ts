@@ -5,7 +5,7 @@
 // long as the Shell; calls cut short by a disable are nobody's failure.
 
 import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
-import { glibScheduler, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
+import { ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
 import { _, Extension, Gio, GLib, Main } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
@@ -77,7 +77,6 @@ export default class PhyllomeSwitcherExtension extends Extension {
       guests,
       (guest) => windows.windowFor(guest.viewerPid ?? 0),
       (guest) => switcher.switchTo(guest),
-      glibScheduler,
     );
     this.own(() => launcher.destroy());
 
@@ -121,7 +120,6 @@ export default class PhyllomeSwitcherExtension extends Extension {
             ),
       },
       (action) => (action === 'NewGuest' ? newGuest.open() : void this.runManagerAction(client, action, launcher)),
-      glibScheduler,
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());

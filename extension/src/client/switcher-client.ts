@@ -57,6 +57,13 @@ interface Kind<T extends { path: string }> {
   known: Set<string>;
 }
 
+/** Where each kind of object lives, by the service's naming. */
+const KIND_BY_PATH: [prefix: string, iface: string][] = [
+  [`${MANAGER_PATH}/guest/`, GUEST_INTERFACE],
+  [`${MANAGER_PATH}/usb/`, USB_DEVICE_INTERFACE],
+  [`${MANAGER_PATH}/seat/`, SEAT_INTERFACE],
+];
+
 export const glibScheduler = {
   idle: (fn: () => boolean): number => GLib.idle_add(GLib.PRIORITY_DEFAULT_IDLE, fn),
   remove: (id: number): void => {
@@ -269,14 +276,16 @@ export class SwitcherClient {
 
   /** Brings one object in line with the manager client: added, removed, or read anew. */
   private apply(path: string): void {
-    for (const [iface, kind] of Object.entries(this.kinds)) {
-      const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
-      if (proxy && !kind.known.has(path)) {
-        kind.known.add(path);
-        kind.listener.added(kind.summarize(path, proxy));
-      } else if (!proxy && kind.known.delete(path)) {
-        kind.listener.removed(path);
-      }
+    // Each kind of object lives under its own path (…/guest/, …/usb/, …/seat/): one look-up, not three.
+    const iface = KIND_BY_PATH.find(([prefix]) => path.startsWith(prefix))?.[1];
+    const kind = iface ? this.kinds[iface] : undefined;
+    if (!iface || !kind) return;
+    const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
+    if (proxy && !kind.known.has(path)) {
+      kind.known.add(path);
+      kind.listener.added(kind.summarize(path, proxy));
+    } else if (!proxy && kind.known.delete(path)) {
+      kind.listener.removed(path);
     }
   }
 

@@ -48,19 +48,26 @@ export class GuestList {
   private readonly guests = new Map<string, GuestSummary>();
   /** Always sorted by compareGuests. */
   private readonly order: GuestSummary[] = [];
+  /** How many guests are in each state, kept as they change. */
+  private readonly states = new Map<string, number>();
 
   clear(): void {
     this.guests.clear();
     this.order.length = 0;
+    this.states.clear();
   }
 
   /** Adds or replaces a guest; returns whether it was new. */
   put(guest: GuestSummary): boolean {
     const known = this.guests.get(guest.path);
     const next = { ...guest };
-    if (known) this.order.splice(this.position(known), 1);
+    if (known) {
+      this.order.splice(this.position(known), 1);
+      this.count(known.state, -1);
+    }
     this.guests.set(guest.path, next);
     this.order.splice(this.insertionPoint(next), 0, next);
+    this.count(next.state, 1);
     return !known;
   }
 
@@ -75,6 +82,8 @@ export class GuestList {
     const next = { ...current, ...changes };
     this.guests.set(path, next);
     this.order[this.position(current)] = next;
+    this.count(current.state, -1);
+    this.count(next.state, 1);
     return next;
   }
 
@@ -83,6 +92,7 @@ export class GuestList {
     if (!known) return false;
     this.order.splice(this.position(known), 1);
     this.guests.delete(path);
+    this.count(known.state, -1);
     return true;
   }
 
@@ -113,9 +123,11 @@ export class GuestList {
   }
 
   countIn(state: GuestState): number {
-    let n = 0;
-    for (const g of this.guests.values()) if (g.state === state) n++;
-    return n;
+    return this.states.get(state) ?? 0;
+  }
+
+  private count(state: string, by: number): void {
+    this.states.set(state, (this.states.get(state) ?? 0) + by);
   }
 
   /** The index of a guest known to be in the list. */

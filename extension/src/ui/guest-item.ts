@@ -10,6 +10,7 @@ import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction }
 import type { MonitorChoice } from '../monitors/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
+import { addSection, dropSection, untrackSubmenu } from './sections.js';
 
 export type MenuAction = GuestAction | 'Switch';
 
@@ -45,7 +46,9 @@ export const GuestItem = GObject.registerClass(
     private handlers!: GuestItemHandlers;
     private stateLabel!: St.Label;
     /** Sections of the open submenu; undefined while it is closed. */
-    private sections: { actions: PopupMenu.PopupMenuSection; usb: PopupMenu.PopupMenuSection } | undefined;
+    private sections:
+      | { actions: PopupMenu.PopupMenuSection; usb: PopupMenu.PopupMenuSection; all: PopupMenu.PopupMenuSection[] }
+      | undefined;
     private shownState: string | undefined;
     /** Counts the times the submenu was filled, so that a late monitor list lands only in its own. */
     private fills = 0;
@@ -63,6 +66,10 @@ export const GuestItem = GObject.registerClass(
         return undefined;
       });
       this.update(guest);
+      this.connect('destroy', () => {
+        this.empty();
+        untrackSubmenu(this);
+      });
     }
 
     get path(): string {
@@ -128,11 +135,9 @@ export const GuestItem = GObject.registerClass(
 
     private fill(): void {
       if (this.sections) return;
-      const actions = new PopupMenu.PopupMenuSection();
-      const usb = new PopupMenu.PopupMenuSection();
-      this.menu.addMenuItem(actions);
-      this.menu.addMenuItem(usb);
-      this.sections = { actions, usb };
+      const actions = addSection(this.menu);
+      const usb = addSection(this.menu);
+      this.sections = { actions, usb, all: [actions, usb] };
       this.fills++;
       this.fillActions();
       this.refreshUsb();
@@ -141,9 +146,10 @@ export const GuestItem = GObject.registerClass(
     }
 
     private empty(): void {
+      const sections = this.sections;
       this.sections = undefined;
       this.shownState = undefined;
-      this.menu.removeAll();
+      for (const section of sections?.all ?? []) dropSection(this.menu, section);
     }
 
     private fillActions(): void {
@@ -170,7 +176,8 @@ export const GuestItem = GObject.registerClass(
     private fillSeats(): void {
       const seats = this.handlers.seats();
       if (seats.length < 2 || !this.sections) return;
-      const section = new PopupMenu.PopupMenuSection();
+      const section = addSection(this.menu);
+      this.sections.all.push(section);
       section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Seat')));
       const current = this.guest.seat ?? '';
       for (const [seatPath, label, id] of [
@@ -182,7 +189,6 @@ export const GuestItem = GObject.registerClass(
         item.connect('activate', () => this.handlers.assignSeat(this.guest, seatPath));
         section.addMenuItem(item);
       }
-      this.menu.addMenuItem(section);
     }
 
     private async fillMonitors(): Promise<void> {
@@ -195,7 +201,8 @@ export const GuestItem = GObject.registerClass(
       }
       // Closed (or closed and opened again) meanwhile: that fill is not ours to finish.
       if (monitors.length < 2 || !this.sections || fill !== this.fills) return;
-      const section = new PopupMenu.PopupMenuSection();
+      const section = addSection(this.menu);
+      this.sections.all.push(section);
       section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Show On')));
       const choices: [string, string][] = [
         ['', _('Where the Pointer Is')],
@@ -207,7 +214,6 @@ export const GuestItem = GObject.registerClass(
         item.connect('activate', () => this.handlers.assignMonitor(this.guest, connector));
         section.addMenuItem(item);
       }
-      this.menu.addMenuItem(section);
     }
   },
 );

@@ -1,11 +1,12 @@
 // The top-bar switcher: an indicator whose menu lists every guest with its
 // state, live, and lets the user act on them. The guest list scrolls inside
-// the menu, which stays within the screen at any number of guests. Its rows
-// are made when the menu first opens, a few at a time (the first screenful
-// at once), and then kept in step with the list one guest at a time.
+// the menu, which stays within the screen at any number of guests. Rows are
+// made for the first guests when the menu first opens, and more as the list
+// is scrolled (or walked with the keyboard) towards its end: a thousand
+// guests cost only the rows someone has looked at. The rows are always
+// exactly the first ones of the list, kept in step one guest at a time.
 
 import { _, ensureActorVisibleInScrollView, GObject, Main, ngettext, PanelMenu, PopupMenu, St } from '../gi.js';
-import { WorkQueue, type IdleScheduler } from '../client/work-queue.js';
 import {
   compareGuests,
   GuestList,
@@ -17,11 +18,14 @@ import {
 import type { GuestAction } from '../model/guest-state.js';
 import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
 import { actionLabel, GuestItem, menuActions, type GuestItemHandlers, type MenuAction } from './guest-item.js';
+import { addSection, untrackSection } from './sections.js';
 
 export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher' | 'NewGuest';
 
-/** Rows made at once when the menu opens; the rest follow in idle time. */
-const FIRST_ROWS = 30;
+/** Rows made when the menu first opens, and added each time the list is scrolled near its end. */
+const ROWS_PER_STEP = 20;
+/** How near the end (in rows' worth of the visible height) more rows are made. */
+const NEAR_END = 0.5;
 /** The guest list's share of the work area's height. */
 const LIST_SHARE = 0.65;
 
@@ -34,7 +38,6 @@ export const SwitcherIndicator = GObject.registerClass(
     private readonly rowOf = new Map<string, GuestItem>();
     /** Rows are made (and kept) once the menu has opened. */
     private rowsWanted = false;
-    private rowQueue!: WorkQueue;
     private status: ServiceStatus = { kind: 'absent' };
     private handlers!: GuestItemHandlers;
     private launcherItem!: PopupMenu.PopupMenuItem;
@@ -43,6 +46,7 @@ export const SwitcherIndicator = GObject.registerClass(
     private onUsbReturn!: (device: UsbSummary) => void;
     private statusItem!: PopupMenu.PopupMenuItem;
     private guestSection!: PopupMenu.PopupMenuSection;
+    private scrollSection!: PopupMenu.PopupMenuSection;
     private guestScroll!: St.ScrollView;
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
     private pauseAllItem!: PopupMenu.PopupMenuItem;
@@ -54,11 +58,9 @@ export const SwitcherIndicator = GObject.registerClass(
       guests: GuestList,
       handlers: Omit<GuestItemHandlers, 'usbDevices'> & { usbReturn(device: UsbSummary): void },
       onManagerAction: (action: ManagerAction) => void,
-      scheduler: IdleScheduler,
     ) {
       super(0.5, _('Guests'), false);
       this.guests = guests;
-      this.rowQueue = new WorkQueue(scheduler);
       this.handlers = { ...handlers, usbDevices: () => sortedUsb(this.usb.values()) };
       this.onUsbReturn = handlers.usbReturn;
       this.add_child(new St.Icon({ icon_name: 'computer-symbolic', style_class: 'system-status-icon' }));
@@ -69,9 +71,9 @@ export const SwitcherIndicator = GObject.registerClass(
       menu.addMenuItem(this.statusItem);
       // The guests scroll within the menu, as the Shell's own long lists do.
       // The section is the menu's (its items close the menu, its signals reach it); its box lives in a ScrollView.
-      this.guestSection = new PopupMenu.PopupMenuSection();
-      const scrollSection = new PopupMenu.PopupMenuSection();
-      scrollSection.addMenuItem(this.guestSection);
+      const scrollSection = addSection(menu);
+      this.scrollSection = scrollSection;
+      this.guestSection = addSection(scrollSection);
       scrollSection.box.remove_child(this.guestSection.actor);
       this.guestScroll = new St.ScrollView({
         style_class: 'phyllome-guest-scroll',
@@ -81,10 +83,8 @@ export const SwitcherIndicator = GObject.registerClass(
         child: this.guestSection.actor,
       });
       scrollSection.box.add_child(this.guestScroll);
-      menu.addMenuItem(scrollSection);
       // Devices away on guests, each with a way back to the host.
-      this.usbSection = new PopupMenu.PopupMenuSection();
-      menu.addMenuItem(this.usbSection);
+      this.usbSection = addSection(menu);
       this.bulkSeparator = new PopupMenu.PopupSeparatorMenuItem();
       menu.addMenuItem(this.bulkSeparator);
       this.launcherItem = new PopupMenu.PopupMenuItem(_('Show All Guests'));
@@ -100,11 +100,34 @@ export const SwitcherIndicator = GObject.registerClass(
         if (open) this.onOpen();
         return undefined;
       });
-      this.connect('destroy', () => this.rowQueue.destroy());
+      // Scrolled near the end: rows for the next guests.
+      this.guestScroll.vadjustment.connect('notify::value', () => this.extendIfNearEnd());
       this.newGuestItem = new PopupMenu.PopupMenuItem(_('New Guest…'));
       this.newGuestItem.connect('activate', () => onManagerAction('NewGuest'));
       menu.addMenuItem(this.newGuestItem);
       this.sync();
+    }
+
+    /**
+     * Runs before the menu is destroyed (PanelMenu.Button's own _onDestroy does that). The Shell's
+     * connectObject trackings that nothing undoes are undone here, or the signal manager would keep
+     * this menu, and through it everything we showed, for the Shell's lifetime: the panel tracking
+     * our menu's open-state-changed, and our sections (see sections.ts).
+     */
+    _onDestroy(): void {
+      const menu = this.menu as PopupMenu.PopupMenu;
+      (menu as unknown as { disconnectObject(o: object): void }).disconnectObject(Main.panel);
+      const scrollSection = this.scrollSection;
+      // Its actor lives in the ScrollView, so the menu's own destroy would not reach its rows.
+      for (const row of this.rows) row.destroy();
+      this.rows = [];
+      this.rowOf.clear();
+      untrackSection(scrollSection, this.guestSection);
+      this.guestSection.destroy();
+      untrackSection(menu, scrollSection);
+      untrackSection(menu, this.usbSection);
+      this.guests.clear();
+      (PanelMenu.Button.prototype as unknown as { _onDestroy(this: PanelMenu.Button): void })._onDestroy.call(this);
     }
 
     setStatus(status: ServiceStatus): void {
@@ -113,13 +136,12 @@ export const SwitcherIndicator = GObject.registerClass(
     }
 
     resetGuests(guests: GuestSummary[]): void {
-      this.rowQueue.clear();
       this.guests.clear();
       for (const row of this.rows) row.destroy();
       this.rows = [];
       this.rowOf.clear();
       for (const guest of guests) this.guests.put(guest);
-      if (this.rowsWanted) this.makeRows();
+      if (this.rowsWanted) this.extend(ROWS_PER_STEP);
       this.sync();
     }
 
@@ -127,7 +149,7 @@ export const SwitcherIndicator = GObject.registerClass(
       this.guests.put(guest);
       const row = this.rowOf.get(guest.path);
       if (row) this.placeRow(row, guest);
-      else if (this.rowsWanted) this.addRow(guest);
+      else this.addRowIfShown(guest);
       this.sync();
     }
 
@@ -179,6 +201,16 @@ export const SwitcherIndicator = GObject.registerClass(
       return this.usb.get(path);
     }
 
+    /** How many guests the menu lists (for tests and benchmarks through Eval: cheap to ask often). */
+    get guestCount(): number {
+      return this.guests.size;
+    }
+
+    /** How many of their rows are made so far (likewise). */
+    get rowCount(): number {
+      return this.rows.length;
+    }
+
     /** What the menu shows, for tests through Eval: its guests with their state and actions, and its size. */
     describe(): {
       status: string | undefined;
@@ -217,35 +249,52 @@ export const SwitcherIndicator = GObject.registerClass(
       this.guestScroll.style = `max-height: ${Math.floor((workArea.height * LIST_SHARE) / scale)}px;`;
       if (!this.rowsWanted) {
         this.rowsWanted = true;
-        this.makeRows();
+        this.extend(ROWS_PER_STEP);
       }
     }
 
-    /** Makes the rows of every guest: the first screenful now, the rest in idle time. */
-    private makeRows(): void {
+    /** Makes rows for the next `count` guests after those that have one. */
+    private extend(count: number): void {
       const ordered = this.guests.ordered();
-      ordered.slice(0, FIRST_ROWS).forEach((guest) => this.addRow(guest));
-      for (const { path } of ordered.slice(FIRST_ROWS)) {
-        this.rowQueue.push(() => {
-          const guest = this.guests.get(path);
-          if (guest && !this.rowOf.has(path)) this.addRow(guest);
-        });
-      }
+      const until = Math.min(ordered.length, this.rows.length + count);
+      for (let i = this.rows.length; i < until; i++) this.addRow(ordered[i] as GuestSummary, i);
     }
 
-    private addRow(guest: GuestSummary): void {
-      const row = new GuestItem(guest, this.handlers);
-      row.connect('key-focus-in', () => ensureActorVisibleInScrollView(this.guestScroll, row));
-      this.rowOf.set(guest.path, row);
+    /** The list is scrolled (or walked) near the end of the rows made so far: more of them. */
+    private extendIfNearEnd(): void {
+      if (!this.rowsWanted || this.rows.length >= this.guests.size) return;
+      const { value, page_size: page, upper } = this.guestScroll.vadjustment;
+      if (value + page >= upper - page * NEAR_END) this.extend(ROWS_PER_STEP);
+    }
+
+    /** A new guest gets a row if it sorts among those that have one (else its row comes with scrolling). */
+    private addRowIfShown(guest: GuestSummary): void {
+      if (!this.rowsWanted) return;
       const index = this.rowIndexFor(guest);
+      if (index < this.rows.length || this.rows.length < ROWS_PER_STEP) this.addRow(guest, index);
+    }
+
+    private addRow(guest: GuestSummary, index: number): void {
+      const row = new GuestItem(guest, this.handlers);
+      row.connect('key-focus-in', () => {
+        ensureActorVisibleInScrollView(this.guestScroll, row);
+        // Walking down with the keyboard: the next rows come before the last one is reached.
+        if (this.rows.indexOf(row) >= this.rows.length - 3) this.extend(ROWS_PER_STEP);
+      });
+      this.rowOf.set(guest.path, row);
       this.rows.splice(index, 0, row);
       this.guestSection.addMenuItem(row, index);
     }
 
-    /** Puts a row where its (renamed) guest now belongs. */
+    /** Puts a row where its (renamed) guest now belongs; past the rows made, it goes until scrolled to. */
     private placeRow(row: GuestItem, guest: GuestSummary): void {
       this.rows.splice(this.rows.indexOf(row), 1);
       const index = this.rowIndexFor(guest);
+      if (index >= this.rows.length && this.rows.length < this.guests.size - 1) {
+        this.rowOf.delete(guest.path);
+        row.destroy();
+        return;
+      }
       this.rows.splice(index, 0, row);
       this.guestSection.moveMenuItem(row, index);
       row.update(guest);

@@ -1,19 +1,20 @@
 // The full-screen guest launcher: a tile per guest with its name, OS, state
 // and, when its viewer is open, a live picture of its screen. Arrow keys
 // move, Enter or a click switches, Escape closes; typing filters by name or
-// OS. The tiles scroll, and are made a screenful at once and the rest in
-// idle time, so a thousand guests neither stall the Shell nor overflow it.
-// While it is open it follows the guest list, one tile at a time.
+// OS. The tiles scroll; they are made for the first guests that match, and
+// more as the grid is scrolled (or walked) towards its end, so a thousand
+// guests neither stall the Shell nor overflow it. While it is open it
+// follows the guest list, one tile at a time.
 
 import { _, Clutter, ensureActorVisibleInScrollView, Main, Meta, Shell, St } from '../gi.js';
-import { WorkQueue, type IdleScheduler } from '../client/work-queue.js';
 import { compareGuests, type GuestList, type GuestSummary } from '../model/guest-list.js';
 import { presentState } from '../model/guest-state.js';
 import { osLabel } from '../model/os-label.js';
 
 const TILE_WIDTH = 320;
 const PREVIEW_HEIGHT = 200;
-const FIRST_TILES = 24;
+/** Tiles made when it opens (or the filter changes), and added each time it is scrolled near the end. */
+const TILES_PER_STEP = 24;
 
 interface Tile {
   guest: GuestSummary;
@@ -31,16 +32,14 @@ export class Launcher {
   private grab: Clutter.Grab | undefined;
   private tiles: Tile[] = [];
   private filter = '';
-  private readonly queue: WorkQueue;
+  /** The guests that match the filter, in list order; tiles exist for the first ones. */
+  private matching: GuestSummary[] = [];
 
   constructor(
     private readonly guests: GuestList,
     private readonly windowFor: (guest: GuestSummary) => Meta.Window | undefined,
     private readonly onChoose: (guest: GuestSummary) => void,
-    scheduler: IdleScheduler,
-  ) {
-    this.queue = new WorkQueue(scheduler);
-  }
+  ) {}
 
   get isOpen(): boolean {
     return this.overlay !== undefined;
@@ -105,6 +104,7 @@ export class Launcher {
       y_expand: true,
       child: content,
     });
+    this.scroll.vadjustment.connect('notify::value', () => this.extendIfNearEnd());
     column.add_child(this.scroll);
     overlay.add_child(column);
     this.overlay = overlay;
@@ -115,7 +115,6 @@ export class Launcher {
   }
 
   close(): void {
-    this.queue.clear();
     if (this.grab) Main.popModal(this.grab);
     this.grab = undefined;
     this.overlay?.destroy();
@@ -128,14 +127,18 @@ export class Launcher {
 
   destroy(): void {
     this.close();
-    this.queue.destroy();
   }
 
   /** A guest came or its name changed: its tile goes where it now belongs (only while open). */
   put(guest: GuestSummary): void {
     if (!this.grid) return;
     this.removeTile(guest.path);
-    if (this.matches(guest)) this.addTile(guest);
+    this.matching = this.matching.filter((g) => g.path !== guest.path);
+    if (!this.matches(guest)) return;
+    const at = sortedIndex(this.matching, guest);
+    this.matching.splice(at, 0, guest);
+    // A tile if it sorts among those made (else it comes with scrolling).
+    if (at < this.tiles.length || this.tiles.length < TILES_PER_STEP) this.addTile(guest);
   }
 
   /** A guest changed: its tile says so (only while open). */
@@ -148,6 +151,7 @@ export class Launcher {
   }
 
   remove(path: string): void {
+    this.matching = this.matching.filter((g) => g.path !== path);
     this.removeTile(path);
   }
 
@@ -180,19 +184,18 @@ export class Launcher {
     return this.tiles.find((t) => t.button === focused)?.guest.path;
   }
 
-  /** Tiles for the guests that match: a screenful now, the rest in idle time. */
+  /** Tiles for the first guests that match (and up to the one to focus); the rest come with scrolling. */
   private fill(focusPath?: string): void {
     const grid = this.grid;
     if (!grid) return;
-    this.queue.clear();
     grid.destroy_all_children();
     this.tiles = [];
     if (this.filterLabel) {
       this.filterLabel.text = this.filter ? _('Showing “%s”').replace('%s', this.filter) : '';
       this.filterLabel.visible = this.filter !== '';
     }
-    const shown = this.guests.ordered().filter((g) => this.matches(g));
-    if (shown.length === 0) {
+    this.matching = this.guests.ordered().filter((g) => this.matches(g));
+    if (this.matching.length === 0) {
       grid.add_child(
         new St.Label({
           text: this.filter ? _('No guest matches') : _('No guests yet'),
@@ -202,21 +205,23 @@ export class Launcher {
       this.overlay?.grab_key_focus();
       return;
     }
-    const focusTile = (path: string | undefined): void => {
-      const tile = this.tiles.find((t) => t.guest.path === path) ?? this.tiles[0];
-      tile?.button.grab_key_focus();
-    };
-    shown.slice(0, FIRST_TILES).forEach((guest) => this.addTile(guest));
-    focusTile(focusPath);
-    for (const { path } of shown.slice(FIRST_TILES)) {
-      this.queue.push(() => {
-        const guest = this.guests.get(path);
-        if (guest && this.matches(guest) && !this.tiles.some((t) => t.guest.path === path)) {
-          this.addTile(guest);
-          if (path === focusPath) focusTile(path);
-        }
-      });
-    }
+    const focusAt = this.matching.findIndex((g) => g.path === focusPath);
+    this.extend(Math.max(TILES_PER_STEP, focusAt + 1));
+    const tile = this.tiles.find((t) => t.guest.path === focusPath) ?? this.tiles[0];
+    tile?.button.grab_key_focus();
+  }
+
+  /** Makes tiles for the next `count` matching guests after those that have one. */
+  private extend(count: number): void {
+    const until = Math.min(this.matching.length, this.tiles.length + count);
+    for (let i = this.tiles.length; i < until; i++) this.addTile(this.matching[i] as GuestSummary);
+  }
+
+  private extendIfNearEnd(): void {
+    const scroll = this.scroll;
+    if (!scroll || this.tiles.length >= this.matching.length) return;
+    const { value, page_size: page, upper } = scroll.vadjustment;
+    if (value + page >= upper - page / 2) this.extend(TILES_PER_STEP);
   }
 
   private addTile(guest: GuestSummary): void {
@@ -261,14 +266,14 @@ export class Launcher {
     });
     button.connect('key-focus-in', () => {
       if (this.scroll) ensureActorVisibleInScrollView(this.scroll, button);
+      // Walking towards the end with the keyboard: the next tiles come first.
+      if (this.tiles.findIndex((t) => t.button === button) >= this.tiles.length - 8) this.extend(TILES_PER_STEP);
     });
-    // In list order among the tiles already there (binary search: tiles stay in list order).
-    let at = 0;
-    for (let high = this.tiles.length; at < high;) {
-      const middle = (at + high) >> 1;
-      if (compareGuests((this.tiles[middle] as Tile).guest, guest) < 0) at = middle + 1;
-      else high = middle;
-    }
+    // In list order among the tiles already there.
+    const at = sortedIndex(
+      this.tiles.map((t) => t.guest),
+      guest,
+    );
     this.tiles.splice(at, 0, tile);
     grid.insert_child_at_index(button, at);
   }
@@ -335,4 +340,15 @@ export class Launcher {
     }
     return Clutter.EVENT_PROPAGATE;
   }
+}
+
+/** Where a guest goes in a list kept in list order (binary search). */
+function sortedIndex(list: readonly GuestSummary[], guest: GuestSummary): number {
+  let low = 0;
+  for (let high = list.length; low < high;) {
+    const middle = (low + high) >> 1;
+    if (compareGuests(list[middle] as GuestSummary, guest) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
