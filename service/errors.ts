@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'NoSuchDevice'
   | 'LastInputDevice'
   | 'AccessDenied'
+  | 'AlreadyExists'
   | 'Internal';
 
 export class SwitcherError extends Error {
@@ -35,5 +36,7 @@ export const noSuchDevice = (what: string): SwitcherError => new SwitcherError('
 export const invalidArgument = (message: string): SwitcherError => new SwitcherError('InvalidArgument', message);
 
 export const invalidState = (message: string): SwitcherError => new SwitcherError('InvalidState', message);
+
+export const alreadyExists = (message: string): SwitcherError => new SwitcherError('AlreadyExists', message);
 
 export const notConnected = (message: string): SwitcherError => new SwitcherError('NotConnected', message);

@@ -5,8 +5,12 @@ import type { GuestRegistry } from '../guests/registry.js';
 import type { GuestProperties } from '../guests/guest.js';
 import type { ViewerManager } from '../viewers/viewer-manager.js';
 import type { Authority } from '../seats/authority.js';
+import type { Transfers } from '../transfer/transfers.js';
 import { noSuchGuest } from '../errors.js';
 import type { InterfaceImpl } from './exporter.js';
+
+/** An a{sv} value as dbus-next gives it. */
+type MigrationOption = { signature: string; value: unknown };
 
 export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
 
@@ -19,6 +23,7 @@ export class GuestObject implements InterfaceImpl {
     private readonly actions: GuestActions,
     private readonly viewers: ViewerManager,
     private readonly authority: Authority,
+    private readonly transfers: Transfers,
   ) {}
 
   getProperty(name: string): unknown {
@@ -42,6 +47,15 @@ export class GuestObject implements InterfaceImpl {
       case 'Show':
         await this.actions.show(this.path);
         return [];
+      case 'Export':
+        return [(await this.transfers.exportGuest(this.path, args[0] as string)).path];
+      case 'Clone':
+        return [(await this.transfers.cloneGuest(this.path, args[0] as string)).path];
+      case 'MigrateTo':
+        return [
+          (await this.transfers.migrateGuest(this.path, args[0] as string, args[1] as Record<string, MigrationOption>))
+            .path,
+        ];
       case 'Start':
       case 'ForceOff':
       case 'Reboot':

@@ -7,6 +7,8 @@ import type { UsbManager } from '../usb/usb-manager.js';
 import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { invalidArgument, noSuchGuest } from '../errors.js';
+import type { JobManager } from '../jobs/job-manager.js';
+import type { Transfers } from '../transfer/transfers.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -26,6 +28,8 @@ export class ManagerObject implements InterfaceImpl {
     private readonly actions: GuestActions,
     private readonly usb: UsbManager,
     private readonly seats: SeatManager,
+    private readonly transfers: Transfers,
+    private readonly jobs: JobManager,
   ) {}
 
   getProperty(name: string): unknown {
@@ -53,6 +57,10 @@ export class ManagerObject implements InterfaceImpl {
         return [this.usb.devices().map((d) => usbDevicePath(d.id))];
       case 'ListSeats':
         return [this.seats.list().map((s) => seatPath(s.id))];
+      case 'Import':
+        return [(await this.transfers.importBundle(args[0] as string)).path];
+      case 'ListJobs':
+        return [this.jobs.list().map((job) => job.path)];
       case 'SetFocusedGuest':
         this.usb.setFocused(args[0] as string);
         return [];
