@@ -12,8 +12,10 @@ import type { Extent } from './data-map.js';
 export const PIECE = 1024 * 1024;
 const READ_AHEAD = 4;
 const BUFFERS = READ_AHEAD + 2;
-/** Runs of zeros this long (and aligned) are left as holes. */
+/** Runs of zeros this long (and aligned) are left as holes… */
 const ZERO_UNIT = 64 * 1024;
+/** …and a run's zero pages at either end too: holes as fine as the file system keeps them. */
+const PAGE = 4096;
 const ZEROS = Buffer.alloc(ZERO_UNIT);
 
 export interface CopyOptions {
@@ -38,21 +40,33 @@ export function dataPerUnit(size: number, extents: readonly Extent[], unit: numb
   return perUnit;
 }
 
-/** The non-zero runs of `data`, as [start, end) pairs, at ZERO_UNIT granularity. */
+function isZero(buffer: Buffer, start: number, end: number): boolean {
+  return buffer.subarray(start, end).equals(ZEROS.subarray(0, end - start));
+}
+
+/**
+ * The non-zero runs of `data`, as [start, end) pairs: found in ZERO_UNITs,
+ * then trimmed of whole zero pages at either end.
+ */
 export function nonZeroRuns(data: Uint8Array): [number, number][] {
   const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const runs: [number, number][] = [];
+  const trimmed = (start: number, end: number): [number, number] => {
+    while (start + PAGE <= end && isZero(buffer, start, start + PAGE)) start += PAGE;
+    while (end - PAGE >= start && end % PAGE === 0 && isZero(buffer, end - PAGE, end)) end -= PAGE;
+    return [start, end];
+  };
   let start = -1;
   for (let position = 0; position < buffer.length; position += ZERO_UNIT) {
     const end = Math.min(position + ZERO_UNIT, buffer.length);
-    const zero = buffer.subarray(position, end).equals(ZEROS.subarray(0, end - position));
+    const zero = isZero(buffer, position, end);
     if (!zero && start < 0) start = position;
     if (zero && start >= 0) {
-      runs.push([start, position]);
+      runs.push(trimmed(start, position));
       start = -1;
     }
   }
-  if (start >= 0) runs.push([start, buffer.length]);
+  if (start >= 0) runs.push(trimmed(start, buffer.length));
   return runs;
 }
 

@@ -6,6 +6,11 @@
 # Usage: libvirtd-sandbox.sh            (DBUS_SESSION_BUS_ADDRESS set)
 # Prints "ready PID" once libvirt-dbus owns org.libvirt; PID is a process
 # inside the namespace, for `nsenter --mount --target PID` (virsh in benches).
+# SANDBOX_SOCKET_DIR=DIR puts libvirtd's sockets in DIR (outside the
+# namespace), so another sandbox's libvirtd can reach this one
+# (qemu+unix:///system?socket=DIR/libvirt-sock: a second host for live
+# migration); SANDBOX_NO_DBUS=1 starts no libvirt-dbus (then "ready PID"
+# comes once libvirtd listens). Each sandbox has its own host UUID.
 # On SIGTERM/SIGINT it destroys running guests and stops, by PID, every
 # process it started.
 set -euo pipefail
@@ -14,10 +19,14 @@ if [[ "${1:-}" != --inside ]]; then
   exec unshare --mount --propagation private -- "$0" --inside
 fi
 
-for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt; do
+# swtpm's logs and its local certificate authority too (emulated TPMs).
+for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt \
+  /var/log/swtpm /var/lib/swtpm-localca; do
   mkdir -p "$dir"
   mount -t tmpfs -o mode=0755 tmpfs "$dir"
 done
+# swtpm_setup runs swtpm_localca as swtpm's user (tss when there is one).
+if id tss >/dev/null 2>&1; then chown tss:root /var/lib/swtpm-localca && chmod 0750 /var/lib/swtpm-localca; fi
 # QEMU as root here: the sandbox is throwaway and needs no host user set-up.
 cat > /etc/libvirt/qemu.conf <<'CONF'
 user = "root"
@@ -32,6 +41,13 @@ unix_sock_rw_perms = "0700"
 auth_unix_rw = "none"
 auth_unix_ro = "none"
 CONF
+# libvirt refuses to migrate a guest to a host with its own UUID.
+echo "host_uuid = \"$(cat /proc/sys/kernel/random/uuid)\"" >> /etc/libvirt/libvirtd.conf
+socket=/run/libvirt/libvirt-sock
+if [[ -n "${SANDBOX_SOCKET_DIR:-}" ]]; then
+  echo "unix_sock_dir = \"$SANDBOX_SOCKET_DIR\"" >> /etc/libvirt/libvirtd.conf
+  socket="$SANDBOX_SOCKET_DIR/libvirt-sock"
+fi
 : > /etc/libvirt/virtlogd.conf
 : > /etc/libvirt/libvirt.conf
 
@@ -39,7 +55,7 @@ pids=()
 stop_all() {
   trap - TERM INT EXIT
   # Guests first (QEMU outlives libvirtd otherwise), each by its pid file.
-  for pidfile in /run/libvirt/qemu/*.pid; do
+  for pidfile in /run/libvirt/qemu/*.pid /run/libvirt/qemu/swtpm/*.pid; do
     [[ -f "$pidfile" ]] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
   done
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -56,10 +72,17 @@ pids+=($!)
 /usr/sbin/libvirtd --pid-file /run/libvirt/libvirtd.pid &
 pids+=($!)
 for _ in $(seq 100); do
-  [[ -S /run/libvirt/libvirt-sock ]] && break
+  [[ -S "$socket" ]] && break
   sleep 0.1
 done
-[[ -S /run/libvirt/libvirt-sock ]] || { echo "libvirtd did not start" >&2; exit 1; }
+[[ -S "$socket" ]] || { echo "libvirtd did not start" >&2; exit 1; }
+
+serve() {
+  echo "ready ${pids[1]}"
+  # Wait on the children; signals interrupt wait and run stop_all.
+  while true; do wait -n || true; sleep 1 & wait $! || true; done
+}
+[[ -n "${SANDBOX_NO_DBUS:-}" ]] && serve
 
 # As root, libvirt-dbus's qemu:///session reaches the (sandboxed) system libvirtd.
 /usr/sbin/libvirt-dbus --session &
@@ -67,9 +90,7 @@ pids+=($!)
 for _ in $(seq 100); do
   if gdbus call --address "$DBUS_SESSION_BUS_ADDRESS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
       -m org.freedesktop.DBus.GetNameOwner org.libvirt >/dev/null 2>&1; then
-    echo "ready ${pids[1]}"
-    # Wait on the children; signals interrupt wait and run stop_all.
-    while true; do wait -n || true; sleep 1 & wait $! || true; done
+    serve
   fi
   sleep 0.1
 done

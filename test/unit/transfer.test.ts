@@ -80,15 +80,16 @@ describe('data maps and zero runs', () => {
     expect(dataPerUnit(0, [], 4)).toEqual([]);
   });
 
-  it('writes only the non-zero runs of a piece, in 64 KiB units', () => {
+  it('writes only the non-zero runs of a piece, down to 4 KiB pages at their ends', () => {
     const unit = 64 * 1024;
     const data = Buffer.alloc(5 * unit);
     data[unit + 1] = 1;
     data[2 * unit] = 1;
     data[5 * unit - 1] = 1;
+    // Trimmed to the pages that hold data.
     expect(nonZeroRuns(data)).toEqual([
-      [unit, 3 * unit],
-      [4 * unit, 5 * unit],
+      [unit, 2 * unit + 4096],
+      [5 * unit - 4096, 5 * unit],
     ]);
     expect(nonZeroRuns(Buffer.alloc(unit))).toEqual([]);
     expect(nonZeroRuns(Buffer.from([0, 0, 3]))).toEqual([[0, 3]]);
