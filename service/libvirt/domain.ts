@@ -94,10 +94,15 @@ export async function jobStats(client: LibvirtClient, domain: string): Promise<J
   const [pair] = await client.call(domain, DOMAIN, 'GetJobStats', 'u', [0]);
   const [type, stats] = Array.isArray(pair) ? pair : [0, {}];
   const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries((stats ?? {}) as Record<string, unknown>)) {
-    values[key] = value instanceof Variant ? value.value : value;
-  }
+  for (const [key, value] of Object.entries((stats ?? {}) as Record<string, unknown>)) values[key] = unwrap(value);
   return { type: Number(type), stats: values };
+}
+
+/** libvirt-dbus wraps each typed parameter in a variant inside the a{sv}'s own. */
+function unwrap(value: unknown): unknown {
+  let inner = value;
+  while (inner instanceof Variant) inner = inner.value;
+  return inner;
 }
 
 export async function abortJob(client: LibvirtClient, domain: string): Promise<void> {

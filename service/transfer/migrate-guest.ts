@@ -151,7 +151,7 @@ export async function runMigrate(host: TransferHost, plan: MigratePlan, job: Job
           job.report(done, total);
         }
       } catch {
-        // The job may have just ended: its statistics are gone.
+        // libvirt may be busy starting the job, or the job has just ended and taken its statistics along.
       }
     }
   };
