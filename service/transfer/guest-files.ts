@@ -65,6 +65,9 @@ export async function gatherGuestFiles(host: TransferHost, definition: GuestDefi
   for (const disk of definition.disks) {
     const path = await diskFilePath(host, disk);
     const file = await measureFile(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw invalidState(`Disk ${disk.target}'s image ${path} is missing`);
+      }
       throw fileError(error, `read disk ${disk.target}`);
     });
     disks.push({

@@ -49,7 +49,8 @@ export interface ImportPlan {
   bundle: string;
   manifest: Manifest;
   definitionXml: string;
-  pool: PoolInfo;
+  /** Where the disks go (none without disks). */
+  pool: PoolInfo | undefined;
   disks: (PlannedFile & { volumeName: string })[];
   nvram: (PlannedFile & { destination: string }) | undefined;
   tpm: (PlannedFile & { destination: string })[];
@@ -119,10 +120,15 @@ export async function planImport(host: TransferHost, bundlePath: string): Promis
   if (host.registry.find(uuid) || (await domainByUuid(host.client, uuid))) {
     throw alreadyExists(`A guest with UUID ${uuid} already exists here`);
   }
-  const pool = await poolByName(host.client, DEFAULT_POOL);
-  if (!pool) throw invalidState(`libvirt has no storage pool named '${DEFAULT_POOL}' to put the disks in`);
-  if (!(await poolIsActive(host.client, pool))) throw invalidState(`libvirt's '${DEFAULT_POOL}' pool is not active`);
-  const taken = await volumeNames(host.client, pool);
+  // Disks go into libvirt's 'default' pool; a guest without disks needs none.
+  const pool = disks.length > 0 ? await poolByName(host.client, DEFAULT_POOL) : undefined;
+  if (disks.length > 0 && !pool) {
+    throw invalidState(`libvirt has no storage pool named '${DEFAULT_POOL}' to put the disks in`);
+  }
+  if (pool && !(await poolIsActive(host.client, pool))) {
+    throw invalidState(`libvirt's '${DEFAULT_POOL}' pool is not active`);
+  }
+  const taken = pool ? await volumeNames(host.client, pool) : new Set<string>();
   const nvramEntry = planned.find((p) => p.entry.role === 'nvram');
   const nvramDestination = defaultNvramPath(host.dirs, name);
   if (nvramEntry && (await pathExists(nvramDestination))) {
@@ -179,13 +185,14 @@ export async function runImport(host: TransferHost, plan: ImportPlan, job: JobCo
     const diskPaths = new Map<string, string>();
     for (const disk of plan.disks) {
       job.signal.throwIfAborted();
-      const volume = await createRawVolume(host.client, plan.pool, disk.volumeName, disk.entry.size, VOLUME_TIMEOUT_MS);
+      const pool = plan.pool as PoolInfo;
+      const volume = await createRawVolume(host.client, pool, disk.volumeName, disk.entry.size, VOLUME_TIMEOUT_MS);
       undo.volume(host.client, volume);
       const path = await volumeFilePath(host.client, volume);
       await copy(disk, path, 'overwrite');
       diskPaths.set(disk.entry.target as string, path);
     }
-    await refreshPool(host.client, plan.pool);
+    if (plan.pool) await refreshPool(host.client, plan.pool);
     const xml = importDefinition(plan.definitionXml, {
       diskPaths,
       nvramPath: plan.nvram?.destination,
