@@ -6,7 +6,7 @@ import { SwitcherError } from '../../service/errors.js';
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('a job', () => {
-  it('counts bytes, announces progress once per percent and ends once', async () => {
+  it('counts bytes, announces progress at most once per percent and 4 times a second, and ends once', async () => {
     const job = new Job(1, '/me/phyllo/Switcher1/job/1', 'export', '/me/phyllo/Switcher1/guest/a');
     const changes: JobField[][] = [];
     const completed: [boolean, string][] = [];
@@ -18,12 +18,29 @@ describe('a job', () => {
       expect(job.bytesDone).toBe(1000n);
       return { result: '/tmp/x.phyllome', message: 'done' };
     });
-    // 0 % … 100 % from the bytes, then the ending.
-    expect(changes.filter((c) => c.includes('progress')).length).toBe(102);
+    // 0 % at once; the rest came within a quarter second, so only the ending is announced.
+    expect(changes.filter((c) => c.includes('progress')).length).toBe(2);
     expect(job.state).toBe('succeeded');
     expect(job.progress).toBe(1);
     expect(job.result).toBe('/tmp/x.phyllome');
     expect(completed).toEqual([[true, 'done']]);
+  });
+
+  it('announces each new percent once a quarter second has passed', async () => {
+    const job = new Job(5, '/j/5', 'export', '/g');
+    const announced: number[] = [];
+    job.on('changed', () => announced.push(job.progress));
+    await job.run(async (context) => {
+      context.setTotal(100);
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 260));
+        context.advance(10);
+        context.advance(0);
+      }
+      context.advance(1); // 31 %, too soon after 30 %
+      return { result: '', message: '' };
+    });
+    expect(announced).toEqual([0, 0.1, 0.2, 0.3, 1]);
   });
 
   it('fails with the operation’s message, and keeps no result', async () => {
