@@ -2,7 +2,9 @@
 // released in reverse order (extensions.gnome.org rules).
 
 import { describeError, remoteErrorName } from './client/dbus.js';
-import { SwitcherClient } from './client/switcher-client.js';
+import { JobWatcher } from './client/job-watcher.js';
+import { BUS_NAME, SwitcherClient } from './client/switcher-client.js';
+import { GuestTransfers } from './guest-transfers.js';
 import { Extension, Gio, GLib, Main } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
@@ -58,6 +60,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
       guests,
       (guest) => windows.windowFor(guest.viewerPid ?? 0),
       (guest) => switcher.switchTo(guest),
+      { run: (guest, action) => transfers.run(guest, action), importBundle: () => transfers.importBundle() },
     );
     this.own(() => launcher.close());
 
@@ -80,6 +83,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
             .catch((error: unknown) => Main.notify(`Could not change the seat of ${guest.name}`, describeError(error)));
         },
         usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
+        transfer: (guest, action) => transfers.run(guest, action),
         usbRule: (guest, device, mode) =>
           client
             .usbAction(device.path, 'SetRule', new GLib.Variant('(oss)', [guest.path, mode, 'device']))
@@ -93,7 +97,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
               Main.notify(`Could not return ${device.name} to the host`, describeError(error)),
             ),
       },
-      (action) => void this.runManagerAction(client, action, launcher),
+      (action) =>
+        action === 'Import' ? transfers.importBundle() : void this.runManagerAction(client, action, launcher),
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
@@ -165,8 +170,14 @@ export default class PhyllomeSwitcherExtension extends Extension {
     focus.start();
     this.own(() => focus.stop());
     const switcher = new GuestSwitcher(guests, client, windows);
+    // Jobs are followed from before the first is started, so none ends unseen.
+    const jobs = new JobWatcher(Gio.DBus.session, BUS_NAME);
+    jobs.start();
     void client.start();
     this.own(() => client.destroy());
+    this.own(() => jobs.stop());
+    const transfers = new GuestTransfers(client, guests, jobs);
+    this.own(() => transfers.destroy());
 
     const keys = new KeyBindings(settings);
     for (const [key, request] of SWITCH_KEYS) keys.add(key, () => switcher.switchBy(request));
@@ -247,7 +258,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     }
   }
 
-  private async runManagerAction(client: SwitcherClient, action: ManagerAction, launcher: Launcher): Promise<void> {
+  private async runManagerAction(
+    client: SwitcherClient,
+    action: Exclude<ManagerAction, 'Import'>,
+    launcher: Launcher,
+  ): Promise<void> {
     if (action === 'ShowLauncher') {
       launcher.open();
       return;

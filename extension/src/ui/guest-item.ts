@@ -8,6 +8,8 @@ import { ACTION_LABEL, actionsFor, presentState, type GuestAction } from '../mod
 import type { MonitorChoice } from '../monitors/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
+import { transfersFor, type TransferAction } from '../model/transfer.js';
+import { transferLabel } from './transfer-labels.js';
 
 export type MenuAction = GuestAction | 'Switch';
 
@@ -25,6 +27,8 @@ export interface GuestItemHandlers {
   seats(): SeatSummary[];
   /** Puts the guest on a seat (by the seat's path), or on none (undefined). */
   assignSeat(guest: GuestSummary, seatPath: string | undefined): void;
+  /** Export…, Clone… or Move to…: asks what it needs, then runs it as a job. */
+  transfer(guest: GuestSummary, action: TransferAction): void;
 }
 
 export const GuestItem = GObject.registerClass(
@@ -35,6 +39,7 @@ export const GuestItem = GObject.registerClass(
     private stateLabel!: St.Label;
     private shownState: string | undefined;
     private actionSection!: PopupMenu.PopupMenuSection;
+    private transferSection!: PopupMenu.PopupMenuSection;
     private monitorSection!: PopupMenu.PopupMenuSection;
     private usbSection!: PopupMenu.PopupMenuSection;
     private seatSection!: PopupMenu.PopupMenuSection;
@@ -55,6 +60,9 @@ export const GuestItem = GObject.registerClass(
       this.menu.addMenuItem(this.monitorSection);
       this.seatSection = new PopupMenu.PopupMenuSection();
       this.menu.addMenuItem(this.seatSection);
+      // Last: Export…, Clone…, Move to… (sections before keep their places for readers of the menu).
+      this.transferSection = new PopupMenu.PopupMenuSection();
+      this.menu.addMenuItem(this.transferSection);
       this.menu.connect('open-state-changed', (_menu, open: boolean) => {
         if (open) {
           void this.showMonitors();
@@ -121,6 +129,14 @@ export const GuestItem = GObject.registerClass(
         const item = new PopupMenu.PopupMenuItem(action === 'Switch' ? 'Switch To' : ACTION_LABEL[action]);
         item.connect('activate', () => this.handlers.action(this.guest, action));
         this.actionSection.addMenuItem(item);
+      }
+      this.transferSection.removeAll();
+      const transfers = transfersFor(this.guest.state);
+      if (transfers.length > 0) this.transferSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+      for (const action of transfers) {
+        const item = new PopupMenu.PopupMenuItem(transferLabel(action));
+        item.connect('activate', () => this.handlers.transfer(this.guest, action));
+        this.transferSection.addMenuItem(item);
       }
     }
 

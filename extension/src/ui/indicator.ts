@@ -1,13 +1,13 @@
 // The top-bar switcher: an indicator whose menu lists every guest with its
 // state, live, and lets the user act on them.
 
-import { GObject, PanelMenu, PopupMenu, St } from '../gi.js';
+import { _, GObject, PanelMenu, PopupMenu, St } from '../gi.js';
 import { GuestList, panelSummary, statusMessage, type GuestSummary, type ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
 import { GuestItem, type GuestItemHandlers } from './guest-item.js';
 
-export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher';
+export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher' | 'Import';
 
 export const SwitcherIndicator = GObject.registerClass(
   { GTypeName: 'PhyllomeSwitcherIndicator' },
@@ -25,6 +25,7 @@ export const SwitcherIndicator = GObject.registerClass(
     private bulkSeparator!: PopupMenu.PopupSeparatorMenuItem;
     private pauseAllItem!: PopupMenu.PopupMenuItem;
     private resumeAllItem!: PopupMenu.PopupMenuItem;
+    private importItem!: PopupMenu.PopupMenuItem;
 
     /** `guests` is the shared list this indicator keeps up to date and shows. */
     constructor(
@@ -58,6 +59,9 @@ export const SwitcherIndicator = GObject.registerClass(
       this.resumeAllItem = new PopupMenu.PopupMenuItem('Resume All');
       this.resumeAllItem.connect('activate', () => onManagerAction('ResumeAll'));
       menu.addMenuItem(this.resumeAllItem);
+      this.importItem = new PopupMenu.PopupMenuItem(_('Import…'));
+      this.importItem.connect('activate', () => onManagerAction('Import'));
+      menu.addMenuItem(this.importItem);
       this.sync();
     }
 
@@ -167,7 +171,9 @@ export const SwitcherIndicator = GObject.registerClass(
       this.pauseAllItem.visible = usable && this.guests.countIn('running') > 0;
       this.resumeAllItem.visible = usable && this.guests.countIn('paused') > 0;
       this.launcherItem.visible = this.status.kind !== 'absent' && this.guests.size > 0;
-      this.bulkSeparator.visible = this.pauseAllItem.visible || this.resumeAllItem.visible || this.launcherItem.visible;
+      this.importItem.visible = usable;
+      this.bulkSeparator.visible =
+        this.pauseAllItem.visible || this.resumeAllItem.visible || this.launcherItem.visible || this.importItem.visible;
       this.accessible_name = panelSummary(this.guests, this.status);
     }
   },

@@ -2,10 +2,18 @@
 // and, when its viewer is open, a live picture of its screen. Arrow keys
 // move, Enter or a click switches, Escape closes.
 
-import { Clutter, Main, Meta, Shell, St } from '../gi.js';
+import { _, Clutter, Main, Meta, Shell, St } from '../gi.js';
 import type { GuestList, GuestSummary } from '../model/guest-list.js';
 import { presentState } from '../model/guest-state.js';
 import { osLabel } from '../model/os-label.js';
+import { transfersFor, type TransferAction } from '../model/transfer.js';
+import { transferLabel } from './transfer-labels.js';
+
+/** Export…, Clone…, Move to… under each tile and Import… under the title, when given. */
+export interface LauncherTransfers {
+  run(guest: GuestSummary, action: TransferAction): void;
+  importBundle(): void;
+}
 
 const TILE_WIDTH = 320;
 const PREVIEW_HEIGHT = 200;
@@ -19,6 +27,7 @@ export class Launcher {
     private readonly guests: GuestList,
     private readonly windowFor: (guest: GuestSummary) => Meta.Window | undefined,
     private readonly onChoose: (guest: GuestSummary) => void,
+    private readonly transfers?: LauncherTransfers,
   ) {}
 
   get isOpen(): boolean {
@@ -70,17 +79,24 @@ export class Launcher {
   }
 
   /** What the launcher shows, for tests through Eval. */
-  describe(): { name: string; details: string; preview: boolean; focused: boolean }[] {
+  describe(): { name: string; details: string; preview: boolean; focused: boolean; transfers: string[] }[] {
     const focus = global.stage.get_key_focus();
     return this.tiles().map((tile) => ({
       name: tile.nameLabel.text,
       details: tile.detailsLabel.text,
       preview: tile.hasPreview,
       focused: tile.button === focus,
+      transfers: tile.transferButtons.map((b) => b.label ?? ''),
     }));
   }
 
-  private tileRecords: { button: St.Button; nameLabel: St.Label; detailsLabel: St.Label; hasPreview: boolean }[] = [];
+  private tileRecords: {
+    button: St.Button;
+    nameLabel: St.Label;
+    detailsLabel: St.Label;
+    hasPreview: boolean;
+    transferButtons: St.Button[];
+  }[] = [];
 
   private tiles(): typeof this.tileRecords {
     return this.tileRecords;
@@ -100,6 +116,10 @@ export class Launcher {
     column.add_child(
       new St.Label({ text: 'Guests', style_class: 'phyllome-launcher-title', x_align: Clutter.ActorAlign.CENTER }),
     );
+    const transfers = this.transfers;
+    if (transfers) {
+      column.add_child(this.smallButton(_('Import…'), () => transfers.importBundle(), Clutter.ActorAlign.CENTER));
+    }
     const ordered = this.guests.ordered();
     if (ordered.length === 0) {
       column.add_child(
@@ -118,7 +138,7 @@ export class Launcher {
         column.add_child(row);
       }
       const tile = this.tile(guest, index + 1);
-      row?.add_child(tile);
+      row?.add_child(this.withTransfers(guest, tile));
       if (guest.path === focusPath || !toFocus) toFocus = tile;
     });
     overlay.add_child(column);
@@ -166,7 +186,40 @@ export class Launcher {
       this.close();
       this.onChoose(guest);
     });
-    this.tileRecords.push({ button, nameLabel, detailsLabel, hasPreview: Boolean(windowActor) });
+    this.tileRecords.push({ button, nameLabel, detailsLabel, hasPreview: Boolean(windowActor), transferButtons: [] });
+    return button;
+  }
+
+  /** The tile with a row of its transfer actions under it; each closes the launcher first. */
+  private withTransfers(guest: GuestSummary, tile: St.Button): St.Widget {
+    const transfers = this.transfers;
+    if (!transfers) return tile;
+    const box = new St.BoxLayout({ vertical: true, style_class: 'phyllome-launcher-tile-column' });
+    box.add_child(tile);
+    const row = new St.BoxLayout({ style_class: 'phyllome-launcher-transfers', x_align: Clutter.ActorAlign.CENTER });
+    const record = this.tileRecords.at(-1);
+    for (const action of transfersFor(guest.state)) {
+      const button = this.smallButton(transferLabel(action), () => transfers.run(guest, action));
+      row.add_child(button);
+      record?.transferButtons.push(button);
+    }
+    box.add_child(row);
+    return box;
+  }
+
+  private smallButton(label: string, run: () => void, align = Clutter.ActorAlign.FILL): St.Button {
+    const button = new St.Button({
+      label,
+      style_class: 'phyllome-launcher-action',
+      can_focus: true,
+      reactive: true,
+      track_hover: true,
+      x_align: align,
+    });
+    button.connect('clicked', () => {
+      this.close();
+      run();
+    });
     return button;
   }
 
