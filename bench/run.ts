@@ -364,7 +364,7 @@ async function benchExport(runs: number): Promise<void> {
       );
     };
 
-    let guest = await define();
+    const guest = await define();
     const exports: number[] = [];
     const cps: number[] = [];
     const cpSyncs: number[] = [];
@@ -417,7 +417,6 @@ async function benchExport(runs: number): Promise<void> {
     console.log("  bundle (this machine's disk) → pool (tmpfs)");
     line('Import (checksums verified, volume, define)', imports, bestAndMedian(cpIn)[0]);
     line('cp --sparse=always && sync', cpIn);
-    guest = '';
   } finally {
     await stack.stop();
     rmSync(work, { recursive: true, force: true });

@@ -35,7 +35,7 @@ const transferItems = (guest: string): Promise<string[]> =>
   shell.eval<string[]>(`(() => {
     const item = ${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === ${JSON.stringify(guest)});
     const sections = item.menu._getMenuItems();
-    return sections[sections.length - 1]._getMenuItems().filter((i) => i.label?.text).map((i) => i.label.text);
+    return sections[sections.length - 1]._getMenuItems().map((i) => i.label?.text ?? '');
   })()`);
 
 function activateTransfer(guest: string, label: string): Promise<boolean> {
@@ -124,13 +124,21 @@ afterAll(async () => {
 });
 
 it('offers Export… and Clone… for a guest that is off, Move to… for one that runs', async () => {
-  expect(await transferItems('alpha')).toEqual(['Export…', 'Clone…']);
+  await shell.eval(`(() => {
+    ${INDICATOR}.menu.open(false);
+    ${INDICATOR}.guestSection._getMenuItems().find((i) => i.label.text === 'alpha').setSubmenuShown(true);
+    return true;
+  })()`);
+  await new Promise((r) => setTimeout(r, 400));
+  await shell.screenshot(join(ARTIFACTS, 'transfer-menu.png'));
+  await shell.eval(`(() => { ${INDICATOR}.menu.close(false); return true; })()`);
+  expect(await transferItems('alpha')).toEqual(['Move or Copy', 'Export…', 'Clone…']);
   await stack.client.service(alpha, GUEST, 'Start', '', [], 30_000);
   await shell.waitFor<string>(`${INDICATOR}.describe().guests[0].state`, (s) => s === 'running');
-  expect(await transferItems('alpha')).toEqual(['Move to…']);
+  expect(await transferItems('alpha')).toEqual(['Move or Copy', 'Move to…']);
   await stack.client.service(alpha, GUEST, 'ForceOff', '', [], 30_000);
   await shell.waitFor<string>(`${INDICATOR}.describe().guests[0].state`, (s) => s === 'shutoff');
-  expect(await transferItems('alpha')).toEqual(['Export…', 'Clone…']);
+  expect(await transferItems('alpha')).toEqual(['Move or Copy', 'Export…', 'Clone…']);
 });
 
 it('exports through a dialog, and follows the job in a notification: progress, then the result', async () => {
@@ -185,7 +193,7 @@ it('clones under the name the dialog proposes, and the clone appears in the menu
   expect(asked).toEqual({ title: 'Clone alpha', text: 'alpha copy' });
   await notification((n) => n.title === 'Cloned alpha', 60_000);
   await shell.waitFor<string[]>(`${INDICATOR}.describe().guests.map((g) => g.name)`, (n) => n.length === 2);
-  expect(await transferItems('alpha copy')).toEqual(['Export…', 'Clone…']);
+  expect(await transferItems('alpha copy')).toEqual(['Move or Copy', 'Export…', 'Clone…']);
   await clearNotifications();
 });
 

@@ -120,7 +120,7 @@ describe('a live move', () => {
     expect(existsSync(inSandbox(target.pid, `/var/lib/libvirt/swtpm/${uuid}/tpm2/tpm2-00.permall`))).toBe(true);
   }, 180_000);
 
-  it('cancelled, stops libvirt’s job: the guest runs on here and nothing is left there', async () => {
+  it('cancelled, stops libvirt’s job: the guest runs on here, and there is no guest there', async () => {
     const stayer = await stack.client.guestByName('stayer');
     await start(stayer);
     // 1 MiB/s: its 32 MiB of disk data would take half a minute.

@@ -2,7 +2,7 @@
 // Switch To, the actions that make sense in its state and, with several
 // monitors, which monitor it is shown on.
 
-import { Clutter, GObject, PopupMenu, St } from '../gi.js';
+import { _, Clutter, GObject, PopupMenu, St } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, presentState, type GuestAction } from '../model/guest-state.js';
 import type { MonitorChoice } from '../monitors/monitor-list.js';
@@ -132,7 +132,9 @@ export const GuestItem = GObject.registerClass(
       }
       this.transferSection.removeAll();
       const transfers = transfersFor(this.guest.state);
-      if (transfers.length > 0) this.transferSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+      // Labelled, so the menu keeps it even as its section's first item.
+      if (transfers.length > 0)
+        this.transferSection.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Move or Copy')));
       for (const action of transfers) {
         const item = new PopupMenu.PopupMenuItem(transferLabel(action));
         item.connect('activate', () => this.handlers.transfer(this.guest, action));
