@@ -23,6 +23,43 @@ interface Wording {
   cancelled: string;
 }
 
+/** Each action's words, '%s' standing for the guest's name. */
+const TEXTS: Record<TransferAction, () => Record<'title' | 'description' | 'confirm' | keyof Wording, string>> = {
+  Export: () => ({
+    title: _('Export %s'),
+    description: _(
+      'Its definition, disks, UEFI variables and TPM state go into a new folder, %s.phyllome, in this folder. The guest stays here as it is.',
+    ),
+    confirm: _('Export'),
+    running: _('Exporting %s'),
+    done: _('Exported %s'),
+    failed: _('Could not export %s'),
+    cancelled: _('Export of %s cancelled'),
+  }),
+  Clone: () => ({
+    title: _('Clone %s'),
+    description: _(
+      'A new guest with its own copy of every disk, of its UEFI variables and TPM state, and new network addresses.',
+    ),
+    confirm: _('Clone'),
+    running: _('Cloning %s'),
+    done: _('Cloned %s'),
+    failed: _('Could not clone %s'),
+    cancelled: _('Clone of %s cancelled'),
+  }),
+  MigrateTo: () => ({
+    title: _('Move %s to Another Host'),
+    description: _(
+      'It keeps running while libvirt moves it, disks included, to the host at this libvirt address; then it is gone from here.',
+    ),
+    confirm: _('Move'),
+    running: _('Moving %s'),
+    done: _('Moved %s'),
+    failed: _('Could not move %s'),
+    cancelled: _('Move of %s cancelled'),
+  }),
+};
+
 export class GuestTransfers {
   private readonly dialogs = new Set<OpenEntryDialog>();
   private readonly notifications = new Set<JobNotification>();
@@ -121,65 +158,29 @@ export class GuestTransfers {
   }
 
   private words(guest: GuestSummary, action: TransferAction): [EntryQuestion, Wording] {
+    const text = TEXTS[action]();
     const name = guest.name;
-    switch (action) {
-      case 'Export':
-        return [
-          {
-            title: fill(_('Export %s'), name),
-            description: fill(
-              _(
-                'Its definition, disks, UEFI variables and TPM state go into a new folder, %s.phyllome, in this folder. The guest stays here as it is.',
-              ),
-              name,
-            ),
-            text: this.folder,
-            confirmLabel: _('Export'),
-          },
-          {
-            running: fill(_('Exporting %s'), name),
-            done: fill(_('Exported %s'), name),
-            failed: fill(_('Could not export %s'), name),
-            cancelled: fill(_('Export of %s cancelled'), name),
-          },
-        ];
-      case 'Clone':
-        return [
-          {
-            title: fill(_('Clone %s'), name),
-            description: _(
-              'A new guest with its own copy of every disk, of its UEFI variables and TPM state, and new network addresses.',
-            ),
-            text: cloneName(
-              name,
-              this.guests.ordered().map((g) => g.name),
-            ),
-            confirmLabel: _('Clone'),
-          },
-          {
-            running: fill(_('Cloning %s'), name),
-            done: fill(_('Cloned %s'), name),
-            failed: fill(_('Could not clone %s'), name),
-            cancelled: fill(_('Clone of %s cancelled'), name),
-          },
-        ];
-      case 'MigrateTo':
-        return [
-          {
-            title: fill(_('Move %s to Another Host'), name),
-            description: _(
-              'It keeps running while libvirt moves it, disks included, to the host at this libvirt address; then it is gone from here.',
-            ),
-            text: this.uri,
-            confirmLabel: _('Move'),
-          },
-          {
-            running: fill(_('Moving %s'), name),
-            done: fill(_('Moved %s'), name),
-            failed: fill(_('Could not move %s'), name),
-            cancelled: fill(_('Move of %s cancelled'), name),
-          },
-        ];
-    }
+    const answer = {
+      Export: this.folder,
+      Clone: cloneName(
+        name,
+        this.guests.ordered().map((g) => g.name),
+      ),
+      MigrateTo: this.uri,
+    }[action];
+    return [
+      {
+        title: fill(text.title, name),
+        description: fill(text.description, name),
+        text: answer,
+        confirmLabel: text.confirm,
+      },
+      {
+        running: fill(text.running, name),
+        done: fill(text.done, name),
+        failed: fill(text.failed, name),
+        cancelled: fill(text.cancelled, name),
+      },
+    ];
   }
 }

@@ -5,30 +5,32 @@ import type { InterfaceImpl } from './exporter.js';
 
 export const JOB_INTERFACE = 'me.phyllo.Switcher1.Job';
 
+const PROPERTIES: Record<string, (job: Job) => unknown> = {
+  Operation: (job) => job.operation,
+  Guest: (job) => job.guest,
+  Progress: (job) => job.progress,
+  BytesDone: (job) => job.bytesDone,
+  BytesTotal: (job) => job.bytesTotal,
+  State: (job) => job.state,
+  Result: (job) => job.result,
+};
+
+/** The properties each kind of change touches (State goes with every one). */
+const FIELD_PROPERTIES: Record<JobField, string[]> = {
+  progress: ['Progress', 'BytesDone', 'BytesTotal'],
+  guest: ['Guest'],
+  result: ['Result'],
+};
+
 export class JobObject implements InterfaceImpl {
   readonly interfaceName = JOB_INTERFACE;
 
   constructor(private readonly job: Job) {}
 
   getProperty(name: string): unknown {
-    switch (name) {
-      case 'Operation':
-        return this.job.operation;
-      case 'Guest':
-        return this.job.guest;
-      case 'Progress':
-        return this.job.progress;
-      case 'BytesDone':
-        return this.job.bytesDone;
-      case 'BytesTotal':
-        return this.job.bytesTotal;
-      case 'State':
-        return this.job.state;
-      case 'Result':
-        return this.job.result;
-      default:
-        throw new Error(`no property ${name}`);
-    }
+    const read = PROPERTIES[name];
+    if (!read) throw new Error(`no property ${name}`);
+    return read(this.job);
   }
 
   call(method: string): unknown[] {
@@ -39,15 +41,7 @@ export class JobObject implements InterfaceImpl {
 
   /** The properties that changed with `fields`, for PropertiesChanged. */
   changes(fields: JobField[]): Record<string, unknown> {
-    const changed: Record<string, unknown> = { State: this.job.state };
-    for (const field of fields) {
-      if (field === 'progress') {
-        changed.Progress = this.job.progress;
-        changed.BytesDone = this.job.bytesDone;
-        changed.BytesTotal = this.job.bytesTotal;
-      } else if (field === 'guest') changed.Guest = this.job.guest;
-      else changed.Result = this.job.result;
-    }
-    return changed;
+    const names = ['State', ...fields.flatMap((field) => FIELD_PROPERTIES[field])];
+    return Object.fromEntries(names.map((name) => [name, this.getProperty(name)]));
   }
 }

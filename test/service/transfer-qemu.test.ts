@@ -87,6 +87,19 @@ async function libvirtDomain(name: string): Promise<string | undefined> {
   );
 }
 
+/** A guest's definition as libvirt has it now, and the file its disk is. */
+async function definitionOf(name: string): Promise<{ xml: string; disk: string }> {
+  const [xml] = await libvirtCall(
+    stack,
+    (await libvirtDomain(name)) as string,
+    'org.libvirt.Domain',
+    'GetXMLDesc',
+    'u',
+    [0],
+  );
+  return { xml: xml as string, disk: /<source file='([^']+)'/.exec(xml as string)?.[1] as string };
+}
+
 /** What a failed import must leave exactly as it was: guests, volumes, UEFI variables, TPM states. */
 async function hostState(): Promise<unknown> {
   return {
@@ -196,10 +209,10 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
 
   it('is wiped from libvirt (definition and its own files), then spoilt bundles are refused and change nothing', async () => {
     const path = await stack.client.guestByName('uefi');
-    const domain = (await libvirtDomain('uefi')) as string;
-    const [xml] = await libvirtCall(stack, domain, 'org.libvirt.Domain', 'GetXMLDesc', 'u', [0]);
-    await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Undefine', 'u', [UNDEFINE_NVRAM]);
-    const disk = /<source file='([^']+)'/.exec(xml as string)?.[1] as string;
+    const { disk } = await definitionOf('uefi');
+    await libvirtCall(stack, (await libvirtDomain('uefi')) as string, 'org.libvirt.Domain', 'Undefine', 'u', [
+      UNDEFINE_NVRAM,
+    ]);
     const [volume] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StorageVolLookupByPath', 's', [disk]);
     await libvirtCall(stack, volume as string, 'org.libvirt.StorageVol', 'Delete', 'u', [0]);
     await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === path, 10_000);
@@ -250,22 +263,14 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await stack.client.property(job, JOB, 'Result')).toBe(path);
     expect(await stack.client.property(job, JOB, 'Guest')).toBe(path);
     expect(await stack.client.property(path, GUEST, 'Uuid')).toBe(original.uuid);
-    const [xml] = await libvirtCall(
-      stack,
-      (await libvirtDomain('uefi')) as string,
-      'org.libvirt.Domain',
-      'GetXMLDesc',
-      'u',
-      [0],
-    );
-    const disk = /<source file='([^']+)'/.exec(xml as string)?.[1] as string;
+    const { xml, disk } = await definitionOf('uefi');
     expect(disk).toBe(`${POOL_DIR}/uefi-vda.img`);
     expect(await volumeNames(stack, pool)).toContain('uefi-vda.img');
     expect(await sha256File(sandbox(disk))).toBe(original.disk);
     expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
     expect(readFileSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`)).equals(original.nvram)).toBe(true);
     expect(readFileSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
-    expect(xml as string).toContain("<mac address='52:54:00:12:34:56'/>");
+    expect(xml).toContain("<mac address='52:54:00:12:34:56'/>");
     await setState(path, 'Start', 'running');
     await setState(path, 'ForceOff', 'shutoff');
   }, 90_000);
@@ -288,18 +293,10 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await stack.client.property(job, JOB, 'Result')).toBe(clone);
     const uuid = (await stack.client.property(clone, GUEST, 'Uuid')) as string;
     expect(uuid).not.toBe(original.uuid);
-    const [xml] = await libvirtCall(
-      stack,
-      (await libvirtDomain('uefi copy')) as string,
-      'org.libvirt.Domain',
-      'GetXMLDesc',
-      'u',
-      [2],
-    );
-    const mac = /<mac address='([^']+)'/.exec(xml as string)?.[1];
+    const { xml, disk } = await definitionOf('uefi copy');
+    const mac = /<mac address='([^']+)'/.exec(xml)?.[1];
     expect(mac).toMatch(/^52:54:00:/);
     expect(mac).not.toBe('52:54:00:12:34:56');
-    const disk = /<source file='([^']+)'/.exec(xml as string)?.[1] as string;
     expect(disk).toBe(`${POOL_DIR}/uefi_copy-vda.img`);
     expect(await sha256File(sandbox(disk))).toBe(original.disk);
     expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
