@@ -67,7 +67,8 @@ export async function volumeNames(stack: ServiceStack, pool: string): Promise<st
 /**
  * A UEFI guest with an emulated TPM 2.0 and one raw disk, as Phyllome makes
  * them (q35, UEFI chosen by libvirt, tpm-crb), small enough for software
- * emulation.
+ * emulation. No display: sandboxes share this machine's ports, and a
+ * display's port may be taken by another's guest.
  */
 export function uefiGuestXml(name: string, disk: string, mac: string): string {
   return `<domain type='qemu'>
@@ -85,7 +86,6 @@ export function uefiGuestXml(name: string, disk: string, mac: string): string {
     </disk>
     <interface type='user'><mac address='${mac}'/><model type='virtio'/></interface>
     <tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>
-    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
     <video><model type='virtio'/></video>
   </devices>
 </domain>`;
