@@ -93,9 +93,14 @@ export interface JobStats {
 export async function jobStats(client: LibvirtClient, domain: string): Promise<JobStats> {
   const [pair] = await client.call(domain, DOMAIN, 'GetJobStats', 'u', [0]);
   const [type, stats] = Array.isArray(pair) ? pair : [0, {}];
+  return { type: Number(type), stats: typedParameters(stats) };
+}
+
+/** libvirt's typed parameters (an a{sv}) as plain values. */
+export function typedParameters(parameters: unknown): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries((stats ?? {}) as Record<string, unknown>)) values[key] = unwrap(value);
-  return { type: Number(type), stats: values };
+  for (const [key, value] of Object.entries((parameters ?? {}) as Record<string, unknown>)) values[key] = unwrap(value);
+  return values;
 }
 
 /** libvirt-dbus wraps each typed parameter in a variant inside the a{sv}'s own. */

@@ -19,6 +19,7 @@ import {
   MIGRATE_PERSIST_DEST,
   MIGRATE_UNDEFINE_SOURCE,
   migrateToUri3,
+  typedParameters,
   type MigrationParams,
 } from '../libvirt/domain.js';
 import { log } from '../log.js';
@@ -26,6 +27,17 @@ import type { TransferHost } from './transfer-context.js';
 
 const MIGRATION_TIMEOUT_MS = 6 * 3600_000;
 const STATS_INTERVAL_MS = 500;
+/** How long after libvirt's reply its JobCompleted event (the final figures) may still come. */
+const FINAL_STATS_WAIT_MS = 2_000;
+
+type Bytes = number | bigint;
+const isBytes = (value: unknown): value is Bytes => typeof value === 'bigint' || typeof value === 'number';
+
+/** libvirt's data_processed and data_total, when both are there. */
+function dataFigures(stats: Record<string, unknown>): [done: Bytes, total: Bytes] | undefined {
+  const { data_processed: done, data_total: total } = stats;
+  return isBytes(done) && isBytes(total) ? [done, total] : undefined;
+}
 
 export interface MigrationOptions {
   /** Where the guest's memory goes (libvirt's migrate_uri, e.g. tcp://10.0.0.2). */
@@ -135,33 +147,41 @@ export function planMigrate(
 export async function runMigrate(host: TransferHost, plan: MigratePlan, job: JobContext): Promise<JobOutcome> {
   const { guest } = plan;
   const domain = guest.libvirtPath;
+  // libvirt's statistics while the migration runs, every STATS_INTERVAL_MS until it ends.
   let polling = true;
+  let timer: NodeJS.Timeout | undefined;
   const poll = async (): Promise<void> => {
-    while (polling) {
-      await new Promise((resolve) => setTimeout(resolve, STATS_INTERVAL_MS));
-      if (!polling) break;
-      try {
-        const { stats } = await jobStats(host.client, domain);
-        const total = stats.data_total;
-        const done = stats.data_processed;
-        if (
-          (typeof total === 'bigint' || typeof total === 'number') &&
-          (typeof done === 'bigint' || typeof done === 'number')
-        ) {
-          job.report(done, total);
-        }
-      } catch {
-        // libvirt may be busy starting the job, or the job has just ended and taken its statistics along.
-      }
+    try {
+      const figures = dataFigures((await jobStats(host.client, domain)).stats);
+      if (figures && polling) job.report(...figures);
+    } catch {
+      // libvirt may be busy starting the job, or the job has just ended and taken its statistics along.
     }
+    if (polling) timer = setTimeout(() => void poll(), STATS_INTERVAL_MS);
   };
+  timer = setTimeout(() => void poll(), STATS_INTERVAL_MS);
+  const stopPolling = (): void => {
+    polling = false;
+    clearTimeout(timer);
+  };
+  // The final figures come with libvirt's JobCompleted event, once the domain here is already going.
+  let final: (() => void) | undefined;
+  const finalFigures = new Promise<void>((resolve) => {
+    final = resolve;
+  });
+  const onJobCompleted = (path: string, stats: Record<string, unknown>): void => {
+    if (path !== domain) return;
+    const figures = dataFigures(typedParameters(stats));
+    if (figures) job.report(...figures);
+    final?.();
+  };
+  host.client.on('jobCompleted', onJobCompleted);
   const onAbort = (): void => {
     abortJob(host.client, domain).catch((error: unknown) =>
       log.warning(`AbortJob on ${guest.props.Name}: ${(error as Error).message}`),
     );
   };
   job.signal.addEventListener('abort', onAbort, { once: true });
-  const polled = poll();
   try {
     await migrateToUri3(
       host.client,
@@ -171,14 +191,16 @@ export async function runMigrate(host: TransferHost, plan: MigratePlan, job: Job
       migrationFlags(plan.options),
       MIGRATION_TIMEOUT_MS,
     );
+    stopPolling();
+    await Promise.race([finalFigures, new Promise((resolve) => setTimeout(resolve, FINAL_STATS_WAIT_MS))]);
   } catch (error) {
     // After AbortJob libvirt answers with its own words ("operation aborted…"): the cancel is what happened.
     job.signal.throwIfAborted();
     throw error;
   } finally {
-    polling = false;
+    stopPolling();
     job.signal.removeEventListener('abort', onAbort);
-    await polled;
+    host.client.off('jobCompleted', onJobCompleted);
   }
   return { result: plan.uri, message: `Moved ${guest.props.Name} to ${plan.uri}` };
 }
