@@ -19,6 +19,7 @@ import {
   validateTargetUri,
 } from '../../service/transfer/migrate-guest.js';
 import { validateGuestName } from '../../service/transfer/clone-guest.js';
+import { diskImageName, fileError } from '../../service/transfer/transfer-context.js';
 
 const sha = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
@@ -200,5 +201,25 @@ describe('clone names', () => {
   it('are what a person can type and libvirt takes', () => {
     expect(validateGuestName('work copy')).toBe('work copy');
     for (const bad of ['', ' x', 'x ', 'a/b', 'a\nb', 'x'.repeat(201)]) expect(() => validateGuestName(bad)).toThrow();
+  });
+});
+
+describe('file errors', () => {
+  it('reach the caller as typed errors naming the file', () => {
+    const errno = (code: string): NodeJS.ErrnoException =>
+      Object.assign(new Error(code), { code, path: '/var/lib/x.img' });
+    expect(fileError(errno('EACCES'), 'read disk vda')).toMatchObject({
+      kind: 'AccessDenied',
+      message: 'Cannot read disk vda: permission denied on /var/lib/x.img',
+    });
+    expect(fileError(errno('ENOENT'), 'use /x').kind).toBe('InvalidArgument');
+    expect(fileError(errno('ENOSPC'), 'export a').kind).toBe('InvalidState');
+    expect(fileError(errno('EEXIST'), 'export a').kind).toBe('AlreadyExists');
+    expect(fileError(errno('EIO'), 'export a').kind).toBe('Internal');
+  });
+
+  it('name disk images after their guest and device', () => {
+    expect(diskImageName('win 11', 'vda', 'raw', 1)).toBe('win_11-vda.img');
+    expect(diskImageName('win 11', 'vdb', 'qcow2', 2)).toBe('win_11-vdb-2.qcow2');
   });
 });
