@@ -1,12 +1,24 @@
-// npm run bench [-- list|events|usb|switch|create|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|create|export|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../test/support/libvirt.js';
+import { createVolume, defineDefaultPool, inSandbox, jobEnd, QEMU } from '../test/support/guest-files.js';
 import { UsbLab } from '../test/support/usb-lab.js';
 import { installerIso, WINDOWS_11_LABEL } from '../test/support/installer-iso.js';
 import { startServiceInLab } from '../test/support/usb-service.js';
@@ -343,11 +355,132 @@ async function benchCreate(runs: number): Promise<void> {
   }
 }
 
+/** Best and median of timed runs, in ms. */
+function bestAndMedian(samples: number[]): [number, number] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return [sorted[0] as number, sorted[Math.floor(sorted.length / 2)] as number];
+}
+
+/**
+ * Export and Import of a 1 GiB sparse disk (256 MiB of data) beside cp
+ * --sparse=always of the same file between the same disks: the bundle on
+ * this machine's disk, the pool on the sandbox's tmpfs. Our figures include
+ * the checksums and the fsyncs; cp's are shown bare and followed by sync.
+ */
+async function benchExport(runs: number): Promise<void> {
+  const stack = await ServiceStack.start({ realLibvirtd: true, uri: 'qemu:///session', serviceInSandbox: true });
+  const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-export-'));
+  try {
+    await stack.client.watch();
+    const pool = await defineDefaultPool(stack);
+    const { path: disk } = await createVolume(stack, pool, 'bench.img', 1024 ** 3);
+    const source = inSandbox(stack.libvirtdNamespacePid, disk);
+    const fd = openSync(source, 'r+');
+    for (let i = 0; i < 64; i++) writeSync(fd, randomBytes(4 * 1024 ** 2), 0, 4 * 1024 ** 2, i * 16 * 1024 ** 2);
+    closeSync(fd);
+    const allocatedMB = (statSync(source).blocks * 512) / 1e6;
+    console.log(
+      `\n== Export and Import: a 1 GiB disk holding ${allocatedMB.toFixed(0)} MB of data (MB/s of data; best, median of ${runs})`,
+    );
+    const guestXml = tinyQemuGuestXml('bench').replace(
+      '<devices>',
+      `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>`,
+    );
+    const define = async (): Promise<string> => {
+      await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [guestXml]);
+      return stack.client.waitForGuest('bench');
+    };
+    const undefine = async (): Promise<void> => {
+      const domain = await libvirtDomainPath(stack, 'bench', QEMU);
+      await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+      for (let i = 0; i < 200 && (await stack.client.guestByName('bench').catch(() => '')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    const timeJob = async (start: () => Promise<unknown[]>): Promise<number> => {
+      const began = process.hrtime.bigint();
+      const [job] = await start();
+      const end = await jobEnd(stack, job as string, 120_000);
+      if (!end.success) throw new Error(end.message);
+      return hrMs(began);
+    };
+    const timeCommand = (command: string): number => {
+      const began = process.hrtime.bigint();
+      execFileSync('sh', ['-c', command]);
+      return hrMs(began);
+    };
+    const line = (label: string, samples: number[], reference?: number): void => {
+      const [best, median] = bestAndMedian(samples);
+      const ratio = reference ? `  ${(best / reference).toFixed(2)}× cp's time` : '';
+      console.log(
+        `  ${label.padEnd(44)} ${(allocatedMB / (best / 1000)).toFixed(0).padStart(6)} MB/s  ${(allocatedMB / (median / 1000)).toFixed(0).padStart(6)} MB/s  (${best.toFixed(0)} ms)${ratio}`,
+      );
+    };
+
+    const guest = await define();
+    const exports: number[] = [];
+    const cps: number[] = [];
+    const cpSyncs: number[] = [];
+    const copy = join(work, 'cp.img');
+    for (let i = 0; i < runs; i++) {
+      const directory = join(work, `export-${i}`);
+      mkdirSync(directory);
+      exports.push(
+        await timeJob(() => stack.client.service(guest, 'me.phyllo.Switcher1.Guest', 'Export', 's', [directory])),
+      );
+      rmSync(copy, { force: true });
+      cps.push(timeCommand(`cp --sparse=always '${source}' '${copy}'`));
+      rmSync(copy, { force: true });
+      cpSyncs.push(timeCommand(`cp --sparse=always '${source}' '${copy}' && sync '${copy}'`));
+    }
+    // What the checksum alone costs: SHA-256 over as much data, in memory, on one core.
+    const data = randomBytes(64 * 1024 ** 2);
+    const hashes: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const began = process.hrtime.bigint();
+      const hash = createHash('sha256');
+      for (let done = 0; done < allocatedMB * 1e6; done += data.length) hash.update(data);
+      hash.digest();
+      hashes.push(hrMs(began));
+    }
+    console.log("  pool (tmpfs) → bundle (this machine's disk)");
+    line('Export (checksums, fsync, rename)', exports, bestAndMedian(cpSyncs)[0]);
+    line('cp --sparse=always', cps);
+    line('cp --sparse=always && sync', cpSyncs);
+    line('(SHA-256 of as much data in memory, one core)', hashes);
+
+    await undefine();
+    const bundle = join(work, 'export-0', 'bench.phyllome');
+    const imports: number[] = [];
+    const cpIn: number[] = [];
+    const poolCopy = inSandbox(stack.libvirtdNamespacePid, '/var/lib/libvirt/images/cp-copy.img');
+    for (let i = 0; i < runs; i++) {
+      imports.push(await timeJob(() => stack.client.service(MANAGER_PATH, MANAGER, 'Import', 's', [bundle])));
+      await undefine();
+      const [volume] = await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'StorageVolLookupByName', 's', [
+        'bench-vda.img',
+      ]);
+      await libvirtCall(stack, volume as string, 'org.libvirt.StorageVol', 'Delete', 'u', [0]);
+      rmSync(poolCopy, { force: true });
+      cpIn.push(
+        timeCommand(`cp --sparse=always '${join(bundle, 'disks/vda.raw')}' '${poolCopy}' && sync '${poolCopy}'`),
+      );
+    }
+    rmSync(poolCopy, { force: true });
+    console.log("  bundle (this machine's disk) → pool (tmpfs)");
+    line('Import (checksums verified, volume, define)', imports, bestAndMedian(cpIn)[0]);
+    line('cp --sparse=always && sync', cpIn);
+  } finally {
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'list') await benchList();
 if (which === 'all' || which === 'events') await benchEvents();
 if (which === 'all' || which === 'usb') await benchUsb(Number(process.env.REPLUGS ?? 30));
 if (which === 'all' || which === 'switch') benchSwitch();
 if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
+if (which === 'all' || which === 'export') await benchExport(Number(process.env.RUNS ?? 5));
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

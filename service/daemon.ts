@@ -30,6 +30,10 @@ import { Authority } from './seats/authority.js';
 import { LogindClient } from './seats/logind.js';
 import { SEAT_PATH_PREFIX, SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
+import { JobObject, JOB_INTERFACE } from './bus/job-object.js';
+import { JOB_PATH_PREFIX, JobManager } from './jobs/job-manager.js';
+import { isPrivilegedUri, libvirtStateDirs } from './transfer/libvirt-state-dirs.js';
+import { Transfers } from './transfer/transfers.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
 import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
@@ -60,6 +64,8 @@ export interface DaemonOptions {
   reconnect?: ReconnectPolicy;
   /** What new guests run on; by default KVM where the host has it. */
   virtType?: 'kvm' | 'qemu' | undefined;
+  /** How long a finished job's object stays (default 60 s). */
+  jobLingerMs?: number;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -69,6 +75,7 @@ const REQUEST_NAME_PRIMARY_OWNER = 1;
 export class Daemon {
   private readonly cleanups: (() => void)[] = [];
   private closedHandler: (() => void) | undefined;
+  private jobs: JobManager | undefined;
 
   private constructor(readonly options: DaemonOptions) {}
 
@@ -99,6 +106,11 @@ export class Daemon {
         log.warning(`cleanup failed: ${String(error)}`);
       }
     }
+  }
+
+  /** Cancels running jobs and waits (at most timeoutMs) until each has undone its work. */
+  async cancelJobs(timeoutMs: number): Promise<void> {
+    await this.jobs?.cancelAll(timeoutMs);
   }
 
   private own<T>(resource: T, release: (resource: T) => void): T {
@@ -157,6 +169,26 @@ export class Daemon {
       if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
     });
 
+    // Export, Import, Clone and the live move run as jobs, each its own object.
+    const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
+    this.jobs = jobs;
+    const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.getuid?.() ?? -1));
+    const transfers = new Transfers(client, registry, stateDirs, jobs, endpoint.uri);
+    exporter.onMissingObject(JOB_PATH_PREFIX, (path) => invalidArgument(`No job at ${path}`));
+    jobs.on('added', (job) => {
+      const object = new JobObject(job);
+      exporter.export(job.path, [object]);
+      job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
+      job.on('completed', (success, message) =>
+        exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message]),
+      );
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobAdded', [job.path]);
+    });
+    jobs.on('removed', (job) => {
+      exporter.unexport(job.path);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobRemoved', [job.path]);
+    });
+
     const sysfsRoot = options.sysfsRoot ?? '/sys';
     const inventory = new UsbInventory(sysfsRoot, new UdevMonitor(options.udevadmCommand), options.udevDataRoot);
     const usb = this.own(new UsbManager(inventory, registry, client, actions), (u) => u.stop());
@@ -211,9 +243,11 @@ export class Daemon {
       uri: endpoint.uri,
       ...(options.virtType ? { virtType: options.virtType } : {}),
     });
-    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb, seats, creator)]);
+    exporter.export(MANAGER_PATH, [
+      new ManagerObject(endpoint.uri, registry, actions, usb, seats, creator, transfers, jobs),
+    ]);
     registry.on('added', (guest) => {
-      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers, authority)]);
+      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers, authority, transfers)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
     registry.on('removed', (guest) => {

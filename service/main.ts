@@ -5,6 +5,8 @@ import { parseArgs, USAGE } from './cli.js';
 import { Daemon } from './daemon.js';
 import { log } from './log.js';
 
+const JOB_UNDO_TIMEOUT_MS = 10_000;
+
 async function main(): Promise<number> {
   let options;
   try {
@@ -37,8 +39,11 @@ async function main(): Promise<number> {
   }
   return new Promise<number>((resolve) => {
     const finish = (code: number): void => {
-      daemon.stop();
-      resolve(code);
+      // A running export, import or clone undoes its work first (its temporary files, new volumes).
+      void daemon.cancelJobs(JOB_UNDO_TIMEOUT_MS).then(() => {
+        daemon.stop();
+        resolve(code);
+      });
     };
     daemon.onClosed(() => {
       log.error('lost the bus connection; exiting');

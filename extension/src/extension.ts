@@ -5,7 +5,9 @@
 // long as the Shell; calls cut short by a disable are nobody's failure.
 
 import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
-import { ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
+import { JobWatcher } from './client/job-watcher.js';
+import { BUS_NAME, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
+import { GuestTransfers } from './guest-transfers.js';
 import { _, Extension, Gio, GLib, Main } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
@@ -77,6 +79,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
       guests,
       (guest) => windows.windowFor(guest.viewerPid ?? 0),
       (guest) => switcher.switchTo(guest),
+      { run: (guest, action) => transfers.run(guest, action), importBundle: () => transfers.importBundle() },
     );
     this.own(() => launcher.destroy());
 
@@ -106,6 +109,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
             );
         },
         usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
+        transfer: (guest, action) => transfers.run(guest, action),
         usbRule: (guest, device, mode) =>
           client
             .usbAction(device.path, 'SetRule', new GLib.Variant('(oss)', [guest.path, mode, 'device']))
@@ -119,7 +123,12 @@ export default class PhyllomeSwitcherExtension extends Extension {
               this.report(_('Could not return %s to the host').replace('%s', device.name), error),
             ),
       },
-      (action) => (action === 'NewGuest' ? newGuest.open() : void this.runManagerAction(client, action, launcher)),
+      (action) =>
+        action === 'NewGuest'
+          ? newGuest.open()
+          : action === 'Import'
+            ? transfers.importBundle()
+            : void this.runManagerAction(client, action, launcher),
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
@@ -198,8 +207,14 @@ export default class PhyllomeSwitcherExtension extends Extension {
     focus.start();
     this.own(() => focus.stop());
     const switcher = new GuestSwitcher(guests, client, windows, (title, error) => this.report(title, error));
+    // Jobs are followed from before the first is started, so none ends unseen.
+    const jobs = new JobWatcher(Gio.DBus.session, BUS_NAME);
+    jobs.start();
     void client.start();
     this.own(() => client.destroy());
+    this.own(() => jobs.stop());
+    const transfers = new GuestTransfers(client, guests, jobs);
+    this.own(() => transfers.destroy());
 
     const keys = new KeyBindings(settings);
     for (const [key, request] of SWITCH_KEYS) keys.add(key, () => switcher.switchBy(request));
@@ -302,7 +317,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
 
   private async runManagerAction(
     client: SwitcherClient,
-    action: Exclude<ManagerAction, 'NewGuest'>,
+    action: Exclude<ManagerAction, 'NewGuest' | 'Import'>,
     launcher: Launcher,
   ): Promise<void> {
     if (action === 'ShowLauncher') {

@@ -7,10 +7,14 @@ import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { UsbRule } from '../libvirt/switcher-metadata.js';
 import type { Authority } from '../seats/authority.js';
+import type { Transfers } from '../transfer/transfers.js';
 import type { ViewerManager } from '../viewers/viewer-manager.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export { GUEST_INTERFACE };
+
+/** An a{sv} value as dbus-next gives it. */
+type MigrationOption = { signature: string; value: unknown };
 
 /** A USB rule as the UsbRules property carries it: a dictionary of named strings (no separator to escape). */
 export function ruleDictionary(rule: UsbRule): Record<string, string> {
@@ -63,6 +67,7 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     private readonly actions: GuestActions,
     private readonly viewers: ViewerManager,
     private readonly authority: Authority,
+    private readonly transfers: Transfers,
   ) {}
 
   properties(): GuestProperties {
@@ -98,6 +103,18 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
       await this.authorize(caller);
       await this.actions.setMonitor(this.path, connector);
       return [];
+    },
+    Export: async ([directory], caller) => {
+      await this.authorize(caller);
+      return [(await this.transfers.exportGuest(this.path, directory)).path];
+    },
+    Clone: async ([name], caller) => {
+      await this.authorize(caller);
+      return [(await this.transfers.cloneGuest(this.path, name)).path];
+    },
+    MigrateTo: async ([uri, options], caller) => {
+      await this.authorize(caller);
+      return [(await this.transfers.migrateGuest(this.path, uri, options as Record<string, MigrationOption>)).path];
     },
     Show: async (_args, caller) => {
       await this.authorize(caller);

@@ -9,6 +9,8 @@ import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
 import type { GuestCreator } from '../create/creator.js';
+import type { JobManager } from '../jobs/job-manager.js';
+import type { Transfers } from '../transfer/transfers.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -29,6 +31,8 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly usb: UsbManager,
     private readonly seats: SeatManager,
     private readonly creator: GuestCreator,
+    private readonly transfers: Transfers,
+    private readonly jobs: JobManager,
   ) {}
 
   properties(): ManagerProperties {
@@ -47,6 +51,8 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     CreateGuest: async ([name, osId, installer, options], caller) => [
       await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender),
     ],
+    Import: async ([bundle]) => [(await this.transfers.importBundle(bundle)).path],
+    ListJobs: () => [this.jobs.list().map((job) => job.path)],
     SetFocusedGuest: ([guest]) => {
       this.usb.setFocused(guest);
       return [];

@@ -21,6 +21,8 @@ export interface ManagerMethods {
   DescribeInstaller: { in: [path: string]; out: [description: Record<string, Variant>] };
   ListOperatingSystems: { in: [search: string]; out: [systems: ([string, string])[]] };
   CreateGuest: { in: [name: string, os_id: string, installer_path: string, options: Record<string, Variant>]; out: [guest: string] };
+  Import: { in: [bundle: string]; out: [job: string] };
+  ListJobs: { in: []; out: [jobs: string[]] };
 }
 
 export interface ManagerSignals {
@@ -31,6 +33,8 @@ export interface ManagerSignals {
   SeatRemoved: [seat: string];
   GuestAdded: [guest: string];
   GuestRemoved: [guest: string];
+  JobAdded: [job: string];
+  JobRemoved: [job: string];
 }
 
 export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
@@ -59,6 +63,9 @@ export interface GuestMethods {
   Resume: { in: []; out: [] };
   SetMonitor: { in: [connector: string]; out: [] };
   Show: { in: []; out: [] };
+  Export: { in: [directory: string]; out: [job: string] };
+  Clone: { in: [name: string]; out: [job: string] };
+  MigrateTo: { in: [uri: string, options: Record<string, Variant>]; out: [job: string] };
 }
 
 export interface GuestSignals {
@@ -105,12 +112,33 @@ export interface SeatMethods {
 export interface SeatSignals {
 }
 
+export const JOB_INTERFACE = 'me.phyllo.Switcher1.Job';
+
+export interface JobProperties {
+  readonly Operation: string;
+  readonly Guest: string;
+  readonly Progress: number;
+  readonly BytesDone: bigint;
+  readonly BytesTotal: bigint;
+  readonly State: string;
+  readonly Result: string;
+}
+
+export interface JobMethods {
+  Cancel: { in: []; out: [] };
+}
+
+export interface JobSignals {
+  Completed: [success: boolean, message: string];
+}
+
 /** Every interface of the contract, by name. */
 export interface Switcher1 {
   'me.phyllo.Switcher1.Manager': { properties: ManagerProperties; methods: ManagerMethods; signals: ManagerSignals };
   'me.phyllo.Switcher1.Guest': { properties: GuestProperties; methods: GuestMethods; signals: GuestSignals };
   'me.phyllo.Switcher1.UsbDevice': { properties: UsbDeviceProperties; methods: UsbDeviceMethods; signals: UsbDeviceSignals };
   'me.phyllo.Switcher1.Seat': { properties: SeatProperties; methods: SeatMethods; signals: SeatSignals };
+  'me.phyllo.Switcher1.Job': { properties: JobProperties; methods: JobMethods; signals: JobSignals };
 }
 
 export type InterfaceName = keyof Switcher1;

@@ -30,6 +30,8 @@ export interface LibvirtClientEvents {
   metadataChange: [domainPath: string];
   /** A device was added to or removed from a running domain (USB host devices among them). */
   deviceChange: [domainPath: string];
+  /** A domain's job (a migration…) ended; libvirt's final statistics (typed parameters as D-Bus values). */
+  jobCompleted: [domainPath: string, stats: Record<string, unknown>];
 }
 
 /** Whether libvirt said the domain does not exist (any more). */
@@ -55,6 +57,7 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       `${base},interface='${DOMAIN}',member='MetadataChange',path_namespace='${endpoint.connectPath}/domain'`,
       `${base},interface='${DOMAIN}',member='DeviceAdded',path_namespace='${endpoint.connectPath}/domain'`,
       `${base},interface='${DOMAIN}',member='DeviceRemoved',path_namespace='${endpoint.connectPath}/domain'`,
+      `${base},interface='${DOMAIN}',member='JobCompleted',path_namespace='${endpoint.connectPath}/domain'`,
     ];
   }
 
@@ -187,6 +190,9 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       (message.member === 'DeviceAdded' || message.member === 'DeviceRemoved')
     ) {
       this.emit('deviceChange', message.path);
+    } else if (message.interface === DOMAIN && message.member === 'JobCompleted') {
+      const [stats] = message.body;
+      this.emit('jobCompleted', message.path, (stats ?? {}) as Record<string, unknown>);
     }
   }
 }

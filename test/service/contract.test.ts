@@ -3,12 +3,16 @@
 // signatures, all read off the wire.
 
 import { Message, Variant } from '@jellybrick/dbus-next';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callWithDeadline } from '../../service/dbus/bus.js';
 import { loadContract, parseInterfaceXml, type InterfaceSpec } from '../../service/contract/interface-xml.js';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
-import { defineTestGuest, libvirtCall } from '../support/libvirt.js';
+import { defineTestGuest, libvirtCall, libvirtDomainPath } from '../support/libvirt.js';
+import { JOB, jobEnd } from '../support/guest-files.js';
 
 const contract = loadContract();
 const STANDARD = [
@@ -19,14 +23,44 @@ const STANDARD = [
 
 let stack: ServiceStack;
 let guest: string;
+let exports: string;
+/** A finished job (an export), and the bundle it wrote of a guest since removed, to import. */
+let job: string;
+let bundle: string;
+/** A guest of the test driver with no disks (its 'test' guest names disk files that are not there). */
+let diskless: string;
 
 beforeAll(async () => {
   stack = await ServiceStack.start();
   await stack.client.watch();
   guest = await stack.client.guestByName('test');
+  exports = mkdtempSync(join(tmpdir(), 'phyllome-contract-'));
+  await defineTestGuest(stack, 'contract-import');
+  const [started] = await stack.client.service(
+    await stack.client.waitForGuest('contract-import'),
+    GUEST,
+    'Export',
+    's',
+    [exports],
+  );
+  job = started as string;
+  expect((await jobEnd(stack, job)).success).toBe(true);
+  bundle = join(exports, 'contract-import.phyllome');
+  await libvirtCall(
+    stack,
+    await libvirtDomainPath(stack, 'contract-import'),
+    'org.libvirt.Domain',
+    'Undefine',
+    'u',
+    [0],
+  );
+  await stack.client.waitForSignal((s) => s.member === 'GuestRemoved');
+  await defineTestGuest(stack, 'contract-files');
+  diskless = await stack.client.waitForGuest('contract-files');
 });
 afterAll(async () => {
   await stack?.stop();
+  if (exports) rmSync(exports, { recursive: true, force: true });
 });
 
 async function rawCall(
@@ -59,6 +93,7 @@ function describeSpec(spec: InterfaceSpec): unknown {
 describe.each([
   ['manager', MANAGER, (): string => MANAGER_PATH],
   ['guest', GUEST, (): string => guest],
+  ['job', JOB, (): string => job],
 ])('the %s object', (_kind, iface, path) => {
   it('introspects as the contract says, plus the standard interfaces', async () => {
     const exported = await introspect(path());
@@ -97,9 +132,16 @@ it('answers every method with the contract out-signature', async () => {
     [guest, GUEST, 'Reboot', '', []],
     [guest, GUEST, 'Shutdown', 'u', [10]],
     [guest, GUEST, 'Start', '', []],
+    // Refused by the test driver inside the job (it cannot migrate), but the reply is the job.
+    [guest, GUEST, 'MigrateTo', 'sa{sv}', ['qemu+unix:///system?socket=/nonexistent/libvirt-sock', {}]],
     [guest, GUEST, 'ForceOff', '', []],
     [guest, GUEST, 'SetMonitor', 's', ['Virtual-1']],
+    [diskless, GUEST, 'Export', 's', [exports]],
+    [diskless, GUEST, 'Clone', 's', ['contract-clone']],
+    [MANAGER_PATH, MANAGER, 'Import', 's', [bundle]],
+    [MANAGER_PATH, MANAGER, 'ListJobs', '', []],
   ];
+  const jobs: string[] = [];
   const covered = new Set<string>();
   for (const [path, iface, member, signature, body] of calls) {
     const method = spec(iface).methods.get(member);
@@ -108,14 +150,27 @@ it('answers every method with the contract out-signature', async () => {
     // Actions settle through libvirt's events; wait for the state the next call needs.
     if (member === 'Resume') await stack.client.waitForProperty(guest, 'State', 'paused');
     if (member === 'Start') await stack.client.waitForProperty(guest, 'State', 'shutoff');
-    if (['ForceOff', 'Pause', 'Shutdown', 'Reboot'].includes(member))
+    if (['ForceOff', 'Pause', 'Shutdown', 'Reboot', 'MigrateTo'].includes(member))
       await stack.client.waitForProperty(guest, 'State', 'running');
+    // One job per guest at a time: the last one ends first.
+    if (member === 'Clone') await jobEnd(stack, jobs.at(-1) as string);
     const reply = await rawCall(path, iface, member, signature, body).catch((error: Error) => {
       throw new Error(`${member}: ${error.message}`);
     });
     expect([member, reply.signature ?? '']).toEqual([member, method?.outSignature]);
+    const [first] = reply.body;
+    if (typeof first === 'string' && first.startsWith('/me/phyllo/Switcher1/job/')) jobs.push(first);
     covered.add(`${iface}.${member}`);
   }
+  const ends = await Promise.all(jobs.map((started) => jobEnd(stack, started)));
+  expect(ends.map((e) => e.success)).toEqual([false, true, true, true]);
+  expect(ends[0]?.message).toMatch(/not supported/);
+  expect(jobs.length).toBe(4);
+  await stack.client.waitForGuest('contract-clone');
+  await stack.client.waitForGuest('contract-import');
+  // Cancel ends a running job; a finished one refuses it (both typed): see transfer-qemu.test.ts.
+  expect(await stack.client.errorOf(job, JOB, 'Cancel')).toBe('me.phyllo.Switcher1.Error.InvalidState');
+  covered.add(`${JOB}.Cancel`);
   // UsbDevice objects need plugged devices, Seat objects seats: their methods are checked in
   // usb.test.ts (in the USB lab) and seats.test.ts (with logind).
   // Show needs a display the test driver's guest does not have (no <graphics>): its typed refusal is
@@ -140,7 +195,7 @@ it('answers every method with the contract out-signature', async () => {
     expect([member, refusal]).toEqual([member, 'me.phyllo.Switcher1.Error.NoSuchFile']);
     covered.add(`${MANAGER}.${member}`);
   }
-  const all = [MANAGER, GUEST].flatMap((i) => [...spec(i).methods.keys()].map((m) => `${i}.${m}`));
+  const all = [MANAGER, GUEST, JOB].flatMap((i) => [...spec(i).methods.keys()].map((m) => `${i}.${m}`));
   expect([...covered].sort()).toEqual(all.sort());
   await stack.client.service(guest, GUEST, 'Start').catch(() => undefined);
 });
@@ -221,7 +276,9 @@ it('answers what it does not have with the standard D-Bus errors', async () => {
 it('is the ObjectManager of its objects: one reply with all of them, each as its own GetAll says', async () => {
   const reply = await rawCall(MANAGER_PATH, 'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects');
   expect(reply.signature).toBe('a{oa{sa{sv}}}');
-  const managed = reply.body[0] as Record<string, Record<string, Record<string, Variant>>>;
+  const all = reply.body[0] as Record<string, Record<string, Record<string, Variant>>>;
+  // Guests here (jobs of the test above are managed objects too, for a while).
+  const managed = Object.fromEntries(Object.entries(all).filter(([path]) => path.includes('/guest/')));
   expect(Object.keys(managed).sort()).toEqual((await stack.client.listGuests()).sort());
   for (const [path, interfaces] of Object.entries(managed)) {
     expect(Object.keys(interfaces)).toEqual([GUEST]);
@@ -250,4 +307,27 @@ it('announces a new guest with InterfacesAdded, carrying its properties, before 
     ['InterfacesRemoved', [GUEST]],
     ['GuestRemoved', undefined],
   ]);
+});
+
+it("sends every job's signals with the contract signature", async () => {
+  const seen = stack.client.signals.filter(
+    (s) => s.path.startsWith('/me/phyllo/Switcher1/job/') || s.member.startsWith('Job'),
+  );
+  const members = new Set(seen.map((s) => s.member));
+  expect([...members].sort()).toEqual(['Completed', 'JobAdded', 'PropertiesChanged']);
+  for (const signal of seen) {
+    if (signal.member === 'Completed') {
+      expect(signal.interface).toBe(JOB);
+      expect([typeof signal.body[0], typeof signal.body[1]]).toEqual(['boolean', 'string']);
+    } else if (signal.member === 'JobAdded') {
+      expect(signal.interface).toBe(MANAGER);
+      expect(signal.body[0]).toMatch(/^\/me\/phyllo\/Switcher1\/job\/\d+$/);
+    } else {
+      const [ifaceName, changed] = signal.body as [string, Record<string, Variant>];
+      expect(ifaceName).toBe(JOB);
+      const properties = (contract.get(JOB) as InterfaceSpec).properties;
+      for (const [name, value] of Object.entries(changed))
+        expect([name, value.signature]).toEqual([name, properties.get(name)?.type]);
+    }
+  }
 });

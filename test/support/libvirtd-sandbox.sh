@@ -10,6 +10,11 @@
 # SIGUSR1 stops libvirtd alone (printing "libvirtd stopped"), SIGUSR2 starts
 # it again ("libvirtd started"), under the live libvirt-dbus: a restart as a
 # package upgrade does it.
+# SANDBOX_SOCKET_DIR=DIR puts libvirtd's sockets in DIR (outside the
+# namespace), so another sandbox's libvirtd can reach this one
+# (qemu+unix:///system?socket=DIR/libvirt-sock: a second host for live
+# migration); SANDBOX_NO_DBUS=1 starts no libvirt-dbus (then "ready PID"
+# comes once libvirtd listens). Each sandbox has its own host UUID.
 # On SIGTERM/SIGINT it destroys running guests and stops, by PID, every
 # process it started.
 set -euo pipefail
@@ -25,6 +30,8 @@ for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /et
   mkdir -p "$dir"
   mount -t tmpfs -o mode=0755,size=1T tmpfs "$dir"
 done
+# swtpm_setup runs swtpm_localca as swtpm's user (tss when there is one).
+if id tss >/dev/null 2>&1; then chown tss:root /var/lib/swtpm-localca && chmod 0750 /var/lib/swtpm-localca; fi
 # QEMU as root here: the sandbox is throwaway and needs no host user set-up.
 cat > /etc/libvirt/qemu.conf <<'CONF'
 user = "root"
@@ -41,6 +48,13 @@ unix_sock_rw_perms = "0700"
 auth_unix_rw = "none"
 auth_unix_ro = "none"
 CONF
+# libvirt refuses to migrate a guest to a host with its own UUID.
+echo "host_uuid = \"$(cat /proc/sys/kernel/random/uuid)\"" >> /etc/libvirt/libvirtd.conf
+socket=/run/libvirt/libvirt-sock
+if [[ -n "${SANDBOX_SOCKET_DIR:-}" ]]; then
+  echo "unix_sock_dir = \"$SANDBOX_SOCKET_DIR\"" >> /etc/libvirt/libvirtd.conf
+  socket="$SANDBOX_SOCKET_DIR/libvirt-sock"
+fi
 : > /etc/libvirt/virtlogd.conf
 : > /etc/libvirt/libvirt.conf
 
@@ -68,7 +82,7 @@ start_libvirtd() {
   /usr/sbin/libvirtd --pid-file /run/libvirt/libvirtd.pid &
   libvirtd=$!
   for _ in $(seq 100); do
-    [[ -S /run/libvirt/libvirt-sock ]] && return 0
+    [[ -S "$socket" ]] && return 0
     sleep 0.1
   done
   echo "libvirtd did not start" >&2
@@ -87,15 +101,20 @@ trap 'start_libvirtd && echo "libvirtd started"' USR2
 pids+=($!)
 start_libvirtd || exit 1
 
+serve() {
+  echo "ready $$"
+  # Wait on the children; signals interrupt wait and run stop_all.
+  while true; do wait -n || true; sleep 1 & wait $! || true; done
+}
+[[ -n "${SANDBOX_NO_DBUS:-}" ]] && serve
+
 # As root, libvirt-dbus's qemu:///session reaches the (sandboxed) system libvirtd.
 /usr/sbin/libvirt-dbus --session &
 pids+=($!)
 for _ in $(seq 100); do
   if gdbus call --address "$DBUS_SESSION_BUS_ADDRESS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
       -m org.freedesktop.DBus.GetNameOwner org.libvirt >/dev/null 2>&1; then
-    echo "ready $$"
-    # Wait on the children; signals interrupt wait and run stop_all.
-    while true; do wait -n || true; sleep 1 & wait $! || true; done
+    serve
   fi
   sleep 0.1
 done

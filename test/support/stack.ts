@@ -38,6 +38,8 @@ export class ServiceStack {
 
   /** A process inside the real libvirtd's mount namespace (with realLibvirtd). */
   libvirtdNamespacePid: number | undefined;
+  /** Run the service inside that namespace, where it sees the guests' files as libvirtd does. */
+  serviceInSandbox = false;
 
   /**
    * realLibvirtd: a real libvirtd + QEMU in a private namespace (see
@@ -56,9 +58,12 @@ export class ServiceStack {
       anyUser?: boolean;
       /** More arguments for the service. */
       serviceArgs?: string[];
+      /** With realLibvirtd: the service runs in libvirtd's mount namespace (guest files, UEFI variables, TPM state). */
+      serviceInSandbox?: boolean;
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
+    stack.serviceInSandbox = options.serviceInSandbox === true;
     try {
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
@@ -129,27 +134,34 @@ export class ServiceStack {
     nodeArgs: string[] = [],
     extraEnv: NodeJS.ProcessEnv = {},
   ): Promise<TrackedProcess> {
-    // With the sandboxed libvirtd, the service watches its socket (through the sandbox's namespace).
+    // With the sandboxed libvirtd, the service watches its socket: seen from outside through the
+    // sandbox's namespace, or at its own path when the service runs inside it.
     const socket =
-      this.libvirtdNamespacePid !== undefined && uri.startsWith('qemu:') && !extraArgs.includes('--libvirt-socket')
+      this.libvirtdNamespacePid !== undefined &&
+      !this.serviceInSandbox &&
+      uri.startsWith('qemu:') &&
+      !extraArgs.includes('--libvirt-socket')
         ? ['--libvirt-socket', this.libvirtdSocket]
         : [];
-    this.service = this.group.start(
-      'service',
-      process.execPath,
-      [
-        ...shebangFlags(),
-        ...nodeArgs,
-        SERVICE_EXECUTABLE,
-        '--connect',
-        uri,
-        '--bus',
-        this.bus.address,
-        ...socket,
-        ...extraArgs,
-      ],
-      { env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv } },
-    );
+    const args = [
+      ...shebangFlags(),
+      ...nodeArgs,
+      SERVICE_EXECUTABLE,
+      '--connect',
+      uri,
+      '--bus',
+      this.bus.address,
+      ...socket,
+      ...extraArgs,
+    ];
+    // nsenter execs the service (no fork for a mount namespace): the PID tracked is the service's own.
+    const [command, argv] =
+      this.serviceInSandbox && this.libvirtdNamespacePid
+        ? ['nsenter', ['--mount', `--target=${this.libvirtdNamespacePid}`, '--', process.execPath, ...args]]
+        : [process.execPath, args];
+    this.service = this.group.start('service', command, argv, {
+      env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv },
+    });
     await this.client.waitForName('me.phyllo.Switcher1', this.service);
     return this.service;
   }

@@ -4,12 +4,13 @@ import { introspectionXml, loadContract, parseInterfaceXml } from '../../service
 describe('the contract', () => {
   const contract = loadContract();
 
-  it('declares the Manager, Guest, UsbDevice and Seat interfaces', () => {
+  it('declares the Manager, Guest, UsbDevice, Seat and Job interfaces', () => {
     expect([...contract.keys()]).toEqual([
       'me.phyllo.Switcher1.Manager',
       'me.phyllo.Switcher1.Guest',
       'me.phyllo.Switcher1.UsbDevice',
       'me.phyllo.Switcher1.Seat',
+      'me.phyllo.Switcher1.Job',
     ]);
     const guest = contract.get('me.phyllo.Switcher1.Guest');
     expect(guest?.methods.get('Shutdown')).toMatchObject({ inSignature: 'u', outSignature: 'b' });

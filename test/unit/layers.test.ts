@@ -19,6 +19,8 @@ const FLOORS = [
   ['usb'],
   ['seats'],
   ['create'],
+  ['jobs'],
+  ['transfer'],
   ['bus'],
   ['daemon.ts'],
   ['cli.ts', 'main.ts'],

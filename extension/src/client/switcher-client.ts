@@ -195,6 +195,54 @@ export class SwitcherClient {
     await callProxy(proxy, method, args ?? null, CALL_TIMEOUT_MS, this.cancellable);
   }
 
+  /**
+   * Starts Export(s directory), Clone(s name) or MigrateTo(s uri, a{sv} options)
+   * on a guest; resolves to the job's object path.
+   */
+  async startGuestJob(path: string, method: 'Export' | 'Clone' | 'MigrateTo', args: GLib.Variant): Promise<string> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const reply = await callProxy(proxy, method, args, CALL_TIMEOUT_MS, this.cancellable);
+    return (reply.deepUnpack() as [string])[0];
+  }
+
+  /** Import(s bundle); resolves to the job's object path. */
+  async importBundle(bundle: string): Promise<string> {
+    if (!this.manager) throw new Error('The guest service is not running');
+    const reply = await callProxy(
+      this.manager,
+      'Import',
+      new GLib.Variant('(s)', [bundle]),
+      CALL_TIMEOUT_MS,
+      this.cancellable,
+    );
+    return (reply.deepUnpack() as [string])[0];
+  }
+
+  /** Cancels a job; it ends (Completed) once it has undone its work. */
+  cancelJob(job: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.connection.call(
+        BUS_NAME,
+        job,
+        'me.phyllo.Switcher1.Job',
+        'Cancel',
+        null,
+        null,
+        Gio.DBusCallFlags.NONE,
+        CALL_TIMEOUT_MS,
+        this.cancellable,
+        (source, result) => {
+          try {
+            (source as Gio.DBusConnection).call_finish(result);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        },
+      );
+    });
+  }
+
   /** Assigns a guest ('/' for none) to a seat. */
   async assignSeat(seatPath: string, guestPath: string): Promise<void> {
     const proxy = this.proxy(seatPath, SEAT_INTERFACE, 'This seat is gone');
@@ -250,7 +298,8 @@ export class SwitcherClient {
     const manager = this.manager;
     if (!manager?.g_name_owner) return { kind: 'absent' };
     const uri = unpackString(manager.get_cached_property('Connection'));
-    const connected = unpack(manager.get_cached_property('Connected'), false);
+    // Right after the service (re)appears its properties are still on their way: not a disconnection.
+    const connected = unpack(manager.get_cached_property('Connected'), true);
     return connected ? { kind: 'ready', uri } : { kind: 'disconnected', uri };
   }
 

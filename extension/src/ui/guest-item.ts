@@ -10,7 +10,9 @@ import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction }
 import type { MonitorChoice } from '../monitors/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
+import { transfersFor, type TransferAction } from '../model/transfer.js';
 import { addSection, dropSection, untrackSubmenu } from './sections.js';
+import { transferLabel } from './transfer-labels.js';
 
 export type MenuAction = GuestAction | 'Switch';
 
@@ -28,6 +30,8 @@ export interface GuestItemHandlers {
   seats(): SeatSummary[];
   /** Puts the guest on a seat (by the seat's path), or on none (undefined). */
   assignSeat(guest: GuestSummary, seatPath: string | undefined): void;
+  /** Export…, Clone… or Move to… (each asks for what it needs first). */
+  transfer(guest: GuestSummary, action: TransferAction): void;
 }
 
 /** The labels of the actions a guest offers now, in menu order (untranslated keys: MenuAction). */
@@ -47,7 +51,12 @@ export const GuestItem = GObject.registerClass(
     private stateLabel!: St.Label;
     /** Sections of the open submenu; undefined while it is closed. */
     private sections:
-      | { actions: PopupMenu.PopupMenuSection; usb: PopupMenu.PopupMenuSection; all: PopupMenu.PopupMenuSection[] }
+      | {
+          actions: PopupMenu.PopupMenuSection;
+          usb: PopupMenu.PopupMenuSection;
+          transfers?: PopupMenu.PopupMenuSection;
+          all: PopupMenu.PopupMenuSection[];
+        }
       | undefined;
     private shownState: string | undefined;
     /** Counts the times the submenu was filled, so that a late monitor list lands only in its own. */
@@ -139,9 +148,13 @@ export const GuestItem = GObject.registerClass(
       const usb = addSection(this.menu);
       this.sections = { actions, usb, all: [actions, usb] };
       this.fills++;
+      this.fillSeats();
+      // After the seats; the monitors (their list comes later) go last.
+      const transfers = addSection(this.menu);
+      this.sections.transfers = transfers;
+      this.sections.all.push(transfers);
       this.fillActions();
       this.refreshUsb();
-      this.fillSeats();
       void this.fillMonitors();
     }
 
@@ -168,6 +181,21 @@ export const GuestItem = GObject.registerClass(
       for (const action of menuActions(this.guest)) {
         const item = new PopupMenu.PopupMenuItem(actionLabel(action));
         item.connect('activate', () => this.handlers.action(this.guest, action));
+        section.addMenuItem(item);
+      }
+      this.fillTransfers();
+    }
+
+    /** Export…, Clone… (off) or Move to… (running), after a labelled separator. */
+    private fillTransfers(): void {
+      const section = this.sections?.transfers;
+      if (!section) return;
+      section.removeAll();
+      const transfers = transfersFor(this.guest.state);
+      if (transfers.length > 0) section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Move or Copy')));
+      for (const action of transfers) {
+        const item = new PopupMenu.PopupMenuItem(transferLabel(action));
+        item.connect('activate', () => this.handlers.transfer(this.guest, action));
         section.addMenuItem(item);
       }
     }

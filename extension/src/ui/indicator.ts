@@ -20,7 +20,7 @@ import { sortedUsb, type UsbSummary } from '../model/usb-list.js';
 import { actionLabel, GuestItem, menuActions, type GuestItemHandlers, type MenuAction } from './guest-item.js';
 import { addSection, untrackSection } from './sections.js';
 
-export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher' | 'NewGuest';
+export type ManagerAction = 'PauseAll' | 'ResumeAll' | 'ShowLauncher' | 'NewGuest' | 'Import';
 
 /** Rows made when the menu first opens, and added each time the list is scrolled near its end. */
 const ROWS_PER_STEP = 20;
@@ -52,6 +52,7 @@ export const SwitcherIndicator = GObject.registerClass(
     private pauseAllItem!: PopupMenu.PopupMenuItem;
     private resumeAllItem!: PopupMenu.PopupMenuItem;
     private newGuestItem!: PopupMenu.PopupMenuItem;
+    private importItem!: PopupMenu.PopupMenuItem;
 
     /** `guests` is the shared list this indicator keeps up to date and shows. */
     constructor(
@@ -105,6 +106,9 @@ export const SwitcherIndicator = GObject.registerClass(
       this.newGuestItem = new PopupMenu.PopupMenuItem(_('New Guest…'));
       this.newGuestItem.connect('activate', () => onManagerAction('NewGuest'));
       menu.addMenuItem(this.newGuestItem);
+      this.importItem = new PopupMenu.PopupMenuItem(_('Import…'));
+      this.importItem.connect('activate', () => onManagerAction('Import'));
+      menu.addMenuItem(this.importItem);
       this.sync();
     }
 
@@ -339,11 +343,13 @@ export const SwitcherIndicator = GObject.registerClass(
       this.resumeAllItem.visible = usable && this.guests.countIn('paused') > 0;
       this.launcherItem.visible = this.status.kind !== 'absent' && this.guests.size > 0;
       this.newGuestItem.visible = usable;
+      this.importItem.visible = usable;
       this.bulkSeparator.visible =
         this.pauseAllItem.visible ||
         this.resumeAllItem.visible ||
         this.launcherItem.visible ||
-        this.newGuestItem.visible;
+        this.newGuestItem.visible ||
+        this.importItem.visible;
       const running = runningCount(this.guests, this.status);
       this.accessible_name =
         running === undefined

@@ -10,6 +10,14 @@ import { _, Clutter, ensureActorVisibleInScrollView, Main, Meta, Shell, St } fro
 import { compareGuests, type GuestList, type GuestSummary } from '../model/guest-list.js';
 import { presentState } from '../model/guest-state.js';
 import { osLabel } from '../model/os-label.js';
+import { transfersFor, type TransferAction } from '../model/transfer.js';
+import { transferLabel } from './transfer-labels.js';
+
+/** Export…, Clone…, Move to… under each tile and Import… under the title, when given. */
+export interface LauncherTransfers {
+  run(guest: GuestSummary, action: TransferAction): void;
+  importBundle(): void;
+}
 
 const TILE_WIDTH = 320;
 const PREVIEW_HEIGHT = 200;
@@ -18,6 +26,11 @@ const TILES_PER_STEP = 24;
 
 interface Tile {
   guest: GuestSummary;
+  /** What the grid holds: the tile's button, with its transfer actions under it when there are any. */
+  root: St.Widget;
+  /** The row of transfer actions, when the launcher has them. */
+  transferRow: St.BoxLayout | undefined;
+  transferButtons: St.Button[];
   button: St.Button;
   nameLabel: St.Label;
   detailsLabel: St.Label;
@@ -39,6 +52,7 @@ export class Launcher {
     private readonly guests: GuestList,
     private readonly windowFor: (guest: GuestSummary) => Meta.Window | undefined,
     private readonly onChoose: (guest: GuestSummary) => void,
+    private readonly transfers?: LauncherTransfers,
   ) {}
 
   get isOpen(): boolean {
@@ -78,6 +92,10 @@ export class Launcher {
     column.add_child(
       new St.Label({ text: _('Guests'), style_class: 'phyllome-launcher-title', x_align: Clutter.ActorAlign.CENTER }),
     );
+    const transfers = this.transfers;
+    if (transfers) {
+      column.add_child(this.smallButton(_('Import…'), () => transfers.importBundle(), Clutter.ActorAlign.CENTER));
+    }
     this.filterLabel = new St.Label({ style_class: 'phyllome-launcher-filter', x_align: Clutter.ActorAlign.CENTER });
     column.add_child(this.filterLabel);
     const perRow = Math.max(1, Math.floor((monitor.width - 96) / (TILE_WIDTH + 48)));
@@ -163,13 +181,14 @@ export class Launcher {
   }
 
   /** What the launcher shows, for tests through Eval. */
-  describe(): { name: string; details: string; preview: boolean; focused: boolean }[] {
+  describe(): { name: string; details: string; preview: boolean; focused: boolean; transfers: string[] }[] {
     const focus = global.stage.get_key_focus();
     return this.tiles.map((tile) => ({
       name: tile.nameLabel.text,
       details: tile.detailsLabel.text,
       preview: tile.hasPreview,
       focused: tile.button === focus,
+      transfers: tile.transferButtons.map((b) => b.label ?? ''),
     }));
   }
 
@@ -257,7 +276,27 @@ export class Launcher {
       reactive: true,
       track_hover: true,
     });
-    const tile: Tile = { guest, button, nameLabel, detailsLabel, hasPreview: Boolean(windowActor) };
+    let root: St.Widget = button;
+    let transferRow: St.BoxLayout | undefined;
+    if (this.transfers) {
+      root = new St.BoxLayout({ vertical: true, style_class: 'phyllome-launcher-tile-column' });
+      root.add_child(button);
+      transferRow = new St.BoxLayout({
+        style_class: 'phyllome-launcher-transfers',
+        x_align: Clutter.ActorAlign.CENTER,
+      });
+      root.add_child(transferRow);
+    }
+    const tile: Tile = {
+      guest,
+      root,
+      transferRow,
+      transferButtons: [],
+      button,
+      nameLabel,
+      detailsLabel,
+      hasPreview: Boolean(windowActor),
+    };
     this.describeTile(tile, guest);
     button.connect('clicked', () => {
       const chosen = this.guests.get(tile.guest.path);
@@ -275,11 +314,21 @@ export class Launcher {
       guest,
     );
     this.tiles.splice(at, 0, tile);
-    grid.insert_child_at_index(button, at);
+    grid.insert_child_at_index(root, at);
   }
 
   private describeTile(tile: Tile, guest: GuestSummary): void {
+    const stateChanged = tile.guest.state !== guest.state || tile.transferButtons.length === 0;
     tile.guest = guest;
+    const transfers = this.transfers;
+    if (transfers && tile.transferRow && stateChanged) {
+      tile.transferRow.destroy_all_children();
+      tile.transferButtons = transfersFor(guest.state).map((action) => {
+        const button = this.smallButton(transferLabel(action), () => transfers.run(tile.guest, action));
+        tile.transferRow?.add_child(button);
+        return button;
+      });
+    }
     tile.nameLabel.text = guest.name;
     const state = guest.display === '' ? _('On a screen of its own') : '';
     const details = [osLabel(guest.osId), _(presentState(guest.state).label), state].filter(Boolean).join(' · ');
@@ -294,11 +343,28 @@ export class Launcher {
         : `${guest.name}, ${details}`;
   }
 
+  /** A small action button; it closes the launcher before it acts. */
+  private smallButton(label: string, run: () => void, align = Clutter.ActorAlign.FILL): St.Button {
+    const button = new St.Button({
+      label,
+      style_class: 'phyllome-launcher-action',
+      can_focus: true,
+      reactive: true,
+      track_hover: true,
+      x_align: align,
+    });
+    button.connect('clicked', () => {
+      this.close();
+      run();
+    });
+    return button;
+  }
+
   private removeTile(path: string): void {
     const index = this.tiles.findIndex((t) => t.guest.path === path);
     if (index < 0) return;
     const [tile] = this.tiles.splice(index, 1);
-    tile?.button.destroy();
+    tile?.root.destroy();
   }
 
   private onKey(event: Clutter.Event): boolean {

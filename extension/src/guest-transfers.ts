@@ -1,0 +1,186 @@
+// Export…, Clone…, Move to… and Import…: a question (a folder, a name, a
+// libvirt address), the service's job, and a notification that follows it —
+// progress, Cancel, and how it ended. One owner of the dialogs and
+// notifications it opens, released in destroy().
+
+import { describeError } from './client/dbus.js';
+import type { JobWatcher } from './client/job-watcher.js';
+import type { SwitcherClient } from './client/switcher-client.js';
+import { _, GLib, Main } from './gi.js';
+import type { GuestList, GuestSummary } from './model/guest-list.js';
+import { cloneName, expandPath, progressText, type TransferAction } from './model/transfer.js';
+import { askForText, type EntryQuestion, type OpenEntryDialog } from './ui/entry-dialog.js';
+import { JobNotification } from './ui/job-notification.js';
+
+/** '%s' in a translated sentence, filled in order. */
+const fill = (template: string, ...values: string[]): string =>
+  values.reduce((text, value) => text.replace('%s', value), template);
+
+interface Wording {
+  running: string;
+  done: string;
+  failed: string;
+  cancelled: string;
+}
+
+/** Each action's words, '%s' standing for the guest's name. */
+const TEXTS: Record<TransferAction, () => Record<'title' | 'description' | 'confirm' | keyof Wording, string>> = {
+  Export: () => ({
+    title: _('Export %s'),
+    description: _(
+      'Its definition, disks, UEFI variables and TPM state go into a new folder, %s.phyllome, in this folder. The guest stays here as it is.',
+    ),
+    confirm: _('Export'),
+    running: _('Exporting %s'),
+    done: _('Exported %s'),
+    failed: _('Could not export %s'),
+    cancelled: _('Export of %s cancelled'),
+  }),
+  Clone: () => ({
+    title: _('Clone %s'),
+    description: _(
+      'A new guest with its own copy of every disk, of its UEFI variables and TPM state, and new network addresses.',
+    ),
+    confirm: _('Clone'),
+    running: _('Cloning %s'),
+    done: _('Cloned %s'),
+    failed: _('Could not clone %s'),
+    cancelled: _('Clone of %s cancelled'),
+  }),
+  MigrateTo: () => ({
+    title: _('Move %s to Another Host'),
+    description: _(
+      'It keeps running while libvirt moves it, disks included, to the host at this libvirt address; then it is gone from here.',
+    ),
+    confirm: _('Move'),
+    running: _('Moving %s'),
+    done: _('Moved %s'),
+    failed: _('Could not move %s'),
+    cancelled: _('Move of %s cancelled'),
+  }),
+};
+
+export class GuestTransfers {
+  private readonly dialogs = new Set<OpenEntryDialog>();
+  private readonly notifications = new Set<JobNotification>();
+  private folder = GLib.get_home_dir();
+  private uri = 'qemu+ssh://';
+
+  constructor(
+    private readonly client: SwitcherClient,
+    private readonly guests: GuestList,
+    private readonly watcher: JobWatcher,
+  ) {}
+
+  /** Asks what the action needs, then starts it. */
+  run(guest: GuestSummary, action: TransferAction): void {
+    void this.startGuestJob(guest, action);
+  }
+
+  /** Asks for a bundle's folder, then imports it. */
+  importBundle(): void {
+    void this.startImport();
+  }
+
+  destroy(): void {
+    for (const dialog of this.dialogs) dialog.close();
+    this.dialogs.clear();
+    for (const notification of this.notifications) notification.destroy();
+    this.notifications.clear();
+  }
+
+  private async ask(question: EntryQuestion): Promise<string | undefined> {
+    const dialog = askForText(question);
+    this.dialogs.add(dialog);
+    const answer = await dialog.answer;
+    this.dialogs.delete(dialog);
+    return answer;
+  }
+
+  private async startGuestJob(guest: GuestSummary, action: TransferAction): Promise<void> {
+    const name = guest.name;
+    const [question, wording] = this.words(guest, action);
+    const answer = await this.ask(question);
+    if (answer === undefined) return;
+    let args: GLib.Variant;
+    if (action === 'Export') {
+      this.folder = expandPath(answer, GLib.get_home_dir());
+      args = new GLib.Variant('(s)', [this.folder]);
+    } else if (action === 'Clone') {
+      args = new GLib.Variant('(s)', [answer]);
+    } else {
+      this.uri = answer;
+      args = new GLib.Variant('(sa{sv})', [answer, {}]);
+    }
+    try {
+      this.follow(await this.client.startGuestJob(guest.path, action, args), wording);
+    } catch (error) {
+      Main.notify(fill(wording.failed, name), describeError(error));
+    }
+  }
+
+  private async startImport(): Promise<void> {
+    const answer = await this.ask({
+      title: _('Import a Guest'),
+      description: _('The folder of a bundle that Export made (its name ends in .phyllome).'),
+      text: this.folder,
+      confirmLabel: _('Import'),
+    });
+    if (answer === undefined) return;
+    const wording: Wording = {
+      running: _('Importing a guest'),
+      done: _('Guest imported'),
+      failed: _('Could not import the guest'),
+      cancelled: _('Import cancelled'),
+    };
+    try {
+      this.follow(await this.client.importBundle(expandPath(answer, GLib.get_home_dir())), wording);
+    } catch (error) {
+      Main.notify(wording.failed, describeError(error));
+    }
+  }
+
+  /** The notification of a started job, until it ends. */
+  private follow(job: string, wording: Wording): void {
+    const notification = new JobNotification(wording.running, progressText(0, 0, 0), () => {
+      this.client.cancelJob(job).catch((error: unknown) => Main.notify(wording.failed, describeError(error)));
+    });
+    this.notifications.add(notification);
+    this.watcher.watch(job, {
+      progress: ({ progress, bytesDone, bytesTotal }) =>
+        notification.update(wording.running, progressText(progress, bytesDone, bytesTotal)),
+      completed: ({ success, message, state }) => {
+        this.notifications.delete(notification);
+        const title = success ? wording.done : state === 'cancelled' ? wording.cancelled : wording.failed;
+        notification.finish(title, message);
+      },
+    });
+  }
+
+  private words(guest: GuestSummary, action: TransferAction): [EntryQuestion, Wording] {
+    const text = TEXTS[action]();
+    const name = guest.name;
+    const answer = {
+      Export: this.folder,
+      Clone: cloneName(
+        name,
+        this.guests.ordered().map((g) => g.name),
+      ),
+      MigrateTo: this.uri,
+    }[action];
+    return [
+      {
+        title: fill(text.title, name),
+        description: fill(text.description, name),
+        text: answer,
+        confirmLabel: text.confirm,
+      },
+      {
+        running: fill(text.running, name),
+        done: fill(text.done, name),
+        failed: fill(text.failed, name),
+        cancelled: fill(text.cancelled, name),
+      },
+    ];
+  }
+}

@@ -1,0 +1,90 @@
+// Every job the service runs: numbered from 1 at /me/phyllo/Switcher1/job/N.
+// A finished job stays readable for a while (lingerMs) so a caller that
+// looks after Completed still finds its result, then goes.
+
+import { EventEmitter } from 'node:events';
+import { log } from '../log.js';
+import { Job, type JobOperation, type JobRun } from './job.js';
+
+export const JOB_PATH_PREFIX = '/me/phyllo/Switcher1/job/';
+export const DEFAULT_LINGER_MS = 60_000;
+
+export interface JobManagerEvents {
+  added: [job: Job];
+  removed: [job: Job];
+}
+
+export class JobManager extends EventEmitter<JobManagerEvents> {
+  private readonly jobs = new Map<string, Job>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private next = 1;
+  private stopped = false;
+
+  constructor(private readonly lingerMs = DEFAULT_LINGER_MS) {
+    super();
+  }
+
+  /**
+   * Makes a job and runs `run` in it from the next turn of the event loop,
+   * so the caller's reply (the job's path) goes out before any of its signals.
+   */
+  start(operation: JobOperation, guest: string, run: JobRun): Job {
+    const id = this.next++;
+    const job = new Job(id, `${JOB_PATH_PREFIX}${id}`, operation, guest);
+    this.jobs.set(job.path, job);
+    this.emit('added', job);
+    job.once('completed', (_success, message) => {
+      log.info(`job ${id} (${operation}) ${job.state}: ${message}`);
+      if (this.stopped) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.remove(job);
+      }, this.lingerMs);
+      timer.unref();
+      this.timers.add(timer);
+    });
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => job.run(run));
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
+    return job;
+  }
+
+  get(path: string): Job | undefined {
+    return this.jobs.get(path);
+  }
+
+  /** Jobs by number. */
+  list(): Job[] {
+    return [...this.jobs.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Cancels every running job; resolves once each has undone its work, or after timeoutMs. */
+  async cancelAll(timeoutMs: number): Promise<void> {
+    for (const job of this.jobs.values()) if (job.state === 'running') job.cancel();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.running]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Cancels what runs and forgets every job (their cleanup goes on; see cancelAll to wait for it). */
+  stop(): void {
+    this.stopped = true;
+    for (const job of this.jobs.values()) if (job.state === 'running') job.cancel();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.jobs.clear();
+    this.removeAllListeners();
+  }
+
+  private remove(job: Job): void {
+    if (!this.jobs.delete(job.path)) return;
+    this.emit('removed', job);
+    job.removeAllListeners();
+  }
+}

@@ -1,0 +1,100 @@
+// org.libvirt.StoragePool through libvirt-dbus: finding a pool (by name, or
+// by the directory it keeps its volumes in) and creating volumes in it.
+
+import { XMLParser } from 'fast-xml-parser';
+import { SwitcherError } from '../errors.js';
+import type { LibvirtClient } from './client.js';
+
+const CONNECT = 'org.libvirt.Connect';
+const POOL = 'org.libvirt.StoragePool';
+const PROPERTIES = 'org.freedesktop.DBus.Properties';
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
+
+export interface PoolInfo {
+  /** libvirt-dbus's object path. */
+  path: string;
+  name: string;
+  /** The directory it keeps its volumes in ('' for pools that are not directories). */
+  targetPath: string;
+  type: string;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof SwitcherError && /not found|no storage pool|no storage vol/i.test(error.message);
+}
+
+/** A pool by name; undefined when libvirt has none of that name. */
+export async function poolByName(client: LibvirtClient, name: string): Promise<PoolInfo | undefined> {
+  try {
+    const [path] = await client.call(client.endpoint.connectPath, CONNECT, 'StoragePoolLookupByName', 's', [name]);
+    return await poolInfo(client, String(path));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function poolInfo(client: LibvirtClient, path: string): Promise<PoolInfo> {
+  const [xml] = await client.call(path, POOL, 'GetXMLDesc', 'u', [0]);
+  const pool = (parser.parse(String(xml)) as { pool?: Record<string, unknown> }).pool ?? {};
+  const target = pool.target as { path?: unknown } | undefined;
+  return {
+    path,
+    name: String(pool.name ?? ''),
+    targetPath: typeof target?.path === 'string' ? target.path : '',
+    type: String(pool['@_type'] ?? ''),
+  };
+}
+
+/** The active directory-like pool whose volumes live in `directory`, if any. */
+export async function poolByTargetPath(client: LibvirtClient, directory: string): Promise<PoolInfo | undefined> {
+  const ACTIVE = 2;
+  const [paths] = await client.call(client.endpoint.connectPath, CONNECT, 'ListStoragePools', 'u', [ACTIVE]);
+  for (const path of Array.isArray(paths) ? paths.map(String) : []) {
+    const info = await poolInfo(client, path);
+    if (info.targetPath.replace(/\/+$/, '') === directory.replace(/\/+$/, '')) return info;
+  }
+  return undefined;
+}
+
+export async function poolIsActive(client: LibvirtClient, pool: PoolInfo): Promise<boolean> {
+  const [value] = await client.call(pool.path, PROPERTIES, 'Get', 'ss', [POOL, 'Active']);
+  return Boolean((value as { value?: unknown } | undefined)?.value);
+}
+
+/** Names of the pool's volumes. */
+export async function volumeNames(client: LibvirtClient, pool: PoolInfo): Promise<Set<string>> {
+  const [paths] = await client.call(pool.path, POOL, 'ListStorageVolumes', 'u', [0]);
+  const names = new Set<string>();
+  for (const path of Array.isArray(paths) ? paths.map(String) : []) {
+    const [value] = await client.call(path, PROPERTIES, 'Get', 'ss', ['org.libvirt.StorageVol', 'Name']);
+    names.add(String((value as { value?: unknown } | undefined)?.value ?? ''));
+  }
+  return names;
+}
+
+/**
+ * Creates an empty raw volume of `bytes` (all holes) with owner-only access;
+ * returns libvirt-dbus's object path for it.
+ */
+export async function createRawVolume(
+  client: LibvirtClient,
+  pool: PoolInfo,
+  name: string,
+  bytes: number,
+  timeoutMs: number,
+): Promise<string> {
+  const escaped = name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const xml =
+    `<volume><name>${escaped}</name><capacity unit='bytes'>${bytes}</capacity>` +
+    `<allocation unit='bytes'>0</allocation><target><format type='raw'/>` +
+    `<permissions><mode>0600</mode></permissions></target></volume>`;
+  const [path] = await client.call(pool.path, POOL, 'StorageVolCreateXML', 'su', [xml, 0], timeoutMs);
+  return String(path);
+}
+
+/** Has libvirt re-read the pool (its volumes' formats and sizes). */
+export async function refreshPool(client: LibvirtClient, pool: PoolInfo): Promise<void> {
+  await client.call(pool.path, POOL, 'Refresh', 'u', [0]);
+}

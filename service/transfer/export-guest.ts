@@ -1,0 +1,123 @@
+// Export: a guest that is off, written to a bundle — its definition (our
+// metadata inside), its disks kept sparse, its UEFI variables and TPM state,
+// and a manifest with a checksum per file, written last. All of it goes into
+// a hidden temporary directory that is renamed to the bundle's name only
+// when complete and on disk, so an interrupted export never looks finished.
+
+import { randomBytes } from 'node:crypto';
+import { access, constants, mkdir, rename, stat, statfs } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { alreadyExists, invalidArgument, invalidState } from '../errors.js';
+import type { Guest } from '../guests/guest.js';
+import type { JobContext, JobOutcome } from '../jobs/job.js';
+import { inactiveXml } from '../libvirt/domain.js';
+import { checksumOf } from './block-checksum.js';
+import { copyFileTo, syncDirectory, writeNewFile } from './file-copy.js';
+import { readDefinition } from './guest-definition.js';
+import { allFiles, dataTotal, gatherGuestFiles, type GuestFile } from './guest-files.js';
+import {
+  buildManifest,
+  bundleName,
+  DEFINITION_NAME,
+  MANIFEST_NAME,
+  serializeManifest,
+  type BundleFile,
+} from './manifest.js';
+import { fileError, isOff, pathExists, Undo, whileShutOff, type TransferHost } from './transfer-context.js';
+
+export interface ExportPlan {
+  guest: Guest;
+  directory: string;
+  bundlePath: string;
+  definitionXml: string;
+  files: GuestFile[];
+}
+
+/** A directory a caller names: absolute, there, a directory, writable by us. */
+export async function checkDirectory(directory: string, what: string): Promise<string> {
+  if (directory.length === 0 || directory.length > 4096 || !isAbsolute(directory) || directory.includes('\0')) {
+    throw invalidArgument(`${what} must be an absolute path`);
+  }
+  const path = normalize(directory);
+  const info = await stat(path).catch((error: unknown) => {
+    throw fileError(error, `use ${path}`);
+  });
+  if (!info.isDirectory()) throw invalidArgument(`${path} is not a directory`);
+  await access(path, constants.W_OK | constants.X_OK).catch((error: unknown) => {
+    throw fileError(error, `write into ${path}`);
+  });
+  return path;
+}
+
+/** Checks the request and measures what will be copied; throws before any job exists. */
+export async function planExport(host: TransferHost, guest: Guest, directory: string): Promise<ExportPlan> {
+  if (!isOff(guest)) {
+    throw invalidState(`${guest.name} is ${guest.state}; shut it down before exporting it`);
+  }
+  const target = await checkDirectory(directory, 'The export directory');
+  const bundlePath = join(target, bundleName(guest.name));
+  if (await pathExists(bundlePath)) throw alreadyExists(`${bundlePath} already exists`);
+  const definitionXml = await inactiveXml(host.client, guest.libvirtPath);
+  const definition = readDefinition(definitionXml);
+  const files = allFiles(await gatherGuestFiles(host, definition));
+  const space = await statfs(target);
+  const needed = dataTotal(files) + definitionXml.length;
+  const free = space.bavail * space.bsize;
+  if (free < needed) {
+    throw invalidState(`${target} has ${free} bytes free; the export needs ${needed}`);
+  }
+  return { guest, directory: target, bundlePath, definitionXml, files };
+}
+
+export async function runExport(host: TransferHost, plan: ExportPlan, job: JobContext): Promise<JobOutcome> {
+  const name = plan.guest.name;
+  const temporary = join(plan.directory, `.${bundleName(name)}.partial-${randomBytes(4).toString('hex')}`);
+  const undo = new Undo();
+  const guard = whileShutOff(host.registry, plan.guest.path, job.signal);
+  try {
+    job.setTotal(dataTotal(plan.files));
+    await mkdir(temporary, { mode: 0o700 });
+    undo.tree(temporary);
+    const definition = Buffer.from(plan.definitionXml);
+    await writeNewFile(join(temporary, DEFINITION_NAME), definition);
+    const entries: BundleFile[] = [
+      { path: DEFINITION_NAME, role: 'definition', size: definition.length, checksum: checksumOf(definition) },
+    ];
+    const directories = new Set<string>([temporary]);
+    for (const file of plan.files) {
+      const destination = join(temporary, file.bundlePath);
+      await mkdir(dirname(destination), { recursive: true, mode: 0o700 });
+      directories.add(dirname(destination));
+      const copied = await copyFileTo(file.file, destination, 'create', {
+        signal: guard.signal,
+        onBytes: (bytes) => job.advance(bytes),
+      });
+      entries.push({
+        path: file.bundlePath,
+        role: file.role,
+        size: copied.size,
+        checksum: copied.checksum,
+        ...(file.target ? { target: file.target, format: file.format } : {}),
+      });
+    }
+    guard.signal.throwIfAborted();
+    // The guest must still be as it was exported: off, and defined the same way.
+    if ((await inactiveXml(host.client, plan.guest.libvirtPath)) !== plan.definitionXml) {
+      throw invalidState(`${name}'s definition changed during the export; nothing was kept`);
+    }
+    const manifest = buildManifest({ name, uuid: plan.guest.uuid }, entries, new Date());
+    await writeNewFile(join(temporary, MANIFEST_NAME), Buffer.from(serializeManifest(manifest)));
+    for (const directory of [...directories].reverse()) await syncDirectory(directory);
+    guard.signal.throwIfAborted();
+    if (await pathExists(plan.bundlePath)) throw alreadyExists(`${plan.bundlePath} appeared during the export`);
+    await rename(temporary, plan.bundlePath);
+    undo.forget();
+    await syncDirectory(plan.directory);
+    return { result: plan.bundlePath, message: `Exported ${name} to ${plan.bundlePath}` };
+  } catch (error) {
+    await undo.run();
+    throw fileError(error, `export ${name}`);
+  } finally {
+    guard.release();
+  }
+}

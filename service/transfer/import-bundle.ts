@@ -1,0 +1,210 @@
+// Import: a bundle made into a guest of this host. Everything that can be
+// checked cheaply is checked before a job exists (the manifest, every file
+// there at its size, the definition's own checksum, the name and UUID free,
+// somewhere to put the disks); the job then copies each file into place —
+// disks into new volumes of libvirt's 'default' pool — checking each
+// checksum as it goes, and defines the guest only when all of them matched.
+// A failed or cancelled import removes whatever it made.
+
+import { lstat, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { existsSync } from 'node:fs';
+import { alreadyExists, invalidArgument, invalidState } from '../errors.js';
+import { guestPath } from '../guests/guest.js';
+import type { JobContext, JobOutcome } from '../jobs/job.js';
+import { domainByName, domainByUuid } from '../libvirt/domain.js';
+import {
+  createRawVolume,
+  poolByName,
+  poolIsActive,
+  refreshPool,
+  volumeNames,
+  type PoolInfo,
+} from '../libvirt/storage-pool.js';
+import { volumeFilePath } from '../libvirt/storage-vol.js';
+import { checksumOf } from './block-checksum.js';
+import { copyFileTo, measureFile, type MeasuredFile } from './file-copy.js';
+import { importDefinition, readDefinition } from './guest-definition.js';
+import { TPM_BUNDLE_DIR } from './guest-files.js';
+import { defaultNvramPath, tpmStateDir } from './libvirt-state-dirs.js';
+import {
+  DEFINITION_NAME,
+  MANIFEST_NAME,
+  MAX_SMALL_FILE,
+  parseManifest,
+  type BundleFile,
+  type Manifest,
+} from './manifest.js';
+import { diskImageName, fileError, makeDirectories, pathExists, Undo, type TransferHost } from './transfer-context.js';
+
+export const DEFAULT_POOL = 'default';
+const VOLUME_TIMEOUT_MS = 60_000;
+
+interface PlannedFile {
+  entry: BundleFile;
+  file: MeasuredFile;
+}
+
+export interface ImportPlan {
+  bundle: string;
+  manifest: Manifest;
+  definitionXml: string;
+  /** Where the disks go (none without disks). */
+  pool: PoolInfo | undefined;
+  disks: (PlannedFile & { volumeName: string })[];
+  nvram: (PlannedFile & { destination: string }) | undefined;
+  tpm: (PlannedFile & { destination: string })[];
+  tpmDir: string;
+}
+
+async function readSmallFile(path: string, what: string): Promise<Buffer> {
+  const info = await lstat(path).catch((error: unknown) => {
+    throw fileError(error, `read ${what}`);
+  });
+  if (!info.isFile()) throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
+  if (info.size > MAX_SMALL_FILE) throw invalidArgument(`The bundle is damaged: ${what} is too large`);
+  return readFile(path);
+}
+
+/** A volume name not yet taken in the pool. */
+function freeVolumeName(taken: Set<string>, guest: string, target: string, format: string): string {
+  for (let n = 1; ; n++) {
+    const name = diskImageName(guest, target, format, n);
+    if (!taken.has(name)) {
+      taken.add(name);
+      return name;
+    }
+  }
+}
+
+/** Checks the bundle and this host; throws a typed error before any job exists. */
+export async function planImport(host: TransferHost, bundlePath: string): Promise<ImportPlan> {
+  if (bundlePath.length === 0 || bundlePath.length > 4096 || !isAbsolute(bundlePath) || bundlePath.includes('\0')) {
+    throw invalidArgument('The bundle must be given as an absolute path');
+  }
+  const bundle = normalize(bundlePath);
+  const info = await lstat(bundle).catch((error: unknown) => {
+    throw fileError(error, `import ${bundle}`);
+  });
+  if (!info.isDirectory()) throw invalidArgument(`${bundle} is not a bundle (a directory)`);
+  const manifest = parseManifest((await readSmallFile(join(bundle, MANIFEST_NAME), 'its manifest')).toString());
+  const planned: PlannedFile[] = [];
+  for (const entry of manifest.files) {
+    const path = join(bundle, entry.path);
+    const found = await lstat(path).catch(() => undefined);
+    if (!found?.isFile()) throw invalidArgument(`The bundle is incomplete: ${entry.path} is missing`);
+    if (found.size !== entry.size) {
+      throw invalidArgument(`The bundle is damaged: ${entry.path} has ${found.size} bytes, not ${entry.size}`);
+    }
+    if (entry.role !== 'definition') planned.push({ entry, file: await measureFile(path) });
+  }
+  const definitionBytes = await readSmallFile(join(bundle, DEFINITION_NAME), 'its definition');
+  const definitionEntry = manifest.files.find((f) => f.role === 'definition') as BundleFile;
+  if (checksumOf(definitionBytes) !== definitionEntry.checksum) {
+    throw invalidArgument(`The bundle is damaged: ${DEFINITION_NAME} does not match its checksum`);
+  }
+  const definitionXml = definitionBytes.toString();
+  const definition = readDefinition(definitionXml);
+  const { name, uuid } = manifest.guest;
+  if (definition.name !== name || definition.uuid !== uuid) {
+    throw invalidArgument('The bundle is damaged: its definition is not the guest its manifest names');
+  }
+  const disks = planned.filter((p) => p.entry.role === 'disk');
+  const wanted = definition.disks.map((d) => d.target).sort();
+  if (JSON.stringify(disks.map((d) => d.entry.target).sort()) !== JSON.stringify(wanted)) {
+    throw invalidArgument('The bundle is damaged: its disk images are not the disks its definition has');
+  }
+  if (host.registry.find(name) || (await domainByName(host.client, name))) {
+    throw alreadyExists(`A guest named ${name} already exists here`);
+  }
+  if (host.registry.find(uuid) || (await domainByUuid(host.client, uuid))) {
+    throw alreadyExists(`A guest with UUID ${uuid} already exists here`);
+  }
+  // Disks go into libvirt's 'default' pool; a guest without disks needs none.
+  const pool = disks.length > 0 ? await poolByName(host.client, DEFAULT_POOL) : undefined;
+  if (disks.length > 0 && !pool) {
+    throw invalidState(`libvirt has no storage pool named '${DEFAULT_POOL}' to put the disks in`);
+  }
+  if (pool && !(await poolIsActive(host.client, pool))) {
+    throw invalidState(`libvirt's '${DEFAULT_POOL}' pool is not active`);
+  }
+  const taken = pool ? await volumeNames(host.client, pool) : new Set<string>();
+  const nvramEntry = planned.find((p) => p.entry.role === 'nvram');
+  const nvramDestination = defaultNvramPath(host.dirs, name);
+  if (nvramEntry && (await pathExists(nvramDestination))) {
+    throw alreadyExists(`UEFI variables for a guest named ${name} are already at ${nvramDestination}`);
+  }
+  const tpmDir = tpmStateDir(host.dirs, uuid);
+  const tpmFiles = planned.filter((p) => p.entry.role === 'tpm');
+  if (tpmFiles.length > 0 && (await pathExists(tpmDir))) {
+    throw alreadyExists(`TPM state for UUID ${uuid} is already at ${tpmDir}`);
+  }
+  return {
+    bundle,
+    manifest,
+    definitionXml,
+    pool,
+    disks: disks.map((d) => ({
+      ...d,
+      volumeName: freeVolumeName(taken, name, d.entry.target as string, d.entry.format as string),
+    })),
+    nvram: nvramEntry && { ...nvramEntry, destination: nvramDestination },
+    tpm: tpmFiles.map((t) => ({ ...t, destination: join(tpmDir, t.entry.path.slice(TPM_BUNDLE_DIR.length + 1)) })),
+    tpmDir,
+  };
+}
+
+export async function runImport(host: TransferHost, plan: ImportPlan, job: JobContext): Promise<JobOutcome> {
+  const { name, uuid } = plan.manifest.guest;
+  const undo = new Undo();
+  const all = [...(plan.nvram ? [plan.nvram] : []), ...plan.tpm, ...plan.disks];
+  job.setTotal(all.reduce((sum, p) => sum + p.file.dataBytes, 0));
+  const copy = async (planned: PlannedFile, destination: string, how: 'create' | 'overwrite'): Promise<void> => {
+    if (how === 'create') undo.file(destination);
+    const copied = await copyFileTo(planned.file, destination, how, {
+      signal: job.signal,
+      onBytes: (bytes) => job.advance(bytes),
+    });
+    if (copied.checksum !== planned.entry.checksum) {
+      throw invalidArgument(`The bundle is damaged: ${planned.entry.path} does not match its checksum`);
+    }
+  };
+  try {
+    if (plan.nvram) {
+      await makeDirectories(dirname(plan.nvram.destination), 0o755, undo);
+      await copy(plan.nvram, plan.nvram.destination, 'create');
+    }
+    if (plan.tpm.length > 0) {
+      // libvirt gives the directories and files to swtpm's user when the guest starts.
+      await makeDirectories(plan.tpmDir, 0o711, undo);
+      for (const file of plan.tpm) {
+        await makeDirectories(dirname(file.destination), 0o700, undo);
+        await copy(file, file.destination, 'create');
+      }
+    }
+    const diskPaths = new Map<string, string>();
+    for (const disk of plan.disks) {
+      job.signal.throwIfAborted();
+      const pool = plan.pool as PoolInfo;
+      const volume = await createRawVolume(host.client, pool, disk.volumeName, disk.entry.size, VOLUME_TIMEOUT_MS);
+      undo.volume(host.client, volume);
+      const path = await volumeFilePath(host.client, volume);
+      await copy(disk, path, 'overwrite');
+      diskPaths.set(disk.entry.target as string, path);
+    }
+    if (plan.pool) await refreshPool(host.client, plan.pool);
+    const xml = importDefinition(plan.definitionXml, {
+      diskPaths,
+      nvramPath: plan.nvram?.destination,
+      exists: (path) => existsSync(path),
+    });
+    job.signal.throwIfAborted();
+    await host.client.defineXml(xml);
+    undo.forget();
+    job.setGuest(guestPath(uuid));
+    return { result: guestPath(uuid), message: `Imported ${name}` };
+  } catch (error) {
+    await undo.run();
+    throw fileError(error, `import ${name}`);
+  }
+}

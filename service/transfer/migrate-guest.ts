@@ -1,0 +1,204 @@
+// Move live: libvirt's own migration, peer to peer (the source libvirtd
+// talks to the target's itself), the guest persistent on the target and
+// undefined on the source once it runs there, its disks copied along unless
+// the caller says they are on shared storage. libvirt undefining the source
+// is the only way anything here removes a guest; libvirt leaves the source's
+// disk files alone. Progress is libvirt's job statistics; Cancel is its
+// AbortJob, after which the guest runs on here as before.
+
+import { invalidArgument, invalidState } from '../errors.js';
+import type { Guest } from '../guests/guest.js';
+import type { JobContext, JobOutcome } from '../jobs/job.js';
+import {
+  abortJob,
+  jobStats,
+  MIGRATE_ABORT_ON_ERROR,
+  MIGRATE_LIVE,
+  MIGRATE_NON_SHARED_DISK,
+  MIGRATE_PEER2PEER,
+  MIGRATE_PERSIST_DEST,
+  MIGRATE_UNDEFINE_SOURCE,
+  migrateToUri3,
+  typedParameters,
+  type MigrationParams,
+} from '../libvirt/domain.js';
+import { log } from '../log.js';
+import type { TransferHost } from './transfer-context.js';
+
+const MIGRATION_TIMEOUT_MS = 6 * 3600_000;
+const STATS_INTERVAL_MS = 500;
+/** How long after libvirt's reply its JobCompleted event (the final figures) may still come. */
+const FINAL_STATS_WAIT_MS = 2_000;
+
+type Bytes = number | bigint;
+const isBytes = (value: unknown): value is Bytes => typeof value === 'bigint' || typeof value === 'number';
+
+/** libvirt's data_processed and data_total, when both are there. */
+function dataFigures(stats: Record<string, unknown>): [done: Bytes, total: Bytes] | undefined {
+  const { data_processed: done, data_total: total } = stats;
+  return isBytes(done) && isBytes(total) ? [done, total] : undefined;
+}
+
+export interface MigrationOptions {
+  /** Where the guest's memory goes (libvirt's migrate_uri, e.g. tcp://10.0.0.2). */
+  migrateUri?: string;
+  /** Where the target listens for it (listen_address). */
+  listenAddress?: string;
+  /** Where disk contents go (disks_uri). */
+  disksUri?: string;
+  /** At most this many MiB/s. */
+  bandwidthMiB?: bigint;
+  /** The disks are on storage both hosts see: not copied. */
+  sharedStorage: boolean;
+}
+
+/** A value of the a{sv} options as dbus-next hands it over. */
+interface VariantLike {
+  signature: string;
+  value: unknown;
+}
+
+const STRING_OPTIONS: Record<string, keyof MigrationOptions> = {
+  migrate_uri: 'migrateUri',
+  listen_address: 'listenAddress',
+  disks_uri: 'disksUri',
+};
+
+/** Reads MigrateTo's options; an unknown key or a wrong type is an InvalidArgument. */
+export function parseMigrationOptions(options: Record<string, VariantLike>): MigrationOptions {
+  const parsed: MigrationOptions = { sharedStorage: false };
+  for (const [key, variant] of Object.entries(options)) {
+    const field = STRING_OPTIONS[key];
+    if (field) {
+      if (variant.signature !== 's' || typeof variant.value !== 'string' || variant.value.length > 1024) {
+        throw invalidArgument(`Option ${key} takes a string`);
+      }
+      (parsed as unknown as Record<string, string>)[field] = variant.value;
+    } else if (key === 'bandwidth') {
+      if (variant.signature !== 't' || typeof variant.value !== 'bigint') {
+        throw invalidArgument('Option bandwidth takes MiB/s as a uint64');
+      }
+      parsed.bandwidthMiB = variant.value;
+    } else if (key === 'shared_storage') {
+      if (variant.signature !== 'b' || typeof variant.value !== 'boolean') {
+        throw invalidArgument('Option shared_storage takes a boolean');
+      }
+      parsed.sharedStorage = variant.value;
+    } else {
+      throw invalidArgument(
+        `Unknown option '${key.slice(0, 64)}'; MigrateTo takes migrate_uri, listen_address, disks_uri, bandwidth and shared_storage`,
+      );
+    }
+  }
+  return parsed;
+}
+
+const REMOTE_URI = /^qemu(\+(ssh|libssh|libssh2|tcp|tls|unix))?:\/\/([^/?#]*)\/(system|session)(\?[^#\s]*)?$/;
+
+/** The target as a libvirt URI of another libvirtd; our own daemon is refused. */
+export function validateTargetUri(uri: string, ownUri: string): string {
+  const match = REMOTE_URI.exec(uri);
+  if (!match || uri.length > 2048) {
+    throw invalidArgument(`'${uri.slice(0, 100)}' is not a libvirt URI of a QEMU host, such as qemu+ssh://host/system`);
+  }
+  const [, transport, , host] = match;
+  if (!transport && !host) throw invalidArgument(`${uri} is this host's own libvirt; name another host`);
+  if (uri === ownUri) throw invalidArgument(`${uri} is the libvirt this service manages`);
+  return uri;
+}
+
+export function migrationFlags(options: MigrationOptions): number {
+  const flags =
+    MIGRATE_LIVE | MIGRATE_PEER2PEER | MIGRATE_PERSIST_DEST | MIGRATE_UNDEFINE_SOURCE | MIGRATE_ABORT_ON_ERROR;
+  return options.sharedStorage ? flags : flags | MIGRATE_NON_SHARED_DISK;
+}
+
+export function migrationParams(options: MigrationOptions): MigrationParams {
+  const params: MigrationParams = {};
+  if (options.migrateUri) params.migrate_uri = options.migrateUri;
+  if (options.listenAddress) params.listen_address = options.listenAddress;
+  if (options.disksUri) params.disks_uri = options.disksUri;
+  if (options.bandwidthMiB !== undefined) params.bandwidth = options.bandwidthMiB;
+  return params;
+}
+
+export interface MigratePlan {
+  guest: Guest;
+  uri: string;
+  options: MigrationOptions;
+}
+
+export function planMigrate(
+  guest: Guest,
+  uri: string,
+  ownUri: string,
+  options: Record<string, VariantLike>,
+): MigratePlan {
+  const target = validateTargetUri(uri, ownUri);
+  const parsed = parseMigrationOptions(options);
+  if (guest.state !== 'running' && guest.state !== 'paused') {
+    throw invalidState(`${guest.name} is ${guest.state}; a live move needs it running (export a guest that is off)`);
+  }
+  return { guest, uri: target, options: parsed };
+}
+
+export async function runMigrate(host: TransferHost, plan: MigratePlan, job: JobContext): Promise<JobOutcome> {
+  const { guest } = plan;
+  const domain = guest.libvirtPath;
+  // libvirt's statistics while the migration runs, every STATS_INTERVAL_MS until it ends.
+  let polling = true;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async (): Promise<void> => {
+    try {
+      const figures = dataFigures((await jobStats(host.client, domain)).stats);
+      if (figures && polling) job.report(...figures);
+    } catch {
+      // libvirt may be busy starting the job, or the job has just ended and taken its statistics along.
+    }
+    if (polling) timer = setTimeout(() => void poll(), STATS_INTERVAL_MS);
+  };
+  timer = setTimeout(() => void poll(), STATS_INTERVAL_MS);
+  const stopPolling = (): void => {
+    polling = false;
+    clearTimeout(timer);
+  };
+  // The final figures come with libvirt's JobCompleted event, once the domain here is already going.
+  let final: (() => void) | undefined;
+  const finalFigures = new Promise<void>((resolve) => {
+    final = resolve;
+  });
+  const onJobCompleted = (path: string, stats: Record<string, unknown>): void => {
+    if (path !== domain) return;
+    const figures = dataFigures(typedParameters(stats));
+    if (figures) job.report(...figures);
+    final?.();
+  };
+  host.client.on('jobCompleted', onJobCompleted);
+  const onAbort = (): void => {
+    abortJob(host.client, domain).catch((error: unknown) =>
+      log.warning(`AbortJob on ${guest.name}: ${(error as Error).message}`),
+    );
+  };
+  job.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await migrateToUri3(
+      host.client,
+      domain,
+      plan.uri,
+      migrationParams(plan.options),
+      migrationFlags(plan.options),
+      MIGRATION_TIMEOUT_MS,
+    );
+    stopPolling();
+    await Promise.race([finalFigures, new Promise((resolve) => setTimeout(resolve, FINAL_STATS_WAIT_MS))]);
+  } catch (error) {
+    // After AbortJob libvirt answers with its own words ("operation aborted…"): the cancel is what happened.
+    job.signal.throwIfAborted();
+    throw error;
+  } finally {
+    stopPolling();
+    job.signal.removeEventListener('abort', onAbort);
+    host.client.off('jobCompleted', onJobCompleted);
+  }
+  return { result: plan.uri, message: `Moved ${guest.name} to ${plan.uri}` };
+}

@@ -1,0 +1,103 @@
+// The four long operations on guests, each checked at once (a refusal is a
+// typed error to the caller, and no job) and then run as a job: Export,
+// Import, Clone and the live move. One job at a time per guest, name and
+// UUID, so two requests cannot race for the same thing.
+
+import { invalidState, noSuchGuest, notConnected } from '../errors.js';
+import type { Guest } from '../guests/guest.js';
+import type { GuestRegistry } from '../guests/registry.js';
+import type { Job } from '../jobs/job.js';
+import type { JobManager } from '../jobs/job-manager.js';
+import type { LibvirtClient } from '../libvirt/client.js';
+import { planClone, runClone } from './clone-guest.js';
+import { planExport, runExport } from './export-guest.js';
+import { planImport, runImport } from './import-bundle.js';
+import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
+import { planMigrate, runMigrate } from './migrate-guest.js';
+import type { TransferHost } from './transfer-context.js';
+
+export class Transfers {
+  private readonly host: TransferHost;
+  /** What running jobs hold: guest paths, names and UUIDs. */
+  private readonly held = new Set<string>();
+
+  constructor(
+    client: LibvirtClient,
+    private readonly registry: GuestRegistry,
+    dirs: LibvirtStateDirs,
+    private readonly jobs: JobManager,
+    private readonly ownUri: string,
+  ) {
+    this.host = { client, registry, dirs };
+  }
+
+  /** Export(s directory) → the job; the bundle is <directory>/<name>.phyllome. */
+  async exportGuest(path: string, directory: string): Promise<Job> {
+    const guest = this.guest(path);
+    return this.hold([`guest:${path}`], async () => {
+      const plan = await planExport(this.host, guest, directory);
+      return this.jobs.start('export', path, (job) => runExport(this.host, plan, job));
+    });
+  }
+
+  async importBundle(bundle: string): Promise<Job> {
+    this.requireConnected();
+    const plan = await planImport(this.host, bundle);
+    const { name, uuid } = plan.manifest.guest;
+    return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
+      this.jobs.start('import', '/', (job) => runImport(this.host, plan, job)),
+    );
+  }
+
+  async cloneGuest(path: string, name: string): Promise<Job> {
+    const guest = this.guest(path);
+    return this.hold([`guest:${path}`, `name:${name}`], async () => {
+      const plan = await planClone(this.host, guest, name);
+      return this.jobs.start('clone', path, (job) => runClone(this.host, plan, job));
+    });
+  }
+
+  async migrateGuest(
+    path: string,
+    uri: string,
+    options: Record<string, { signature: string; value: unknown }>,
+  ): Promise<Job> {
+    const guest = this.guest(path);
+    const plan = planMigrate(guest, uri, this.ownUri, options);
+    return this.hold([`guest:${path}`], async () =>
+      this.jobs.start('migrate', path, (job) => runMigrate(this.host, plan, job)),
+    );
+  }
+
+  private guest(path: string): Guest {
+    const guest = this.registry.get(path);
+    if (!guest) throw noSuchGuest(`at ${path}`);
+    this.requireConnected();
+    return guest;
+  }
+
+  private requireConnected(): void {
+    if (!this.registry.connected) throw notConnected('libvirt is not reachable right now');
+  }
+
+  /**
+   * Runs `start` holding `keys` until the job it starts completes (or it
+   * throws); a key already held is an InvalidState.
+   */
+  private async hold(keys: string[], start: () => Promise<Job>): Promise<Job> {
+    const busy = keys.find((key) => this.held.has(key));
+    if (busy) throw invalidState(`Another job is already working on ${busy.slice(busy.indexOf(':') + 1)}`);
+    for (const key of keys) this.held.add(key);
+    const release = (): void => {
+      for (const key of keys) this.held.delete(key);
+    };
+    try {
+      const job = await start();
+      job.once('completed', release);
+      return job;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+}

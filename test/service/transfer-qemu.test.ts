@@ -1,0 +1,405 @@
+// Export, import and clone of a real UEFI guest with an emulated TPM and a
+// 1 GiB sparse raw disk, in a real libvirtd + QEMU (software emulation), the
+// service running where libvirtd keeps its files. Every claim is checked on
+// the files themselves: disk bytes, UEFI variables, TPM state, holes.
+
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
+import {
+  createVolume,
+  defineDefaultPool,
+  inSandbox,
+  JOB,
+  jobEnd,
+  jobProgress,
+  POOL_DIR,
+  QEMU,
+  sha256File,
+  uefiGuestXml,
+  volumeNames,
+} from '../support/guest-files.js';
+import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
+import { ServiceStack } from '../support/stack.js';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const NVRAM_DIR = '/var/lib/libvirt/qemu/nvram';
+const SWTPM_DIR = '/var/lib/libvirt/swtpm';
+const UNDEFINE_NVRAM = 4;
+
+let stack: ServiceStack;
+let pool: string;
+let exports: string;
+const original: { uuid: string; disk: string; nvram: Buffer; tpm: Buffer; allocated: number } = {
+  uuid: '',
+  disk: '',
+  nvram: Buffer.alloc(0),
+  tpm: Buffer.alloc(0),
+  allocated: 0,
+};
+
+const sandbox = (path: string): string => inSandbox(stack.libvirtdNamespacePid, path);
+const call = (path: string, iface: string, member: string, signature = '', body: unknown[] = []): Promise<unknown[]> =>
+  stack.client.service(path, iface, member, signature, body, 30_000);
+const errorOf = (path: string, iface: string, member: string, signature: string, body: unknown[]): Promise<string> =>
+  stack.client.errorOf(path, iface, member, signature, body);
+
+async function startJob(
+  path: string,
+  iface: string,
+  member: string,
+  signature: string,
+  body: unknown[],
+): Promise<string> {
+  const [job] = await call(path, iface, member, signature, body);
+  return job as string;
+}
+
+async function setState(path: string, action: 'Start' | 'ForceOff', state: string): Promise<void> {
+  const from = stack.client.signals.length;
+  await call(path, GUEST, action);
+  await stack.client.waitForSignal(propertiesChanged(path, 'State', state), 30_000, from).catch(async () => {
+    expect(await stack.client.property(path, GUEST, 'State')).toBe(state);
+  });
+}
+
+async function libvirtDomain(name: string): Promise<string | undefined> {
+  return libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainLookupByName', 's', [name]).then(
+    ([path]) => path as string,
+    () => undefined,
+  );
+}
+
+/** A guest's definition as libvirt has it now, and the file its disk is. */
+async function definitionOf(name: string): Promise<{ xml: string; disk: string }> {
+  const [xml] = await libvirtCall(
+    stack,
+    (await libvirtDomain(name)) as string,
+    'org.libvirt.Domain',
+    'GetXMLDesc',
+    'u',
+    [0],
+  );
+  return { xml: xml as string, disk: /<source file='([^']+)'/.exec(xml as string)?.[1] as string };
+}
+
+/** What a failed import must leave exactly as it was: guests, volumes, UEFI variables, TPM states. */
+async function hostState(): Promise<unknown> {
+  return {
+    guests: await stack.client.listGuests(),
+    volumes: await volumeNames(stack, pool),
+    nvram: readdirSync(sandbox(NVRAM_DIR)).sort(),
+    tpm: existsSync(sandbox(SWTPM_DIR)) ? readdirSync(sandbox(SWTPM_DIR)).sort() : [],
+  };
+}
+
+/** A copy of a bundle to spoil. */
+function copyBundle(bundle: string, name: string): string {
+  const copy = join(exports, 'spoilt', name, 'uefi.phyllome');
+  execFileSync('mkdir', ['-p', join(exports, 'spoilt', name)]);
+  execFileSync('cp', ['-a', '--sparse=always', bundle, copy]);
+  return copy;
+}
+
+beforeAll(async () => {
+  stack = await ServiceStack.start({ realLibvirtd: true, uri: 'qemu:///session', serviceInSandbox: true });
+  await stack.client.watch();
+  pool = await defineDefaultPool(stack);
+  exports = mkdtempSync(join(tmpdir(), 'phyllome-exports-'));
+
+  // The 1 GiB sparse disk: 48 random MiB scattered (across block boundaries), and its last bytes.
+  const { path: disk } = await createVolume(stack, pool, 'uefi.img', GiB);
+  const fd = openSync(sandbox(disk), 'r+');
+  for (let i = 0; i < 48; i++) writeSync(fd, randomBytes(MiB), 0, MiB, i * 21 * MiB + 12_345);
+  writeSync(fd, Buffer.from('last sector'), 0, 11, GiB - 11);
+  closeSync(fd);
+  original.disk = await sha256File(sandbox(disk));
+  original.allocated = statSync(sandbox(disk)).blocks * 512;
+
+  await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+    uefiGuestXml('uefi', disk, '52:54:00:12:34:56'),
+  ]);
+  const path = await stack.client.waitForGuest('uefi');
+  original.uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (exports) rmSync(exports, { recursive: true, force: true });
+});
+
+describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
+  it('cannot be exported or cloned while it runs (and its first start makes its variables and TPM state)', async () => {
+    const path = await stack.client.guestByName('uefi');
+    await setState(path, 'Start', 'running');
+    expect(await errorOf(path, GUEST, 'Export', 's', [exports])).toBe('me.phyllo.Switcher1.Error.InvalidState');
+    expect(await errorOf(path, GUEST, 'Clone', 's', ['uefi-copy'])).toBe('me.phyllo.Switcher1.Error.InvalidState');
+    expect(readdirSync(exports)).toEqual([]);
+    expect(await libvirtDomain('uefi-copy')).toBeUndefined();
+    // Let OVMF run a moment before pulling the plug.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await setState(path, 'ForceOff', 'shutoff');
+    original.nvram = readFileSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`));
+    original.tpm = readFileSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`));
+    expect(original.nvram.length).toBeGreaterThan(0);
+    expect(original.tpm.length).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('exports to a bundle: definition, sparse disk, variables, TPM state and a checksum per file', async () => {
+    const path = await stack.client.guestByName('uefi');
+    const job = await startJob(path, GUEST, 'Export', 's', [exports]);
+    expect(job).toMatch(/^\/me\/phyllo\/Switcher1\/job\/\d+$/);
+    expect(await stack.client.property(job, JOB, 'Operation')).toBe('export');
+    expect(await stack.client.property(job, JOB, 'Guest')).toBe(path);
+    const end = await jobEnd(stack, job);
+    expect(end).toEqual({ success: true, message: `Exported uefi to ${exports}/uefi.phyllome` });
+    expect(await stack.client.properties(job, JOB)).toMatchObject({
+      State: 'succeeded',
+      Progress: 1,
+      Result: `${exports}/uefi.phyllome`,
+    });
+    // Progress came in steps, and the total was the data, not the 1 GiB.
+    const total = (await stack.client.property(job, JOB, 'BytesTotal')) as bigint;
+    expect(Number(total)).toBeGreaterThanOrEqual(48 * MiB);
+    expect(Number(total)).toBeLessThan(64 * MiB);
+    const steps = stack.client.signals
+      .filter((s) => s.path === job && s.member === 'PropertiesChanged')
+      .map((s) => (s.body[1] as Record<string, { value: unknown }>).Progress?.value as number);
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(steps.at(-1)).toBe(1);
+
+    // Nothing but the bundle in the directory: the temporary name is gone.
+    expect(readdirSync(exports)).toEqual(['uefi.phyllome']);
+    const bundle = join(exports, 'uefi.phyllome');
+    const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as {
+      guest: { name: string; uuid: string };
+      files: { path: string; role: string; size: number; checksum: string }[];
+    };
+    expect(manifest.guest).toEqual({ name: 'uefi', uuid: original.uuid });
+    expect(manifest.files.map((f) => [f.path, f.role])).toEqual([
+      ['domain.xml', 'definition'],
+      ['nvram/VARS.fd', 'nvram'],
+      ['tpm/tpm2/tpm2-00.permall', 'tpm'],
+      ['disks/vda.raw', 'disk'],
+    ]);
+    for (const file of manifest.files) expect(file.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(await sha256File(join(bundle, 'disks/vda.raw'))).toBe(original.disk);
+    expect(statSync(join(bundle, 'disks/vda.raw')).size).toBe(GiB);
+    expect(statSync(join(bundle, 'disks/vda.raw')).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
+    expect(readFileSync(join(bundle, 'nvram/VARS.fd')).equals(original.nvram)).toBe(true);
+    expect(readFileSync(join(bundle, 'tpm/tpm2/tpm2-00.permall')).equals(original.tpm)).toBe(true);
+    expect(readFileSync(join(bundle, 'domain.xml'), 'utf8')).toContain(`<uuid>${original.uuid}</uuid>`);
+    // A second export into the same directory would overwrite: refused.
+    expect(await errorOf(path, GUEST, 'Export', 's', [exports])).toBe('me.phyllo.Switcher1.Error.AlreadyExists');
+  }, 90_000);
+
+  it('is wiped from libvirt (definition and its own files), then spoilt bundles are refused and change nothing', async () => {
+    const path = await stack.client.guestByName('uefi');
+    const { disk } = await definitionOf('uefi');
+    await libvirtCall(stack, (await libvirtDomain('uefi')) as string, 'org.libvirt.Domain', 'Undefine', 'u', [
+      UNDEFINE_NVRAM,
+    ]);
+    const [volume] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StorageVolLookupByPath', 's', [disk]);
+    await libvirtCall(stack, volume as string, 'org.libvirt.StorageVol', 'Delete', 'u', [0]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === path, 10_000);
+    expect(existsSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`))).toBe(false);
+    expect(existsSync(sandbox(`${SWTPM_DIR}/${original.uuid}`))).toBe(false);
+    const before = await hostState();
+    const bundle = join(exports, 'uefi.phyllome');
+
+    // One byte flipped in the disk, inside its data: the job checks, fails, and undoes.
+    const corrupt = copyBundle(bundle, 'corrupt');
+    const fd = openSync(join(corrupt, 'disks/vda.raw'), 'r+');
+    const byte = Buffer.alloc(1);
+    const at = 30 * 21 * MiB + 12_345 + 777;
+    readSync(fd, byte, 0, 1, at);
+    byte[0] = (byte[0] as number) ^ 0xff;
+    writeSync(fd, byte, 0, 1, at);
+    closeSync(fd);
+    const job = await startJob(MANAGER_PATH, MANAGER, 'Import', 's', [corrupt]);
+    const end = await jobEnd(stack, job);
+    expect(end.success).toBe(false);
+    expect(end.message).toMatch(/disks\/vda\.raw does not match its checksum/);
+    expect(await stack.client.property(job, JOB, 'State')).toBe('failed');
+    expect(await hostState()).toEqual(before);
+    expect(await libvirtDomain('uefi')).toBeUndefined();
+
+    // Truncated: a disk image cut short, the manifest cut short. Refused at once.
+    const short = copyBundle(bundle, 'short');
+    truncateSync(join(short, 'disks/vda.raw'), 512 * MiB);
+    expect(await errorOf(MANAGER_PATH, MANAGER, 'Import', 's', [short])).toBe(
+      'me.phyllo.Switcher1.Error.InvalidArgument',
+    );
+    const cut = copyBundle(bundle, 'cut');
+    truncateSync(join(cut, 'manifest.json'), 100);
+    expect(await errorOf(MANAGER_PATH, MANAGER, 'Import', 's', [cut])).toBe(
+      'me.phyllo.Switcher1.Error.InvalidArgument',
+    );
+    expect(await errorOf(MANAGER_PATH, MANAGER, 'Import', 's', ['relative/path'])).toBe(
+      'me.phyllo.Switcher1.Error.InvalidArgument',
+    );
+    expect(await hostState()).toEqual(before);
+  }, 120_000);
+
+  it('imports: the same UUID, disk bytes, variables and TPM state, and it starts', async () => {
+    const bundle = join(exports, 'uefi.phyllome');
+    const job = await startJob(MANAGER_PATH, MANAGER, 'Import', 's', [bundle]);
+    expect(await jobEnd(stack, job)).toEqual({ success: true, message: 'Imported uefi' });
+    const path = await stack.client.waitForGuest('uefi');
+    expect(await stack.client.property(job, JOB, 'Result')).toBe(path);
+    expect(await stack.client.property(job, JOB, 'Guest')).toBe(path);
+    expect(await stack.client.property(path, GUEST, 'Uuid')).toBe(original.uuid);
+    const { xml, disk } = await definitionOf('uefi');
+    expect(disk).toBe(`${POOL_DIR}/uefi-vda.img`);
+    expect(await volumeNames(stack, pool)).toContain('uefi-vda.img');
+    expect(await sha256File(sandbox(disk))).toBe(original.disk);
+    expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
+    expect(readFileSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`)).equals(original.nvram)).toBe(true);
+    expect(readFileSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
+    expect(xml).toContain("<mac address='52:54:00:12:34:56'/>");
+    await setState(path, 'Start', 'running');
+    await setState(path, 'ForceOff', 'shutoff');
+  }, 90_000);
+
+  it('refuses a bundle whose guest is already here, at once', async () => {
+    const before = await hostState();
+    expect(await errorOf(MANAGER_PATH, MANAGER, 'Import', 's', [join(exports, 'uefi.phyllome')])).toBe(
+      'me.phyllo.Switcher1.Error.AlreadyExists',
+    );
+    expect(await hostState()).toEqual(before);
+  });
+
+  it('clones under a new name: new UUID and MAC, its own disk, variables and TPM state; both run at once', async () => {
+    const path = await stack.client.guestByName('uefi');
+    expect(await errorOf(path, GUEST, 'Clone', 's', ['uefi'])).toBe('me.phyllo.Switcher1.Error.AlreadyExists');
+    expect(await errorOf(path, GUEST, 'Clone', 's', ['a/b'])).toBe('me.phyllo.Switcher1.Error.InvalidArgument');
+    const job = await startJob(path, GUEST, 'Clone', 's', ['uefi copy']);
+    expect(await jobEnd(stack, job)).toEqual({ success: true, message: 'Cloned uefi as uefi copy' });
+    const clone = await stack.client.waitForGuest('uefi copy');
+    expect(await stack.client.property(job, JOB, 'Result')).toBe(clone);
+    const uuid = (await stack.client.property(clone, GUEST, 'Uuid')) as string;
+    expect(uuid).not.toBe(original.uuid);
+    const { xml, disk } = await definitionOf('uefi copy');
+    const mac = /<mac address='([^']+)'/.exec(xml)?.[1];
+    expect(mac).toMatch(/^52:54:00:/);
+    expect(mac).not.toBe('52:54:00:12:34:56');
+    expect(disk).toBe(`${POOL_DIR}/uefi_copy-vda.img`);
+    expect(await sha256File(sandbox(disk))).toBe(original.disk);
+    expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
+    expect(readFileSync(sandbox(`${NVRAM_DIR}/uefi copy_VARS.fd`)).equals(original.nvram)).toBe(true);
+    expect(readFileSync(sandbox(`${SWTPM_DIR}/${uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
+    // The source is as it was.
+    expect(await sha256File(sandbox(`${POOL_DIR}/uefi-vda.img`))).toBe(original.disk);
+
+    await Promise.all([setState(path, 'Start', 'running'), setState(clone, 'Start', 'running')]);
+    expect([
+      await stack.client.property(path, GUEST, 'State'),
+      await stack.client.property(clone, GUEST, 'State'),
+    ]).toEqual(['running', 'running']);
+    await Promise.all([setState(path, 'ForceOff', 'shutoff'), setState(clone, 'ForceOff', 'shutoff')]);
+  }, 120_000);
+});
+
+describe('a job cancelled at 50 %', () => {
+  let big: string;
+  let bigDisk: string;
+  let bigSum: string;
+
+  beforeAll(async () => {
+    // 1 GiB of data (not holes), so a job takes long enough to be caught halfway.
+    const { path: disk } = await createVolume(stack, pool, 'big.img', GiB);
+    bigDisk = disk;
+    const fd = openSync(sandbox(disk), 'r+');
+    const chunk = Buffer.alloc(4 * MiB);
+    for (let i = 0; i < 256; i++) {
+      chunk.fill((i % 255) + 1);
+      writeSync(fd, chunk, 0, chunk.length, i * 4 * MiB);
+    }
+    closeSync(fd);
+    bigSum = await sha256File(sandbox(disk));
+    const xml = tinyQemuGuestXml('big').replace(
+      '<devices>',
+      `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>`,
+    );
+    await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [xml]);
+    big = await stack.client.waitForGuest('big');
+  }, 60_000);
+
+  async function cancelHalfway(job: string): Promise<void> {
+    await jobProgress(stack, job, 0.5);
+    await call(job, JOB, 'Cancel');
+    const end = await jobEnd(stack, job);
+    expect(end.success).toBe(false);
+    expect(end.message).toMatch(/cancelled; nothing was changed/);
+    expect(await stack.client.property(job, JOB, 'State')).toBe('cancelled');
+    expect(await errorOf(job, JOB, 'Cancel', '', [])).toBe('me.phyllo.Switcher1.Error.InvalidState');
+  }
+
+  async function sourceUntouched(): Promise<void> {
+    expect(await stack.client.property(big, GUEST, 'State')).toBe('shutoff');
+    expect(await sha256File(sandbox(bigDisk))).toBe(bigSum);
+  }
+
+  it('leaves no bundle, not even a partial one', async () => {
+    const directory = mkdtempSync(join(exports, 'cancel-'));
+    await cancelHalfway(await startJob(big, GUEST, 'Export', 's', [directory]));
+    expect(readdirSync(directory)).toEqual([]);
+    await sourceUntouched();
+  }, 60_000);
+
+  it('leaves no clone', async () => {
+    const before = await hostState();
+    await cancelHalfway(await startJob(big, GUEST, 'Clone', 's', ['big copy']));
+    expect(await hostState()).toEqual(before);
+    expect(await libvirtDomain('big copy')).toBeUndefined();
+    await sourceUntouched();
+  }, 60_000);
+
+  it('leaves no imported guest', async () => {
+    const directory = mkdtempSync(join(exports, 'big-'));
+    const exported = await startJob(big, GUEST, 'Export', 's', [directory]);
+    expect((await jobEnd(stack, exported)).success).toBe(true);
+    const domain = (await libvirtDomain('big')) as string;
+    await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === big, 10_000);
+    const before = await hostState();
+    await cancelHalfway(await startJob(MANAGER_PATH, MANAGER, 'Import', 's', [join(directory, 'big.phyllome')]));
+    expect(await hostState()).toEqual(before);
+    expect(await libvirtDomain('big')).toBeUndefined();
+    expect(await sha256File(sandbox(bigDisk))).toBe(bigSum);
+  }, 90_000);
+});
+
+describe('jobs on the bus', () => {
+  it('are listed, and a missing one is a typed error', async () => {
+    const [jobs] = await call(MANAGER_PATH, MANAGER, 'ListJobs');
+    expect((jobs as string[]).length).toBeGreaterThan(3);
+    expect(await errorOf('/me/phyllo/Switcher1/job/9999', JOB, 'Cancel', '', [])).toBe(
+      'me.phyllo.Switcher1.Error.InvalidArgument',
+    );
+    expect(
+      await errorOf(await stack.client.guestByName('uefi'), GUEST, 'MigrateTo', 'sa{sv}', [
+        'qemu+ssh://elsewhere/system',
+        {},
+      ]),
+    ).toBe('me.phyllo.Switcher1.Error.InvalidState');
+  });
+});

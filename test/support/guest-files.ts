@@ -1,0 +1,158 @@
+// A real libvirtd's guests with real files: storage pools and volumes made
+// through libvirt-dbus, files inside the sandbox reached through its mount
+// namespace, jobs of our service waited on, and a second libvirtd for moves.
+
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Variant } from '@jellybrick/dbus-next';
+import { libvirtCall } from './libvirt.js';
+import { SANDBOX, type ServiceStack } from './stack.js';
+import type { TrackedProcess } from './processes.js';
+
+const run = promisify(execFile);
+
+export const QEMU = '/org/libvirt/QEMU';
+export const POOL_DIR = '/var/lib/libvirt/images';
+export const JOB = 'me.phyllo.Switcher1.Job';
+
+/** A path inside a sandbox, as this (host) process reaches it. */
+export function inSandbox(pid: number | undefined, path: string): string {
+  if (!pid) throw new Error('no sandbox');
+  return `/proc/${pid}/root${path}`;
+}
+
+/** libvirt's 'default' directory pool, defined, built and started through libvirt-dbus. */
+export async function defineDefaultPool(stack: ServiceStack): Promise<string> {
+  const xml = `<pool type='dir'><name>default</name><target><path>${POOL_DIR}</path></target></pool>`;
+  const [pool] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolDefineXML', 'su', [xml, 0]);
+  await libvirtCall(stack, pool as string, 'org.libvirt.StoragePool', 'Build', 'u', [0]);
+  await libvirtCall(stack, pool as string, 'org.libvirt.StoragePool', 'Create', 'u', [0]);
+  return pool as string;
+}
+
+/** A new raw volume of the default pool (all holes); its object and file path. */
+export async function createVolume(
+  stack: ServiceStack,
+  pool: string,
+  name: string,
+  bytes: number,
+): Promise<{ volume: string; path: string }> {
+  const xml = `<volume><name>${name}</name><capacity unit='bytes'>${bytes}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`;
+  const [volume] = await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'StorageVolCreateXML', 'su', [xml, 0]);
+  const [path] = await libvirtCall(stack, volume as string, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
+    'org.libvirt.StorageVol',
+    'Path',
+  ]);
+  return { volume: volume as string, path: (path as Variant).value as string };
+}
+
+export async function volumeNames(stack: ServiceStack, pool: string): Promise<string[]> {
+  await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'Refresh', 'u', [0]);
+  const [volumes] = await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'ListStorageVolumes', 'u', [0]);
+  const names: string[] = [];
+  for (const volume of volumes as string[]) {
+    const [name] = await libvirtCall(stack, volume, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
+      'org.libvirt.StorageVol',
+      'Name',
+    ]);
+    names.push((name as Variant).value as string);
+  }
+  return names.sort();
+}
+
+/**
+ * A UEFI guest with an emulated TPM 2.0 and one raw disk, as Phyllome makes
+ * them (q35, UEFI chosen by libvirt, tpm-crb), small enough for software
+ * emulation. No display: sandboxes share this machine's ports, and a
+ * display's port may be taken by another's guest.
+ */
+export function uefiGuestXml(name: string, disk: string, mac: string): string {
+  return `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='${disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='user'><mac address='${mac}'/><model type='virtio'/></interface>
+    <tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>
+    <video><model type='virtio'/></video>
+  </devices>
+</domain>`;
+}
+
+/** SHA-256 of a whole file, read plainly (holes as zeros): an independent check of our copies. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export interface JobEnd {
+  success: boolean;
+  message: string;
+}
+
+/** Waits for a job's Completed signal (the client must be watching our service). */
+export async function jobEnd(stack: ServiceStack, job: string, timeoutMs = 60_000): Promise<JobEnd> {
+  const signal = await stack.client.waitForSignal((s) => s.path === job && s.member === 'Completed', timeoutMs);
+  return { success: signal.body[0] as boolean, message: signal.body[1] as string };
+}
+
+/** Waits until a job has announced at least `progress` (0..1). */
+export async function jobProgress(
+  stack: ServiceStack,
+  job: string,
+  progress: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await stack.client.waitForSignal((s) => {
+    if (s.path !== job) return false;
+    if (s.member === 'Completed') throw new Error(`job ended before ${progress * 100} %: ${String(s.body[1])}`);
+    const changed = s.member === 'PropertiesChanged' ? (s.body[1] as Record<string, Variant>) : {};
+    return Number(changed.Progress?.value ?? -1) >= progress;
+  }, timeoutMs);
+}
+
+/** virsh inside a sandbox's namespace. */
+export async function virsh(pid: number | undefined, uri: string, ...args: string[]): Promise<string> {
+  if (!pid) throw new Error('no sandbox');
+  const { stdout } = await run('nsenter', ['--mount', `--target=${pid}`, '--', 'virsh', '-c', uri, ...args]);
+  return stdout;
+}
+
+export interface SecondHost {
+  /** The URI the first host's libvirtd reaches this one by. */
+  uri: string;
+  pid: number;
+  process: TrackedProcess;
+  dispose(): void;
+}
+
+/**
+ * A second libvirtd in its own sandbox (its own state, its own host UUID),
+ * listening on a socket the first one can reach: another host, for moves.
+ */
+export async function startSecondHost(stack: ServiceStack): Promise<SecondHost> {
+  const dir = mkdtempSync(join(tmpdir(), 'phyllome-host2-'));
+  const process = stack.group.start('libvirtd-sandbox-2', SANDBOX, [], {
+    env: { ...stack.env, SANDBOX_SOCKET_DIR: dir, SANDBOX_NO_DBUS: '1' },
+  });
+  const [, pid] = await process.waitForOutput(/^ready (\d+)$/m, 30_000);
+  return {
+    uri: `qemu+unix:///system?socket=${dir}/libvirt-sock`,
+    pid: Number(pid),
+    process,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
