@@ -1,4 +1,4 @@
-// npm run bench [-- list|events|usb|switch|create|export|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|shell-load|create|export|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
@@ -275,7 +275,8 @@ async function benchUsb(replugs: number): Promise<void> {
 }
 
 /** Switching guests in a real GNOME Shell: bench/switch-in-shell.ts runs beside it. */
-function benchSwitch(): void {
+/** Runs a benchmark script as the CMD of a real GNOME Shell 48 with the extension. */
+function inShell(script: string, monitors: number): void {
   const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-'));
   try {
     execFileSync('bash', [resolve(ROOT, 'test/shell/build-rootfs.sh')], { stdio: 'inherit' });
@@ -289,20 +290,29 @@ function benchSwitch(): void {
       [
         resolve(ROOT, 'test/shell/run-shell.sh'),
         '--monitors',
-        '2',
+        String(monitors),
         '--data-home',
         join(work, 'data'),
         '--enable',
         'switcher@phyllo.me',
         '--',
         process.execPath,
-        resolve(ROOT, 'build/bench/switch-in-shell.js'),
+        resolve(ROOT, `build/bench/${script}.js`),
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function benchSwitch(): void {
+  inShell('switch-in-shell', 2);
+}
+
+/** Enable, menu and memory of the extension with 1, 10 and 1000 guests (bench/load-in-shell.ts). */
+function benchShellLoad(): void {
+  inShell('load-in-shell', 1);
 }
 
 /**
@@ -480,6 +490,7 @@ if (which === 'all' || which === 'list') await benchList();
 if (which === 'all' || which === 'events') await benchEvents();
 if (which === 'all' || which === 'usb') await benchUsb(Number(process.env.REPLUGS ?? 30));
 if (which === 'all' || which === 'switch') benchSwitch();
+if (which === 'all' || which === 'shell-load') benchShellLoad();
 if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
 if (which === 'all' || which === 'export') await benchExport(Number(process.env.RUNS ?? 5));
 if (which === 'all' || which === 'idle')

@@ -12,6 +12,7 @@ import { ROOT, ServiceStack } from '../support/stack.js';
 import { GUEST } from '../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { createInputDevices, movePointer, pressChord } from './input.js';
+import { clickItem, INDICATOR } from './menu.js';
 import { ShellDriver, UUID, viewerInShellArgs } from './shell.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
@@ -195,6 +196,7 @@ it('opens the launcher with a live tile per guest; arrows and Enter switch', asy
 
 it('places a reopened viewer back on its monitor, full-screen', async () => {
   const old = await viewerPid('bravo');
+  expect(old).toBeGreaterThan(0); // process.kill(0) would kill this test's own process group
   process.kill(old, 'SIGKILL');
   for (let i = 0; i < 100; i++) {
     const pid = await viewerPid('bravo');
@@ -203,6 +205,69 @@ it('places a reopened viewer back on its monitor, full-screen', async () => {
   }
   expect(await viewerPid('bravo')).not.toBe(old);
   await waitForWindow('bravo', { monitor: 1, fullscreen: true });
+});
+
+it('moves an open viewer to the monitor its guest is given, at once, keeping the focus', async () => {
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true });
+  await pressChord(shell, ['Super_L', 'Alt_L', '2']);
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true, focused: true });
+  await stack.client.service(paths.bravo as string, GUEST, 'SetMonitor', 's', ['Meta-0']);
+  await waitForWindow('bravo', { monitor: 0, fullscreen: true, focused: true }, 5_000);
+  await stack.client.service(paths.bravo as string, GUEST, 'SetMonitor', 's', ['Meta-1']);
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true, focused: true }, 5_000);
+});
+
+/** Mutter's current monitors, and a temporary configuration with or without one of them. */
+async function applyMonitors(without?: string): Promise<void> {
+  const dc = [
+    'org.gnome.Mutter.DisplayConfig',
+    '/org/gnome/Mutter/DisplayConfig',
+    'org.gnome.Mutter.DisplayConfig',
+  ] as const;
+  const [serial, monitors] = (await stack.client.call(...dc, 'GetCurrentState')) as [
+    number,
+    [[string, string, string, string], [string, number, number, number, number, number[], Record<string, unknown>][]][],
+  ];
+  // Side by side from x=0, each at its current mode, the first one primary.
+  const logical = monitors
+    .filter(([[connector]]) => connector !== without)
+    .map(([[connector], modes], i) => {
+      const mode = modes.find((m) => (m[6] as Record<string, { value?: boolean }>)['is-current']?.value) ?? modes[0];
+      return [i * (mode?.[1] ?? 1280), 0, 1, 0, i === 0, [[connector, mode?.[0] ?? '', {}]]];
+    });
+  await stack.client.call(...dc, 'ApplyMonitorsConfig', 'uua(iiduba(ssa{sv}))a{sv}', [serial, 1, logical, {}]);
+}
+
+it('follows monitors that go and come back: a guest goes back to its own monitor when it returns', async () => {
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true });
+  await applyMonitors('Meta-1');
+  try {
+    await shell.waitFor<number>('global.display.get_n_monitors()', (n) => n === 1);
+    // Its monitor gone, it shows on the one there is.
+    await waitForWindow('bravo', { monitor: 0 }, 10_000);
+  } finally {
+    await applyMonitors();
+  }
+  await shell.waitFor<number>('global.display.get_n_monitors()', (n) => n === 2);
+  await waitForWindow('bravo', { monitor: 1, fullscreen: true }, 10_000);
+  await waitForWindow('alpha', { monitor: 0, fullscreen: true }, 10_000);
+});
+
+it('does not report a call cut short by a disable (a screen lock) as a failure', async () => {
+  await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
+  // alpha's SeaBIOS ignores ACPI: its Shut Down waits on the service until the disable cuts it short.
+  expect(await clickItem(shell, 'alpha', 'Shut Down')).toBe(true);
+  await stack.client.waitForProperty(paths.alpha as string, 'State', 'stopping', 5_000);
+  await shell.setEnabled(false);
+  await shell.setEnabled(true);
+  await shell.waitFor<number>(`${INDICATOR}.describe().guests.length`, (n) => n === 2);
+  await new Promise((r) => setTimeout(r, 1_500));
+  const titles = await shell.eval<string[]>(
+    'Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title))',
+  );
+  expect(titles.filter((t) => t.startsWith('Could not'))).toEqual([]);
+  await stack.client.service(paths.alpha as string, GUEST, 'ForceOff');
+  await stack.client.waitForProperty(paths.alpha as string, 'State', 'shutoff', 10_000);
 });
 
 it('wrote no JS error or warning of ours to the Shell log', () => {

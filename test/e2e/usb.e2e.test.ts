@@ -83,6 +83,39 @@ it("asks, in a notification with Attach and Not Now, when a device its 'ask' rul
   await shell.screenshot(`${process.cwd()}/.cache/artifacts/usb-ask.png`);
 });
 
+it('takes its notification away when disabled (a screen lock): no button of it outlives the client', async () => {
+  const ours = `Main.messageTray.getSources().flatMap((s) => s.notifications).filter((n) => n.title.startsWith('Attach')).length`;
+  expect(await shell.eval<number>(ours)).toBe(1);
+  await shell.setEnabled(false);
+  try {
+    expect(await shell.waitFor<number>(ours, (n) => n === 0)).toBe(0);
+  } finally {
+    await shell.setEnabled(true);
+  }
+  await shell.waitFor<number>(`${INDICATOR}.describe().guests.length`, (n) => n === 1);
+});
+
+it("lists exactly the service's devices at rest after a stick is plugged and pulled back to back", async () => {
+  await lab.remove('cruzer-blade-a');
+  for (let i = 0; i < 10; i++) {
+    await lab.add('cruzer-blade-a');
+    await lab.remove('cruzer-blade-a');
+  }
+  await lab.add('cruzer-blade-a');
+  const [devices] = (await stack.client.service(
+    '/me/phyllo/Switcher1',
+    'me.phyllo.Switcher1.Manager',
+    'ListUsbDevices',
+  )) as [string[]];
+  const shown = await shell.waitFor<string[]>(
+    `${INDICATOR}.describe().usb`,
+    (usb) => JSON.stringify(usb) === JSON.stringify([...devices].sort()),
+  );
+  expect(shown).toEqual([...devices].sort());
+  expect(new Set(shown).size).toBe(shown.length);
+  await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
+});
+
 it('wrote no JS error or warning of ours to the Shell log', () => {
   expect(shell.extensionProblems()).toEqual([]);
 });

@@ -220,8 +220,10 @@ export const SwitcherIndicator = GObject.registerClass(
       status: string | undefined;
       guests: { name: string; state: string; actions: string[] }[];
       rows: number;
+      usb: string[];
     } {
       return {
+        usb: sortedUsb(this.usb.values()).map((d) => d.path),
         status: this.statusItem.visible ? this.statusItem.label.text : undefined,
         guests: this.guests.ordered().map((g) => ({
           name: g.name,

@@ -79,6 +79,23 @@ it("offers only seat1's guests and those of no seat", async () => {
   expect(await stack.client.property(await stack.client.waitForGuest('bravo'), GUEST, 'State')).toBe('shutoff');
 });
 
+it('does not land again when the screen is locked and unlocked: a guest the user shut down stays off', async () => {
+  const alpha = await stack.client.waitForGuest('alpha');
+  await stack.client.service(alpha, GUEST, 'ForceOff');
+  await stack.client.waitForProperty(alpha, 'State', 'shutoff', 10_000);
+  const focus = 'global.display.focus_window?.get_pid() ?? 0';
+  const focusedBefore = await shell.eval<number>(focus);
+  // What the Shell's own screen lock does to the session mode; our extension is disabled and enabled again.
+  await shell.eval(`Main.sessionMode.pushMode('unlock-dialog'); true`);
+  await shell.waitFor<number>(`Main.extensionManager.lookup('switcher@phyllo.me').state`, (s) => s !== 1);
+  await shell.eval(`Main.sessionMode.popMode('unlock-dialog'); true`);
+  await shell.waitFor<number>(`Main.extensionManager.lookup('switcher@phyllo.me').state`, (s) => s === 1);
+  await shell.waitFor<{ guests: unknown[] }>(MENU, (v) => v.guests.length === 2);
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect(await stack.client.property(alpha, GUEST, 'State')).toBe('shutoff');
+  expect(await shell.eval<number>(focus)).toBe(focusedBefore);
+});
+
 it('wrote no JS error or warning of ours to the Shell log', () => {
   expect(shell.extensionProblems()).toEqual([]);
 });

@@ -1,0 +1,125 @@
+// The load benchmark's part that runs beside a real GNOME Shell (as
+// run-shell.sh's CMD): the extension with 1, 10 and 1000 guests on
+// libvirt's test driver, timed inside the Shell (bench/shell-load.js).
+// Prints figures; asserts nothing.
+
+import { spawn } from 'node:child_process';
+import { ServiceStack } from '../test/support/stack.js';
+import { ShellDriver } from '../test/e2e/shell.js';
+import { defineGuests, LoadProbe } from '../test/e2e/load.js';
+import { ms, summarize } from './stats.js';
+
+const RUNS = Number(process.env.ENABLES ?? 7);
+const MB = 1024 * 1024;
+const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
+
+/**
+ * Counts the method calls made to our service's objects (callers address it by unique name, so the match is on the path), by member, while `during` runs.
+ * dbus-monitor becomes a bus monitor (BecomeMonitor), so nothing on the bus can
+ * mistake it for a peer and nothing it sees gets an answer from it.
+ */
+async function callsDuring(address: string, during: () => Promise<void>): Promise<Record<string, number>> {
+  const monitor = spawn(
+    'dbus-monitor',
+    ['--address', address, '--profile', "type='method_call',path_namespace='/me/phyllo/Switcher1'"],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  monitor.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  // The bus takes the monitor's name away (NameLost) once it is in place.
+  await new Promise<void>((resolve, reject) => {
+    monitor.once('error', reject);
+    monitor.stdout.on('data', () => {
+      if (output.includes('\tNameLost')) resolve();
+    });
+  });
+  try {
+    await during();
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    const exited = new Promise((r) => monitor.once('exit', r));
+    monitor.kill('SIGTERM');
+    await exited;
+  }
+  const counts: Record<string, number> = {};
+  for (const line of output.split('\n')) {
+    // --profile: type timestamp serial sender destination path interface member
+    const fields = line.split('\t');
+    if (fields[0] !== 'mc') continue;
+    const member = fields[7] ?? '?';
+    counts[member] = (counts[member] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function measure(count: number): Promise<{ enabledHeap: number; enabledRss: number }> {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS as string;
+  const stack = await ServiceStack.start({ busAddress: address, withService: false });
+  try {
+    const shell = new ShellDriver(stack.client);
+    const probe = new LoadProbe(shell);
+    await probe.install();
+    await probe.disable();
+    await defineGuests(stack, count - 1);
+    await stack.startService();
+    // The service marshals its objects once; later enables (a screen lock's) find them ready.
+    await probe.enable(count);
+    await probe.disable();
+
+    const enables: number[] = [];
+    const stalls: number[] = [];
+    let calls: Record<string, number> = {};
+    for (let i = 0; i < RUNS; i++) {
+      const run = async (): Promise<void> => {
+        const figures = await probe.enable(count);
+        enables.push(figures.ms);
+        stalls.push(figures.stall);
+      };
+      if (i === 0) calls = await callsDuring(address, run);
+      else await run();
+      if (i < RUNS - 1) await probe.disable();
+    }
+    const menu = await probe.openMenu(count);
+    const scrolled = await probe.scrollToEnd(5);
+    await probe.closeMenu();
+    const enabled = await probe.rest();
+
+    await probe.disable();
+    await probe.cycles(5, count);
+    const before = await probe.rest();
+    await probe.cycles(10, count);
+    const after = await probe.rest();
+    await probe.enable(count);
+
+    const e = summarize(enables);
+    console.log(`\n== ${count} guest${count === 1 ? '' : 's'} (GNOME Shell 48, headless; timed inside the Shell)`);
+    console.log(
+      `   enable -> all ${count} listed: p50 ${ms(e.p50)}, max ${ms(e.p99)} (n=${e.n}); longest main-loop stall ${ms(Math.max(...stalls))}`,
+    );
+    console.log(
+      `   calls to the service during an enable: ${Object.entries(calls)
+        .map(([member, n]) => `${member} ${n}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `   first menu open: ${ms(menu.ms)}, stall ${ms(menu.stall)}; menu ${menu.menuHeight} px high on a ${menu.monitorHeight} px screen; ${scrolled.rows} rows after scrolling to the end 5 times (stall ${ms(scrolled.stall)})`,
+    );
+    console.log(
+      `   10 enable/disable cycles (after 5 to warm the Shell's caches): JS heap ${mb(before.heap)} -> ${mb(after.heap)}, RSS ${mb(before.rss)} -> ${mb(after.rss)}, actors ${before.actors} -> ${after.actors}`,
+    );
+    return { enabledHeap: enabled.heap, enabledRss: enabled.rss };
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const one = await measure(1);
+  await measure(10);
+  const thousand = await measure(1000);
+  console.log(
+    `\n   the Shell's memory per guest, enabled (1000 guests beside 1): JS heap ${((thousand.enabledHeap - one.enabledHeap) / 999 / 1024).toFixed(1)} kB, RSS ${((thousand.enabledRss - one.enabledRss) / 999 / 1024).toFixed(1)} kB`,
+  );
+}
+
+await main();
