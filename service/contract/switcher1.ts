@@ -8,9 +8,11 @@ export const MANAGER_INTERFACE = 'me.phyllo.Switcher1.Manager';
 export interface ManagerProperties {
   readonly Connection: string;
   readonly Connected: boolean;
+  readonly Scope: string;
 }
 
 export interface ManagerMethods {
+  DescribeCaller: { in: []; out: [caller: Record<string, Variant>] };
   ListGuests: { in: []; out: [guests: string[]] };
   FindGuest: { in: [name_or_uuid: string]; out: [guest: string] };
   PauseAll: { in: []; out: [paused: string[]] };
@@ -59,6 +61,7 @@ export interface GuestMethods {
   Resume: { in: []; out: [] };
   SetMonitor: { in: [connector: string]; out: [] };
   Show: { in: []; out: [] };
+  OpenDisplay: { in: []; out: [uri: string] };
 }
 
 export interface GuestSignals {

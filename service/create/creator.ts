@@ -151,6 +151,8 @@ export class GuestCreator {
     installerPath: string,
     rawOptions: Record<string, unknown>,
     sender: string | undefined,
+    /** Whether the caller may create: asked once the input is checked, before anything is made. */
+    authorize: () => Promise<void> = () => Promise.resolve(),
   ): Promise<string> {
     const options = parseCreateOptions(rawOptions);
     if (!NAME.test(name)) {
@@ -162,7 +164,7 @@ export class GuestCreator {
     if (this.pending.has(name)) throw alreadyExists(`A guest named '${name}' is being created`);
     this.pending.add(name);
     try {
-      return await this.create(name, osId, installerPath, options, sender);
+      return await this.create(name, osId, installerPath, options, sender, authorize);
     } finally {
       this.pending.delete(name);
     }
@@ -174,6 +176,7 @@ export class GuestCreator {
     installerPath: string,
     options: CreateOptions,
     sender: string | undefined,
+    authorize: () => Promise<void>,
   ): Promise<string> {
     const started = Date.now();
     await this.requireFreeName(name);
@@ -202,6 +205,7 @@ export class GuestCreator {
     // Everything the input can fail on, before anything is made.
     planGuest(profile, host, placement, request);
     const template = readTemplate(profile.template, this.options.templateDir);
+    await authorize();
 
     const pool = await this.storage.ensurePool();
     const info = await this.storage.poolInfo(pool);

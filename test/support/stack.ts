@@ -29,6 +29,15 @@ export function shebangFlags(): string[] {
     .filter(Boolean);
 }
 
+/**
+ * A service that is given no logind (no --system-bus) runs as on a host with
+ * one person and no logind: --seats none, said explicitly, as the demo does.
+ * Seat tests give their fake logind's bus and get every check.
+ */
+export function seatsArgs(args: readonly string[]): string[] {
+  return args.some((a) => a === '--system-bus' || a === '--seats' || a === '--host-wide') ? [] : ['--seats', 'none'];
+}
+
 export class ServiceStack {
   readonly group = new ProcessGroup();
   bus!: PrivateBus;
@@ -146,6 +155,7 @@ export class ServiceStack {
         '--bus',
         this.bus.address,
         ...socket,
+        ...seatsArgs(extraArgs),
         ...extraArgs,
       ],
       { env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv } },
