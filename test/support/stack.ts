@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
+import { startSystemBus } from './system-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 
@@ -44,6 +45,8 @@ export class ServiceStack {
   libvirtDbus: TrackedProcess | undefined;
   service: TrackedProcess | undefined;
   client!: TestClient;
+  /** The bus is a private system bus (see start's systemBus). */
+  systemBus = false;
 
   /** A process inside the real libvirtd's mount namespace (with realLibvirtd). */
   libvirtdNamespacePid: number | undefined;
@@ -65,16 +68,24 @@ export class ServiceStack {
       anyUser?: boolean;
       /** More arguments for the service. */
       serviceArgs?: string[];
+      /**
+       * A private system bus with the host's system policy and ours
+       * (system-bus.ts), and libvirt-dbus --system on it, as on a real host.
+       */
+      systemBus?: boolean;
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
     try {
+      stack.systemBus = options.systemBus === true;
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
-        : await startPrivateBus(stack.group, {
-            ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
-            ...(options.anyUser ? { anyUser: true } : {}),
-          });
+        : options.systemBus
+          ? await startSystemBus(stack.group)
+          : await startPrivateBus(stack.group, {
+              ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
+              ...(options.anyUser ? { anyUser: true } : {}),
+            });
       stack.client = await TestClient.connect(stack.bus.address);
       if (options.realLibvirtd) await stack.startLibvirtdSandbox();
       else await stack.startLibvirtDbus();
@@ -123,6 +134,9 @@ export class ServiceStack {
   }
 
   get env(): NodeJS.ProcessEnv {
+    if (this.systemBus) {
+      return { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.bus.address, LIBVIRT_DBUS_BUS: 'system' };
+    }
     return { ...process.env, DBUS_SESSION_BUS_ADDRESS: this.bus.address };
   }
 
