@@ -5,7 +5,9 @@
 //   call:   { id, op: 'call', destination, path, iface, member, signature, body, flags }
 //   socket: { id, op: 'socket', path, hex }  connects, sends the bytes, answers what comes back first
 
+import { Buffer } from 'node:buffer';
 import { createConnection } from 'node:net';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { createInterface } from 'node:readline';
 import { Message, sessionBus, Variant } from '@jellybrick/dbus-next';
 
