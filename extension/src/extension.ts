@@ -23,6 +23,7 @@ import { Notifier } from './ui/notify-actions.js';
 import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
 import { NewGuestWindow } from './windows/new-guest-window.js';
+import { SessionViewers } from './windows/session-viewers.js';
 import { ViewerWindows } from './windows/viewer-windows.js';
 
 /** What a failed action was, in the user's words (each %s is the guest's name). */
@@ -39,6 +40,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
   private releases: (() => void)[] = [];
   /** Once per login, not per enable: survives the disable and enable of a screen lock. */
   private readonly landing = { landed: false };
+  /** The host-wide service's viewers run in this session and outlive a screen lock's disable. */
+  private sessionViewers: SessionViewers | undefined;
   private notifier: Notifier | undefined;
 
   enable(): void {
@@ -126,9 +129,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
 
-    // With several seats this session shows its seat's guests, and lands in its seat's guest.
+    // With several seats this session shows its seat's guests, and lands in its seat's guest. Its seat
+    // is the one the service places it on (logind's, as for its authorization), not XDG_SEAT: a Shell
+    // run as a systemd user unit has none.
     const session = new SeatSession(
-      GLib.getenv('XDG_SEAT') ?? '',
+      '',
       {
         reset: (list) => {
           indicator.resetGuests(list);
@@ -175,12 +180,17 @@ export default class PhyllomeSwitcherExtension extends Extension {
       );
     };
 
+    const viewers = (this.sessionViewers ??= new SessionViewers());
+    viewers.attach((path, pid) => session.guests.changed(path, { viewerPid: pid }));
+    this.own(() => viewers.detach());
+
     const client = new SwitcherClient({
       statusChanged: (status) => {
         indicator.setStatus(status);
         if (status.kind === 'ready') focus.resend();
       },
-      guests: session.guests,
+      ownSeat: (seat) => session.setOwnSeat(seat),
+      guests: viewers.overlay(session.guests),
       seats: session.seatEvents,
       usb: {
         reset: (devices) => indicator.resetUsb(devices),
@@ -199,7 +209,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
     focus.start();
     this.own(() => focus.stop());
-    const switcher = new GuestSwitcher(guests, client, windows, (title, error) => this.report(title, error));
+    const switcher = new GuestSwitcher(guests, client, windows, viewers, (title, error) => this.report(title, error));
     void client.start();
     this.own(() => client.destroy());
 

@@ -14,7 +14,16 @@ import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { SeatSummary } from '../model/seats.js';
 import type { UsbSummary } from '../model/usb-list.js';
-import { callProxy, isCancelled, isServiceGone, newProxy, unpack, unpackString } from './dbus.js';
+import {
+  callProxy,
+  isCancelled,
+  isServiceGone,
+  newProxy,
+  remoteErrorName,
+  serviceConnection,
+  unpack,
+  unpackString,
+} from './dbus.js';
 import { guestChanges, guestSummary, seatSummary, usbSummary } from './summaries.js';
 import {
   GUEST_INTERFACE,
@@ -28,6 +37,10 @@ import { WorkQueue } from './work-queue.js';
 export const BUS_NAME = 'me.phyllo.Switcher1';
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
+// What a person asked for may wait for them to authenticate (polkit, through the service: up to 2 min).
+const INTERACTION_MS = 120_000;
+const ACTION_TIMEOUT_MS = CALL_TIMEOUT_MS + INTERACTION_MS;
+const ACCESS_DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
 // Show may start a guest first: the service allows it a minute.
 const SHOW_TIMEOUT_MS = 90_000;
 
@@ -46,6 +59,12 @@ export interface SwitcherClientListener {
   seats: CollectionListener<SeatSummary>;
   /** A plugged-in device that a guest's 'ask' rule matches. */
   usbAsk(devicePath: string, guestPath: string): void;
+  /**
+   * Where the service places this process (logind's session of it, else its
+   * user's display session): its seat, '' when none or unknown. Told each
+   * time the service (re)appears.
+   */
+  ownSeat(seat: string): void;
 }
 
 /** How one kind of object becomes what the listener gets. */
@@ -76,7 +95,8 @@ export class SwitcherClient {
 
   constructor(
     private readonly listener: SwitcherClientListener,
-    private readonly connection: Gio.DBusConnection = Gio.DBus.session,
+    /** By default the bus the service is found on (dbus-calls.ts serviceConnection). */
+    private connection?: Gio.DBusConnection,
   ) {
     const kind = <T extends { path: string }>(
       listener: CollectionListener<T>,
@@ -93,11 +113,11 @@ export class SwitcherClient {
 
   async start(): Promise<void> {
     try {
+      const connection = this.connection ?? (await serviceConnection(this.cancellable));
+      this.connection = connection;
       const [manager, objects] = await Promise.all([
-        newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, {
-          connection: this.connection,
-        }),
-        newObjectManager(this.connection, this.cancellable),
+        newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, { connection }),
+        newObjectManager(connection, this.cancellable),
       ]);
       // destroy() may have run while they were being made (a quick disable): then wire nothing.
       if (this.cancellable.is_cancelled()) return;
@@ -108,7 +128,10 @@ export class SwitcherClient {
       return;
     }
     const { manager, objects } = this;
-    this.connect(manager, 'notify::g-name-owner', () => this.reportStatus());
+    this.connect(manager, 'notify::g-name-owner', () => {
+      this.reportStatus();
+      this.placeCaller();
+    });
     this.connect(manager, 'g-properties-changed', () => this.reportStatus());
     this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
       if (signal !== 'UsbAttachRequested') return;
@@ -136,7 +159,34 @@ export class SwitcherClient {
       },
     );
     this.reportStatus();
+    this.placeCaller();
     this.queue.push(() => this.resync());
+  }
+
+  /**
+   * Whom the service serves: 'user' (it opens viewers itself, Show) or
+   * 'host' (viewers run here, from OpenDisplay).
+   */
+  get scope(): 'user' | 'host' {
+    return unpackString(this.manager?.get_cached_property('Scope') ?? null) === 'host' ? 'host' : 'user';
+  }
+
+  /** Asks the service where it places this process, and tells the listener its seat. */
+  private placeCaller(): void {
+    const manager = this.manager;
+    if (!manager?.g_name_owner) return;
+    callProxy(manager, 'DescribeCaller', null, CALL_TIMEOUT_MS, this.cancellable).then(
+      (reply) => {
+        const [where] = reply.deepUnpack() as [Record<string, GLib.Variant>];
+        this.listener.ownSeat(unpackString(where.seat ?? null));
+      },
+      (error: unknown) => {
+        // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
+        if (isCancelled(error)) return;
+        if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot tell this session's seat: ${String(error)}`);
+        this.listener.ownSeat('');
+      },
+    );
   }
 
   destroy(): void {
@@ -157,25 +207,34 @@ export class SwitcherClient {
         proxy,
         'Shutdown',
         parameters,
-        (shutdownTimeoutSeconds + 10) * 1000,
+        (shutdownTimeoutSeconds + 10) * 1000 + INTERACTION_MS,
         this.cancellable,
+        true,
       );
       const [stopped] = reply.deepUnpack() as [boolean];
       if (!stopped) throw new ShutdownTimedOut(shutdownTimeoutSeconds);
       return;
     }
-    await callProxy(proxy, action, null, CALL_TIMEOUT_MS, this.cancellable);
+    await callProxy(proxy, action, null, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Starts the guest if needed and opens its viewer; resolves once the viewer shows it. */
   async show(path: string): Promise<void> {
     const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
-    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS, this.cancellable);
+    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
+  }
+
+  /** The host-wide service: starts the guest if needed; resolves to the URI of its display socket for a viewer here. */
+  async openDisplay(path: string): Promise<string> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const reply = await callProxy(proxy, 'OpenDisplay', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
+    return (reply.deepUnpack() as [string])[0];
   }
 
   async setMonitor(path: string, connector: string): Promise<void> {
     const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
-    await callProxy(proxy, 'SetMonitor', new GLib.Variant('(s)', [connector]), CALL_TIMEOUT_MS, this.cancellable);
+    const parameters = new GLib.Variant('(s)', [connector]);
+    await callProxy(proxy, 'SetMonitor', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Attach (forced or not), Detach, or SetRule on a USB device. */
@@ -185,13 +244,14 @@ export class SwitcherClient {
     args?: GLib.Variant,
   ): Promise<void> {
     const proxy = this.proxy(devicePath, USB_DEVICE_INTERFACE, 'This device was unplugged');
-    await callProxy(proxy, method, args ?? null, CALL_TIMEOUT_MS, this.cancellable);
+    await callProxy(proxy, method, args ?? null, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Assigns a guest ('/' for none) to a seat. */
   async assignSeat(seatPath: string, guestPath: string): Promise<void> {
     const proxy = this.proxy(seatPath, SEAT_INTERFACE, 'This seat is gone');
-    await callProxy(proxy, 'AssignGuest', new GLib.Variant('(o)', [guestPath]), CALL_TIMEOUT_MS, this.cancellable);
+    const parameters = new GLib.Variant('(o)', [guestPath]);
+    await callProxy(proxy, 'AssignGuest', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Tells the service which guest has the focus ('/' for the host). */
@@ -204,8 +264,9 @@ export class SwitcherClient {
       CALL_TIMEOUT_MS,
       this.cancellable,
     ).catch((error: unknown) => {
-      // The service leaving meanwhile is no news: it is told again once it is back.
-      if (!isCancelled(error) && !isServiceGone(error))
+      // The service leaving meanwhile is no news: it is told again once it is back. Refused: with
+      // several seats, the focus is another seat's guest's; this session's is not for it to move.
+      if (!isCancelled(error) && !isServiceGone(error) && remoteErrorName(error) !== ACCESS_DENIED)
         console.warn(`Phyllome Switcher: SetFocusedGuest failed: ${String(error)}`);
     });
   }
@@ -213,7 +274,7 @@ export class SwitcherClient {
   /** PauseAll or ResumeAll; resolves to the number of guests acted on. */
   async managerAction(method: 'PauseAll' | 'ResumeAll'): Promise<number> {
     if (!this.manager) throw new Error('The guest service is not running');
-    const reply = await callProxy(this.manager, method, null, CALL_TIMEOUT_MS, this.cancellable);
+    const reply = await callProxy(this.manager, method, null, ACTION_TIMEOUT_MS, this.cancellable, true);
     const [paths] = reply.deepUnpack() as [string[]];
     return paths.length;
   }
