@@ -2,7 +2,7 @@
 // which guests it shows and where it lands (extension/src/seat-session.ts).
 
 import { describe, expect, it } from 'vitest';
-import type { CollectionListener } from '../../extension/src/client/switcher-client.js';
+import type { CollectionListener } from '../../extension/src/model/collection.js';
 import type { GuestSummary } from '../../extension/src/model/guest-list.js';
 import { SeatSession } from '../../extension/src/seat-session.js';
 

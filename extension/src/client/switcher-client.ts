@@ -10,6 +10,7 @@
 // asynchronously with one cancellable, cancelled on destroy.
 
 import { Gio, GLib } from '../gi.js';
+import type { CollectionListener } from '../model/collection.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { SeatSummary } from '../model/seats.js';
@@ -45,12 +46,7 @@ const ACCESS_DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
 const SHOW_TIMEOUT_MS = 90_000;
 
 /** Receives one kind of object: a fresh start, then single changes, in order. */
-export interface CollectionListener<T extends { path: string }> {
-  reset(items: T[]): void;
-  added(item: T): void;
-  removed(path: string): void;
-  changed(path: string, changes: Partial<Omit<T, 'path'>>): void;
-}
+export type { CollectionListener };
 
 export interface SwitcherClientListener {
   statusChanged(status: ServiceStatus): void;
