@@ -27,19 +27,25 @@ const EXTRAS_DIR = resolve(import.meta.dirname, 'logind-mock');
 const POLKIT_TEMPLATE = resolve(EXTRAS_DIR, 'polkitd_by_subject.py');
 const POLICY = resolve(import.meta.dirname, '../../data/me.phyllo.switcher.policy');
 
-function startDbusmock(
-  group: ProcessGroup,
-  address: string,
-  template: string,
-  parameters?: Record<string, unknown>,
-): TrackedProcess {
-  const env = {
+const EXTRAS = resolve(EXTRAS_DIR, 'logind_extras.py');
+
+function dbusmockEnv(address: string): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     DBUS_SYSTEM_BUS_ADDRESS: address,
     PYTHONPATH: EXTRAS_DIR,
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
   };
+}
+
+function startDbusmock(
+  group: ProcessGroup,
+  address: string,
+  template: string,
+  parameters?: Record<string, unknown>,
+): TrackedProcess {
+  const env = dbusmockEnv(address);
   const args = ['-m', 'dbusmock', '--system', '--template', template];
   if (parameters) args.push('--parameters', JSON.stringify(parameters));
   return group.start(`dbusmock-${template.includes('polkit') ? 'polkitd' : 'logind'}`, PYTHON, args, { env });
@@ -87,45 +93,6 @@ export interface PolkitCheck {
   subject: { kind: string; details: Record<string, unknown> };
   details: Record<string, string>;
   flags: number;
-}
-
-// Manager methods that the template lacks or gets wrong, with the real names
-// and signatures; each calls its namesake in logind_extras.py.
-const MANAGER_METHODS: [string, string, string, string][] = [
-  ['GetSeat', 's', 'o', 'get_seat'],
-  ['GetSession', 's', 'o', 'get_session'],
-  ['GetUser', 'u', 'o', 'get_user'],
-  ['GetSessionByPID', 'u', 'o', 'get_session_by_pid'],
-  ['GetUserByPID', 'u', 'o', 'get_user_by_pid'],
-  ['ListSeats', '', 'a(so)', 'list_seats'],
-  ['ListSessions', '', 'a(susso)', 'list_sessions'],
-  ['ListUsers', '', 'a(uso)', 'list_users'],
-  ['AttachDevice', 'ssb', '', 'attach_device'],
-  ['ActivateSession', 's', '', 'activate_session'],
-  ['ActivateSessionOnSeat', 'ss', '', 'activate_session_on_seat'],
-  ['TerminateSession', 's', '', 'remove_session'],
-  ['TerminateSeat', 's', '', 'remove_seat'],
-];
-
-// Test controls, added to the mock's own interface on /org/freedesktop/login1.
-const CONTROL_METHODS: [string, string, string, string][] = [
-  ['PhylloAddSeat', 'sb', 'o', 'add_seat'],
-  ['PhylloRemoveSeat', 's', '', 'remove_seat'],
-  ['PhylloAddSession', 'ssusua{sv}', 'o', 'add_session'],
-  ['PhylloRemoveSession', 's', '', 'remove_session'],
-  ['PhylloBindPid', 'us', '', 'bind_pid'],
-  ['PhylloUnbindPid', 'u', '', 'unbind_pid'],
-  ['PhylloAttachedDevices', '', 'a(ssb)', 'attached_devices'],
-  ['PhylloRefuseDevice', 'sss', '', 'refuse_device'],
-];
-
-function methods(table: [string, string, string, string][]): [string, string, string, string][] {
-  return table.map(([name, inSig, outSig, fn]) => [
-    name,
-    inSig,
-    outSig,
-    `import logind_extras; ${outSig ? 'ret = ' : ''}logind_extras.${fn}(*args)`,
-  ]);
 }
 
 /** The D-Bus error name a call fails with, or 'ok'. */
@@ -187,16 +154,13 @@ export class LogindMock {
     }
   }
 
-  /** Waits for logind on the bus and gives it what the template lacks of the real API. */
+  /** Waits for logind on the bus and gives it what the template lacks of the real API (logind_extras.py). */
   private async completeLogind(): Promise<void> {
     await this.control.waitForName(LOGIND, this.logind);
-    // The mock's main loop starts after its template is loaded, so these
-    // replace the template's versions rather than being replaced by them.
-    await this.control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [
-      LOGIND_MANAGER,
-      methods(MANAGER_METHODS),
-    ]);
-    await this.control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [MOCK, methods(CONTROL_METHODS)]);
+    const completing = this.group.start('logind_extras complete', PYTHON, [EXTRAS, 'complete'], {
+      env: dbusmockEnv(this.bus.address),
+    });
+    if ((await completing.exited) !== 0) throw new Error(`logind_extras.py complete failed: ${completing.output()}`);
   }
 
   /** Takes logind off the bus (its process stopped by PID): calls to it then fail with ServiceUnknown. */
