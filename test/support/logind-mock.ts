@@ -12,6 +12,7 @@ import { TestClient } from './dbus-client.js';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
 import type { ProcessGroup, TrackedProcess } from './processes.js';
+import { ROOT } from './root.js';
 
 export const LOGIND = 'org.freedesktop.login1';
 export const LOGIND_PATH = '/org/freedesktop/login1';
@@ -22,10 +23,10 @@ export const POLKIT_AUTHORITY = 'org.freedesktop.PolicyKit1.Authority';
 const MOCK = 'org.freedesktop.DBus.Mock';
 /** Debian's python3: the one with the dbus and gi modules dbusmock needs. */
 const PYTHON = '/usr/bin/python3';
-const EXTRAS_DIR = resolve(import.meta.dirname, 'logind-mock');
+const EXTRAS_DIR = resolve(ROOT, 'test/support/logind-mock');
 /** polkitd deciding by subject (logind-mock/polkitd_by_subject.py), with our actions' defaults. */
 const POLKIT_TEMPLATE = resolve(EXTRAS_DIR, 'polkitd_by_subject.py');
-const POLICY = resolve(import.meta.dirname, '../../data/me.phyllo.switcher.policy');
+const POLICY = resolve(ROOT, 'data/me.phyllo.switcher.policy');
 
 const EXTRAS = resolve(EXTRAS_DIR, 'logind_extras.py');
 

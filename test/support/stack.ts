@@ -1,22 +1,17 @@
 // The real parts the service tests run against: a private bus, libvirt-dbus
 // on libvirt's test driver, and our service, each started and stopped by PID.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
 import { startSystemBus } from './system-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 
-/** The checkout's root, whether this runs from test/ or from build/test/. */
-function projectRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(resolve(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
+import { ROOT } from './root.js';
 
-export const ROOT = projectRoot();
+export { ROOT };
 export const SANDBOX = resolve(ROOT, 'test/support/libvirtd-sandbox.sh');
 /** The bundled service, as installed; `npm run build` makes it. */
 export const SERVICE_EXECUTABLE = resolve(ROOT, 'build/phyllome-switcher-service');

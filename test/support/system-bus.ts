@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import type { ProcessGroup } from './processes.js';
+import { ROOT } from './root.js';
 
 const HOST_SYSTEM_CONF = '/usr/share/dbus-1/system.conf';
 const HOST_POLICIES = '/usr/share/dbus-1/system.d';
 /** Our policy file, the one tools/install.sh installs. */
-export const SWITCHER_POLICY = resolve(import.meta.dirname, '../../data/me.phyllo.Switcher1.conf');
+export const SWITCHER_POLICY = resolve(ROOT, 'data/me.phyllo.Switcher1.conf');
 
 // Here the fakes run as root, not as their real users (polkitd, libvirtdbus,
 // who get in through polkit on a real host): root may own their names too.

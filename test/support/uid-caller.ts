@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ProcessGroup, TrackedProcess } from './processes.js';
+import { ROOT } from './root.js';
 
-const SCRIPT = resolve(import.meta.dirname, 'uid-caller.mjs');
+const SCRIPT = resolve(ROOT, 'test/support/uid-caller.mjs');
 
 interface Reply {
   id: number;
