@@ -1,13 +1,13 @@
 // me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
 
 import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
-import { invalidState, noSuchGuest, SwitcherError } from '../errors.js';
+import { invalidState, noSuchGuest } from '../errors.js';
 import { checkShutdownTimeout, type GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { validateConnector, type UsbRule } from '../libvirt/switcher-metadata.js';
 import type { Authority } from '../seats/authority.js';
-import type { ViewerManager } from '../viewers/viewer-manager.js';
+import { noDisplay, type ViewerManager } from '../viewers/viewer-manager.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export { GUEST_INTERFACE };
@@ -157,11 +157,4 @@ function checkSocketDisplay(guest: Guest): void {
       `${guest.name} has a ${guest.display} display, which a viewer of your session cannot open through a socket; give it a SPICE display (Phyllome's model has one)`,
     );
   }
-}
-
-function noDisplay(guest: Guest): SwitcherError {
-  return new SwitcherError(
-    'NoDisplay',
-    `${guest.name} shows on a screen of its own (it has no display for a viewer); look at that screen`,
-  );
 }

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { callWithDeadline, Message, type MessageBus } from '../dbus/bus.js';
+import { connectionCredentials, type MessageBus } from '../dbus/bus.js';
 import { invalidArgument, noSuchFile, unreadableFile } from '../errors.js';
 import { log } from '../log.js';
 
@@ -25,25 +25,8 @@ const X = 1;
 
 /** The caller's user and groups, from the bus and /proc. */
 export async function callerOf(bus: MessageBus, sender: string): Promise<Caller> {
-  const [credentials] = (
-    await callWithDeadline(
-      bus,
-      new Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'GetConnectionCredentials',
-        signature: 's',
-        body: [sender],
-      }),
-      5_000,
-    )
-  ).body as [Record<string, { value: unknown }>];
-  const uid = Number(credentials.UnixUserID?.value);
-  if (!Number.isInteger(uid)) throw new Error(`the bus did not tell the user of ${sender}`);
-  const fromBus = credentials.UnixGroupIDs?.value;
-  if (Array.isArray(fromBus)) return { uid, gids: fromBus.map(Number) };
-  const pid = Number(credentials.ProcessID?.value);
+  const { uid, pid, gids } = await connectionCredentials(bus, sender, 5_000);
+  if (gids) return { uid, gids };
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const gid = /^Gid:\s+(\d+)/m.exec(status)?.[1];
   const groups = /^Groups:\s*([\d ]*)$/m.exec(status)?.[1] ?? '';

@@ -5,7 +5,7 @@
 // a display (User.Display); then that session's seat, and whether it is the
 // seat's active one and local. Nothing here decides (see policy.ts).
 
-import { callWithDeadline, Message, type MessageBus } from '../dbus/bus.js';
+import { connectionCredentials, type MessageBus } from '../dbus/bus.js';
 import { SwitcherError } from '../errors.js';
 import type { LogindClient } from './logind.js';
 import type { CallerPlace } from './policy.js';
@@ -39,23 +39,12 @@ export class CallerResolver {
 
   /** The caller's uid and PID, as the bus daemon knows them (not as the caller says). */
   async credentials(sender: string): Promise<Credentials> {
-    const message = new Message({
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member: 'GetConnectionCredentials',
-      signature: 's',
-      body: [sender],
-    });
-    const [credentials] = (await callWithDeadline(this.serviceBus, message, this.timeoutMs)).body as [
-      Record<string, { value?: unknown }>,
-    ];
-    const uid = credentials.UnixUserID?.value;
-    const pid = credentials.ProcessID?.value;
-    if (typeof uid !== 'number' || typeof pid !== 'number') {
-      throw new SwitcherError('AccessDenied', 'The bus does not tell who is calling');
+    try {
+      const { uid, pid } = await connectionCredentials(this.serviceBus, sender, this.timeoutMs);
+      return { uid, pid };
+    } catch (error) {
+      throw new SwitcherError('AccessDenied', `The bus does not tell who is calling: ${(error as Error).message}`);
     }
-    return { uid, pid };
   }
 
   /**

@@ -5,10 +5,10 @@
 // test — ours, and the real ones of libvirt-dbus, logind and polkit — so
 // that who may talk to whom is decided as on a real host.
 
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PrivateBus } from './private-bus.js';
+import { startBusDaemon, type PrivateBus } from './private-bus.js';
 import type { ProcessGroup } from './processes.js';
 import { ROOT } from './root.js';
 
@@ -48,29 +48,12 @@ export async function startSystemBus(
   chmodSync(dir, 0o755);
   const testOnly = join(dir, 'test-only.conf');
   writeFileSync(testOnly, TEST_ONLY);
-  const config = join(dir, 'bus.conf');
-  writeFileSync(
-    config,
-    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=${join(dir, 'bus')}</listen>
-  <auth>EXTERNAL</auth>
-  ${hostDefaultPolicy()}
-  ${[...policies, testOnly].map((file) => `<include>${file}</include>`).join('\n  ')}
-</busconfig>
-`,
-  );
-  const daemon = group.start('dbus-daemon (system)', 'dbus-daemon', [
-    '--nofork',
-    '--print-address=1',
-    `--config-file=${config}`,
-  ]);
-  const [line] = await daemon.waitForOutput(/^unix:\S+/m);
-  return {
-    address: line,
+  return startBusDaemon(
+    group,
     dir,
-    dispose: () => rmSync(dir, { recursive: true, force: true }),
-  };
+    'dbus-daemon (system)',
+    'system',
+    `${hostDefaultPolicy()}
+  ${[...policies, testOnly].map((file) => `<include>${file}</include>`).join('\n  ')}`,
+  );
 }
