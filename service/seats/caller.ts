@@ -7,7 +7,8 @@
 
 import { connectionCredentials, type MessageBus } from '../dbus/bus.js';
 import { SwitcherError } from '../errors.js';
-import type { LogindClient } from './logind.js';
+import { log } from '../log.js';
+import { LogindRefusal, type LogindClient } from './logind.js';
 import type { CallerPlace } from './policy.js';
 
 /** A call's caller as the bus names it (the bus floor's Caller has this shape). */
@@ -26,6 +27,17 @@ export interface Credentials {
 export interface CallerFacts extends Credentials {
   /** Where logind places it; undefined when in no session (and its user has none on a display). */
   place: CallerPlace | undefined;
+}
+
+/** What logind answers, or `otherwise` when it refuses the question (it still answered). */
+async function told<T, U>(question: Promise<T>, otherwise: U): Promise<T | U> {
+  try {
+    return await question;
+  } catch (error) {
+    if (!(error instanceof LogindRefusal)) throw error;
+    log.debug(`logind cannot place a caller: ${error.message}`);
+    return otherwise;
+  }
 }
 
 export class CallerResolver {
@@ -55,9 +67,13 @@ export class CallerResolver {
     const credentials = await this.credentials(sender);
     const logind = this.logind;
     if (!logind) throw new SwitcherError('NotConnected', 'systemd-logind is not reachable');
-    const path = (await logind.sessionOfPid(credentials.pid)) || (await logind.displaySessionOf(credentials.uid));
-    if (!path) return { ...credentials, place: undefined };
-    const session = await logind.session(path);
+    // logind answering but not placing the caller (it refuses a question, e.g. a logind without
+    // GetSessionByPID) is a caller that cannot be told: polkit decides. logind not answering throws.
+    const path =
+      (await told(logind.sessionOfPid(credentials.pid), '')) ||
+      (await told(logind.displaySessionOf(credentials.uid), ''));
+    const session = path ? await told(logind.session(path), undefined) : undefined;
+    if (!session) return { ...credentials, place: undefined };
     return {
       ...credentials,
       place: { session: session.id, seat: session.seat, active: session.active, local: !session.remote },
