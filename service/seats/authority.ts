@@ -12,9 +12,7 @@ import type { GuestRegistry } from '../guests/registry.js';
 import { log } from '../log.js';
 import type { CallerFacts, CallerRef, CallerResolver } from './caller.js';
 import type { PolkitClient, PolkitSubject } from './polkit.js';
-import { decide, OTHER_SEAT_ACTION, refusal, touchedSeats, type CallerPlace, type PolkitAnswer } from './policy.js';
-
-export { OTHER_SEAT_ACTION };
+import { decide, OTHER_SEAT_ACTION, refusal, touchedSeats, type PolkitAnswer } from './policy.js';
 
 /** 'logind': seats are logind's and every change is checked; 'none': no seats, no checks. */
 export type SeatsMode = 'logind' | 'none';
@@ -41,10 +39,6 @@ export class Authority {
     private readonly registry: Pick<GuestRegistry, 'get'>,
     private readonly options: AuthorityOptions,
   ) {}
-
-  get seatsMode(): SeatsMode {
-    return this.options.seats;
-  }
 
   /**
    * Resolves when `caller` may act on what is of `seats` (seat ids, '' = of
@@ -122,5 +116,3 @@ export class Authority {
     return this.polkit.check(subject, OTHER_SEAT_ACTION, { seats: seats.join(' ') }, caller.interactive);
   }
 }
-
-export type { CallerPlace, CallerRef };

@@ -53,7 +53,19 @@ export class SessionViewers {
     return pid;
   }
 
-  /** What the service says of guests, with the viewers of this session in place of its ViewerPid. */
+  /** Closes a guest's viewer (the guest stopped or went): it would only show a dead display. */
+  close(guestPath: string): void {
+    const viewer = this.viewers.get(guestPath);
+    if (!viewer) return;
+    this.viewers.delete(guestPath);
+    viewer.send_signal(15);
+    this.onPid?.(guestPath, 0);
+  }
+
+  /**
+   * What the service says of guests, with the viewers of this session in
+   * place of its ViewerPid; a guest that stops or goes takes its viewer with it.
+   */
   overlay(listener: CollectionListener<GuestSummary>): CollectionListener<GuestSummary> {
     const withViewer = (guest: GuestSummary): GuestSummary => {
       const pid = this.pid(guest.path);
@@ -62,8 +74,12 @@ export class SessionViewers {
     return {
       reset: (list) => listener.reset(list.map(withViewer)),
       added: (guest) => listener.added(withViewer(guest)),
-      removed: (path) => listener.removed(path),
+      removed: (path) => {
+        this.close(path);
+        listener.removed(path);
+      },
       changed: (path, changes) => {
+        if (changes.state === 'shutoff' || changes.state === 'crashed') this.close(path);
         const pid = this.pid(path);
         listener.changed(path, pid && changes.viewerPid !== undefined ? { ...changes, viewerPid: pid } : changes);
       },
