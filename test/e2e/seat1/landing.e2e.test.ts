@@ -146,6 +146,12 @@ it("offers only seat1's guests and those of no seat", async () => {
   }
   expect(await system.property(charlie, GUEST, 'State')).toBe('running');
   expect(await system.property(await find('bravo'), GUEST, 'State')).toBe('shutoff');
+  // Its viewer, the session's, goes with it when it stops.
+  const charlieUuid = (await system.property(charlie, GUEST, 'Uuid')) as string;
+  const showsCharlie = (list: { pid: number }[]): boolean => list.some((w) => cmdline(w.pid).includes(charlieUuid));
+  await shell.waitFor(VIEWERS, showsCharlie, 30_000);
+  await system.call(SERVICE, charlie, GUEST, 'ForceOff');
+  await shell.waitFor(VIEWERS, (list: { pid: number }[]) => !showsCharlie(list), 10_000);
 });
 
 it('wrote no JS error or warning of ours to the Shell log', () => {
