@@ -223,12 +223,13 @@ teardown() {
     mapfile -t tree <<<"$left"
     stop_pids "${tree[@]}"
   done
-  [[ -n $HOLDER ]] && stop_pids "$HOLDER"
-  # Check: nothing left in the namespace and nothing mounted under ROOT.
+  # Check: nothing left in the namespace (while the holder keeps it alive: once it is gone, the
+  # kernel may give its number to a namespace of another run's QEMU), and nothing mounted under ROOT.
   left=$(ns_pids)
   if [[ -n $left ]]; then
     echo "run-shell: processes left behind:" >&2; ps -o pid,args -p "${left//$'\n'/,}" >&2; [[ $RC != 0 ]] || RC=1
   fi
+  [[ -n $HOLDER ]] && stop_pids "$HOLDER"
   if awk -v r="$ROOT" '$5 == r || index($5, r "/") == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; then
     echo "run-shell: mounts left under $ROOT" >&2; [[ $RC != 0 ]] || RC=1
   fi
