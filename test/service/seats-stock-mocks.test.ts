@@ -8,9 +8,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startPrivateBus, type PrivateBus } from '../support/private-bus.js';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, TestClient } from '../support/dbus-client.js';
+import { LOGIND, LOGIND_PATH, POLKIT, POLKIT_PATH } from '../support/logind-mock.js';
 
-const LOGIND = 'org.freedesktop.login1';
-const POLKIT = 'org.freedesktop.PolicyKit1';
 const MOCK = 'org.freedesktop.DBus.Mock';
 const SEAT = 'me.phyllo.Switcher1.Seat';
 const seat1 = '/me/phyllo/Switcher1/seat/seat1';
@@ -41,8 +40,8 @@ beforeAll(async () => {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    await mocks.call(LOGIND, '/org/freedesktop/login1', MOCK, 'AddSeat', 's', ['seat0']);
-    await mocks.call(LOGIND, '/org/freedesktop/login1', MOCK, 'AddSeat', 's', ['seat1']);
+    await mocks.call(LOGIND, LOGIND_PATH, MOCK, 'AddSeat', 's', ['seat0']);
+    await mocks.call(LOGIND, LOGIND_PATH, MOCK, 'AddSeat', 's', ['seat1']);
   } finally {
     mocks.disconnect();
   }
@@ -58,7 +57,7 @@ afterAll(async () => {
 async function allowUnknown(allowed: boolean): Promise<void> {
   const mocks = await TestClient.connect(system.address);
   try {
-    await mocks.call(POLKIT, '/org/freedesktop/PolicyKit1/Authority', MOCK, 'AllowUnknown', 'b', [allowed]);
+    await mocks.call(POLKIT, POLKIT_PATH, MOCK, 'AllowUnknown', 'b', [allowed]);
   } finally {
     mocks.disconnect();
   }
