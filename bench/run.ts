@@ -1,4 +1,4 @@
-// npm run bench [-- list|events|usb|switch|shell-load|create|export|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../test/support/libvirt.js';
 import { createVolume, defineDefaultPool, inSandbox, jobEnd, QEMU } from '../test/support/guest-files.js';
+import { LogindMock } from '../test/support/logind-mock.js';
 import { UsbLab } from '../test/support/usb-lab.js';
 import { installerIso, WINDOWS_11_LABEL } from '../test/support/installer-iso.js';
 import { startServiceInLab } from '../test/support/usb-service.js';
@@ -485,6 +486,44 @@ async function benchExport(runs: number): Promise<void> {
   }
 }
 
+/**
+ * What telling the caller apart costs a call that changes something: the
+ * same SetMonitor on the test driver's guest with --seats none (no check),
+ * with logind (bus credentials, the session of the PID, its properties) from
+ * the guest's own seat, and from another seat, where polkit (fake, deciding
+ * by subject) says yes.
+ */
+async function benchSeats(count: number): Promise<void> {
+  console.log('\n== Authorization: Guest.SetMonitor (test driver), per call, fake logind and polkit');
+  const stack = await ServiceStack.start({ withService: false });
+  try {
+    const logind = await LogindMock.start(stack.group);
+    await logind.addSeat('seat0');
+    await logind.addSeat('seat1');
+    await logind.addSession('c0', 'seat0', 1000, 'ada');
+    await logind.bindPid(process.pid, 'c0');
+    const raw = await RawClient.connect(stack.bus.address);
+    const setMonitor = async (guest: string): Promise<Summary> =>
+      timeRaw(raw, count, [SERVICE, guest, 'me.phyllo.Switcher1.Guest', 'SetMonitor', ['']]);
+    await stack.startService('test:///default', ['--seats', 'none']);
+    const none = await setMonitor(await stack.client.guestByName('test'));
+    console.log(`   --seats none (nothing checked)           ${fmt(none)}  (n=${count})`);
+    await stack.service?.stop();
+    await stack.startService('test:///default', ['--system-bus', logind.address]);
+    const guest = await stack.client.guestByName('test');
+    const own = await setMonitor(guest);
+    console.log(`   logind, the guest of no seat (allowed)   ${fmt(own)}`);
+    await logind.polkitRule('me.phyllo.switcher.manage-other-seat', process.getuid?.() ?? 0, 'yes');
+    await stack.client.service('/me/phyllo/Switcher1/seat/seat1', 'me.phyllo.Switcher1.Seat', 'AssignGuest', 'o', [
+      guest,
+    ]);
+    const other = await setMonitor(guest);
+    console.log(`   logind + polkit, another seat's (yes)   ${fmt(other)}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'list') await benchList();
 if (which === 'all' || which === 'events') await benchEvents();
@@ -493,5 +532,6 @@ if (which === 'all' || which === 'switch') benchSwitch();
 if (which === 'all' || which === 'shell-load') benchShellLoad();
 if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
 if (which === 'all' || which === 'export') await benchExport(Number(process.env.RUNS ?? 5));
+if (which === 'all' || which === 'seats') await benchSeats(Number(process.env.SEAT_CALLS ?? 1000));
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

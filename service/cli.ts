@@ -19,6 +19,14 @@ export interface CliOptions {
   systemBus: string;
   /** The virtualization new guests get: undefined = KVM where the host has it. */
   virtType: 'kvm' | 'qemu' | undefined;
+  /** 'logind': seats from logind, every change checked; 'none': one person, no logind, no checks. */
+  seats: 'logind' | 'none';
+  /** Serve every user of the host from the system bus (see USAGE). */
+  hostWide: boolean;
+  /** Where the host-wide service makes each user's display sockets; undefined: the default. */
+  displayDir: string | undefined;
+  /** How to run the display relay; undefined: gjs with the relay beside the executable. */
+  displayRelay: string[] | undefined;
   help: boolean;
 }
 
@@ -37,6 +45,14 @@ Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
   --udev-data PATH      udev's database (default /run/udev/data), for the seat of each device
   --system-bus BUS      where systemd-logind and polkit are (default: the system bus), for seats
   --virt-type TYPE      what new guests run on: kvm (default where the host has it) or qemu (software emulation)
+  --seats MODE          logind (default): seats are systemd-logind's, and every change is checked against the
+                        caller's seat and session (polkit decides the rest; no logind, no changes);
+                        none: a host with one person and no logind (the demo, a container): nothing is checked
+  --host-wide           serve every user of this host from the system bus (default --bus system): callers are
+                        told apart by uid and session (polkit sees them by bus name), and viewers run in each
+                        user's session, reaching a guest through a display socket (Guest.OpenDisplay)
+  --display-dir PATH    where --host-wide makes each user's display sockets (default /run/phyllome-switcher/display)
+  --display-relay CMD   how to run the display relay (default: gjs -m phyllome-display-relay.js beside this)
   --help                show this text
 `;
 
@@ -78,6 +94,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         'udev-data': { type: 'string' },
         'system-bus': { type: 'string' },
         'virt-type': { type: 'string' },
+        seats: { type: 'string' },
+        'host-wide': { type: 'boolean' },
+        'display-dir': { type: 'string' },
+        'display-relay': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,9 +109,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   for (const [name, value] of Object.entries(values)) {
     if (value === '') throw invalidArgument(`--${name} needs a value`);
   }
+  const hostWide = values['host-wide'] === true;
+  const seats = values.seats ?? 'logind';
+  if (seats !== 'logind' && seats !== 'none') throw invalidArgument(`--seats takes logind or none, not '${seats}'`);
+  if (hostWide && seats === 'none') {
+    throw invalidArgument('--host-wide serves several people: it keeps their seats apart and takes no --seats none');
+  }
   return {
     uri: values.connect === undefined ? DEFAULT_URI : endpointFor(values.connect).uri,
-    bus: bus('bus', values.bus, 'session'),
+    bus: bus('bus', values.bus, hostWide ? 'system' : 'session'),
     libvirtBus: values['libvirt-bus'] === undefined ? undefined : bus('libvirt-bus', values['libvirt-bus'], ''),
     viewer: values.viewer?.split(/\s+/).filter(Boolean),
     viewerUri: values['viewer-uri'],
@@ -100,6 +126,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     udevData: absolute('udev-data', values['udev-data']),
     systemBus: bus('system-bus', values['system-bus'], 'system'),
     virtType: virtType(values['virt-type']),
+    seats,
+    hostWide,
+    displayDir: absolute('display-dir', values['display-dir']),
+    displayRelay: values['display-relay']?.split(/\s+/).filter(Boolean),
     help: values.help === true,
   };
 }

@@ -26,7 +26,10 @@ import { UdevMonitor } from './usb/udev-monitor.js';
 import { USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
 import { UsbManager } from './usb/usb-manager.js';
 import { SeatObject, SEAT_INTERFACE } from './bus/seat-object.js';
-import { Authority } from './seats/authority.js';
+import { Authority, type SeatsMode } from './seats/authority.js';
+import { CallerResolver } from './seats/caller.js';
+import { PolkitClient } from './seats/polkit.js';
+import { DEFAULT_DISPLAY_DIR, DisplaySockets, locateRelay } from './display/display-sockets.js';
 import { LogindClient } from './seats/logind.js';
 import { SEAT_PATH_PREFIX, SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
@@ -66,6 +69,13 @@ export interface DaemonOptions {
   virtType?: 'kvm' | 'qemu' | undefined;
   /** How long a finished job's object stays (default 60 s). */
   jobLingerMs?: number;
+  /** 'logind' (default): seats from logind, every change checked; 'none': one person, no logind, nothing checked. */
+  seats?: SeatsMode | undefined;
+  /** Every user's service on the system bus: viewers in the users' sessions, through display sockets. */
+  hostWide?: boolean | undefined;
+  /** Where the host-wide service makes display sockets, and how it runs their relay. */
+  displayDir?: string | undefined;
+  displayRelay?: string[] | undefined;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -169,33 +179,13 @@ export class Daemon {
       if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
     });
 
-    // Export, Import, Clone and the live move run as jobs, each its own object.
-    const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
-    this.jobs = jobs;
-    const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.getuid?.() ?? -1));
-    const transfers = new Transfers(client, registry, stateDirs, jobs, endpoint.uri);
-    exporter.onMissingObject(JOB_PATH_PREFIX, (path) => invalidArgument(`No job at ${path}`));
-    jobs.on('added', (job) => {
-      const object = new JobObject(job);
-      exporter.export(job.path, [object]);
-      job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
-      job.on('completed', (success, message) =>
-        exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message]),
-      );
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobAdded', [job.path]);
-    });
-    jobs.on('removed', (job) => {
-      exporter.unexport(job.path);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobRemoved', [job.path]);
-    });
-
     const sysfsRoot = options.sysfsRoot ?? '/sys';
     const inventory = new UsbInventory(sysfsRoot, new UdevMonitor(options.udevadmCommand), options.udevDataRoot);
     const usb = this.own(new UsbManager(inventory, registry, client, actions), (u) => u.stop());
     exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
     usb.on('added', (device) => {
       const path = usbDevicePath(device.id);
-      exporter.export(path, [new UsbDeviceObject(device.id, usb, authority, seats)]);
+      exporter.export(path, [new UsbDeviceObject(device.id, usb, authority, seats, registry)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceAdded', [path]);
     });
     usb.on('removed', (device) => {
@@ -214,14 +204,28 @@ export class Daemon {
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbAttachRequested', [usbDevicePath(device.id), guest]),
     );
 
-    // Seats, from logind on the system bus (absent in a demo or a container: one seat, no checks).
-    const systemBus = await this.connect(options.systemBus ?? 'system').catch((error: unknown) => {
-      log.info(`no system bus, so no seats: ${(error as Error).message}`);
-      return undefined;
-    });
+    // Seats, from logind on the system bus. With --seats none (one person, no logind) there are none and
+    // nothing is checked; otherwise a logind that cannot be reached refuses every change: never no checks.
+    const seatsMode = options.seats ?? 'logind';
+    const systemChoice = options.systemBus ?? 'system';
+    const systemBus =
+      seatsMode === 'none'
+        ? undefined
+        : await this.connect(systemChoice).catch((error: unknown) => {
+            log.warning(
+              `no system bus, so no logind nor polkit: every change is refused (${(error as Error).message}); ` +
+                'on a host with one person and no logind, run with --seats none',
+            );
+            return undefined;
+          });
     const logind = systemBus ? new LogindClient(systemBus) : undefined;
     const seats = this.own(new SeatManager(logind, registry, actions, client, inventory, sysfsRoot), (m) => m.stop());
-    const authority = new Authority(serviceBus, systemBus, logind, () => seats.list().length > 1);
+    const resolver = new CallerResolver(serviceBus, logind);
+    const authority = new Authority(resolver, new PolkitClient(systemBus), registry, {
+      seats: seatsMode,
+      // A caller on polkit's own bus is named to it by bus name; one on another bus, by its process.
+      subject: options.bus === systemChoice ? 'system-bus-name' : 'unix-process',
+    });
     seats.on('added', (seat) => {
       exporter.export(seatPath(seat.id), [new SeatObject(seat.id, seats, authority)]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatAdded', [seatPath(seat.id)]);
@@ -243,15 +247,64 @@ export class Daemon {
       uri: endpoint.uri,
       ...(options.virtType ? { virtType: options.virtType } : {}),
     });
+    // Export, Import, Clone and the live move run as jobs, each its own object.
+    const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
+    this.jobs = jobs;
+    const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.getuid?.() ?? -1));
+    const transfers = new Transfers(client, registry, stateDirs, jobs, endpoint.uri, serviceBus);
+    exporter.onMissingObject(JOB_PATH_PREFIX, (path) => invalidArgument(`No job at ${path}`));
+    jobs.on('added', (job) => {
+      const object = new JobObject(job, authority, registry);
+      exporter.export(job.path, [object]);
+      job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
+      job.on('completed', (success, message) =>
+        exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message]),
+      );
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobAdded', [job.path]);
+    });
+    jobs.on('removed', (job) => {
+      exporter.unexport(job.path);
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobRemoved', [job.path]);
+    });
+
+    // The host-wide service shows guests in the users' own sessions, through display sockets.
+    const displays = options.hostWide
+      ? this.own(
+          new DisplaySockets({
+            dir: options.displayDir ?? DEFAULT_DISPLAY_DIR,
+            relay: options.displayRelay ?? ['gjs', '-m', locateRelay()],
+            libvirtBus: libvirtChoice,
+          }),
+          (d) => d.stop(),
+        )
+      : undefined;
+    const displayOpener = displays && {
+      open: async (caller: { sender: string }, guest: Guest) =>
+        displays.open((await resolver.credentials(caller.sender)).uid, guest),
+    };
     exporter.export(MANAGER_PATH, [
-      new ManagerObject(endpoint.uri, registry, actions, usb, seats, creator, transfers, jobs),
+      new ManagerObject(
+        endpoint.uri,
+        registry,
+        actions,
+        usb,
+        seats,
+        creator,
+        transfers,
+        jobs,
+        authority,
+        options.hostWide ? 'host' : 'user',
+      ),
     ]);
     registry.on('added', (guest) => {
-      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers, authority, transfers)]);
+      exporter.export(guest.path, [
+        new GuestObject(guest.path, registry, actions, viewers, authority, transfers, displayOpener),
+      ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
     registry.on('removed', (guest) => {
       viewers.close(guest.path);
+      displays?.closeGuest(guest.path);
       exporter.unexport(guest.path);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
     });
@@ -263,8 +316,13 @@ export class Daemon {
         changedGuestProperties(guestProperties(before, pid), guestProperties(guest, pid)),
       );
       // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
-      if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed'))
+      if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed')) {
         viewers.close(guest.path);
+        displays?.closeGuest(guest.path);
+      }
+      // Whoever was let in for its old seat is not necessarily for its new one.
+      if (changed.includes('settings') && guest.settings.seat !== before.settings.seat)
+        displays?.closeGuest(guest.path);
     });
     registry.on('connected', (connected) => {
       log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);

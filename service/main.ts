@@ -32,6 +32,10 @@ async function main(): Promise<number> {
       udevDataRoot: options.udevData,
       systemBus: options.systemBus,
       virtType: options.virtType,
+      seats: options.seats,
+      hostWide: options.hostWide,
+      displayDir: options.displayDir,
+      displayRelay: options.displayRelay,
     });
   } catch (error) {
     log.error(`cannot start: ${error instanceof SwitcherError ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-// Bundles the service into one executable ESM file. One module to load is
+// Bundles the service into one executable ESM file (and its display relay, a gjs program). One module to load is
 // both the cheapest start (Node's ESM loader costs several MB per package
 // tree) and the simplest install: no node_modules on the host.
 
@@ -31,3 +31,18 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
+
+// The host-wide service's display relay runs in gjs (GLib takes file descriptors over D-Bus;
+// Node cannot): one readable ES module, installed beside the executable.
+await build({
+  entryPoints: ['service/display/gjs/display-relay.ts'],
+  outfile: 'build/phyllome-display-relay.js',
+  bundle: true,
+  format: 'esm',
+  // Debian 12's gjs 1.74 runs SpiderMonkey 102.
+  target: 'firefox102',
+  external: ['gi://*'],
+  minify: false,
+  tsconfig: 'service/display/gjs/tsconfig.json',
+  logLevel: 'warning',
+});

@@ -9,6 +9,9 @@ import type GLibNamespace from 'gi://GLib';
 type Gio = typeof GioNamespace;
 type GLib = typeof GLibNamespace;
 
+export const SERVICE_NAME = 'me.phyllo.Switcher1';
+const SERVICE_LOOKUP_TIMEOUT_MS = 5_000;
+
 export interface ProxyOptions {
   connection?: GioNamespace.DBusConnection;
   flags?: GioNamespace.DBusProxyFlags;
@@ -36,15 +39,21 @@ export function dbusCalls(Gio: Gio, GLib: GLib) {
       });
     },
 
+    /**
+     * Calls a method. `interactive`: a person asked for it, so the service may
+     * have polkit ask them for a password (ALLOW_INTERACTIVE_AUTHORIZATION).
+     */
     callProxy(
       proxy: GioNamespace.DBusProxy,
       method: string,
       parameters: GLibNamespace.Variant | null,
       timeoutMs: number,
       cancellable: GioNamespace.Cancellable,
+      interactive = false,
     ): Promise<GLibNamespace.Variant> {
+      const flags = interactive ? Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION : Gio.DBusCallFlags.NONE;
       return new Promise((resolve, reject) => {
-        proxy.call(method, parameters, Gio.DBusCallFlags.NONE, timeoutMs, cancellable, (source, result) => {
+        proxy.call(method, parameters, flags, timeoutMs, cancellable, (source, result) => {
           try {
             resolve((source as GioNamespace.DBusProxy).call_finish(result));
           } catch (error) {
@@ -52,6 +61,50 @@ export function dbusCalls(Gio: Gio, GLib: GLib) {
           }
         });
       });
+    },
+
+    /**
+     * The bus the switcher's service is on: the system bus where the
+     * host-wide service is installed (activatable) or running, else the
+     * session bus (the per-user service).
+     */
+    async serviceConnection(cancellable: GioNamespace.Cancellable): Promise<GioNamespace.DBusConnection> {
+      let system: GioNamespace.DBusConnection;
+      try {
+        system = Gio.DBus.system;
+      } catch {
+        return Gio.DBus.session;
+      }
+      const ask = (member: string, parameters: GLibNamespace.Variant | null, type: string): Promise<unknown> =>
+        new Promise((resolve, reject) => {
+          system.call(
+            'org.freedesktop.DBus',
+            '/org/freedesktop/DBus',
+            'org.freedesktop.DBus',
+            member,
+            parameters,
+            new GLib.VariantType(type),
+            Gio.DBusCallFlags.NONE,
+            SERVICE_LOOKUP_TIMEOUT_MS,
+            cancellable,
+            (connection, result) => {
+              try {
+                resolve((connection as GioNamespace.DBusConnection).call_finish(result).deepUnpack());
+              } catch (error) {
+                reject(error);
+              }
+            },
+          );
+        });
+      try {
+        const [owned] = (await ask('NameHasOwner', new GLib.Variant('(s)', [SERVICE_NAME]), '(b)')) as [boolean];
+        if (owned) return system;
+        const [activatable] = (await ask('ListActivatableNames', null, '(as)')) as [string[]];
+        if (activatable.includes(SERVICE_NAME)) return system;
+      } catch (error) {
+        if (error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED)) throw error;
+      }
+      return Gio.DBus.session;
     },
 
     isCancelled(error: unknown): boolean {

@@ -25,6 +25,7 @@ import { Notifier } from './ui/notify-actions.js';
 import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
 import { NewGuestWindow } from './windows/new-guest-window.js';
+import { SessionViewers } from './windows/session-viewers.js';
 import { ViewerWindows } from './windows/viewer-windows.js';
 
 /** What a failed action was, in the user's words (each %s is the guest's name). */
@@ -41,6 +42,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
   private releases: (() => void)[] = [];
   /** Once per login, not per enable: survives the disable and enable of a screen lock. */
   private readonly landing = { landed: false };
+  /** The host-wide service's viewers run in this session and outlive a screen lock's disable. */
+  private sessionViewers: SessionViewers | undefined;
   private notifier: Notifier | undefined;
 
   enable(): void {
@@ -133,9 +136,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
 
-    // With several seats this session shows its seat's guests, and lands in its seat's guest.
+    // With several seats this session shows its seat's guests, and lands in its seat's guest. Its seat
+    // is the one the service places it on (logind's, as for its authorization), not XDG_SEAT: a Shell
+    // run as a systemd user unit has none.
     const session = new SeatSession(
-      GLib.getenv('XDG_SEAT') ?? '',
+      '',
       {
         reset: (list) => {
           indicator.resetGuests(list);
@@ -182,12 +187,21 @@ export default class PhyllomeSwitcherExtension extends Extension {
       );
     };
 
+    const viewers = (this.sessionViewers ??= new SessionViewers());
+    viewers.attach((path, pid) => session.guests.changed(path, { viewerPid: pid }));
+    this.own(() => viewers.detach());
+
+    // Jobs are followed from before the first is started, so none ends unseen.
+    const jobs = new JobWatcher(BUS_NAME);
+    this.own(() => jobs.stop());
     const client = new SwitcherClient({
+      connected: (connection) => jobs.start(connection),
       statusChanged: (status) => {
         indicator.setStatus(status);
         if (status.kind === 'ready') focus.resend();
       },
-      guests: session.guests,
+      ownSeat: (seat) => session.setOwnSeat(seat),
+      guests: viewers.overlay(session.guests),
       seats: session.seatEvents,
       usb: {
         reset: (devices) => indicator.resetUsb(devices),
@@ -206,13 +220,9 @@ export default class PhyllomeSwitcherExtension extends Extension {
     const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
     focus.start();
     this.own(() => focus.stop());
-    const switcher = new GuestSwitcher(guests, client, windows, (title, error) => this.report(title, error));
-    // Jobs are followed from before the first is started, so none ends unseen.
-    const jobs = new JobWatcher(Gio.DBus.session, BUS_NAME);
-    jobs.start();
+    const switcher = new GuestSwitcher(guests, client, windows, viewers, (title, error) => this.report(title, error));
     void client.start();
     this.own(() => client.destroy());
-    this.own(() => jobs.stop());
     const transfers = new GuestTransfers(client, guests, jobs);
     this.own(() => transfers.destroy());
 

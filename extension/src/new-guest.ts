@@ -12,7 +12,7 @@ import { dbusCalls } from './dbus-calls.js';
 import { Adw, asWidget, Gio, GLib, Gtk, _ } from './gi-app.js';
 import { proposeGuestName, readDescription, type InstallerDescription } from './model/new-guest.js';
 
-const { newProxy, callProxy, describeError } = dbusCalls(Gio, GLib);
+const { newProxy, callProxy, serviceConnection, describeError } = dbusCalls(Gio, GLib);
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
 const MANAGER = 'me.phyllo.Switcher1.Manager';
@@ -112,7 +112,9 @@ class NewGuestWindow {
     try {
       const info = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML).lookup_interface(MANAGER);
       if (!info) throw new Error('the contract has no Manager');
-      this.manager = await newProxy(info, SERVICE, MANAGER_PATH, this.cancellable);
+      this.manager = await newProxy(info, SERVICE, MANAGER_PATH, this.cancellable, {
+        connection: await serviceConnection(this.cancellable),
+      });
       const reply = await callProxy(
         this.manager,
         'ListOperatingSystems',
@@ -231,6 +233,8 @@ class NewGuestWindow {
         new GLib.Variant('(sssa{sv})', [this.name.text.trim(), osId, this.describedPath, options]),
         CREATE_TIMEOUT_MS,
         this.cancellable,
+        // The person creating may be asked to authenticate (polkit, through the service).
+        true,
       );
       const [path] = reply.deepUnpack() as [string];
       print(`created ${path}`);

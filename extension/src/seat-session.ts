@@ -4,7 +4,7 @@
 // guest's seat lands in the guest). Landing is once per login: the extension
 // is disabled and enabled again at each screen lock, and must not land again.
 
-import type { CollectionListener } from './client/switcher-client.js';
+import type { CollectionListener } from './model/collection.js';
 import type { GuestSummary } from './model/guest-list.js';
 import { seatGuest, usableBy, type SeatSummary } from './model/seats.js';
 

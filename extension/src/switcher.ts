@@ -1,14 +1,17 @@
 // Switching between guests: to one by its place, the next or previous, or
 // back to the host. A guest whose viewer is open is shown at once; any other
-// is shown by the service (starting it if needed) and its window placed on
-// its monitor when it appears. A guest that drives a screen of its own (no
-// display for a viewer) is started, and the user told where it is.
+// is started if needed and shown — by the per-user service's own viewer
+// (Show), or, with the host-wide service, by a viewer of this session on the
+// display socket the service hands out (OpenDisplay) — and its window placed
+// on its monitor when it appears. A guest that drives a screen of its own
+// (no display for a viewer) is started, and the user told where it is.
 
 import { remoteErrorName } from './client/dbus.js';
 import type { SwitcherClient } from './client/switcher-client.js';
 import { _, Main } from './gi.js';
 import type { GuestList, GuestSummary } from './model/guest-list.js';
 import { switchTarget, type SwitchRequest } from './model/switching.js';
+import type { SessionViewers } from './windows/session-viewers.js';
 import type { ViewerWindows } from './windows/viewer-windows.js';
 
 export type Report = (title: string, error: unknown) => void;
@@ -18,6 +21,7 @@ export class GuestSwitcher {
     private readonly guests: GuestList,
     private readonly client: SwitcherClient,
     private readonly windows: ViewerWindows,
+    private readonly viewers: SessionViewers,
     private readonly report: Report,
   ) {}
 
@@ -25,7 +29,11 @@ export class GuestSwitcher {
     if (Main.overview.visible) Main.overview.hide();
     if (this.windows.present(guest.path, guest.viewerPid ?? 0, guest.monitor ?? '')) return;
     // No window yet: the service starts what it must; the window is placed when it shows.
-    this.client.show(guest.path).catch((error: unknown) => {
+    const showing =
+      this.client.scope === 'host'
+        ? this.client.openDisplay(guest.path).then((uri) => void this.viewers.open(guest.path, uri, guest.name))
+        : this.client.show(guest.path);
+    showing.catch((error: unknown) => {
       this.windows.forget(guest.path);
       const ownScreen = remoteErrorName(error) === 'me.phyllo.Switcher1.Error.NoDisplay';
       this.report(

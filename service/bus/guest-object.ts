@@ -1,14 +1,14 @@
 // me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
 
 import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
-import { noSuchGuest } from '../errors.js';
-import type { GuestActions } from '../guests/actions.js';
+import { invalidState, noSuchGuest } from '../errors.js';
+import { checkShutdownTimeout, type GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
-import type { UsbRule } from '../libvirt/switcher-metadata.js';
+import { validateConnector, type UsbRule } from '../libvirt/switcher-metadata.js';
 import type { Authority } from '../seats/authority.js';
-import type { Transfers } from '../transfer/transfers.js';
-import type { ViewerManager } from '../viewers/viewer-manager.js';
+import type { TransferRequest, Transfers } from '../transfer/transfers.js';
+import { noDisplay, type ViewerManager } from '../viewers/viewer-manager.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export { GUEST_INTERFACE };
@@ -58,6 +58,11 @@ export function changedGuestProperties(before: GuestProperties, after: GuestProp
   return changed as Partial<GuestProperties>;
 }
 
+/** Opens the display sockets of the host-wide service (display/display-sockets.ts). */
+export interface DisplayOpener {
+  open(caller: Caller, guest: Guest): Promise<string>;
+}
+
 export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   readonly interfaceName = GUEST_INTERFACE;
 
@@ -68,12 +73,15 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     private readonly viewers: ViewerManager,
     private readonly authority: Authority,
     private readonly transfers: Transfers,
+    /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
+    private readonly displays: DisplayOpener | undefined,
   ) {}
 
   properties(): GuestProperties {
     return guestProperties(this.guest(), this.viewers.pid(this.path));
   }
 
+  // Each: its arguments checked, then the caller, then the action.
   readonly methods: InterfaceImpl<typeof GUEST_INTERFACE>['methods'] = {
     Start: async (_args, caller) => {
       await this.run('Start', caller);
@@ -96,31 +104,53 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
       return [];
     },
     Shutdown: async ([timeoutSeconds], caller) => {
+      checkShutdownTimeout(timeoutSeconds);
       await this.authorize(caller);
       return [await this.actions.shutdown(this.path, timeoutSeconds)];
     },
     SetMonitor: async ([connector], caller) => {
+      validateConnector(connector);
       await this.authorize(caller);
       await this.actions.setMonitor(this.path, connector);
       return [];
     },
-    Export: async ([directory], caller) => {
-      await this.authorize(caller);
-      return [(await this.transfers.exportGuest(this.path, directory)).path];
-    },
-    Clone: async ([name], caller) => {
-      await this.authorize(caller);
-      return [(await this.transfers.cloneGuest(this.path, name)).path];
-    },
-    MigrateTo: async ([uri, options], caller) => {
-      await this.authorize(caller);
-      return [(await this.transfers.migrateGuest(this.path, uri, options as Record<string, MigrationOption>)).path];
-    },
+    // Transfers check their arguments (and the caller's access to the paths), then authorize.
+    Export: async ([directory], caller) => [
+      (await this.transfers.exportGuest(this.path, directory, this.transferRequest(caller))).path,
+    ],
+    Clone: async ([name], caller) => [
+      (await this.transfers.cloneGuest(this.path, name, this.transferRequest(caller))).path,
+    ],
+    MigrateTo: async ([uri, options], caller) => [
+      (
+        await this.transfers.migrateGuest(
+          this.path,
+          uri,
+          options as Record<string, MigrationOption>,
+          this.transferRequest(caller),
+        )
+      ).path,
+    ],
     Show: async (_args, caller) => {
+      if (this.displays) {
+        throw invalidState(
+          'The host-wide service has no screen to open a viewer on: call OpenDisplay and open its URI in a viewer of your session',
+        );
+      }
       await this.authorize(caller);
       const guest = await this.actions.bringUp(this.path);
       await this.viewers.open(guest);
       return [];
+    },
+    OpenDisplay: async (_args, caller) => {
+      if (!this.displays) throw invalidState('The per-user service opens viewers itself: call Show');
+      const displays = this.displays;
+      checkSocketDisplay(this.guest());
+      await this.authorize(caller);
+      // Like Show: a guest that drives a screen of its own is started, and the caller told where to look.
+      const guest = await this.actions.bringUp(this.path);
+      if (!guest.display) throw noDisplay(guest);
+      return [await displays.open(caller, guest)];
     },
   };
 
@@ -135,9 +165,22 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     await this.actions.run(this.path, action);
   }
 
-  /** A guest assigned to another seat is that seat's. */
-  private async authorize(caller: Caller): Promise<void> {
-    const guest = this.guest();
-    await this.authority.require(caller.sender, guest.settings.seat, guest.name);
+  private transferRequest(caller: Caller): TransferRequest {
+    return { sender: caller.sender, authorize: () => this.authorize(caller) };
+  }
+
+  /** A guest assigned to a seat is that seat's; one of none is anybody's at the machine. */
+  private authorize(caller: Caller): Promise<void> {
+    this.guest();
+    return this.authority.requireGuest(caller, this.path);
+  }
+}
+
+/** A display a viewer of the caller's session can open through a socket: SPICE (remote-viewer's spice+unix://), or none. */
+function checkSocketDisplay(guest: Guest): void {
+  if (guest.display && guest.display !== 'spice') {
+    throw invalidState(
+      `${guest.name} has a ${guest.display} display, which a viewer of your session cannot open through a socket; give it a SPICE display (Phyllome's model has one)`,
+    );
   }
 }

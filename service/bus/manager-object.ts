@@ -1,17 +1,20 @@
 // me.phyllo.Switcher1.Manager on /me/phyllo/Switcher1.
 
 import { MANAGER_INTERFACE, type ManagerProperties } from '../contract/switcher1.js';
+import { Variant } from '../dbus/bus.js';
 import { encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
 import { invalidArgument, noSuchGuest } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
+import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
+import type { Authority } from '../seats/authority.js';
 import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
 import type { GuestCreator } from '../create/creator.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import type { Transfers } from '../transfer/transfers.js';
-import type { InterfaceImpl } from './exporter.js';
+import type { Caller, InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
 export { MANAGER_INTERFACE };
@@ -33,31 +36,72 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly creator: GuestCreator,
     private readonly transfers: Transfers,
     private readonly jobs: JobManager,
+    private readonly authority: Authority,
+    /** 'user': one person's service on the session bus; 'host': every user's, on the system bus. */
+    private readonly scope: 'user' | 'host',
   ) {}
 
   properties(): ManagerProperties {
-    return { Connection: this.uri, Connected: this.registry.connected };
+    return { Connection: this.uri, Connected: this.registry.connected, Scope: this.scope };
   }
 
   readonly methods: InterfaceImpl<typeof MANAGER_INTERFACE>['methods'] = {
     ListGuests: () => this.listGuests(),
     FindGuest: ([nameOrUuid]) => [this.findGuest(nameOrUuid)],
-    PauseAll: async () => [await this.actions.pauseAll()],
-    ResumeAll: async () => [await this.actions.resumeAll()],
+    // Bulk: only the guests the caller may act on.
+    PauseAll: async (_args, caller) => [await this.actions.pauseAll(await this.allowedGuests(caller))],
+    ResumeAll: async (_args, caller) => [await this.actions.resumeAll(await this.allowedGuests(caller))],
     ListUsbDevices: () => [this.usb.devices().map((d) => usbDevicePath(d.id))],
     ListSeats: () => [this.seats.list().map((s) => seatPath(s.id))],
     DescribeInstaller: async ([path], caller) => [await this.creator.describeInstaller(path, caller.sender)],
     ListOperatingSystems: async ([search]) => [await this.creator.listOperatingSystems(search)],
+    // A new guest is of no seat; its arguments are checked (creator) before the caller is.
     CreateGuest: async ([name, osId, installer, options], caller) => [
-      await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender),
+      await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender, () =>
+        this.authority.require(caller, [''], `a new guest '${name}'`),
+      ),
     ],
-    Import: async ([bundle]) => [(await this.transfers.importBundle(bundle)).path],
+    // A bundle's guest keeps the seat its metadata names: the caller must be allowed there.
+    Import: async ([bundle], caller) => [
+      (
+        await this.transfers.importBundle(bundle, {
+          sender: caller.sender,
+          authorize: (seat) => this.authority.require(caller, [seat], `the guest in ${bundle}`),
+        })
+      ).path,
+    ],
     ListJobs: () => [this.jobs.list().map((job) => job.path)],
-    SetFocusedGuest: ([guest]) => {
+    SetFocusedGuest: async ([guest], caller) => {
+      const to = guest === '/' ? '' : guest;
+      if (to && !this.registry.get(to)) throw noSuchGuest(`at ${to}`);
+      // Devices that follow the focus leave the guest that had it for the new one: both are acted on.
+      const from = this.usb.focusedGuest;
+      if (from === to) return [];
+      const seats = [from, to].map((path) => (path ? (this.registry.get(path)?.settings.seat ?? '') : ''));
+      await this.authority.require(caller, seats, 'the focus');
       this.usb.setFocused(guest);
       return [];
     },
+    DescribeCaller: async (_args, caller) => {
+      const where = await this.authority.describe(caller);
+      return [
+        {
+          uid: new Variant('u', where.uid),
+          session: new Variant('s', where.session),
+          seat: new Variant('s', where.seat),
+          active: new Variant('b', where.active),
+          local: new Variant('b', where.local),
+        },
+      ];
+    },
   };
+
+  /** The guests the caller may act on, as a test for the bulk actions. */
+  private async allowedGuests(caller: Caller): Promise<(guest: Guest) => boolean> {
+    const allowed = await this.authority.filter(caller, this.registry.guests(), (guest) => guest.settings.seat);
+    const paths = new Set(allowed.map((guest) => guest.path));
+    return (guest) => paths.has(guest.path);
+  }
 
   private listGuests(): EncodedBody {
     const paths = this.registry.paths(); // the same array until the list changes

@@ -33,23 +33,25 @@ export class SeatObject implements InterfaceImpl<typeof SEAT_INTERFACE> {
     return { Guest, Devices, Sessions };
   }
 
+  // Each: its arguments checked, then the caller (on every seat the call touches), then the action.
   readonly methods: InterfaceImpl<typeof SEAT_INTERFACE>['methods'] = {
     AssignGuest: async ([guest], caller) => {
-      await this.authority.require(caller.sender, this.id, `This seat (${this.id})`);
+      const seats = this.seats.assignTargets(this.id, guest);
+      await this.authority.require(caller, seats, `the seats ${seats.filter(Boolean).join(' and ')}`);
       await this.seats.assignGuest(this.id, guest);
       return [];
     },
     AttachDevice: async ([path], caller) => {
-      await this.authority.require(caller.sender, this.id, `This seat (${this.id})`);
       const deviceId = usbDeviceIdFromPath(path);
       if (!deviceId) throw invalidArgument(`${path} is not one of our USB devices`);
-      // Taking a device from a seat is acting on that seat too.
-      await this.authority.require(caller.sender, this.seats.seatOfDevice(deviceId), `That device (${deviceId})`);
+      const seats = this.seats.attachTargets(this.id, deviceId);
+      await this.authority.require(caller, seats, `the USB device at ${deviceId} and ${this.id}`);
       await this.seats.attachDevice(this.id, deviceId);
       return [];
     },
     PassInput: async ([enable], caller) => {
-      await this.authority.require(caller.sender, this.id, `This seat (${this.id})`);
+      const seats = this.seats.passInputTargets(this.id);
+      await this.authority.require(caller, seats, `the input devices of ${this.id}`);
       await this.seats.passInput(this.id, enable);
       return [];
     },

@@ -1,11 +1,12 @@
 // me.phyllo.Switcher1.UsbDevice on /me/phyllo/Switcher1/usb/<port>.
 
 import { USB_DEVICE_INTERFACE, type UsbDeviceProperties } from '../contract/switcher1.js';
-import { noSuchDevice } from '../errors.js';
+import { noSuchDevice, noSuchGuest } from '../errors.js';
+import type { GuestRegistry } from '../guests/registry.js';
 import type { Authority } from '../seats/authority.js';
 import type { SeatManager } from '../seats/seat-manager.js';
 import { displayName, type UsbDeviceInfo } from '../usb/usb-device.js';
-import type { UsbManager } from '../usb/usb-manager.js';
+import { checkRuleArguments, type UsbManager } from '../usb/usb-manager.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export { USB_DEVICE_INTERFACE };
@@ -30,35 +31,39 @@ export class UsbDeviceObject implements InterfaceImpl<typeof USB_DEVICE_INTERFAC
     private readonly usb: UsbManager,
     private readonly authority: Authority,
     private readonly seats: Pick<SeatManager, 'passDeviceInput'>,
+    private readonly registry: Pick<GuestRegistry, 'get'>,
   ) {}
 
   properties(): UsbDeviceProperties {
     return usbDeviceProperties(this.device(), this.usb.owner(this.id));
   }
 
+  // Each: its arguments checked, then the caller — on the device's seat and the guest's — then the action.
   readonly methods: InterfaceImpl<typeof USB_DEVICE_INTERFACE>['methods'] = {
     Attach: async ([guest], caller) => {
-      await this.authorize(caller);
+      await this.authorize(caller, guest);
       await this.usb.attach(this.id, guest, false);
       return [];
     },
     ForceAttach: async ([guest], caller) => {
-      await this.authorize(caller);
+      await this.authorize(caller, guest);
       await this.usb.attach(this.id, guest, true);
       return [];
     },
     Detach: async (_args, caller) => {
-      await this.authorize(caller);
+      // Taking it back is acting on the guest that has it.
+      await this.authorize(caller, this.usb.owner(this.id));
       await this.usb.detach(this.id);
       return [];
     },
     PassInput: async ([guest, enable], caller) => {
-      await this.authorize(caller);
+      await this.authorize(caller, guest);
       await this.seats.passDeviceInput(this.id, guest, enable);
       return [];
     },
     SetRule: async ([guest, mode, matchBy], caller) => {
-      await this.authorize(caller);
+      checkRuleArguments(mode, matchBy);
+      await this.authorize(caller, guest);
       await this.usb.setRule(this.id, guest, mode, matchBy);
       return [];
     },
@@ -70,9 +75,16 @@ export class UsbDeviceObject implements InterfaceImpl<typeof USB_DEVICE_INTERFAC
     return device;
   }
 
-  /** A device on another seat is that seat's. */
-  private async authorize(caller: Caller): Promise<void> {
+  /** A device is its seat's (seat0 when untagged); a guest the call names ('' for none) is its seat's. */
+  private async authorize(caller: Caller, guestPath: string): Promise<void> {
     const device = this.device();
-    await this.authority.require(caller.sender, device.seat ?? 'seat0', displayName(device));
+    const guest = guestPath ? this.registry.get(guestPath) : undefined;
+    if (guestPath && !guest) throw noSuchGuest(`at ${guestPath}`);
+    const seats = [device.seat ?? 'seat0', guest?.settings.seat ?? ''];
+    await this.authority.require(
+      caller,
+      seats,
+      guest ? `${displayName(device)} and ${guest.name}` : displayName(device),
+    );
   }
 }

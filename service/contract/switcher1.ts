@@ -8,9 +8,11 @@ export const MANAGER_INTERFACE = 'me.phyllo.Switcher1.Manager';
 export interface ManagerProperties {
   readonly Connection: string;
   readonly Connected: boolean;
+  readonly Scope: string;
 }
 
 export interface ManagerMethods {
+  DescribeCaller: { in: []; out: [caller: Record<string, Variant>] };
   ListGuests: { in: []; out: [guests: string[]] };
   FindGuest: { in: [name_or_uuid: string]; out: [guest: string] };
   PauseAll: { in: []; out: [paused: string[]] };
@@ -66,6 +68,7 @@ export interface GuestMethods {
   Export: { in: [directory: string]; out: [job: string] };
   Clone: { in: [name: string]; out: [job: string] };
   MigrateTo: { in: [uri: string, options: Record<string, Variant>]; out: [job: string] };
+  OpenDisplay: { in: []; out: [uri: string] };
 }
 
 export interface GuestSignals {

@@ -5,12 +5,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { Variant, type MessageBus } from '../dbus/bus.js';
+import { fileCallerFor } from '../dbus/caller-files.js';
 import { alreadyExists, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
 import { HostProbe } from './host.js';
-import { callerOf, checkIso, detectOsName, type Caller } from './installer.js';
+import { checkIso, detectOsName } from './installer.js';
 import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
 import { offer, planGuest, UNKNOWN_OS_ID, type Placement } from './plan.js';
 import { defaultPoolPath, GuestStorage } from './storage.js';
@@ -110,7 +111,7 @@ export class GuestCreator {
 
   /** The OS on an installer ISO, its sizes on this host, and what the host lacks for it. */
   async describeInstaller(path: string, sender: string | undefined): Promise<Record<string, Variant>> {
-    const file = await checkIso(path, await this.caller(sender), 'installer');
+    const file = await checkIso(path, await fileCallerFor(this.serviceBus, sender), 'installer');
     const db = await this.osinfo();
     const name = await detectOsName(file);
     const id = name ? db.idByName(name) : '';
@@ -151,6 +152,8 @@ export class GuestCreator {
     installerPath: string,
     rawOptions: Record<string, unknown>,
     sender: string | undefined,
+    /** Whether the caller may create: asked once the input is checked, before anything is made. */
+    authorize: () => Promise<void> = () => Promise.resolve(),
   ): Promise<string> {
     const options = parseCreateOptions(rawOptions);
     if (!NAME.test(name)) {
@@ -162,7 +165,7 @@ export class GuestCreator {
     if (this.pending.has(name)) throw alreadyExists(`A guest named '${name}' is being created`);
     this.pending.add(name);
     try {
-      return await this.create(name, osId, installerPath, options, sender);
+      return await this.create(name, osId, installerPath, options, sender, authorize);
     } finally {
       this.pending.delete(name);
     }
@@ -174,10 +177,11 @@ export class GuestCreator {
     installerPath: string,
     options: CreateOptions,
     sender: string | undefined,
+    authorize: () => Promise<void>,
   ): Promise<string> {
     const started = Date.now();
     await this.requireFreeName(name);
-    const caller = await this.caller(sender);
+    const caller = await fileCallerFor(this.serviceBus, sender);
     const installer = await checkIso(installerPath, caller, 'installer');
     const drivers = options.drivers ? await checkIso(options.drivers, caller, 'drivers-iso') : undefined;
     const db = await this.osinfo();
@@ -202,6 +206,7 @@ export class GuestCreator {
     // Everything the input can fail on, before anything is made.
     planGuest(profile, host, placement, request);
     const template = readTemplate(profile.template, this.options.templateDir);
+    await authorize();
 
     const pool = await this.storage.ensurePool();
     const info = await this.storage.poolInfo(pool);
@@ -239,15 +244,6 @@ export class GuestCreator {
       throw error;
     }
     throw alreadyExists(`A guest named '${name}' exists already`);
-  }
-
-  private async caller(sender: string | undefined): Promise<Caller | undefined> {
-    if (!sender) return undefined;
-    try {
-      return await callerOf(this.serviceBus, sender);
-    } catch (error) {
-      throw new SwitcherError('AccessDenied', `Cannot tell who is asking, so no file is read: ${String(error)}`);
-    }
   }
 
   /** User-mode networking on a session connection, or where the system has no 'default' network. */

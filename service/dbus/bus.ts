@@ -105,3 +105,32 @@ export function sendQuietly(bus: MessageBus, message: Message): boolean {
     return false;
   }
 }
+
+/** What the bus daemon vouches for about a connection: its uid, PID, and its groups where the daemon tells them. */
+export interface BusCredentials {
+  uid: number;
+  pid: number;
+  gids: number[] | undefined;
+}
+
+/** GetConnectionCredentials of `sender`, with a deadline; throws when the bus does not tell a uid and PID. */
+export async function connectionCredentials(
+  bus: MessageBus,
+  sender: string,
+  timeoutMs: number,
+): Promise<BusCredentials> {
+  const message = new Message({
+    destination: 'org.freedesktop.DBus',
+    path: '/org/freedesktop/DBus',
+    interface: 'org.freedesktop.DBus',
+    member: 'GetConnectionCredentials',
+    signature: 's',
+    body: [sender],
+  });
+  const [credentials] = (await callWithDeadline(bus, message, timeoutMs)).body as [Record<string, { value?: unknown }>];
+  const uid = credentials.UnixUserID?.value;
+  const pid = credentials.ProcessID?.value;
+  if (typeof uid !== 'number' || typeof pid !== 'number') throw new Error(`the bus did not tell who ${sender} is`);
+  const gids = credentials.UnixGroupIDs?.value;
+  return { uid, pid, gids: Array.isArray(gids) ? gids.map(Number) : undefined };
+}

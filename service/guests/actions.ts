@@ -45,6 +45,13 @@ const BRING_UP_TIMEOUT_MS = 60_000;
 const AFFECT_LIVE = 1;
 const AFFECT_CONFIG = 2;
 
+/** Shutdown's time allowed, in seconds: 1 to MAX_SHUTDOWN_SECONDS; else InvalidArgument. */
+export function checkShutdownTimeout(timeoutSeconds: number): void {
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_SHUTDOWN_SECONDS) {
+    throw invalidArgument(`timeout_seconds must be between 1 and ${MAX_SHUTDOWN_SECONDS}, not ${timeoutSeconds}`);
+  }
+}
+
 export class GuestActions {
   /** Guests the last PauseAll paused and that have stayed paused since, by our path. */
   private readonly pausedByPauseAll = new Set<string>();
@@ -120,9 +127,7 @@ export class GuestActions {
 
   /** Asks the guest to shut down; true if it went down within the time, never forced. */
   async shutdown(path: string, timeoutSeconds: number): Promise<boolean> {
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_SHUTDOWN_SECONDS) {
-      throw invalidArgument(`timeout_seconds must be between 1 and ${MAX_SHUTDOWN_SECONDS}, not ${timeoutSeconds}`);
-    }
+    checkShutdownTimeout(timeoutSeconds);
     const guest = this.ready(path, 'Shutdown');
     const down = this.waitForState(guest.path, DOWN, timeoutSeconds * 1000);
     try {

@@ -1,94 +1,118 @@
-// Who may act on what, with several seats: a caller acts freely on guests
-// and devices of its own seat (or of none); for another seat's, polkit must
-// say yes (action me.phyllo.switcher.manage-other-seat). Any failure to find
-// out — logind or polkit missing, slow or erring — refuses.
+// Whether a caller may change what it asks to change: its place from logind
+// (caller.ts), the decision (policy.ts), polkit's answer when the decision
+// needs one (polkit.ts). Every method of ours that changes something calls
+// one of require*() after checking its arguments and before acting; any
+// failure to decide — logind or polkit gone, slow or erring — refuses.
+// With seats 'none' (a host with one person and no logind: the demo, a
+// container), chosen on the command line and never by accident, nothing is
+// checked.
 
-import { readFile } from 'node:fs/promises';
-import { callWithDeadline, Message, Variant, type MessageBus } from '../dbus/bus.js';
-import { SwitcherError } from '../errors.js';
+import { noSuchGuest, SwitcherError } from '../errors.js';
+import type { GuestRegistry } from '../guests/registry.js';
 import { log } from '../log.js';
-import type { LogindClient } from './logind.js';
+import type { CallerFacts, CallerRef, CallerResolver } from './caller.js';
+import type { PolkitClient, PolkitSubject } from './polkit.js';
+import { decide, OTHER_SEAT_ACTION, refusal, touchedSeats, type PolkitAnswer } from './policy.js';
 
-export const OTHER_SEAT_ACTION = 'me.phyllo.switcher.manage-other-seat';
+/** 'logind': seats are logind's and every change is checked; 'none': no seats, no checks. */
+export type SeatsMode = 'logind' | 'none';
 
-/** The process start time polkit's unix-process subject needs (field 22 of /proc/PID/stat). */
-async function startTime(pid: number): Promise<bigint> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0');
+export interface AuthorityOptions {
+  seats: SeatsMode;
+  /** How polkit is told who asks: by bus name (we are on polkit's bus, the host-wide service) or by process. */
+  subject: PolkitSubject['kind'];
+}
+
+/** What DescribeCaller answers. */
+export interface CallerDescription {
+  uid: number;
+  session: string;
+  seat: string;
+  active: boolean;
+  local: boolean;
 }
 
 export class Authority {
   constructor(
-    /** The bus callers reach us on: it tells their PID. */
-    private readonly serviceBus: MessageBus,
-    /** The bus of logind and polkit. */
-    private readonly systemBus: MessageBus | undefined,
-    private readonly logind: LogindClient | undefined,
-    /** Seats only matter with more than one: a single-seat host needs no checks. */
-    private readonly multiSeat: () => boolean,
-    private readonly timeoutMs = 5_000,
+    private readonly resolver: CallerResolver,
+    private readonly polkit: PolkitClient,
+    private readonly registry: Pick<GuestRegistry, 'get'>,
+    private readonly options: AuthorityOptions,
   ) {}
 
-  /** Resolves when `sender` may act on something of `targetSeat` ('' = of no seat); else AccessDenied. */
-  async require(sender: string, targetSeat: string, what: string): Promise<void> {
-    if (!targetSeat || !this.multiSeat()) return;
-    let pid: number;
-    try {
-      pid = await this.pidOf(sender);
-      if (this.logind && (await this.logind.seatOfPid(pid)) === targetSeat) return;
-    } catch (error) {
-      log.warning(`authorization: cannot tell the seat of ${sender}: ${(error as Error).message}`);
-      throw this.denied(what, targetSeat);
-    }
-    if (await this.polkitAllows(pid)) return;
-    throw this.denied(what, targetSeat);
+  /**
+   * Resolves when `caller` may act on what is of `seats` (seat ids, '' = of
+   * no seat); else AccessDenied, saying why. `what` names it for a person.
+   */
+  async require(caller: CallerRef, seats: readonly string[], what: string): Promise<void> {
+    if (this.options.seats === 'none') return;
+    const facts = await this.facts(caller);
+    const targets = touchedSeats(seats);
+    if (decide(facts.place, targets) === 'allow') return;
+    const answer = await this.askPolkit(caller, facts, targets);
+    if (decide(facts.place, targets, answer) === 'allow') return;
+    const message = refusal(facts.place, targets, what, answer);
+    log.info(`refused uid ${facts.uid} (pid ${facts.pid}): ${message}`);
+    throw new SwitcherError('AccessDenied', message);
   }
 
-  private denied(what: string, seat: string): SwitcherError {
-    return new SwitcherError(
-      'AccessDenied',
-      `${what} belongs to ${seat}, another seat than yours, and you are not allowed to act on it`,
+  /** The same for a guest, which is of the seat it is assigned to. */
+  async requireGuest(caller: CallerRef, guestPath: string): Promise<void> {
+    const guest = this.registry.get(guestPath);
+    if (!guest) throw noSuchGuest(`at ${guestPath}`);
+    await this.require(caller, [guest.settings.seat], guest.name);
+  }
+
+  /**
+   * Of `items`, those the caller may act on: its seat's and those of no
+   * seat; the others only if polkit says yes (asked once, for all of them).
+   * AccessDenied only when the caller cannot be placed at all.
+   */
+  async filter<T>(caller: CallerRef, items: readonly T[], seatOf: (item: T) => string): Promise<T[]> {
+    if (this.options.seats === 'none') return [...items];
+    const facts = await this.facts(caller);
+    const own = items.filter((item) => decide(facts.place, [seatOf(item)]) === 'allow');
+    if (own.length === items.length) return own;
+    const others = touchedSeats(items.filter((item) => !own.includes(item)).map(seatOf));
+    const answer = await this.askPolkit(caller, facts, others);
+    if (answer === 'yes') return [...items];
+    log.info(
+      `uid ${facts.uid} (pid ${facts.pid}) acts only on its own: ${others.join(', ')} left out (polkit: ${answer})`,
     );
+    return own;
   }
 
-  private async pidOf(sender: string): Promise<number> {
-    const message = new Message({
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member: 'GetConnectionUnixProcessID',
-      signature: 's',
-      body: [sender],
-    });
-    const [pid] = (await callWithDeadline(this.serviceBus, message, this.timeoutMs)).body as [number];
-    return pid;
-  }
-
-  private async polkitAllows(pid: number): Promise<boolean> {
-    if (!this.systemBus) return false;
-    try {
-      const uid = Number((await readFile(`/proc/${pid}/status`, 'utf8')).match(/^Uid:\s+(\d+)/m)?.[1] ?? -1);
-      const subject = [
-        'unix-process',
-        {
-          pid: new Variant('u', pid),
-          'start-time': new Variant('t', await startTime(pid)),
-          uid: new Variant('i', uid),
-        },
-      ];
-      const message = new Message({
-        destination: 'org.freedesktop.PolicyKit1',
-        path: '/org/freedesktop/PolicyKit1/Authority',
-        interface: 'org.freedesktop.PolicyKit1.Authority',
-        member: 'CheckAuthorization',
-        signature: '(sa{sv})sa{ss}us',
-        body: [subject, OTHER_SEAT_ACTION, {}, 0, ''],
-      });
-      const [[authorized]] = (await callWithDeadline(this.systemBus, message, this.timeoutMs)).body as [[boolean]];
-      return authorized === true;
-    } catch (error) {
-      log.warning(`authorization: polkit did not answer (${(error as Error).message}); refusing`);
-      return false;
+  /** Where the caller sits, as require() sees it. */
+  async describe(caller: CallerRef): Promise<CallerDescription> {
+    if (this.options.seats === 'none') {
+      const { uid } = await this.resolver.credentials(caller.sender);
+      return { uid, session: '', seat: '', active: true, local: true };
     }
+    const { uid, place } = await this.resolver.resolve(caller.sender);
+    return {
+      uid,
+      session: place?.session ?? '',
+      seat: place?.seat ?? '',
+      active: place?.active ?? false,
+      local: place?.local ?? false,
+    };
+  }
+
+  private async facts(caller: CallerRef): Promise<CallerFacts> {
+    try {
+      return await this.resolver.resolve(caller.sender);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      log.warning(`cannot tell where ${caller.sender} sits: ${why}; refusing`);
+      throw new SwitcherError('AccessDenied', `Cannot tell which seat you are on, so nothing is changed: ${why}`);
+    }
+  }
+
+  private askPolkit(caller: CallerRef, facts: CallerFacts, seats: string[]): Promise<PolkitAnswer> {
+    const subject: PolkitSubject =
+      this.options.subject === 'system-bus-name'
+        ? { kind: 'system-bus-name', name: caller.sender }
+        : { kind: 'unix-process', pid: facts.pid, uid: facts.uid };
+    return this.polkit.check(subject, OTHER_SEAT_ACTION, { seats: seats.join(' ') }, caller.interactive);
   }
 }

@@ -10,6 +10,10 @@ import { NameWatcher } from '../dbus/name-watcher.js';
 export const LOGIND = 'org.freedesktop.login1';
 const PATH = '/org/freedesktop/login1';
 const MANAGER = 'org.freedesktop.login1.Manager';
+const SESSION = 'org.freedesktop.login1.Session';
+const USER = 'org.freedesktop.login1.User';
+const PROPERTIES = 'org.freedesktop.DBus.Properties';
+const ERROR = 'org.freedesktop.login1';
 const SIGNALS = ['SeatNew', 'SeatRemoved', 'SessionNew', 'SessionRemoved'];
 const UNREACHABLE = new Set([
   'org.freedesktop.DBus.Error.ServiceUnknown',
@@ -22,6 +26,25 @@ export interface LogindSession {
   id: string;
   seat: string;
   path: string;
+}
+
+export interface LogindSessionFacts {
+  id: string;
+  /** '' for a session on no seat. */
+  seat: string;
+  /** The foreground session of its seat. */
+  active: boolean;
+  remote: boolean;
+}
+
+/** logind's own refusal of a call (NoSessionForPID, NoSuchUser, AccessDenied…), with its D-Bus error name. */
+export class LogindRefusal extends SwitcherError {
+  constructor(
+    readonly dbusName: string,
+    message: string,
+  ) {
+    super('InvalidState', message);
+  }
 }
 
 export interface LogindEvents {
@@ -80,23 +103,49 @@ export class LogindClient extends EventEmitter<LogindEvents> {
   }
 
   /**
-   * The seat of the session a process belongs to; '' when it has none (a
-   * system service). Any other failure throws: the caller cannot be placed.
+   * The object path of the session a process belongs to; '' when logind
+   * places it in none (NoSessionForPID: a system service, or a GNOME Shell
+   * run as a systemd user unit). Any other failure throws.
    */
-  async seatOfPid(pid: number): Promise<string> {
-    let session: string;
+  async sessionOfPid(pid: number): Promise<string> {
     try {
-      [session] = (await this.logind('GetSessionByPID', 'u', [pid])) as [string];
+      const [path] = (await this.logind('GetSessionByPID', 'u', [pid])) as [string];
+      return path;
     } catch (error) {
-      if (error instanceof SwitcherError && error.message.endsWith('.NoSessionForPID)')) return '';
+      if (error instanceof LogindRefusal && error.dbusName === `${ERROR}.NoSessionForPID`) return '';
       throw error;
     }
-    const [value] = await this.call(LOGIND, session, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
-      'org.freedesktop.login1.Session',
-      'Seat',
-    ]);
-    const [seat] = ((value as { value?: unknown }).value ?? []) as [string?];
-    return seat ?? '';
+  }
+
+  /**
+   * The object path of the session a user has on a display (logind's
+   * User.Display: where mutter and polkit place a process of no session of
+   * its own); '' when the user has none, or no session at all.
+   */
+  async displaySessionOf(uid: number): Promise<string> {
+    let user: string;
+    try {
+      [user] = (await this.logind('GetUser', 'u', [uid])) as [string];
+    } catch (error) {
+      if (error instanceof LogindRefusal && error.dbusName === `${ERROR}.NoSuchUser`) return '';
+      throw error;
+    }
+    const [display] = await this.call(LOGIND, user, PROPERTIES, 'Get', 'ss', [USER, 'Display']);
+    const [, path] = ((display as { value?: unknown }).value ?? []) as [string?, string?];
+    return path && path !== '/' ? path : '';
+  }
+
+  /** What logind says of a session: its id, seat ('' for none), and whether it is active and remote. */
+  async session(path: string): Promise<LogindSessionFacts> {
+    const [all] = await this.call(LOGIND, path, PROPERTIES, 'GetAll', 's', [SESSION]);
+    const value = (name: string): unknown => (all as Record<string, { value?: unknown }>)[name]?.value;
+    const [seat] = (value('Seat') ?? []) as [string?];
+    return {
+      id: String(value('Id') ?? ''),
+      seat: seat ?? '',
+      active: value('Active') === true,
+      remote: value('Remote') !== false,
+    };
   }
 
   /** Moves a device (by sysfs path) to a seat; logind writes the udev rule and retriggers it. */
@@ -126,7 +175,7 @@ export class LogindClient extends EventEmitter<LogindEvents> {
     } catch (error) {
       if (error instanceof DBusError && !UNREACHABLE.has(error.type)) {
         // logind's own refusal (InvalidArgs, NoSessionForPID, AccessDenied…), in its words.
-        throw new SwitcherError('InvalidState', `logind: ${error.text || error.message} (${error.type})`);
+        throw new LogindRefusal(error.type, `logind: ${error.text || error.message} (${error.type})`);
       }
       throw new SwitcherError(
         'NotConnected',

@@ -102,6 +102,31 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
     return device ? (device.seat ?? 'seat0') : '';
   }
 
+  /**
+   * The seats AssignGuest touches, once its arguments hold (the seat and the
+   * guest exist): this seat, and the one the guest is on now.
+   */
+  assignTargets(seatId: string, guestPath: string): string[] {
+    this.requireSeat(seatId);
+    if (guestPath === '/') return [seatId];
+    const guest = this.registry.get(guestPath);
+    if (!guest) throw noSuchGuest(`at ${guestPath}`);
+    return [seatId, guest.settings.seat];
+  }
+
+  /** The seats AttachDevice touches, once the seat and device exist: this seat, and the device's now. */
+  attachTargets(seatId: string, deviceId: string): string[] {
+    this.requireSeat(seatId);
+    if (!this.inventory.get(deviceId)) throw noSuchDevice(`at port ${deviceId}`);
+    return [seatId, this.seatOfDevice(deviceId)];
+  }
+
+  /** The seats PassInput touches, once the seat exists: its own (its guest is of it). */
+  passInputTargets(seatId: string): string[] {
+    this.requireSeat(seatId);
+    return [seatId];
+  }
+
   /** Assigns a guest to a seat (one guest per seat: another one there is unassigned); '/' clears. */
   async assignGuest(seatId: string, guestPath: string): Promise<void> {
     this.requireSeat(seatId);

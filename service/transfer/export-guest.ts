@@ -5,9 +5,10 @@
 // when complete and on disk, so an interrupted export never looks finished.
 
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, rename, stat, statfs } from 'node:fs/promises';
+import { access, constants, lchown, mkdir, rename, stat, statfs } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import { alreadyExists, invalidArgument, invalidState } from '../errors.js';
+import { closedToCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
+import { alreadyExists, invalidArgument, invalidState, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { inactiveXml } from '../libvirt/domain.js';
@@ -31,10 +32,12 @@ export interface ExportPlan {
   bundlePath: string;
   definitionXml: string;
   files: GuestFile[];
+  /** Who gets the bundle when the service (root) writes it for another user; undefined: the service keeps it. */
+  owner: { uid: number; gid: number } | undefined;
 }
 
-/** A directory a caller names: absolute, there, a directory, writable by us. */
-export async function checkDirectory(directory: string, what: string): Promise<string> {
+/** A directory a caller names: absolute, there, a directory, writable by us and by the caller. */
+export async function checkDirectory(directory: string, what: string, caller: FileCaller | undefined): Promise<string> {
   if (directory.length === 0 || directory.length > 4096 || !isAbsolute(directory) || directory.includes('\0')) {
     throw invalidArgument(`${what} must be an absolute path`);
   }
@@ -43,18 +46,35 @@ export async function checkDirectory(directory: string, what: string): Promise<s
     throw fileError(error, `use ${path}`);
   });
   if (!info.isDirectory()) throw invalidArgument(`${path} is not a directory`);
+  const closed = caller && (await closedToCaller(path, caller, W | X));
+  if (closed) throw new SwitcherError('AccessDenied', `You cannot write into ${path}: ${closed}`);
   await access(path, constants.W_OK | constants.X_OK).catch((error: unknown) => {
     throw fileError(error, `write into ${path}`);
   });
   return path;
 }
 
+/**
+ * The bundle's owner: the caller, when the service runs as root for
+ * somebody else, in the target folder's group when the caller is of it.
+ */
+async function bundleOwner(directory: string, caller: FileCaller | undefined): Promise<ExportPlan['owner']> {
+  if (!caller || process.getuid?.() !== 0 || caller.uid === 0) return undefined;
+  const { gid } = await stat(directory);
+  return { uid: caller.uid, gid: caller.gids.includes(gid) ? gid : (caller.gids[0] ?? caller.uid) };
+}
+
 /** Checks the request and measures what will be copied; throws before any job exists. */
-export async function planExport(host: TransferHost, guest: Guest, directory: string): Promise<ExportPlan> {
+export async function planExport(
+  host: TransferHost,
+  guest: Guest,
+  directory: string,
+  caller: FileCaller | undefined,
+): Promise<ExportPlan> {
   if (!isOff(guest)) {
     throw invalidState(`${guest.name} is ${guest.state}; shut it down before exporting it`);
   }
-  const target = await checkDirectory(directory, 'The export directory');
+  const target = await checkDirectory(directory, 'The export directory', caller);
   const bundlePath = join(target, bundleName(guest.name));
   if (await pathExists(bundlePath)) throw alreadyExists(`${bundlePath} already exists`);
   const definitionXml = await inactiveXml(host.client, guest.libvirtPath);
@@ -66,7 +86,7 @@ export async function planExport(host: TransferHost, guest: Guest, directory: st
   if (free < needed) {
     throw invalidState(`${target} has ${free} bytes free; the export needs ${needed}`);
   }
-  return { guest, directory: target, bundlePath, definitionXml, files };
+  return { guest, directory: target, bundlePath, definitionXml, files, owner: await bundleOwner(target, caller) };
 }
 
 export async function runExport(host: TransferHost, plan: ExportPlan, job: JobContext): Promise<JobOutcome> {
@@ -84,8 +104,10 @@ export async function runExport(host: TransferHost, plan: ExportPlan, job: JobCo
       { path: DEFINITION_NAME, role: 'definition', size: definition.length, checksum: checksumOf(definition) },
     ];
     const directories = new Set<string>([temporary]);
+    const written = [join(temporary, DEFINITION_NAME), join(temporary, MANIFEST_NAME)];
     for (const file of plan.files) {
       const destination = join(temporary, file.bundlePath);
+      written.push(destination);
       await mkdir(dirname(destination), { recursive: true, mode: 0o700 });
       directories.add(dirname(destination));
       const copied = await copyFileTo(file.file, destination, 'create', {
@@ -107,6 +129,9 @@ export async function runExport(host: TransferHost, plan: ExportPlan, job: JobCo
     }
     const manifest = buildManifest({ name, uuid: plan.guest.uuid }, entries, new Date());
     await writeNewFile(join(temporary, MANIFEST_NAME), Buffer.from(serializeManifest(manifest)));
+    if (plan.owner) {
+      for (const path of [...written, ...directories]) await lchown(path, plan.owner.uid, plan.owner.gid);
+    }
     for (const directory of [...directories].reverse()) await syncDirectory(directory);
     guard.signal.throwIfAborted();
     if (await pathExists(plan.bundlePath)) throw alreadyExists(`${plan.bundlePath} appeared during the export`);

@@ -9,7 +9,8 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { existsSync } from 'node:fs';
-import { alreadyExists, invalidArgument, invalidState } from '../errors.js';
+import { closedToCaller, R, X, type FileCaller } from '../dbus/caller-files.js';
+import { alreadyExists, invalidArgument, invalidState, SwitcherError } from '../errors.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, domainByUuid } from '../libvirt/domain.js';
@@ -21,6 +22,7 @@ import {
   volumeNames,
   type PoolInfo,
 } from '../libvirt/storage-pool.js';
+import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { volumeFilePath } from '../libvirt/storage-vol.js';
 import { checksumOf } from './block-checksum.js';
 import { copyFileTo, measureFile, type MeasuredFile } from './file-copy.js';
@@ -49,6 +51,8 @@ export interface ImportPlan {
   bundle: string;
   manifest: Manifest;
   definitionXml: string;
+  /** The seat the guest's own metadata gives it ('' for none): it travels with the guest. */
+  seat: string;
   /** Where the disks go (none without disks). */
   pool: PoolInfo | undefined;
   disks: (PlannedFile & { volumeName: string })[];
@@ -78,7 +82,11 @@ function freeVolumeName(taken: Set<string>, guest: string, target: string, forma
 }
 
 /** Checks the bundle and this host; throws a typed error before any job exists. */
-export async function planImport(host: TransferHost, bundlePath: string): Promise<ImportPlan> {
+export async function planImport(
+  host: TransferHost,
+  bundlePath: string,
+  caller: FileCaller | undefined,
+): Promise<ImportPlan> {
   if (bundlePath.length === 0 || bundlePath.length > 4096 || !isAbsolute(bundlePath) || bundlePath.includes('\0')) {
     throw invalidArgument('The bundle must be given as an absolute path');
   }
@@ -87,12 +95,22 @@ export async function planImport(host: TransferHost, bundlePath: string): Promis
     throw fileError(error, `import ${bundle}`);
   });
   if (!info.isDirectory()) throw invalidArgument(`${bundle} is not a bundle (a directory)`);
+  // The service may read what the caller may not (it runs as root for every user): each file is checked.
+  const openToCaller = async (path: string, want: number): Promise<void> => {
+    const closed = caller && (await closedToCaller(path, caller, want));
+    if (closed) throw new SwitcherError('AccessDenied', `You cannot read ${path}: ${closed}`);
+  };
+  await openToCaller(bundle, R | X);
+  await openToCaller(join(bundle, MANIFEST_NAME), R).catch((error: unknown) => {
+    throw fileError(error, `import ${bundle}`);
+  });
   const manifest = parseManifest((await readSmallFile(join(bundle, MANIFEST_NAME), 'its manifest')).toString());
   const planned: PlannedFile[] = [];
   for (const entry of manifest.files) {
     const path = join(bundle, entry.path);
     const found = await lstat(path).catch(() => undefined);
     if (!found?.isFile()) throw invalidArgument(`The bundle is incomplete: ${entry.path} is missing`);
+    await openToCaller(path, R);
     if (found.size !== entry.size) {
       throw invalidArgument(`The bundle is damaged: ${entry.path} has ${found.size} bytes, not ${entry.size}`);
     }
@@ -143,6 +161,7 @@ export async function planImport(host: TransferHost, bundlePath: string): Promis
     bundle,
     manifest,
     definitionXml,
+    seat: parseDomainXml(definitionXml).settings.seat,
     pool,
     disks: disks.map((d) => ({
       ...d,

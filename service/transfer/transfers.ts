@@ -3,6 +3,8 @@
 // Import, Clone and the live move. One job at a time per guest, name and
 // UUID, so two requests cannot race for the same thing.
 
+import type { MessageBus } from '../dbus/bus.js';
+import { fileCallerFor } from '../dbus/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
@@ -16,6 +18,17 @@ import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 import { planMigrate, runMigrate } from './migrate-guest.js';
 import type { TransferHost } from './transfer-context.js';
 
+/**
+ * Who asks: their unique bus name (the paths they name must be open to
+ * them, as the service may hold more rights) and the seat check that must
+ * pass after the request's own checks and before any job starts. `seat` is
+ * the seat of the guest the job works on or brings ('' for none).
+ */
+export interface TransferRequest {
+  sender: string | undefined;
+  authorize: (seat: string) => Promise<void>;
+}
+
 export class Transfers {
   private readonly host: TransferHost;
   /** What running jobs hold: guest paths, names and UUIDs. */
@@ -27,32 +40,36 @@ export class Transfers {
     dirs: LibvirtStateDirs,
     private readonly jobs: JobManager,
     private readonly ownUri: string,
+    private readonly serviceBus: MessageBus,
   ) {
     this.host = { client, registry, dirs };
   }
 
   /** Export(s directory) → the job; the bundle is <directory>/<name>.phyllome. */
-  async exportGuest(path: string, directory: string): Promise<Job> {
+  async exportGuest(path: string, directory: string, request: TransferRequest): Promise<Job> {
     const guest = this.guest(path);
     return this.hold([`guest:${path}`], async () => {
-      const plan = await planExport(this.host, guest, directory);
+      const plan = await planExport(this.host, guest, directory, await fileCallerFor(this.serviceBus, request.sender));
+      await request.authorize(guest.settings.seat);
       return this.jobs.start('export', path, (job) => runExport(this.host, plan, job));
     });
   }
 
-  async importBundle(bundle: string): Promise<Job> {
+  async importBundle(bundle: string, request: TransferRequest): Promise<Job> {
     this.requireConnected();
-    const plan = await planImport(this.host, bundle);
+    const plan = await planImport(this.host, bundle, await fileCallerFor(this.serviceBus, request.sender));
+    await request.authorize(plan.seat);
     const { name, uuid } = plan.manifest.guest;
     return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
       this.jobs.start('import', '/', (job) => runImport(this.host, plan, job)),
     );
   }
 
-  async cloneGuest(path: string, name: string): Promise<Job> {
+  async cloneGuest(path: string, name: string, request: TransferRequest): Promise<Job> {
     const guest = this.guest(path);
     return this.hold([`guest:${path}`, `name:${name}`], async () => {
       const plan = await planClone(this.host, guest, name);
+      await request.authorize(guest.settings.seat);
       return this.jobs.start('clone', path, (job) => runClone(this.host, plan, job));
     });
   }
@@ -61,9 +78,11 @@ export class Transfers {
     path: string,
     uri: string,
     options: Record<string, { signature: string; value: unknown }>,
+    request: TransferRequest,
   ): Promise<Job> {
     const guest = this.guest(path);
     const plan = planMigrate(guest, uri, this.ownUri, options);
+    await request.authorize(guest.settings.seat);
     return this.hold([`guest:${path}`], async () =>
       this.jobs.start('migrate', path, (job) => runMigrate(this.host, plan, job)),
     );

@@ -37,6 +37,15 @@ export interface UsbManagerEvents {
   ask: [device: UsbDeviceInfo, guestPath: string];
 }
 
+/** SetRule's mode and match_by, checked before anything else. */
+export function checkRuleArguments(mode: string, matchBy: string): asserts matchBy is 'device' | 'port' {
+  if (matchBy !== 'device' && matchBy !== 'port')
+    throw invalidArgument(`match_by is 'device' or 'port', not '${matchBy.slice(0, 32)}'`);
+  if (mode !== '' && !USB_RULE_MODES.includes(mode as UsbRuleMode)) {
+    throw invalidArgument(`'${mode.slice(0, 32)}' is not a USB rule; use always, follow-focus, ask, or '' to remove`);
+  }
+}
+
 export class UsbManager extends EventEmitter<UsbManagerEvents> {
   private focused = '';
   private readonly owners = new Map<string, string>();
@@ -87,6 +96,11 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
 
   owner(id: string): string {
     return this.owners.get(id) ?? '';
+  }
+
+  /** The guest that has the focus now ('' for the host). */
+  get focusedGuest(): string {
+    return this.focused;
   }
 
   /** The focus is on this guest ('' or '/': the host); devices that follow it come along. */
@@ -154,11 +168,7 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
     if (!device) throw noSuchDevice(`at port ${id}`);
     const guest = this.registry.get(guestPath);
     if (!guest) throw noSuchGuest(`at ${guestPath}`);
-    if (matchBy !== 'device' && matchBy !== 'port')
-      throw invalidArgument(`match_by is 'device' or 'port', not '${matchBy.slice(0, 32)}'`);
-    if (mode !== '' && !USB_RULE_MODES.includes(mode as UsbRuleMode)) {
-      throw invalidArgument(`'${mode.slice(0, 32)}' is not a USB rule; use always, follow-focus, ask, or '' to remove`);
-    }
+    checkRuleArguments(mode, matchBy);
     const match = matchFor(device, matchBy);
     const rule = mode === '' ? undefined : validateRule({ mode: mode as UsbRuleMode, match });
     await this.actions.updateSettings(guestPath, (settings) => {

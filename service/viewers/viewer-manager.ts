@@ -61,6 +61,14 @@ export interface ViewerManagerEvents {
   pid: [guestPath: string, pid: number];
 }
 
+/** NoDisplay: the guest drives a screen of its own (a passed-through GPU), with no display for a viewer. */
+export function noDisplay(guest: Guest): SwitcherError {
+  return new SwitcherError(
+    'NoDisplay',
+    `${guest.name} shows on a screen of its own (it has no display for a viewer); look at that screen`,
+  );
+}
+
 export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
   private readonly viewers = new Map<string, Viewer>();
   private readonly quickDeaths = new Map<string, number>();
@@ -84,12 +92,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
    * words, when the viewer cannot show it: that viewer is closed.
    */
   async open(guest: Guest): Promise<number> {
-    if (!guest.display) {
-      throw new SwitcherError(
-        'NoDisplay',
-        `${guest.name} shows on a screen of its own (it has no display for a viewer); look at that screen`,
-      );
-    }
+    if (!guest.display) throw noDisplay(guest);
     const existing = this.viewers.get(guest.path);
     if (existing) return existing.child.pid ?? 0;
     this.quickDeaths.delete(guest.path);

@@ -8,9 +8,14 @@ describe('a session on a seat', () => {
     expect(usableBy({ seat: 'seat0' }, 'seat1', 2)).toBe(false);
   });
 
-  it('uses every guest with a single seat, or when it does not know its own', () => {
+  it('uses every guest with a single seat', () => {
     expect(usableBy({ seat: 'seat0' }, 'seat1', 1)).toBe(true);
-    expect(usableBy({ seat: 'seat0' }, '', 2)).toBe(true);
+    expect(usableBy({ seat: 'seat0' }, '', 0)).toBe(true);
+  });
+
+  it('uses only the guests of no seat, with several seats, while it does not know its own', () => {
+    expect(usableBy({ seat: 'seat0' }, '', 2)).toBe(false);
+    expect(usableBy({ seat: '' }, '', 2)).toBe(true);
   });
 
   it("lands in its seat's guest, if it has one", () => {

@@ -127,6 +127,7 @@ it('answers every method with the contract out-signature', async () => {
     [MANAGER_PATH, MANAGER, 'ListSeats', '', []],
     [MANAGER_PATH, MANAGER, 'SetFocusedGuest', 'o', ['/']],
     [MANAGER_PATH, MANAGER, 'ListOperatingSystems', 's', ['windows']],
+    [MANAGER_PATH, MANAGER, 'DescribeCaller', '', []],
     [guest, GUEST, 'Pause', '', []],
     [guest, GUEST, 'Resume', '', []],
     [guest, GUEST, 'Reboot', '', []],
@@ -182,6 +183,13 @@ it('answers every method with the contract out-signature', async () => {
   );
   expect(error).toBe('me.phyllo.Switcher1.Error.NoDisplay');
   covered.add(`${GUEST}.Show`);
+  // OpenDisplay is the host-wide service's: this per-user one refuses it, typed; its success is in host-wide.test.ts.
+  const display = await rawCall(guest, GUEST, 'OpenDisplay').then(
+    () => 'ok',
+    (e: { type?: string }) => e.type,
+  );
+  expect(display).toBe('me.phyllo.Switcher1.Error.InvalidState');
+  covered.add(`${GUEST}.OpenDisplay`);
   // DescribeInstaller and CreateGuest need an ISO and a QEMU host: their replies are checked in
   // create-guest.test.ts against a real libvirtd; here, their typed refusal of a missing file.
   for (const [member, signature, body] of [

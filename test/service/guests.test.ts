@@ -42,6 +42,7 @@ describe('listing', () => {
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',
       Connected: true,
+      Scope: 'user',
     });
   });
 

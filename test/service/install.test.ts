@@ -1,15 +1,18 @@
 // tools/install.sh into a throwaway home: the installed service starts by
 // D-Bus activation from the installed files alone, and --uninstall leaves
-// nothing behind.
+// nothing behind. Then --system into a throwaway root (--destdir): the
+// host-wide unit, bus policy and activation, the polkit policy and the
+// extension for every user, and --uninstall removing them.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ServiceStack } from '../support/stack.js';
 
 let home: string;
+let root: string;
 let stack: ServiceStack | undefined;
 
 const install = (...args: string[]): string =>
@@ -21,11 +24,13 @@ const install = (...args: string[]): string =>
 
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'phyllome-home-'));
+  root = mkdtempSync(join(tmpdir(), 'phyllome-root-'));
 });
 
 afterAll(async () => {
   await stack?.stop();
   rmSync(home, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 it('installs the service, its activation files and the extension under $HOME only', () => {
@@ -73,4 +78,51 @@ it('uninstalls everything it installed', () => {
   expect(install('--uninstall')).toMatch(/removed/);
   const left = execFileSync('find', [home, '-type', 'f'], { encoding: 'utf8' }).trim();
   expect(left).toBe('');
+});
+
+describe('for every user of the host (--system)', () => {
+  const LIB = '/usr/local/lib/phyllome-switcher';
+  const at = (path: string): string => join(root, path);
+
+  it('installs the host-wide unit, its bus policy and activation, the polkit policy and the extension', () => {
+    expect(install('--system', '--destdir', root)).toMatch(/installed for every user of this host/);
+    const exec = `${LIB}/phyllome-switcher-service --host-wide --connect qemu:///system`;
+    const unit = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-system.service'), 'utf8');
+    expect(unit).toMatch(/^Type=dbus$/m);
+    expect(unit).toMatch(/^BusName=me\.phyllo\.Switcher1$/m);
+    expect(unit).toContain(`ExecStart=${exec}\n`);
+    expect(unit).toMatch(/^RuntimeDirectory=phyllome-switcher$/m);
+    expect(unit).not.toMatch(/@[A-Z]+@/);
+    const activation = readFileSync(at('/usr/local/share/dbus-1/system-services/me.phyllo.Switcher1.service'), 'utf8');
+    expect(activation).toContain(`Exec=${exec}\n`);
+    expect(activation).toMatch(/^User=root$/m);
+    expect(activation).toMatch(/^SystemdService=phyllome-switcher-system\.service$/m);
+    // The policies are ours, as they are in data/.
+    expect(readFileSync(at('/etc/dbus-1/system.d/me.phyllo.Switcher1.conf'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'data/me.phyllo.Switcher1.conf'), 'utf8'),
+    );
+    expect(readFileSync(at('/usr/share/polkit-1/actions/me.phyllo.switcher.policy'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'data/me.phyllo.switcher.policy'), 'utf8'),
+    );
+    // The executable with its display relay, contract and guest model beside it.
+    for (const file of ['phyllome-switcher-service', 'phyllome-display-relay.js', 'me.phyllo.Switcher1.xml']) {
+      expect(existsSync(at(`${LIB}/${file}`))).toBe(true);
+    }
+    expect(existsSync(at(`${LIB}/domain-templates/windows.xml`))).toBe(true);
+    const files = (dir: string): string[] =>
+      execFileSync('find', ['.', '-type', 'f'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
+    expect(files(at('/usr/local/share/gnome-shell/extensions/switcher@phyllo.me'))).toEqual(
+      files(join(ROOT, 'build/extension/switcher@phyllo.me')),
+    );
+  });
+
+  it('uninstalls everything it installed', () => {
+    expect(install('--system', '--uninstall', '--destdir', root)).toMatch(/removed from this host/);
+    expect(execFileSync('find', [root, '-type', 'f'], { encoding: 'utf8' }).trim()).toBe('');
+  });
+
+  it('refuses options it does not know, and --destdir without --system', () => {
+    expect(() => install('--frobnicate')).toThrow(/unknown option --frobnicate/);
+    expect(() => install('--destdir', root)).toThrow(/--destdir goes with --system/);
+  });
 });

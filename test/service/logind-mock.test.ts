@@ -39,15 +39,20 @@ async function properties(path: string, iface: string): Promise<Record<string, u
   return Object.fromEntries(Object.entries(all as Record<string, Variant>).map(([k, v]) => [k, v.value]));
 }
 
-function checkAuthorization(actionId: string, timeoutMs?: number): Promise<unknown[]> {
-  const subject = ['unix-process', { pid: new Variant('u', process.pid), 'start-time': new Variant('t', 0n) }];
+type Subject = [string, Record<string, Variant>];
+
+function checkAuthorization(actionId: string, timeoutMs?: number, subject?: Subject, flags = 0): Promise<unknown[]> {
+  const who: Subject = subject ?? [
+    'unix-process',
+    { pid: new Variant('u', process.pid), 'start-time': new Variant('t', 0n) },
+  ];
   return client.call(
     POLKIT,
     POLKIT_PATH,
     POLKIT_AUTHORITY,
     'CheckAuthorization',
     '(sa{sv})sa{ss}us',
-    [subject, actionId, {}, 0, ''],
+    [who, actionId, {}, flags, ''],
     timeoutMs,
   );
 }
@@ -223,36 +228,82 @@ describe('the fake logind', () => {
 });
 
 describe('the fake polkit', () => {
-  it('answers CheckAuthorization per SetAllowed and records what was checked', async () => {
-    const [refused] = await checkAuthorization(ACTION);
-    expect((refused as unknown[])[0]).toBe(false);
+  const inProcess = (pid: number, uid: number): Subject => [
+    'unix-process',
+    { pid: new Variant('u', pid), 'start-time': new Variant('t', 0n), uid: new Variant('i', uid) },
+  ];
+  const answer = async (subject: Subject, flags = 0): Promise<unknown[]> =>
+    ((await checkAuthorization(ACTION, undefined, subject, flags))[0] as unknown[]).slice(0, 2);
+  const YES = [true, false];
+  const CHALLENGE = [false, true];
+  const NO = [false, false];
 
-    await mock.allow([ACTION]);
-    const [allowed] = await checkAuthorization(ACTION);
-    expect((allowed as unknown[]).slice(0, 2)).toEqual([true, false]);
-    expect(((await checkAuthorization('org.example.other'))[0] as unknown[])[0]).toBe(false);
-
-    await mock.allowUnknown(true);
-    expect(((await checkAuthorization('org.example.other'))[0] as unknown[])[0]).toBe(true);
+  it("decides by the subject's session, from the action's defaults and per-user rules, and records the checks", async () => {
+    await twoSeats();
+    await mock.addSession('3', 'seat0', 1002, 'cy', { active: false });
+    await mock.bindPid(4444, '3');
+    // allow_active auth_admin_keep: the active local session may, after authenticating.
+    expect(await answer(inProcess(4242, 1000))).toEqual(CHALLENGE);
+    // A process in no session of its own, whose user has one on a display (logind's User.Display): that one counts.
+    expect(await answer(inProcess(5555, 1001))).toEqual(CHALLENGE);
+    // allow_inactive no; allow_any no (no session at all).
+    expect(await answer(inProcess(4444, 1002))).toEqual(NO);
+    expect(await answer(inProcess(6666, 1003))).toEqual(NO);
+    // With user interaction allowed, the agent answers; auth_admin_keep is kept for that session.
+    await mock.polkitAgent('no');
+    expect(await answer(inProcess(4242, 1000), 1)).toEqual(NO);
+    await mock.polkitAgent('yes');
+    expect(await answer(inProcess(4242, 1000), 1)).toEqual(YES);
+    await mock.polkitAgent('none');
+    expect(await answer(inProcess(4242, 1000))).toEqual(YES);
+    expect(await answer(inProcess(4343, 1001))).toEqual(CHALLENGE);
+    // A rule for a user comes before the defaults.
+    await mock.polkitRule(ACTION, 1003, 'yes');
+    expect(await answer(inProcess(6666, 1003))).toEqual(YES);
+    await mock.clearPolkitRules();
+    expect(await answer(inProcess(6666, 1003))).toEqual(NO);
+    expect(await answer(inProcess(4242, 1000))).toEqual(CHALLENGE);
+    // Unknown actions: no.
+    expect(((await checkAuthorization('org.example.other', undefined, inProcess(4242, 1000)))[0] as unknown[])[0]).toBe(
+      false,
+    );
 
     const checks = await mock.checkedActions();
-    expect(checks.map((c) => c.actionId)).toEqual([ACTION, ACTION, 'org.example.other', 'org.example.other']);
-    expect(checks[0]?.subject).toEqual({ kind: 'unix-process', details: { pid: process.pid, 'start-time': 0n } });
+    expect(checks).toHaveLength(12);
+    expect(checks[0]).toEqual({
+      actionId: ACTION,
+      subject: { kind: 'unix-process', details: { pid: 4242, 'start-time': 0n, uid: 1000 } },
+      details: {},
+      flags: 0,
+    });
+    expect(checks[4]?.flags).toBe(1);
     await mock.clearCheckedActions();
     expect(await mock.checkedActions()).toEqual([]);
   });
 
+  it('names a system-bus-name subject through the bus, as polkitd does', async () => {
+    await twoSeats();
+    await mock.bindPid(process.pid, '2');
+    expect(await answer(['system-bus-name', { name: new Variant('s', client.bus.name as string) }])).toEqual(CHALLENGE);
+    await mock.unbindPid(process.pid);
+    // Root (this test) has no session, nor one on a display: allow_any.
+    expect(await answer(['system-bus-name', { name: new Variant('s', client.bus.name as string) }])).toEqual(NO);
+  });
+
   it('can hang, and can go away, so that a caller must cope with no answer', async () => {
-    await mock.allow([ACTION]);
+    await twoSeats();
+    await mock.polkitRule(ACTION, 1000, 'yes');
     await mock.hang(true);
-    await expect(checkAuthorization(ACTION, 300)).rejects.toThrow(/CheckAuthorization/);
+    await expect(checkAuthorization(ACTION, 300, inProcess(4242, 1000))).rejects.toThrow(/CheckAuthorization/);
     await mock.hang(false);
     await mock.releaseHangingCalls();
-    expect(((await checkAuthorization(ACTION))[0] as unknown[])[0]).toBe(true);
+    expect(await answer(inProcess(4242, 1000))).toEqual(YES);
 
     const pid = mock.polkitd.pid;
     await mock.stopPolkit();
     expect(alive(pid)).toBe(false);
-    expect(await dbusErrorOf(checkAuthorization(ACTION))).toBe('org.freedesktop.DBus.Error.ServiceUnknown');
+    expect(await dbusErrorOf(checkAuthorization(ACTION, undefined, inProcess(4242, 1000)))).toBe(
+      'org.freedesktop.DBus.Error.ServiceUnknown',
+    );
   });
 });

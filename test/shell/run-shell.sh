@@ -41,6 +41,12 @@
 #   --seat ID         the Shell's session is on seat ID (default seat0); with another
 #                     seat, fake logind has two seats (seat0 and ID): multi-seat
 #
+# The login is as GNOME Shell 45+ gets it (run as a systemd user unit): no
+# XDG_SEAT and no XDG_SESSION_ID in its environment, and fake logind (with
+# test/support/logind-mock/logind_extras.py) answers NoSessionForPID for its
+# PID; the session c1 (root's, on the seat, active) is its user's Display,
+# where mutter, polkit and our service place it.
+#
 # CMD gets, besides the caller's environment:
 #   DBUS_SESSION_BUS_ADDRESS=unix:path=BUS_DIR/session   (the Shell's bus)
 #   SHELL_TEST_SYSTEM_BUS_ADDRESS=unix:path=BUS_DIR/system (fake system bus with
@@ -217,12 +223,13 @@ teardown() {
     mapfile -t tree <<<"$left"
     stop_pids "${tree[@]}"
   done
-  [[ -n $HOLDER ]] && stop_pids "$HOLDER"
-  # Check: nothing left in the namespace and nothing mounted under ROOT.
+  # Check: nothing left in the namespace (while the holder keeps it alive: once it is gone, the
+  # kernel may give its number to a namespace of another run's QEMU), and nothing mounted under ROOT.
   left=$(ns_pids)
   if [[ -n $left ]]; then
     echo "run-shell: processes left behind:" >&2; ps -o pid,args -p "${left//$'\n'/,}" >&2; [[ $RC != 0 ]] || RC=1
   fi
+  [[ -n $HOLDER ]] && stop_pids "$HOLDER"
   if awk -v r="$ROOT" '$5 == r || index($5, r "/") == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; then
     echo "run-shell: mounts left under $ROOT" >&2; [[ $RC != 0 ]] || RC=1
   fi
@@ -281,7 +288,6 @@ INNER_ENV=(
   XDG_CONFIG_HOME="$HOME_DIR/.config" XDG_CACHE_HOME="$HOME_DIR/.cache"
   XDG_STATE_HOME="$HOME_DIR/.local/state"
   XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME XDG_SESSION_DESKTOP=gnome
-  XDG_SESSION_ID=c1 XDG_SEAT="$SEAT"
   DBUS_SESSION_BUS_ADDRESS="$SESSION_ADDR" DBUS_SYSTEM_BUS_ADDRESS="$SYSTEM_ADDR"
   NO_AT_BRIDGE=1 GTK_A11Y=none
 )
@@ -309,10 +315,13 @@ start dbus-daemon --session --nofork --nopidfile --address="$SESSION_ADDR" </dev
 wait_socket "$BUS_DIR/system"
 wait_socket "$BUS_DIR/session"
 
-# Fake logind with one active session c1 of root on seat0, so the Shell's
-# LoginManager finds its session (XDG_SESSION_ID=c1); fake polkitd answers
-# the Shell's permission checks. Both log every call they get to LOG.
-start python3 -m dbusmock --system --template logind </dev/null >>"$LOG" 2>&1
+# Fake logind with one active session c1 of root on the Shell's seat, its
+# user's Display (see the top); fake polkitd answers the Shell's permission
+# checks. Both log every call they get to LOG. logind's completion
+# (logind_extras.py) is imported by the mock from a copy in STATE.
+cp -r "$REPO/test/support/logind-mock" "$STATE/logind-mock"
+LOGIND_PY=(env PYTHONPATH="$STATE/logind-mock" PYTHONDONTWRITEBYTECODE=1)
+start "${LOGIND_PY[@]}" python3 -m dbusmock --system --template logind </dev/null >>"$LOG" 2>&1
 start python3 -m dbusmock --system --template polkitd </dev/null >>"$LOG" 2>&1
 for name in org.freedesktop.login1 org.freedesktop.PolicyKit1; do
   for i in $(seq 100); do
@@ -322,15 +331,9 @@ for name in org.freedesktop.login1 org.freedesktop.PolicyKit1; do
     sleep 0.1
   done
 done
-L1=(--system --dest org.freedesktop.login1 --object-path /org/freedesktop/login1)
-gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSeat seat0 >/dev/null
-# --seat seat1: a second seat, and the Shell's session on it (multi-seat).
-[[ $SEAT == seat0 ]] || gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSeat "$SEAT" >/dev/null
-gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddUser 0 root true >/dev/null
-gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddSession c1 "$SEAT" 0 root true >/dev/null
-# The template lacks GetSessionByPID; in this world every process is in the one session c1.
-gdbus_in "${L1[@]}" --method org.freedesktop.DBus.Mock.AddMethod org.freedesktop.login1.Manager \
-  GetSessionByPID u o 'ret = dbus.ObjectPath("/org/freedesktop/login1/session/c1")' >/dev/null
+# seat0 (and --seat's), and root's graphical session c1 on the Shell's seat.
+inroot "${LOGIND_PY[@]}" python3 "$STATE/logind-mock/logind_extras.py" login "$SEAT" 0 root >>"$LOG" 2>&1 ||
+  die "fake logind could not be set up (log: $LOG)"
 
 # Environment of --service commands and CMD (host side).
 export DBUS_SESSION_BUS_ADDRESS=$SESSION_ADDR

@@ -8,6 +8,8 @@ export const SERVICE = 'me.phyllo.Switcher1';
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
 export const MANAGER = 'me.phyllo.Switcher1.Manager';
 export const GUEST = 'me.phyllo.Switcher1.Guest';
+/** The message flag that lets the service have polkit ask the user. */
+export const ALLOW_INTERACTIVE_AUTHORIZATION = 0x4;
 
 export interface RecordedSignal {
   path: string;
@@ -55,8 +57,18 @@ export class TestClient {
     signature = '',
     body: unknown[] = [],
     timeoutMs = 10_000,
+    /** Message flags, e.g. ALLOW_INTERACTIVE_AUTHORIZATION. */
+    flags = 0,
   ): Promise<unknown[]> {
-    const message = new Message({ destination, path, member, signature, body, ...(iface ? { interface: iface } : {}) });
+    const message = new Message({
+      destination,
+      path,
+      member,
+      signature,
+      body,
+      flags,
+      ...(iface ? { interface: iface } : {}),
+    });
     const reply = await callWithDeadline(this.bus, message, timeoutMs);
     return reply.body;
   }
@@ -80,9 +92,10 @@ export class TestClient {
     member: string,
     signature = '',
     body: unknown[] = [],
+    flags = 0,
   ): Promise<string> {
     try {
-      await this.call(SERVICE, path, iface, member, signature, body);
+      await this.call(SERVICE, path, iface, member, signature, body, undefined, flags);
       return 'ok';
     } catch (error) {
       if (error instanceof DBusError) return error.type;

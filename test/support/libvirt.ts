@@ -59,18 +59,33 @@ export async function switcherMetadata(stack: ServiceStack, name: string): Promi
 
 /**
  * A tiny diskless guest QEMU can run under software emulation: 64 MiB, q35,
- * with a VNC display and virtio video (for viewers) or an xHCI controller (for USB).
+ * with a VNC or SPICE display and virtio video (for viewers), an xHCI
+ * controller (for USB), and a seat in our metadata.
  */
-export function tinyQemuGuestXml(name: string, devices: { display?: boolean; usb?: boolean } = {}): string {
+export function tinyQemuGuestXml(
+  name: string,
+  devices: { display?: boolean | 'spice'; usb?: boolean; seat?: string } = {},
+): string {
+  // SPICE with no listener, as Phyllome's model has it: only libvirt hands it out (OpenGraphicsFD).
+  const graphics =
+    devices.display === 'spice'
+      ? "<graphics type='spice'><listen type='none'/></graphics>"
+      : devices.display
+        ? "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>"
+        : '';
+  const metadata = devices.seat
+    ? `<metadata><phyllome:switcher xmlns:phyllome="https://phyllo.me/xmlns/switcher/1"><phyllome:seat id="${devices.seat}"/></phyllome:switcher></metadata>`
+    : '';
   return `<domain type='qemu'>
   <name>${name}</name>
+  ${metadata}
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     ${devices.usb ? "<controller type='usb' model='qemu-xhci'/>" : ''}
-    ${devices.display ? "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>" : ''}
+    ${graphics}
     <video><model type='virtio'/></video>
   </devices>
 </domain>`;

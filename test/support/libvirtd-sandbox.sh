@@ -4,6 +4,8 @@
 # shared with a libvirtd of the host, and no mount outlives the namespace.
 #
 # Usage: libvirtd-sandbox.sh            (DBUS_SESSION_BUS_ADDRESS set)
+#        LIBVIRT_DBUS_BUS=system libvirtd-sandbox.sh   (DBUS_SYSTEM_BUS_ADDRESS set):
+#        libvirt-dbus --system, for qemu:///system, on that bus, as on a real host
 # Prints "ready PID" once libvirt-dbus owns org.libvirt; PID is this script,
 # which lives in the namespace as long as the sandbox does: for `nsenter
 # --mount --target PID` (virsh in benches) and /proc/PID/root/run/libvirt.
@@ -109,10 +111,18 @@ serve() {
 [[ -n "${SANDBOX_NO_DBUS:-}" ]] && serve
 
 # As root, libvirt-dbus's qemu:///session reaches the (sandboxed) system libvirtd.
-/usr/sbin/libvirt-dbus --session &
+# Only root may open libvirtd's read-write socket here (mode 0700 above), as only
+# root and the libvirt group may on Debian: a process of another user cannot.
+if [[ ${LIBVIRT_DBUS_BUS:-session} == system ]]; then
+  /usr/sbin/libvirt-dbus --system &
+  bus_address=$DBUS_SYSTEM_BUS_ADDRESS
+else
+  /usr/sbin/libvirt-dbus --session &
+  bus_address=$DBUS_SESSION_BUS_ADDRESS
+fi
 pids+=($!)
 for _ in $(seq 100); do
-  if gdbus call --address "$DBUS_SESSION_BUS_ADDRESS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+  if gdbus call --address "$bus_address" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
       -m org.freedesktop.DBus.GetNameOwner org.libvirt >/dev/null 2>&1; then
     serve
   fi

@@ -1,7 +1,10 @@
 // A fake systemd-logind and polkit on a private "system" bus: python-dbusmock's
-// logind and polkitd templates, completed with what our service uses of the
-// real org.freedesktop.login1 API (see logind-mock/logind_extras.py). Every
-// process is started in the caller's ProcessGroup and stopped by PID.
+// logind template, completed with what our service uses of the real
+// org.freedesktop.login1 API (see logind-mock/logind_extras.py), and a polkitd
+// that decides as the real one does, by who asks: the subject's session and
+// uid, our .policy file's defaults, per-user rules and an authentication agent
+// (logind-mock/polkitd_by_subject.py). Every process is started in the
+// caller's ProcessGroup and stopped by PID.
 
 import { resolve } from 'node:path';
 import { DBusError, Variant } from '@jellybrick/dbus-next';
@@ -9,6 +12,7 @@ import { TestClient } from './dbus-client.js';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
 import type { ProcessGroup, TrackedProcess } from './processes.js';
+import { ROOT } from './root.js';
 
 export const LOGIND = 'org.freedesktop.login1';
 export const LOGIND_PATH = '/org/freedesktop/login1';
@@ -19,7 +23,34 @@ export const POLKIT_AUTHORITY = 'org.freedesktop.PolicyKit1.Authority';
 const MOCK = 'org.freedesktop.DBus.Mock';
 /** Debian's python3: the one with the dbus and gi modules dbusmock needs. */
 const PYTHON = '/usr/bin/python3';
-const EXTRAS_DIR = resolve(import.meta.dirname, 'logind-mock');
+const EXTRAS_DIR = resolve(ROOT, 'test/support/logind-mock');
+/** polkitd deciding by subject (logind-mock/polkitd_by_subject.py), with our actions' defaults. */
+const POLKIT_TEMPLATE = resolve(EXTRAS_DIR, 'polkitd_by_subject.py');
+const POLICY = resolve(ROOT, 'data/me.phyllo.switcher.policy');
+
+const EXTRAS = resolve(EXTRAS_DIR, 'logind_extras.py');
+
+function dbusmockEnv(address: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DBUS_SYSTEM_BUS_ADDRESS: address,
+    PYTHONPATH: EXTRAS_DIR,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+function startDbusmock(
+  group: ProcessGroup,
+  address: string,
+  template: string,
+  parameters?: Record<string, unknown>,
+): TrackedProcess {
+  const env = dbusmockEnv(address);
+  const args = ['-m', 'dbusmock', '--system', '--template', template];
+  if (parameters) args.push('--parameters', JSON.stringify(parameters));
+  return group.start(`dbusmock-${template.includes('polkit') ? 'polkitd' : 'logind'}`, PYTHON, args, { env });
+}
 
 /** What logind's path encoding (sd_bus_path_encode) makes of an id. */
 export function busLabel(id: string): string {
@@ -65,45 +96,6 @@ export interface PolkitCheck {
   flags: number;
 }
 
-// Manager methods that the template lacks or gets wrong, with the real names
-// and signatures; each calls its namesake in logind_extras.py.
-const MANAGER_METHODS: [string, string, string, string][] = [
-  ['GetSeat', 's', 'o', 'get_seat'],
-  ['GetSession', 's', 'o', 'get_session'],
-  ['GetUser', 'u', 'o', 'get_user'],
-  ['GetSessionByPID', 'u', 'o', 'get_session_by_pid'],
-  ['GetUserByPID', 'u', 'o', 'get_user_by_pid'],
-  ['ListSeats', '', 'a(so)', 'list_seats'],
-  ['ListSessions', '', 'a(susso)', 'list_sessions'],
-  ['ListUsers', '', 'a(uso)', 'list_users'],
-  ['AttachDevice', 'ssb', '', 'attach_device'],
-  ['ActivateSession', 's', '', 'activate_session'],
-  ['ActivateSessionOnSeat', 'ss', '', 'activate_session_on_seat'],
-  ['TerminateSession', 's', '', 'remove_session'],
-  ['TerminateSeat', 's', '', 'remove_seat'],
-];
-
-// Test controls, added to the mock's own interface on /org/freedesktop/login1.
-const CONTROL_METHODS: [string, string, string, string][] = [
-  ['PhylloAddSeat', 'sb', 'o', 'add_seat'],
-  ['PhylloRemoveSeat', 's', '', 'remove_seat'],
-  ['PhylloAddSession', 'ssusua{sv}', 'o', 'add_session'],
-  ['PhylloRemoveSession', 's', '', 'remove_session'],
-  ['PhylloBindPid', 'us', '', 'bind_pid'],
-  ['PhylloUnbindPid', 'u', '', 'unbind_pid'],
-  ['PhylloAttachedDevices', '', 'a(ssb)', 'attached_devices'],
-  ['PhylloRefuseDevice', 'sss', '', 'refuse_device'],
-];
-
-function methods(table: [string, string, string, string][]): [string, string, string, string][] {
-  return table.map(([name, inSig, outSig, fn]) => [
-    name,
-    inSig,
-    outSig,
-    `import logind_extras; ${outSig ? 'ret = ' : ''}logind_extras.${fn}(*args)`,
-  ]);
-}
-
 /** The D-Bus error name a call fails with, or 'ok'. */
 export async function dbusErrorOf(call: Promise<unknown>): Promise<string> {
   try {
@@ -121,56 +113,70 @@ function unwrap(value: unknown): unknown {
 
 export class LogindMock {
   private constructor(
+    private readonly group: ProcessGroup,
     readonly bus: PrivateBus,
-    readonly daemon: TrackedProcess,
-    readonly logind: TrackedProcess,
+    /** The bus's dbus-daemon, when this helper started it. */
+    readonly daemon: TrackedProcess | undefined,
+    public logind: TrackedProcess,
     readonly polkitd: TrackedProcess,
     /** The helper's own connection, for the mock's control calls. */
     readonly control: TestClient,
   ) {}
 
-  static async start(group: ProcessGroup): Promise<LogindMock> {
+  /**
+   * Starts fake logind and polkit on `options.bus` (a private "system" bus
+   * started elsewhere), or on a private bus of their own.
+   */
+  static async start(group: ProcessGroup, options: { bus?: PrivateBus } = {}): Promise<LogindMock> {
     // startPrivateBus does not hand back its dbus-daemon; catch it on its way
     // into the group so that stop() can end it by PID too.
     let daemon: TrackedProcess | undefined;
-    const catching = Object.create(group) as ProcessGroup;
-    catching.start = (...args: Parameters<ProcessGroup['start']>) => (daemon = group.start(...args));
-    const bus = await startPrivateBus(catching);
-    if (!daemon) throw new Error('startPrivateBus started no dbus-daemon');
-
-    const env = {
-      ...process.env,
-      DBUS_SYSTEM_BUS_ADDRESS: bus.address,
-      PYTHONPATH: EXTRAS_DIR,
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONUNBUFFERED: '1',
-    };
-    const logind = group.start('dbusmock-logind', PYTHON, ['-m', 'dbusmock', '--system', '--template', 'logind'], {
-      env,
-    });
-    const polkitd = group.start('dbusmock-polkitd', PYTHON, ['-m', 'dbusmock', '--system', '--template', 'polkitd'], {
-      env,
-    });
+    let bus = options.bus;
+    if (!bus) {
+      const catching = Object.create(group) as ProcessGroup;
+      catching.start = (...args: Parameters<ProcessGroup['start']>) => (daemon = group.start(...args));
+      bus = await startPrivateBus(catching);
+      if (!daemon) throw new Error('startPrivateBus started no dbus-daemon');
+    }
+    const logind = startDbusmock(group, bus.address, 'logind');
+    const polkitd = startDbusmock(group, bus.address, POLKIT_TEMPLATE, { policies: [POLICY] });
     let control: TestClient | undefined;
     try {
       control = await TestClient.connect(bus.address);
-      const mock = new LogindMock(bus, daemon, logind, polkitd, control);
-      await mock.control.waitForName(LOGIND, logind);
+      const mock = new LogindMock(group, bus, daemon, logind, polkitd, control);
       await mock.control.waitForName(POLKIT, polkitd);
-      // The mock's main loop starts after its template is loaded, so these
-      // replace the template's versions rather than being replaced by them.
-      await control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [
-        LOGIND_MANAGER,
-        methods(MANAGER_METHODS),
-      ]);
-      await control.call(LOGIND, LOGIND_PATH, MOCK, 'AddMethods', 'sa(ssss)', [MOCK, methods(CONTROL_METHODS)]);
+      await mock.completeLogind();
       return mock;
     } catch (error) {
       control?.disconnect();
-      for (const process of [polkitd, logind, daemon]) await process.stop();
-      bus.dispose();
+      for (const process of [polkitd, logind, daemon]) await process?.stop();
+      if (!options.bus) bus.dispose();
       throw error;
     }
+  }
+
+  /** Waits for logind on the bus and gives it what the template lacks of the real API (logind_extras.py). */
+  private async completeLogind(): Promise<void> {
+    await this.control.waitForName(LOGIND, this.logind);
+    const completing = this.group.start('logind_extras complete', PYTHON, [EXTRAS, 'complete'], {
+      env: dbusmockEnv(this.bus.address),
+    });
+    if ((await completing.exited) !== 0) throw new Error(`logind_extras.py complete failed: ${completing.output()}`);
+  }
+
+  /** Takes logind off the bus (its process stopped by PID): calls to it then fail with ServiceUnknown. */
+  async stopLogind(): Promise<void> {
+    await this.logind.stop();
+  }
+
+  /**
+   * Starts logind again, empty (a restarted logind reads its state back from
+   * /run; the test adds the seats and sessions again).
+   */
+  async startLogind(): Promise<void> {
+    if (this.logind.running) throw new Error('logind is running');
+    this.logind = startDbusmock(this.group, this.bus.address, 'logind');
+    await this.completeLogind();
   }
 
   /** The private bus to use as the system bus (DBUS_SYSTEM_BUS_ADDRESS). */
@@ -180,7 +186,7 @@ export class LogindMock {
 
   /** PIDs of everything this helper started. */
   get pids(): number[] {
-    return [this.daemon.pid, this.logind.pid, this.polkitd.pid];
+    return [...(this.daemon ? [this.daemon.pid] : []), this.logind.pid, this.polkitd.pid];
   }
 
   private logindControl(member: string, signature = '', body: unknown[] = []): Promise<unknown[]> {
@@ -248,6 +254,11 @@ export class LogindMock {
     await this.logindControl('PhylloRemoveSession', 's', [sessionId]);
   }
 
+  /** Makes a session the active one of its seat, as a switch of VT or a greeter does (logind's ActivateSession). */
+  async activate(sessionId: string): Promise<void> {
+    await this.control.call(LOGIND, LOGIND_PATH, LOGIND_MANAGER, 'ActivateSession', 's', [sessionId]);
+  }
+
   /** GetSessionByPID(pid) will answer this session (which must exist). */
   async bindPid(pid: number, sessionId: string): Promise<void> {
     await this.logindControl('PhylloBindPid', 'us', [pid, sessionId]);
@@ -280,13 +291,22 @@ export class LogindMock {
 
   // --- polkit -------------------------------------------------------------
 
-  /** CheckAuthorization says yes to exactly these actions (and to all, with allowUnknown). */
-  async allow(actionIds: string[]): Promise<void> {
-    await this.polkitControl('SetAllowed', 'as', [actionIds]);
+  /**
+   * For this action, subjects of this uid get `result` (yes, no, auth_admin,
+   * auth_admin_keep…) before the action's defaults: a polkit.addRule() for a user.
+   */
+  async polkitRule(actionId: string, uid: number, result: string): Promise<void> {
+    await this.polkitControl('PhylloAddRule', 'sus', [actionId, uid, result]);
   }
 
-  async allowUnknown(allowed: boolean): Promise<void> {
-    await this.polkitControl('AllowUnknown', 'b', [allowed]);
+  /** No rules and nothing kept from an authentication: the .policy defaults alone. */
+  async clearPolkitRules(): Promise<void> {
+    await this.polkitControl('PhylloClearRules');
+  }
+
+  /** What the authentication agent answers when polkit may ask the user: yes, no, or none (no agent). */
+  async polkitAgent(answer: 'yes' | 'no' | 'none'): Promise<void> {
+    await this.polkitControl('PhylloSetAgent', 's', [answer]);
   }
 
   /** While true, CheckAuthorization never answers (until releaseHangingCalls). */
@@ -323,10 +343,10 @@ export class LogindMock {
     await this.polkitd.stop();
   }
 
-  /** Stops polkit, logind and the bus, each by PID, and removes the bus's directory. */
+  /** Stops polkit, logind and (when it started it) the bus, each by PID, and removes the bus's directory. */
   async stop(): Promise<void> {
     this.control.disconnect();
-    for (const process of [this.polkitd, this.logind, this.daemon]) await process.stop();
-    this.bus.dispose();
+    for (const process of [this.polkitd, this.logind, this.daemon]) await process?.stop();
+    if (this.daemon) this.bus.dispose();
   }
 }

@@ -1,21 +1,17 @@
 // The real parts the service tests run against: a private bus, libvirt-dbus
 // on libvirt's test driver, and our service, each started and stopped by PID.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
+import { startSystemBus } from './system-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 
-/** The checkout's root, whether this runs from test/ or from build/test/. */
-function projectRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(resolve(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
+import { ROOT } from './root.js';
 
-export const ROOT = projectRoot();
+export { ROOT };
 export const SANDBOX = resolve(ROOT, 'test/support/libvirtd-sandbox.sh');
 /** The bundled service, as installed; `npm run build` makes it. */
 export const SERVICE_EXECUTABLE = resolve(ROOT, 'build/phyllome-switcher-service');
@@ -29,12 +25,23 @@ export function shebangFlags(): string[] {
     .filter(Boolean);
 }
 
+/**
+ * A service that is given no logind (no --system-bus) runs as on a host with
+ * one person and no logind: --seats none, said explicitly, as the demo does.
+ * Seat tests give their fake logind's bus and get every check.
+ */
+export function seatsArgs(args: readonly string[]): string[] {
+  return args.some((a) => a === '--system-bus' || a === '--seats' || a === '--host-wide') ? [] : ['--seats', 'none'];
+}
+
 export class ServiceStack {
   readonly group = new ProcessGroup();
   bus!: PrivateBus;
   libvirtDbus: TrackedProcess | undefined;
   service: TrackedProcess | undefined;
   client!: TestClient;
+  /** The bus is a private system bus (see start's systemBus). */
+  systemBus = false;
 
   /** A process inside the real libvirtd's mount namespace (with realLibvirtd). */
   libvirtdNamespacePid: number | undefined;
@@ -60,17 +67,25 @@ export class ServiceStack {
       serviceArgs?: string[];
       /** With realLibvirtd: the service runs in libvirtd's mount namespace (guest files, UEFI variables, TPM state). */
       serviceInSandbox?: boolean;
+      /**
+       * A private system bus with the host's system policy and ours
+       * (system-bus.ts), and libvirt-dbus --system on it, as on a real host.
+       */
+      systemBus?: boolean;
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
     stack.serviceInSandbox = options.serviceInSandbox === true;
     try {
+      stack.systemBus = options.systemBus === true;
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
-        : await startPrivateBus(stack.group, {
-            ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
-            ...(options.anyUser ? { anyUser: true } : {}),
-          });
+        : options.systemBus
+          ? await startSystemBus(stack.group)
+          : await startPrivateBus(stack.group, {
+              ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
+              ...(options.anyUser ? { anyUser: true } : {}),
+            });
       stack.client = await TestClient.connect(stack.bus.address);
       if (options.realLibvirtd) await stack.startLibvirtdSandbox();
       else await stack.startLibvirtDbus();
@@ -119,6 +134,9 @@ export class ServiceStack {
   }
 
   get env(): NodeJS.ProcessEnv {
+    if (this.systemBus) {
+      return { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.bus.address, LIBVIRT_DBUS_BUS: 'system' };
+    }
     return { ...process.env, DBUS_SESSION_BUS_ADDRESS: this.bus.address };
   }
 
@@ -152,6 +170,7 @@ export class ServiceStack {
       '--bus',
       this.bus.address,
       ...socket,
+      ...seatsArgs(extraArgs),
       ...extraArgs,
     ];
     // nsenter execs the service (no fork for a mount namespace): the PID tracked is the service's own.

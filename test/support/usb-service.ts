@@ -2,7 +2,7 @@
 // stack's bus: it reads the lab's sysfs and hears its udev events.
 
 import type { ServiceStack } from './stack.js';
-import { SERVICE_EXECUTABLE, shebangFlags } from './stack.js';
+import { SERVICE_EXECUTABLE, seatsArgs, shebangFlags } from './stack.js';
 import type { UsbLab } from './usb-lab.js';
 
 export interface LabService {
@@ -29,6 +29,7 @@ export async function startServiceInLab(
       stack.bus.address,
       '--sysfs-root',
       lab.sysfsRoot,
+      ...seatsArgs(extraArgs),
       ...extraArgs,
     ],
     { DBUS_SESSION_BUS_ADDRESS: stack.bus.address, PHYLLOME_DEBUG: '1' },

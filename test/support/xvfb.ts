@@ -3,11 +3,20 @@
 import { existsSync } from 'node:fs';
 import type { ProcessGroup } from './processes.js';
 
-/** Starts Xvfb on a free display number; resolves to its DISPLAY value. */
-export async function startXvfb(group: ProcessGroup): Promise<string> {
+/** Starts Xvfb on a free display number; resolves to its DISPLAY value. anyUser: clients of every user (-ac). */
+export async function startXvfb(group: ProcessGroup, options: { anyUser?: boolean } = {}): Promise<string> {
   let display = 90;
   while (existsSync(`/tmp/.X11-unix/X${display}`) || existsSync(`/tmp/.X${display}-lock`)) display++;
-  const xvfb = group.start('Xvfb', 'Xvfb', [`:${display}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
+  const access = options.anyUser ? ['-ac'] : [];
+  const xvfb = group.start('Xvfb', 'Xvfb', [
+    `:${display}`,
+    '-screen',
+    '0',
+    '1280x800x24',
+    '-nolisten',
+    'tcp',
+    ...access,
+  ]);
   for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${display}`); i++) {
     if (!xvfb.running) throw new Error(`Xvfb exited: ${xvfb.output()}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -12,6 +12,10 @@ const DEFAULTS = {
   udevData: undefined,
   systemBus: 'system',
   virtType: undefined,
+  seats: 'logind',
+  hostWide: false,
+  displayDir: undefined,
+  displayRelay: undefined,
   help: false,
 };
 
@@ -45,5 +49,32 @@ describe('command line', () => {
     expect(() => parseArgs(['stray'])).toThrow(/positional/);
     expect(() => parseArgs(['--sysfs-root', 'relative/sys'])).toThrow(/absolute path/);
     expect(() => parseArgs(['--virt-type', 'xen'])).toThrow(/--virt-type takes kvm or qemu/);
+    expect(() => parseArgs(['--seats', 'maybe'])).toThrow(/--seats takes logind or none/);
+    expect(() => parseArgs(['--display-dir', 'run/x'])).toThrow(/absolute path/);
+  });
+
+  it('takes seats from logind unless told there are none, and never without them host-wide', () => {
+    expect(parseArgs(['--seats', 'none']).seats).toBe('none');
+    expect(() => parseArgs(['--host-wide', '--seats', 'none'])).toThrow(/--host-wide serves several people/);
+  });
+
+  it('serves the whole host from the system bus, its viewers reaching guests through display sockets', () => {
+    expect(parseArgs(['--host-wide', '--connect', 'qemu:///system'])).toEqual({
+      ...DEFAULTS,
+      uri: 'qemu:///system',
+      bus: 'system',
+      hostWide: true,
+    });
+    expect(
+      parseArgs([
+        '--host-wide',
+        '--bus',
+        'unix:path=/tmp/b',
+        '--display-dir',
+        '/tmp/d',
+        '--display-relay',
+        'gjs -m r.js',
+      ]),
+    ).toMatchObject({ bus: 'unix:path=/tmp/b', displayDir: '/tmp/d', displayRelay: ['gjs', '-m', 'r.js'] });
   });
 });

@@ -21,6 +21,7 @@ const FLOORS = [
   ['create'],
   ['jobs'],
   ['transfer'],
+  ['display'],
   ['bus'],
   ['daemon.ts'],
   ['cli.ts', 'main.ts'],

@@ -4,7 +4,8 @@ import { dbusCalls } from '../dbus-calls.js';
 import { Gio, GLib } from '../gi.js';
 
 export { unpack } from '../dbus-calls.js';
-export const { newProxy, callProxy, isCancelled, isServiceGone, remoteErrorName, describeError } = dbusCalls(Gio, GLib);
+export const { newProxy, callProxy, serviceConnection, isCancelled, isServiceGone, remoteErrorName, describeError } =
+  dbusCalls(Gio, GLib);
 
 export function unpackString(value: GLib.Variant | null): string {
   return value ? (value.deepUnpack() as string) : '';

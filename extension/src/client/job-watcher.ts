@@ -30,24 +30,25 @@ export interface JobListener {
 }
 
 export class JobWatcher {
+  private connection: Gio.DBusConnection | undefined;
   private readonly subscriptions: number[] = [];
   private readonly listeners = new Map<string, JobListener>();
   private readonly states = new Map<string, string>();
   private readonly endings = new Map<string, JobEnding>();
 
-  constructor(
-    private readonly connection: Gio.DBusConnection,
-    private readonly busName: string,
-  ) {}
+  constructor(private readonly busName: string) {}
 
-  start(): void {
+  /** Subscribes on the service's bus; before the first job is started there. */
+  start(connection: Gio.DBusConnection): void {
+    this.stop();
+    this.connection = connection;
     const flags = Gio.DBusSignalFlags.NONE;
     this.subscriptions.push(
-      this.connection.signal_subscribe(this.busName, JOB_INTERFACE, 'Completed', null, null, flags, (...args) =>
+      connection.signal_subscribe(this.busName, JOB_INTERFACE, 'Completed', null, null, flags, (...args) =>
         this.onCompleted(args[2], args[5]),
       ),
       // arg0 of PropertiesChanged is the interface: only jobs'.
-      this.connection.signal_subscribe(
+      connection.signal_subscribe(
         this.busName,
         PROPERTIES,
         'PropertiesChanged',
@@ -71,7 +72,7 @@ export class JobWatcher {
   }
 
   stop(): void {
-    for (const id of this.subscriptions.splice(0)) this.connection.signal_unsubscribe(id);
+    for (const id of this.subscriptions.splice(0)) this.connection?.signal_unsubscribe(id);
     this.listeners.clear();
     this.endings.clear();
     this.states.clear();

@@ -10,11 +10,21 @@
 // asynchronously with one cancellable, cancelled on destroy.
 
 import { Gio, GLib } from '../gi.js';
+import type { CollectionListener } from '../model/collection.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { SeatSummary } from '../model/seats.js';
 import type { UsbSummary } from '../model/usb-list.js';
-import { callProxy, isCancelled, isServiceGone, newProxy, unpack, unpackString } from './dbus.js';
+import {
+  callProxy,
+  isCancelled,
+  isServiceGone,
+  newProxy,
+  remoteErrorName,
+  serviceConnection,
+  unpack,
+  unpackString,
+} from './dbus.js';
 import { guestChanges, guestSummary, seatSummary, usbSummary } from './summaries.js';
 import {
   GUEST_INTERFACE,
@@ -28,16 +38,15 @@ import { WorkQueue } from './work-queue.js';
 export const BUS_NAME = 'me.phyllo.Switcher1';
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
+// What a person asked for may wait for them to authenticate (polkit, through the service: up to 2 min).
+const INTERACTION_MS = 120_000;
+const ACTION_TIMEOUT_MS = CALL_TIMEOUT_MS + INTERACTION_MS;
+const ACCESS_DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
 // Show may start a guest first: the service allows it a minute.
 const SHOW_TIMEOUT_MS = 90_000;
 
 /** Receives one kind of object: a fresh start, then single changes, in order. */
-export interface CollectionListener<T extends { path: string }> {
-  reset(items: T[]): void;
-  added(item: T): void;
-  removed(path: string): void;
-  changed(path: string, changes: Partial<Omit<T, 'path'>>): void;
-}
+export type { CollectionListener };
 
 export interface SwitcherClientListener {
   statusChanged(status: ServiceStatus): void;
@@ -46,6 +55,14 @@ export interface SwitcherClientListener {
   seats: CollectionListener<SeatSummary>;
   /** A plugged-in device that a guest's 'ask' rule matches. */
   usbAsk(devicePath: string, guestPath: string): void;
+  /**
+   * Where the service places this process (logind's session of it, else its
+   * user's display session): its seat, '' when none or unknown. Told each
+   * time the service (re)appears.
+   */
+  ownSeat(seat: string): void;
+  /** The bus the service was found on, told once, before anything is asked of the service. */
+  connected(connection: Gio.DBusConnection): void;
 }
 
 /** How one kind of object becomes what the listener gets. */
@@ -83,7 +100,8 @@ export class SwitcherClient {
 
   constructor(
     private readonly listener: SwitcherClientListener,
-    private readonly connection: Gio.DBusConnection = Gio.DBus.session,
+    /** By default the bus the service is found on (dbus-calls.ts serviceConnection). */
+    private connection?: Gio.DBusConnection,
   ) {
     const kind = <T extends { path: string }>(
       listener: CollectionListener<T>,
@@ -100,11 +118,13 @@ export class SwitcherClient {
 
   async start(): Promise<void> {
     try {
+      const connection = this.connection ?? (await serviceConnection(this.cancellable));
+      this.connection = connection;
+      if (this.cancellable.is_cancelled()) return;
+      this.listener.connected(connection);
       const [manager, objects] = await Promise.all([
-        newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, {
-          connection: this.connection,
-        }),
-        newObjectManager(this.connection, this.cancellable),
+        newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, { connection }),
+        newObjectManager(connection, this.cancellable),
       ]);
       // destroy() may have run while they were being made (a quick disable): then wire nothing.
       if (this.cancellable.is_cancelled()) return;
@@ -115,7 +135,10 @@ export class SwitcherClient {
       return;
     }
     const { manager, objects } = this;
-    this.connect(manager, 'notify::g-name-owner', () => this.reportStatus());
+    this.connect(manager, 'notify::g-name-owner', () => {
+      this.reportStatus();
+      this.placeCaller();
+    });
     this.connect(manager, 'g-properties-changed', () => this.reportStatus());
     this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
       if (signal !== 'UsbAttachRequested') return;
@@ -123,7 +146,10 @@ export class SwitcherClient {
       // After the device's own InterfacesAdded, which came before this signal.
       this.queue.push(() => this.listener.usbAsk(device, guest));
     });
-    this.connect(objects, 'notify::name-owner', () => this.queue.push(() => this.resync()));
+    this.connect(objects, 'notify::name-owner', () => {
+      this.reportStatus();
+      this.queue.push(() => this.resync());
+    });
     this.connect(objects, 'object-added', (_m: unknown, object: Gio.DBusObject) => {
       const path = object.get_object_path();
       this.queue.push(() => this.apply(path));
@@ -143,7 +169,34 @@ export class SwitcherClient {
       },
     );
     this.reportStatus();
+    this.placeCaller();
     this.queue.push(() => this.resync());
+  }
+
+  /**
+   * Whom the service serves: 'user' (it opens viewers itself, Show) or
+   * 'host' (viewers run here, from OpenDisplay).
+   */
+  get scope(): 'user' | 'host' {
+    return unpackString(this.manager?.get_cached_property('Scope') ?? null) === 'host' ? 'host' : 'user';
+  }
+
+  /** Asks the service where it places this process, and tells the listener its seat. */
+  private placeCaller(): void {
+    const manager = this.manager;
+    if (!manager?.g_name_owner) return;
+    callProxy(manager, 'DescribeCaller', null, CALL_TIMEOUT_MS, this.cancellable).then(
+      (reply) => {
+        const [where] = reply.deepUnpack() as [Record<string, GLib.Variant>];
+        this.listener.ownSeat(unpackString(where.seat ?? null));
+      },
+      (error: unknown) => {
+        // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
+        if (isCancelled(error)) return;
+        if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot tell this session's seat: ${String(error)}`);
+        this.listener.ownSeat('');
+      },
+    );
   }
 
   destroy(): void {
@@ -164,25 +217,34 @@ export class SwitcherClient {
         proxy,
         'Shutdown',
         parameters,
-        (shutdownTimeoutSeconds + 10) * 1000,
+        (shutdownTimeoutSeconds + 10) * 1000 + INTERACTION_MS,
         this.cancellable,
+        true,
       );
       const [stopped] = reply.deepUnpack() as [boolean];
       if (!stopped) throw new ShutdownTimedOut(shutdownTimeoutSeconds);
       return;
     }
-    await callProxy(proxy, action, null, CALL_TIMEOUT_MS, this.cancellable);
+    await callProxy(proxy, action, null, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Starts the guest if needed and opens its viewer; resolves once the viewer shows it. */
   async show(path: string): Promise<void> {
     const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
-    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS, this.cancellable);
+    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
+  }
+
+  /** The host-wide service: starts the guest if needed; resolves to the URI of its display socket for a viewer here. */
+  async openDisplay(path: string): Promise<string> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const reply = await callProxy(proxy, 'OpenDisplay', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
+    return (reply.deepUnpack() as [string])[0];
   }
 
   async setMonitor(path: string, connector: string): Promise<void> {
     const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
-    await callProxy(proxy, 'SetMonitor', new GLib.Variant('(s)', [connector]), CALL_TIMEOUT_MS, this.cancellable);
+    const parameters = new GLib.Variant('(s)', [connector]);
+    await callProxy(proxy, 'SetMonitor', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Attach (forced or not), Detach, or SetRule on a USB device. */
@@ -192,7 +254,7 @@ export class SwitcherClient {
     args?: GLib.Variant,
   ): Promise<void> {
     const proxy = this.proxy(devicePath, USB_DEVICE_INTERFACE, 'This device was unplugged');
-    await callProxy(proxy, method, args ?? null, CALL_TIMEOUT_MS, this.cancellable);
+    await callProxy(proxy, method, args ?? null, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /**
@@ -201,7 +263,7 @@ export class SwitcherClient {
    */
   async startGuestJob(path: string, method: 'Export' | 'Clone' | 'MigrateTo', args: GLib.Variant): Promise<string> {
     const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
-    const reply = await callProxy(proxy, method, args, CALL_TIMEOUT_MS, this.cancellable);
+    const reply = await callProxy(proxy, method, args, CALL_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
     return (reply.deepUnpack() as [string])[0];
   }
 
@@ -212,24 +274,28 @@ export class SwitcherClient {
       this.manager,
       'Import',
       new GLib.Variant('(s)', [bundle]),
-      CALL_TIMEOUT_MS,
+      CALL_TIMEOUT_MS + INTERACTION_MS,
       this.cancellable,
+      true,
     );
     return (reply.deepUnpack() as [string])[0];
   }
 
   /** Cancels a job; it ends (Completed) once it has undone its work. */
   cancelJob(job: string): Promise<void> {
+    const connection = this.connection;
+    if (!connection) return Promise.reject(new Error('The guest service is not running'));
     return new Promise((resolve, reject) => {
-      this.connection.call(
+      connection.call(
         BUS_NAME,
         job,
         'me.phyllo.Switcher1.Job',
         'Cancel',
         null,
         null,
-        Gio.DBusCallFlags.NONE,
-        CALL_TIMEOUT_MS,
+        // A person asked; for another seat's job polkit may ask them who they are.
+        Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION,
+        CALL_TIMEOUT_MS + INTERACTION_MS,
         this.cancellable,
         (source, result) => {
           try {
@@ -246,7 +312,8 @@ export class SwitcherClient {
   /** Assigns a guest ('/' for none) to a seat. */
   async assignSeat(seatPath: string, guestPath: string): Promise<void> {
     const proxy = this.proxy(seatPath, SEAT_INTERFACE, 'This seat is gone');
-    await callProxy(proxy, 'AssignGuest', new GLib.Variant('(o)', [guestPath]), CALL_TIMEOUT_MS, this.cancellable);
+    const parameters = new GLib.Variant('(o)', [guestPath]);
+    await callProxy(proxy, 'AssignGuest', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
   /** Tells the service which guest has the focus ('/' for the host). */
@@ -259,8 +326,9 @@ export class SwitcherClient {
       CALL_TIMEOUT_MS,
       this.cancellable,
     ).catch((error: unknown) => {
-      // The service leaving meanwhile is no news: it is told again once it is back.
-      if (!isCancelled(error) && !isServiceGone(error))
+      // The service leaving meanwhile is no news: it is told again once it is back. Refused: with
+      // several seats, the focus is another seat's guest's; this session's is not for it to move.
+      if (!isCancelled(error) && !isServiceGone(error) && remoteErrorName(error) !== ACCESS_DENIED)
         console.warn(`Phyllome Switcher: SetFocusedGuest failed: ${String(error)}`);
     });
   }
@@ -268,7 +336,7 @@ export class SwitcherClient {
   /** PauseAll or ResumeAll; resolves to the number of guests acted on. */
   async managerAction(method: 'PauseAll' | 'ResumeAll'): Promise<number> {
     if (!this.manager) throw new Error('The guest service is not running');
-    const reply = await callProxy(this.manager, method, null, CALL_TIMEOUT_MS, this.cancellable);
+    const reply = await callProxy(this.manager, method, null, ACTION_TIMEOUT_MS, this.cancellable, true);
     const [paths] = reply.deepUnpack() as [string[]];
     return paths.length;
   }
@@ -296,7 +364,9 @@ export class SwitcherClient {
 
   private status(): ServiceStatus {
     const manager = this.manager;
-    if (!manager?.g_name_owner) return { kind: 'absent' };
+    // The manager proxy and the object manager each learn of the service on their own (after GetAll and
+    // after GetManagedObjects): whichever knows first, the service is there.
+    if (!manager || !(manager.g_name_owner ?? this.objects?.name_owner)) return { kind: 'absent' };
     const uri = unpackString(manager.get_cached_property('Connection'));
     // Right after the service (re)appears its properties are still on their way: not a disconnection.
     const connected = unpack(manager.get_cached_property('Connected'), true);

@@ -10,9 +10,14 @@ export interface SeatSummary {
   guest: string;
 }
 
-/** A session on `ownSeat` uses the guests of its seat and those of none; with one seat, all. */
+/**
+ * A session on `ownSeat` uses the guests of its seat and those of none; with
+ * one seat, all. With several, a session whose seat is not known (yet, or
+ * at all: the service cannot place it) uses only those of no seat — the
+ * others the service would refuse it anyway.
+ */
 export function usableBy(guest: Pick<GuestSummary, 'seat'>, ownSeat: string, seatCount: number): boolean {
-  if (seatCount < 2 || !ownSeat) return true;
+  if (seatCount < 2) return true;
   return !guest.seat || guest.seat === ownSeat;
 }
 

@@ -4,4 +4,5 @@ import { dbusCalls } from '../dbus-calls.js';
 import { Gio, GLib } from '../gi-prefs.js';
 
 export { unpack } from '../dbus-calls.js';
-export const { newProxy, callProxy, isCancelled, isServiceGone, remoteErrorName, describeError } = dbusCalls(Gio, GLib);
+export const { newProxy, callProxy, serviceConnection, isCancelled, isServiceGone, remoteErrorName, describeError } =
+  dbusCalls(Gio, GLib);

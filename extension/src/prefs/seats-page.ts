@@ -9,7 +9,7 @@
 
 import { INTERFACE_XML } from '../client/switcher1.js';
 import { Adw, Gio, GLib, Gtk } from '../gi-prefs.js';
-import { callProxy, describeError, isCancelled, isServiceGone, newProxy, unpack } from './dbus.js';
+import { callProxy, describeError, isCancelled, isServiceGone, newProxy, serviceConnection, unpack } from './dbus.js';
 
 const BUS_NAME = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -17,6 +17,8 @@ const CALL_TIMEOUT_MS = 30_000;
 const NO_GUEST = '/';
 const NO_GUEST_LABEL = 'No Guest';
 /** Manager signals after which the seats and guests are listed anew. */
+// What a person asks for may wait for them to authenticate (polkit, through the service).
+const INTERACTION_MS = 120_000;
 const RELIST_SIGNALS = new Set(['SeatAdded', 'SeatRemoved', 'GuestAdded', 'GuestRemoved']);
 
 interface Watched {
@@ -46,12 +48,18 @@ export class SeatsPage {
   // Set while we change a row's selection ourselves, so that it is not taken for the user's.
   private syncing = 0;
 
+  private connection: Gio.DBusConnection | undefined;
+
   constructor(private readonly window: Adw.PreferencesWindow) {}
 
   async start(): Promise<void> {
     let manager: Gio.DBusProxy;
     try {
-      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable);
+      // The host-wide service's bus (the system bus) where it is installed, else the session bus.
+      this.connection = await serviceConnection(this.cancellable);
+      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable, {
+        connection: this.connection,
+      });
     } catch (error) {
       if (!isCancelled(error)) console.warn(`Phyllome Switcher: no proxy for the service: ${describeError(error)}`);
       return;
@@ -103,6 +111,7 @@ export class SeatsPage {
           paths.map((path) =>
             newProxy(this.info(iface), BUS_NAME, path, this.cancellable, {
               flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
+              ...(this.connection ? { connection: this.connection } : {}),
             }),
           ),
         );
@@ -200,7 +209,9 @@ export class SeatsPage {
     const guest = index === 0 ? NO_GUEST : this.guests[index - 1]?.path;
     if (guest === undefined || guest === this.guestOf(seat)) return;
     const generation = this.generation;
-    callProxy(seat.proxy, 'AssignGuest', new GLib.Variant('(o)', [guest]), CALL_TIMEOUT_MS, this.cancellable).catch(
+    // Asked for by the person at the window: polkit may ask them to authenticate.
+    const parameters = new GLib.Variant('(o)', [guest]);
+    callProxy(seat.proxy, 'AssignGuest', parameters, CALL_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true).catch(
       (error: unknown) => {
         if (isCancelled(error)) return;
         // Adw.Toast titles are markup.

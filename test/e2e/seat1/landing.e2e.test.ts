@@ -1,72 +1,135 @@
 // Multi-seat in a real GNOME Shell 48 whose session is on seat1 of two (fake
-// logind): the guest assigned to seat1 is started and shown full-screen as
-// the session begins, and this session's switcher offers only the guests its
-// seat may use - seat1's and those of no seat, never seat0's.
+// logind), logged in as GNOME 45+ logs in: the Shell has neither XDG_SEAT nor
+// XDG_SESSION_ID, and logind knows no session of its PID, only its user's
+// display session. The host-wide service runs on the Shell's system bus, the
+// only client of libvirt; the extension finds it there and learns its seat
+// from it. The guest assigned to seat1 is started and shown full-screen as
+// the session begins, by a remote-viewer of the session on the display socket
+// the service hands out; the switcher offers only seat1's guests and those of
+// no seat, never seat0's.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROOT, ServiceStack } from '../../support/stack.js';
-import { GUEST } from '../../support/dbus-client.js';
+import { GUEST, MANAGER, MANAGER_PATH, SERVICE, TestClient } from '../../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../../support/libvirt.js';
+import type { TrackedProcess } from '../../support/processes.js';
+import { SERVICE_EXECUTABLE, ServiceStack, shebangFlags } from '../../support/stack.js';
 import { createInputDevices, pressChord } from '../input.js';
-import { ShellDriver, viewerInShellArgs } from '../shell.js';
-
 import { MENU } from '../menu.js';
-const withSeat = (name: string, seat: string): string =>
-  tinyQemuGuestXml(name, { display: true }).replace(
-    '<vcpu>',
-    `<metadata><phyllome:switcher xmlns:phyllome="https://phyllo.me/xmlns/switcher/1"><phyllome:seat id="${seat}"/></phyllome:switcher></metadata><vcpu>`,
-  );
+import { ShellDriver, UUID } from '../shell.js';
 
 let stack: ServiceStack;
 let shell: ShellDriver;
+/** Our service's bus: the Shell's system bus. */
+let system: TestClient;
+let service: TrackedProcess;
+
+/** The Shell's windows of remote-viewer, with the guest each shows (from its command line). */
+const VIEWERS = `global.get_window_actors().map((a) => a.get_meta_window()).filter((w) => w.get_wm_class() === 'remote-viewer').map((w) => ({ pid: w.get_pid(), fullscreen: w.is_fullscreen(), focused: global.display.focus_window === w }))`;
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
 
 beforeAll(async () => {
-  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
-  const system = process.env.SHELL_TEST_SYSTEM_BUS_ADDRESS;
-  if (!address || !system) throw new Error('run through test/shell/run-e2e.sh');
-  stack = await ServiceStack.start({ busAddress: address, realLibvirtd: true, withService: false });
+  const session = process.env.DBUS_SESSION_BUS_ADDRESS;
+  const systemAddress = process.env.SHELL_TEST_SYSTEM_BUS_ADDRESS;
+  const state = process.env.SHELL_TEST_STATE;
+  if (!session || !systemAddress || !state) throw new Error('run through test/shell/run-e2e.sh');
+  // libvirt-dbus on the real libvirtd, on the Shell's session bus; users never call it, our service does.
+  stack = await ServiceStack.start({ busAddress: session, realLibvirtd: true, withService: false });
   shell = new ShellDriver(stack.client);
   // The guests and their seats exist before the service (and so the session's switcher) sees them.
   for (const xml of [
-    withSeat('alpha', 'seat1'),
-    withSeat('bravo', 'seat0'),
-    tinyQemuGuestXml('charlie', { display: true }),
+    tinyQemuGuestXml('alpha', { display: 'spice', seat: 'seat1' }),
+    tinyQemuGuestXml('bravo', { display: 'spice', seat: 'seat0' }),
+    tinyQemuGuestXml('charlie', { display: 'spice' }),
   ]) {
     await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [xml]);
   }
   await createInputDevices(shell);
-  await stack.startService('qemu:///session', [
-    ...viewerInShellArgs(stack.libvirtdNamespacePid as number, ROOT),
-    '--system-bus',
-    system,
-  ]);
+  system = await TestClient.connect(systemAddress);
+  // The display sockets in the run's state directory, at the same path inside the Shell's root.
+  service = stack.group.start(
+    'service (host-wide)',
+    process.execPath,
+    [
+      ...shebangFlags(),
+      SERVICE_EXECUTABLE,
+      '--host-wide',
+      '--connect',
+      'qemu:///session',
+      '--bus',
+      systemAddress,
+      '--system-bus',
+      systemAddress,
+      '--libvirt-bus',
+      session,
+      '--libvirt-socket',
+      stack.libvirtdSocket,
+      '--display-dir',
+      join(state, 'display'),
+    ],
+    { env: { ...process.env, PHYLLOME_DEBUG: '1' } },
+  );
+  await system.waitForName(SERVICE, service);
+  // A host where the host-wide service is installed has it activatable on the system bus when the
+  // extension is enabled; here it came after: enable the extension again, as the next login would.
+  await shell.setEnabled(false);
+  await shell.waitFor<number>(`Main.extensionManager.lookup('${UUID}').state`, (s) => s === 2);
+  await shell.setEnabled(true);
 }, 120_000);
 
 afterAll(async () => {
+  // The session's viewers are the Shell's children, not the service's: closed here, by PID.
+  const viewers = await shell.eval<{ pid: number }[]>(VIEWERS).catch(() => []);
+  for (const { pid } of viewers) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Gone already.
+    }
+  }
+  system?.disconnect();
   await stack?.stop();
 });
 
-it('runs in a session on seat1, one of two seats', async () => {
-  expect(await shell.eval(`imports.gi.GLib.getenv('XDG_SEAT')`)).toBe('seat1');
-  const [seats] = await stack.client.service('/me/phyllo/Switcher1', 'me.phyllo.Switcher1.Manager', 'ListSeats');
+it('runs in a session on seat1 of two, logged in as GNOME logs in: no XDG_SEAT, no XDG_SESSION_ID', async () => {
+  expect(await shell.eval(`imports.gi.GLib.getenv('XDG_SEAT')`)).toBeNull();
+  expect(await shell.eval(`imports.gi.GLib.getenv('XDG_SESSION_ID')`)).toBeNull();
+  const [seats] = await system.call(SERVICE, MANAGER_PATH, MANAGER, 'ListSeats');
   expect(seats).toEqual(['/me/phyllo/Switcher1/seat/seat0', '/me/phyllo/Switcher1/seat/seat1']);
+  // The service is the host-wide one, on the system bus; nothing of ours is on the session bus.
+  expect(await system.property(MANAGER_PATH, MANAGER, 'Scope')).toBe('host');
+  expect(await stack.client.hasOwner(SERVICE)).toBe(false);
 });
 
-it("starts seat1's guest and shows it full-screen, focused, as the session begins", async () => {
-  const alpha = await stack.client.waitForGuest('alpha');
-  await stack.client.waitForProperty(alpha, 'State', 'running', 60_000);
-  let pid = 0;
-  for (let i = 0; i < 300 && pid === 0; i++) {
-    pid = (await stack.client.property(alpha, GUEST, 'ViewerPid')) as number;
-    if (pid === 0) await new Promise((r) => setTimeout(r, 100));
-  }
-  const window = await shell.waitFor<{ fullscreen: boolean; focused: boolean } | null>(
-    `(() => { const w = global.get_window_actors().map((a) => a.get_meta_window()).find((w) => w.get_pid() === ${pid}); return w ? { fullscreen: w.is_fullscreen(), focused: global.display.focus_window === w } : null; })()`,
-    (w) => w?.fullscreen === true && w.focused,
-    30_000,
+it("starts seat1's guest and shows it in a viewer of the session, full-screen and focused, as the session begins", async () => {
+  const alpha = await system
+    .call(SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', 's', ['alpha'])
+    .then((r) => r[0] as string);
+  const uuid = (await system.property(alpha, GUEST, 'Uuid')) as string;
+  const window = await shell.waitFor<{ pid: number; fullscreen: boolean; focused: boolean }[]>(
+    VIEWERS,
+    (list) => list.some((w) => w.fullscreen && w.focused && cmdline(w.pid).includes(`${uuid}.sock`)),
+    60_000,
   );
-  expect(window).toEqual({ fullscreen: true, focused: true });
-  expect(await stack.client.property(await stack.client.waitForGuest('bravo'), GUEST, 'State')).toBe('shutoff');
+  const shown = window.find((w) => cmdline(w.pid).includes(uuid));
+  // remote-viewer on alpha's display socket, in the Shell's session, with no libvirt URI of its own.
+  expect(cmdline(shown?.pid ?? 0)).toMatch(
+    new RegExp(`^remote-viewer --full-screen --title alpha spice\\+unix:///\\S+/0/${uuid}\\.sock`),
+  );
+  expect(await system.property(alpha, GUEST, 'State')).toBe('running');
+  const bravo = await system
+    .call(SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', 's', ['bravo'])
+    .then((r) => r[0] as string);
+  expect(await system.property(bravo, GUEST, 'State')).toBe('shutoff');
+  await shell.screenshot(join(process.cwd(), '.cache/artifacts/seat1-landed.png'));
 });
 
 it("offers only seat1's guests and those of no seat", async () => {
@@ -74,15 +137,31 @@ it("offers only seat1's guests and those of no seat", async () => {
   expect(view.guests.map((g) => g.name)).toEqual(['alpha', 'charlie']);
   // Place 2 among this seat's guests is charlie, not bravo.
   await pressChord(shell, ['Super_L', 'Alt_L', '2']);
-  const charlie = await stack.client.waitForGuest('charlie');
-  await stack.client.waitForProperty(charlie, 'State', 'running', 60_000);
-  expect(await stack.client.property(await stack.client.waitForGuest('bravo'), GUEST, 'State')).toBe('shutoff');
+  const find = (name: string): Promise<string> =>
+    system.call(SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', 's', [name]).then((r) => r[0] as string);
+  const charlie = await find('charlie');
+  const deadline = Date.now() + 60_000;
+  while ((await system.property(charlie, GUEST, 'State')) !== 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(await system.property(charlie, GUEST, 'State')).toBe('running');
+  expect(await system.property(await find('bravo'), GUEST, 'State')).toBe('shutoff');
+  // Its viewer, the session's, goes with it when it stops.
+  const charlieUuid = (await system.property(charlie, GUEST, 'Uuid')) as string;
+  const showsCharlie = (list: { pid: number }[]): boolean => list.some((w) => cmdline(w.pid).includes(charlieUuid));
+  await shell.waitFor(VIEWERS, showsCharlie, 30_000);
+  await system.call(SERVICE, charlie, GUEST, 'ForceOff');
+  await shell.waitFor(VIEWERS, (list: { pid: number }[]) => !showsCharlie(list), 10_000);
 });
 
 it('does not land again when the screen is locked and unlocked: a guest the user shut down stays off', async () => {
-  const alpha = await stack.client.waitForGuest('alpha');
-  await stack.client.service(alpha, GUEST, 'ForceOff');
-  await stack.client.waitForProperty(alpha, 'State', 'shutoff', 10_000);
+  const alpha = await system.waitForGuest('alpha');
+  await system.call(SERVICE, alpha, GUEST, 'ForceOff');
+  await system.waitForProperty(alpha, 'State', 'shutoff', 10_000);
+  // Its viewer closes with it; the focus is measured once it has.
+  const alphaUuid = (await system.property(alpha, GUEST, 'Uuid')) as string;
+  await shell.waitFor(VIEWERS, (list: { pid: number }[]) => !list.some((w) => cmdline(w.pid).includes(alphaUuid)));
+  await new Promise((r) => setTimeout(r, 500));
   const focus = 'global.display.focus_window?.get_pid() ?? 0';
   const focusedBefore = await shell.eval<number>(focus);
   // What the Shell's own screen lock does to the session mode; our extension is disabled and enabled again.
@@ -92,7 +171,7 @@ it('does not land again when the screen is locked and unlocked: a guest the user
   await shell.waitFor<number>(`Main.extensionManager.lookup('switcher@phyllo.me').state`, (s) => s === 1);
   await shell.waitFor<{ guests: unknown[] }>(MENU, (v) => v.guests.length === 2);
   await new Promise((r) => setTimeout(r, 3_000));
-  expect(await stack.client.property(alpha, GUEST, 'State')).toBe('shutoff');
+  expect(await system.property(alpha, GUEST, 'State')).toBe('shutoff');
   expect(await shell.eval<number>(focus)).toBe(focusedBefore);
 });
 

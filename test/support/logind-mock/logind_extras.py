@@ -418,3 +418,72 @@ def refuse_device(sysfs, name, text):
         _refused[str(sysfs)] = (str(name), str(text))
     else:
         _refused.pop(str(sysfs), None)
+
+
+# What the mock is given over the bus (org.freedesktop.DBus.Mock.AddMethods):
+# the Manager methods the template lacks or gets wrong, with the real names
+# and signatures, and the test controls; each calls its namesake above.
+MANAGER_METHODS = [
+    ('GetSeat', 's', 'o', 'get_seat'),
+    ('GetSession', 's', 'o', 'get_session'),
+    ('GetUser', 'u', 'o', 'get_user'),
+    ('GetSessionByPID', 'u', 'o', 'get_session_by_pid'),
+    ('GetUserByPID', 'u', 'o', 'get_user_by_pid'),
+    ('ListSeats', '', 'a(so)', 'list_seats'),
+    ('ListSessions', '', 'a(susso)', 'list_sessions'),
+    ('ListUsers', '', 'a(uso)', 'list_users'),
+    ('AttachDevice', 'ssb', '', 'attach_device'),
+    ('ActivateSession', 's', '', 'activate_session'),
+    ('ActivateSessionOnSeat', 'ss', '', 'activate_session_on_seat'),
+    ('TerminateSession', 's', '', 'remove_session'),
+    ('TerminateSeat', 's', '', 'remove_seat'),
+]
+CONTROL_METHODS = [
+    ('PhylloAddSeat', 'sb', 'o', 'add_seat'),
+    ('PhylloRemoveSeat', 's', '', 'remove_seat'),
+    ('PhylloAddSession', 'ssusua{sv}', 'o', 'add_session'),
+    ('PhylloRemoveSession', 's', '', 'remove_session'),
+    ('PhylloBindPid', 'us', '', 'bind_pid'),
+    ('PhylloUnbindPid', 'u', '', 'unbind_pid'),
+    ('PhylloAttachedDevices', '', 'a(ssb)', 'attached_devices'),
+    ('PhylloRefuseDevice', 'sss', '', 'refuse_device'),
+]
+
+
+def complete(bus):
+    '''Gives a running logind mock on `bus` the methods above.
+
+    The mock's main loop starts after its template is loaded, so these replace
+    the template's versions rather than being replaced by them.
+    '''
+    def entries(table):
+        return [(name, sig_in, sig_out, f"import logind_extras; {'ret = ' if sig_out else ''}logind_extras.{fn}(*args)")
+                for name, sig_in, sig_out, fn in table]
+    mock = bus.get_object('org.freedesktop.login1', PATH)
+    mock.AddMethods(MANAGER, entries(MANAGER_METHODS), dbus_interface=mockobject.MOCK_IFACE)
+    mock.AddMethods(mockobject.MOCK_IFACE, entries(CONTROL_METHODS), dbus_interface=mockobject.MOCK_IFACE)
+
+
+def login(bus, seat_id, uid, name):
+    '''A graphical login as GNOME 45+ makes it, on a host with seat0 (and seat_id).
+
+    The session c1 of uid on seat_id is active and is its user's Display; no
+    process is bound to it, so logind answers NoSessionForPID for the Shell
+    (a systemd user unit) and for everything else of the user: each is placed
+    by User.Display, as mutter and polkit place them.
+    '''
+    control = bus.get_object('org.freedesktop.login1', PATH)
+    for seat in dict.fromkeys(['seat0', seat_id]):
+        control.PhylloAddSeat(seat, True, dbus_interface=mockobject.MOCK_IFACE)
+    control.PhylloAddSession('c1', seat_id, dbus.UInt32(uid), name, dbus.UInt32(0),
+                             dbus.Dictionary({}, signature='sv'), dbus_interface=mockobject.MOCK_IFACE)
+
+
+if __name__ == '__main__':
+    # python3 logind_extras.py complete             (DBUS_SYSTEM_BUS_ADDRESS: the mock's bus)
+    # python3 logind_extras.py login SEAT UID NAME  complete, then a login as GNOME makes it
+    import sys
+    system_bus = dbus.SystemBus()
+    complete(system_bus)
+    if sys.argv[1:2] == ['login']:
+        login(system_bus, sys.argv[2], int(sys.argv[3]), sys.argv[4])

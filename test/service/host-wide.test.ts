@@ -1,0 +1,340 @@
+// The host-wide service: one instance on a private "system" bus that loads
+// the host's system bus policy, ours (data/me.phyllo.Switcher1.conf) and
+// libvirt-dbus's, the only client of a real libvirtd (qemu:///system through
+// libvirt-dbus --system, in the sandbox); fake logind and a polkit deciding
+// by who asks. Two people, ada on seat0 and bob on seat1, call as two uids of
+// this host through setpriv, in no libvirt group: each has their
+// own, neither gets the other's without polkit's yes, neither reaches libvirt
+// but through us, and a guest is shown to its user's own viewer through a
+// socket only that user can open.
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
+import { jobEnd } from '../support/guest-files.js';
+import { libvirtCall, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
+import { LogindMock } from '../support/logind-mock.js';
+import { ServiceStack } from '../support/stack.js';
+import { twoUsers, UidCaller } from '../support/uid-caller.js';
+import { startXvfb } from '../support/xvfb.js';
+
+const ERR = 'me.phyllo.Switcher1.Error';
+const DENIED = `${ERR}.AccessDenied`;
+const OTHER_SEAT = 'me.phyllo.switcher.manage-other-seat';
+const QEMU = '/org/libvirt/QEMU';
+const RUNNING = 1;
+const PAUSED = 3;
+const SHUTOFF = 5;
+// Two accounts of this host, neither root nor in the libvirt group (e.g. 1000 and nobody).
+const [ADA, BOB] = twoUsers();
+
+/** A SPICE client's first words: link to the main channel (SpiceLinkHeader "REDQ" 2.2, SpiceLinkMess). */
+function spiceLink(): Buffer {
+  const message = Buffer.alloc(18);
+  message.writeUInt8(1, 4); // channel_type: main
+  message.writeUInt32LE(18, 14); // caps_offset
+  const header = Buffer.alloc(16);
+  header.write('REDQ', 0, 'ascii');
+  header.writeUInt32LE(2, 4);
+  header.writeUInt32LE(2, 8);
+  header.writeUInt32LE(message.length, 12);
+  return Buffer.concat([header, message]);
+}
+
+let stack: ServiceStack;
+let logind: LogindMock;
+let ada: UidCaller;
+let bob: UidCaller;
+let displayDir: string;
+const guests: Record<string, string> = {};
+
+const call = (who: UidCaller, path: string, iface: string, member: string, signature = '', body: unknown[] = []) =>
+  who.call(SERVICE, path, iface, member, signature, body);
+const errorOf = async (who: UidCaller, path: string, member: string, signature = '', body: unknown[] = []) =>
+  (await call(who, path, GUEST, member, signature, body)).error;
+const state = (name: string): Promise<number> => libvirtState(stack, name, QEMU);
+
+/** Runs a command as `uid` inside the libvirtd sandbox's mount namespace (where its sockets are). */
+function inSandboxAs(uid: number, command: string[]): { status: number | null; output: string } {
+  const result = spawnSync(
+    'nsenter',
+    [
+      '--mount',
+      '--target',
+      String(stack.libvirtdNamespacePid),
+      '--',
+      'setpriv',
+      '--reuid',
+      String(uid),
+      '--regid',
+      String(uid),
+      '--clear-groups',
+      ...command,
+    ],
+    { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' }, timeout: 20_000 },
+  );
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+beforeAll(async () => {
+  stack = await ServiceStack.start({ systemBus: true, realLibvirtd: true, withService: false });
+  logind = await LogindMock.start(stack.group, { bus: stack.bus });
+  await logind.addSeat('seat0');
+  await logind.addSeat('seat1');
+  await logind.addSession('c0', 'seat0', ADA, 'ada');
+  await logind.addSession('c1', 'seat1', BOB, 'bob');
+  ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
+  bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
+  await logind.bindPid(ada.pid, 'c0');
+  await logind.bindPid(bob.pid, 'c1');
+  for (const [name, seat] of [
+    ['ada-vm', 'seat0'],
+    ['bob-vm', 'seat1'],
+    ['shared', ''],
+  ] as const) {
+    await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+      tinyQemuGuestXml(name, { display: 'spice', ...(seat ? { seat } : {}) }),
+    ]);
+  }
+  displayDir = mkdtempSync(join(tmpdir(), 'phyllome-display-'));
+  chmodSync(displayDir, 0o755);
+  const address = stack.bus.address;
+  await stack.startService('qemu:///system', [
+    '--host-wide',
+    '--system-bus',
+    address,
+    '--libvirt-bus',
+    address,
+    '--display-dir',
+    displayDir,
+  ]);
+  for (const name of ['ada-vm', 'bob-vm', 'shared']) guests[name] = await stack.client.waitForGuest(name);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (displayDir) rmSync(displayDir, { recursive: true, force: true });
+});
+
+describe('the system bus', () => {
+  it('lets every user call the service, and only root own its name', async () => {
+    const [listed] = (await call(bob, MANAGER_PATH, MANAGER, 'ListGuests')).body as [string[]];
+    expect(listed.sort()).toEqual(Object.values(guests).sort());
+    expect(
+      (await call(bob, MANAGER_PATH, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [MANAGER, 'Scope'])).body,
+    ).toEqual(['host']);
+    const own = await bob.call(
+      'org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus',
+      'RequestName',
+      'su',
+      [SERVICE, 4],
+    );
+    expect(own.error).toBe('org.freedesktop.DBus.Error.AccessDenied');
+  });
+
+  it("keeps users out of libvirt-dbus: only root and the libvirt group may call it (libvirt's own policy)", async () => {
+    const listed = await bob.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests');
+    expect(listed.error).toBe('ok');
+    const direct = await bob.call('org.libvirt', QEMU, 'org.libvirt.Connect', 'ListDomains', 'u', [0]);
+    expect(direct.error).toBe('org.freedesktop.DBus.Error.AccessDenied');
+  });
+});
+
+describe('two people on two seats', () => {
+  it('each start, pause and stop their own seat’s guest', async () => {
+    expect(await errorOf(ada, guests['ada-vm'] as string, 'Start')).toBe('ok');
+    expect(await errorOf(bob, guests['bob-vm'] as string, 'Start')).toBe('ok');
+    expect(await errorOf(bob, guests.shared as string, 'Start')).toBe('ok');
+    expect([await state('ada-vm'), await state('bob-vm'), await state('shared')]).toEqual([RUNNING, RUNNING, RUNNING]);
+    expect(await errorOf(bob, guests['bob-vm'] as string, 'Pause')).toBe('ok');
+    expect(await state('bob-vm')).toBe(PAUSED);
+    expect(await errorOf(bob, guests['bob-vm'] as string, 'Resume')).toBe('ok');
+  });
+
+  it("neither pauses, stops, shows or takes the other's guest without polkit's yes", async () => {
+    const adaVm = guests['ada-vm'] as string;
+    await logind.clearCheckedActions();
+    for (const member of ['Pause', 'ForceOff', 'Reboot', 'OpenDisplay'])
+      expect(await errorOf(bob, adaVm, member)).toBe(DENIED);
+    expect(await errorOf(bob, adaVm, 'Shutdown', 'u', [10])).toBe(DENIED);
+    expect(
+      (await call(bob, '/me/phyllo/Switcher1/seat/seat1', 'me.phyllo.Switcher1.Seat', 'AssignGuest', 'o', [adaVm]))
+        .error,
+    ).toBe(DENIED);
+    expect(await errorOf(ada, guests['bob-vm'] as string, 'ForceOff')).toBe(DENIED);
+    expect([await state('ada-vm'), await state('bob-vm')]).toEqual([RUNNING, RUNNING]);
+    expect(await stack.client.property(adaVm, GUEST, 'Seat')).toBe('seat0');
+    // polkit was asked about the caller by its bus name: it asks the bus who that is.
+    const checks = await logind.checkedActions();
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((c) => c.actionId === OTHER_SEAT && c.subject.kind === 'system-bus-name')).toBe(true);
+    // PauseAll pauses only what bob may act on.
+    const paused = await call(bob, MANAGER_PATH, MANAGER, 'PauseAll');
+    expect((paused.body[0] as string[]).sort()).toEqual([guests['bob-vm'], guests.shared].sort());
+    expect(await state('ada-vm')).toBe(RUNNING);
+    expect((await call(bob, MANAGER_PATH, MANAGER, 'ResumeAll')).error).toBe('ok');
+  });
+
+  it("gets the other's with polkit's yes: a rule for that user, or an administrator's password when the call allows asking", async () => {
+    const adaVm = guests['ada-vm'] as string;
+    await logind.polkitRule(OTHER_SEAT, BOB, 'yes');
+    expect(await errorOf(bob, adaVm, 'Pause')).toBe('ok');
+    expect(await state('ada-vm')).toBe(PAUSED);
+    expect(await errorOf(ada, adaVm, 'Resume')).toBe('ok');
+    await logind.clearPolkitRules();
+    // A rule for bob is nothing to ada.
+    await logind.polkitRule(OTHER_SEAT, BOB, 'yes');
+    expect(await errorOf(ada, guests['bob-vm'] as string, 'Pause')).toBe(DENIED);
+    await logind.clearPolkitRules();
+    await logind.polkitAgent('yes');
+    expect(await errorOf(bob, adaVm, 'Pause')).toBe(DENIED);
+    const asked = await bob.call(SERVICE, adaVm, GUEST, 'Pause', '', [], ALLOW_INTERACTIVE_AUTHORIZATION);
+    expect(asked.error).toBe('ok');
+    await logind.polkitAgent('none');
+    await logind.clearPolkitRules();
+    expect(await errorOf(ada, adaVm, 'Resume')).toBe('ok');
+  });
+
+  it('cannot reach qemu:///system itself: libvirtd refuses its read-write socket, and a read-only one changes nothing', () => {
+    const rw = inSandboxAs(BOB, ['virsh', '-c', 'qemu:///system', 'list', '--all']);
+    expect(rw.status).not.toBe(0);
+    expect(rw.output).toMatch(/Permission denied|Failed to connect/);
+    const ro = inSandboxAs(BOB, ['virsh', '-r', '-c', 'qemu:///system', 'destroy', 'ada-vm']);
+    expect(ro.status).not.toBe(0);
+    expect(ro.output).toMatch(/read only|read-only/i);
+  });
+
+  it('places a process of no session (a Shell run as a systemd user unit) at its user’s display session', async () => {
+    const shell = await UidCaller.start(stack.group, ADA, stack.bus.address);
+    const [where] = (await call(shell, MANAGER_PATH, MANAGER, 'DescribeCaller')).body as [Record<string, unknown>];
+    expect(where).toEqual({ uid: ADA, session: 'c0', seat: 'seat0', active: true, local: true });
+    expect(await errorOf(shell, guests['ada-vm'] as string, 'Pause')).toBe('ok');
+    expect(await errorOf(shell, guests['ada-vm'] as string, 'Resume')).toBe('ok');
+    expect(await errorOf(shell, guests['bob-vm'] as string, 'Pause')).toBe(DENIED);
+    await shell.stop();
+  });
+});
+
+describe('files a caller names', () => {
+  // The service is root; it must not write or read for a user where that user may not.
+  let work = '';
+  let job = '';
+
+  beforeAll(async () => {
+    await stack.client.watch();
+    work = mkdtempSync(join(tmpdir(), 'phyllome-files-'));
+    chmodSync(work, 0o755);
+    expect(await errorOf(bob, guests['bob-vm'] as string, 'ForceOff')).toBe('ok');
+  });
+
+  afterAll(async () => {
+    expect(await errorOf(bob, guests['bob-vm'] as string, 'Start')).toBe('ok');
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses to export into a folder the caller may not write, writing nothing', async () => {
+    const closed = join(work, 'roots');
+    mkdirSync(closed, { mode: 0o755 });
+    const reply = await call(bob, guests['bob-vm'] as string, GUEST, 'Export', 's', [closed]);
+    expect(reply.error).toBe(DENIED);
+    expect(reply.message).toContain(closed);
+    expect(readdirSync(closed)).toEqual([]);
+  });
+
+  it("exports into the caller's own folder, the bundle theirs", async () => {
+    const own = join(work, 'bob');
+    mkdirSync(own, { mode: 0o700 });
+    chownSync(own, BOB, BOB);
+    const reply = await call(bob, guests['bob-vm'] as string, GUEST, 'Export', 's', [own]);
+    expect(reply.error).toBe('ok');
+    job = reply.body[0] as string;
+    expect(await jobEnd(stack, job)).toMatchObject({ success: true });
+    const bundle = join(own, 'bob-vm.phyllome');
+    for (const path of [bundle, join(bundle, 'manifest.json'), join(bundle, 'domain.xml')])
+      expect(statSync(path).uid).toBe(BOB);
+  });
+
+  it("refuses another seat's guest and another user's bundle", async () => {
+    const adaOwn = join(work, 'ada');
+    mkdirSync(adaOwn, { mode: 0o700 });
+    chownSync(adaOwn, ADA, ADA);
+    expect((await call(ada, guests['bob-vm'] as string, GUEST, 'Export', 's', [adaOwn])).error).toBe(DENIED);
+    expect((await call(ada, guests['bob-vm'] as string, GUEST, 'Clone', 's', ['bobs-copy'])).error).toBe(DENIED);
+    expect(readdirSync(adaOwn)).toEqual([]);
+    // bob's bundle is in bob's closed folder: the service could read it, ada may not.
+    const imported = await call(ada, MANAGER_PATH, MANAGER, 'Import', 's', [join(work, 'bob', 'bob-vm.phyllome')]);
+    expect(imported.error).toBe(DENIED);
+    expect(imported.message).toMatch(/closed to you/);
+  });
+
+  it("lets only whoever may act on the guest cancel its job, asked before the job's own answer", async () => {
+    // The job has ended: its owner hears that; anybody else hears no.
+    const cancel = (who: UidCaller) => call(who, job, 'me.phyllo.Switcher1.Job', 'Cancel');
+    expect((await cancel(ada)).error).toBe(DENIED);
+    expect((await cancel(bob)).error).toBe(`${ERR}.InvalidState`);
+  });
+});
+
+describe("a guest's display", () => {
+  let uri = '';
+  let socket = '';
+
+  it('is handed to its user through a socket only that user can open', async () => {
+    const adaVm = guests['ada-vm'] as string;
+    const opened = await call(ada, adaVm, GUEST, 'OpenDisplay');
+    expect(opened.error).toBe('ok');
+    uri = opened.body[0] as string;
+    const uuid = (await stack.client.property(adaVm, GUEST, 'Uuid')) as string;
+    socket = join(displayDir, String(ADA), `${uuid}.sock`);
+    expect(uri).toBe(`spice+unix://${socket}`);
+    const dir = statSync(join(displayDir, String(ADA)));
+    expect([dir.uid, dir.mode & 0o777]).toEqual([ADA, 0o700]);
+    // The guest's SPICE server answers ada's link through it: libvirt's OpenGraphicsFD, relayed.
+    const linked = await ada.socket(socket, spiceLink());
+    expect(linked.error).toBe('ok');
+    expect(linked.received.subarray(0, 4).toString('ascii')).toBe('REDQ');
+    expect(linked.received.readUInt32LE(16)).toBe(0);
+    // bob gets neither the socket nor one of his own for ada's guest.
+    expect((await bob.socket(socket, spiceLink())).error).toBe('EACCES');
+    expect(await errorOf(bob, adaVm, 'OpenDisplay')).toBe(DENIED);
+    expect(existsSync(join(displayDir, String(BOB)))).toBe(false);
+  });
+
+  it("is shown by a real viewer of the user's, without libvirt rights", async () => {
+    const display = await startXvfb(stack.group, { anyUser: true });
+    const home = mkdtempSync(join(tmpdir(), 'phyllome-ada-'));
+    chmodSync(home, 0o777);
+    try {
+      const viewer = stack.group.start(
+        'remote-viewer (ada)',
+        'setpriv',
+        ['--reuid', String(ADA), '--regid', String(ADA), '--clear-groups', 'remote-viewer', '--debug', uri],
+        { env: { PATH: process.env.PATH, DISPLAY: display, HOME: home, G_MESSAGES_DEBUG: 'virt-viewer' } },
+      );
+      await viewer.waitForOutput(/Insert display|notebook show display/, 30_000);
+      await viewer.stop();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('goes when the guest stops', async () => {
+    expect(await errorOf(ada, guests['ada-vm'] as string, 'ForceOff')).toBe('ok');
+    expect(await state('ada-vm')).toBe(SHUTOFF);
+    for (let i = 0; i < 50 && existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(socket)).toBe(false);
+  });
+});
+
+describe('with logind gone', () => {
+  it('refuses even its own seat’s guest, changing nothing', async () => {
+    await logind.stopLogind();
+    expect(await errorOf(bob, guests['bob-vm'] as string, 'Pause')).toBe(DENIED);
+    expect(await state('bob-vm')).toBe(RUNNING);
+  });
+});

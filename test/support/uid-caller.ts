@@ -1,0 +1,123 @@
+// A caller of another user: uid-caller.mjs run through setpriv with that
+// uid and gid and no supplementary groups (no libvirt group), as a person
+// logged in on a seat would call. No user is made on the host: the callers
+// are accounts it has already (dbus-daemon refuses a uid it cannot look up,
+// since its policy needs the user's groups).
+
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ProcessGroup, TrackedProcess } from './processes.js';
+import { ROOT } from './root.js';
+
+const SCRIPT = resolve(ROOT, 'test/support/uid-caller.mjs');
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  body?: unknown[];
+  error?: string;
+  message?: string;
+  hex?: string;
+}
+
+function lookup(database: string, key: string): string[] {
+  try {
+    return execFileSync('getent', [database, key], { encoding: 'utf8' }).trim().split(':');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Two accounts of this host that are neither root nor in the libvirt group:
+ * regular users first (uid 1000 on), then nobody and daemon, which every
+ * Debian system has.
+ */
+export function twoUsers(): [number, number] {
+  const libvirtMembers = (lookup('group', 'libvirt')[3] ?? '').split(',').filter(Boolean);
+  const libvirtGid = Number(lookup('group', 'libvirt')[2] ?? -1);
+  const fit = (uid: number): boolean => {
+    const entry = lookup('passwd', String(uid));
+    return entry.length > 3 && !libvirtMembers.includes(entry[0] as string) && Number(entry[3]) !== libvirtGid;
+  };
+  const found = [1000, 1001, 1002, 65534, 1].filter(fit);
+  if (found.length < 2) throw new Error('this host has no two accounts other than root outside the libvirt group');
+  return [found[0] as number, found[1] as number];
+}
+
+export class UidCaller {
+  private next = 1;
+  private readonly pending = new Map<number, (reply: Reply) => void>();
+
+  private constructor(
+    readonly uid: number,
+    readonly process: TrackedProcess,
+  ) {
+    if (!process.child.stdout) throw new Error('uid caller has no stdout');
+    createInterface({ input: process.child.stdout }).on('line', (line) => {
+      const reply = JSON.parse(line) as Reply;
+      this.pending.get(reply.id)?.(reply);
+      this.pending.delete(reply.id);
+    });
+  }
+
+  static async start(group: ProcessGroup, uid: number, busAddress: string): Promise<UidCaller> {
+    const child = group.start(
+      `caller ${uid}`,
+      'setpriv',
+      ['--reuid', String(uid), '--regid', String(uid), '--clear-groups', process.execPath, SCRIPT, busAddress],
+      { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } },
+    );
+    const caller = new UidCaller(uid, child);
+    const hello = await caller.request(0, {});
+    if (!hello.ok) throw new Error(`caller ${uid} could not connect: ${hello.error ?? ''} ${child.output()}`);
+    return caller;
+  }
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  /** The D-Bus error name a call fails with, or 'ok'; `body` gets the reply. */
+  async call(
+    destination: string,
+    path: string,
+    iface: string,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+    flags = 0,
+  ): Promise<{ error: string; body: unknown[]; message: string }> {
+    const reply = await this.send({ op: 'call', destination, path, iface, member, signature, body, flags });
+    return { error: reply.ok ? 'ok' : (reply.error ?? '?'), body: reply.body ?? [], message: reply.message ?? '' };
+  }
+
+  /** Connects to a unix socket as this user, sends `bytes`, and resolves to what came back first (or the errno code). */
+  async socket(path: string, bytes: Buffer): Promise<{ error: string; received: Buffer }> {
+    const reply = await this.send({ op: 'socket', path, hex: bytes.toString('hex') });
+    return { error: reply.ok ? 'ok' : (reply.error ?? '?'), received: Buffer.from(reply.hex ?? '', 'hex') };
+  }
+
+  stop(): Promise<number | null> {
+    return this.process.stop();
+  }
+
+  private send(request: Record<string, unknown>): Promise<Reply> {
+    return this.request(this.next++, request);
+  }
+
+  private request(id: number, request: Record<string, unknown>): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`caller ${this.uid}: no answer to ${JSON.stringify(request)}: ${this.process.output()}`));
+      }, 30_000);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      if (id !== 0) this.process.child.stdin?.write(`${JSON.stringify({ id, ...request })}\n`);
+    });
+  }
+}

@@ -1,0 +1,69 @@
+// Who may act on what (service/seats/policy.ts), from facts alone.
+
+import { describe, expect, it } from 'vitest';
+import {
+  actsAsOwn,
+  decide,
+  OTHER_SEAT_ACTION,
+  polkitAnswer,
+  polkitFlags,
+  refusal,
+  touchedSeats,
+  type CallerPlace,
+} from '../../service/seats/policy.js';
+
+const AT_SEAT1: CallerPlace = { session: 'c1', seat: 'seat1', active: true, local: true };
+
+describe('the active local session of a seat', () => {
+  it("acts on its seat's and on what is of no seat, nothing else, without asking", () => {
+    expect(decide(AT_SEAT1, ['seat1'])).toBe('allow');
+    expect(decide(AT_SEAT1, [''])).toBe('allow');
+    expect(decide(AT_SEAT1, ['seat1', ''])).toBe('allow');
+    expect(decide(AT_SEAT1, ['seat0'])).toBe('ask-polkit');
+    // A device of its seat for another seat's guest touches both.
+    expect(decide(AT_SEAT1, ['seat1', 'seat0'])).toBe('ask-polkit');
+  });
+});
+
+describe('any other caller', () => {
+  it('needs polkit even for its own seat: in the background, remote, or placed nowhere by logind', () => {
+    expect(actsAsOwn({ ...AT_SEAT1, active: false }, ['seat1'])).toBe(false);
+    expect(actsAsOwn({ ...AT_SEAT1, local: false }, ['seat1'])).toBe(false);
+    expect(actsAsOwn(undefined, [''])).toBe(false);
+    // A session on no seat (ssh) owns only what is of no seat.
+    expect(actsAsOwn({ session: 's', seat: '', active: true, local: true }, [''])).toBe(true);
+    expect(actsAsOwn({ session: 's', seat: '', active: true, local: true }, ['seat0'])).toBe(false);
+  });
+
+  it("is allowed by polkit's yes alone: no, a challenge the call did not allow, or no answer refuse", () => {
+    expect(decide(undefined, ['seat0'], 'yes')).toBe('allow');
+    for (const answer of ['no', 'challenge', 'failed'] as const)
+      expect(decide(undefined, ['seat0'], answer)).toBe('deny');
+    // An answer does not take away what the caller may do anyway.
+    expect(decide(AT_SEAT1, ['seat1'], 'no')).toBe('allow');
+  });
+});
+
+describe('polkit', () => {
+  it('is read as yes, challenge or no, and may ask the user only when the caller allowed it', () => {
+    expect(polkitAnswer([true, false, {}])).toBe('yes');
+    expect(polkitAnswer([false, true, {}])).toBe('challenge');
+    expect(polkitAnswer([false, false, { 'polkit.dismissed': 'true' }])).toBe('no');
+    expect(polkitFlags(true)).toBe(1);
+    expect(polkitFlags(false)).toBe(0);
+  });
+});
+
+describe('a refusal', () => {
+  it('names the seats touched once, and says why in the caller’s terms', () => {
+    expect(touchedSeats(['seat1', '', 'seat0', 'seat1'])).toEqual(['seat0', 'seat1']);
+    expect(touchedSeats(['', ''])).toEqual(['']);
+    expect(refusal(AT_SEAT1, ['seat0', 'seat1'], 'test', 'no')).toBe(
+      `Not allowed to act on test: it belongs to seat0, and your session is on seat1, and polkit did not allow it (${OTHER_SEAT_ACTION})`,
+    );
+    expect(refusal(undefined, [''], 'test', 'failed')).toMatch(/places your process in no session.*did not answer/);
+    expect(refusal({ ...AT_SEAT1, active: false }, ['seat1'], 'test', 'challenge')).toMatch(
+      /not the active one of its seat.*ALLOW_INTERACTIVE_AUTHORIZATION/,
+    );
+  });
+});
