@@ -34,6 +34,9 @@ import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/clie
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
 import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
 import { GuestCreator } from './create/creator.js';
+import { GuestStops } from './guests/stops.js';
+import { allDomainStats } from './libvirt/domain-stats.js';
+import { StatsSampler } from './stats/sampler.js';
 import { log } from './log.js';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
@@ -211,9 +214,24 @@ export class Daemon {
       uri: endpoint.uri,
       ...(options.virtType ? { virtType: options.virtType } : {}),
     });
-    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb, seats, creator)]);
+    // Live figures, read only while a client watches.
+    const stats = this.own(
+      new StatsSampler(serviceBus, registry, { read: () => allDomainStats(client), timeoutMs: CONNECT_TIMEOUT_MS }),
+      (s) => s.stop(),
+    );
+    stats.on('figures', (path, { cpuPercent, memoryUsedMiB }) => {
+      if (registry.get(path))
+        exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { CpuPercent: cpuPercent, MemoryUsedMiB: memoryUsedMiB });
+    });
+    const stops = this.own(new GuestStops(client, registry), (s) => s.stop());
+    stops.on('stopped', (guest, reason) =>
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestStopped', [guest.path, reason]),
+    );
+    exporter.export(MANAGER_PATH, [new ManagerObject(endpoint.uri, registry, actions, usb, seats, creator, stats)]);
     registry.on('added', (guest) => {
-      exporter.export(guest.path, [new GuestObject(guest.path, registry, actions, viewers, authority)]);
+      exporter.export(guest.path, [
+        new GuestObject(guest.path, registry, actions, viewers, authority, (path) => stats.figures(path)),
+      ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
     registry.on('removed', (guest) => {
@@ -238,6 +256,7 @@ export class Daemon {
     });
 
     await registry.start();
+    stops.start();
     await usb.start();
     await seats.start();
 

@@ -9,6 +9,7 @@ import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
 import type { GuestCreator } from '../create/creator.js';
+import type { StatsSampler } from '../stats/sampler.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -29,6 +30,7 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly usb: UsbManager,
     private readonly seats: SeatManager,
     private readonly creator: GuestCreator,
+    private readonly stats: StatsSampler,
   ) {}
 
   properties(): ManagerProperties {
@@ -47,6 +49,14 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     CreateGuest: async ([name, osId, installer, options], caller) => [
       await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender),
     ],
+    WatchStats: async (_args, caller) => {
+      await this.stats.watch(caller.sender);
+      return [];
+    },
+    UnwatchStats: (_args, caller) => {
+      this.stats.unwatch(caller.sender);
+      return [];
+    },
     SetFocusedGuest: ([guest]) => {
       this.usb.setFocused(guest);
       return [];

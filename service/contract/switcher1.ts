@@ -21,6 +21,8 @@ export interface ManagerMethods {
   DescribeInstaller: { in: [path: string]; out: [description: Record<string, Variant>] };
   ListOperatingSystems: { in: [search: string]; out: [systems: ([string, string])[]] };
   CreateGuest: { in: [name: string, os_id: string, installer_path: string, options: Record<string, Variant>]; out: [guest: string] };
+  WatchStats: { in: []; out: [] };
+  UnwatchStats: { in: []; out: [] };
 }
 
 export interface ManagerSignals {
@@ -31,6 +33,7 @@ export interface ManagerSignals {
   SeatRemoved: [seat: string];
   GuestAdded: [guest: string];
   GuestRemoved: [guest: string];
+  GuestStopped: [guest: string, reason: string];
 }
 
 export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
@@ -41,13 +44,15 @@ export interface GuestProperties {
   readonly State: string;
   readonly Vcpus: number;
   readonly MemoryMiB: bigint;
-  readonly Autostart: boolean;
+  Autostart: boolean;
   readonly OsId: string;
   readonly Monitor: string;
   readonly ViewerPid: number;
   readonly UsbRules: (Record<string, string>)[];
   readonly Seat: string;
   readonly Display: string;
+  readonly CpuPercent: number;
+  readonly MemoryUsedMiB: bigint;
 }
 
 export interface GuestMethods {

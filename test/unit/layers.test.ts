@@ -19,6 +19,7 @@ const FLOORS = [
   ['usb'],
   ['seats'],
   ['create'],
+  ['stats'],
   ['bus'],
   ['daemon.ts'],
   ['cli.ts', 'main.ts'],
