@@ -5,6 +5,7 @@
 // actors, so a thousand guests cost a thousand small rows.
 
 import { _, Clutter, GObject, PopupMenu, St } from '../gi.js';
+import { figuresText } from '../model/figures.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction } from '../model/guest-state.js';
 import type { MonitorChoice } from '../monitors/monitor-list.js';
@@ -27,6 +28,8 @@ export interface GuestItemHandlers {
   seats(): SeatSummary[];
   /** Puts the guest on a seat (by the seat's path), or on none (undefined). */
   assignSeat(guest: GuestSummary, seatPath: string | undefined): void;
+  /** Sets whether libvirt starts the guest with the host. */
+  autostart(guest: GuestSummary, enabled: boolean): void;
 }
 
 /** The labels of the actions a guest offers now, in menu order (untranslated keys: MenuAction). */
@@ -46,6 +49,8 @@ export const GuestItem = GObject.registerClass(
     private stateLabel!: St.Label;
     /** Sections of the open submenu; undefined while it is closed. */
     private sections: { actions: PopupMenu.PopupMenuSection; usb: PopupMenu.PopupMenuSection } | undefined;
+    /** "Start with the Host", while the submenu is open. */
+    private autostartItem: PopupMenu.PopupMenuItem | undefined;
     private shownState: string | undefined;
     /** Counts the times the submenu was filled, so that a late monitor list lands only in its own. */
     private fills = 0;
@@ -77,9 +82,12 @@ export const GuestItem = GObject.registerClass(
       // PopupSubMenuMenuItem makes `icon` when asked for one (wantIcon); its types leave it out.
       (this as unknown as { icon: St.Icon }).icon.icon_name = presentation.iconName;
       const state = _(presentation.label);
-      this.stateLabel.text = state;
-      this.accessible_name = `${guest.name}, ${state}`;
+      // Live figures beside the state, while the menu is open (they are known only then).
+      const figures = figuresText(guest, _);
+      this.stateLabel.text = figures ? `${state} · ${figures}` : state;
+      this.accessible_name = `${guest.name}, ${this.stateLabel.text}`;
       if (this.sections && guest.state !== this.shownState) this.fillActions();
+      this.autostartItem?.setOrnament(guest.autostart ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
       this.refreshUsb();
     }
 
@@ -142,6 +150,7 @@ export const GuestItem = GObject.registerClass(
 
     private empty(): void {
       this.sections = undefined;
+      this.autostartItem = undefined;
       this.shownState = undefined;
       this.menu.removeAll();
     }
@@ -164,6 +173,12 @@ export const GuestItem = GObject.registerClass(
         item.connect('activate', () => this.handlers.action(this.guest, action));
         section.addMenuItem(item);
       }
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+      const autostart = new PopupMenu.PopupMenuItem(_('Start with the Host'));
+      autostart.setOrnament(this.guest.autostart ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+      autostart.connect('activate', () => this.handlers.autostart(this.guest, !this.guest.autostart));
+      section.addMenuItem(autostart);
+      this.autostartItem = autostart;
     }
 
     /** With several seats: which one the guest belongs to (a person at that seat lands in it). */

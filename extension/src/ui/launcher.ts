@@ -8,6 +8,7 @@
 import { _, Clutter, ensureActorVisibleInScrollView, Main, Meta, Shell, St } from '../gi.js';
 import { WorkQueue, type IdleScheduler } from '../client/work-queue.js';
 import { compareGuests, type GuestList, type GuestSummary } from '../model/guest-list.js';
+import { figuresText } from '../model/figures.js';
 import { presentState } from '../model/guest-state.js';
 import { osLabel } from '../model/os-label.js';
 
@@ -38,6 +39,8 @@ export class Launcher {
     private readonly windowFor: (guest: GuestSummary) => Meta.Window | undefined,
     private readonly onChoose: (guest: GuestSummary) => void,
     scheduler: IdleScheduler,
+    /** Told when the launcher opens and closes (live figures are wanted while it is open). */
+    private readonly onOpenChanged: (open: boolean) => void = () => undefined,
   ) {
     this.queue = new WorkQueue(scheduler);
   }
@@ -112,9 +115,11 @@ export class Launcher {
     Main.uiGroup.add_child(overlay);
     this.grab = Main.pushModal(overlay, { actionMode: Shell.ActionMode.SYSTEM_MODAL });
     this.fill(focusPath);
+    this.onOpenChanged(true);
   }
 
   close(): void {
+    const wasOpen = this.isOpen;
     this.queue.clear();
     if (this.grab) Main.popModal(this.grab);
     this.grab = undefined;
@@ -124,6 +129,7 @@ export class Launcher {
     this.scroll = undefined;
     this.filterLabel = undefined;
     this.tiles = [];
+    if (wasOpen) this.onOpenChanged(false);
   }
 
   destroy(): void {
@@ -277,7 +283,9 @@ export class Launcher {
     tile.guest = guest;
     tile.nameLabel.text = guest.name;
     const state = guest.display === '' ? _('On a screen of its own') : '';
-    const details = [osLabel(guest.osId), _(presentState(guest.state).label), state].filter(Boolean).join(' · ');
+    const details = [osLabel(guest.osId), _(presentState(guest.state).label), figuresText(guest, _), state]
+      .filter(Boolean)
+      .join(' · ');
     tile.detailsLabel.text = details;
     const place = this.guests.indexOf(guest.path) + 1;
     tile.button.accessible_name =
