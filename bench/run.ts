@@ -1,8 +1,8 @@
-// npm run bench [-- list|events|usb|switch|create|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|create|stats|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
@@ -12,6 +12,7 @@ import { installerIso, WINDOWS_11_LABEL } from '../test/support/installer-iso.js
 import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
+import { procStat, timerCount } from './proc.js';
 
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -136,36 +137,6 @@ async function benchEvents(): Promise<void> {
   }
 }
 
-function procStat(pid: number): { cpuMs: number; rssMiB: number; mainSwitches: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-  const task = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
-  const switches =
-    Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(task)?.[1]) +
-    Number(/nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(task)?.[1]);
-  return { cpuMs: (ticks * 1000) / hz, rssMiB: rssKiB / 1024, mainSwitches: switches };
-}
-
-async function timerCount(stack: ServiceStack): Promise<number> {
-  const service = stack.service;
-  if (!service) throw new Error('no service');
-  const before = service.output().length;
-  process.kill(service.pid, 'SIGUSR2');
-  for (let i = 0; i < 100; i++) {
-    const match = /timer-probe fired=(\d+).*/.exec(service.output().slice(before));
-    if (match) {
-      if (process.env.BENCH_VERBOSE) console.log(`   ${match[0]}`);
-      return Number(match[1]);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timer probe did not answer');
-}
-
 async function benchIdle(seconds: number, calls: number): Promise<void> {
   console.log(`\n== ${seconds} s idle, then ${calls} calls (test driver, 100 guests)`);
   const probe = resolve(ROOT, 'build/bench/timer-probe.js');
@@ -262,8 +233,8 @@ async function benchUsb(replugs: number): Promise<void> {
   }
 }
 
-/** Switching guests in a real GNOME Shell: bench/switch-in-shell.ts runs beside it. */
-function benchSwitch(): void {
+/** Runs a bench script (build/bench/NAME.js) beside a real GNOME Shell with the extension enabled. */
+function besideShell(script: string, monitors: number): void {
   const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-'));
   try {
     execFileSync('bash', [resolve(ROOT, 'test/shell/build-rootfs.sh')], { stdio: 'inherit' });
@@ -277,14 +248,14 @@ function benchSwitch(): void {
       [
         resolve(ROOT, 'test/shell/run-shell.sh'),
         '--monitors',
-        '2',
+        String(monitors),
         '--data-home',
         join(work, 'data'),
         '--enable',
         'switcher@phyllo.me',
         '--',
         process.execPath,
-        resolve(ROOT, 'build/bench/switch-in-shell.js'),
+        resolve(ROOT, `build/bench/${script}.js`),
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
@@ -292,6 +263,12 @@ function benchSwitch(): void {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** Switching guests in a real GNOME Shell with two monitors: bench/switch-in-shell.ts. */
+const benchSwitch = (): void => besideShell('switch-in-shell', 2);
+
+/** Live figures with the menu open and closed in a real GNOME Shell: bench/stats-in-shell.ts. */
+const benchStats = (): void => besideShell('stats-in-shell', 1);
 
 /**
  * CreateGuest until the guest is defined (the reply comes once the service lists it), beside
@@ -349,5 +326,6 @@ if (which === 'all' || which === 'events') await benchEvents();
 if (which === 'all' || which === 'usb') await benchUsb(Number(process.env.REPLUGS ?? 30));
 if (which === 'all' || which === 'switch') benchSwitch();
 if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
+if (which === 'all' || which === 'stats') benchStats();
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

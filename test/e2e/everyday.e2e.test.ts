@@ -7,21 +7,20 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Variant } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CallCounter } from '../support/bus-monitor.js';
 import { GUEST } from '../support/dbus-client.js';
 import {
+  libvirtAutostart as libvirtAutostartOf,
   libvirtCall,
-  libvirtDomainPath,
   libvirtState,
   tinyQemuGuestXml,
   warmUpDomainStats,
 } from '../support/libvirt.js';
-import { ROOT, ServiceStack } from '../support/stack.js';
+import { ROOT, type ServiceStack } from '../support/stack.js';
 import { createInputDevices, pressChord, typeText } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
-import { ShellDriver, viewerInShellArgs } from './shell.js';
+import { realGuestsInShell, type ShellDriver } from './shell.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const QEMU = '/org/libvirt/QEMU';
@@ -70,23 +69,10 @@ const SEARCH_RESULTS = `(() => {
   }));
 })()`;
 
-async function libvirtAutostart(name: string): Promise<boolean> {
-  const path = await libvirtDomainPath(stack, name, QEMU);
-  const [value] = (await libvirtCall(stack, path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
-    'org.libvirt.Domain',
-    'Autostart',
-  ])) as [Variant];
-  return value.value as boolean;
-}
+const libvirtAutostart = (name: string): Promise<boolean> => libvirtAutostartOf(stack, name, QEMU);
 
 beforeAll(async () => {
-  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
-  if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
-  stack = await ServiceStack.start({ busAddress: address, realLibvirtd: true, withService: false });
-  shell = new ShellDriver(stack.client);
-  // Viewers run inside the Shell's root, next to the Shell.
-  await stack.startService('qemu:///session', viewerInShellArgs(stack.libvirtdNamespacePid as number, ROOT));
-  await stack.client.watch();
+  ({ stack, shell } = await realGuestsInShell());
   for (const [name, running] of [
     ['delta', true],
     ['echo-lab', false],
@@ -107,7 +93,7 @@ beforeAll(async () => {
   libvirtCalls = await CallCounter.start(
     stack.group,
     stack.client,
-    address,
+    stack.bus.address,
     stack.service?.pid as number,
     'org.libvirt',
   );

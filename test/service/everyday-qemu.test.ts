@@ -7,7 +7,13 @@ import { Variant } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallCounter } from '../support/bus-monitor.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, TestClient } from '../support/dbus-client.js';
-import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml, warmUpDomainStats } from '../support/libvirt.js';
+import {
+  libvirtAutostart as libvirtAutostartOf,
+  libvirtCall,
+  libvirtDomainPath,
+  tinyQemuGuestXml,
+  warmUpDomainStats,
+} from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
 
 const QEMU = '/org/libvirt/QEMU';
@@ -192,14 +198,7 @@ describe('a guest killed behind our back', () => {
 });
 
 describe('autostart', () => {
-  const libvirtAutostart = async (name: string): Promise<boolean> => {
-    const path = await libvirtDomainPath(stack, name, QEMU);
-    const [value] = (await libvirtCall(stack, path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
-      'org.libvirt.Domain',
-      'Autostart',
-    ])) as [Variant];
-    return value.value as boolean;
-  };
+  const libvirtAutostart = (name: string): Promise<boolean> => libvirtAutostartOf(stack, name, QEMU);
   const setAutostart = (path: string, value: Variant): Promise<string> =>
     stack.client.errorOf(path, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [GUEST, 'Autostart', value]);
 

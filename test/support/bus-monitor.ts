@@ -14,8 +14,7 @@ export async function connectionsOf(client: TestClient, pid: number): Promise<st
   const [names] = (await client.call(...DBUS, 'ListNames')) as [string[]];
   const mine: string[] = [];
   for (const name of names.filter((n) => n.startsWith(':'))) {
-    const owner = await client.call(...DBUS, 'GetConnectionUnixProcessID', 's', [name]).catch(() => [0]);
-    if (owner[0] === pid) mine.push(name);
+    if ((await client.pidOf(name).catch(() => 0)) === pid) mine.push(name);
   }
   return mine;
 }

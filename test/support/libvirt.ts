@@ -76,6 +76,20 @@ export function tinyQemuGuestXml(name: string, devices: { display?: boolean; usb
 </domain>`;
 }
 
+/** libvirt's own autostart flag of a domain, by name. */
+export async function libvirtAutostart(
+  stack: ServiceStack,
+  name: string,
+  connectPath = '/org/libvirt/Test',
+): Promise<boolean> {
+  const path = await libvirtDomainPath(stack, name, connectPath);
+  const [value] = (await libvirtCall(stack, path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
+    'org.libvirt.Domain',
+    'Autostart',
+  ])) as [{ value: unknown }];
+  return value.value === true;
+}
+
 /** virDomainState as libvirt reports it (1 running, 3 paused, 5 shut off…). */
 export async function libvirtState(
   stack: ServiceStack,

@@ -75,20 +75,24 @@ export const GuestItem = GObject.registerClass(
     }
 
     update(guest: GuestSummary): void {
+      const before = this.guest as GuestSummary | undefined;
       this.guest = guest;
       // St.Label's text is never parsed as markup.
-      this.label.text = guest.name;
+      if (this.label.text !== guest.name) this.label.text = guest.name;
       const presentation = presentState(guest.state);
       // PopupSubMenuMenuItem makes `icon` when asked for one (wantIcon); its types leave it out.
-      (this as unknown as { icon: St.Icon }).icon.icon_name = presentation.iconName;
+      const icon = (this as unknown as { icon: St.Icon }).icon;
+      if (icon.icon_name !== presentation.iconName) icon.icon_name = presentation.iconName;
       const state = _(presentation.label);
       // Live figures beside the state, while the menu is open (they are known only then).
       const figures = figuresText(guest, _);
-      this.stateLabel.text = figures ? `${state} · ${figures}` : state;
-      this.accessible_name = `${guest.name}, ${this.stateLabel.text}`;
+      const details = figures ? `${state} · ${figures}` : state;
+      if (this.stateLabel.text !== details) this.stateLabel.text = details;
+      this.accessible_name = `${guest.name}, ${details}`;
       if (this.sections && guest.state !== this.shownState) this.fillActions();
       this.autostartItem?.setOrnament(guest.autostart ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
-      this.refreshUsb();
+      // Figures change every second: the USB items (perhaps under the keyboard focus) only when they must.
+      if (!before || before.state !== guest.state || before.usbRules !== guest.usbRules) this.refreshUsb();
     }
 
     /** The submenu is filled as it opens: a PopupSubMenu will not open while empty. */
