@@ -63,18 +63,18 @@ async function main(): Promise<void> {
     await sleep(3_000); // start-up settles
 
     // Menu closed: nobody looks.
-    const idleCalls = calls.count;
+    const idleCalls = calls.count();
     const idleTimers = await timerCount(stack);
     const idle = await cpuDuring(pids, sleep(IDLE_SECONDS * 1000));
-    const closed = { calls: calls.count - idleCalls, timers: (await timerCount(stack)) - idleTimers };
+    const closed = { calls: calls.count() - idleCalls, timers: (await timerCount(stack)) - idleTimers };
 
     // Menu open: figures for every guest, refreshed about once a second.
     await shell.eval(`${INDICATOR}.menu.open(false); true`);
     await sleep(2_000); // the first readings
-    const watchCalls = calls.count;
+    const watchCalls = calls.count();
     const watchTimers = await timerCount(stack);
     const open = await cpuDuring(pids, sleep(WATCH_SECONDS * 1000));
-    const watched = { calls: calls.count - watchCalls, timers: (await timerCount(stack)) - watchTimers };
+    const watched = { calls: calls.count() - watchCalls, timers: (await timerCount(stack)) - watchTimers };
     const shown = await shell.eval<string>(`${INDICATOR}.rowFor('stats-00')?.accessible_name ?? ''`);
     await shell.eval(`${INDICATOR}.menu.close(false); true`);
 

@@ -110,7 +110,7 @@ it('shows live figures beside the state while the menu is open, and they change'
   await shell.eval(`${INDICATOR}.menu.open(false); true`);
   const seen = new Set<string>();
   const deadline = Date.now() + 15_000;
-  const calls = libvirtCalls.count;
+  const calls = libvirtCalls.count();
   while (seen.size < 2 && Date.now() < deadline) {
     const details = await rowDetails('delta');
     if (details && FIGURES.test(details)) seen.add(details);
@@ -120,7 +120,7 @@ it('shows live figures beside the state while the menu is open, and they change'
   expect(await rowDetails('foxtrot')).toMatch(FIGURES);
   // The guest that is off has a state and nothing else.
   expect(await rowDetails('echo-lab')).toBe('Off');
-  expect(libvirtCalls.count).toBeGreaterThan(calls);
+  expect(libvirtCalls.count()).toBeGreaterThan(calls);
   await shell.screenshot(join(ARTIFACTS, 'everyday-menu-figures.png'));
 });
 

@@ -20,15 +20,11 @@ export async function connectionsOf(client: TestClient, pid: number): Promise<st
 }
 
 export class CallCounter {
-  private constructor(
-    private readonly monitor: TrackedProcess,
-    private readonly member: string | undefined,
-  ) {}
+  private constructor(private readonly monitor: TrackedProcess) {}
 
   /**
    * Starts counting the calls that process `pid` (every connection it has
-   * to the bus) makes to `destination` (optionally only `member`); resolves
-   * once the monitor is in place.
+   * to the bus) makes to `destination`; resolves once the monitor is in place.
    */
   static async start(
     group: ProcessGroup,
@@ -36,32 +32,29 @@ export class CallCounter {
     address: string,
     pid: number,
     destination: string,
-    member?: string,
   ): Promise<CallCounter> {
     const senders = await connectionsOf(client, pid);
     if (senders.length === 0) throw new Error(`process ${pid} has no connection to the bus`);
-    const rules = senders.map(
-      (sender) =>
-        `type='method_call',sender='${sender}',destination='${destination}'${member ? `,member='${member}'` : ''}`,
-    );
+    const rules = senders.map((sender) => `type='method_call',sender='${sender}',destination='${destination}'`);
     const monitor = group.start('dbus-monitor', 'dbus-monitor', ['--address', address, '--monitor', ...rules]);
     // dbus-monitor prints the bus's NameLost for itself once it is a monitor.
     await monitor.waitForOutput(/member=NameLost/, 10_000);
-    return new CallCounter(monitor, member);
+    return new CallCounter(monitor);
   }
 
-  /** Calls seen so far. */
-  get count(): number {
-    const lines = this.monitor.output().split('\n');
-    return lines.filter((l) => l.startsWith('method call ') && (!this.member || l.includes(`member=${this.member}`)))
-      .length;
+  /** Calls seen so far: all of them, or only those of `member`. */
+  count(member?: string): number {
+    return this.monitor
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('method call ') && (!member || l.endsWith(`member=${member}`))).length;
   }
 
   /** Calls seen during `ms` milliseconds from now. */
   async countDuring(ms: number): Promise<number> {
-    const before = this.count;
+    const before = this.count();
     await new Promise((r) => setTimeout(r, ms));
-    return this.count - before;
+    return this.count() - before;
   }
 
   async stop(): Promise<void> {
