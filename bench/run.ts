@@ -1,19 +1,9 @@
-// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|idle]: the service's figures beside the
+// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|stats|idle]: the service's figures beside the
 // alternatives. Prints; asserts nothing. See README for the targets.
 
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceStack, ROOT } from '../test/support/stack.js';
@@ -25,6 +15,7 @@ import { installerIso, WINDOWS_11_LABEL } from '../test/support/installer-iso.js
 import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
+import { procStat, timerCount } from './proc.js';
 
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -149,36 +140,6 @@ async function benchEvents(): Promise<void> {
   }
 }
 
-function procStat(pid: number): { cpuMs: number; rssMiB: number; mainSwitches: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-  const task = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
-  const switches =
-    Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(task)?.[1]) +
-    Number(/nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(task)?.[1]);
-  return { cpuMs: (ticks * 1000) / hz, rssMiB: rssKiB / 1024, mainSwitches: switches };
-}
-
-async function timerCount(stack: ServiceStack): Promise<number> {
-  const service = stack.service;
-  if (!service) throw new Error('no service');
-  const before = service.output().length;
-  process.kill(service.pid, 'SIGUSR2');
-  for (let i = 0; i < 100; i++) {
-    const match = /timer-probe fired=(\d+).*/.exec(service.output().slice(before));
-    if (match) {
-      if (process.env.BENCH_VERBOSE) console.log(`   ${match[0]}`);
-      return Number(match[1]);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timer probe did not answer');
-}
-
 async function benchIdle(seconds: number, calls: number): Promise<void> {
   console.log(`\n== ${seconds} s idle, then ${calls} calls (test driver, 100 guests)`);
   const probe = resolve(ROOT, 'build/bench/timer-probe.js');
@@ -275,9 +236,8 @@ async function benchUsb(replugs: number): Promise<void> {
   }
 }
 
-/** Switching guests in a real GNOME Shell: bench/switch-in-shell.ts runs beside it. */
-/** Runs a benchmark script as the CMD of a real GNOME Shell 48 with the extension. */
-function inShell(script: string, monitors: number): void {
+/** Runs a bench script (build/bench/NAME.js) beside a real GNOME Shell with the extension enabled. */
+function besideShell(script: string, monitors: number): void {
   const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-'));
   try {
     execFileSync('bash', [resolve(ROOT, 'test/shell/build-rootfs.sh')], { stdio: 'inherit' });
@@ -307,14 +267,14 @@ function inShell(script: string, monitors: number): void {
   }
 }
 
-function benchSwitch(): void {
-  inShell('switch-in-shell', 2);
-}
+/** Switching guests in a real GNOME Shell with two monitors: bench/switch-in-shell.ts. */
+const benchSwitch = (): void => besideShell('switch-in-shell', 2);
 
-/** Enable, menu and memory of the extension with 1, 10 and 1000 guests (bench/load-in-shell.ts). */
-function benchShellLoad(): void {
-  inShell('load-in-shell', 1);
-}
+/** Live figures with the menu open and closed in a real GNOME Shell: bench/stats-in-shell.ts. */
+const benchStats = (): void => besideShell('stats-in-shell', 1);
+
+/** Enable, menu and memory of the extension with 1, 10 and 1000 guests: bench/load-in-shell.ts. */
+const benchShellLoad = (): void => besideShell('load-in-shell', 1);
 
 /**
  * CreateGuest until the guest is defined (the reply comes once the service lists it), beside
@@ -533,5 +493,6 @@ if (which === 'all' || which === 'shell-load') benchShellLoad();
 if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
 if (which === 'all' || which === 'export') await benchExport(Number(process.env.RUNS ?? 5));
 if (which === 'all' || which === 'seats') await benchSeats(Number(process.env.SEAT_CALLS ?? 1000));
+if (which === 'all' || which === 'stats') benchStats();
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));

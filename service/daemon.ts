@@ -41,6 +41,9 @@ import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/clie
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
 import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
 import { GuestCreator } from './create/creator.js';
+import { GuestStops } from './guests/stops.js';
+import { allDomainStats } from './libvirt/domain-stats.js';
+import { StatsSampler } from './stats/sampler.js';
 import { log } from './log.js';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
@@ -282,6 +285,20 @@ export class Daemon {
       open: async (caller: { sender: string }, guest: Guest) =>
         displays.open((await resolver.credentials(caller.sender)).uid, guest),
     };
+
+    // Live figures, read only while a client watches.
+    const stats = this.own(
+      new StatsSampler(serviceBus, registry, { read: () => allDomainStats(client), timeoutMs: CONNECT_TIMEOUT_MS }),
+      (s) => s.stop(),
+    );
+    stats.on('figures', (path, { cpuPercent, memoryUsedMiB }) => {
+      if (registry.get(path))
+        exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { CpuPercent: cpuPercent, MemoryUsedMiB: memoryUsedMiB });
+    });
+    const stops = this.own(new GuestStops(client, registry), (s) => s.stop());
+    stops.on('stopped', (guest, reason) =>
+      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestStopped', [guest.path, reason]),
+    );
     exporter.export(MANAGER_PATH, [
       new ManagerObject(
         endpoint.uri,
@@ -293,12 +310,15 @@ export class Daemon {
         transfers,
         jobs,
         authority,
+        stats,
         options.hostWide ? 'host' : 'user',
       ),
     ]);
     registry.on('added', (guest) => {
       exporter.export(guest.path, [
-        new GuestObject(guest.path, registry, actions, viewers, authority, transfers, displayOpener),
+        new GuestObject(guest.path, registry, actions, viewers, authority, transfers, displayOpener, (path) =>
+          stats.figures(path),
+        ),
       ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
@@ -330,6 +350,7 @@ export class Daemon {
     });
 
     await registry.start();
+    stops.start();
     await usb.start();
     await seats.start();
 

@@ -1,6 +1,7 @@
 // Builds the GNOME Shell extension: one readable ES module per source file
 // (esbuild, not bundled, not minified; the D-Bus contract comes in as the
-// generated client/switcher1.ts), metadata, stylesheet and compiled GSettings schema, then the zip
+// generated client/switcher1.ts), metadata, stylesheet, compiled GSettings
+// schema and translations (each po/*.po compiled into locale/), then the zip
 // that `gnome-extensions install` takes. Fails if a process's imports leak
 // into the other's: Gtk/Adw in the Shell, St/Clutter/Meta in preferences.
 
@@ -8,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { compileCatalogs, PO_DIR } from './locale.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const metadata = JSON.parse(readFileSync(join(root, 'extension/metadata.json'), 'utf8'));
@@ -48,6 +50,8 @@ for (const schema of readdirSync(join(root, 'schemas')).filter((f) => f.endsWith
 }
 // GNOME Shell 45 still needs the compiled schema in the package.
 execFileSync('glib-compile-schemas', ['--strict', join(out, 'schemas')]);
+// The Shell binds the extension's gettext domain to its locale/ when there is one.
+const languages = compileCatalogs(PO_DIR, join(out, 'locale'));
 
 // Which gi:// and resource:// modules each process pulls in, following our own imports.
 function reachableImports(entry) {
@@ -86,4 +90,7 @@ if (problems.length > 0) {
 
 rmSync(zip, { force: true });
 execFileSync('zip', ['-qr', zip, '.'], { cwd: out });
-console.log(`build-extension: ${relative(root, out)} and ${relative(root, zip)}`);
+console.log(
+  `build-extension: ${relative(root, out)} and ${relative(root, zip)}` +
+    (languages.length > 0 ? ` (translations: ${languages.join(' ')})` : ''),
+);

@@ -8,17 +8,20 @@ import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
 import { JobWatcher } from './client/job-watcher.js';
 import { BUS_NAME, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
 import { GuestTransfers } from './guest-transfers.js';
-import { _, Extension, Gio, GLib, Main } from './gi.js';
+import { _, Extension, Gio, GLib, Main, type PopupMenu } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
 import type { UsbSummary } from './model/usb-list.js';
 import { needsConfirmation } from './model/guest-state.js';
+import { StatsDemand } from './model/stats-demand.js';
+import { START_AGAIN, stopNotice } from './model/stop-notice.js';
 import { SWITCH_KEYS } from './model/switching.js';
 import { listMonitors } from './monitors/monitor-list.js';
 import { SeatSession } from './seat-session.js';
 import { GuestSwitcher } from './switcher.js';
 import { confirm } from './ui/confirm-dialog.js';
 import type { MenuAction } from './ui/guest-item.js';
+import { GuestSearchProvider } from './ui/guest-search-provider.js';
 import { SwitcherIndicator, type ManagerAction } from './ui/indicator.js';
 import { Launcher } from './ui/launcher.js';
 import { Notifier } from './ui/notify-actions.js';
@@ -77,12 +80,17 @@ export default class PhyllomeSwitcherExtension extends Extension {
     inhibitGrant.enable();
     this.own(() => inhibitGrant.disable());
 
+    // Live figures are read only while the menu or the launcher is open.
+    const demand = new StatsDemand((on) => client.watchStats(on));
+    this.own(() => demand.clear());
+
     // The launcher and indicator call the client and switcher made below; only ever after enable() returned.
     const launcher = new Launcher(
       guests,
       (guest) => windows.windowFor(guest.viewerPid ?? 0),
       (guest) => switcher.switchTo(guest),
       { run: (guest, action) => transfers.run(guest, action), importBundle: () => transfers.importBundle() },
+      (open) => demand.need('launcher', open),
     );
     this.own(() => launcher.destroy());
 
@@ -125,6 +133,12 @@ export default class PhyllomeSwitcherExtension extends Extension {
             .catch((error: unknown) =>
               this.report(_('Could not return %s to the host').replace('%s', device.name), error),
             ),
+        autostart: (guest, enabled) =>
+          client
+            .setAutostart(guest.path, enabled)
+            .catch((error: unknown) =>
+              this.report(_('Could not change whether %s starts with the host').replace('%s', guest.name), error),
+            ),
       },
       (action) =>
         action === 'NewGuest'
@@ -135,6 +149,15 @@ export default class PhyllomeSwitcherExtension extends Extension {
     );
     Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
+    (indicator.menu as PopupMenu.PopupMenu).connect('open-state-changed', (_menu, open: boolean) => {
+      demand.need('menu', open);
+      return undefined;
+    });
+
+    // The overview's search finds guests by name or OS; a result switches to its guest.
+    const search = new GuestSearchProvider(guests, (guest) => switcher.switchTo(guest));
+    search.register();
+    this.own(() => search.unregister());
 
     // With several seats this session shows its seat's guests, and lands in its seat's guest. Its seat
     // is the one the service places it on (logind's, as for its authorization), not XDG_SEAT: a Shell
@@ -216,6 +239,15 @@ export default class PhyllomeSwitcherExtension extends Extension {
         changed: (path, changes) => indicator.changeUsb(path, changes),
       },
       usbAsk: (devicePath, guestPath) => ask(devicePath, guestPath),
+      // A guest that crashed, or that the host stopped, is said aloud, with a way to start it again.
+      guestStopped: (guestPath, reason) => {
+        const guest = guests.get(guestPath);
+        const notice = stopNotice(reason);
+        if (!guest || !notice) return;
+        notifier.notify(_(notice.title).replace('%s', guest.name), _(notice.body), [
+          { label: _(START_AGAIN), run: () => void this.runGuestAction(client, settings, guest, 'Start', switcher) },
+        ]);
+      },
     });
     const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
     focus.start();

@@ -3,6 +3,7 @@
 // app's, which that process does not have. The build checks it.
 
 import GLib from 'gi://GLib';
+import { bindtextdomain } from 'gettext';
 
 export { default as Adw } from 'gi://Adw';
 export { default as Gio } from 'gi://Gio';
@@ -10,6 +11,9 @@ export { default as GLib } from 'gi://GLib';
 export { default as Gtk } from 'gi://Gtk?version=4.0';
 
 export const GETTEXT_DOMAIN = 'phyllome-switcher';
+// This process is no extension the Shell set up: its translations are beside it, in the extension's locale/.
+const [here] = GLib.filename_from_uri(import.meta.url);
+bindtextdomain(GETTEXT_DOMAIN, GLib.build_filenamev([GLib.path_get_dirname(here), 'locale']));
 /** Every string a person reads goes through this, in the extension's gettext domain. */
 export const _ = (text: string): string => GLib.dgettext(GETTEXT_DOMAIN, text);
 

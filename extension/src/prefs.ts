@@ -1,19 +1,19 @@
 // The preferences window (Adwaita): the switching shortcuts, how long to
 // wait for a guest to shut down, and with several seats, each seat's guest.
 
-import { Adw, Gio, Gtk, ExtensionPreferences } from './gi-prefs.js';
+import { _, Adw, Gio, Gtk, ExtensionPreferences } from './gi-prefs.js';
 import { SeatsPage } from './prefs/seats-page.js';
 import { shortcutsPage } from './prefs/shortcuts-page.js';
 
 function guestsPage(settings: Gio.Settings): Adw.PreferencesPage {
-  const page = new Adw.PreferencesPage({ title: 'Guests', icon_name: 'computer-symbolic' });
+  const page = new Adw.PreferencesPage({ title: _('Guests'), icon_name: 'computer-symbolic' });
   const group = new Adw.PreferencesGroup({
-    title: 'Shutting down',
-    description: 'Shut Down asks the guest to stop on its own, as its power button would.',
+    title: _('Shutting down'),
+    description: _('Shut Down asks the guest to stop on its own, as its power button would.'),
   });
   const timeout = new Adw.SpinRow({
-    title: 'Wait for a guest to shut down',
-    subtitle: 'Seconds before saying it is still on; it is never forced off on its own',
+    title: _('Wait for a guest to shut down'),
+    subtitle: _('Seconds before saying it is still on; it is never forced off on its own'),
     adjustment: new Gtk.Adjustment({ lower: 5, upper: 3600, step_increment: 5, page_increment: 60 }),
   });
   settings.bind('shutdown-timeout', timeout, 'value', Gio.SettingsBindFlags.DEFAULT);

@@ -1,12 +1,13 @@
 // me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
 
 import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
-import { invalidState, noSuchGuest } from '../errors.js';
+import { invalidArgument, invalidState, noSuchGuest } from '../errors.js';
 import { checkShutdownTimeout, type GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { validateConnector, type UsbRule } from '../libvirt/switcher-metadata.js';
 import type { Authority } from '../seats/authority.js';
+import { UNKNOWN_FIGURES, type Figures } from '../stats/figures.js';
 import type { TransferRequest, Transfers } from '../transfer/transfers.js';
 import { noDisplay, type ViewerManager } from '../viewers/viewer-manager.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
@@ -30,7 +31,7 @@ export function ruleDictionary(rule: UsbRule): Record<string, string> {
 }
 
 /** A guest's D-Bus properties. */
-export function guestProperties(guest: Guest, viewerPid: number): GuestProperties {
+export function guestProperties(guest: Guest, viewerPid: number, figures: Figures = UNKNOWN_FIGURES): GuestProperties {
   return {
     Name: guest.name,
     Uuid: guest.uuid,
@@ -44,6 +45,8 @@ export function guestProperties(guest: Guest, viewerPid: number): GuestPropertie
     UsbRules: guest.settings.usbRules.map(ruleDictionary),
     Seat: guest.settings.seat,
     Display: guest.display,
+    CpuPercent: figures.cpuPercent,
+    MemoryUsedMiB: figures.memoryUsedMiB,
   };
 }
 
@@ -75,10 +78,18 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     private readonly transfers: Transfers,
     /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
     private readonly displays: DisplayOpener | undefined,
+    private readonly figures: (path: string) => Figures = () => UNKNOWN_FIGURES,
   ) {}
 
   properties(): GuestProperties {
-    return guestProperties(this.guest(), this.viewers.pid(this.path));
+    return guestProperties(this.guest(), this.viewers.pid(this.path), this.figures(this.path));
+  }
+
+  /** Autostart, the one writable property: libvirt's own flag. */
+  async setProperty(name: string, value: unknown, caller: Caller): Promise<void> {
+    if (name !== 'Autostart' || typeof value !== 'boolean') throw invalidArgument(`${name} cannot be set to that`);
+    await this.authorize(caller);
+    await this.actions.setAutostart(this.path, value);
   }
 
   // Each: its arguments checked, then the caller, then the action.

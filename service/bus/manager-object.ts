@@ -13,6 +13,7 @@ import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
 import type { GuestCreator } from '../create/creator.js';
 import type { JobManager } from '../jobs/job-manager.js';
+import type { StatsSampler } from '../stats/sampler.js';
 import type { Transfers } from '../transfer/transfers.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
@@ -37,6 +38,7 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly transfers: Transfers,
     private readonly jobs: JobManager,
     private readonly authority: Authority,
+    private readonly stats: StatsSampler,
     /** 'user': one person's service on the session bus; 'host': every user's, on the system bus. */
     private readonly scope: 'user' | 'host',
   ) {}
@@ -70,6 +72,14 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
         })
       ).path,
     ],
+    WatchStats: async (_args, caller) => {
+      await this.stats.watch(caller.sender);
+      return [];
+    },
+    UnwatchStats: (_args, caller) => {
+      this.stats.unwatch(caller.sender);
+      return [];
+    },
     ListJobs: () => [this.jobs.list().map((job) => job.path)],
     SetFocusedGuest: async ([guest], caller) => {
       const to = guest === '/' ? '' : guest;

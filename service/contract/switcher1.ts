@@ -25,6 +25,8 @@ export interface ManagerMethods {
   CreateGuest: { in: [name: string, os_id: string, installer_path: string, options: Record<string, Variant>]; out: [guest: string] };
   Import: { in: [bundle: string]; out: [job: string] };
   ListJobs: { in: []; out: [jobs: string[]] };
+  WatchStats: { in: []; out: [] };
+  UnwatchStats: { in: []; out: [] };
 }
 
 export interface ManagerSignals {
@@ -37,6 +39,7 @@ export interface ManagerSignals {
   GuestRemoved: [guest: string];
   JobAdded: [job: string];
   JobRemoved: [job: string];
+  GuestStopped: [guest: string, reason: string];
 }
 
 export const GUEST_INTERFACE = 'me.phyllo.Switcher1.Guest';
@@ -47,13 +50,15 @@ export interface GuestProperties {
   readonly State: string;
   readonly Vcpus: number;
   readonly MemoryMiB: bigint;
-  readonly Autostart: boolean;
+  Autostart: boolean;
   readonly OsId: string;
   readonly Monitor: string;
   readonly ViewerPid: number;
   readonly UsbRules: (Record<string, string>)[];
   readonly Seat: string;
   readonly Display: string;
+  readonly CpuPercent: number;
+  readonly MemoryUsedMiB: bigint;
 }
 
 export interface GuestMethods {

@@ -154,6 +154,16 @@ export class GuestActions {
     log.info(`SetMonitor ${path}: ${connector || '(none)'}`);
   }
 
+  /** Sets libvirt's autostart flag of the guest, shown at once: libvirt sends no event for it. */
+  async setAutostart(path: string, autostart: boolean): Promise<void> {
+    const guest = this.registry.get(path);
+    if (!guest) throw noSuchGuest(`at ${path}`);
+    this.requireConnected();
+    await this.guarded(() => this.client.setDomainAutostart(guest.libvirtPath, autostart));
+    this.registry.setFact(guest, 'autostart', autostart);
+    log.info(`Autostart ${JSON.stringify(guest.name)}: ${autostart}`);
+  }
+
   /**
    * Changes the guest's settings in its own libvirt metadata: `change` gets
    * the settings as the previous change left them (changes to one guest run

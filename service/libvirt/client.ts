@@ -4,7 +4,7 @@
 // and returns, so nothing here polls.
 
 import { EventEmitter } from 'node:events';
-import { CallTimeoutError, DBusError, Message, callWithDeadline, type MessageBus } from '../dbus/bus.js';
+import { CallTimeoutError, DBusError, Message, Variant, callWithDeadline, type MessageBus } from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
 import { SwitcherError } from '../errors.js';
 import type { LibvirtEndpoint } from './uri.js';
@@ -102,6 +102,15 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   async domainAutostart(path: string): Promise<boolean> {
     const [value] = await this.call(path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [DOMAIN, 'Autostart']);
     return Boolean((value as { value?: unknown } | undefined)?.value);
+  }
+
+  /** Sets libvirt's autostart flag of a (persistent) domain. */
+  async setDomainAutostart(path: string, autostart: boolean): Promise<void> {
+    await this.call(path, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [
+      DOMAIN,
+      'Autostart',
+      new Variant('b', autostart),
+    ]);
   }
 
   async domainLookupByUuid(uuid: string): Promise<string> {

@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
 import { TestClient } from '../support/dbus-client.js';
+import { ROOT, ServiceStack } from '../support/stack.js';
 
 export const UUID = 'switcher@phyllo.me';
 
@@ -162,4 +163,28 @@ export function viewerInShellArgs(libvirtdNamespacePid: number, root: string): s
     '--viewer-uri',
     `qemu:///system?socket=/proc/${libvirtdNamespacePid}/root/run/libvirt/libvirt-sock`,
   ];
+}
+
+/**
+ * Our service on the Shell's bus over a real libvirtd (the sandbox), its
+ * viewers opened inside the Shell's root, and its signals recorded: what the
+ * e2e tests on real QEMU guests start from. `serviceArgs` go to the service.
+ */
+export async function realGuestsInShell(
+  serviceArgs: string[] = [],
+): Promise<{ stack: ServiceStack; shell: ShellDriver }> {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
+  const stack = await ServiceStack.start({ busAddress: address, realLibvirtd: true, withService: false });
+  try {
+    await stack.startService('qemu:///session', [
+      ...viewerInShellArgs(stack.libvirtdNamespacePid as number, ROOT),
+      ...serviceArgs,
+    ]);
+    await stack.client.watch();
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return { stack, shell: new ShellDriver(stack.client) };
 }

@@ -8,12 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROOT, ServiceStack } from '../support/stack.js';
+import { ROOT, type ServiceStack } from '../support/stack.js';
 import { GUEST } from '../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { createInputDevices, movePointer, pressChord } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
-import { ShellDriver, UUID, viewerInShellArgs } from './shell.js';
+import { realGuestsInShell, type ShellDriver, UUID } from './shell.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const guestXml = (name: string): string => tinyQemuGuestXml(name, { display: true });
@@ -80,13 +80,8 @@ const probeCount = (): Promise<number> => shell.eval<number>('globalThis.__phyPr
 const OPEN_DIALOGS = `Main.layoutManager.modalDialogGroup.get_children().filter((d) => d.visible && (d.state === 0 || d.state === 2)).map((d) => d.contentLayout?.get_first_child()?.title ?? d.constructor.name)`;
 
 beforeAll(async () => {
-  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
-  if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
-  stack = await ServiceStack.start({ busAddress: address, realLibvirtd: true, withService: false });
-  shell = new ShellDriver(stack.client);
   // virt-viewer runs inside the Shell's root, next to the Shell.
-  await stack.startService('qemu:///session', viewerInShellArgs(stack.libvirtdNamespacePid as number, ROOT));
-  await stack.client.watch();
+  ({ stack, shell } = await realGuestsInShell());
   for (const name of ['alpha', 'bravo']) {
     await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [guestXml(name)]);
   }

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Modifier, SHORTCUT_GROUPS, isDefaultValue, judgeKeyPress } from '../../extension/src/model/shortcuts.js';
+import {
+  Modifier,
+  SHORTCUT_GROUPS,
+  isDefaultValue,
+  judgeKeyPress,
+  shortcutTitle,
+} from '../../extension/src/model/shortcuts.js';
 
 const SCHEMA = join(import.meta.dirname, '../../schemas/org.gnome.shell.extensions.phyllome-switcher.gschema.xml');
 
@@ -32,7 +38,9 @@ describe('the shortcuts the preferences edit', () => {
   });
 
   it('are titled the way GNOME Settings titles its shortcuts', () => {
-    const titles = Object.fromEntries(SHORTCUT_GROUPS.flatMap((g) => g.shortcuts.map((s) => [s.key, s.title])));
+    const titles = Object.fromEntries(
+      SHORTCUT_GROUPS.flatMap((g) => g.shortcuts.map((s) => [s.key, shortcutTitle(s)])),
+    );
     expect(titles).toMatchObject({
       'switch-to-guest-1': 'Switch to Guest 1',
       'switch-to-guest-9': 'Switch to Guest 9',

@@ -128,6 +128,8 @@ it('answers every method with the contract out-signature', async () => {
     [MANAGER_PATH, MANAGER, 'SetFocusedGuest', 'o', ['/']],
     [MANAGER_PATH, MANAGER, 'ListOperatingSystems', 's', ['windows']],
     [MANAGER_PATH, MANAGER, 'DescribeCaller', '', []],
+    [MANAGER_PATH, MANAGER, 'WatchStats', '', []],
+    [MANAGER_PATH, MANAGER, 'UnwatchStats', '', []],
     [guest, GUEST, 'Pause', '', []],
     [guest, GUEST, 'Resume', '', []],
     [guest, GUEST, 'Reboot', '', []],
@@ -255,7 +257,14 @@ it('sends every signal with the contract signature', async () => {
     }
   }
   expect(new Set(seen.map((s) => s.member))).toEqual(
-    new Set(['InterfacesAdded', 'GuestAdded', 'InterfacesRemoved', 'GuestRemoved', 'PropertiesChanged']),
+    new Set([
+      'InterfacesAdded',
+      'GuestAdded',
+      'InterfacesRemoved',
+      'GuestRemoved',
+      'PropertiesChanged',
+      'GuestStopped',
+    ]),
   );
 });
 

@@ -38,6 +38,9 @@ describe('listing', () => {
       Seat: '',
       // The test driver's guest has no <graphics>: nothing for a viewer to show.
       Display: '',
+      // No client watches: no figures.
+      CpuPercent: -1,
+      MemoryUsedMiB: 0n,
     });
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',

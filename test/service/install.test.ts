@@ -61,14 +61,7 @@ it('is started by the bus from the installed files alone', async () => {
   // Nothing of ours runs yet: the call below makes the bus start the installed executable.
   const guests = await stack.client.listGuests();
   expect(guests).toEqual(['/me/phyllo/Switcher1/guest/6695eb01_f6a4_8304_79aa_97f2502e193f']);
-  const [pid] = await stack.client.call(
-    'org.freedesktop.DBus',
-    '/org/freedesktop/DBus',
-    'org.freedesktop.DBus',
-    'GetConnectionUnixProcessID',
-    's',
-    ['me.phyllo.Switcher1'],
-  );
+  const pid = await stack.client.pidOf('me.phyllo.Switcher1');
   const cmdline = readFileSync(`/proc/${pid as number}/cmdline`, 'utf8');
   expect(cmdline).toContain(join(home, '.local/lib/phyllome-switcher/phyllome-switcher-service'));
   process.kill(pid as number, 'SIGTERM');

@@ -61,17 +61,7 @@ describe('with libvirt-dbus D-Bus-activatable', () => {
     stack = await ServiceStack.start({ servicesDir, withService: false });
     await stack.libvirtDbus?.stop(); // the bus will have to start it
     const s = stack;
-    const activatedPid = async (): Promise<number> => {
-      const [pid] = await s.client.call(
-        'org.freedesktop.DBus',
-        '/org/freedesktop/DBus',
-        'org.freedesktop.DBus',
-        'GetConnectionUnixProcessID',
-        's',
-        ['org.libvirt'],
-      );
-      return pid as number;
-    };
+    const activatedPid = (): Promise<number> => s.client.pidOf('org.libvirt');
     // Whatever the bus started is ours to stop, by PID.
     cleanups.push(async () => {
       const pid = await activatedPid().catch(() => undefined);

@@ -95,6 +95,16 @@ const pointed: Call[] = [
     ],
   },
   {
+    path: 'GUEST',
+    iface: 'org.freedesktop.DBus.Properties',
+    member: 'Set',
+    args: [
+      ['s', GUEST],
+      ['s', 'Autostart'],
+      ['v', new Variant('s', 'yes')],
+    ],
+  },
+  {
     path: MANAGER_PATH,
     iface: 'org.freedesktop.DBus.Properties',
     member: 'Set',

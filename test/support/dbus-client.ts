@@ -123,6 +123,19 @@ export class TestClient {
     return path as string;
   }
 
+  /** The PID of the process that owns a name (well-known or unique), as the bus says. */
+  async pidOf(name: string): Promise<number> {
+    const [pid] = await this.call(
+      'org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus',
+      'GetConnectionUnixProcessID',
+      's',
+      [name],
+    );
+    return Number(pid);
+  }
+
   /** Whether a name has an owner on the bus now. */
   async hasOwner(name: string): Promise<boolean> {
     return this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetNameOwner', 's', [

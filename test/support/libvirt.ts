@@ -91,6 +91,20 @@ export function tinyQemuGuestXml(
 </domain>`;
 }
 
+/** libvirt's own autostart flag of a domain, by name. */
+export async function libvirtAutostart(
+  stack: ServiceStack,
+  name: string,
+  connectPath = '/org/libvirt/Test',
+): Promise<boolean> {
+  const path = await libvirtDomainPath(stack, name, connectPath);
+  const [value] = (await libvirtCall(stack, path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
+    'org.libvirt.Domain',
+    'Autostart',
+  ])) as [{ value: unknown }];
+  return value.value === true;
+}
+
 /** virDomainState as libvirt reports it (1 running, 3 paused, 5 shut off…). */
 export async function libvirtState(
   stack: ServiceStack,
@@ -100,4 +114,13 @@ export async function libvirtState(
   const path = await libvirtDomainPath(stack, name, connectPath);
   const [[state]] = (await libvirtCall(stack, path, 'org.libvirt.Domain', 'GetState', 'u', [0])) as [[number, number]];
   return state;
+}
+
+/**
+ * Asks libvirtd for every running domain's CPU statistics once: the first
+ * such call after libvirtd starts takes it seconds here (its own set-up), and
+ * a test of what the service reads should not time that.
+ */
+export async function warmUpDomainStats(stack: ServiceStack, connectPath = '/org/libvirt/QEMU'): Promise<void> {
+  await stack.client.call('org.libvirt', connectPath, 'org.libvirt.Connect', 'GetAllDomainStats', 'uu', [2, 1], 30_000);
 }

@@ -22,6 +22,7 @@ const FLOORS = [
   ['jobs'],
   ['transfer'],
   ['display'],
+  ['stats'],
   ['bus'],
   ['daemon.ts'],
   ['cli.ts', 'main.ts'],

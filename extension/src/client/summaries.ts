@@ -2,7 +2,7 @@
 // properties a Gio proxy caches, with the contract's generated types.
 
 import type { Gio } from '../gi.js';
-import type { GuestSummary, UsbRuleEntry } from '../model/guest-list.js';
+import type { GuestSummary } from '../model/guest-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import type { UsbSummary } from '../model/usb-list.js';
 import type { GuestProperties, SeatProperties, UsbDeviceProperties } from './switcher1.js';
@@ -13,39 +13,50 @@ function read<P, K extends keyof P & string>(proxy: Gio.DBusProxy, name: K, fall
   return value ? (value.recursiveUnpack() as P[K]) : fallback;
 }
 
+// Each guest property the menu follows, and the summary field it fills.
+const GUEST_FIELDS = {
+  Name: 'name',
+  State: 'state',
+  OsId: 'osId',
+  Monitor: 'monitor',
+  ViewerPid: 'viewerPid',
+  UsbRules: 'usbRules',
+  Seat: 'seat',
+  Display: 'display',
+  Autostart: 'autostart',
+  CpuPercent: 'cpuPercent',
+  MemoryUsedMiB: 'memoryUsedMiB',
+} as const satisfies Partial<Record<keyof GuestProperties, keyof GuestSummary>>;
+
+const GUEST_FALLBACKS: { [K in keyof typeof GUEST_FIELDS]: GuestProperties[K] } = {
+  Name: '',
+  State: '',
+  OsId: '',
+  Monitor: '',
+  ViewerPid: 0,
+  UsbRules: [],
+  Seat: '',
+  Display: '',
+  Autostart: false,
+  CpuPercent: -1,
+  MemoryUsedMiB: 0,
+};
+
 export function guestSummary(path: string, proxy: Gio.DBusProxy): GuestSummary {
-  const get = <K extends keyof GuestProperties & string>(name: K, fallback: GuestProperties[K]) =>
-    read<GuestProperties, K>(proxy, name, fallback);
-  return {
-    path,
-    name: get('Name', ''),
-    state: get('State', ''),
-    osId: get('OsId', ''),
-    monitor: get('Monitor', ''),
-    viewerPid: get('ViewerPid', 0),
-    usbRules: get('UsbRules', []) as unknown as UsbRuleEntry[],
-    seat: get('Seat', ''),
-    display: get('Display', ''),
-  };
+  return { path, ...guestChanges(proxy, Object.keys(GUEST_FIELDS)) } as GuestSummary;
 }
 
-/** The summary fields a PropertiesChanged of a guest touches. */
+/** The summary fields a PropertiesChanged of a guest touches, read from the proxy (only those). */
 export function guestChanges(proxy: Gio.DBusProxy, names: readonly string[]): Partial<Omit<GuestSummary, 'path'>> {
-  const all = guestSummary('', proxy);
-  const fields: Record<string, keyof GuestSummary> = {
-    Name: 'name',
-    State: 'state',
-    OsId: 'osId',
-    Monitor: 'monitor',
-    ViewerPid: 'viewerPid',
-    UsbRules: 'usbRules',
-    Seat: 'seat',
-    Display: 'display',
-  };
   const changes: Record<string, unknown> = {};
   for (const name of names) {
-    const field = fields[name];
-    if (field) changes[field] = all[field];
+    if (!(name in GUEST_FIELDS)) continue;
+    const property = name as keyof typeof GUEST_FIELDS;
+    changes[GUEST_FIELDS[property]] = read<GuestProperties, typeof property>(
+      proxy,
+      property,
+      GUEST_FALLBACKS[property],
+    );
   }
   return changes as Partial<Omit<GuestSummary, 'path'>>;
 }

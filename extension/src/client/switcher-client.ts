@@ -9,7 +9,7 @@
 // methods and the UsbAttachRequested signal. Everything is created
 // asynchronously with one cancellable, cancelled on destroy.
 
-import { Gio, GLib } from '../gi.js';
+import { _, Gio, GLib } from '../gi.js';
 import type { CollectionListener } from '../model/collection.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
@@ -63,6 +63,8 @@ export interface SwitcherClientListener {
   ownSeat(seat: string): void;
   /** The bus the service was found on, told once, before anything is asked of the service. */
   connected(connection: Gio.DBusConnection): void;
+  /** A guest stopped, and why (the contract's GuestStopped reasons: crashed, failed, shutdown…). */
+  guestStopped?(guestPath: string, reason: string): void;
 }
 
 /** How one kind of object becomes what the listener gets. */
@@ -97,6 +99,8 @@ export class SwitcherClient {
   private objects: Gio.DBusObjectManagerClient | undefined;
   private readonly handlers: [GObjectLike, number][] = [];
   private readonly kinds: Record<string, Kind<{ path: string }>>;
+  /** Whether we want live figures: asked again of a service that (re)appears. */
+  private statsWanted = false;
 
   constructor(
     private readonly listener: SwitcherClientListener,
@@ -138,14 +142,22 @@ export class SwitcherClient {
     this.connect(manager, 'notify::g-name-owner', () => {
       this.reportStatus();
       this.placeCaller();
+      // A service that (re)appears knows nothing of our watch.
+      if (this.statsWanted && manager.g_name_owner) this.callStats('WatchStats');
     });
     this.connect(manager, 'g-properties-changed', () => this.reportStatus());
     this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
-      if (signal !== 'UsbAttachRequested') return;
-      const [device, guest] = parameters.deepUnpack() as [string, string];
-      // After the device's own InterfacesAdded, which came before this signal.
-      this.queue.push(() => this.listener.usbAsk(device, guest));
+      if (signal === 'UsbAttachRequested') {
+        const [device, guest] = parameters.deepUnpack() as [string, string];
+        // After the device's own InterfacesAdded, which came before this signal.
+        this.queue.push(() => this.listener.usbAsk(device, guest));
+      } else if (signal === 'GuestStopped') {
+        const [guest, reason] = parameters.deepUnpack() as [string, string];
+        // After the State change the service sent first.
+        this.queue.push(() => this.listener.guestStopped?.(guest, reason));
+      }
     });
+    if (this.statsWanted) this.callStats('WatchStats');
     this.connect(objects, 'notify::name-owner', () => {
       this.reportStatus();
       this.queue.push(() => this.resync());
@@ -193,13 +205,18 @@ export class SwitcherClient {
       (error: unknown) => {
         // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
         if (isCancelled(error)) return;
-        if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot tell this session's seat: ${String(error)}`);
+        if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
         this.listener.ownSeat('');
       },
     );
   }
 
   destroy(): void {
+    // Our connection outlives us (it is the Shell's): the service must not go on sampling for it.
+    if (this.statsWanted && this.manager?.g_name_owner) {
+      this.manager.call('UnwatchStats', null, Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, null, null);
+    }
+    this.statsWanted = false;
     this.cancellable.cancel();
     this.queue.destroy();
     for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
@@ -210,7 +227,7 @@ export class SwitcherClient {
 
   /** Calls a guest action; rejects with the service's error. */
   async guestAction(path: string, action: GuestAction, shutdownTimeoutSeconds: number): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
     if (action === 'Shutdown') {
       const parameters = new GLib.Variant('(u)', [shutdownTimeoutSeconds]);
       const reply = await callProxy(
@@ -230,19 +247,19 @@ export class SwitcherClient {
 
   /** Starts the guest if needed and opens its viewer; resolves once the viewer shows it. */
   async show(path: string): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
     await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
   }
 
   /** The host-wide service: starts the guest if needed; resolves to the URI of its display socket for a viewer here. */
   async openDisplay(path: string): Promise<string> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
     const reply = await callProxy(proxy, 'OpenDisplay', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
     return (reply.deepUnpack() as [string])[0];
   }
 
   async setMonitor(path: string, connector: string): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
     const parameters = new GLib.Variant('(s)', [connector]);
     await callProxy(proxy, 'SetMonitor', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
@@ -253,7 +270,7 @@ export class SwitcherClient {
     method: 'Attach' | 'ForceAttach' | 'Detach' | 'SetRule',
     args?: GLib.Variant,
   ): Promise<void> {
-    const proxy = this.proxy(devicePath, USB_DEVICE_INTERFACE, 'This device was unplugged');
+    const proxy = this.proxy(devicePath, USB_DEVICE_INTERFACE, _('This device was unplugged'));
     await callProxy(proxy, method, args ?? null, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
 
@@ -262,14 +279,14 @@ export class SwitcherClient {
    * on a guest; resolves to the job's object path.
    */
   async startGuestJob(path: string, method: 'Export' | 'Clone' | 'MigrateTo', args: GLib.Variant): Promise<string> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, 'This guest is gone');
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
     const reply = await callProxy(proxy, method, args, CALL_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
     return (reply.deepUnpack() as [string])[0];
   }
 
   /** Import(s bundle); resolves to the job's object path. */
   async importBundle(bundle: string): Promise<string> {
-    if (!this.manager) throw new Error('The guest service is not running');
+    if (!this.manager) throw new Error(_('The guest service is not running'));
     const reply = await callProxy(
       this.manager,
       'Import',
@@ -284,7 +301,7 @@ export class SwitcherClient {
   /** Cancels a job; it ends (Completed) once it has undone its work. */
   cancelJob(job: string): Promise<void> {
     const connection = this.connection;
-    if (!connection) return Promise.reject(new Error('The guest service is not running'));
+    if (!connection) return Promise.reject(new Error(_('The guest service is not running')));
     return new Promise((resolve, reject) => {
       connection.call(
         BUS_NAME,
@@ -311,7 +328,7 @@ export class SwitcherClient {
 
   /** Assigns a guest ('/' for none) to a seat. */
   async assignSeat(seatPath: string, guestPath: string): Promise<void> {
-    const proxy = this.proxy(seatPath, SEAT_INTERFACE, 'This seat is gone');
+    const proxy = this.proxy(seatPath, SEAT_INTERFACE, _('This seat is gone'));
     const parameters = new GLib.Variant('(o)', [guestPath]);
     await callProxy(proxy, 'AssignGuest', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
   }
@@ -333,9 +350,34 @@ export class SwitcherClient {
     });
   }
 
+  /** Sets a guest's Autostart (libvirt's own flag); rejects with the service's error. */
+  async setAutostart(path: string, autostart: boolean): Promise<void> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
+    const args = new GLib.Variant('(ssv)', [GUEST_INTERFACE, 'Autostart', GLib.Variant.new_boolean(autostart)]);
+    await callProxy(proxy, 'org.freedesktop.DBus.Properties.Set', args, ACTION_TIMEOUT_MS, this.cancellable, true);
+  }
+
+  /**
+   * Asks the service for live figures (on) or says we no longer need them;
+   * asked again whenever the service comes back while on.
+   */
+  watchStats(on: boolean): void {
+    if (on === this.statsWanted) return;
+    this.statsWanted = on;
+    this.callStats(on ? 'WatchStats' : 'UnwatchStats');
+  }
+
+  private callStats(method: 'WatchStats' | 'UnwatchStats'): void {
+    if (!this.manager?.g_name_owner) return;
+    callProxy(this.manager, method, null, CALL_TIMEOUT_MS, this.cancellable).catch((error: unknown) => {
+      if (!isCancelled(error) && !isServiceGone(error))
+        console.warn(`Phyllome Switcher: ${method} failed: ${String(error)}`);
+    });
+  }
+
   /** PauseAll or ResumeAll; resolves to the number of guests acted on. */
   async managerAction(method: 'PauseAll' | 'ResumeAll'): Promise<number> {
-    if (!this.manager) throw new Error('The guest service is not running');
+    if (!this.manager) throw new Error(_('The guest service is not running'));
     const reply = await callProxy(this.manager, method, null, ACTION_TIMEOUT_MS, this.cancellable, true);
     const [paths] = reply.deepUnpack() as [string[]];
     return paths.length;
@@ -352,7 +394,7 @@ export class SwitcherClient {
 
   private proxy(path: string, iface: string, gone: string): Gio.DBusProxy {
     const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
-    if (!proxy) throw new Error(gone);
+    if (!proxy) throw new Error(gone); // shown to the user: translated by the caller
     return proxy;
   }
 

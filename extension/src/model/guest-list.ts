@@ -30,6 +30,11 @@ export interface GuestSummary {
   seat?: string;
   /** spice, vnc…; '' when it shows on a screen of its own (no viewer). */
   display?: string;
+  /** libvirt starts it when the host boots. */
+  autostart?: boolean;
+  /** Live figures while someone watches (model/figures.ts): -1 / 0 when unknown. */
+  cpuPercent?: number;
+  memoryUsedMiB?: number;
 }
 
 export type ServiceStatus =

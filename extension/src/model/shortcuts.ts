@@ -1,11 +1,17 @@
 // The switching shortcuts the preferences edit, and what a key press means
 // while a new one is being entered. Pure: keyvals and modifier masks are
 // GDK's plain numbers (X11 keysyms, GdkModifierType bits), so tests need no GTK.
+// Titles are marked for translation (N_) and translated where shown (shortcutTitle).
+
+import { N_ } from './i18n.js';
 
 export interface ShortcutSetting {
   /** The settings key (type `as`). */
   key: string;
+  /** Untranslated; %d is `place` when there is one. */
   title: string;
+  /** The guest's place, for the shortcuts that switch to the guest at a place. */
+  place?: number;
 }
 
 export interface ShortcutGroup {
@@ -16,23 +22,31 @@ export interface ShortcutGroup {
 
 export const SHORTCUT_GROUPS: ShortcutGroup[] = [
   {
-    title: 'Switching',
+    title: N_('Switching'),
     shortcuts: [
-      { key: 'next-guest', title: 'Next Guest' },
-      { key: 'previous-guest', title: 'Previous Guest' },
-      { key: 'show-launcher', title: 'Show the Guest Launcher' },
-      { key: 'back-to-host', title: 'Back to the Host' },
+      { key: 'next-guest', title: N_('Next Guest') },
+      { key: 'previous-guest', title: N_('Previous Guest') },
+      { key: 'show-launcher', title: N_('Show the Guest Launcher') },
+      { key: 'back-to-host', title: N_('Back to the Host') },
     ],
   },
   {
-    title: 'Guests by Place',
-    description: 'Guests are counted in the order of the launcher, by name.',
+    title: N_('Guests by Place'),
+    description: N_('Guests are counted in the order of the launcher, by name.'),
     shortcuts: Array.from({ length: 9 }, (_, i) => ({
       key: `switch-to-guest-${i + 1}`,
-      title: `Switch to Guest ${i + 1}`,
+      // TRANSLATORS: %d is a place in the list of guests, 1 to 9.
+      title: N_('Switch to Guest %d'),
+      place: i + 1,
     })),
   },
 ];
+
+/** A shortcut's title as shown, translated by `translate`. */
+export function shortcutTitle(shortcut: ShortcutSetting, translate: (text: string) => string = (t) => t): string {
+  const title = translate(shortcut.title);
+  return shortcut.place === undefined ? title : title.replace('%d', String(shortcut.place));
+}
 
 /** GdkModifierType bits. */
 export const Modifier = {

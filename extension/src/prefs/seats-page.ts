@@ -8,14 +8,15 @@
 // async, on one cancellable that destroy() (the window closing) cancels.
 
 import { INTERFACE_XML } from '../client/switcher1.js';
-import { Adw, Gio, GLib, Gtk } from '../gi-prefs.js';
+import { _, Adw, Gio, GLib, Gtk } from '../gi-prefs.js';
+import { N_ } from '../model/i18n.js';
 import { callProxy, describeError, isCancelled, isServiceGone, newProxy, serviceConnection, unpack } from './dbus.js';
 
 const BUS_NAME = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
 const NO_GUEST = '/';
-const NO_GUEST_LABEL = 'No Guest';
+const NO_GUEST_LABEL = N_('No Guest');
 /** Manager signals after which the seats and guests are listed anew. */
 // What a person asks for may wait for them to authenticate (polkit, through the service).
 const INTERACTION_MS = 120_000;
@@ -139,13 +140,14 @@ export class SeatsPage {
       return;
     }
     if (!this.page) {
-      this.page = new Adw.PreferencesPage({ title: 'Seats', icon_name: 'system-users-symbolic' });
+      this.page = new Adw.PreferencesPage({ title: _('Seats'), icon_name: 'system-users-symbolic' });
       this.window.add(this.page);
     }
     this.group = new Adw.PreferencesGroup({
-      title: 'Guests at Each Seat',
-      description:
+      title: _('Guests at Each Seat'),
+      description: _(
         'A seat is a screen, keyboard and mouse for one person. Whoever signs in at a seat lands in its guest, started full-screen.',
+      ),
     });
     this.guests = guests.map((proxy) => ({
       path: proxy.g_object_path,
@@ -154,7 +156,7 @@ export class SeatsPage {
         if ('Name' in (changed.deepUnpack() as Record<string, unknown>)) this.renameGuest(proxy.g_object_path);
       }),
     }));
-    const labels = [NO_GUEST_LABEL, ...guests.map((proxy) => unpack(proxy.get_cached_property('Name'), ''))];
+    const labels = [_(NO_GUEST_LABEL), ...guests.map((proxy) => unpack(proxy.get_cached_property('Name'), ''))];
     for (const proxy of seats) this.seats.push(this.seatRow(proxy, labels));
     this.page.add(this.group);
   }
@@ -164,7 +166,7 @@ export class SeatsPage {
     const model = Gtk.StringList.new(labels);
     const row = new Adw.ComboRow({
       title: GLib.markup_escape_text(id, -1),
-      subtitle: 'The guest a person at this seat lands in',
+      subtitle: _('The guest a person at this seat lands in'),
       model,
     });
     const seat: SeatEntry = {

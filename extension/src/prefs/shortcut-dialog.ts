@@ -2,7 +2,7 @@
 // next key combination pressed becomes the shortcut, Escape cancels,
 // Backspace disables it. Modifiers alone wait for the rest of the chord.
 
-import { Adw, Gdk, GLib, GObject, Gtk, asWidget } from '../gi-prefs.js';
+import { _, Adw, Gdk, GLib, GObject, Gtk, asWidget } from '../gi-prefs.js';
 import { judgeKeyPress } from '../model/shortcuts.js';
 
 export interface ShortcutDialogOptions {
@@ -46,7 +46,7 @@ export const ShortcutDialog = GObject.registerClass(
 
     constructor(options: ShortcutDialogOptions) {
       super({
-        title: 'Set Shortcut',
+        title: _('Set Shortcut'),
         modal: true,
         transient_for: options.parent,
         default_width: 440,
@@ -55,7 +55,11 @@ export const ShortcutDialog = GObject.registerClass(
       this.onChosen = options.onChosen;
 
       const prompt = new Gtk.Label({
-        label: `Enter the new shortcut to change <b>${GLib.markup_escape_text(options.shortcutTitle, -1)}</b>.`,
+        // TRANSLATORS: %s is the shortcut's title, in bold; keep <b> and </b> around it.
+        label: _('Enter the new shortcut to change <b>%s</b>.').replace(
+          '%s',
+          GLib.markup_escape_text(options.shortcutTitle, -1),
+        ),
         use_markup: true,
         wrap: true,
         justify: Gtk.Justification.CENTER,
@@ -66,7 +70,7 @@ export const ShortcutDialog = GObject.registerClass(
         css_classes: ['dim-label'],
       });
       const hint = new Gtk.Label({
-        label: 'Press Esc to cancel or Backspace to disable the keyboard shortcut.',
+        label: _('Press Esc to cancel or Backspace to disable the keyboard shortcut.'),
         wrap: true,
         justify: Gtk.Justification.CENTER,
         css_classes: ['dim-label'],

@@ -2,8 +2,8 @@
 // shortcuts: what it does, its accelerator (or "Disabled"), and a reset
 // button while it differs from the default. Activating it asks for a new one.
 
-import { Adw, Gio, GObject, Gtk } from '../gi-prefs.js';
-import { isDefaultValue, type ShortcutSetting } from '../model/shortcuts.js';
+import { _, Adw, Gio, GObject, Gtk } from '../gi-prefs.js';
+import { isDefaultValue, shortcutTitle, type ShortcutSetting } from '../model/shortcuts.js';
 import { ShortcutDialog } from './shortcut-dialog.js';
 
 /** An accelerator as keyval and modifiers, so that `<Super><Alt>1` and `<Alt><Super>1` compare equal. */
@@ -21,13 +21,13 @@ export const ShortcutRow = GObject.registerClass(
     private reset!: Gtk.Button;
 
     constructor(settings: Gio.Settings, shortcut: ShortcutSetting) {
-      super({ title: shortcut.title, activatable: true });
+      super({ title: shortcutTitle(shortcut, _), activatable: true });
       this.settings = settings;
       this.shortcut = shortcut;
-      this.accelerator = new Gtk.ShortcutLabel({ disabled_text: 'Disabled', valign: Gtk.Align.CENTER });
+      this.accelerator = new Gtk.ShortcutLabel({ disabled_text: _('Disabled'), valign: Gtk.Align.CENTER });
       this.reset = new Gtk.Button({
         icon_name: 'edit-clear-symbolic',
-        tooltip_text: 'Reset to Default',
+        tooltip_text: _('Reset to Default'),
         valign: Gtk.Align.CENTER,
         css_classes: ['flat', 'circular'],
       });
@@ -54,7 +54,7 @@ export const ShortcutRow = GObject.registerClass(
 
     private edit(): void {
       const dialog = new ShortcutDialog({
-        shortcutTitle: this.shortcut.title,
+        shortcutTitle: shortcutTitle(this.shortcut, _),
         parent: this.get_root() as Gtk.Window,
         onChosen: (accelerators) => {
           if (isDefaultValue(accelerators, this.defaultValue(), canonical)) this.settings.reset(this.shortcut.key);

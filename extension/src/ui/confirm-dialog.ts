@@ -1,6 +1,6 @@
 // Asks before something that loses a guest's unsaved work.
 
-import { Clutter, Dialog, ModalDialog } from '../gi.js';
+import { _, Clutter, Dialog, ModalDialog } from '../gi.js';
 
 export interface Confirmation {
   title: string;
@@ -29,7 +29,7 @@ export function confirm({ title, description, confirmLabel }: Confirmation): Ope
       resolve(value);
     };
     dialog.setButtons([
-      { label: 'Cancel', action: () => answer(false), key: Clutter.KEY_Escape },
+      { label: _('Cancel'), action: () => answer(false), key: Clutter.KEY_Escape },
       { label: confirmLabel, action: () => answer(true) },
     ]);
     dialog.connect('closed', () => answer(false));

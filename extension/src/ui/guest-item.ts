@@ -5,6 +5,7 @@
 // actors, so a thousand guests cost a thousand small rows.
 
 import { _, Clutter, GObject, PopupMenu, St } from '../gi.js';
+import { figuresText } from '../model/figures.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction } from '../model/guest-state.js';
 import type { MonitorChoice } from '../monitors/monitor-list.js';
@@ -32,6 +33,8 @@ export interface GuestItemHandlers {
   assignSeat(guest: GuestSummary, seatPath: string | undefined): void;
   /** Export…, Clone… or Move to… (each asks for what it needs first). */
   transfer(guest: GuestSummary, action: TransferAction): void;
+  /** Sets whether libvirt starts the guest with the host. */
+  autostart(guest: GuestSummary, enabled: boolean): void;
 }
 
 /** The labels of the actions a guest offers now, in menu order (untranslated keys: MenuAction). */
@@ -58,6 +61,8 @@ export const GuestItem = GObject.registerClass(
           all: PopupMenu.PopupMenuSection[];
         }
       | undefined;
+    /** "Start with the Host", while the submenu is open. */
+    private autostartItem: PopupMenu.PopupMenuItem | undefined;
     private shownState: string | undefined;
     /** Counts the times the submenu was filled, so that a late monitor list lands only in its own. */
     private fills = 0;
@@ -86,17 +91,24 @@ export const GuestItem = GObject.registerClass(
     }
 
     update(guest: GuestSummary): void {
+      const before = this.guest as GuestSummary | undefined;
       this.guest = guest;
       // St.Label's text is never parsed as markup.
-      this.label.text = guest.name;
+      if (this.label.text !== guest.name) this.label.text = guest.name;
       const presentation = presentState(guest.state);
       // PopupSubMenuMenuItem makes `icon` when asked for one (wantIcon); its types leave it out.
-      (this as unknown as { icon: St.Icon }).icon.icon_name = presentation.iconName;
+      const icon = (this as unknown as { icon: St.Icon }).icon;
+      if (icon.icon_name !== presentation.iconName) icon.icon_name = presentation.iconName;
       const state = _(presentation.label);
-      this.stateLabel.text = state;
-      this.accessible_name = `${guest.name}, ${state}`;
+      // Live figures beside the state, while the menu is open (they are known only then).
+      const figures = figuresText(guest, _);
+      const details = figures ? `${state} · ${figures}` : state;
+      if (this.stateLabel.text !== details) this.stateLabel.text = details;
+      this.accessible_name = `${guest.name}, ${details}`;
       if (this.sections && guest.state !== this.shownState) this.fillActions();
-      this.refreshUsb();
+      this.autostartItem?.setOrnament(guest.autostart ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+      // Figures change every second: the USB items (perhaps under the keyboard focus) only when they must.
+      if (!before || before.state !== guest.state || before.usbRules !== guest.usbRules) this.refreshUsb();
     }
 
     /** The submenu is filled as it opens: a PopupSubMenu will not open while empty. */
@@ -161,6 +173,7 @@ export const GuestItem = GObject.registerClass(
     private empty(): void {
       const sections = this.sections;
       this.sections = undefined;
+      this.autostartItem = undefined;
       this.shownState = undefined;
       for (const section of sections?.all ?? []) dropSection(this.menu, section);
     }
@@ -183,6 +196,12 @@ export const GuestItem = GObject.registerClass(
         item.connect('activate', () => this.handlers.action(this.guest, action));
         section.addMenuItem(item);
       }
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+      const autostart = new PopupMenu.PopupMenuItem(_('Start with the Host'));
+      autostart.setOrnament(this.guest.autostart ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+      autostart.connect('activate', () => this.handlers.autostart(this.guest, !this.guest.autostart));
+      section.addMenuItem(autostart);
+      this.autostartItem = autostart;
       this.fillTransfers();
     }
 

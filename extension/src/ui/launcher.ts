@@ -8,6 +8,7 @@
 
 import { _, Clutter, ensureActorVisibleInScrollView, Main, Meta, Shell, St } from '../gi.js';
 import { compareGuests, type GuestList, type GuestSummary } from '../model/guest-list.js';
+import { figuresText } from '../model/figures.js';
 import { presentState } from '../model/guest-state.js';
 import { osLabel } from '../model/os-label.js';
 import { transfersFor, type TransferAction } from '../model/transfer.js';
@@ -53,6 +54,8 @@ export class Launcher {
     private readonly windowFor: (guest: GuestSummary) => Meta.Window | undefined,
     private readonly onChoose: (guest: GuestSummary) => void,
     private readonly transfers?: LauncherTransfers,
+    /** Told when the launcher opens and closes (live figures are wanted while it is open). */
+    private readonly onOpenChanged: (open: boolean) => void = () => undefined,
   ) {}
 
   get isOpen(): boolean {
@@ -130,9 +133,11 @@ export class Launcher {
     Main.uiGroup.add_child(overlay);
     this.grab = Main.pushModal(overlay, { actionMode: Shell.ActionMode.SYSTEM_MODAL });
     this.fill(focusPath);
+    this.onOpenChanged(true);
   }
 
   close(): void {
+    const wasOpen = this.isOpen;
     if (this.grab) Main.popModal(this.grab);
     this.grab = undefined;
     this.overlay?.destroy();
@@ -141,6 +146,7 @@ export class Launcher {
     this.scroll = undefined;
     this.filterLabel = undefined;
     this.tiles = [];
+    if (wasOpen) this.onOpenChanged(false);
   }
 
   destroy(): void {
@@ -331,7 +337,9 @@ export class Launcher {
     }
     tile.nameLabel.text = guest.name;
     const state = guest.display === '' ? _('On a screen of its own') : '';
-    const details = [osLabel(guest.osId), _(presentState(guest.state).label), state].filter(Boolean).join(' · ');
+    const details = [osLabel(guest.osId), _(presentState(guest.state).label), figuresText(guest, _), state]
+      .filter(Boolean)
+      .join(' · ');
     tile.detailsLabel.text = details;
     const place = this.guests.indexOf(guest.path) + 1;
     tile.button.accessible_name =

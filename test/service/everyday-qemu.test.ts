@@ -1,0 +1,218 @@
+// Live figures, autostart and why guests stop, against a real libvirtd
+// running real (tiny, software-emulated) QEMU guests. The service's calls to
+// libvirt are counted by the bus itself (dbus-monitor), not by the service.
+
+import { readFileSync } from 'node:fs';
+import { Variant } from '@jellybrick/dbus-next';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallCounter } from '../support/bus-monitor.js';
+import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, TestClient } from '../support/dbus-client.js';
+import {
+  libvirtAutostart as libvirtAutostartOf,
+  libvirtCall,
+  libvirtDomainPath,
+  tinyQemuGuestXml,
+  warmUpDomainStats,
+} from '../support/libvirt.js';
+import { ServiceStack } from '../support/stack.js';
+
+const QEMU = '/org/libvirt/QEMU';
+let stack: ServiceStack;
+let libvirtCalls: CallCounter;
+const paths: Record<string, string> = {};
+const watchers: TestClient[] = [];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function watcher(): Promise<TestClient> {
+  const client = await TestClient.connect(stack.bus.address);
+  watchers.push(client);
+  return client;
+}
+
+const watch = (client: TestClient): Promise<unknown[]> => client.service(MANAGER_PATH, MANAGER, 'WatchStats');
+const unwatch = (client: TestClient): Promise<unknown[]> => client.service(MANAGER_PATH, MANAGER, 'UnwatchStats');
+
+async function figures(name: string): Promise<[number, bigint]> {
+  const all = await stack.client.properties(paths[name] as string);
+  return [all.CpuPercent as number, all.MemoryUsedMiB as bigint];
+}
+
+/** The values of `property` a guest announced from signal index `from` on. */
+function announced(name: string, property: string, from: number): unknown[] {
+  return stack.client.signals
+    .slice(from)
+    .filter(propertiesChanged(paths[name] as string, property))
+    .map((s) => (s.body[1] as Record<string, Variant>)[property]?.value);
+}
+
+/** libvirt's own CPU time of a guest, ns. */
+async function libvirtCpuTime(name: string): Promise<bigint> {
+  const path = await libvirtDomainPath(stack, name, QEMU);
+  const [stats] = (await libvirtCall(stack, path, 'org.libvirt.Domain', 'GetStats', 'uu', [2, 0])) as [
+    Record<string, Variant>,
+  ];
+  // libvirt-dbus wraps each value in a variant of its own.
+  return (stats['cpu.time']?.value as Variant).value as bigint;
+}
+
+beforeAll(async () => {
+  stack = await ServiceStack.start({ realLibvirtd: true, uri: 'qemu:///session' });
+  await stack.client.watch();
+  for (const name of ['alpha', 'bravo', 'charlie']) {
+    const [path] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+      tinyQemuGuestXml(name),
+    ]);
+    if (name !== 'charlie') await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    paths[name] = await stack.client.waitForGuest(name);
+  }
+  await stack.client.waitForProperty(paths.alpha as string, 'State', 'running');
+  await stack.client.waitForProperty(paths.bravo as string, 'State', 'running');
+  const service = stack.service?.pid as number;
+  libvirtCalls = await CallCounter.start(stack.group, stack.client, stack.bus.address, service, 'org.libvirt');
+  await warmUpDomainStats(stack);
+  await sleep(1_000); // the service's reads after the guests started are over
+}, 90_000);
+
+afterAll(async () => {
+  for (const client of watchers) client.disconnect();
+  await stack?.stop();
+});
+
+describe('live figures', () => {
+  it('are unknown, and nothing is read from libvirt, while nobody watches', async () => {
+    expect(await libvirtCalls.countDuring(3_000)).toBe(0);
+    expect(await figures('alpha')).toEqual([-1, 0n]);
+    expect(await figures('bravo')).toEqual([-1, 0n]);
+  });
+
+  it('appear after WatchStats for every running guest, from one libvirt call a second for all of them', async () => {
+    const from = stack.client.signals.length;
+    const cpuBefore = await libvirtCpuTime('alpha');
+    const first = await watcher();
+    await watch(first);
+    const [calls, stats] = [libvirtCalls.count(), libvirtCalls.count('GetAllDomainStats')];
+    await sleep(3_500);
+    // About one reading a second, and nothing else asked of libvirt meanwhile.
+    const [allSince, statsSince] = [libvirtCalls.count() - calls, libvirtCalls.count('GetAllDomainStats') - stats];
+    expect(statsSince).toBeGreaterThanOrEqual(3);
+    expect(statsSince).toBeLessThanOrEqual(5);
+    expect(allSince).toBe(statsSince);
+
+    // The guest did work (libvirt's CPU time grew), and we said how much of its vCPU it took.
+    expect(await libvirtCpuTime('alpha')).toBeGreaterThan(cpuBefore);
+    for (const name of ['alpha', 'bravo']) {
+      const cpu = announced(name, 'CpuPercent', from) as number[];
+      expect(
+        cpu.some((v) => v > 0 && v <= 100),
+        `${name}: ${cpu.join(', ')}`,
+      ).toBe(true);
+      const [now, memory] = await figures(name);
+      expect(now).toBeGreaterThanOrEqual(0);
+      // A 64 MiB guest: its QEMU process holds tens of MiB.
+      expect(Number(memory)).toBeGreaterThan(8);
+      expect(Number(memory)).toBeLessThan(1024);
+    }
+    // The guest that is off has none.
+    expect(await figures('charlie')).toEqual([-1, 0n]);
+    expect(announced('charlie', 'CpuPercent', from)).toEqual([]);
+  });
+
+  it('go on while another client watches, and stop when the last watcher disconnects', async () => {
+    const [first] = watchers as [TestClient];
+    const second = await watcher();
+    await watch(second);
+    await unwatch(first);
+    expect(await libvirtCalls.countDuring(2_500)).toBeGreaterThanOrEqual(2);
+
+    const from = stack.client.signals.length;
+    second.disconnect(); // without UnwatchStats: the bus says it left
+    await stack.client.waitForSignal(propertiesChanged(paths.alpha as string, 'CpuPercent', -1), 5_000, from);
+    await sleep(500);
+    expect(await libvirtCalls.countDuring(3_000)).toBe(0);
+    expect(await figures('alpha')).toEqual([-1, 0n]);
+    expect(await figures('bravo')).toEqual([-1, 0n]);
+  });
+
+  it('count a client once however often it asks', async () => {
+    const client = await watcher();
+    const from = stack.client.signals.length;
+    await watch(client);
+    await watch(client);
+    await stack.client.waitForSignal(propertiesChanged(paths.alpha as string, 'MemoryUsedMiB'), 5_000, from);
+    await unwatch(client);
+    await sleep(500);
+    expect(await libvirtCalls.countDuring(2_500)).toBe(0);
+    // Asking to stop again, or without ever watching, changes nothing.
+    await unwatch(client);
+    await unwatch(stack.client);
+    expect(await figures('alpha')).toEqual([-1, 0n]);
+  });
+
+  it('go away for a guest that stops while watched, which is told why', async () => {
+    const client = await watcher();
+    const watched = stack.client.signals.length;
+    await watch(client);
+    // Its second reading: it has a known CPU use.
+    await stack.client.waitForSignal(
+      (s) =>
+        propertiesChanged(paths.bravo as string, 'CpuPercent')(s) &&
+        announced('bravo', 'CpuPercent', watched).some((v) => (v as number) >= 0),
+      5_000,
+      watched,
+    );
+    const from = stack.client.signals.length;
+    await stack.client.service(paths.bravo as string, GUEST, 'ForceOff');
+    const stopped = await stack.client.waitForSignal((s) => s.member === 'GuestStopped', 5_000, from);
+    expect(stopped.body).toEqual([paths.bravo, 'destroyed']);
+    await stack.client.waitForSignal(propertiesChanged(paths.bravo as string, 'CpuPercent', -1), 5_000, from);
+    expect(await figures('bravo')).toEqual([-1, 0n]);
+    expect((await figures('alpha'))[1]).toBeGreaterThan(0n);
+    await unwatch(client);
+  });
+});
+
+describe('a guest killed behind our back', () => {
+  it('is announced as failed (its QEMU process ended), after its state', async () => {
+    const from = stack.client.signals.length;
+    const pidFile = `/proc/${stack.libvirtdNamespacePid}/root/run/libvirt/qemu/alpha.pid`;
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    const stopped = await stack.client.waitForSignal((s) => s.member === 'GuestStopped', 15_000, from);
+    expect(stopped.body).toEqual([paths.alpha, 'failed']);
+    const stateChange = stack.client.signals.slice(from).findIndex(propertiesChanged(paths.alpha as string, 'State'));
+    expect(stateChange).toBeGreaterThanOrEqual(0);
+    expect(stateChange).toBeLessThan(stack.client.signals.slice(from).indexOf(stopped));
+    // libvirt keeps it as shut off, reason crashed.
+    await stack.client.waitForProperty(paths.alpha as string, 'State', 'crashed');
+    expect(stack.client.signals.slice(from).filter((s) => s.member === 'GuestStopped')).toHaveLength(1);
+  });
+});
+
+describe('autostart', () => {
+  const libvirtAutostart = (name: string): Promise<boolean> => libvirtAutostartOf(stack, name, QEMU);
+  const setAutostart = (path: string, value: Variant): Promise<string> =>
+    stack.client.errorOf(path, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [GUEST, 'Autostart', value]);
+
+  it("is libvirt's own flag, set through the contract and shown at once", async () => {
+    for (const value of [true, false]) {
+      const from = stack.client.signals.length;
+      expect(await setAutostart(paths.charlie as string, new Variant('b', value))).toBe('ok');
+      // Announced by the time Set returns: libvirt itself sends no event for it.
+      expect(announced('charlie', 'Autostart', from)).toEqual([value]);
+      expect(await stack.client.property(paths.charlie as string, GUEST, 'Autostart')).toBe(value);
+      expect(await libvirtAutostart('charlie')).toBe(value);
+    }
+  });
+
+  it('refuses a value of the wrong type, and a transient guest, changing nothing', async () => {
+    expect(await setAutostart(paths.charlie as string, new Variant('s', 'yes'))).toBe(
+      'org.freedesktop.DBus.Error.InvalidArgs',
+    );
+    expect(await libvirtAutostart('charlie')).toBe(false);
+
+    await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainCreateXML', 'su', [tinyQemuGuestXml('transient'), 0]);
+    const transient = await stack.client.waitForGuest('transient');
+    expect(await setAutostart(transient, new Variant('b', true))).toBe('me.phyllo.Switcher1.Error.Libvirt');
+    expect(await stack.client.property(transient, GUEST, 'Autostart')).toBe(false);
+  });
+});

@@ -1,0 +1,63 @@
+// Counts the method calls one process makes to a destination on a bus, as
+// the bus itself sees them: dbus-monitor (the bus daemon's BecomeMonitor)
+// with a match rule per connection of that process, itself a process tracked
+// by PID in the test's group. For "the service called libvirt N times",
+// without asking the service.
+
+import type { TestClient } from './dbus-client.js';
+import type { ProcessGroup, TrackedProcess } from './processes.js';
+
+const DBUS: [string, string, string] = ['org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus'];
+
+/** The unique names of a process's connections to the bus. */
+export async function connectionsOf(client: TestClient, pid: number): Promise<string[]> {
+  const [names] = (await client.call(...DBUS, 'ListNames')) as [string[]];
+  const mine: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(':'))) {
+    if ((await client.pidOf(name).catch(() => 0)) === pid) mine.push(name);
+  }
+  return mine;
+}
+
+export class CallCounter {
+  private constructor(private readonly monitor: TrackedProcess) {}
+
+  /**
+   * Starts counting the calls that process `pid` (every connection it has
+   * to the bus) makes to `destination`; resolves once the monitor is in place.
+   */
+  static async start(
+    group: ProcessGroup,
+    client: TestClient,
+    address: string,
+    pid: number,
+    destination: string,
+  ): Promise<CallCounter> {
+    const senders = await connectionsOf(client, pid);
+    if (senders.length === 0) throw new Error(`process ${pid} has no connection to the bus`);
+    const rules = senders.map((sender) => `type='method_call',sender='${sender}',destination='${destination}'`);
+    const monitor = group.start('dbus-monitor', 'dbus-monitor', ['--address', address, '--monitor', ...rules]);
+    // dbus-monitor prints the bus's NameLost for itself once it is a monitor.
+    await monitor.waitForOutput(/member=NameLost/, 10_000);
+    return new CallCounter(monitor);
+  }
+
+  /** Calls seen so far: all of them, or only those of `member`. */
+  count(member?: string): number {
+    return this.monitor
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('method call ') && (!member || l.endsWith(`member=${member}`))).length;
+  }
+
+  /** Calls seen during `ms` milliseconds from now. */
+  async countDuring(ms: number): Promise<number> {
+    const before = this.count();
+    await new Promise((r) => setTimeout(r, ms));
+    return this.count() - before;
+  }
+
+  async stop(): Promise<void> {
+    await this.monitor.stop();
+  }
+}
