@@ -80,6 +80,20 @@ it('keeps the launcher usable: its tiles come in small steps, and typing finds a
     (open) => open === 1,
   );
   expect(tiles).toBe(1);
+  // Laid out in rows, no tile over another (the boxes of the first screenful, once allocated).
+  type Box = { x: number; y: number; w: number; h: number };
+  const boxes = await shell.waitFor<Box[]>(
+    `(() => { const tiles = []; const walk = (a) => { if (a.has_style_class_name?.('phyllome-launcher-tile')) tiles.push(a); for (const c of a.get_children()) walk(c); }; walk(Main.uiGroup); return tiles.slice(0, 12).map((t) => { const [x, y] = t.get_transformed_position(); const [w, h] = t.get_transformed_size(); return { x, y, w, h }; }); })()`,
+    (list) => list.length === 12 && list.every((b) => b.w > 0 && b.h > 0),
+  );
+  const overlapping = boxes.flatMap((a, i) =>
+    boxes
+      .slice(i + 1)
+      .filter((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h)
+      .map((b) => `${JSON.stringify(a)} over ${JSON.stringify(b)}`),
+  );
+  expect(overlapping).toEqual([]);
+  expect(new Set(boxes.map((b) => b.y)).size).toBeGreaterThan(1);
   await pressChord(shell, ['0']);
   await pressChord(shell, ['9']);
   await pressChord(shell, ['9']);

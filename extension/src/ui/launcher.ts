@@ -40,7 +40,11 @@ interface Tile {
 
 export class Launcher {
   private overlay: St.Widget | undefined;
-  private grid: St.Widget | undefined;
+  private grid: St.BoxLayout | undefined;
+  /** Tiles per row: as many as the monitor is wide enough for. */
+  private perRow = 1;
+  /** While tiles are added in a batch, or moved: one reflow at the end. */
+  private reflowing = false;
   private scroll: St.ScrollView | undefined;
   private filterLabel: St.Label | undefined;
   private grab: Clutter.Grab | undefined;
@@ -101,17 +105,11 @@ export class Launcher {
     }
     this.filterLabel = new St.Label({ style_class: 'phyllome-launcher-filter', x_align: Clutter.ActorAlign.CENTER });
     column.add_child(this.filterLabel);
-    const perRow = Math.max(1, Math.floor((monitor.width - 96) / (TILE_WIDTH + 48)));
-    const layout = new Clutter.FlowLayout({
-      column_spacing: 24,
-      row_spacing: 24,
-      max_column_width: TILE_WIDTH + 24,
-      homogeneous: true,
-    });
-    this.grid = new St.Widget({
-      layout_manager: layout,
+    this.perRow = Math.max(1, Math.floor((monitor.width - 96) / (TILE_WIDTH + 48)));
+    // Rows of tiles, laid out by hand (reflow): Clutter's FlowLayout allocated them no height here.
+    this.grid = new St.BoxLayout({
+      vertical: true,
       style_class: 'phyllome-launcher-grid',
-      width: perRow * (TILE_WIDTH + 48),
       x_align: Clutter.ActorAlign.CENTER,
     });
     // A ScrollView's child must scroll itself: a box around the grid does.
@@ -239,7 +237,11 @@ export class Launcher {
   /** Makes tiles for the next `count` matching guests after those that have one. */
   private extend(count: number): void {
     const until = Math.min(this.matching.length, this.tiles.length + count);
+    // One reflow for the lot: the new tiles go at the end, in order.
+    this.reflowing = true;
     for (let i = this.tiles.length; i < until; i++) this.addTile(this.matching[i] as GuestSummary);
+    this.reflowing = false;
+    this.reflow();
   }
 
   private extendIfNearEnd(): void {
@@ -320,7 +322,38 @@ export class Launcher {
       guest,
     );
     this.tiles.splice(at, 0, tile);
-    grid.insert_child_at_index(root, at);
+    if (!this.reflowing) this.reflow();
+  }
+
+  /**
+   * Puts the tiles in rows of `perRow`, in list order: only a tile out of
+   * its place moves, and the key focus stays on the tile that had it.
+   */
+  private reflow(): void {
+    const grid = this.grid;
+    if (!grid) return;
+    this.reflowing = true;
+    const focus = global.stage.get_key_focus();
+    const rows = grid
+      .get_children()
+      .filter((c): c is St.BoxLayout => c instanceof St.BoxLayout && c.has_style_class_name('phyllome-launcher-row'));
+    this.tiles.forEach((tile, i) => {
+      const at = Math.floor(i / this.perRow);
+      let row = rows[at];
+      if (!row) {
+        row = new St.BoxLayout({ style_class: 'phyllome-launcher-row' });
+        grid.add_child(row);
+        rows.push(row);
+      }
+      const place = i % this.perRow;
+      if (tile.root.get_parent() === row && row.get_child_at_index(place) === tile.root) return;
+      tile.root.get_parent()?.remove_child(tile.root);
+      row.insert_child_at_index(tile.root, place);
+    });
+    for (const row of rows.slice(Math.ceil(this.tiles.length / this.perRow))) row.destroy();
+    if (focus instanceof St.Button && !focus.has_key_focus() && this.tiles.some((t) => t.button === focus))
+      focus.grab_key_focus();
+    this.reflowing = false;
   }
 
   private describeTile(tile: Tile, guest: GuestSummary): void {
@@ -373,6 +406,7 @@ export class Launcher {
     if (index < 0) return;
     const [tile] = this.tiles.splice(index, 1);
     tile?.root.destroy();
+    this.reflow();
   }
 
   private onKey(event: Clutter.Event): boolean {
