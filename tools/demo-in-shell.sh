@@ -1,7 +1,11 @@
 #!/bin/bash
-# The demo's part that runs beside the Shell (run-shell.sh's CMD): libvirt-dbus
-# on the test driver and our service join the Shell's bus, a few guests appear,
-# the switcher's menu opens and a screenshot of it is written.
+# The demo's part that runs beside the Shell (run-shell.sh's CMD), in two acts.
+# 1. libvirt's test driver: libvirt-dbus and our service join the Shell's bus,
+#    a few guests appear, the switcher's menu opens, a screenshot is written.
+# 2. Real guests (tools/demo/real-guests.ts): the service moves to a private
+#    libvirtd running QEMU under software emulation; two tiny guests are
+#    switched full-screen with the shortcuts, the launcher opens, and a new
+#    guest from Phyllome's model boots its installer ISO; a screenshot each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NO_WAIT=${1:-}
@@ -49,8 +53,13 @@ sleep 0.5
 test/shell/shell-screenshot.sh "$SHOT"
 echo "demo: the switcher's menu, captured in $SHOT"
 
-if [[ "$NO_WAIT" == --no-wait ]]; then exit 0; fi
+# Act 2: the test driver's service makes way for one on a real libvirtd.
+cleanup
+pids=()
+echo "demo: now real guests: a private libvirtd with QEMU (software emulation)"
 echo "demo: the Shell and the service share DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS"
 echo "demo: e.g. gdbus call --session --dest me.phyllo.Switcher1 --object-path /me/phyllo/Switcher1 --method me.phyllo.Switcher1.Manager.PauseAll"
-echo "demo: Ctrl-C stops everything."
-wait
+if [[ "$NO_WAIT" == --no-wait ]]; then export DEMO_NO_WAIT=1; fi
+node build/tools/demo/real-guests.js &
+pids+=($!)
+wait "${pids[0]}"
