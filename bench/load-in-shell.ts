@@ -7,9 +7,11 @@ import { spawn } from 'node:child_process';
 import { ServiceStack } from '../test/support/stack.js';
 import { ShellDriver } from '../test/e2e/shell.js';
 import { defineGuests, LoadProbe } from '../test/e2e/load.js';
+import { procStat } from './proc.js';
 import { ms, summarize } from './stats.js';
 
 const RUNS = Number(process.env.ENABLES ?? 7);
+const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
 const MB = 1024 * 1024;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 
@@ -90,6 +92,28 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
     await probe.cycles(10, count);
     const after = await probe.rest();
     await probe.enable(count);
+    // What the Shell spends at rest with the extension, beside without it (10 guests: the usual host).
+    let idle = '';
+    if (count === 10) {
+      const shellPid = await stack.client.pidOf('org.gnome.Shell');
+      const rest = async (): Promise<{ cpu: number; wakeups: number; rss: number }> => {
+        await new Promise((r) => setTimeout(r, 2_000));
+        const before = procStat(shellPid);
+        await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+        const after = procStat(shellPid);
+        const perMinute = 60 / IDLE_SECONDS;
+        return {
+          cpu: (after.cpuMs - before.cpuMs) * perMinute,
+          wakeups: (after.mainSwitches - before.mainSwitches) * perMinute,
+          rss: after.rssMiB,
+        };
+      };
+      const enabledIdle = await rest();
+      await probe.disable();
+      const disabledIdle = await rest();
+      await probe.enable(count);
+      idle = `   at rest, per minute (${IDLE_SECONDS} s each): enabled ${enabledIdle.cpu.toFixed(0)} ms CPU, ${enabledIdle.wakeups.toFixed(0)} main-thread wake-ups, RSS ${enabledIdle.rss.toFixed(1)} MB; disabled ${disabledIdle.cpu.toFixed(0)} ms, ${disabledIdle.wakeups.toFixed(0)} wake-ups, RSS ${disabledIdle.rss.toFixed(1)} MB`;
+    }
 
     const e = summarize(enables);
     console.log(`\n== ${count} guest${count === 1 ? '' : 's'} (GNOME Shell 48, headless; timed inside the Shell)`);
@@ -107,6 +131,7 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
     console.log(
       `   10 enable/disable cycles (after 5 to warm the Shell's caches): JS heap ${mb(before.heap)} -> ${mb(after.heap)}, RSS ${mb(before.rss)} -> ${mb(after.rss)}, actors ${before.actors} -> ${after.actors}`,
     );
+    if (idle) console.log(idle);
     return { enabledHeap: enabled.heap, enabledRss: enabled.rss };
   } finally {
     await stack.stop();

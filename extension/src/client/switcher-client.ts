@@ -205,7 +205,8 @@ export class SwitcherClient {
       (error: unknown) => {
         // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
         if (isCancelled(error)) return;
-        if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
+        if (!isServiceGone(error))
+          console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
         this.listener.ownSeat('');
       },
     );
