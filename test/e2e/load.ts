@@ -16,6 +16,8 @@ export interface EnableFigures {
   ms: number;
   /** The longest main-loop stall meanwhile, ms. */
   stall: number;
+  /** From enable to the first screenful (20 guests) listed, ms; absent for a menu open. */
+  first?: number;
 }
 
 export interface MenuFigures extends EnableFigures {
@@ -61,6 +63,11 @@ export class LoadProbe {
 
   enable(count: number): Promise<EnableFigures> {
     return this.result<EnableFigures>(`enable(${count})`);
+  }
+
+  /** Gio alone: the bare GetManagedObjects round trip and a DBusObjectManagerClient made ready, ms. */
+  gioAlone(): Promise<{ call: number; client: number; objects: number }> {
+    return this.result(`gioAlone()`);
   }
 
   async disable(): Promise<void> {
