@@ -12,6 +12,7 @@ import { ms, summarize } from './stats.js';
 
 const RUNS = Number(process.env.ENABLES ?? 7);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
+const CYCLES = Number(process.env.CYCLES ?? 10);
 const MB = 1024 * 1024;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 
@@ -92,8 +93,14 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
     await probe.disable();
     await probe.cycles(5, count);
     const before = await probe.rest();
-    await probe.cycles(10, count);
-    const after = await probe.rest();
+    // In blocks of five, so the RSS shows whether it levels off (CYCLES=30 for a longer series).
+    const series: number[] = [];
+    let after = before;
+    for (let done = 0; done < CYCLES; done += 5) {
+      await probe.cycles(5, count);
+      after = await probe.rest();
+      series.push(after.rss);
+    }
     await probe.enable(count);
     // What the Shell spends at rest with the extension, beside without it (10 guests: the usual host).
     let idle = '';
@@ -137,7 +144,7 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
       `   first menu open: ${ms(menu.ms)}, stall ${ms(menu.stall)}; menu ${menu.menuHeight} px high on a ${menu.monitorHeight} px screen; ${scrolled.rows} rows after scrolling to the end 5 times (stall ${ms(scrolled.stall)})`,
     );
     console.log(
-      `   10 enable/disable cycles (after 5 to warm the Shell's caches): JS heap ${mb(before.heap)} -> ${mb(after.heap)}, RSS ${mb(before.rss)} -> ${mb(after.rss)}, actors ${before.actors} -> ${after.actors}`,
+      `   ${CYCLES} enable/disable cycles (after 5 to warm the Shell's caches): JS heap ${mb(before.heap)} -> ${mb(after.heap)}, RSS ${mb(before.rss)} -> ${series.map(mb).join(' -> ')} (every 5), actors ${before.actors} -> ${after.actors}`,
     );
     if (idle) console.log(idle);
     return { enabledHeap: enabled.heap, enabledRss: enabled.rss };
