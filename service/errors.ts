@@ -52,3 +52,8 @@ export const unreadableFile = (message: string): SwitcherError => new SwitcherEr
 export const unknownOs = (message: string): SwitcherError => new SwitcherError('UnknownOs', message);
 
 export const missingHostFeature = (message: string): SwitcherError => new SwitcherError('MissingHostFeature', message);
+
+/** The words of anything thrown: an Error's message alone (String() would prefix "Error: "), else its text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Variant, type MessageBus } from '../dbus/bus.js';
 import { fileCallerFor } from '../dbus/caller-files.js';
-import { alreadyExists, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
+import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
@@ -222,7 +222,7 @@ export class GuestCreator {
       libvirtPath = await this.client.defineXml(xml);
     } catch (error) {
       await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
-        log.error(`CreateGuest ${name}: could not remove the volume ${volume.file} again: ${String(e)}`);
+        log.error(`CreateGuest ${name}: could not remove the volume ${volume.file} again: ${errorMessage(e)}`);
       });
       throw error;
     }

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Variant } from '../dbus/bus.js';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
 
@@ -72,7 +72,7 @@ export class GuestStorage {
       await this.client.call(pool, POOL, 'Build', 'u', [0]);
       await this.client
         .call(pool, PROPERTIES, 'Set', 'ssv', [POOL, 'Autostart', new Variant('b', true)])
-        .catch((error: unknown) => log.warning(`could not mark the default pool autostart: ${String(error)}`));
+        .catch((error: unknown) => log.warning(`could not mark the default pool autostart: ${errorMessage(error)}`));
       log.info(`created storage pool '${DEFAULT_POOL}' at ${this.poolPath}`);
     }
     const [[state]] = (await this.client.call(pool, POOL, 'GetInfo', '', [])) as [[number]];

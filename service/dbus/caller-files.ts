@@ -7,7 +7,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import { connectionCredentials, type MessageBus } from './bus.js';
 
 /** Who asks, as file permissions see it. */
@@ -40,7 +40,7 @@ export async function fileCallerFor(bus: MessageBus, sender: string | undefined)
   try {
     return await fileCallerOf(bus, sender);
   } catch (error) {
-    throw new SwitcherError('AccessDenied', `Cannot tell who is asking, so no file is opened: ${String(error)}`);
+    throw new SwitcherError('AccessDenied', `Cannot tell who is asking, so no file is opened: ${errorMessage(error)}`);
   }
 }
 

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { log } from '../log.js';
 import { callWithDeadline, Message, type MessageBus } from './bus.js';
+import { errorMessage } from '../errors.js';
 
 const DBUS = 'org.freedesktop.DBus';
 const DBUS_PATH = '/org/freedesktop/DBus';
@@ -66,7 +67,7 @@ export class PeerWatch extends EventEmitter<PeerWatchEvents> {
       const [present] = (await this.callDaemon('NameHasOwner', 's', [name])).body as [boolean];
       if (present) return this.peers.has(name);
     } catch (error) {
-      log.warning(`cannot follow ${name} on the bus: ${String(error)}`);
+      log.warning(`cannot follow ${name} on the bus: ${errorMessage(error)}`);
     }
     if (this.peers.has(name)) this.drop(name);
     return false;

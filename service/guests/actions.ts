@@ -3,7 +3,7 @@
 // Changes to our settings in a guest's metadata are applied one at a time
 // per guest, each to the settings the previous one left, so none is lost.
 
-import { SwitcherError, invalidArgument, invalidState, noSuchGuest, notConnected } from '../errors.js';
+import { errorMessage, invalidArgument, invalidState, noSuchGuest, notConnected, SwitcherError } from '../errors.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import {
   serializeSwitcherSettings,
@@ -218,7 +218,7 @@ export class GuestActions {
           paused.push(guest.path);
           this.pausedByPauseAll.add(guest.path);
         } catch (error) {
-          log.warning(`PauseAll: ${JSON.stringify(guest.name)} not paused: ${(error as Error).message}`);
+          log.warning(`PauseAll: ${JSON.stringify(guest.name)} not paused: ${errorMessage(error)}`);
         }
       }),
     );
@@ -239,7 +239,7 @@ export class GuestActions {
           this.registry.settle(guest, 'running');
           resumed.push(path);
         } catch (error) {
-          log.warning(`ResumeAll: ${JSON.stringify(guest.name)} not resumed: ${(error as Error).message}`);
+          log.warning(`ResumeAll: ${JSON.stringify(guest.name)} not resumed: ${errorMessage(error)}`);
         }
       }),
     );

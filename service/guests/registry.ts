@@ -5,7 +5,7 @@
 // Connected is false.
 
 import { EventEmitter } from 'node:events';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import { isDomainGone, type LibvirtClient } from '../libvirt/client.js';
 import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { uuidFromDomainPath } from '../libvirt/uri.js';
@@ -226,7 +226,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     try {
       paths = await this.client.listDomains();
     } catch (error) {
-      this.lostLibvirt(error instanceof Error ? error.message : String(error));
+      this.lostLibvirt(errorMessage(error));
       return;
     }
     const seen = new Set(paths);
@@ -313,9 +313,9 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       const guest = this.byLibvirtPath.get(libvirtPath);
       if (guest) this.remove(guest);
     } else if (isUnreachable(error)) {
-      this.lostLibvirt((error as Error).message);
+      this.lostLibvirt(errorMessage(error));
     } else {
-      log.warning(`could not read domain ${libvirtPath}: ${error instanceof Error ? error.message : String(error)}`);
+      log.warning(`could not read domain ${libvirtPath}: ${errorMessage(error)}`);
       this.retryUnreadable(libvirtPath);
     }
   }

@@ -4,7 +4,7 @@
 // ending — success or failure, with a sentence a person can read.
 
 import { EventEmitter } from 'node:events';
-import { invalidState, SwitcherError } from '../errors.js';
+import { errorMessage, invalidState, SwitcherError } from '../errors.js';
 
 export type JobOperation = 'export' | 'import' | 'clone' | 'migrate';
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -133,7 +133,7 @@ export class Job extends EventEmitter<JobEvents> {
       this.finish('succeeded', message);
     } catch (error) {
       if (this.controller.signal.aborted) this.finish('cancelled', cancelledMessage(this.operation));
-      else this.finish('failed', error instanceof Error ? error.message : String(error));
+      else this.finish('failed', errorMessage(error));
     }
   }
 

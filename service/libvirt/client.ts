@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { CallTimeoutError, DBusError, Message, Variant, callWithDeadline, type MessageBus } from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import type { LibvirtEndpoint } from './uri.js';
 
 export const LIBVIRT_NAME = 'org.libvirt';
@@ -238,8 +238,5 @@ export function translateError(error: unknown, member: string): SwitcherError {
     }
     return new SwitcherError('Libvirt', text);
   }
-  return new SwitcherError(
-    'NotConnected',
-    `libvirt is not reachable: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  return new SwitcherError('NotConnected', `libvirt is not reachable: ${errorMessage(error)}`);
 }

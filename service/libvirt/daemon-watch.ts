@@ -13,6 +13,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { log } from '../log.js';
+import { errorMessage } from '../errors.js';
 
 export interface DaemonWatchEvents {
   /** The daemon closed our connection, or cannot be reached. */
@@ -123,7 +124,7 @@ export class LibvirtDaemonWatch extends EventEmitter<DaemonWatchEvents> {
       });
       this.watcher.on('error', (error) => log.warning(`watching ${dir}: ${error.message}`));
     } catch (error) {
-      log.warning(`cannot watch ${dir} for libvirt's socket: ${(error as Error).message}`);
+      log.warning(`cannot watch ${dir} for libvirt's socket: ${errorMessage(error)}`);
     }
   }
 }

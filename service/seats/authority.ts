@@ -7,7 +7,7 @@
 // container), chosen on the command line and never by accident, nothing is
 // checked.
 
-import { noSuchGuest, SwitcherError } from '../errors.js';
+import { errorMessage, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { log } from '../log.js';
 import type { CallerFacts, CallerRef, CallerResolver } from './caller.js';
@@ -102,7 +102,7 @@ export class Authority {
     try {
       return await this.resolver.resolve(caller.sender);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = errorMessage(error);
       log.warning(`cannot tell where ${caller.sender} sits: ${why}; refusing`);
       throw new SwitcherError('AccessDenied', `Cannot tell which seat you are on, so nothing is changed: ${why}`);
     }

@@ -6,7 +6,7 @@
 // seat's active one and local. Nothing here decides (see policy.ts).
 
 import { connectionCredentials, type MessageBus } from '../dbus/bus.js';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import { log } from '../log.js';
 import { LogindRefusal, type LogindClient } from './logind.js';
 import type { CallerPlace } from './policy.js';
@@ -55,7 +55,7 @@ export class CallerResolver {
       const { uid, pid } = await connectionCredentials(this.serviceBus, sender, this.timeoutMs);
       return { uid, pid };
     } catch (error) {
-      throw new SwitcherError('AccessDenied', `The bus does not tell who is calling: ${(error as Error).message}`);
+      throw new SwitcherError('AccessDenied', `The bus does not tell who is calling: ${errorMessage(error)}`);
     }
   }
 

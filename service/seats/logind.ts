@@ -3,7 +3,7 @@
 // seat. Its signals say when to look again; nothing polls.
 
 import { EventEmitter } from 'node:events';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import { callWithDeadline, DBusError, Message, type MessageBus } from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
 
@@ -177,10 +177,7 @@ export class LogindClient extends EventEmitter<LogindEvents> {
         // logind's own refusal (InvalidArgs, NoSessionForPID, AccessDenied…), in its words.
         throw new LogindRefusal(error.type, `logind: ${error.text || error.message} (${error.type})`);
       }
-      throw new SwitcherError(
-        'NotConnected',
-        `systemd-logind is not reachable: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new SwitcherError('NotConnected', `systemd-logind is not reachable: ${errorMessage(error)}`);
     }
   }
 }

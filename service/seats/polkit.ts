@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { callWithDeadline, Message, Variant, type MessageBus } from '../dbus/bus.js';
 import { log } from '../log.js';
 import { polkitAnswer, polkitFlags, type PolkitAnswer } from './policy.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * Whom polkit decides for. A caller on the system bus, where polkit is too,
@@ -72,7 +73,7 @@ export class PolkitClient {
       ];
       return polkitAnswer(result);
     } catch (error) {
-      log.warning(`polkit did not answer for ${actionId}: ${(error as Error).message}`);
+      log.warning(`polkit did not answer for ${actionId}: ${errorMessage(error)}`);
       return 'failed';
     }
   }

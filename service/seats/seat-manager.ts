@@ -4,7 +4,7 @@
 // keyboards and mice to its guest as evdev input.
 
 import { EventEmitter } from 'node:events';
-import { invalidArgument, invalidState, noSuchDevice, noSuchGuest, SwitcherError } from '../errors.js';
+import { errorMessage, invalidArgument, invalidState, noSuchDevice, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
@@ -212,7 +212,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
     this.refreshing = (async () => {
       do {
         this.again = false;
-        await this.refreshOnce().catch((error: unknown) => log.warning(`seats: ${(error as Error).message}`));
+        await this.refreshOnce().catch((error: unknown) => log.warning(`seats: ${errorMessage(error)}`));
       } while (this.again);
     })().finally(() => {
       this.refreshing = undefined;

@@ -13,6 +13,7 @@ import type { GuestRegistry } from '../guests/registry.js';
 import type { DomainStatsRecord } from '../libvirt/domain-stats.js';
 import { log } from '../log.js';
 import { figuresOf, sameFigures, sampleOf, UNKNOWN_FIGURES, type Figures, type Sample } from './figures.js';
+import { errorMessage } from '../errors.js';
 
 export const DEFAULT_INTERVAL_MS = 1_000;
 
@@ -122,7 +123,7 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
         this.failing = false;
       } catch (error) {
         // Said once, not once a second; an unreachable libvirt is the registry's to handle.
-        if (!this.failing) log.warning(`cannot read guest statistics: ${String(error)}`);
+        if (!this.failing) log.warning(`cannot read guest statistics: ${errorMessage(error)}`);
         this.failing = true;
       }
     }

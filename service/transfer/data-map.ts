@@ -8,6 +8,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { spawnOwned } from '../owned-process.js';
 import { log } from '../log.js';
+import { errorMessage } from '../errors.js';
 
 export interface Extent {
   /** Bytes from the start of the file. */
@@ -75,7 +76,7 @@ export async function dataMap(file: FileHandle, size: number): Promise<Extent[]>
   } catch (error) {
     if (!warnedFallback) {
       warnedFallback = true;
-      log.warning(`no SEEK_DATA map (${(error as Error).message}); copying whole files, skipping zeros`);
+      log.warning(`no SEEK_DATA map (${errorMessage(error)}); copying whole files, skipping zeros`);
     }
     return wholeFile(size);
   }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
@@ -37,7 +37,7 @@ export function fileError(error: unknown, doing: string): SwitcherError {
     case 'EEXIST':
       return new SwitcherError('AlreadyExists', `Cannot ${doing}: ${path} already exists`);
     default:
-      return new SwitcherError('Internal', `Cannot ${doing}: ${(error as Error).message}`);
+      return new SwitcherError('Internal', `Cannot ${doing}: ${errorMessage(error)}`);
   }
 }
 
@@ -122,7 +122,7 @@ export class Undo {
       try {
         await undo();
       } catch (error) {
-        log.warning(`could not undo ${what}: ${(error as Error).message}`);
+        log.warning(`could not undo ${what}: ${errorMessage(error)}`);
       }
     }
   }

@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { readUsbDevice, readUsbDevices, udevSeat } from './sysfs.js';
 import { displayName, type UsbDeviceInfo } from './usb-device.js';
 import type { UdevEvent, UdevMonitor } from './udev-monitor.js';
+import { errorMessage } from '../errors.js';
 
 export interface UsbInventoryEvents {
   added: [device: UsbDeviceInfo];
@@ -37,7 +38,7 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
     this.monitor.on('event', (event) => {
       this.queue = this.queue
         .then(() => this.apply(event))
-        .catch((error: unknown) => log.warning(`USB event: ${String(error)}`));
+        .catch((error: unknown) => log.warning(`USB event: ${errorMessage(error)}`));
     });
     this.monitor.start();
     const scanned = await readUsbDevices(this.sysfsRoot);

@@ -5,7 +5,7 @@
 // before and after, so nothing is left half-done.
 
 import { EventEmitter } from 'node:events';
-import { SwitcherError, invalidArgument, invalidState, noSuchDevice, noSuchGuest } from '../errors.js';
+import { errorMessage, invalidArgument, invalidState, noSuchDevice, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
@@ -200,9 +200,7 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
       await this.client.domainDevice(guest.libvirtPath, false, hostdevXml(address), AFFECT_LIVE);
       log.info(`USB ${displayName(device)} unplugged from ${JSON.stringify(guest.name)}: its <hostdev> removed`);
     } catch (error) {
-      log.warning(
-        `USB ${displayName(device)} unplugged from ${JSON.stringify(guest.name)}: ${(error as Error).message}`,
-      );
+      log.warning(`USB ${displayName(device)} unplugged from ${JSON.stringify(guest.name)}: ${errorMessage(error)}`);
     }
     await this.registry.refresh(guest.libvirtPath);
   }
@@ -269,7 +267,7 @@ export class UsbManager extends EventEmitter<UsbManagerEvents> {
         if (owner && owner !== decision.guest) await this.detach(decision.device.id);
         await this.attach(decision.device.id, decision.guest, false);
       } catch (error) {
-        log.warning(`USB rule: ${displayName(decision.device)} not moved: ${(error as Error).message}`);
+        log.warning(`USB rule: ${displayName(decision.device)} not moved: ${errorMessage(error)}`);
       } finally {
         // For the benchmark: from the udev event to libvirt's answer, all of it in this process.
         if (pluggedAt !== undefined)

@@ -7,7 +7,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import { log } from '../log.js';
 import { spawnOwned } from '../owned-process.js';
@@ -100,7 +100,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     try {
       await this.whenShown(viewer);
     } catch (error) {
-      log.warning((error as Error).message);
+      log.warning(errorMessage(error));
       this.closeViewer(viewer);
       throw error;
     }
@@ -228,13 +228,13 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     try {
       running = await this.isRunning(guest);
     } catch (error) {
-      log.warning(`viewer for ${JSON.stringify(guest.name)}: cannot tell whether it runs: ${(error as Error).message}`);
+      log.warning(`viewer for ${JSON.stringify(guest.name)}: cannot tell whether it runs: ${errorMessage(error)}`);
     }
     if (!running || this.viewers.has(guest.path)) return;
     log.info(`reopening the viewer for ${JSON.stringify(guest.name)}, which still runs`);
     const viewer = this.spawn(guest);
     this.whenShown(viewer).catch((error: unknown) => {
-      log.warning((error as Error).message);
+      log.warning(errorMessage(error));
       this.closeViewer(viewer);
     });
   }
