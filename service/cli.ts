@@ -2,7 +2,7 @@
 // checked here. Pure, so it is tested on its own.
 
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { invalidArgument } from './errors.js';
+import { errorMessage, invalidArgument } from './errors.js';
 import { DEFAULT_URI, endpointFor } from './libvirt/uri.js';
 
 export interface CliOptions {
@@ -30,31 +30,118 @@ export interface CliOptions {
   help: boolean;
 }
 
-export const USAGE = `Usage: phyllome-switcher-service [--connect URI] [--bus BUS] [--libvirt-bus BUS]
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's placeholder in the help (string options). */
+  value?: string;
+  /** What it does, in lines of the help. */
+  help: readonly string[];
+}
+
+/** Every option: what util.parseArgs reads, and the help printed from it. */
+const OPTIONS = {
+  connect: {
+    type: 'string',
+    short: 'c',
+    value: 'URI',
+    help: ['libvirt URI: test:///default (default, a demo), qemu:///session, qemu:///system'],
+  },
+  bus: {
+    type: 'string',
+    value: 'BUS',
+    help: ['where to own me.phyllo.Switcher1: session (default), system, or a D-Bus address'],
+  },
+  'libvirt-bus': {
+    type: 'string',
+    value: 'BUS',
+    help: ['where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus'],
+  },
+  'libvirt-socket': {
+    type: 'string',
+    value: 'PATH',
+    help: [
+      "libvirt's daemon socket (default: the URI's: virtqemud-sock or libvirt-sock),",
+      'watched so that a restart of libvirt is noticed at once',
+    ],
+  },
+  viewer: {
+    type: 'string',
+    value: 'CMD',
+    help: ['the viewer to open guests in (default: virt-viewer); CMD may carry arguments'],
+  },
+  'viewer-uri': {
+    type: 'string',
+    value: 'URI',
+    help: ['the libvirt URI the viewer connects to (default: the --connect URI)'],
+  },
+  'sysfs-root': { type: 'string', value: 'PATH', help: ['where sysfs is (default /sys), to find USB devices'] },
+  'udev-data': {
+    type: 'string',
+    value: 'PATH',
+    help: ["udev's database (default /run/udev/data), for the seat of each device"],
+  },
+  'system-bus': {
+    type: 'string',
+    value: 'BUS',
+    help: ['where systemd-logind and polkit are (default: the system bus), for seats'],
+  },
+  'virt-type': {
+    type: 'string',
+    value: 'TYPE',
+    help: ['what new guests run on: kvm (default where the host has it) or qemu (software emulation)'],
+  },
+  seats: {
+    type: 'string',
+    value: 'MODE',
+    help: [
+      "logind (default): seats are systemd-logind's, and every change is checked against the",
+      "caller's seat and session (polkit decides the rest; no logind, no changes);",
+      'none: a host with one person and no logind (the demo, a container): nothing is checked',
+    ],
+  },
+  'host-wide': {
+    type: 'boolean',
+    help: [
+      'serve every user of this host from the system bus (default --bus system): callers are',
+      'told apart by uid and session (polkit sees them by bus name), and viewers run in each',
+      "user's session, reaching a guest through a display socket (Guest.OpenDisplay)",
+    ],
+  },
+  'display-dir': {
+    type: 'string',
+    value: 'PATH',
+    help: ["where --host-wide makes each user's display sockets (default /run/phyllome-switcher/display)"],
+  },
+  'display-relay': {
+    type: 'string',
+    value: 'CMD',
+    help: ['how to run the display relay (default: gjs -m phyllome-display-relay.js beside this)'],
+  },
+  help: { type: 'boolean', short: 'h', help: ['show this text'] },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The help, made from the option table: every option the service takes. */
+function usage(): string {
+  const specs: [string, OptionSpec][] = Object.entries(OPTIONS);
+  const names = specs.map(([name, spec]) =>
+    [spec.short ? `-${spec.short}, ` : '', `--${name}`, spec.value ? ` ${spec.value}` : ''].join(''),
+  );
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const lines = specs.flatMap(([, spec], i) =>
+    spec.help.map((text, j) => `  ${(j === 0 ? (names[i] as string) : '').padEnd(width)}${text}`),
+  );
+  return `Usage: phyllome-switcher-service [OPTION]...
 
 Serves me.phyllo.Switcher1: every guest of a libvirt connection, live.
 
-  --connect URI         libvirt URI: test:///default (default, a demo), qemu:///session, qemu:///system
-  --bus BUS             where to own me.phyllo.Switcher1: session (default), system, or a D-Bus address
-  --libvirt-bus BUS     where libvirt-dbus runs: by default the system bus for qemu:///system, else the session bus
-  --libvirt-socket PATH libvirt's daemon socket (default: the URI's: virtqemud-sock or libvirt-sock),
-                        watched so that a restart of libvirt is noticed at once
-  --viewer CMD          the viewer to open guests in (default: virt-viewer); CMD may carry arguments
-  --viewer-uri URI      the libvirt URI the viewer connects to (default: the --connect URI)
-  --sysfs-root PATH     where sysfs is (default /sys), to find USB devices
-  --udev-data PATH      udev's database (default /run/udev/data), for the seat of each device
-  --system-bus BUS      where systemd-logind and polkit are (default: the system bus), for seats
-  --virt-type TYPE      what new guests run on: kvm (default where the host has it) or qemu (software emulation)
-  --seats MODE          logind (default): seats are systemd-logind's, and every change is checked against the
-                        caller's seat and session (polkit decides the rest; no logind, no changes);
-                        none: a host with one person and no logind (the demo, a container): nothing is checked
-  --host-wide           serve every user of this host from the system bus (default --bus system): callers are
-                        told apart by uid and session (polkit sees them by bus name), and viewers run in each
-                        user's session, reaching a guest through a display socket (Guest.OpenDisplay)
-  --display-dir PATH    where --host-wide makes each user's display sockets (default /run/phyllome-switcher/display)
-  --display-relay CMD   how to run the display relay (default: gjs -m phyllome-display-relay.js beside this)
-  --help                show this text
+${lines.join('\n')}
+
+Exit status: 0 when stopped (SIGTERM, SIGINT), 1 on any failure, 2 for a command line it cannot take.
 `;
+}
+
+export const USAGE = usage();
 
 const isBus = (value: string): boolean => value === 'session' || value === 'system' || /^[a-z]+:/.test(value);
 
@@ -83,27 +170,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        connect: { type: 'string', short: 'c' },
-        bus: { type: 'string' },
-        'libvirt-bus': { type: 'string' },
-        'libvirt-socket': { type: 'string' },
-        viewer: { type: 'string' },
-        'viewer-uri': { type: 'string' },
-        'sysfs-root': { type: 'string' },
-        'udev-data': { type: 'string' },
-        'system-bus': { type: 'string' },
-        'virt-type': { type: 'string' },
-        seats: { type: 'string' },
-        'host-wide': { type: 'boolean' },
-        'display-dir': { type: 'string' },
-        'display-relay': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      // util.parseArgs reads type and short, and leaves the help's words alone.
+      options: OPTIONS,
     });
   } catch (error) {
     // util.parseArgs names the option in its message; keep its words, typed as ours.
-    throw invalidArgument((error as Error).message);
+    throw invalidArgument(errorMessage(error));
   }
   const values = parsed.values;
   for (const [name, value] of Object.entries(values)) {

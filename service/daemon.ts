@@ -12,7 +12,7 @@ import {
   type MessageBus,
 } from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
-import { invalidArgument, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
+import { errorMessage, invalidArgument, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
 import { changedGuestProperties, GuestObject, GUEST_INTERFACE, guestProperties } from './bus/guest-object.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
@@ -116,7 +116,7 @@ export class Daemon {
       try {
         cleanup();
       } catch (error) {
-        log.warning(`cleanup failed: ${String(error)}`);
+        log.warning(`cleanup failed: ${errorMessage(error)}`);
       }
     }
   }
@@ -132,10 +132,19 @@ export class Daemon {
   }
 
   private async connect(choice: BusChoice): Promise<MessageBus> {
-    const bus = this.own(openBus(choice), (b) => b.disconnect());
+    const where = choice === 'session' || choice === 'system' ? `the ${choice} bus` : `the bus at ${choice}`;
+    const failed = (error: unknown): Error => new Error(`cannot reach ${where}: ${errorMessage(error)}`);
+    let bus: MessageBus;
+    try {
+      bus = this.own(openBus(choice), (b) => b.disconnect());
+    } catch (error) {
+      throw failed(error);
+    }
     // A failed connection is reported through the returned promise; keep the emitter quiet.
-    onBusError(bus, (error) => log.debug(`bus ${choice}: ${String(error)}`));
-    await whenConnected(bus, CONNECT_TIMEOUT_MS);
+    onBusError(bus, (error) => log.debug(`bus ${choice}: ${errorMessage(error)}`));
+    await whenConnected(bus, CONNECT_TIMEOUT_MS).catch((error: unknown) => {
+      throw failed(error);
+    });
     onBusClosed(bus, () => this.closedHandler?.());
     return bus;
   }
@@ -216,7 +225,7 @@ export class Daemon {
         ? undefined
         : await this.connect(systemChoice).catch((error: unknown) => {
             log.warning(
-              `no system bus, so no logind nor polkit: every change is refused (${(error as Error).message}); ` +
+              `no system bus, so no logind nor polkit: every change is refused (${errorMessage(error)}); ` +
                 'on a host with one person and no logind, run with --seats none',
             );
             return undefined;

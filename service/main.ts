@@ -1,19 +1,24 @@
 // The service's entry point: options in, daemon up, clean exit on signals.
+// Its exit status is what systemd's Restart=on-failure reads: 0 only for a
+// stop that was asked for (SIGTERM, SIGINT, --help), 2 for a command line it
+// cannot take, 1 for every other failure.
 
-import { SwitcherError } from './errors.js';
+import { errorMessage } from './errors.js';
 import { parseArgs, USAGE } from './cli.js';
 import { Daemon } from './daemon.js';
 import { log } from './log.js';
 
 const JOB_UNDO_TIMEOUT_MS = 10_000;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 async function main(): Promise<number> {
   let options;
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    process.stderr.write(`error: ${errorMessage(error)}\nRun with --help to see every option.\n`);
+    return EXIT_USAGE;
   }
   if (options.help) {
     process.stdout.write(USAGE);
@@ -38,20 +43,26 @@ async function main(): Promise<number> {
       displayRelay: options.displayRelay,
     });
   } catch (error) {
-    log.error(`cannot start: ${error instanceof SwitcherError ? error.message : String(error)}`);
-    return 1;
+    log.error(`cannot start: ${errorMessage(error)}`);
+    return EXIT_FAILURE;
   }
   return new Promise<number>((resolve) => {
+    let finishing = false;
     const finish = (code: number): void => {
+      if (finishing) return;
+      finishing = true;
       // A running export, import or clone undoes its work first (its temporary files, new volumes).
-      void daemon.cancelJobs(JOB_UNDO_TIMEOUT_MS).then(() => {
-        daemon.stop();
-        resolve(code);
-      });
+      void daemon
+        .cancelJobs(JOB_UNDO_TIMEOUT_MS)
+        .catch((error: unknown) => log.warning(`jobs not undone: ${errorMessage(error)}`))
+        .finally(() => {
+          daemon.stop();
+          resolve(code);
+        });
     };
     daemon.onClosed(() => {
       log.error('lost the bus connection; exiting');
-      finish(1);
+      finish(EXIT_FAILURE);
     });
     process.once('SIGTERM', () => finish(0));
     process.once('SIGINT', () => finish(0));
@@ -63,6 +74,8 @@ process.on('unhandledRejection', (reason) => {
 });
 
 void main().then((code) => {
-  // Let pending writes (the name release) flush, then go.
+  // The status Node exits with once nothing is left to do (pending writes, the name release, flushed);
+  // should a handle linger, the timer ends it with the same status.
+  process.exitCode = code;
   setTimeout(() => process.exit(code), 50).unref();
 });

@@ -4,11 +4,13 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProcessGroup } from './processes.js';
+import type { ProcessGroup, TrackedProcess } from './processes.js';
 
 export interface PrivateBus {
   address: string;
   dir: string;
+  /** The dbus-daemon, when the test started it. */
+  daemon?: TrackedProcess;
   dispose(): void;
 }
 
@@ -63,6 +65,7 @@ export async function startBusDaemon(
   return {
     address: line,
     dir,
+    daemon,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
