@@ -2,6 +2,11 @@
 // (JOURNAL_STREAM set) each line carries a syslog priority prefix so the
 // journal files it at the right level.
 
+import { readable } from './readable.js';
+
+/** A line's longest text, in characters (journald takes lines of up to 48 KiB). */
+const LINE_MAX = 8192;
+
 type Level = 'error' | 'warning' | 'info' | 'debug';
 
 const PRIORITY: Record<Level, number> = { error: 3, warning: 4, info: 6, debug: 7 };
@@ -11,8 +16,8 @@ const debugEnabled = process.env.PHYLLOME_DEBUG === '1';
 
 function write(level: Level, message: string): void {
   if (level === 'debug' && !debugEnabled) return;
-  // Never let a caller's string break the one-line rule.
-  const line = message.replace(/[\r\n]+/g, ' ');
+  // Never let a caller's string break the one-line rule, or reach a terminal's controls.
+  const line = readable(message, LINE_MAX);
   const text = underJournal ? `<${PRIORITY[level]}>${line}\n` : `${level}: ${line}\n`;
   (level === 'error' || level === 'warning' ? process.stderr : process.stdout).write(text);
 }

@@ -5,6 +5,7 @@
 
 import { EventEmitter } from 'node:events';
 import { errorMessage, invalidState, SwitcherError } from '../errors.js';
+import { readableMessage } from '../readable.js';
 
 export type JobOperation = 'export' | 'import' | 'clone' | 'migrate';
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -133,7 +134,7 @@ export class Job extends EventEmitter<JobEvents> {
       this.finish('succeeded', message);
     } catch (error) {
       if (this.controller.signal.aborted) this.finish('cancelled', cancelledMessage(this.operation));
-      else this.finish('failed', errorMessage(error));
+      else this.finish('failed', readableMessage(errorMessage(error)));
     }
   }
 
