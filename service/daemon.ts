@@ -12,7 +12,7 @@ import {
   type MessageBus,
 } from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
-import { errorMessage, invalidArgument, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
+import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
 import { changedGuestProperties, GuestObject, GUEST_INTERFACE, guestProperties } from './bus/guest-object.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
@@ -31,10 +31,10 @@ import { CallerResolver } from './seats/caller.js';
 import { PolkitClient } from './seats/polkit.js';
 import { DEFAULT_DISPLAY_DIR, DisplaySockets, locateRelay } from './display/display-sockets.js';
 import { LogindClient } from './seats/logind.js';
-import { SEAT_PATH_PREFIX, SeatManager, seatPath } from './seats/seat-manager.js';
+import { SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { JobObject, JOB_INTERFACE } from './bus/job-object.js';
-import { JOB_PATH_PREFIX, JobManager } from './jobs/job-manager.js';
+import { JobManager } from './jobs/job-manager.js';
 import { isPrivilegedUri, libvirtStateDirs } from './transfer/libvirt-state-dirs.js';
 import { Transfers } from './transfer/transfers.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
@@ -253,7 +253,6 @@ export class Daemon {
         new SeatObject(seat.id, seats, authority).changing(),
       );
     });
-    exporter.onMissingObject(SEAT_PATH_PREFIX, (path) => invalidArgument(`No seat at ${path}`));
 
     const creator = new GuestCreator(client, registry, serviceBus, {
       uri: endpoint.uri,
@@ -264,7 +263,6 @@ export class Daemon {
     this.jobs = jobs;
     const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.getuid?.() ?? -1));
     const transfers = new Transfers(client, registry, stateDirs, jobs, endpoint.uri, serviceBus);
-    exporter.onMissingObject(JOB_PATH_PREFIX, (path) => invalidArgument(`No job at ${path}`));
     jobs.on('added', (job) => {
       const object = new JobObject(job, authority, registry);
       exporter.export(job.path, [object]);

@@ -15,8 +15,8 @@ import { EncodedBody, encodeManagedObject, encodeManagedObjects, sendEncodedRepl
 import { introspectionXml, type InterfaceSpec } from '../contract/interface-xml.js';
 import type { InterfaceName, Switcher1 } from '../contract/switcher1.js';
 import { log } from '../log.js';
-import { SwitcherError } from '../errors.js';
-import { dbusErrorName } from './dbus-errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
+import { dbusErrorMessage, dbusErrorName } from './dbus-errors.js';
 
 const METHOD_CALL = 1;
 const ALLOW_INTERACTIVE_AUTHORIZATION = 0x4;
@@ -142,7 +142,7 @@ export class ObjectExporter {
     }
   }
 
-  /** Calls under prefix that find no object get this error instead of UnknownObject. */
+  /** Calls under prefix that find no object get this error instead of UnknownObject (a guest, a USB device that went). */
   onMissingObject(prefix: string, error: MissingObjectError): void {
     this.missing.set(prefix, error);
   }
@@ -203,7 +203,6 @@ export class ObjectExporter {
 
   private dispatch(message: Message): boolean {
     if (message.type !== METHOD_CALL) return false;
-    if (!this.isOurs(message.path)) return false;
     try {
       const result = this.route(message);
       if (result === undefined) return false;
@@ -217,18 +216,19 @@ export class ObjectExporter {
     return true;
   }
 
+  /** An object of ours, or a path above the root (where Introspect lists what is below; nothing else is there). */
   private isOurs(path: string): boolean {
-    return (
-      path === this.root || path.startsWith(`${this.root}/`) || this.root.startsWith(`${path === '/' ? '' : path}/`)
-    );
+    return this.objects.has(path) || this.root.startsWith(`${path === '/' ? '' : path}/`);
   }
 
-  /** Returns the reply to send, or undefined to leave the message to dbus-next (Peer). */
+  /** Returns the reply to send, or undefined to leave the message to dbus-next (Peer, on any path). */
   private route(message: Message): Promise<Reply> | undefined {
     const { path, member } = message;
     const signature = message.signature ?? '';
     const iface = message.interface;
     if (iface === PEER) return undefined;
+    // Nothing here, whatever the call: the standard UnknownObject (or the error the namespace decides).
+    if (!this.isOurs(path)) throw this.missingError(path);
     if (iface === INTROSPECTABLE || (!iface && member === 'Introspect')) {
       if (member !== 'Introspect') throw standard('UnknownMethod', `No method ${member} in ${INTROSPECTABLE}`);
       expectSignature(signature, '', 'Introspect');
@@ -359,18 +359,18 @@ export class ObjectExporter {
       else this.bus.send(Message.newMethodReturn(message, signature, body));
     } catch (error) {
       // A reply that does not fit the contract is our bug: say so, keep the details here.
-      log.error(`reply to ${message.member} on ${message.path} could not be sent: ${String(error)}`);
+      log.error(`reply to ${message.member} on ${message.path} could not be sent: ${errorMessage(error)}`);
       sendQuietly(this.bus, Message.newError(message, INTERNAL, 'The service failed to answer; see its log'));
     }
   }
 
   private replyError(message: Message, error: unknown): void {
     if (error instanceof SwitcherError) {
-      sendQuietly(this.bus, Message.newError(message, dbusErrorName(error.kind), error.message));
+      sendQuietly(this.bus, Message.newError(message, dbusErrorName(error.kind), dbusErrorMessage(error.message)));
       return;
     }
     if (error instanceof StandardError) {
-      sendQuietly(this.bus, Message.newError(message, error.name, error.message));
+      sendQuietly(this.bus, Message.newError(message, error.name, dbusErrorMessage(error.message)));
       return;
     }
     log.error(

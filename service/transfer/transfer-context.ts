@@ -31,9 +31,15 @@ export function fileError(error: unknown, doing: string): SwitcherError {
     case 'EPERM':
       return new SwitcherError('AccessDenied', `Cannot ${doing}: permission denied on ${path}`);
     case 'ENOENT':
-      return new SwitcherError('InvalidArgument', `Cannot ${doing}: ${path} does not exist`);
+    case 'ENOTDIR':
+      return new SwitcherError('NoSuchFile', `Cannot ${doing}: ${path} does not exist`);
+    case 'ELOOP':
+      return new SwitcherError('NoSuchFile', `Cannot ${doing}: ${path} is a loop of symbolic links`);
     case 'ENOSPC':
+    case 'EDQUOT':
       return new SwitcherError('InvalidState', `Cannot ${doing}: no space left on the disk of ${path}`);
+    case 'EROFS':
+      return new SwitcherError('InvalidState', `Cannot ${doing}: ${path} is on a read-only file system`);
     case 'EEXIST':
       return new SwitcherError('AlreadyExists', `Cannot ${doing}: ${path} already exists`);
     default:

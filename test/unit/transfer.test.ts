@@ -212,8 +212,13 @@ describe('file errors', () => {
       kind: 'AccessDenied',
       message: 'Cannot read disk vda: permission denied on /var/lib/x.img',
     });
-    expect(fileError(errno('ENOENT'), 'use /x').kind).toBe('InvalidArgument');
+    expect(fileError(errno('ENOENT'), 'use /x').kind).toBe('NoSuchFile');
+    expect(fileError(errno('ENOTDIR'), 'use /x/y').kind).toBe('NoSuchFile');
     expect(fileError(errno('ENOSPC'), 'export a').kind).toBe('InvalidState');
+    expect(fileError(errno('EROFS'), 'export a')).toMatchObject({
+      kind: 'InvalidState',
+      message: 'Cannot export a: /var/lib/x.img is on a read-only file system',
+    });
     expect(fileError(errno('EEXIST'), 'export a').kind).toBe('AlreadyExists');
     expect(fileError(errno('EIO'), 'export a').kind).toBe('Internal');
   });
