@@ -13,7 +13,7 @@ import { log } from '../log.js';
 import { HostProbe } from './host.js';
 import { checkIso, detectOsName } from './installer.js';
 import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
-import { offer, planGuest, UNKNOWN_OS_ID, type Placement } from './plan.js';
+import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type Placement } from './plan.js';
 import { defaultPoolPath, GuestStorage } from './storage.js';
 import { fillTemplate, readTemplate } from './template.js';
 
@@ -41,31 +41,42 @@ const MAX_SEARCH = 256;
 const CONNECT = 'org.libvirt.Connect';
 const NETWORK = 'org.libvirt.Network';
 
-/** CreateGuest's options (a{sv}) as numbers and strings, refusing what is not one of them. */
+/** The D-Bus integer types an option of ours takes; t and u are what the contract's clients send. */
+const INTEGER_TYPES = new Set(['y', 'n', 'q', 'i', 'u', 'x', 't']);
+const TYPE_NAMES: Record<string, string> = { s: 'a string', o: 'an object path', b: 'a boolean', d: 'a double' };
+
+/** CreateGuest's options (a{sv}) as numbers and strings, refusing a wrong type or size with what it takes. */
 export function parseCreateOptions(options: Record<string, unknown>): CreateOptions {
   const out: CreateOptions = {};
-  const integer = (key: string, value: unknown): number => {
-    const n = typeof value === 'bigint' ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
-      throw invalidArgument(`Option ${key} takes a positive integer, not ${String(value)}`);
+  const integer = (key: string, variant: Variant, limit: number, unit: string): number => {
+    const { signature, value } = variant;
+    if (!INTEGER_TYPES.has(signature)) {
+      const shown = typeof value === 'string' ? `: '${value}'` : typeof value === 'number' ? `: ${value}` : '';
+      throw invalidArgument(
+        `Option ${key} takes an unsigned integer (D-Bus type t or u), not ${TYPE_NAMES[signature] ?? 'a value'} (${signature})${shown}`,
+      );
     }
-    return n;
+    const n = BigInt(value as number | bigint);
+    if (n <= 0n) throw invalidArgument(`Option ${key} takes a positive integer, not ${n}`);
+    if (n > BigInt(limit)) throw invalidArgument(`Option ${key} is at most ${limit} (${unit}), not ${n}`);
+    return Number(n);
   };
-  for (const [key, variant] of Object.entries(options ?? {})) {
-    const value = variant instanceof Variant ? variant.value : (variant as { value?: unknown })?.value;
+  for (const [key, raw] of Object.entries(options ?? {})) {
+    const variant = raw instanceof Variant ? raw : new Variant('', (raw as { value?: unknown })?.value);
     switch (key) {
       case 'memory-mib':
-        out.memoryMiB = integer(key, value);
+        out.memoryMiB = integer(key, variant, SIZE_LIMITS.memoryMiB, 'MiB');
         break;
       case 'vcpus':
-        out.vcpus = integer(key, value);
+        out.vcpus = integer(key, variant, SIZE_LIMITS.vcpus, 'vCPUs');
         break;
       case 'disk-gib':
-        out.diskGiB = integer(key, value);
+        out.diskGiB = integer(key, variant, SIZE_LIMITS.diskGiB, 'GiB');
         break;
       case 'drivers-iso':
-        if (typeof value !== 'string') throw invalidArgument('Option drivers-iso takes a path (s)');
-        if (value) out.drivers = value;
+        if (typeof variant.value !== 'string')
+          throw invalidArgument(`Option drivers-iso takes a path, a string (s), not ${variant.signature || 'that'}`);
+        if (variant.value) out.drivers = variant.value;
         break;
       default:
         throw invalidArgument(`Unknown option '${key}'; CreateGuest takes memory-mib, vcpus, disk-gib, drivers-iso`);

@@ -29,7 +29,9 @@ const FALLBACK = { memoryMiB: 2048, vcpus: 2, diskGiB: 32 };
 /** Phyllome's model gives four vCPUs where the host has them. */
 const MODEL_VCPUS = 4;
 const MIN_MEMORY_MIB = 128;
-const MAX_DISK_GIB = 64 * 1024;
+/** The most any guest of ours gets, whatever the host: QEMU's 4096 vCPUs, 64 TiB of memory and of disk. */
+export const SIZE_LIMITS = { memoryMiB: 64 * 1024 * 1024, vcpus: 4096, diskGiB: 64 * 1024 } as const;
+const MAX_DISK_GIB = SIZE_LIMITS.diskGiB;
 
 export interface Sizes {
   memoryMiB: number;
