@@ -1,12 +1,12 @@
 // Installer ISOs as the caller may use them: readable by the caller
-// (dbus/caller-files.ts) before the service opens one. Then the service
+// (dbus/caller-files.ts, walked from / down) before the service opens one. Then the service
 // reads it (an ISO 9660 image, "CD001") and asks libosinfo (osinfo-detect)
 // which OS it holds.
 
 import { execFile } from 'node:child_process';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { closedToCaller, R, type FileCaller } from '../dbus/caller-files.js';
+import { R, viewAsCaller, type FileCaller } from '../dbus/caller-files.js';
 import { invalidArgument, noSuchFile, unreadableFile } from '../errors.js';
 import { log } from '../log.js';
 
@@ -22,15 +22,14 @@ export async function checkIso(path: string, caller: FileCaller | undefined, wha
   if (!isAbsolute(path)) throw invalidArgument(`The ${what} path must be absolute, not '${path}'`);
   if (path.length > 4096 || path.includes('\0')) throw invalidArgument(`The ${what} path is not a path`);
   const file = resolve(path);
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw noSuchFile(`No ${what} at ${file}`);
+  // Walked as the caller from / down: behind a folder closed to it, a file and nothing look the same.
+  const view = await viewAsCaller(file, caller, R).catch((error: NodeJS.ErrnoException) => {
     throw unreadableFile(`Cannot read the ${what} ${file}: ${error.code ?? error.message}`);
   });
-  if (!info.isFile()) throw noSuchFile(`The ${what} ${file} is not a file`);
-  if (caller) {
-    const closed = await closedToCaller(file, caller, R);
-    if (closed) throw unreadableFile(`You cannot read the ${what} ${file}: ${closed}`);
-  }
+  if (view.kind === 'closed')
+    throw unreadableFile(`You cannot read the ${what} ${file}: ${view.where} is closed to you`);
+  if (view.kind === 'missing') throw noSuchFile(`No ${what} at ${file}`);
+  if (!view.stats.isFile()) throw noSuchFile(`The ${what} ${file} is not a regular file`);
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
     throw unreadableFile(`Cannot read the ${what} ${file}: ${error.code ?? error.message}`);
   });

@@ -2,11 +2,14 @@
 // behalf and may hold other rights than the caller (root for the host-wide
 // service, or another user on a shared bus), so a path the caller names is
 // checked against the caller's user and groups (from the bus) on the owner
-// and mode bits of the file and every folder above it, before the service
-// touches it.
+// and mode bits of every folder on the way, from / down, and of the file,
+// before the service touches it — and nothing behind a folder closed to the
+// caller is looked at, so the service never tells whether a file exists
+// where the caller could not see it.
 
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import type { Stats } from 'node:fs';
+import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { errorMessage, SwitcherError } from '../errors.js';
 import { connectionCredentials, type MessageBus } from './bus.js';
 
@@ -52,20 +55,81 @@ export function permits(mode: number, owner: number, group: number, caller: File
   return (mode & want) === want;
 }
 
+/** What a caller finds at a path: the folder on the way that is closed to it, nothing, or the file. */
+export type CallerView =
+  { kind: 'closed'; where: string } | { kind: 'missing' } | { kind: 'open'; path: string; stats: Stats };
+
+/** Symbolic links followed on one path at most, as the kernel (MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+const components = (path: string): string[] => path.split('/').filter((name) => name !== '' && name !== '.');
+
 /**
- * Whether `caller` may reach `path` (search on every folder above it) and do
- * `want` to it. Resolves to a sentence saying what is closed to the caller,
- * or undefined when all is open. `path` must exist and be absolute.
+ * Walks `path` (absolute) from / downwards as the kernel resolves it,
+ * following symbolic links, and checks that `caller` may search each folder
+ * before looking at what is inside it: a folder closed to the caller is
+ * where the walk stops, so what lies behind it — a file or nothing — is
+ * never told apart. Then the caller must be allowed `want` (R, W, X or a sum)
+ * on what is there. With no caller (the service's own use) nothing is
+ * checked. Errors other than "nothing there" (ENOENT, ENOTDIR) are thrown as
+ * the file system gives them, as is ELOOP for too many links.
+ */
+export async function viewAsCaller(path: string, caller: FileCaller | undefined, want: number): Promise<CallerView> {
+  const closed = (info: Stats, bits: number): boolean =>
+    caller !== undefined && !permits(info.mode, info.uid, info.gid, caller, bits);
+  let current = '/';
+  let info = await stat(current);
+  let pending = components(path);
+  let links = 0;
+  while (pending.length > 0) {
+    // Every folder the walk enters was searchable by the caller before anything in it was looked at.
+    if (!info.isDirectory()) return { kind: 'missing' };
+    if (closed(info, X)) return { kind: 'closed', where: current };
+    const name = pending.shift() as string;
+    if (name === '..') {
+      current = dirname(current);
+      info = await stat(current);
+      continue;
+    }
+    const next = join(current, name);
+    let found: Stats;
+    try {
+      found = await lstat(next);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+      throw error;
+    }
+    if (found.isSymbolicLink()) {
+      if (++links > MAX_LINKS) {
+        throw Object.assign(new Error(`ELOOP: too many symbolic links, ${path}`), { code: 'ELOOP', path });
+      }
+      const target = await readlink(next);
+      pending = [...components(target), ...pending];
+      if (isAbsolute(target)) {
+        current = '/';
+        info = await stat(current);
+      }
+      continue;
+    }
+    current = next;
+    info = found;
+  }
+  if (closed(info, want)) return { kind: 'closed', where: current };
+  return { kind: 'open', path: current, stats: info };
+}
+
+/**
+ * Whether `caller` may reach `path` (search on every folder on the way,
+ * checked from / down) and do `want` to it. Resolves to a sentence saying
+ * what is closed to the caller, or undefined when all is open; throws ENOENT
+ * when the caller finds nothing there. `path` must be absolute.
  */
 export async function closedToCaller(path: string, caller: FileCaller, want: number): Promise<string | undefined> {
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
-    const d = await stat(dir);
-    if (!permits(d.mode, d.uid, d.gid, caller, X)) return `${dir} is closed to you`;
-    if (dir === '/') break;
-  }
-  const info = await stat(path);
-  if (!permits(info.mode, info.uid, info.gid, caller, want)) {
-    return `${path} is closed to you`;
+  const view = await viewAsCaller(path, caller, want);
+  if (view.kind === 'closed') return `${view.where} is closed to you`;
+  if (view.kind === 'missing') {
+    throw Object.assign(new Error(`ENOENT: no such file or directory, ${path}`), { code: 'ENOENT', path });
   }
   return undefined;
 }

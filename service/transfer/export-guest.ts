@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { access, constants, lchown, mkdir, rename, stat, statfs } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import { closedToCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
-import { alreadyExists, invalidArgument, invalidState, SwitcherError } from '../errors.js';
+import { viewAsCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
+import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { inactiveXml } from '../libvirt/domain.js';
@@ -36,18 +36,47 @@ export interface ExportPlan {
   owner: { uid: number; gid: number } | undefined;
 }
 
-/** A directory a caller names: absolute, there, a directory, writable by us and by the caller. */
+/** statfs magic numbers of the kernel's file systems that hold no files of anybody's (linux/magic.h). */
+const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x62656570, 'configfs'],
+  [0x65735543, 'fusectl'],
+  [0x19800202, 'mqueue'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x6e736673, 'nsfs'],
+]);
+
+/**
+ * A directory a caller names: absolute, there, a directory on a file system
+ * that holds files, writable by us and by the caller (walked from / down as
+ * the caller first: behind a folder closed to it, nothing is looked at).
+ */
 export async function checkDirectory(directory: string, what: string, caller: FileCaller | undefined): Promise<string> {
   if (directory.length === 0 || directory.length > 4096 || !isAbsolute(directory) || directory.includes('\0')) {
     throw invalidArgument(`${what} must be an absolute path`);
   }
   const path = normalize(directory);
-  const info = await stat(path).catch((error: unknown) => {
+  const view = await viewAsCaller(path, caller, W | X).catch((error: unknown) => {
     throw fileError(error, `use ${path}`);
   });
-  if (!info.isDirectory()) throw invalidArgument(`${path} is not a directory`);
-  const closed = caller && (await closedToCaller(path, caller, W | X));
-  if (closed) throw new SwitcherError('AccessDenied', `You cannot write into ${path}: ${closed}`);
+  if (view.kind === 'closed') {
+    throw new SwitcherError('AccessDenied', `You cannot write into ${path}: ${view.where} is closed to you`);
+  }
+  if (view.kind === 'missing') throw noSuchFile(`No folder at ${path}`);
+  if (!view.stats.isDirectory()) throw invalidArgument(`${path} is not a directory`);
+  const pseudo = PSEUDO_FILE_SYSTEMS.get((await statfs(path)).type);
+  if (pseudo) throw invalidArgument(`${path} is on the kernel's ${pseudo} file system, which holds no files`);
   await access(path, constants.W_OK | constants.X_OK).catch((error: unknown) => {
     throw fileError(error, `write into ${path}`);
   });

@@ -4,8 +4,9 @@
 // UUID, so two requests cannot race for the same thing.
 
 import type { MessageBus } from '../dbus/bus.js';
-import { fileCallerFor } from '../dbus/caller-files.js';
-import { invalidState, noSuchGuest, notConnected } from '../errors.js';
+import { isAbsolute, normalize } from 'node:path';
+import { fileCallerFor, R, viewAsCaller, X, type FileCaller } from '../dbus/caller-files.js';
+import { invalidState, noSuchGuest, notConnected, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { Job } from '../jobs/job.js';
@@ -16,7 +17,23 @@ import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';
 import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 import { planMigrate, runMigrate } from './migrate-guest.js';
-import type { TransferHost } from './transfer-context.js';
+import { fileError, type TransferHost } from './transfer-context.js';
+
+/**
+ * Walks a bundle's path as the caller, from / down, before anything else
+ * looks at it: behind a folder closed to the caller, a bundle and nothing
+ * get the same AccessDenied. A path that is no absolute path is left to the
+ * import's own checks.
+ */
+async function refuseBehindClosedFolder(bundle: string, caller: FileCaller | undefined): Promise<void> {
+  if (!caller || !isAbsolute(bundle) || bundle.length > 4096 || bundle.includes('\0')) return;
+  const path = normalize(bundle);
+  const view = await viewAsCaller(path, caller, R | X).catch((error: unknown) => {
+    throw fileError(error, `import ${path}`);
+  });
+  if (view.kind === 'closed')
+    throw new SwitcherError('AccessDenied', `You cannot read ${path}: ${view.where} is closed to you`);
+}
 
 /**
  * Who asks: their unique bus name (the paths they name must be open to
@@ -57,7 +74,9 @@ export class Transfers {
 
   async importBundle(bundle: string, request: TransferRequest): Promise<Job> {
     this.requireConnected();
-    const plan = await planImport(this.host, bundle, await fileCallerFor(this.serviceBus, request.sender));
+    const caller = await fileCallerFor(this.serviceBus, request.sender);
+    await refuseBehindClosedFolder(bundle, caller);
+    const plan = await planImport(this.host, bundle, caller);
     await request.authorize(plan.seat);
     const { name, uuid } = plan.manifest.guest;
     return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
