@@ -10,6 +10,7 @@ import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherErr
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
+import { validateGuestName, volumeName } from './guest-name.js';
 import { HostProbe } from './host.js';
 import { checkIso, detectOsName } from './installer.js';
 import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
@@ -36,7 +37,6 @@ export interface CreateOptions {
   drivers?: string;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,62}$/;
 const MAX_SEARCH = 256;
 const CONNECT = 'org.libvirt.Connect';
 const NETWORK = 'org.libvirt.Network';
@@ -167,11 +167,7 @@ export class GuestCreator {
     authorize: () => Promise<void> = () => Promise.resolve(),
   ): Promise<string> {
     const options = parseCreateOptions(rawOptions);
-    if (!NAME.test(name)) {
-      throw invalidArgument(
-        `A guest name is 1 to 63 letters, digits, spaces and . _ + -, starting with a letter or digit; not '${name}'`,
-      );
-    }
+    validateGuestName(name);
     this.requireConnected();
     if (this.pending.has(name)) throw alreadyExists(`A guest named '${name}' is being created`);
     this.pending.add(name);
@@ -222,11 +218,11 @@ export class GuestCreator {
     const pool = await this.storage.ensurePool();
     const info = await this.storage.poolInfo(pool);
     const plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
-    const volumeName = `${name}.raw`;
-    if (await this.storage.volumeExists(pool, volumeName)) {
-      throw alreadyExists(`The storage pool already has a volume ${volumeName}; it is left as it is`);
+    const disk = volumeName(name, plan.values.disk_dev as string, 'raw');
+    if (await this.storage.volumeExists(pool, disk)) {
+      throw alreadyExists(`The storage pool already has a volume ${disk}; it is left as it is`);
     }
-    const volume = await this.storage.createVolume(pool, volumeName, plan.sizes.diskGiB);
+    const volume = await this.storage.createVolume(pool, disk, plan.sizes.diskGiB);
     let libvirtPath: string;
     try {
       const xml = fillTemplate(template, { ...plan.values, disk_path: volume.file }, plan.flags);

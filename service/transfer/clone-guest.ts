@@ -6,7 +6,8 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { alreadyExists, invalidArgument, invalidState } from '../errors.js';
+import { validateGuestName } from '../create/guest-name.js';
+import { alreadyExists, invalidState } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
@@ -28,7 +29,6 @@ import {
   type TransferHost,
 } from './transfer-context.js';
 
-const MAX_NAME = 200;
 const VOLUME_TIMEOUT_MS = 60_000;
 
 interface PlannedDisk {
@@ -49,17 +49,6 @@ export interface ClonePlan {
   nvram: { source: GuestFile; destination: string } | undefined;
   tpm: { source: GuestFile; destination: string }[];
   tpmDir: string;
-}
-
-/** A guest name as libvirt takes it and a person can type: no '/', no control characters, not blank. */
-export function validateGuestName(name: string): string {
-  if (name.trim() !== name || name.length === 0)
-    throw invalidArgument('A guest name cannot be empty or start or end with spaces');
-  if (name.length > MAX_NAME) throw invalidArgument(`A guest name is at most ${MAX_NAME} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[/\u0000-\u001f\u007f]/.test(name))
-    throw invalidArgument("A guest name cannot contain '/' or control characters");
-  return name;
 }
 
 function newMacs(count: number, taken: readonly string[]): string[] {

@@ -12,6 +12,7 @@ import type { LibvirtClient } from '../libvirt/client.js';
 import { deleteVolume } from '../libvirt/storage-vol.js';
 import { UNDEFINE_KEEP_NVRAM, UNDEFINE_KEEP_TPM, undefineDomain } from '../libvirt/domain.js';
 import { log } from '../log.js';
+import { volumeName } from '../create/guest-name.js';
 import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 
 export interface TransferHost {
@@ -147,9 +148,5 @@ export async function makeDirectories(dir: string, mode: number, undo: Undo): Pr
   undo.directory(dir);
 }
 
-/** The file or volume name of a guest's disk image: <guest>-<device>.img (or .qcow2…), then -2, -3… */
-export function diskImageName(guest: string, target: string, format: string, n: number): string {
-  const base = `${guest.replace(/[^A-Za-z0-9._+-]+/g, '_')}-${target}`;
-  const extension = format === 'raw' ? 'img' : format;
-  return n === 1 ? `${base}.${extension}` : `${base}-${n}.${extension}`;
-}
+/** The file or volume name of a guest's disk image: create/guest-name.ts's, one way for every volume we make. */
+export const diskImageName = volumeName;

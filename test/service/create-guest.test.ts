@@ -181,13 +181,13 @@ describe('CreateGuest', () => {
     expect(xml).not.toMatch(/<hyperv/);
     expect(xml).toMatch(/<description>[^<]*No KVM[^<]*Hyper-V/);
 
-    // A raw, sparse 64 GiB volume in the default pool.
+    // A raw, sparse 64 GiB volume in the default pool, named as every volume we make: <guest>-<device>.raw.
     const after = await libvirtContents();
-    expect(after.volumes).toEqual([...before.volumes, 'win11.raw'].sort());
-    const info = virsh('vol-info', '--pool', 'default', 'win11.raw', '--bytes');
+    expect(after.volumes).toEqual([...before.volumes, 'win11-sda.raw'].sort());
+    const info = virsh('vol-info', '--pool', 'default', 'win11-sda.raw', '--bytes');
     expect(Number(/Capacity:\s+(\d+)/.exec(info)?.[1])).toBe(64 * 2 ** 30);
     expect(Number(/Allocation:\s+(\d+)/.exec(info)?.[1])).toBeLessThan(2 ** 20);
-    expect(virsh('vol-dumpxml', '--pool', 'default', 'win11.raw')).toMatch(/<format type='raw'\/>/);
+    expect(virsh('vol-dumpxml', '--pool', 'default', 'win11-sda.raw')).toMatch(/<format type='raw'\/>/);
 
     // Start boots the installer: the Secure Boot firmware runs its (signed) boot loader.
     const from = stack.client.signals.length;
@@ -314,11 +314,13 @@ describe('CreateGuest refuses bad input and leaves nothing behind', () => {
   it("a name whose disk volume is in the pool already (someone's disk is never overwritten)", async () => {
     const [pool] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolLookupByName', 's', ['default']);
     await libvirtCall(stack, pool as string, 'org.libvirt.StoragePool', 'StorageVolCreateXML', 'su', [
-      "<volume><name>orphan.raw</name><capacity unit='MiB'>1</capacity><target><format type='raw'/></target></volume>",
+      "<volume><name>orphan-vda.raw</name><capacity unit='MiB'>1</capacity><target><format type='raw'/></target></volume>",
       0,
     ]);
-    expect(await refusal('orphan', DEBIAN, plainIso)).toMatch(/^me.phyllo.Switcher1.Error.AlreadyExists: .*orphan.raw/);
-    expect((await libvirtContents()).volumes).toContain('orphan.raw');
+    expect(await refusal('orphan', DEBIAN, plainIso)).toMatch(
+      /^me.phyllo.Switcher1.Error.AlreadyExists: .*orphan-vda\.raw/,
+    );
+    expect((await libvirtContents()).volumes).toContain('orphan-vda.raw');
   });
 
   it('a missing ISO', async () => {
@@ -373,10 +375,12 @@ describe('CreateGuest refuses bad input and leaves nothing behind', () => {
     );
   });
 
-  it('a name libvirt and a file name cannot both take', async () => {
-    expect(await refusal('../evil', DEBIAN, plainIso)).toMatch(
-      /^me.phyllo.Switcher1.Error.InvalidArgument: A guest name/,
-    );
+  it('a name outside the rule every new guest follows (Clone too)', async () => {
+    for (const bad of ['../evil', '-x', 'x ', 'x'.repeat(64)])
+      expect([bad, await refusal(bad, DEBIAN, plainIso)]).toEqual([
+        bad,
+        expect.stringMatching(/^me.phyllo.Switcher1.Error.InvalidArgument: A guest name is 1 to 63 /),
+      ]);
   });
 
   it('options it does not know, or of the wrong type', async () => {
