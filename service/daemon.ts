@@ -45,6 +45,7 @@ import { GuestStops } from './guests/stops.js';
 import { allDomainStats } from './libvirt/domain-stats.js';
 import { StatsSampler } from './stats/sampler.js';
 import { log } from './log.js';
+import { count } from './readable.js';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
 
@@ -376,7 +377,7 @@ export class Daemon {
       throw new SwitcherError('InvalidState', `${BUS_NAME} is already owned on this bus; is another instance running?`);
     }
     log.info(
-      `serving ${BUS_NAME} for ${endpoint.uri} (${registry.paths().length} guests, libvirt ${registry.connected ? 'connected' : 'not connected'})`,
+      `serving ${BUS_NAME} for ${endpoint.uri} (${count(registry.paths().length, 'guest')}, libvirt ${registry.connected ? 'connected' : 'not connected'})`,
     );
   }
 }

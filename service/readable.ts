@@ -68,3 +68,8 @@ export const MESSAGE_MAX = 1000;
 export function readableMessage(text: string): string {
   return readable(text, MESSAGE_MAX);
 }
+
+/** A count with its noun, singular for one: count(1, 'guest') is '1 guest', count(3, 'guest') '3 guests'. */
+export function count(n: number | bigint, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 || n === 1n ? noun : plural}`;
+}

@@ -17,6 +17,7 @@ import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
 import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type Placement } from './plan.js';
 import { defaultPoolPath, GuestStorage } from './storage.js';
 import { fillTemplate, readTemplate } from './template.js';
+import { count } from '../readable.js';
 
 export interface CreatorOptions {
   uri: string;
@@ -109,7 +110,7 @@ export class GuestCreator {
         this.db = undefined;
         throw new SwitcherError('MissingHostFeature', "libosinfo's database is not installed: install osinfo-db");
       }
-      log.info(`libosinfo: ${db.size} operating systems`);
+      log.info(`libosinfo: ${count(db.size, 'operating system')}`);
       return db;
     });
     return this.db;
@@ -236,7 +237,7 @@ export class GuestCreator {
     for (const warning of plan.warnings) log.warning(`CreateGuest ${name}: ${warning}`);
     const guest = this.registry.get(libvirtPath) ?? (await this.registry.refresh(libvirtPath));
     log.info(
-      `CreateGuest ${name}: ${profile.name} from the ${plan.family} model, ${plan.sizes.memoryMiB} MiB, ${plan.sizes.vcpus} vCPUs, ${plan.sizes.diskGiB} GiB in ${Date.now() - started} ms`,
+      `CreateGuest ${name}: ${profile.name} from the ${plan.family} model, ${plan.sizes.memoryMiB} MiB, ${count(plan.sizes.vcpus, 'vCPU')}, ${plan.sizes.diskGiB} GiB in ${Date.now() - started} ms`,
     );
     if (!guest) throw new SwitcherError('Libvirt', `libvirt defined ${name} but does not show it`);
     return guest.path;

@@ -4,6 +4,7 @@
 // cannot do without it. Pure: everything it knows comes in as arguments.
 
 import { invalidArgument, missingHostFeature } from '../errors.js';
+import { count } from '../readable.js';
 import type { HostCapabilities } from './host.js';
 import type { OsProfile, Resources } from './osinfo.js';
 import type { TemplateFamily, TemplateFlags, TemplateValues } from './template.js';
@@ -187,11 +188,13 @@ function checkSize(
   os: string,
   whose: string,
 ): void {
+  // MiB and GiB are units; a CPU is counted.
+  const of = (n: number): string => (unit === 'CPUs' ? count(n, 'CPU') : `${n} ${unit}`);
   if (!Number.isInteger(value) || value < minimum) {
-    throw invalidArgument(`${what} must be at least ${minimum} ${unit} for ${os}, not ${value}`);
+    throw invalidArgument(`${what} must be at least ${of(minimum)} for ${os}, not ${value}`);
   }
   if (maximum !== undefined && value > maximum) {
-    throw invalidArgument(`${what} of ${value} ${unit} is more than ${whose} ${maximum} ${unit}`);
+    throw invalidArgument(`${what} of ${of(value)} is more than ${whose} ${of(maximum)}`);
   }
 }
 

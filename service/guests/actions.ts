@@ -16,6 +16,7 @@ import { log } from '../log.js';
 import type { Guest } from './guest.js';
 import type { GuestRegistry } from './registry.js';
 import { whyActionRefused, type GuestAction, type GuestState } from './state.js';
+import { count } from '../readable.js';
 
 export const MAX_SHUTDOWN_SECONDS = 3600;
 
@@ -222,7 +223,7 @@ export class GuestActions {
         }
       }),
     );
-    log.info(`PauseAll paused ${paused.length} of ${running.length} running guests`);
+    log.info(`PauseAll paused ${paused.length} of ${count(running.length, 'running guest')}`);
     return paused.sort();
   }
 
@@ -243,7 +244,7 @@ export class GuestActions {
         }
       }),
     );
-    log.info(`ResumeAll resumed ${resumed.length} guests`);
+    log.info(`ResumeAll resumed ${count(resumed.length, 'guest')}`);
     return resumed.sort();
   }
 

@@ -12,6 +12,7 @@ import { uuidFromDomainPath } from '../libvirt/uri.js';
 import { log } from '../log.js';
 import { changedFacts, guestPath, type Guest, type GuestFacts } from './guest.js';
 import { DomainEvent, stateFromEvent, stateFromLibvirt, type GuestState } from './state.js';
+import { count } from '../readable.js';
 
 export interface GuestRegistryEvents {
   added: [guest: Guest];
@@ -249,7 +250,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.info(`libvirt ${this.client.endpoint.uri}: ${this.byPath.size} guests in sync (${ms.toFixed(1)} ms)`);
+    log.info(`libvirt ${this.client.endpoint.uri}: ${count(this.byPath.size, 'guest')} in sync (${ms.toFixed(1)} ms)`);
     // One domain we could not read does not make libvirt unreachable: it is retried on its own.
     this.setConnected(true);
   }

@@ -25,6 +25,7 @@ import {
   type BundleFile,
 } from './manifest.js';
 import { fileError, isOff, pathExists, Undo, whileShutOff, type TransferHost } from './transfer-context.js';
+import { count } from '../readable.js';
 
 export interface ExportPlan {
   guest: Guest;
@@ -113,7 +114,7 @@ export async function planExport(
   const needed = dataTotal(files) + definitionXml.length;
   const free = space.bavail * space.bsize;
   if (free < needed) {
-    throw invalidState(`${target} has ${free} bytes free; the export needs ${needed}`);
+    throw invalidState(`${target} has ${count(free, 'byte')} free; the export needs ${count(needed, 'byte')}`);
   }
   return { guest, directory: target, bundlePath, definitionXml, files, owner: await bundleOwner(target, caller) };
 }

@@ -8,6 +8,7 @@ import { readUsbDevice, readUsbDevices, udevSeat } from './sysfs.js';
 import { displayName, type UsbDeviceInfo } from './usb-device.js';
 import type { UdevEvent, UdevMonitor } from './udev-monitor.js';
 import { errorMessage } from '../errors.js';
+import { count } from '../readable.js';
 
 export interface UsbInventoryEvents {
   added: [device: UsbDeviceInfo];
@@ -47,7 +48,7 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
       if (!this.devices.has(device.id))
         this.add({ ...device, seat: await udevSeat(this.udevDataRoot, this.sysfsRoot, device.id) });
     }
-    log.info(`USB: ${this.devices.size} devices`);
+    log.info(`USB: ${count(this.devices.size, 'device')}`);
   }
 
   stop(): void {

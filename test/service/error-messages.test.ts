@@ -68,8 +68,7 @@ describe('messages a person can read', () => {
     expect(name.message).toMatch(/^A guest name is .*'(\\x1b)+ … (\\x1b)+'$/);
   });
 
-  it("shows a job's failure the same way", async () => {
-    // A clone of a guest whose disk path holds a newline fails in its job, naming the path.
+  it('shows a path it refuses the same way', async () => {
     const error = await refusal(offGuest, GUEST, 'Export', 's', ['/nonexistent/\x1b[2J']);
     expect(error.message).toContain('/nonexistent/\\x1b[2J');
   });
@@ -118,5 +117,21 @@ describe('names as the contract gives them', () => {
       'Option disk-gib is at most 65536 (GiB), not 18446744073709551615',
     );
     expect(await option('vcpus', new Variant('i', 0))).toBe('Option vcpus takes a positive integer, not 0');
+  });
+
+  it('InvalidArgument for an export folder on a file system that holds no files, naming it', async () => {
+    expect(await refusal(offGuest, GUEST, 'Export', 's', ['/proc'])).toEqual({
+      name: `${ERR}.InvalidArgument`,
+      message: "/proc is on the kernel's proc file system, which holds no files",
+    });
+    expect((await refusal(offGuest, GUEST, 'Export', 's', ['/sys/kernel'])).message).toMatch(/sysfs file system/);
+  });
+});
+
+describe('counts in the log', () => {
+  it('say one guest, not 1 guests', () => {
+    // The test driver holds one guest, "test", when the service starts.
+    expect(stack.service?.output()).toMatch(/: 1 guest in sync \(/);
+    expect(stack.service?.output()).toMatch(/\(1 guest, libvirt connected\)/);
   });
 });

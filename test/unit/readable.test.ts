@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readable } from '../../service/readable.js';
+import { count, readable } from '../../service/readable.js';
 
 describe('readable text', () => {
   it('shows every control character, bidi mark and lone surrogate as an escape, and a backslash doubled', () => {
@@ -39,5 +39,15 @@ describe('readable text', () => {
   it('leaves a text within its limit whole', () => {
     expect(readable('x'.repeat(1000), 1000)).toBe('x'.repeat(1000));
     expect(readable('x'.repeat(1001), 1000)).toHaveLength(1000);
+  });
+});
+
+describe('counts', () => {
+  it('say one thing, and several things', () => {
+    expect(count(1, 'guest')).toBe('1 guest');
+    expect(count(0, 'guest')).toBe('0 guests');
+    expect(count(2, 'running guest')).toBe('2 running guests');
+    expect(count(1n, 'byte')).toBe('1 byte');
+    expect(count(3, 'operating system')).toBe('3 operating systems');
   });
 });
