@@ -9,7 +9,17 @@
 // socket only that user can open.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +27,7 @@ import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE 
 import { jobEnd } from '../support/guest-files.js';
 import { libvirtCall, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
-import { ServiceStack } from '../support/stack.js';
+import { ROOT, ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
 import { startXvfb } from '../support/xvfb.js';
 
@@ -56,6 +66,15 @@ const call = (who: UidCaller, path: string, iface: string, member: string, signa
 const errorOf = async (who: UidCaller, path: string, member: string, signature = '', body: unknown[] = []) =>
   (await call(who, path, GUEST, member, signature, body)).error;
 const state = (name: string): Promise<number> => libvirtState(stack, name, QEMU);
+
+/** The capabilities data/phyllome-switcher-system.service.in keeps (CapabilityBoundingSet=), as setpriv names them. */
+function unitCapabilities(): string[] {
+  const unit = readFileSync(join(ROOT, 'data/phyllome-switcher-system.service.in'), 'utf8');
+  const line = /^CapabilityBoundingSet=(.+)$/m.exec(unit)?.[1] ?? '';
+  const names = line.split(/\s+/).filter(Boolean);
+  if (names.length === 0) throw new Error('the host-wide unit keeps no capabilities');
+  return names.map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`);
+}
 
 /** Runs a command as `uid` inside the libvirtd sandbox's mount namespace (where its sockets are). */
 function inSandboxAs(uid: number, command: string[]): { status: number | null; output: string } {
@@ -102,21 +121,28 @@ beforeAll(async () => {
   displayDir = mkdtempSync(join(tmpdir(), 'phyllome-display-'));
   chmodSync(displayDir, 0o755);
   const address = stack.bus.address;
-  await stack.startService('qemu:///system', [
-    '--host-wide',
-    '--system-bus',
-    address,
-    '--libvirt-bus',
-    address,
-    '--display-dir',
-    displayDir,
-  ]);
+  await stack.startService(
+    'qemu:///system',
+    ['--host-wide', '--system-bus', address, '--libvirt-bus', address, '--display-dir', displayDir],
+    [],
+    {},
+    // With only the capabilities its systemd unit leaves it: every test below shows they are enough.
+    ['setpriv', `--bounding-set=-all,${unitCapabilities().join(',')}`, '--'],
+  );
   for (const name of ['ada-vm', 'bob-vm', 'shared']) guests[name] = await stack.client.waitForGuest(name);
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
   if (displayDir) rmSync(displayDir, { recursive: true, force: true });
+});
+
+describe('the service', () => {
+  it('runs with only the capabilities its systemd unit keeps (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER)', () => {
+    const status = readFileSync(`/proc/${stack.service?.pid ?? 0}/status`, 'utf8');
+    expect(/^CapEff:\s*(\w+)$/m.exec(status)?.[1]).toBe('000000000000000f');
+    expect(/^CapBnd:\s*(\w+)$/m.exec(status)?.[1]).toBe('000000000000000f');
+  });
 });
 
 describe('the system bus', () => {

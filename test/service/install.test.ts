@@ -4,8 +4,8 @@
 // host-wide unit, bus policy and activation, the polkit policy and the
 // extension for every user, and --uninstall removing them.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,21 @@ const install = (...args: string[]): string =>
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, USER: 'tester' },
   });
+
+/**
+ * What `systemd-analyze verify` says of a unit file (nothing when it is
+ * sound): every key known, every value parsed, its dependencies found and its
+ * ExecStart executable. `user`: as a unit of a user's manager.
+ */
+function verifyUnit(file: string, user = false): string {
+  const runtime = join(home, 'verify-runtime');
+  mkdirSync(runtime, { recursive: true, mode: 0o700 });
+  const run = spawnSync('systemd-analyze', [...(user ? ['--user'] : []), 'verify', file], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, XDG_RUNTIME_DIR: runtime, SYSTEMD_LOG_COLOR: '0' },
+  });
+  return `${run.status === 0 ? '' : `exit ${String(run.status)}: `}${run.stdout}${run.stderr}`.trim();
+}
 
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'phyllome-home-'));
@@ -56,6 +71,10 @@ it('installs the service, its activation files and the extension under $HOME onl
   expect(existsSync(join(extension, 'schemas/gschemas.compiled'))).toBe(true);
 });
 
+it("installs a user unit systemd's own verifier finds sound", () => {
+  expect(verifyUnit(join(home, '.config/systemd/user/phyllome-switcher.service'), true)).toBe('');
+});
+
 it('is started by the bus from the installed files alone', async () => {
   stack = await ServiceStack.start({ servicesDir: join(home, '.local/share/dbus-1/services'), withService: false });
   // Nothing of ours runs yet: the call below makes the bus start the installed executable.
@@ -86,6 +105,12 @@ describe('for every user of the host (--system)', () => {
     expect(unit).toContain(`ExecStart=${exec}\n`);
     expect(unit).toMatch(/^RuntimeDirectory=phyllome-switcher$/m);
     expect(unit).not.toMatch(/@[A-Z]+@/);
+    // Its sandbox leaves writable what it writes: bundles wherever the caller may write (homes, /tmp, /media…),
+    // volumes, UEFI variables and TPM state under /var/lib/libvirt; /usr, /boot, /efi and /etc stay read-only.
+    expect(unit).toMatch(/^ProtectSystem=full$/m);
+    expect(unit).toMatch(/^ProtectHome=no$/m);
+    expect(unit).toMatch(/^PrivateTmp=no$/m);
+    expect(unit).not.toMatch(/^(ReadOnlyPaths|InaccessiblePaths|TemporaryFileSystem)=/m);
     const activation = readFileSync(at('/usr/local/share/dbus-1/system-services/me.phyllo.Switcher1.service'), 'utf8');
     expect(activation).toContain(`Exec=${exec}\n`);
     expect(activation).toMatch(/^User=root$/m);
@@ -107,6 +132,22 @@ describe('for every user of the host (--system)', () => {
     expect(files(at('/usr/local/share/gnome-shell/extensions/switcher@phyllo.me'))).toEqual(
       files(join(ROOT, 'build/extension/switcher@phyllo.me')),
     );
+  });
+
+  it("installs a system unit systemd's own verifier finds sound", () => {
+    // The unit as installed, its executable found in the throwaway root (systemd checks it is there).
+    const unit = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-system.service'), 'utf8');
+    const check = join(home, 'verify-system');
+    mkdirSync(check, { recursive: true });
+    writeFileSync(join(check, 'phyllome-switcher-system.service'), unit.replaceAll(`${LIB}/`, at(`${LIB}/`)));
+    expect(verifyUnit(join(check, 'phyllome-switcher-system.service'))).toBe('');
+    // The verifier does find what is wrong: an unknown key, a value it cannot parse.
+    writeFileSync(
+      join(check, 'phyllome-switcher-system.service'),
+      `${unit.replaceAll(`${LIB}/`, at(`${LIB}/`))}Bogus=1\n`,
+    );
+    expect(verifyUnit(join(check, 'phyllome-switcher-system.service'))).toMatch(/Unknown key 'Bogus'/);
+    rmSync(check, { recursive: true, force: true });
   });
 
   it('uninstalls everything it installed', () => {

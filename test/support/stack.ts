@@ -151,6 +151,8 @@ export class ServiceStack {
     extraArgs: string[] = [],
     nodeArgs: string[] = [],
     extraEnv: NodeJS.ProcessEnv = {},
+    /** A command the service runs under, e.g. setpriv with the capabilities its systemd unit gives it. */
+    wrapper: string[] = [],
   ): Promise<TrackedProcess> {
     // With the sandboxed libvirtd, the service watches its socket: seen from outside through the
     // sandbox's namespace, or at its own path when the service runs inside it.
@@ -174,10 +176,11 @@ export class ServiceStack {
       ...extraArgs,
     ];
     // nsenter execs the service (no fork for a mount namespace): the PID tracked is the service's own.
+    const node = [...wrapper, process.execPath];
     const [command, argv] =
       this.serviceInSandbox && this.libvirtdNamespacePid
-        ? ['nsenter', ['--mount', `--target=${this.libvirtdNamespacePid}`, '--', process.execPath, ...args]]
-        : [process.execPath, args];
+        ? ['nsenter', ['--mount', `--target=${this.libvirtdNamespacePid}`, '--', ...node, ...args]]
+        : [node[0] as string, [...node.slice(1), ...args]];
     this.service = this.group.start('service', command, argv, {
       env: { ...this.env, PHYLLOME_DEBUG: '1', ...extraEnv },
     });
