@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/support/preflight.ts'],
+    // Debian packages first; then a temporary folder of the run's own, left with nothing of ours in it.
+    globalSetup: ['test/support/preflight.ts', 'test/support/temp-dir-check.ts'],
     include: ['test/**/*.test.ts'],
     // test/e2e needs a running GNOME Shell: test/shell/run-e2e.sh runs it with vitest.e2e.config.ts.
     exclude: ['test/e2e/**', 'node_modules/**'],

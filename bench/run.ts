@@ -456,8 +456,9 @@ async function benchExport(runs: number): Promise<void> {
 async function benchSeats(count: number): Promise<void> {
   console.log('\n== Authorization: Guest.SetMonitor (test driver), per call, fake logind and polkit');
   const stack = await ServiceStack.start({ withService: false });
+  let logind: LogindMock | undefined;
   try {
-    const logind = await LogindMock.start(stack.group);
+    logind = await LogindMock.start(stack.group);
     await logind.addSeat('seat0');
     await logind.addSeat('seat1');
     await logind.addSession('c0', 'seat0', 1000, 'ada');
@@ -480,6 +481,7 @@ async function benchSeats(count: number): Promise<void> {
     const other = await setMonitor(guest);
     console.log(`   logind + polkit, another seat's (yes)   ${fmt(other)}`);
   } finally {
+    await logind?.stop();
     await stack.stop();
   }
 }

@@ -7,7 +7,9 @@
 // and InterfacesRemoved, and GetManagedObjects hands out all of them in one
 // reply, kept marshalled per object between changes.
 // Whatever a handler throws, the caller gets a typed error and never a stack;
-// calls to what is not here get the standard D-Bus errors.
+// calls to what is not here get the standard D-Bus errors: the exporter is
+// the one face of its connection, so a call on any path outside its tree is
+// UnknownObject (only the bus's Peer interface answers everywhere).
 
 import { Message, MessageBus, Variant } from '@jellybrick/dbus-next';
 import { sendQuietly } from '../dbus/bus.js';
@@ -216,9 +218,9 @@ export class ObjectExporter {
     return true;
   }
 
-  /** An object of ours, or a path above the root (where Introspect lists what is below; nothing else is there). */
+  /** An object of ours, the root (the ObjectManager), or a path above it (where Introspect lists what is below). */
   private isOurs(path: string): boolean {
-    return this.objects.has(path) || this.root.startsWith(`${path === '/' ? '' : path}/`);
+    return this.objects.has(path) || path === this.root || this.root.startsWith(`${path === '/' ? '' : path}/`);
   }
 
   /** Returns the reply to send, or undefined to leave the message to dbus-next (Peer, on any path). */

@@ -6,13 +6,14 @@
 // error, leaving no domain and no volume behind.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
 import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
+import { domainXmlProblems } from '../support/validate-xml.js';
 import { libvirtCall, libvirtDomainPath } from '../support/libvirt.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
@@ -63,12 +64,7 @@ async function domainXml(name: string, flags = 0): Promise<string> {
 }
 
 /** virt-xml-validate's verdict on a domain's XML: '' when valid. */
-function validate(xml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'phyllome-xml-'));
-  writeFileSync(join(dir, 'domain.xml'), xml);
-  const run = spawnSync('virt-xml-validate', [join(dir, 'domain.xml'), 'domain'], { encoding: 'utf8' });
-  return run.status === 0 ? '' : `${run.stdout}${run.stderr}`;
-}
+const validate = domainXmlProblems;
 
 /** Waits until the guest's screen shows a menu with a highlighted entry; keeps the screenshot. */
 async function waitForMenu(name: string, artifact: string, timeoutMs = 60_000): Promise<number[]> {
@@ -251,9 +247,10 @@ describe('CreateGuest', () => {
 describe('CreateGuest refuses bad input and leaves nothing behind', () => {
   let unreadable: string;
   let notIso: string;
+  let dir = '';
 
   beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'phyllome-iso-'));
+    dir = mkdtempSync(join(tmpdir(), 'phyllome-iso-'));
     chmodSync(dir, 0o755);
     unreadable = join(dir, 'private.iso');
     copyFileSync(plainIso, unreadable);
@@ -261,6 +258,10 @@ describe('CreateGuest refuses bad input and leaves nothing behind', () => {
     notIso = join(dir, 'notes.iso');
     writeFileSync(notIso, 'not an ISO at all');
     chmodSync(notIso, 0o644);
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** The D-Bus error a CreateGuest gets, checking libvirt has no more domains or volumes than before. */

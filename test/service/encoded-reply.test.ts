@@ -78,7 +78,10 @@ it("hands out every object's properties in GetManagedObjects exactly, as dbus-ne
     <property name="Rules" type="aa{ss}" access="read"/><property name="Pairs" type="a(ss)" access="read"/>
     <property name="O" type="o" access="read"/><property name="AO" type="ao" access="read"/>
   </interface></node>`);
-  const exporter = new ObjectExporter(server, props, '/m');
+  // An exporter is the one face of its connection (every path outside its tree is UnknownObject): its own here.
+  const own = openBus(bus.address);
+  await whenConnected(own, 5_000);
+  const exporter = new ObjectExporter(own, props, '/m');
   exporter.start();
   const text = fc.string({ maxLength: 12 }).filter((s) => !s.includes('\0'));
   const objectPath = fc.stringMatching(/^\/[A-Za-z0-9_]{1,8}$/);
@@ -103,7 +106,7 @@ it("hands out every object's properties in GetManagedObjects exactly, as dbus-ne
           exporter.export(paths[i] as string, [impl as unknown as InterfaceImpl]);
         });
         const [managed] = (await client.call(
-          server.name as string,
+          own.name as string,
           '/m',
           'org.freedesktop.DBus.ObjectManager',
           'GetManagedObjects',
@@ -121,5 +124,6 @@ it("hands out every object's properties in GetManagedObjects exactly, as dbus-ne
     );
   } finally {
     exporter.stop();
+    own.disconnect();
   }
 });

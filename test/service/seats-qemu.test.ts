@@ -58,6 +58,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await logind?.stop();
   await stack?.stop();
   rmSync(sysfs, { recursive: true, force: true });
 });

@@ -128,16 +128,9 @@ export class LogindMock {
    * started elsewhere), or on a private bus of their own.
    */
   static async start(group: ProcessGroup, options: { bus?: PrivateBus } = {}): Promise<LogindMock> {
-    // startPrivateBus does not hand back its dbus-daemon; catch it on its way
-    // into the group so that stop() can end it by PID too.
-    let daemon: TrackedProcess | undefined;
-    let bus = options.bus;
-    if (!bus) {
-      const catching = Object.create(group) as ProcessGroup;
-      catching.start = (...args: Parameters<ProcessGroup['start']>) => (daemon = group.start(...args));
-      bus = await startPrivateBus(catching);
-      if (!daemon) throw new Error('startPrivateBus started no dbus-daemon');
-    }
+    // A bus of its own is stopped by PID and its directory removed with the mock (stop()).
+    const bus = options.bus ?? (await startPrivateBus(group));
+    const daemon = options.bus ? undefined : bus.daemon;
     const logind = startDbusmock(group, bus.address, 'logind');
     const polkitd = startDbusmock(group, bus.address, POLKIT_TEMPLATE, { policies: [POLICY] });
     let control: TestClient | undefined;

@@ -64,7 +64,7 @@ export class UsbLab {
       [PYTHON, USB_LAB_SCRIPT, '--fixtures', options.fixturesDir ?? USB_FIXTURES],
       { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env },
     );
-    const scratch = mkdtempSync(join(tmpdir(), 'usb-lab-'));
+    const scratch = mkdtempSync(join(tmpdir(), 'phyllome-usb-lab-'));
     let lab: UsbLab | undefined;
     const pending: string[] = [];
     proc.child.stdout?.on('data', (data: Buffer) => {

@@ -2,15 +2,12 @@
 // every flag on and off are valid for virt-xml-validate; what the host
 // lacks is a warning, or an error when the OS cannot do without it.
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDomainCapabilities, type HostCapabilities } from '../../service/create/host.js';
 import { OsinfoDb, type OsProfile } from '../../service/create/osinfo.js';
 import { HYPERV_FEATURES, offer, planGuest, UNKNOWN_OS_ID, type Placement } from '../../service/create/plan.js';
 import { fillTemplate, readTemplate, TEMPLATE_FAMILIES } from '../../service/create/template.js';
+import { domainXmlProblems } from '../support/validate-xml.js';
 
 const FULL_HOST: HostCapabilities = {
   domainType: 'kvm',
@@ -38,12 +35,7 @@ beforeAll(async () => {
   db = await OsinfoDb.load();
 });
 
-function validate(xml: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'phyllome-xml-')), 'domain.xml');
-  writeFileSync(file, xml);
-  const run = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });
-  return run.status === 0 ? '' : `${run.stdout}${run.stderr}`;
-}
+const validate = domainXmlProblems;
 
 describe('the templates', () => {
   const FLAGS = [

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +7,11 @@ import { eventNodes } from '../../service/seats/input-nodes.js';
 import { seatPath } from '../../service/seats/seat-manager.js';
 import { serializeSwitcherSettings, validateSeat } from '../../service/libvirt/switcher-metadata.js';
 import { udevSeat } from '../../service/usb/sysfs.js';
+import { validateDevicesXml } from '../support/validate-xml.js';
 
 function validates(devicesXml: string): [number | null, string] {
-  const dir = mkdtempSync(join(tmpdir(), 'phyllome-evdev-'));
-  try {
-    const file = join(dir, 'domain.xml');
-    writeFileSync(
-      file,
-      `<domain type='kvm'><name>g</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os><devices>${devicesXml}</devices></domain>`,
-    );
-    const result = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });
-    return [result.status, result.stderr.trim().replace(file, 'FILE')];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { status, output } = validateDevicesXml(devicesXml);
+  return [status, output];
 }
 
 describe("evdev input for a seat's guest", () => {

@@ -1,7 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostdevXml, usbHostdevsIn } from '../../service/libvirt/hostdev-xml.js';
 import {
@@ -13,6 +9,7 @@ import {
   type UsbRule,
 } from '../../service/libvirt/switcher-metadata.js';
 import { metadataElement } from '../../service/libvirt/domain-xml.js';
+import { validateDevicesXml } from '../support/validate-xml.js';
 import { xmlParser } from '../../service/libvirt/xml.js';
 import { ruleDictionary } from '../../service/bus/guest-object.js';
 import { ruleMatches } from '../../service/usb/rules.js';
@@ -101,18 +98,7 @@ describe('hostdev XML', () => {
     expect(xml).toBe(
       '<hostdev mode="subsystem" type="usb" managed="yes"><source startupPolicy="optional"><vendor id="0x0781"/><product id="0x5567"/><address bus="1" device="8"/></source></hostdev>',
     );
-    const dir = mkdtempSync(join(tmpdir(), 'phyllome-xml-'));
-    try {
-      const file = join(dir, 'domain.xml');
-      writeFileSync(
-        file,
-        `<domain type='kvm'><name>g</name><memory>65536</memory><os><type arch='x86_64'>hvm</type></os><devices>${xml}</devices></domain>`,
-      );
-      const result = spawnSync('virt-xml-validate', [file, 'domain'], { encoding: 'utf8' });
-      expect([result.status, result.stderr.trim()]).toEqual([0, `${file} validates`]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(validateDevicesXml(xml)).toEqual({ status: 0, output: 'FILE validates' });
   });
 
   it('refuses values that are not ids or addresses', () => {
