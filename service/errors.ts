@@ -10,7 +10,6 @@ export type ErrorKind =
   | 'NotConnected'
   | 'Libvirt'
   | 'Timeout'
-  | 'ReadOnly'
   | 'ViewerFailed'
   | 'NoDisplay'
   | 'NoSuchDevice'
