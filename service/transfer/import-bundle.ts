@@ -26,7 +26,7 @@ import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { volumeFilePath } from '../libvirt/storage-vol.js';
 import { checksumOf } from './block-checksum.js';
 import { copyFileTo, measureFile, type MeasuredFile } from './file-copy.js';
-import { importDefinition, readDefinition } from './guest-definition.js';
+import { checkImportDefinition, importDefinition, readDefinition } from './guest-definition.js';
 import { TPM_BUNDLE_DIR } from './guest-files.js';
 import { defaultNvramPath, tpmStateDir } from './libvirt-state-dirs.js';
 import {
@@ -123,6 +123,7 @@ export async function planImport(
   }
   const definitionXml = definitionBytes.toString();
   const definition = readDefinition(definitionXml);
+  checkImportDefinition(definitionXml);
   const { name, uuid } = manifest.guest;
   if (definition.name !== name || definition.uuid !== uuid) {
     throw invalidArgument('The bundle is damaged: its definition is not the guest its manifest names');

@@ -16,6 +16,7 @@ import {
   rmSync,
   statSync,
   truncateSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,8 @@ import {
 } from '../support/guest-files.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
+import { checksumOf } from '../../service/transfer/block-checksum.js';
+import { DBusError } from '@jellybrick/dbus-next';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -256,7 +259,41 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await errorOf(MANAGER_PATH, MANAGER, 'Import', 's', ['relative/path'])).toBe(
       'me.phyllo.Switcher1.Error.InvalidArgument',
     );
+
+    // A definition that reaches into the host (a user's report: QEMU arguments writing a host file, a
+    // host file as its CD), made to match its manifest: refused at once, naming it; nothing runs.
+    const reaching = copyBundle(bundle, 'reaching');
+    const marker = sandbox('/tmp/qemu-wrote-this');
+    const definition = readFileSync(join(reaching, 'domain.xml'), 'utf8')
+      .replace('<domain ', "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0' ")
+      .replace(
+        '</domain>',
+        "<qemu:commandline><qemu:arg value='-chardev'/><qemu:arg value='file,id=spy,path=/tmp/qemu-wrote-this'/></qemu:commandline></domain>",
+      )
+      .replace(
+        '</devices>',
+        "<disk type='file' device='cdrom'><source file='/etc/shadow'/><target dev='sdz' bus='sata'/><readonly/></disk></devices>",
+      );
+    writeFileSync(join(reaching, 'domain.xml'), definition);
+    const manifestPath = join(reaching, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      files: { path: string; size: number; checksum: string }[];
+    };
+    const entry = manifest.files.find((f) => f.path === 'domain.xml') as { size: number; checksum: string };
+    entry.size = Buffer.byteLength(definition);
+    entry.checksum = checksumOf(Buffer.from(definition));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const refused = await stack.client
+      .call('me.phyllo.Switcher1', MANAGER_PATH, MANAGER, 'Import', 's', [reaching])
+      .then(
+        () => 'ok',
+        (error: DBusError) => `${error.type}: ${error.text}`,
+      );
+    expect(refused).toMatch(
+      /^me\.phyllo\.Switcher1\.Error\.InvalidArgument: .*reaches into the host.*<qemu:commandline>/,
+    );
     expect(await hostState()).toEqual(before);
+    expect(existsSync(marker)).toBe(false);
   }, 120_000);
 
   it('imports: the same UUID, disk bytes, variables and TPM state, and it starts', async () => {
