@@ -13,8 +13,10 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -399,6 +401,27 @@ describe('a job cancelled at 50 %', () => {
     const directory = mkdtempSync(join(exports, 'cancel-'));
     await cancelHalfway(await startJob(big, GUEST, 'Export', 's', [directory]));
     expect(readdirSync(directory)).toEqual([]);
+    await sourceUntouched();
+  }, 60_000);
+
+  // The export folder is the caller's: what it renames or links there while root writes must not
+  // send the writes elsewhere (a symlink to /etc/cron.d in place of the temporary folder, say).
+  it('writes nowhere else when its temporary folder is swapped for a symlink halfway', async () => {
+    const directory = mkdtempSync(join(exports, 'swap-'));
+    const elsewhere = mkdtempSync(join(exports, 'elsewhere-'));
+    const job = await startJob(big, GUEST, 'Export', 's', [directory]);
+    await jobProgress(stack, job, 0.3);
+    const [temporary] = readdirSync(directory) as [string];
+    expect(temporary).toMatch(/^\.big\.phyllome\.partial-/);
+    renameSync(join(directory, temporary), join(directory, 'moved'));
+    symlinkSync(elsewhere, join(directory, temporary));
+    const end = await jobEnd(stack, job);
+    expect(end.success).toBe(false);
+    expect(end.message).toMatch(/moved during the export/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // What it wrote is gone from where it was moved to; the symlink in its place is gone too.
+    expect(readdirSync(directory)).toEqual(['moved']);
+    expect(readdirSync(join(directory, 'moved'))).toEqual([]);
     await sourceUntouched();
   }, 60_000);
 
