@@ -263,7 +263,15 @@ export class Daemon {
     const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
     this.jobs = jobs;
     const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.getuid?.() ?? -1));
-    const transfers = new Transfers(client, registry, stateDirs, jobs, endpoint.uri, serviceBus);
+    const transfers = new Transfers(
+      client,
+      registry,
+      stateDirs,
+      jobs,
+      endpoint.uri,
+      serviceBus,
+      options.hostWide ? 'any-caller' : 'caller-is-owner',
+    );
     jobs.on('added', (job) => {
       const object = new JobObject(job, authority, registry);
       exporter.export(job.path, [object]);

@@ -56,6 +56,12 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private readonly eventCount = new Map<string, number>();
   /** The last state an action of ours settled per domain, and when. */
   private readonly settled = new Map<string, { state: GuestState; at: bigint }>();
+  /**
+   * Reads of a domain under way, and how many times it was removed since the
+   * first of them began: a reply libvirt computed before the domain went can
+   * arrive after we removed it, and must not bring it back.
+   */
+  private readonly reads = new Map<string, { count: number; removals: number }>();
   /** Domains libvirt listed but would not let us read, with their retry timers. */
   private readonly unreadable = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
 
@@ -153,7 +159,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const events = this.eventCount.get(libvirtPath) ?? 0;
     try {
       const facts = await this.fetch(libvirtPath);
-      return this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts));
+      return facts && this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts));
     } catch (error) {
       this.onFetchError(libvirtPath, error);
       return undefined;
@@ -235,7 +241,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     await forEachLimited(paths, FETCH_CONCURRENCY, async (path) => {
       const events = this.eventCount.get(path) ?? 0;
       try {
-        this.upsert(path, this.keepNewerState(path, events, await this.fetch(path)));
+        const facts = await this.fetch(path);
+        if (facts) this.upsert(path, this.keepNewerState(path, events, facts));
       } catch (error) {
         if (isDomainGone(error)) seen.delete(path);
         else if (isUnreachable(error)) unreachable = true;
@@ -255,12 +262,24 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.setConnected(true);
   }
 
-  private async fetch(libvirtPath: string): Promise<GuestFacts> {
-    const [xml, [state, reason], autostart] = await Promise.all([
-      this.client.domainXml(libvirtPath),
-      this.client.domainState(libvirtPath),
-      this.client.domainAutostart(libvirtPath),
-    ]);
+  /** A domain's facts as libvirt gives them; undefined when we removed the domain while they were read. */
+  private async fetch(libvirtPath: string): Promise<GuestFacts | undefined> {
+    const read = this.reads.get(libvirtPath) ?? { count: 0, removals: 0 };
+    this.reads.set(libvirtPath, read);
+    read.count++;
+    const removalsBefore = read.removals;
+    let answers: [string, [number, number], boolean];
+    try {
+      answers = await Promise.all([
+        this.client.domainXml(libvirtPath),
+        this.client.domainState(libvirtPath),
+        this.client.domainAutostart(libvirtPath),
+      ]);
+    } finally {
+      if (--read.count === 0) this.reads.delete(libvirtPath);
+    }
+    if (read.removals !== removalsBefore) return undefined;
+    const [xml, [state, reason], autostart] = answers;
     const facts = parseDomainXml(xml);
     this.readable(libvirtPath);
     return {
@@ -400,6 +419,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private remove(guest: Guest): void {
     if (!this.byPath.delete(guest.path)) return;
     this.byLibvirtPath.delete(guest.libvirtPath);
+    const read = this.reads.get(guest.libvirtPath);
+    if (read) read.removals++;
     this.eventCount.delete(guest.libvirtPath);
     this.settled.delete(guest.libvirtPath);
     this.readable(guest.libvirtPath);

@@ -67,6 +67,12 @@ export function attribute(node: XmlNode | undefined, name: string): string | und
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Every attribute of an element, by name (without our parser's prefix). */
+export function attributesOf(node: XmlNode): Record<string, string> {
+  const raw = (node[ATTRIBUTES] ?? {}) as Record<string, string>;
+  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key.slice(2), String(value)]));
+}
+
 export function setAttribute(node: XmlNode, name: string, value: string): void {
   const attributes = (node[ATTRIBUTES] as Record<string, unknown> | undefined) ?? {};
   attributes[`@_${name}`] = value;

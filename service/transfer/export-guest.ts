@@ -5,7 +5,7 @@
 // when complete and on disk, so an interrupted export never looks finished.
 
 import { randomBytes } from 'node:crypto';
-import { access, constants, lchown, mkdir, rename, stat, statfs } from 'node:fs/promises';
+import { access, constants, lchown, lstat, mkdir, open, rename, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { viewAsCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
@@ -35,6 +35,8 @@ export interface ExportPlan {
   files: GuestFile[];
   /** Who gets the bundle when the service (root) writes it for another user; undefined: the service keeps it. */
   owner: { uid: number; gid: number } | undefined;
+  /** The export folder as checked (device and inode): the folder written into must still be that one. */
+  directoryId: { dev: number; ino: number };
 }
 
 /** statfs magic numbers of the kernel's file systems that hold no files of anybody's (linux/magic.h). */
@@ -116,18 +118,53 @@ export async function planExport(
   if (free < needed) {
     throw invalidState(`${target} has ${count(free, 'byte')} free; the export needs ${count(needed, 'byte')}`);
   }
-  return { guest, directory: target, bundlePath, definitionXml, files, owner: await bundleOwner(target, caller) };
+  const { dev, ino } = await stat(target);
+  return {
+    guest,
+    directory: target,
+    bundlePath,
+    definitionXml,
+    files,
+    owner: await bundleOwner(target, caller),
+    directoryId: { dev, ino },
+  };
 }
+
+/**
+ * The export folder is the caller's, who may rename things in it while we
+ * write: the folder and our temporary directory are held open, and every
+ * path we write goes through their descriptors (/proc/self/fd/N), so no
+ * rename or symlink of the caller's can send the service's writes elsewhere.
+ */
+async function holdDirectory(path: string, expected?: { dev: number; ino: number }): Promise<FileHandle> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const info = await handle.stat();
+  if (expected && (info.dev !== expected.dev || info.ino !== expected.ino)) {
+    await handle.close();
+    throw invalidState(`${path} was replaced during the export; nothing was written`);
+  }
+  return handle;
+}
+
+const viaDescriptor = (handle: FileHandle): string => `/proc/self/fd/${handle.fd}`;
 
 export async function runExport(host: TransferHost, plan: ExportPlan, job: JobContext): Promise<JobOutcome> {
   const name = plan.guest.name;
-  const temporary = join(plan.directory, `.${bundleName(name)}.partial-${randomBytes(4).toString('hex')}`);
   const undo = new Undo();
   const guard = whileShutOff(host.registry, plan.guest.path, job.signal);
+  const held: FileHandle[] = [];
   try {
     job.setTotal(dataTotal(plan.files));
-    await mkdir(temporary, { mode: 0o700 });
-    undo.tree(temporary);
+    const folderHandle = await holdDirectory(plan.directory, plan.directoryId);
+    held.push(folderHandle);
+    const folder = viaDescriptor(folderHandle);
+    const temporaryName = `.${bundleName(name)}.partial-${randomBytes(4).toString('hex')}`;
+    await mkdir(join(folder, temporaryName), { mode: 0o700 });
+    undo.tree(join(folder, temporaryName));
+    const temporaryHandle = await holdDirectory(join(folder, temporaryName));
+    held.push(temporaryHandle);
+    const temporary = viaDescriptor(temporaryHandle);
+    undo.contents(temporary);
     const definition = Buffer.from(plan.definitionXml);
     await writeNewFile(join(temporary, DEFINITION_NAME), definition);
     const entries: BundleFile[] = [
@@ -160,19 +197,31 @@ export async function runExport(host: TransferHost, plan: ExportPlan, job: JobCo
     const manifest = buildManifest({ name, uuid: plan.guest.uuid }, entries, new Date());
     await writeNewFile(join(temporary, MANIFEST_NAME), Buffer.from(serializeManifest(manifest)));
     if (plan.owner) {
-      for (const path of [...written, ...directories]) await lchown(path, plan.owner.uid, plan.owner.gid);
+      const { uid, gid } = plan.owner;
+      for (const path of [...written, ...directories]) {
+        // Our temporary directory is named by its descriptor's magic link: chown what it points at.
+        if (path === temporary) await temporaryHandle.chown(uid, gid);
+        else await lchown(path, uid, gid);
+      }
     }
     for (const directory of [...directories].reverse()) await syncDirectory(directory);
     guard.signal.throwIfAborted();
-    if (await pathExists(plan.bundlePath)) throw alreadyExists(`${plan.bundlePath} appeared during the export`);
-    await rename(temporary, plan.bundlePath);
+    const bundle = join(folder, bundleName(name));
+    if (await pathExists(bundle)) throw alreadyExists(`${plan.bundlePath} appeared during the export`);
+    // What we rename must be the directory we wrote, not something put in its place.
+    const [named, ours] = await Promise.all([lstat(join(folder, temporaryName)), temporaryHandle.stat()]);
+    if (!named.isDirectory() || named.dev !== ours.dev || named.ino !== ours.ino) {
+      throw invalidState(`The export's temporary folder in ${plan.directory} was moved during the export`);
+    }
+    await rename(join(folder, temporaryName), bundle);
     undo.forget();
-    await syncDirectory(plan.directory);
+    await syncDirectory(folder);
     return { result: plan.bundlePath, message: `Exported ${name} to ${plan.bundlePath}` };
   } catch (error) {
     await undo.run();
     throw fileError(error, `export ${name}`);
   } finally {
     guard.release();
+    for (const handle of held.reverse()) await handle.close();
   }
 }

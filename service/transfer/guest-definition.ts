@@ -4,6 +4,7 @@
 
 import { invalidArgument, invalidState } from '../errors.js';
 import { SWITCHER_NS } from '../libvirt/switcher-metadata.js';
+import { checkImportable, isFirmwarePath } from './import-check.js';
 import {
   appendChild,
   attribute,
@@ -170,6 +171,11 @@ function setNvram(domain: XmlNode, path: string | undefined, templateExists: (pa
   setText(nvram, path);
 }
 
+/** Refuses (InvalidArgument, naming each) a bundle's definition that reaches into the host (import-check.ts). */
+export function checkImportDefinition(xml: string): void {
+  checkImportable(parseDomain(xml)[1]);
+}
+
 export interface ImportPlan {
   /** Where each copied disk (by target) now is. */
   diskPaths: Map<string, string>;
@@ -181,9 +187,11 @@ export interface ImportPlan {
 
 /**
  * The definition for this host: disks at their new paths, the variable
- * store at this host's path, an emulator or firmware this host lacks left
- * for libvirt to choose, install media this host lacks ejected. Name, UUID
- * (so the TPM state stays the guest's), MAC addresses and our metadata stay.
+ * store at this host's path, the emulator left for libvirt to choose, and a
+ * firmware this host lacks (or one outside its firmware folders) too,
+ * install media ejected (the bundle does not carry them). Name, UUID (so
+ * the TPM state stays the guest's), MAC addresses and our metadata stay.
+ * The definition was checked first (checkImportDefinition).
  */
 export function importDefinition(xml: string, plan: ImportPlan): string {
   const [nodes, domain] = parseDomain(xml);
@@ -194,22 +202,22 @@ export function importDefinition(xml: string, plan: ImportPlan): string {
   }
   const devices = child(domain, 'devices');
   if (devices) {
-    const emulator = child(devices, 'emulator');
-    if (emulator && !plan.exists(textOf(emulator))) removeChildren(devices, (c) => c === emulator);
+    removeChildren(devices, (c) => tagOf(c) === 'emulator');
+    leaveSocketsToLibvirt(devices);
     for (const disk of childrenNamed(devices, 'disk')) {
-      if (!MEDIA_DEVICES.has(attribute(disk, 'device') ?? '')) continue;
-      const file = attribute(child(disk, 'source'), 'file');
-      if (file && !plan.exists(file)) removeChildren(disk, (c) => tagOf(c) === 'source');
+      if (MEDIA_DEVICES.has(attribute(disk, 'device') ?? '')) removeChildren(disk, (c) => tagOf(c) === 'source');
     }
   }
   const os = child(domain, 'os');
   const loader = os ? child(os, 'loader') : undefined;
-  if (os && loader && textOf(loader) && !plan.exists(textOf(loader))) {
+  const loaderPath = textOf(loader);
+  if (os && loader && loaderPath && (!isFirmwarePath(loaderPath) || !plan.exists(loaderPath))) {
     // This host's firmware of the same kind, chosen by libvirt (secure boot and the like stay as hints).
     setText(loader, '');
     setAttribute(os, 'firmware', 'efi');
   }
-  setNvram(domain, plan.nvramPath, plan.exists);
+  // A template outside this host's firmware folders is no template: libvirt picks its own.
+  setNvram(domain, plan.nvramPath, (path) => isFirmwarePath(path) && plan.exists(path));
   return buildOrdered(nodes);
 }
 
@@ -261,10 +269,7 @@ export function cloneDefinition(xml: string, plan: ClonePlan): string {
       for (const name of ['port', 'tlsPort', 'websocket']) removeAttribute(graphics, name);
     }
   }
-  for (const channel of devices ? childrenNamed(devices, 'channel') : []) {
-    const source = child(channel, 'source');
-    if (attribute(channel, 'type') === 'unix' && source) removeAttribute(source, 'path');
-  }
+  if (devices) leaveSocketsToLibvirt(devices);
   if (plan.nvramPath !== undefined) setNvram(domain, plan.nvramPath, () => true);
   const metadata = child(domain, 'metadata');
   for (const ours of metadata ? childrenOf(metadata) : []) {
@@ -274,6 +279,15 @@ export function cloneDefinition(xml: string, plan: ClonePlan): string {
     removeChildren(ours, (c) => tagOf(c) === (prefix ? `${prefix}:seat` : 'seat'));
   }
   return buildOrdered(nodes);
+}
+
+/** Unix sockets of character devices (the guest agent's channel…) made by libvirt, at a path of its own. */
+function leaveSocketsToLibvirt(devices: XmlNode): void {
+  for (const chardev of childrenOf(devices)) {
+    if (!['channel', 'serial', 'console', 'parallel'].includes(tagOf(chardev) ?? '')) continue;
+    const source = child(chardev, 'source');
+    if (attribute(chardev, 'type') === 'unix' && source) removeAttribute(source, 'path');
+  }
 }
 
 /** A locally administered MAC address in QEMU's range (52:54:00), from three random bytes. */

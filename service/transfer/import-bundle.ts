@@ -6,7 +6,7 @@
 // checksum as it goes, and defines the guest only when all of them matched.
 // A failed or cancelled import removes whatever it made.
 
-import { lstat, readFile } from 'node:fs/promises';
+import { constants, lstat, open } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { existsSync } from 'node:fs';
 import { closedToCaller, R, X, type FileCaller } from '../dbus/caller-files.js';
@@ -26,7 +26,7 @@ import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { volumeFilePath } from '../libvirt/storage-vol.js';
 import { checksumOf } from './block-checksum.js';
 import { copyFileTo, measureFile, type MeasuredFile } from './file-copy.js';
-import { importDefinition, readDefinition } from './guest-definition.js';
+import { checkImportDefinition, importDefinition, readDefinition } from './guest-definition.js';
 import { TPM_BUNDLE_DIR } from './guest-files.js';
 import { defaultNvramPath, tpmStateDir } from './libvirt-state-dirs.js';
 import {
@@ -62,12 +62,19 @@ export interface ImportPlan {
 }
 
 async function readSmallFile(path: string, what: string): Promise<Buffer> {
-  const info = await lstat(path).catch((error: unknown) => {
+  // Opened without following a symlink, and checked on what was opened: the bundle is the caller's to change.
+  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
     throw fileError(error, `read ${what}`);
   });
-  if (!info.isFile()) throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
-  if (info.size > MAX_SMALL_FILE) throw invalidArgument(`The bundle is damaged: ${what} is too large`);
-  return readFile(path);
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
+    if (info.size > MAX_SMALL_FILE) throw invalidArgument(`The bundle is damaged: ${what} is too large`);
+    return await file.readFile();
+  } finally {
+    await file.close();
+  }
 }
 
 /** A volume name not yet taken in the pool. */
@@ -123,6 +130,7 @@ export async function planImport(
   }
   const definitionXml = definitionBytes.toString();
   const definition = readDefinition(definitionXml);
+  checkImportDefinition(definitionXml);
   const { name, uuid } = manifest.guest;
   if (definition.name !== name || definition.uuid !== uuid) {
     throw invalidArgument('The bundle is damaged: its definition is not the guest its manifest names');

@@ -58,14 +58,50 @@ interface VariantLike {
   value: unknown;
 }
 
+/**
+ * Whose rights the target URI and options are used with. The source
+ * libvirtd opens the target itself (peer to peer) and runs as root on
+ * qemu:///system: a URI parameter naming a local program or file (command,
+ * netcat, socket, keyfile, pkipath, known_hosts) or a migrate_uri on a unix
+ * socket would be used with root's rights. The per-user service's callers
+ * are its own user, who could ask libvirt the same; the host-wide
+ * service's callers are anybody, and get only network addresses.
+ */
+export type MigrationTrust = 'caller-is-owner' | 'any-caller';
+
 const STRING_OPTIONS: Record<string, keyof MigrationOptions> = {
   migrate_uri: 'migrateUri',
   listen_address: 'listenAddress',
   disks_uri: 'disksUri',
 };
 
-/** Reads MigrateTo's options; an unknown key or a wrong type is an InvalidArgument. */
-export function parseMigrationOptions(options: Record<string, VariantLike>): MigrationOptions {
+/** A host name or an IP address (IPv6 in brackets), with an optional port. */
+const NETWORK_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}))(:\d{1,5})?$/;
+/** migrate_uri and disks_uri: where QEMU sends the data (libvirt's migration URIs). */
+const DATA_URI = /^(tcp|rdma):\/\/([^/?#\s]+)\/?$/;
+const UNIX_DATA_URI = /^unix:\/\/\/[^?#\s]+$/;
+
+function checkStringOption(key: string, value: string, trust: MigrationTrust): void {
+  if (key === 'listen_address') {
+    if (!NETWORK_ADDRESS.test(value)) throw invalidArgument(`Option listen_address takes a host name or an IP address`);
+    return;
+  }
+  const data = DATA_URI.exec(value);
+  if (data && NETWORK_ADDRESS.test(data[2] as string)) return;
+  if (trust === 'caller-is-owner' && UNIX_DATA_URI.test(value)) return;
+  throw invalidArgument(
+    `Option ${key} takes tcp://HOST[:PORT] or rdma://HOST[:PORT]` +
+      (trust === 'caller-is-owner'
+        ? ' or unix:///PATH'
+        : ' (the host-wide service opens no local socket for a caller)'),
+  );
+}
+
+/** Reads MigrateTo's options; an unknown key, a wrong type or a value out of its form is an InvalidArgument. */
+export function parseMigrationOptions(
+  options: Record<string, VariantLike>,
+  trust: MigrationTrust = 'caller-is-owner',
+): MigrationOptions {
   const parsed: MigrationOptions = { sharedStorage: false };
   for (const [key, variant] of Object.entries(options)) {
     const field = STRING_OPTIONS[key];
@@ -73,6 +109,7 @@ export function parseMigrationOptions(options: Record<string, VariantLike>): Mig
       if (variant.signature !== 's' || typeof variant.value !== 'string' || variant.value.length > 1024) {
         throw invalidArgument(`Option ${key} takes a string`);
       }
+      checkStringOption(key, variant.value, trust);
       (parsed as unknown as Record<string, string>)[field] = variant.value;
     } else if (key === 'bandwidth') {
       if (variant.signature !== 't' || typeof variant.value !== 'bigint') {
@@ -95,15 +132,43 @@ export function parseMigrationOptions(options: Record<string, VariantLike>): Mig
 
 const REMOTE_URI = /^qemu(\+(ssh|libssh|libssh2|tcp|tls|unix))?:\/\/([^/?#]*)\/(system|session)(\?[^#\s]*)?$/;
 
+/**
+ * libvirt's remote URI parameters we pass on, each with the form of its
+ * value (https://libvirt.org/uri.html#remote-uris).
+ */
+const URI_PARAMETERS: Record<string, RegExp> = {
+  no_verify: /^[01]$/,
+  no_tty: /^[01]$/,
+  mode: /^(auto|legacy|direct)$/,
+  proxy: /^(auto|netcat|native)$/,
+  sshauth: /^(agent|privkey|password|keyboard-interactive)(,(agent|privkey|password|keyboard-interactive))*$/,
+  known_hosts_verify: /^(normal|auto|ignore)$/,
+  tls_priority: /^[A-Za-z0-9:+!%._-]{1,256}$/,
+  name: /^qemu:\/\/\/(system|session)$/,
+};
+/** Parameters that name a local program or file, used with the source libvirtd's rights. */
+const LOCAL_PATH_PARAMETERS = new Set(['socket', 'command', 'netcat', 'keyfile', 'pkipath', 'known_hosts']);
+
 /** The target as a libvirt URI of another libvirtd; our own daemon is refused. */
-export function validateTargetUri(uri: string, ownUri: string): string {
-  const match = REMOTE_URI.exec(uri);
-  if (!match || uri.length > 2048) {
+export function validateTargetUri(uri: string, ownUri: string, trust: MigrationTrust = 'caller-is-owner'): string {
+  const match = uri.length <= 2048 ? REMOTE_URI.exec(uri) : null;
+  if (!match) {
     throw invalidArgument(`'${uri.slice(0, 100)}' is not a libvirt URI of a QEMU host, such as qemu+ssh://host/system`);
   }
-  const [, transport, , host] = match;
+  const [, transport, , host, , query] = match;
   if (!transport && !host) throw invalidArgument(`${uri} is this host's own libvirt; name another host`);
   if (uri === ownUri) throw invalidArgument(`${uri} is the libvirt this service manages`);
+  for (const [key, value] of new URLSearchParams(query ?? '')) {
+    if (LOCAL_PATH_PARAMETERS.has(key)) {
+      if (trust === 'caller-is-owner') continue;
+      throw invalidArgument(
+        `The URI parameter '${key}' names a program or file on this host, which the host-wide service does not use for a caller`,
+      );
+    }
+    const form = URI_PARAMETERS[key];
+    if (!form) throw invalidArgument(`The URI parameter '${key.slice(0, 64)}' is not one MigrateTo takes`);
+    if (!form.test(value)) throw invalidArgument(`The URI parameter '${key}' cannot be '${value.slice(0, 64)}'`);
+  }
   return uri;
 }
 
@@ -133,9 +198,10 @@ export function planMigrate(
   uri: string,
   ownUri: string,
   options: Record<string, VariantLike>,
+  trust: MigrationTrust,
 ): MigratePlan {
-  const target = validateTargetUri(uri, ownUri);
-  const parsed = parseMigrationOptions(options);
+  const target = validateTargetUri(uri, ownUri, trust);
+  const parsed = parseMigrationOptions(options, trust);
   if (guest.state !== 'running' && guest.state !== 'paused') {
     throw invalidState(`${guest.name} is ${guest.state}; a live move needs it running (export a guest that is off)`);
   }

@@ -3,8 +3,8 @@
 // starts under it, and the list of what a job made, to undo on failure.
 
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { errorMessage, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
@@ -114,6 +114,19 @@ export class Undo {
   /** A tree this job made and owns entirely (an export's temporary bundle). */
   tree(path: string): void {
     this.steps.push([path, () => rm(path, { recursive: true, force: true })]);
+  }
+
+  /**
+   * What is inside a directory this job made and holds open (by its
+   * descriptor's path): emptied wherever the directory has been moved to.
+   */
+  contents(path: string): void {
+    this.steps.push([
+      `what is in ${path}`,
+      async () => {
+        for (const entry of await readdir(path)) await rm(join(path, entry), { recursive: true, force: true });
+      },
+    ]);
   }
 
   domain(client: LibvirtClient, domain: string): void {

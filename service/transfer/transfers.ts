@@ -16,7 +16,7 @@ import { planClone, runClone } from './clone-guest.js';
 import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';
 import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
-import { planMigrate, runMigrate } from './migrate-guest.js';
+import { planMigrate, runMigrate, type MigrationTrust } from './migrate-guest.js';
 import { fileError, type TransferHost } from './transfer-context.js';
 
 /**
@@ -58,6 +58,8 @@ export class Transfers {
     private readonly jobs: JobManager,
     private readonly ownUri: string,
     private readonly serviceBus: MessageBus,
+    /** Whether a caller's URI may name local programs and files (the per-user service: its own user). */
+    private readonly trust: MigrationTrust,
   ) {
     this.host = { client, registry, dirs };
   }
@@ -100,7 +102,7 @@ export class Transfers {
     request: TransferRequest,
   ): Promise<Job> {
     const guest = this.guest(path);
-    const plan = planMigrate(guest, uri, this.ownUri, options);
+    const plan = planMigrate(guest, uri, this.ownUri, options, this.trust);
     await request.authorize(guest.settings.seat);
     return this.hold([`guest:${path}`], async () =>
       this.jobs.start('migrate', path, (job) => runMigrate(this.host, plan, job)),

@@ -56,7 +56,12 @@ it("shows exactly the service's guests at rest after transient guests come and g
     await stack.client.waitForSignal((s) => s.member === 'GuestAdded', 5_000, from);
     await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
   }
-  const expected = await serviceNames();
+  // The last Destroy has returned; the service learns of it from libvirt's event, a moment later.
+  let expected = await serviceNames();
+  for (let i = 0; i < 100 && expected.join() !== 'test'; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    expected = await serviceNames();
+  }
   expect(expected).toEqual(['test']);
   const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.map((g) => g.name).join() === expected.join());
   expect(view.guests.map((g) => g.name)).toEqual(expected);

@@ -19,6 +19,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +234,31 @@ describe('two people on two seats', () => {
     const ro = inSandboxAs(BOB, ['virsh', '-r', '-c', 'qemu:///system', 'destroy', 'ada-vm']);
     expect(ro.status).not.toBe(0);
     expect(ro.output).toMatch(/read only|read-only/i);
+  });
+
+  it("never runs a program or reads a file a caller names in a move's URI (libvirtd would, as root)", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'phyllome-uri-'));
+    try {
+      const marker = join(work, 'ran');
+      const script = join(work, 'evil.sh');
+      writeFileSync(script, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+      const bobVm = guests['bob-vm'] as string;
+      for (const uri of [
+        `qemu+ssh://example.invalid/system?command=${script}`,
+        `qemu+ssh://example.invalid/system?keyfile=/etc/shadow`,
+        `qemu+unix:///system?socket=${join(work, 'sock')}`,
+      ]) {
+        const reply = await call(bob, bobVm, GUEST, 'MigrateTo', 'sa{sv}', [uri, {}]);
+        expect(reply.error, uri).toBe(`${ERR}.InvalidArgument`);
+        expect(reply.message).toMatch(/program or file on this host/);
+      }
+      const [jobs] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListJobs');
+      expect(jobs).toEqual([]);
+      expect(existsSync(marker)).toBe(false);
+      expect(await state('bob-vm')).toBe(RUNNING);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('places a process of no session (a Shell run as a systemd user unit) at its user’s display session', async () => {

@@ -13,9 +13,12 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   truncateSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +40,8 @@ import {
 } from '../support/guest-files.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
+import { checksumOf } from '../../service/transfer/block-checksum.js';
+import { DBusError } from '@jellybrick/dbus-next';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -256,7 +261,41 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await errorOf(MANAGER_PATH, MANAGER, 'Import', 's', ['relative/path'])).toBe(
       'me.phyllo.Switcher1.Error.InvalidArgument',
     );
+
+    // A definition that reaches into the host (a user's report: QEMU arguments writing a host file, a
+    // host file as its CD), made to match its manifest: refused at once, naming it; nothing runs.
+    const reaching = copyBundle(bundle, 'reaching');
+    const marker = sandbox('/tmp/qemu-wrote-this');
+    const definition = readFileSync(join(reaching, 'domain.xml'), 'utf8')
+      .replace('<domain ', "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0' ")
+      .replace(
+        '</domain>',
+        "<qemu:commandline><qemu:arg value='-chardev'/><qemu:arg value='file,id=spy,path=/tmp/qemu-wrote-this'/></qemu:commandline></domain>",
+      )
+      .replace(
+        '</devices>',
+        "<disk type='file' device='cdrom'><source file='/etc/shadow'/><target dev='sdz' bus='sata'/><readonly/></disk></devices>",
+      );
+    writeFileSync(join(reaching, 'domain.xml'), definition);
+    const manifestPath = join(reaching, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      files: { path: string; size: number; checksum: string }[];
+    };
+    const entry = manifest.files.find((f) => f.path === 'domain.xml') as { size: number; checksum: string };
+    entry.size = Buffer.byteLength(definition);
+    entry.checksum = checksumOf(Buffer.from(definition));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const refused = await stack.client
+      .call('me.phyllo.Switcher1', MANAGER_PATH, MANAGER, 'Import', 's', [reaching])
+      .then(
+        () => 'ok',
+        (error: DBusError) => `${error.type}: ${error.text}`,
+      );
+    expect(refused).toMatch(
+      /^me\.phyllo\.Switcher1\.Error\.InvalidArgument: .*reaches into the host.*<qemu:commandline>/,
+    );
     expect(await hostState()).toEqual(before);
+    expect(existsSync(marker)).toBe(false);
   }, 120_000);
 
   it('imports: the same UUID, disk bytes, variables and TPM state, and it starts', async () => {
@@ -367,6 +406,27 @@ describe('a job cancelled at 50 %', () => {
     const directory = mkdtempSync(join(exports, 'cancel-'));
     await cancelHalfway(await startJob(big, GUEST, 'Export', 's', [directory]));
     expect(readdirSync(directory)).toEqual([]);
+    await sourceUntouched();
+  }, 60_000);
+
+  // The export folder is the caller's: what it renames or links there while root writes must not
+  // send the writes elsewhere (a symlink to /etc/cron.d in place of the temporary folder, say).
+  it('writes nowhere else when its temporary folder is swapped for a symlink halfway', async () => {
+    const directory = mkdtempSync(join(exports, 'swap-'));
+    const elsewhere = mkdtempSync(join(exports, 'elsewhere-'));
+    const job = await startJob(big, GUEST, 'Export', 's', [directory]);
+    await jobProgress(stack, job, 0.3);
+    const [temporary] = readdirSync(directory) as [string];
+    expect(temporary).toMatch(/^\.big\.phyllome\.partial-/);
+    renameSync(join(directory, temporary), join(directory, 'moved'));
+    symlinkSync(elsewhere, join(directory, temporary));
+    const end = await jobEnd(stack, job);
+    expect(end.success).toBe(false);
+    expect(end.message).toMatch(/moved during the export/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // What it wrote is gone from where it was moved to; the symlink in its place is gone too.
+    expect(readdirSync(directory)).toEqual(['moved']);
+    expect(readdirSync(join(directory, 'moved'))).toEqual([]);
     await sourceUntouched();
   }, 60_000);
 

@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ROOT=${1:-${ROOT:-$REPO/.cache/shell-rootfs}}
 ROOT=$(realpath -m "$ROOT")
-SUITE=trixie
+SUITE=${SUITE:-trixie} # another Debian suite builds another GNOME Shell (README: Which GNOME Shell)
 
 # What the Shell tests need inside the root. gnome-extensions(1) ships in
 # gnome-shell itself; fonts so the top bar draws text; the icon theme for the

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkImportDefinition,
   cloneDefinition,
   importDefinition,
   macFromBytes,
@@ -142,13 +143,14 @@ describe('an imported definition', () => {
     expect(imported).toContain('A &amp; B');
   });
 
-  it('leaves firmware this host lacks to libvirt, ejects missing media, keeps an emulator it has', () => {
+  it('leaves the emulator, firmware this host lacks and agent sockets to libvirt, and ejects install media', () => {
     expect(imported).not.toContain('OVMF_CODE_4M.ms.fd');
     expect(imported).not.toContain('OVMF_VARS_4M.ms.fd');
     expect(imported).toMatch(/<os firmware="efi">/);
     expect(imported).toContain('secure="yes"');
     expect(imported).not.toContain('Win11.iso');
-    expect(imported).toContain('<emulator>/usr/bin/qemu-system-x86_64</emulator>');
+    expect(imported).not.toContain('<emulator>');
+    expect(imported).not.toContain('win11.agent');
     const elsewhere = importDefinition(XML, {
       diskPaths: new Map([
         ['vda', '/a'],
@@ -158,10 +160,29 @@ describe('an imported definition', () => {
       exists: () => true,
     });
     expect(elsewhere).toContain('/usr/share/OVMF/OVMF_CODE_4M.ms.fd');
-    expect(elsewhere).toContain('Win11.iso');
+    // The bundle does not carry install media: a path that happens to exist here is not the guest's.
+    expect(elsewhere).not.toContain('Win11.iso');
     // No variable store travelled: libvirt makes one from the template at the first start.
     expect(readDefinition(elsewhere).nvramPath).toBeUndefined();
     expect(elsewhere).toContain('template="/usr/share/OVMF/OVMF_VARS_4M.ms.fd"');
+  });
+
+  it('takes firmware only from this host’s firmware folders', () => {
+    const odd = XML.replace('/usr/share/OVMF/OVMF_CODE_4M.ms.fd', '/etc/shadow').replace(
+      '/usr/share/OVMF/OVMF_VARS_4M.ms.fd',
+      '/root/vars.fd',
+    );
+    const out = importDefinition(odd, {
+      diskPaths: new Map([
+        ['vda', '/a'],
+        ['vdb', '/b'],
+      ]),
+      nvramPath: undefined,
+      exists: () => true,
+    });
+    expect(out).not.toContain('/etc/shadow');
+    expect(out).not.toContain('/root/vars.fd');
+    expect(out).toMatch(/<os firmware="efi">/);
   });
 
   it('refuses a bundle whose images miss a disk', () => {
@@ -215,5 +236,91 @@ describe('a clone’s definition', () => {
 
   it('makes MAC addresses in QEMU’s range', () => {
     expect(macFromBytes(Uint8Array.from([0, 0xab, 255]))).toBe('52:54:00:00:ab:ff');
+  });
+});
+
+describe('a bundle’s definition that reaches into the host', () => {
+  // A bundle is a folder anybody can write; libvirt runs its QEMU with rights the importer may not have.
+  const withDevice = (device: string, domainLevel = ''): string =>
+    XML.replace('</devices>', `${device}</devices>`).replace('</domain>', `${domainLevel}</domain>`);
+
+  it('is taken when it stays inside the guest, as libvirt writes one', () => {
+    expect(() => checkImportDefinition(XML)).not.toThrow();
+  });
+
+  it.each([
+    [
+      'QEMU arguments of its own (a user’s report)',
+      withDevice(
+        '',
+        "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:arg value='-chardev'/><qemu:arg value='file,id=x,path=/tmp/qemu-wrote-this'/></qemu:commandline>",
+      ),
+      /qemu:commandline/,
+    ],
+    [
+      'the host’s root folder shared in',
+      withDevice("<filesystem type='mount'><source dir='/'/><target dir='host'/></filesystem>"),
+      /<filesystem type='mount'>/,
+    ],
+    [
+      'a host device',
+      withDevice(
+        "<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/><product id='0xc52b'/></source></hostdev>",
+      ),
+      /<hostdev/,
+    ],
+    [
+      'a script run for the network',
+      withDevice("<interface type='ethernet'><script path='/tmp/x.sh'/></interface>"),
+      /<interface type='ethernet'>/,
+    ],
+    [
+      'a bridge interface with a script',
+      withDevice("<interface type='bridge'><source bridge='br0'/><script path='/tmp/x.sh'/></interface>"),
+      /<script> in <interface>/,
+    ],
+    [
+      'a serial port writing a host file',
+      withDevice("<serial type='file'><source path='/etc/cron.d/x'/></serial>"),
+      /<serial type='file'>/,
+    ],
+    [
+      'a console logging to a host file',
+      withDevice("<console type='pty'><log file='/etc/x'/></console>"),
+      /<log> in <console>/,
+    ],
+    [
+      'a host input device',
+      withDevice("<input type='evdev'><source dev='/dev/input/event0'/></input>"),
+      /<input type='evdev'>/,
+    ],
+    [
+      'the host’s TPM',
+      withDevice("<tpm model='tpm-tis'><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>"),
+      /passthrough backend/,
+    ],
+    ['a display on a host socket', withDevice("<graphics type='vnc' socket='/run/x.sock'/>"), /socket='\/run\/x.sock'/],
+    [
+      'a host folder for its audio',
+      withDevice("<audio id='1' type='file' path='/etc/passwd'/>"),
+      /path='\/etc\/passwd'/,
+    ],
+    [
+      'a random-number device of the host',
+      withDevice("<rng model='virtio'><backend model='random'>/dev/sda</backend></rng>"),
+      /<rng> with the random backend/,
+    ],
+    ['no confinement', withDevice('', "<seclabel type='none'/>"), /<seclabel type='none'>/],
+    ['a kernel from the host', XML.replace('</os>', '<kernel>/boot/vmlinuz</kernel></os>'), /<os><kernel>/],
+  ])('is refused, naming it: %s', (_what, xml, named) => {
+    expect(() => checkImportDefinition(xml)).toThrow(named);
+    expect(() => checkImportDefinition(xml)).toThrow(/reaches into the host/);
+  });
+
+  it('names everything it refuses at once', () => {
+    const xml = withDevice(
+      "<hostdev mode='subsystem' type='pci'/><serial type='dev'><source path='/dev/ttyS0'/></serial>",
+    );
+    expect(() => checkImportDefinition(xml)).toThrow(/<hostdev type='pci'>.*; <serial type='dev'>/);
   });
 });

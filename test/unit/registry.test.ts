@@ -1,5 +1,6 @@
 // The guest registry's own logic where libvirt cannot be made to misbehave
-// on cue: a domain libvirt lists but will not let us read. The client here
+// on cue: a domain libvirt lists but will not let us read, a reply that
+// libvirt computed before a domain went and that arrives after. The client here
 // is a stand-in with LibvirtClient's surface; everything else is real.
 
 import { EventEmitter } from 'node:events';
@@ -16,7 +17,9 @@ class FlakyLibvirt extends EventEmitter {
   readonly owner = ':1.1';
   /** How many more reads of each domain fail with libvirt's error. */
   readonly failures = new Map<string, number>();
-  private readonly domains = new Map([
+  /** Reads of a domain held back: each answers (as it was when asked) only when its release is called. */
+  readonly held = new Map<string, (() => void)[]>();
+  readonly domains = new Map([
     ['/org/libvirt/Test/domain/_a', domainXml('alpha', '00000000-0000-0000-0000-00000000000a')],
     ['/org/libvirt/Test/domain/_b', domainXml('bravo', '00000000-0000-0000-0000-00000000000b')],
   ]);
@@ -35,7 +38,11 @@ class FlakyLibvirt extends EventEmitter {
       this.failures.set(path, left - 1);
       throw new SwitcherError('Libvirt', 'internal error: cannot read this domain now');
     }
-    return this.domains.get(path) as string;
+    const xml = this.domains.get(path);
+    if (xml === undefined) throw new SwitcherError('NoSuchGuest', 'Domain not found');
+    const held = this.held.get(path);
+    if (held) await new Promise<void>((release) => held.push(release));
+    return xml;
   }
   async domainState(): Promise<[number, number]> {
     return [5, 0];
@@ -77,6 +84,37 @@ it('gives up after a few tries, and reads the domain again on its next event', a
     for (let i = 0; i < 100 && !registry.find('bravo'); i++) await new Promise((r) => setTimeout(r, 5));
     expect(registry.find('bravo')?.name).toBe('bravo');
     expect(registry.connected).toBe(true);
+  } finally {
+    registry.stop();
+  }
+});
+
+it('does not bring back a domain that went while a read of it was under way', async () => {
+  const libvirt = new FlakyLibvirt();
+  const bravo = '/org/libvirt/Test/domain/_b';
+  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient, { firstDelayMs: 10, maxDelayMs: 100 });
+  const seen: string[] = [];
+  registry.on('added', (guest) => seen.push(`+${guest.name}`));
+  registry.on('removed', (guest) => seen.push(`-${guest.name}`));
+  try {
+    await registry.start();
+    // A definition change makes us read bravo; libvirt answers, but the reply is slow to come.
+    libvirt.held.set(bravo, []);
+    libvirt.emit('metadataChange', bravo);
+    await new Promise((r) => setTimeout(r, 5));
+    const heldReads = libvirt.held.get(bravo) ?? [];
+    expect(heldReads).toHaveLength(1);
+    // Meanwhile bravo goes, and its event says so.
+    libvirt.held.delete(bravo);
+    libvirt.domains.delete(bravo);
+    libvirt.emit('domainEvent', bravo, 1, 0); // Undefined
+    for (let i = 0; i < 100 && registry.find('bravo'); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(registry.find('bravo')).toBeUndefined();
+    // The late reply arrives.
+    for (const release of heldReads) release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(registry.find('bravo')).toBeUndefined();
+    expect(seen).toEqual(['+alpha', '+bravo', '-bravo']);
   } finally {
     registry.stop();
   }

@@ -194,6 +194,43 @@ describe('live move requests', () => {
     expect(() => parseMigrationOptions({ tunnelled: { signature: 'b', value: true } })).toThrow(/Unknown option/);
     expect(() => parseMigrationOptions({ bandwidth: { signature: 's', value: 'fast' } })).toThrow(/uint64/);
   });
+
+  // The source libvirtd opens the target as root: a URI naming a program or file on this host ran it
+  // as root for any caller of the host-wide service (a user's report: ?command=/tmp/evil.sh).
+  it('take from any caller only network addresses, never a local program, file or socket', () => {
+    const local = [
+      'qemu+ssh://example.invalid/system?command=/tmp/evil.sh',
+      'qemu+ssh://h/system?netcat=/tmp/nc',
+      'qemu+ssh://h/system?keyfile=/root/.ssh/id_rsa',
+      'qemu+tls://h/system?pkipath=/root',
+      'qemu+ssh://h/system?known_hosts=/etc/shadow',
+      'qemu+unix:///system?socket=/run/other/libvirt-sock',
+      'qemu+ssh://h/system?no_verify=1&command=/bin/sh',
+    ];
+    for (const uri of local) {
+      expect(() => validateTargetUri(uri, 'qemu:///system', 'any-caller'), uri).toThrow(/program or file on this host/);
+      // The per-user service's caller is its own user, who may ask libvirt as much.
+      expect(validateTargetUri(uri, 'qemu:///system', 'caller-is-owner')).toBe(uri);
+    }
+    for (const uri of ['qemu+ssh://h/system?no_verify=1&sshauth=agent,privkey', 'qemu+tls://h/system?no_tty=1'])
+      expect(validateTargetUri(uri, 'qemu:///system', 'any-caller')).toBe(uri);
+    for (const uri of [
+      'qemu+ssh://h/system?evil=1',
+      'qemu+ssh://h/system?no_verify=yes; rm',
+      'qemu+ext:///system?command=/x',
+    ])
+      expect(() => validateTargetUri(uri, 'qemu:///system', 'caller-is-owner'), uri).toThrow(
+        /not one MigrateTo takes|cannot be|not a libvirt URI/,
+      );
+    const data = (value: string) => ({ migrate_uri: { signature: 's', value } });
+    expect(() => parseMigrationOptions(data('unix:///run/x.sock'), 'any-caller')).toThrow(/no local socket/);
+    expect(parseMigrationOptions(data('unix:///run/x.sock'), 'caller-is-owner').migrateUri).toBe('unix:///run/x.sock');
+    expect(parseMigrationOptions(data('tcp://[fe80::1]:49152'), 'any-caller').migrateUri).toBe('tcp://[fe80::1]:49152');
+    expect(() => parseMigrationOptions(data('exec:/bin/sh'), 'any-caller')).toThrow(/tcp:\/\/HOST/);
+    expect(() =>
+      parseMigrationOptions({ listen_address: { signature: 's', value: '0.0.0.0; touch /x' } }, 'any-caller'),
+    ).toThrow(/host name or an IP address/);
+  });
 });
 
 describe('file errors', () => {

@@ -77,7 +77,7 @@ try {
 
   // The launcher: every guest, its state, live pictures of the running ones.
   await pressChord(shell, ['Super_L', 'Alt_L', 'space']);
-  await pause(1_000);
+  await pause(2_500); // the live figures come with the first reading after it opens
   await shell.screenshot(join(ARTIFACTS, 'demo-launcher.png'));
   say('Super+Alt+Space: the launcher (.cache/artifacts/demo-launcher.png)');
   await pressChord(shell, ['Escape']);
@@ -95,8 +95,11 @@ try {
   )) as [string];
   await shell.waitFor(`${INDICATOR}.describe().guests.length`, (n: number) => n === 3 + CATALOGUE.length, 30_000);
   say(`CreateGuest: 'Windows 11' from ${iso}: UEFI with Secure Boot, TPM 2.0, virtio (${guest})`);
-  await shell.eval(`${INDICATOR}.menu.open(false); true`);
+  // Back to the host (Super+Alt+Escape): the top bar shows again, and the menu drops from it.
+  await pressChord(shell, ['Super_L', 'Alt_L', 'Escape']);
   await pause(500);
+  await shell.eval(`${INDICATOR}.menu.open(false); true`);
+  await pause(1_500);
   await shell.screenshot(join(ARTIFACTS, 'demo-menu-real.png'));
   await shell.eval(`${INDICATOR}.menu.close(false); true`);
   if (!(await clickItem(shell, 'Windows 11', 'Switch To'))) throw new Error("no 'Switch To' for the new guest");
