@@ -18,14 +18,31 @@ status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results/main.json" "$@" || status=$?
 bash test/shell/run-e2e.sh --json "$results" || status=$?
 
-# One closing line over both runs, in the plain form CI reads.
+# One closing line over both runs, in the plain form CI reads; for each file that
+# failed, the end of what its daemons printed (CI keeps nothing else to read).
 node -e '
+  const fs = require("fs"), path = require("path");
   let passed = 0, failed = 0;
+  const failedFiles = [];
   for (const file of process.argv.slice(1)) {
     try {
-      const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
-      passed += r.numPassedTests; failed += r.numFailedTests + (r.numFailedTestSuites ?? 0);
+      const r = JSON.parse(fs.readFileSync(file, "utf8"));
+      passed += r.numPassedTests;
+      for (const result of r.testResults) {
+        const failures = result.assertionResults.filter((a) => a.status === "failed").length;
+        // A file that failed outside its tests (its setup) counts once.
+        if (result.status === "failed") { failed += Math.max(failures, 1); failedFiles.push(result.name); }
+      }
     } catch { failed += 1; console.log(`no results in ${file}`); }
+  }
+  for (const name of failedFiles) {
+    const log = path.join(".cache/artifacts/process-output", `${path.basename(name)}.log`);
+    if (!fs.existsSync(log)) continue;
+    console.log(`\n---- ${log}: the last 60 lines of each process ----`);
+    for (const section of fs.readFileSync(log, "utf8").split(/^(?===== )/m)) {
+      const [title, ...lines] = section.trimEnd().split("\n");
+      console.log([title, ...lines.slice(-60)].join("\n"));
+    }
   }
   console.log(`tests: ${passed} passed, ${failed} failed`);
 ' "$results/main.json" "$results/e2e-main.json" "$results/e2e-seat1.json"

@@ -261,7 +261,7 @@ it('does not report a call cut short by a disable (a screen lock) as a failure',
     'Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title))',
   );
   expect(titles.filter((t) => t.startsWith('Could not'))).toEqual([]);
-  await stack.client.service(paths.alpha as string, GUEST, 'ForceOff');
+  await stack.client.service(paths.alpha as string, GUEST, 'ForceOff', '', [], 30_000);
   await stack.client.waitForProperty(paths.alpha as string, 'State', 'shutoff', 10_000);
 });
 

@@ -1,7 +1,8 @@
 // Every process a test starts, tracked by PID and stopped by PID.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -72,11 +73,33 @@ export class ProcessGroup {
     return tracked;
   }
 
-  /** Stops every process still running, newest first. */
+  /** Stops every process still running, newest first; what each printed is kept (see keepOutput). */
   async stopAll(): Promise<void> {
     while (this.processes.length > 0) {
       const process = this.processes.pop() as TrackedProcess;
-      await process.stop();
+      const code = await process.stop();
+      await keepOutput(process, code);
     }
+  }
+}
+
+/** Where each test file's processes leave what they printed: a CI run keeps nothing else to read after a failure. */
+const OUTPUT_DIR = join(process.cwd(), '.cache/artifacts/process-output');
+const startedAfresh = new Set<string>();
+
+async function keepOutput(tracked: TrackedProcess, code: number | null): Promise<void> {
+  // Named after the test file; outside vitest (a bench), one file for all.
+  const testPath = process.env.VITEST ? (await import('vitest')).expect.getState().testPath : undefined;
+  const testFile = testPath ? basename(testPath) : 'outside-tests';
+  const file = join(OUTPUT_DIR, `${testFile}.log`);
+  const text = `==== ${tracked.name} (pid ${tracked.child.pid ?? '-'}, exit ${code}) ====\n${tracked.output()}\n`;
+  try {
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    // This run's output only: the first process of a file starts it afresh.
+    if (startedAfresh.has(file)) appendFileSync(file, text);
+    else writeFileSync(file, text);
+    startedAfresh.add(file);
+  } catch {
+    // Kept for reading only; a test never fails for it.
   }
 }

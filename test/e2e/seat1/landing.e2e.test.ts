@@ -150,13 +150,14 @@ it("offers only seat1's guests and those of no seat", async () => {
   const charlieUuid = (await system.property(charlie, GUEST, 'Uuid')) as string;
   const showsCharlie = (list: { pid: number }[]): boolean => list.some((w) => cmdline(w.pid).includes(charlieUuid));
   await shell.waitFor(VIEWERS, showsCharlie, 30_000);
-  await system.call(SERVICE, charlie, GUEST, 'ForceOff');
+  // libvirt gives QEMU 10 s to end on SIGTERM before SIGKILL: a loaded machine may need them.
+  await system.call(SERVICE, charlie, GUEST, 'ForceOff', '', [], 30_000);
   await shell.waitFor(VIEWERS, (list: { pid: number }[]) => !showsCharlie(list), 10_000);
 });
 
 it('does not land again when the screen is locked and unlocked: a guest the user shut down stays off', async () => {
   const alpha = await system.waitForGuest('alpha');
-  await system.call(SERVICE, alpha, GUEST, 'ForceOff');
+  await system.call(SERVICE, alpha, GUEST, 'ForceOff', '', [], 30_000);
   await system.waitForProperty(alpha, 'State', 'shutoff', 10_000);
   // Its viewer closes with it; the focus is measured once it has.
   const alphaUuid = (await system.property(alpha, GUEST, 'Uuid')) as string;
