@@ -24,6 +24,12 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // A stop asked for while starting (systemd stopping a unit that is still coming up) is a stop
+  // asked for too: heard from the first moment, acted on once the daemon can stop cleanly.
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
   let daemon: Daemon;
   try {
     daemon = await Daemon.start({
@@ -64,8 +70,7 @@ async function main(): Promise<number> {
       log.error('lost the bus connection; exiting');
       finish(EXIT_FAILURE);
     });
-    process.once('SIGTERM', () => finish(0));
-    process.once('SIGINT', () => finish(0));
+    void stopAsked.then(() => finish(0));
   });
 }
 

@@ -75,6 +75,33 @@ describe('a failure exits 1 with one clean line', () => {
     expect(stack.service?.running).toBe(true);
   });
 
+  it('0 for a stop asked for while it was still starting', async () => {
+    stack = await ServiceStack.start({ withService: false });
+    // libvirt-dbus held still: the service's start waits on its first answer.
+    const libvirtDbus = stack.libvirtDbus?.pid as number;
+    process.kill(libvirtDbus, 'SIGSTOP');
+    try {
+      const service = stack.group.start(
+        'service',
+        SERVICE_EXECUTABLE,
+        ['--bus', stack.bus.address, '--seats', 'none'],
+        {
+          env: stack.env,
+        },
+      );
+      // Once it is connected to the bus (so running our code), and still starting.
+      for (let i = 0; i < 100 && !(await onTheBus(stack, service.pid)); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      process.kill(service.pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(service.output()).not.toContain('serving');
+      process.kill(libvirtDbus, 'SIGCONT');
+      expect(await service.exited).toBe(0);
+    } finally {
+      process.kill(libvirtDbus, 'SIGCONT');
+    }
+  });
+
   it('the bus connection lost, and 0 for a stop asked for', async () => {
     stack = await ServiceStack.start();
     const first = stack.service;
@@ -85,3 +112,14 @@ describe('a failure exits 1 with one clean line', () => {
     expect(service.output()).toContain('error: lost the bus connection; exiting\n');
   });
 });
+
+/** Whether a process has a connection to the stack's bus. */
+async function onTheBus(stack: ServiceStack, pid: number): Promise<boolean> {
+  const bus = ['org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus'] as const;
+  const [names] = (await stack.client.call(...bus, 'ListNames')) as [string[]];
+  for (const name of names.filter((n) => n.startsWith(':'))) {
+    const [owner] = await stack.client.call(...bus, 'GetConnectionUnixProcessID', 's', [name]).catch(() => [0]);
+    if (owner === pid) return true;
+  }
+  return false;
+}
