@@ -428,7 +428,7 @@ async function benchExport(runs: number): Promise<void> {
       imports.push(await timeJob(() => stack.client.service(MANAGER_PATH, MANAGER, 'Import', 's', [bundle])));
       await undefine();
       const [volume] = await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'StorageVolLookupByName', 's', [
-        'bench-vda.img',
+        'bench-vda.raw',
       ]);
       await libvirtCall(stack, volume as string, 'org.libvirt.StorageVol', 'Delete', 'u', [0]);
       rmSync(poolCopy, { force: true });
