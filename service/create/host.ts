@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { XMLParser } from 'fast-xml-parser';
 import type { LibvirtClient } from '../libvirt/client.js';
+import { SwitcherError } from '../errors.js';
 
 export interface HostCapabilities {
   /** kvm, or qemu (software emulation) when the host has no KVM. */
@@ -104,13 +105,18 @@ export class HostProbe {
   async capabilities(): Promise<HostCapabilities> {
     const connect = this.client.endpoint.connectPath;
     const domainCaps = async (virtType: string): Promise<string> => {
-      const [xml] = await this.client.call(connect, CONNECT, 'GetDomainCapabilities', 'ssssu', [
-        '',
-        'x86_64',
-        'q35',
-        virtType,
-        0,
-      ]);
+      const [xml] = await this.client
+        .call(connect, CONNECT, 'GetDomainCapabilities', 'ssssu', ['', 'x86_64', 'q35', virtType, 0])
+        .catch((error: unknown) => {
+          // libvirt's test driver, for one: it lists guests but cannot say what a new one may have.
+          if (error instanceof SwitcherError && /not supported by the connection driver/.test(error.message)) {
+            throw new SwitcherError(
+              'MissingHostFeature',
+              `${this.client.endpoint.uri} makes no new guests: its libvirt driver cannot say what a guest may have (domain capabilities); a QEMU connection such as qemu:///system can`,
+            );
+          }
+          throw error;
+        });
       return String(xml);
     };
     // KVM when the host has it; libvirt refuses kvm capabilities on a host without.

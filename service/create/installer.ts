@@ -5,9 +5,8 @@
 
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { R, viewAsCaller, type FileCaller } from '../dbus/caller-files.js';
-import { invalidArgument, noSuchFile, unreadableFile } from '../errors.js';
+import { callerPath, R, refusePseudoFileSystem, viewAsCaller, type FileCaller } from '../dbus/caller-files.js';
+import { errorMessage, noSuchFile, unreadableFile } from '../errors.js';
 import { log } from '../log.js';
 
 const DETECT_TIMEOUT_MS = 10_000;
@@ -18,25 +17,24 @@ const ISO_MAGIC_OFFSET = 32_769; // "CD001" of the first volume descriptor, sect
  * returns it absolute. `what` names it in errors (installer, drivers-iso).
  */
 export async function checkIso(path: string, caller: FileCaller | undefined, what: string): Promise<string> {
-  if (typeof path !== 'string' || path.length === 0) throw invalidArgument(`The ${what} path is empty`);
-  if (!isAbsolute(path)) throw invalidArgument(`The ${what} path must be absolute, not '${path}'`);
-  if (path.length > 4096 || path.includes('\0')) throw invalidArgument(`The ${what} path is not a path`);
-  const file = resolve(path);
+  const file = callerPath(path, `The ${what} path`);
   // Walked as the caller from / down: behind a folder closed to it, a file and nothing look the same.
-  const view = await viewAsCaller(file, caller, R).catch((error: NodeJS.ErrnoException) => {
-    throw unreadableFile(`Cannot read the ${what} ${file}: ${error.code ?? error.message}`);
+  const view = await viewAsCaller(file, caller, R).catch((error: unknown) => {
+    throw unreadableFile(`Cannot read the ${what} ${file}: ${errorMessage(error)}`);
   });
   if (view.kind === 'closed')
     throw unreadableFile(`You cannot read the ${what} ${file}: ${view.where} is closed to you`);
   if (view.kind === 'missing') throw noSuchFile(`No ${what} at ${file}`);
   if (!view.stats.isFile()) throw noSuchFile(`The ${what} ${file} is not a regular file`);
-  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw unreadableFile(`Cannot read the ${what} ${file}: ${error.code ?? error.message}`);
+  await refusePseudoFileSystem(file);
+  if (view.kind === 'denied') throw unreadableFile(`You cannot read the ${what} ${file}`);
+  const handle = await open(file, 'r').catch((error: unknown) => {
+    throw unreadableFile(`Cannot read the ${what} ${file}: ${errorMessage(error)}`);
   });
   try {
     const magic = Buffer.alloc(5);
-    const { bytesRead } = await handle.read(magic, 0, 5, ISO_MAGIC_OFFSET).catch((error: NodeJS.ErrnoException) => {
-      throw unreadableFile(`Cannot read the ${what} ${file}: ${error.code ?? error.message}`);
+    const { bytesRead } = await handle.read(magic, 0, 5, ISO_MAGIC_OFFSET).catch((error: unknown) => {
+      throw unreadableFile(`Cannot read the ${what} ${file}: ${errorMessage(error)}`);
     });
     if (bytesRead < 5 || magic.toString('latin1') !== 'CD001') {
       throw unreadableFile(`The ${what} ${file} is not an ISO 9660 image`);

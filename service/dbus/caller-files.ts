@@ -8,9 +8,9 @@
 // where the caller could not see it.
 
 import type { Stats } from 'node:fs';
-import { lstat, readFile, readlink, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
-import { errorMessage, SwitcherError } from '../errors.js';
+import { lstat, readFile, readlink, stat, statfs } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { errorMessage, invalidArgument, SwitcherError } from '../errors.js';
 import { connectionCredentials, type MessageBus } from './bus.js';
 
 /** Who asks, as file permissions see it. */
@@ -55,9 +55,66 @@ export function permits(mode: number, owner: number, group: number, caller: File
   return (mode & want) === want;
 }
 
-/** What a caller finds at a path: the folder on the way that is closed to it, nothing, or the file. */
+/** The longest path Linux takes (PATH_MAX, with its NUL). */
+const PATH_MAX = 4096;
+
+/**
+ * A path a caller names (a D-Bus string: never a NUL), as a person would be
+ * told what is wrong with it: empty, not absolute or too long, each said as such
+ * (InvalidArgument). Returns it normalized. `what` starts the sentence
+ * ("The installer path").
+ */
+export function callerPath(path: string, what: string): string {
+  if (path.length === 0) throw invalidArgument(`${what} is empty`);
+  if (!isAbsolute(path)) throw invalidArgument(`${what} must be absolute (start with /), not '${path}'`);
+  if (path.length >= PATH_MAX) {
+    throw invalidArgument(`${what} is ${path.length} characters long; Linux takes at most ${PATH_MAX - 1}`);
+  }
+  return normalize(path);
+}
+
+/** statfs magic numbers of the kernel's file systems that hold no files of anybody's (linux/magic.h). */
+const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x62656570, 'configfs'],
+  [0x65735543, 'fusectl'],
+  [0x19800202, 'mqueue'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x6e736673, 'nsfs'],
+]);
+
+/**
+ * Refuses a path on one of the kernel's own file systems (/proc, /sys…):
+ * they hold no files of anybody's, and what is there is the service's own
+ * (/proc/self is the service). InvalidArgument naming the file system.
+ */
+export async function refusePseudoFileSystem(path: string): Promise<void> {
+  const pseudo = PSEUDO_FILE_SYSTEMS.get((await statfs(path)).type);
+  if (pseudo) throw invalidArgument(`${path} is on the kernel's ${pseudo} file system, which holds no files`);
+}
+
+/**
+ * What a caller finds at a path: the folder on the way that is closed to
+ * it, nothing, the file with what the caller wanted to do to it allowed
+ * ('open'), or the file with it not allowed ('denied': the caller can see
+ * it is there and what it is, as `ls` in its folder would show).
+ */
 export type CallerView =
-  { kind: 'closed'; where: string } | { kind: 'missing' } | { kind: 'open'; path: string; stats: Stats };
+  | { kind: 'closed'; where: string }
+  | { kind: 'missing' }
+  | { kind: 'open'; path: string; stats: Stats }
+  | { kind: 'denied'; path: string; stats: Stats };
 
 /** Symbolic links followed on one path at most, as the kernel (MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -69,8 +126,8 @@ const components = (path: string): string[] => path.split('/').filter((name) => 
  * following symbolic links, and checks that `caller` may search each folder
  * before looking at what is inside it: a folder closed to the caller is
  * where the walk stops, so what lies behind it — a file or nothing — is
- * never told apart. Then the caller must be allowed `want` (R, W, X or a sum)
- * on what is there. With no caller (the service's own use) nothing is
+ * never told apart. Then what is there is 'open' when the caller is allowed
+ * `want` (R, W, X or a sum) on it, else 'denied'. With no caller (the service's own use) nothing is
  * checked. Errors other than "nothing there" (ENOENT, ENOTDIR) are thrown as
  * the file system gives them, as is ELOOP for too many links.
  */
@@ -115,7 +172,7 @@ export async function viewAsCaller(path: string, caller: FileCaller | undefined,
     current = next;
     info = found;
   }
-  if (closed(info, want)) return { kind: 'closed', where: current };
+  if (closed(info, want)) return { kind: 'denied', path: current, stats: info };
   return { kind: 'open', path: current, stats: info };
 }
 
@@ -128,6 +185,7 @@ export async function viewAsCaller(path: string, caller: FileCaller | undefined,
 export async function closedToCaller(path: string, caller: FileCaller, want: number): Promise<string | undefined> {
   const view = await viewAsCaller(path, caller, want);
   if (view.kind === 'closed') return `${view.where} is closed to you`;
+  if (view.kind === 'denied') return `${view.path} is closed to you`;
   if (view.kind === 'missing') {
     throw Object.assign(new Error(`ENOENT: no such file or directory, ${path}`), { code: 'ENOENT', path });
   }

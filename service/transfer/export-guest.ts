@@ -6,8 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { access, constants, lchown, lstat, mkdir, open, rename, stat, statfs, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize } from 'node:path';
-import { viewAsCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
+import { dirname, join } from 'node:path';
+import { callerPath, refusePseudoFileSystem, viewAsCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
@@ -39,37 +39,13 @@ export interface ExportPlan {
   directoryId: { dev: number; ino: number };
 }
 
-/** statfs magic numbers of the kernel's file systems that hold no files of anybody's (linux/magic.h). */
-const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
-  [0x9fa0, 'proc'],
-  [0x62656572, 'sysfs'],
-  [0x27e0eb, 'cgroup'],
-  [0x63677270, 'cgroup2'],
-  [0x1cd1, 'devpts'],
-  [0x64626720, 'debugfs'],
-  [0x74726163, 'tracefs'],
-  [0x73636673, 'securityfs'],
-  [0xf97cff8c, 'selinuxfs'],
-  [0xcafe4a11, 'bpf'],
-  [0x6165676c, 'pstore'],
-  [0xde5e81e4, 'efivarfs'],
-  [0x62656570, 'configfs'],
-  [0x65735543, 'fusectl'],
-  [0x19800202, 'mqueue'],
-  [0x42494e4d, 'binfmt_misc'],
-  [0x6e736673, 'nsfs'],
-]);
-
 /**
  * A directory a caller names: absolute, there, a directory on a file system
  * that holds files, writable by us and by the caller (walked from / down as
  * the caller first: behind a folder closed to it, nothing is looked at).
  */
 export async function checkDirectory(directory: string, what: string, caller: FileCaller | undefined): Promise<string> {
-  if (directory.length === 0 || directory.length > 4096 || !isAbsolute(directory) || directory.includes('\0')) {
-    throw invalidArgument(`${what} must be an absolute path`);
-  }
-  const path = normalize(directory);
+  const path = callerPath(directory, what);
   const view = await viewAsCaller(path, caller, W | X).catch((error: unknown) => {
     throw fileError(error, `use ${path}`);
   });
@@ -77,9 +53,10 @@ export async function checkDirectory(directory: string, what: string, caller: Fi
     throw new SwitcherError('AccessDenied', `You cannot write into ${path}: ${view.where} is closed to you`);
   }
   if (view.kind === 'missing') throw noSuchFile(`No folder at ${path}`);
-  if (!view.stats.isDirectory()) throw invalidArgument(`${path} is not a directory`);
-  const pseudo = PSEUDO_FILE_SYSTEMS.get((await statfs(path)).type);
-  if (pseudo) throw invalidArgument(`${path} is on the kernel's ${pseudo} file system, which holds no files`);
+  // What it is first: a file where a folder is wanted is no question of rights.
+  if (!view.stats.isDirectory()) throw invalidArgument(`${path} is not a folder`);
+  await refusePseudoFileSystem(path);
+  if (view.kind === 'denied') throw new SwitcherError('AccessDenied', `You cannot write into ${path}`);
   await access(path, constants.W_OK | constants.X_OK).catch((error: unknown) => {
     throw fileError(error, `write into ${path}`);
   });
@@ -106,7 +83,7 @@ export async function planExport(
   if (!isOff(guest)) {
     throw invalidState(`${guest.name} is ${guest.state}; shut it down before exporting it`);
   }
-  const target = await checkDirectory(directory, 'The export directory', caller);
+  const target = await checkDirectory(directory, 'The export folder', caller);
   const bundlePath = join(target, bundleName(guest.name));
   if (await pathExists(bundlePath)) throw alreadyExists(`${bundlePath} already exists`);
   const definitionXml = await inactiveXml(host.client, guest.libvirtPath);

@@ -7,9 +7,9 @@
 // A failed or cancelled import removes whatever it made.
 
 import { constants, lstat, open } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { closedToCaller, R, X, type FileCaller } from '../dbus/caller-files.js';
+import { callerPath, closedToCaller, R, refusePseudoFileSystem, X, type FileCaller } from '../dbus/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, SwitcherError } from '../errors.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
@@ -94,14 +94,12 @@ export async function planImport(
   bundlePath: string,
   caller: FileCaller | undefined,
 ): Promise<ImportPlan> {
-  if (bundlePath.length === 0 || bundlePath.length > 4096 || !isAbsolute(bundlePath) || bundlePath.includes('\0')) {
-    throw invalidArgument('The bundle must be given as an absolute path');
-  }
-  const bundle = normalize(bundlePath);
+  const bundle = callerPath(bundlePath, 'The bundle path');
   const info = await lstat(bundle).catch((error: unknown) => {
     throw fileError(error, `import ${bundle}`);
   });
-  if (!info.isDirectory()) throw invalidArgument(`${bundle} is not a bundle (a directory)`);
+  if (!info.isDirectory()) throw invalidArgument(`${bundle} is not a bundle (a folder)`);
+  await refusePseudoFileSystem(bundle);
   // The service may read what the caller may not (it runs as root for every user): each file is checked.
   const openToCaller = async (path: string, want: number): Promise<void> => {
     const closed = caller && (await closedToCaller(path, caller, want));

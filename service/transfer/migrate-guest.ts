@@ -169,7 +169,31 @@ export function validateTargetUri(uri: string, ownUri: string, trust: MigrationT
     if (!form) throw invalidArgument(`The URI parameter '${key.slice(0, 64)}' is not one MigrateTo takes`);
     if (!form.test(value)) throw invalidArgument(`The URI parameter '${key}' cannot be '${value.slice(0, 64)}'`);
   }
+  checkTargetHost(uri, host ?? '', trust);
   return uri;
+}
+
+const USER_AND_ADDRESS = /^(?:[A-Za-z0-9._][A-Za-z0-9._-]{0,63}@)?(.*)$/;
+/** This host by another name: localhost, 127.0.0.0/8, ::1. */
+const LOOPBACK = /^(localhost|localhost\.localdomain|127(\.\d{1,3}){3}|\[(0{0,4}:){2,7}0{0,3}1\])(:\d{1,5})?$/i;
+
+/**
+ * The host part of a target URI: a host name or an IP address, with an
+ * optional user@ and :port (what ssh and libvirt take, never an option in
+ * disguise such as '-oProxyCommand=…'). The host-wide service takes only
+ * another host: not this one by a loopback name, nor its own sockets.
+ */
+function checkTargetHost(uri: string, host: string, trust: MigrationTrust): void {
+  const address = (USER_AND_ADDRESS.exec(host) as RegExpExecArray)[1] as string;
+  if (host && !NETWORK_ADDRESS.test(address)) {
+    throw invalidArgument(
+      `'${host.slice(0, 100)}' in the URI is not a host name or an IP address (with an optional user@ and :port)`,
+    );
+  }
+  if (trust === 'caller-is-owner') return;
+  if (!host || LOOPBACK.test(address)) {
+    throw invalidArgument(`${uri.slice(0, 200)} is this host; the host-wide service moves guests to another host only`);
+  }
 }
 
 export function migrationFlags(options: MigrationOptions): number {

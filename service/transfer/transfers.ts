@@ -4,8 +4,7 @@
 // UUID, so two requests cannot race for the same thing.
 
 import type { MessageBus } from '../dbus/bus.js';
-import { isAbsolute, normalize } from 'node:path';
-import { fileCallerFor, R, viewAsCaller, X, type FileCaller } from '../dbus/caller-files.js';
+import { callerPath, fileCallerFor, R, viewAsCaller, X, type FileCaller } from '../dbus/caller-files.js';
 import { invalidState, noSuchGuest, notConnected, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
@@ -22,12 +21,12 @@ import { fileError, type TransferHost } from './transfer-context.js';
 /**
  * Walks a bundle's path as the caller, from / down, before anything else
  * looks at it: behind a folder closed to the caller, a bundle and nothing
- * get the same AccessDenied. A path that is no absolute path is left to the
- * import's own checks.
+ * get the same AccessDenied. What is there, and whether the caller may read
+ * it, is the import's to check (planImport).
  */
 async function refuseBehindClosedFolder(bundle: string, caller: FileCaller | undefined): Promise<void> {
-  if (!caller || !isAbsolute(bundle) || bundle.length > 4096 || bundle.includes('\0')) return;
-  const path = normalize(bundle);
+  if (!caller) return;
+  const path = callerPath(bundle, 'The bundle path');
   const view = await viewAsCaller(path, caller, R | X).catch((error: unknown) => {
     throw fileError(error, `import ${path}`);
   });

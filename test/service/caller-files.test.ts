@@ -105,4 +105,23 @@ describe('where the caller may look, it is told what is there', () => {
       new RegExp(`^${ERR}.NoSuchFile: `),
     );
   });
+  // A fresh user's trial: Export and Import of a file of one's own answered "closed to you".
+  it('a file of its own where a folder is wanted is no folder; a folder it may not write, or a file it may not read, is closed', async () => {
+    const file = join(open, `own-${OTHER}.txt`);
+    writeFileSync(file, 'mine');
+    chmodSync(file, 0o644);
+    expect(await answer(guest, GUEST, 'Export', file)).toBe(`${ERR}.InvalidArgument: PATH is not a folder`);
+    expect(await answer(MANAGER_PATH, MANAGER, 'Import', file)).toBe(
+      `${ERR}.InvalidArgument: PATH is not a bundle (a folder)`,
+    );
+    const readOnly = join(open, 'read-only');
+    mkdirSync(readOnly, { mode: 0o755 });
+    expect(await answer(guest, GUEST, 'Export', readOnly)).toBe(`${ERR}.AccessDenied: You cannot write into PATH`);
+    const unreadable = join(open, 'unreadable.iso');
+    writeFileSync(unreadable, 'x');
+    chmodSync(unreadable, 0o600);
+    expect(await answer(MANAGER_PATH, MANAGER, 'DescribeInstaller', unreadable)).toBe(
+      `${ERR}.UnreadableFile: You cannot read the installer PATH`,
+    );
+  });
 });

@@ -6,6 +6,7 @@
 import { DBusError, Variant } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
+import { installerIso } from '../support/installer-iso.js';
 import { defineTestGuest } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
 
@@ -55,7 +56,7 @@ describe('messages a person can read', () => {
     const path = await refusal(MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', ['x'.repeat(10_000_000)]);
     expect(path.name).toBe(`${ERR}.InvalidArgument`);
     expect(path.message.length).toBeLessThanOrEqual(1000);
-    expect(path.message).toMatch(/^The installer path must be absolute, not 'x+ … x+'$/);
+    expect(path.message).toMatch(/^The installer path must be absolute \(start with \/\), not 'x+ … x+'$/);
 
     const name = await refusal(MANAGER_PATH, MANAGER, 'CreateGuest', 'sssa{sv}', [
       '\x1b'.repeat(1_000_000),
@@ -125,6 +126,67 @@ describe('names as the contract gives them', () => {
       message: "/proc is on the kernel's proc file system, which holds no files",
     });
     expect((await refusal(offGuest, GUEST, 'Export', 's', ['/sys/kernel'])).message).toMatch(/sysfs file system/);
+  });
+});
+
+// A fresh user's trial: Export and Import of /etc/passwd answered AccessDenied ("closed to you", even
+// to root); a long absolute path was "not an absolute path"; /proc/self/mem, the service's own
+// memory, was read as an installer (EIO). Each path a caller names says what is wrong with it.
+describe('paths a caller names', () => {
+  it('says a file is no folder, or no bundle, before any question of rights', async () => {
+    expect(await refusal(offGuest, GUEST, 'Export', 's', ['/etc/passwd'])).toEqual({
+      name: `${ERR}.InvalidArgument`,
+      message: '/etc/passwd is not a folder',
+    });
+    expect(await refusal(MANAGER_PATH, MANAGER, 'Import', 's', ['/etc/passwd'])).toEqual({
+      name: `${ERR}.InvalidArgument`,
+      message: '/etc/passwd is not a bundle (a folder)',
+    });
+    expect(await refusal(MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', ['/etc'])).toEqual({
+      name: `${ERR}.NoSuchFile`,
+      message: 'The installer /etc is not a regular file',
+    });
+  });
+
+  it('says a path is too long or empty, each as such', async () => {
+    const long = `/${'x'.repeat(5000)}`;
+    for (const [path, iface, member] of [
+      [offGuest, GUEST, 'Export'],
+      [MANAGER_PATH, MANAGER, 'Import'],
+      [MANAGER_PATH, MANAGER, 'DescribeInstaller'],
+    ] as const) {
+      const tooLong = await refusal(path, iface, member, 's', [long]);
+      expect(tooLong.name, member).toBe(`${ERR}.InvalidArgument`);
+      expect(tooLong.message, member).toMatch(/ is 5001 characters long; Linux takes at most 4095$/);
+      expect((await refusal(path, iface, member, 's', [''])).message, member).toMatch(/ is empty$/);
+    }
+  });
+
+  it("reads no installer or bundle from the kernel's own file systems", async () => {
+    expect(await refusal(MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', ['/proc/self/mem'])).toEqual({
+      name: `${ERR}.InvalidArgument`,
+      message: "/proc/self/mem is on the kernel's proc file system, which holds no files",
+    });
+    expect((await refusal(MANAGER_PATH, MANAGER, 'Import', 's', ['/proc/self'])).message).toMatch(
+      /proc file system|not a bundle/,
+    );
+  });
+});
+
+describe('a connection that makes no guests', () => {
+  it("says so, not libvirt's 'not supported by the connection driver'", async () => {
+    // libvirt's test driver lists guests but cannot say what a new one may have.
+    const error = await refusal(MANAGER_PATH, MANAGER, 'CreateGuest', 'sssa{sv}', [
+      'small',
+      '',
+      installerIso('errors-linux'),
+      { 'memory-mib': new Variant('t', 1n) },
+    ]);
+    expect(error).toEqual({
+      name: `${ERR}.MissingHostFeature`,
+      message:
+        'test:///default makes no new guests: its libvirt driver cannot say what a guest may have (domain capabilities); a QEMU connection such as qemu:///system can',
+    });
   });
 });
 

@@ -180,6 +180,31 @@ describe('live move requests', () => {
     }
   });
 
+  // A fresh user's trial: each of these became a job on the host-wide service.
+  it('take a host part that is a host name or an IP address, and from any caller another host only', () => {
+    for (const uri of [
+      'qemu+ssh://-oProxyCommand=x/system',
+      'qemu+ssh://h%20-oProxyCommand=x/system',
+      'qemu+ssh://h\x1b/system',
+      'qemu+ssh://@h/system',
+      'qemu+ssh://a@b@h/system',
+    ]) {
+      for (const trust of ['caller-is-owner', 'any-caller'] as const)
+        expect(() => validateTargetUri(uri, 'qemu:///system', trust), uri).toThrow(/not a host name or an IP address/);
+    }
+    for (const uri of [
+      'qemu+unix:///system',
+      'qemu+tcp://127.0.0.1/system',
+      'qemu+ssh://root@localhost:22/system',
+      'qemu+tls://[::1]/system',
+    ]) {
+      expect(() => validateTargetUri(uri, 'qemu:///system', 'any-caller'), uri).toThrow(/is this host/);
+      expect(validateTargetUri(uri, 'qemu:///system', 'caller-is-owner')).toBe(uri);
+    }
+    for (const uri of ['qemu+ssh://ann@other.example:2222/system', 'qemu+tcp://[fe80::2]:16509/system'])
+      expect(validateTargetUri(uri, 'qemu:///system', 'any-caller')).toBe(uri);
+  });
+
   it('read their options strictly and map them onto libvirt’s flags and parameters', () => {
     const options = parseMigrationOptions({
       migrate_uri: { signature: 's', value: 'tcp://127.0.0.1' },
