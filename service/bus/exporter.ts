@@ -223,15 +223,24 @@ export class ObjectExporter {
     return this.objects.has(path) || path === this.root || this.root.startsWith(`${path === '/' ? '' : path}/`);
   }
 
+  /** Whether an object of ours lies below `path` (not cached: any caller may ask of any path). */
+  private isAboveAnObject(path: string): boolean {
+    const prefix = path === '/' ? '/' : `${path}/`;
+    for (const candidate of this.objects.keys()) if (candidate.startsWith(prefix)) return true;
+    return false;
+  }
+
   /** Returns the reply to send, or undefined to leave the message to dbus-next (Peer, on any path). */
   private route(message: Message): Promise<Reply> | undefined {
     const { path, member } = message;
     const signature = message.signature ?? '';
     const iface = message.interface;
     if (iface === PEER) return undefined;
+    const introspection = iface === INTROSPECTABLE || (!iface && member === 'Introspect');
     // Nothing here, whatever the call: the standard UnknownObject (or the error the namespace decides).
-    if (!this.isOurs(path)) throw this.missingError(path);
-    if (iface === INTROSPECTABLE || (!iface && member === 'Introspect')) {
+    // A node between ours (…/guest) holds no object, but introspects, listing what is below it.
+    if (!this.isOurs(path) && !(introspection && this.isAboveAnObject(path))) throw this.missingError(path);
+    if (introspection) {
       if (member !== 'Introspect') throw standard('UnknownMethod', `No method ${member} in ${INTROSPECTABLE}`);
       expectSignature(signature, '', 'Introspect');
       return Promise.resolve(['s', [this.introspect(path)]]);
@@ -336,12 +345,20 @@ export class ObjectExporter {
   private introspect(path: string): string {
     const object = this.objects.get(path);
     const interfaces = object ? [...object.impls.keys()].map((name) => this.spec(name)) : [];
-    return introspectionXml(interfaces, this.childrenOf(path), path === this.root);
+    // Our paths' children are cached until the objects change; a node between them is rarely asked.
+    const children = this.isOurs(path) ? this.childrenOf(path) : this.childrenBelow(path);
+    return introspectionXml(interfaces, children, path === this.root);
   }
 
   private childrenOf(path: string): string[] {
     const cached = this.childrenCache.get(path);
     if (cached) return cached;
+    const sorted = this.childrenBelow(path);
+    this.childrenCache.set(path, sorted);
+    return sorted;
+  }
+
+  private childrenBelow(path: string): string[] {
     const prefix = path === '/' ? '/' : `${path}/`;
     const children = new Set<string>();
     for (const candidate of [this.root, ...this.objects.keys()]) {
@@ -349,9 +366,7 @@ export class ObjectExporter {
         children.add(candidate.slice(prefix.length).split('/')[0] as string);
       }
     }
-    const sorted = [...children].sort();
-    this.childrenCache.set(path, sorted);
-    return sorted;
+    return [...children].sort();
   }
 
   private reply(message: Message, [signature, body]: Reply): void {

@@ -4,9 +4,16 @@
 // which OS it holds.
 
 import { execFile } from 'node:child_process';
-import { open } from 'node:fs/promises';
-import { callerPath, R, refusePseudoFileSystem, viewAsCaller, type FileCaller } from '../dbus/caller-files.js';
-import { errorMessage, noSuchFile, unreadableFile } from '../errors.js';
+import { constants } from 'node:fs';
+import {
+  callerPath,
+  openRegularFile,
+  R,
+  refusePseudoFileSystem,
+  viewAsCaller,
+  type FileCaller,
+} from '../dbus/caller-files.js';
+import { errorMessage, noSuchFile, unreadableFile, type SwitcherError } from '../errors.js';
 import { log } from '../log.js';
 
 const DETECT_TIMEOUT_MS = 10_000;
@@ -17,27 +24,32 @@ const ISO_MAGIC_OFFSET = 32_769; // "CD001" of the first volume descriptor, sect
  * returns it absolute. `what` names it in errors (installer, drivers-iso).
  */
 export async function checkIso(path: string, caller: FileCaller | undefined, what: string): Promise<string> {
-  const file = callerPath(path, `The ${what} path`);
+  const named = callerPath(path, `The ${what} path`);
   // Walked as the caller from / down: behind a folder closed to it, a file and nothing look the same.
-  const view = await viewAsCaller(file, caller, R).catch((error: unknown) => {
-    throw unreadableFile(`Cannot read the ${what} ${file}: ${errorMessage(error)}`);
+  const view = await viewAsCaller(named, caller, R).catch((error: unknown) => {
+    throw unreadableFile(`Cannot read the ${what} ${named}: ${errorMessage(error)}`);
   });
   if (view.kind === 'closed')
-    throw unreadableFile(`You cannot read the ${what} ${file}: ${view.where} is closed to you`);
-  if (view.kind === 'missing') throw noSuchFile(`No ${what} at ${file}`);
-  if (!view.stats.isFile()) throw noSuchFile(`The ${what} ${file} is not a regular file`);
-  await refusePseudoFileSystem(file);
-  if (view.kind === 'denied') throw unreadableFile(`You cannot read the ${what} ${file}`);
-  const handle = await open(file, 'r').catch((error: unknown) => {
-    throw unreadableFile(`Cannot read the ${what} ${file}: ${errorMessage(error)}`);
+    throw unreadableFile(`You cannot read the ${what} ${named}: ${view.where} is closed to you`);
+  if (view.kind === 'missing') throw noSuchFile(`No ${what} at ${named}`);
+  // From here the file as the walk found it, its symbolic links and '..' resolved as the kernel does.
+  const file = view.path;
+  const notRegular = (): SwitcherError => noSuchFile(`The ${what} ${named} is not a regular file`);
+  if (!view.stats.isFile()) throw notRegular();
+  await refusePseudoFileSystem(file, named);
+  if (view.kind === 'denied') throw unreadableFile(`You cannot read the ${what} ${named}`);
+  // Checked again on what is opened: the caller may have put a FIFO there meanwhile.
+  const handle = await openRegularFile(file, constants.O_NOFOLLOW).catch((error: unknown) => {
+    throw unreadableFile(`Cannot read the ${what} ${named}: ${errorMessage(error)}`);
   });
+  if (!handle) throw notRegular();
   try {
     const magic = Buffer.alloc(5);
     const { bytesRead } = await handle.read(magic, 0, 5, ISO_MAGIC_OFFSET).catch((error: unknown) => {
-      throw unreadableFile(`Cannot read the ${what} ${file}: ${errorMessage(error)}`);
+      throw unreadableFile(`Cannot read the ${what} ${named}: ${errorMessage(error)}`);
     });
     if (bytesRead < 5 || magic.toString('latin1') !== 'CD001') {
-      throw unreadableFile(`The ${what} ${file} is not an ISO 9660 image`);
+      throw unreadableFile(`The ${what} ${named} is not an ISO 9660 image`);
     }
   } finally {
     await handle.close();

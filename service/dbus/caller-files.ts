@@ -7,9 +7,9 @@
 // caller is looked at, so the service never tells whether a file exists
 // where the caller could not see it.
 
-import type { Stats } from 'node:fs';
-import { lstat, readFile, readlink, stat, statfs } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readFile, readlink, stat, statfs, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { errorMessage, invalidArgument, SwitcherError } from '../errors.js';
 import { connectionCredentials, type MessageBus } from './bus.js';
 
@@ -60,9 +60,11 @@ const PATH_MAX = 4096;
 
 /**
  * A path a caller names (a D-Bus string: never a NUL), as a person would be
- * told what is wrong with it: empty, not absolute or too long, each said as such
- * (InvalidArgument). Returns it normalized. `what` starts the sentence
- * ("The installer path").
+ * told what is wrong with it: empty, not absolute or too long, each said as
+ * such (InvalidArgument). Trailing slashes go; '..' stays, for the walk to
+ * resolve as the kernel does, after the symbolic links before it (textually,
+ * 'link/..' is not where the kernel goes). `what` starts the sentence ("The
+ * installer path").
  */
 export function callerPath(path: string, what: string): string {
   if (path.length === 0) throw invalidArgument(`${what} is empty`);
@@ -70,7 +72,26 @@ export function callerPath(path: string, what: string): string {
   if (path.length >= PATH_MAX) {
     throw invalidArgument(`${what} is ${path.length} characters long; Linux takes at most ${PATH_MAX - 1}`);
   }
-  return normalize(path);
+  return path.replace(/(?<=.)\/+$/, '');
+}
+
+/**
+ * Opens a file to read, never waiting on it: a FIFO or a device put where a
+ * file is named would hold an ordinary open (and one of libuv's few threads)
+ * until someone writes to it, so it is opened O_NONBLOCK, and kept only when
+ * what was opened is a regular file. Undefined otherwise. `flags` adds
+ * O_NOFOLLOW and the like.
+ */
+export async function openRegularFile(path: string, flags = 0): Promise<FileHandle | undefined> {
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | flags);
+  try {
+    if ((await file.stat()).isFile()) return file;
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+  await file.close();
+  return undefined;
 }
 
 /** statfs magic numbers of the kernel's file systems that hold no files of anybody's (linux/magic.h). */
@@ -97,11 +118,12 @@ const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
 /**
  * Refuses a path on one of the kernel's own file systems (/proc, /sys…):
  * they hold no files of anybody's, and what is there is the service's own
- * (/proc/self is the service). InvalidArgument naming the file system.
+ * (/proc/self is the service). InvalidArgument naming the file system;
+ * `named` is the path as the caller gave it, for the message.
  */
-export async function refusePseudoFileSystem(path: string): Promise<void> {
+export async function refusePseudoFileSystem(path: string, named = path): Promise<void> {
   const pseudo = PSEUDO_FILE_SYSTEMS.get((await statfs(path)).type);
-  if (pseudo) throw invalidArgument(`${path} is on the kernel's ${pseudo} file system, which holds no files`);
+  if (pseudo) throw invalidArgument(`${named} is on the kernel's ${pseudo} file system, which holds no files`);
 }
 
 /**

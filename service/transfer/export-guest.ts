@@ -45,18 +45,20 @@ export interface ExportPlan {
  * the caller first: behind a folder closed to it, nothing is looked at).
  */
 export async function checkDirectory(directory: string, what: string, caller: FileCaller | undefined): Promise<string> {
-  const path = callerPath(directory, what);
-  const view = await viewAsCaller(path, caller, W | X).catch((error: unknown) => {
-    throw fileError(error, `use ${path}`);
+  const named = callerPath(directory, what);
+  const view = await viewAsCaller(named, caller, W | X).catch((error: unknown) => {
+    throw fileError(error, `use ${named}`);
   });
   if (view.kind === 'closed') {
-    throw new SwitcherError('AccessDenied', `You cannot write into ${path}: ${view.where} is closed to you`);
+    throw new SwitcherError('AccessDenied', `You cannot write into ${named}: ${view.where} is closed to you`);
   }
-  if (view.kind === 'missing') throw noSuchFile(`No folder at ${path}`);
+  if (view.kind === 'missing') throw noSuchFile(`No folder at ${named}`);
   // What it is first: a file where a folder is wanted is no question of rights.
-  if (!view.stats.isDirectory()) throw invalidArgument(`${path} is not a folder`);
-  await refusePseudoFileSystem(path);
-  if (view.kind === 'denied') throw new SwitcherError('AccessDenied', `You cannot write into ${path}`);
+  if (!view.stats.isDirectory()) throw invalidArgument(`${named} is not a folder`);
+  // From here the folder as the walk found it, its symbolic links and '..' resolved as the kernel does.
+  const path = view.path;
+  await refusePseudoFileSystem(path, named);
+  if (view.kind === 'denied') throw new SwitcherError('AccessDenied', `You cannot write into ${named}`);
   await access(path, constants.W_OK | constants.X_OK).catch((error: unknown) => {
     throw fileError(error, `write into ${path}`);
   });

@@ -4,6 +4,7 @@
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { openRegularFile } from '../dbus/caller-files.js';
 import { dataBytes, dataMap, type Extent } from './data-map.js';
 import { copySparse } from './sparse-copy.js';
 
@@ -29,10 +30,10 @@ export interface FileCopyOptions {
 }
 
 export async function measureFile(path: string): Promise<MeasuredFile> {
-  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const file = await openRegularFile(path, constants.O_NOFOLLOW);
+  if (!file) throw new Error(`${path} is not a regular file`);
   try {
     const stat = await file.stat();
-    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
     const extents = await dataMap(file, stat.size);
     return { path, size: stat.size, extents, dataBytes: dataBytes(extents) };
   } finally {
@@ -98,7 +99,8 @@ export async function syncDirectory(path: string): Promise<void> {
 }
 
 async function withSource<T>(source: MeasuredFile, use: (file: FileHandle) => Promise<T>): Promise<T> {
-  const file = await open(source.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const file = await openRegularFile(source.path, constants.O_NOFOLLOW);
+  if (!file) throw new Error(`${source.path} is no longer a regular file`);
   try {
     const stat = await file.stat();
     if (stat.size !== source.size) throw new Error(`${source.path} changed size while being copied`);

@@ -6,10 +6,18 @@
 // checksum as it goes, and defines the guest only when all of them matched.
 // A failed or cancelled import removes whatever it made.
 
-import { constants, lstat, open } from 'node:fs/promises';
+import { constants, lstat, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { callerPath, closedToCaller, R, refusePseudoFileSystem, X, type FileCaller } from '../dbus/caller-files.js';
+import {
+  callerPath,
+  closedToCaller,
+  openRegularFile,
+  R,
+  refusePseudoFileSystem,
+  X,
+  type FileCaller,
+} from '../dbus/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, SwitcherError } from '../errors.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
@@ -63,13 +71,13 @@ export interface ImportPlan {
 
 async function readSmallFile(path: string, what: string): Promise<Buffer> {
   // Opened without following a symlink, and checked on what was opened: the bundle is the caller's to change.
-  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+  const file = await openRegularFile(path, constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ELOOP') throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
     throw fileError(error, `read ${what}`);
   });
+  if (!file) throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
   try {
     const info = await file.stat();
-    if (!info.isFile()) throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
     if (info.size > MAX_SMALL_FILE) throw invalidArgument(`The bundle is damaged: ${what} is too large`);
     return await file.readFile();
   } finally {
@@ -94,12 +102,16 @@ export async function planImport(
   bundlePath: string,
   caller: FileCaller | undefined,
 ): Promise<ImportPlan> {
-  const bundle = callerPath(bundlePath, 'The bundle path');
-  const info = await lstat(bundle).catch((error: unknown) => {
-    throw fileError(error, `import ${bundle}`);
+  // As the kernel resolves it (symbolic links, then '..'): a link to a bundle is that bundle.
+  const named = callerPath(bundlePath, 'The bundle path');
+  const bundle = await realpath(named).catch((error: unknown) => {
+    throw fileError(error, `import ${named}`);
   });
-  if (!info.isDirectory()) throw invalidArgument(`${bundle} is not a bundle (a folder)`);
-  await refusePseudoFileSystem(bundle);
+  const info = await lstat(bundle).catch((error: unknown) => {
+    throw fileError(error, `import ${named}`);
+  });
+  if (!info.isDirectory()) throw invalidArgument(`${named} is not a bundle (a folder)`);
+  await refusePseudoFileSystem(bundle, named);
   // The service may read what the caller may not (it runs as root for every user): each file is checked.
   const openToCaller = async (path: string, want: number): Promise<void> => {
     const closed = caller && (await closedToCaller(path, caller, want));
@@ -114,7 +126,8 @@ export async function planImport(
   for (const entry of manifest.files) {
     const path = join(bundle, entry.path);
     const found = await lstat(path).catch(() => undefined);
-    if (!found?.isFile()) throw invalidArgument(`The bundle is incomplete: ${entry.path} is missing`);
+    if (!found) throw invalidArgument(`The bundle is incomplete: ${entry.path} is missing`);
+    if (!found.isFile()) throw invalidArgument(`The bundle is damaged: ${entry.path} is not a file`);
     await openToCaller(path, R);
     if (found.size !== entry.size) {
       throw invalidArgument(`The bundle is damaged: ${entry.path} has ${found.size} bytes, not ${entry.size}`);
