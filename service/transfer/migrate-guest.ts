@@ -173,7 +173,8 @@ export function validateTargetUri(uri: string, ownUri: string, trust: MigrationT
   return uri;
 }
 
-const USER_AND_ADDRESS = /^(?:[A-Za-z0-9._][A-Za-z0-9._-]{0,63}@)?(.*)$/;
+// The address is whatever follows the user, line breaks too: NETWORK_ADDRESS is what judges it.
+const USER_AND_ADDRESS = /^(?:[A-Za-z0-9._][A-Za-z0-9._-]{0,63}@)?([\s\S]*)$/;
 /** This host by another name: localhost, 127.0.0.0/8, ::1. */
 const LOOPBACK = /^(localhost|localhost\.localdomain|127(\.\d{1,3}){3}|\[(0{0,4}:){2,7}0{0,3}1\])(:\d{1,5})?$/i;
 

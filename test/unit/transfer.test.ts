@@ -188,6 +188,10 @@ describe('live move requests', () => {
       'qemu+ssh://h\x1b/system',
       'qemu+ssh://@h/system',
       'qemu+ssh://a@b@h/system',
+      // A third trial: a line break in the host part was a TypeError (Internal), not InvalidArgument.
+      'qemu+ssh://host\n/system',
+      'qemu+ssh://\r/system',
+      'qemu+ssh://user@\u2028/system',
     ]) {
       for (const trust of ['caller-is-owner', 'any-caller'] as const)
         expect(() => validateTargetUri(uri, 'qemu:///system', trust), uri).toThrow(/not a host name or an IP address/);
