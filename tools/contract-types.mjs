@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { splitSignature } from '../service/dbus/signature.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const CONTRACT = join(root, 'data/me.phyllo.Switcher1.xml');
@@ -19,35 +20,6 @@ const doc = new XMLParser({
   attributeNamePrefix: '',
   isArray: (name) => ['interface', 'method', 'property', 'signal', 'arg', 'annotation'].includes(name),
 }).parse(xml);
-
-/** One complete type from the front of a signature: [type, rest]. */
-function splitType(signature) {
-  const head = signature[0];
-  if (head === 'a') {
-    const [inner, rest] = splitType(signature.slice(1));
-    return ['a' + inner, rest];
-  }
-  if (head === '(' || head === '{') {
-    const close = head === '(' ? ')' : '}';
-    let depth = 0;
-    for (let i = 0; i < signature.length; i++) {
-      if (signature[i] === head) depth++;
-      else if (signature[i] === close && --depth === 0) return [signature.slice(0, i + 1), signature.slice(i + 1)];
-    }
-    throw new Error(`unbalanced signature ${signature}`);
-  }
-  return [head, signature.slice(1)];
-}
-
-function types(signature) {
-  const out = [];
-  for (let rest = signature; rest.length > 0;) {
-    const [type, next] = splitType(rest);
-    out.push(type);
-    rest = next;
-  }
-  return out;
-}
 
 /** The TypeScript type of a D-Bus type, for one side's value forms. */
 function tsType(type, side) {
@@ -73,13 +45,13 @@ function tsType(type, side) {
     case 'v':
       return side === 'service' ? 'Variant' : 'unknown';
     case '(':
-      return `[${types(type.slice(1, -1))
+      return `[${splitSignature(type.slice(1, -1))
         .map((t) => tsType(t, side))
         .join(', ')}]`;
     case 'a': {
       const inner = type.slice(1);
       if (inner[0] === '{') {
-        const [key, value] = types(inner.slice(1, -1));
+        const [key, value] = splitSignature(inner.slice(1, -1));
         return `Record<${tsType(key, side)}, ${tsType(value, side)}>`;
       }
       const element = tsType(inner, side);

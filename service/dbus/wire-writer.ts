@@ -4,6 +4,8 @@
 // Bodies we send often (ListGuests, GetManagedObjects) are marshalled here
 // once and reused, which dbus-next cannot do.
 
+import { splitSignature } from './signature.mjs';
+
 export const align = (n: number, a: number): number => (n + a - 1) & ~(a - 1);
 
 /** A variant's value as dbus-next represents it. */
@@ -31,37 +33,6 @@ const ALIGNMENT: Record<string, number> = {
   '(': 8,
   '{': 8,
 };
-
-/** Splits the first complete type off a signature: [type, rest]. */
-export function splitType(signature: string): [string, string] {
-  const head = signature[0];
-  if (head === undefined) throw new Error('empty signature');
-  if (head === 'a') {
-    const [inner, rest] = splitType(signature.slice(1));
-    return [`a${inner}`, rest];
-  }
-  if (head === '(' || head === '{') {
-    const close = head === '(' ? ')' : '}';
-    let depth = 0;
-    for (let i = 0; i < signature.length; i++) {
-      if (signature[i] === head) depth++;
-      else if (signature[i] === close && --depth === 0) return [signature.slice(0, i + 1), signature.slice(i + 1)];
-    }
-    throw new Error(`unbalanced signature '${signature}'`);
-  }
-  return [head, signature.slice(1)];
-}
-
-/** The complete types of a signature, in order. */
-export function splitSignature(signature: string): string[] {
-  const types: string[] = [];
-  for (let rest = signature; rest.length > 0;) {
-    const [type, next] = splitType(rest);
-    types.push(type);
-    rest = next;
-  }
-  return types;
-}
 
 export class WireWriter {
   private buffer: Buffer;
