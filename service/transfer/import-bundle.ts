@@ -6,7 +6,7 @@
 // checksum as it goes, and defines the guest only when all of them matched.
 // A failed or cancelled import removes whatever it made.
 
-import { constants, lstat, realpath } from 'node:fs/promises';
+import { constants, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
@@ -15,10 +15,11 @@ import {
   openRegularFile,
   R,
   refusePseudoFileSystem,
+  viewAsCaller,
   X,
   type FileCaller,
 } from '../dbus/caller-files.js';
-import { alreadyExists, invalidArgument, invalidState, SwitcherError } from '../errors.js';
+import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, domainByUuid } from '../libvirt/domain.js';
@@ -102,22 +103,27 @@ export async function planImport(
   bundlePath: string,
   caller: FileCaller | undefined,
 ): Promise<ImportPlan> {
-  // As the kernel resolves it (symbolic links, then '..'): a link to a bundle is that bundle.
   const named = callerPath(bundlePath, 'The bundle path');
-  const bundle = await realpath(named).catch((error: unknown) => {
+  // Walked as the caller from / down before anything looks at it: behind a folder closed to the
+  // caller, a bundle and nothing get the same AccessDenied. Resolved as the kernel resolves it
+  // (symbolic links, then '..'): a link to a bundle is that bundle.
+  const view = await viewAsCaller(named, caller, R | X).catch((error: unknown) => {
     throw fileError(error, `import ${named}`);
   });
-  const info = await lstat(bundle).catch((error: unknown) => {
-    throw fileError(error, `import ${named}`);
-  });
-  if (!info.isDirectory()) throw invalidArgument(`${named} is not a bundle (a folder)`);
+  if (view.kind === 'closed') {
+    throw new SwitcherError('AccessDenied', `You cannot read ${named}: ${view.where} is closed to you`);
+  }
+  if (view.kind === 'missing') throw noSuchFile(`Cannot import ${named}: ${named} does not exist`);
+  const bundle = view.path;
+  if (!view.stats.isDirectory()) throw invalidArgument(`${named} is not a bundle (a folder)`);
   await refusePseudoFileSystem(bundle, named);
+  if (view.kind === 'denied')
+    throw new SwitcherError('AccessDenied', `You cannot read ${named}: ${named} is closed to you`);
   // The service may read what the caller may not (it runs as root for every user): each file is checked.
   const openToCaller = async (path: string, want: number): Promise<void> => {
     const closed = caller && (await closedToCaller(path, caller, want));
     if (closed) throw new SwitcherError('AccessDenied', `You cannot read ${path}: ${closed}`);
   };
-  await openToCaller(bundle, R | X);
   await openToCaller(join(bundle, MANIFEST_NAME), R).catch((error: unknown) => {
     throw fileError(error, `import ${bundle}`);
   });

@@ -4,8 +4,8 @@
 // UUID, so two requests cannot race for the same thing.
 
 import type { MessageBus } from '../dbus/bus.js';
-import { callerPath, fileCallerFor, R, viewAsCaller, X, type FileCaller } from '../dbus/caller-files.js';
-import { invalidState, noSuchGuest, notConnected, SwitcherError } from '../errors.js';
+import { fileCallerFor } from '../dbus/caller-files.js';
+import { invalidState, noSuchGuest, notConnected } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { Job } from '../jobs/job.js';
@@ -16,23 +16,7 @@ import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';
 import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 import { planMigrate, runMigrate, type MigrationTrust } from './migrate-guest.js';
-import { fileError, type TransferHost } from './transfer-context.js';
-
-/**
- * Walks a bundle's path as the caller, from / down, before anything else
- * looks at it: behind a folder closed to the caller, a bundle and nothing
- * get the same AccessDenied. What is there, and whether the caller may read
- * it, is the import's to check (planImport).
- */
-async function refuseBehindClosedFolder(bundle: string, caller: FileCaller | undefined): Promise<void> {
-  if (!caller) return;
-  const path = callerPath(bundle, 'The bundle path');
-  const view = await viewAsCaller(path, caller, R | X).catch((error: unknown) => {
-    throw fileError(error, `import ${path}`);
-  });
-  if (view.kind === 'closed')
-    throw new SwitcherError('AccessDenied', `You cannot read ${path}: ${view.where} is closed to you`);
-}
+import type { TransferHost } from './transfer-context.js';
 
 /**
  * Who asks: their unique bus name (the paths they name must be open to
@@ -75,9 +59,7 @@ export class Transfers {
 
   async importBundle(bundle: string, request: TransferRequest): Promise<Job> {
     this.requireConnected();
-    const caller = await fileCallerFor(this.serviceBus, request.sender);
-    await refuseBehindClosedFolder(bundle, caller);
-    const plan = await planImport(this.host, bundle, caller);
+    const plan = await planImport(this.host, bundle, await fileCallerFor(this.serviceBus, request.sender));
     await request.authorize(plan.seat);
     const { name, uuid } = plan.manifest.guest;
     return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
