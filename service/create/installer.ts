@@ -21,7 +21,8 @@ const ISO_MAGIC_OFFSET = 32_769; // "CD001" of the first volume descriptor, sect
 
 /**
  * Checks that `path` is an ISO the caller can read and the service too;
- * returns it absolute. `what` names it in errors (installer, drivers-iso).
+ * returns it as the kernel resolves it (links and `..`). `what` names it in
+ * errors (installer, drivers-iso).
  */
 export async function checkIso(path: string, caller: FileCaller | undefined, what: string): Promise<string> {
   const named = callerPath(path, `The ${what} path`);

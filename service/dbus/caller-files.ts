@@ -149,9 +149,10 @@ const components = (path: string): string[] => path.split('/').filter((name) => 
  * before looking at what is inside it: a folder closed to the caller is
  * where the walk stops, so what lies behind it — a file or nothing — is
  * never told apart. Then what is there is 'open' when the caller is allowed
- * `want` (R, W, X or a sum) on it, else 'denied'. With no caller (the service's own use) nothing is
- * checked. Errors other than "nothing there" (ENOENT, ENOTDIR) are thrown as
- * the file system gives them, as is ELOOP for too many links.
+ * `want` (R, W, X or a sum) on it, else 'denied'; its path is the one the
+ * walk resolved. With no caller (the service's own use) nothing is checked.
+ * Errors other than "nothing there" (ENOENT, ENOTDIR) are thrown as the file
+ * system gives them, as is ELOOP for too many links.
  */
 export async function viewAsCaller(path: string, caller: FileCaller | undefined, want: number): Promise<CallerView> {
   const closed = (info: Stats, bits: number): boolean =>
