@@ -14,9 +14,10 @@ import { validateGuestName, volumeName } from './guest-name.js';
 import { HostProbe } from './host.js';
 import { checkIso, detectOsName } from './installer.js';
 import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
-import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type Placement } from './plan.js';
+import { modelDefinition } from './model-definition.js';
+import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type PlannedDisk, type Placement } from './plan.js';
 import { defaultPoolPath, GuestStorage } from './storage.js';
-import { fillTemplate, readTemplate } from './template.js';
+import { readTemplate } from './template.js';
 import { count } from '../readable.js';
 
 export interface CreatorOptions {
@@ -219,14 +220,15 @@ export class GuestCreator {
     const pool = await this.storage.ensurePool();
     const info = await this.storage.poolInfo(pool);
     const plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
-    const disk = volumeName(name, plan.values.disk_dev as string, 'raw');
+    const [planned] = plan.disks as [PlannedDisk];
+    const disk = volumeName(name, planned.dev, planned.format);
     if (await this.storage.volumeExists(pool, disk)) {
       throw alreadyExists(`The storage pool already has a volume ${disk}; it is left as it is`);
     }
     const volume = await this.storage.createVolume(pool, disk, plan.sizes.diskGiB);
     let libvirtPath: string;
     try {
-      const xml = fillTemplate(template, { ...plan.values, disk_path: volume.file }, plan.flags);
+      const xml = modelDefinition(template, plan, new Map([[planned.dev, volume.file]]));
       libvirtPath = await this.client.defineXml(xml);
     } catch (error) {
       await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
