@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDomainCapabilities, type HostCapabilities } from '../../service/create/host.js';
 import { OsinfoDb, type OsProfile } from '../../service/create/osinfo.js';
 import { HYPERV_FEATURES, offer, planGuest, UNKNOWN_OS_ID, type Placement } from '../../service/create/plan.js';
-import { fillTemplate, readTemplate, TEMPLATE_FAMILIES } from '../../service/create/template.js';
+import { fillTemplate, readTemplate, TEMPLATE_FAMILIES, type TemplateLists } from '../../service/create/template.js';
 import { domainXmlProblems } from '../support/validate-xml.js';
 
 const FULL_HOST: HostCapabilities = {
@@ -79,7 +79,7 @@ describe('the templates', () => {
     tpm_model: 'tpm-crb',
   };
   // Two disks, a CD with its installer and an empty one, a card with its MAC and one without.
-  const lists = {
+  const lists: TemplateLists = {
     disks: [
       { values: { disk_dev: 'vda', disk_bus: 'virtio', disk_format: 'raw', disk_path: '/images/a.raw' }, flags: {} },
       { values: { disk_dev: 'sda', disk_bus: 'scsi', disk_format: 'qcow2', disk_path: '/images/b.qcow2' }, flags: {} },
