@@ -12,8 +12,8 @@ import { log } from '../log.js';
 import { count } from '../readable.js';
 import { SwitcherError } from '../errors.js';
 import { HostProbe, type HostCapabilities } from './host.js';
-import { DEFAULT_OSINFO_DIRS, OsinfoDb } from './osinfo.js';
-import type { Placement } from './plan.js';
+import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
+import { UNKNOWN_OS_ID, type Placement } from './plan.js';
 import { defaultPoolPath, GuestStorage } from './storage.js';
 import { readTemplate, type TemplateFamily } from './template.js';
 
@@ -31,6 +31,28 @@ export interface GuestModelOptions {
 
 const CONNECT = 'org.libvirt.Connect';
 const NETWORK = 'org.libvirt.Network';
+
+/** Vendors of Linux distributions in libosinfo's ids, for an id this host's database is too old to know. */
+const LINUX_VENDORS =
+  /^https?:\/\/([a-z0-9-]+\.)*(fedoraproject|redhat|centos|rockylinux|almalinux|debian|ubuntu|opensuse|suse|archlinux|gentoo|mageia|alpinelinux|linuxmint|kali|nixos|voidlinux|slackware|manjaro|elementary|endlessos|pop-os|oracle\.com\/ol)\b/;
+
+/**
+ * The OS of a guest made elsewhere: libosinfo's profile of its id, or for an
+ * id this database lacks (a newer OS, or none given) the generic one under
+ * that id, its family guessed from the id, and a warning saying so. Pure.
+ */
+export function profileOf(db: OsinfoDb, id: string): { profile: OsProfile; warning?: string } {
+  const known = id ? db.profile(id) : undefined;
+  if (known) return { profile: known };
+  const generic = db.profile(UNKNOWN_OS_ID) as OsProfile;
+  const template = /^https?:\/\/microsoft\.com\/win/.test(id) ? 'windows' : LINUX_VENDORS.test(id) ? 'linux' : 'other';
+  return {
+    profile: { ...generic, id: id || generic.id, template },
+    ...(id
+      ? { warning: `libosinfo on this host does not know ${id}: the guest gets the ${template} model's devices` }
+      : {}),
+  };
+}
 
 export class GuestModel {
   private db: Promise<OsinfoDb> | undefined;

@@ -32,5 +32,5 @@ export function modelDefinition(template: string, plan: GuestPlan, diskPaths: Re
   // The template's one </metadata> (values are escaped: none of theirs can close it).
   const at = xml.indexOf('</metadata>');
   if (at < 0 || xml.indexOf('</metadata>', at + 1) >= 0) throw new Error('the template has no single <metadata>');
-  return `${xml.slice(0, at)}${ours}\n  ${xml.slice(at)}`;
+  return `${xml.slice(0, at)}  ${ours}\n  ${xml.slice(at)}`;
 }
