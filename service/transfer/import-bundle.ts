@@ -298,8 +298,12 @@ export async function runImport(host: TransferHost, plan: ImportPlan, job: JobCo
     job.signal.throwIfAborted();
     const domain = await host.client.defineXml(xml);
     undo.domain(host.client, domain);
-    // libvirt keeps autostart beside the definition, not in it: the manifest carried it.
-    if (plan.autostart) await host.client.setDomainAutostart(domain, true);
+    // libvirt keeps autostart beside the definition, not in it: the manifest carried it. It sends no
+    // event for it either: the guest is read again once it is set.
+    if (plan.autostart) {
+      await host.client.setDomainAutostart(domain, true);
+      await host.registry.refresh(domain);
+    }
     undo.forget();
     job.setGuest(guestPath(uuid));
     for (const warning of plan.warnings) log.warning(`Import ${name}: ${warning}`);
