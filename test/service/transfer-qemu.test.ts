@@ -204,7 +204,7 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
       guest: { name: string; uuid: string };
       files: { path: string; role: string; size: number; checksum: string }[];
     };
-    expect(manifest.guest).toEqual({ name: 'uefi', uuid: original.uuid });
+    expect(manifest.guest).toEqual({ name: 'uefi', uuid: original.uuid, autostart: false });
     expect(manifest.files.map((f) => [f.path, f.role])).toEqual([
       ['domain.xml', 'definition'],
       ['nvram/VARS.fd', 'nvram'],
