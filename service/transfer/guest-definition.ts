@@ -240,9 +240,10 @@ const SERIAL_SECTIONS = ['system', 'baseBoard', 'chassis'];
  * The definition of a clone: new name, UUID, VM generation and MAC
  * addresses, its own disks and variable store (a fresh one from the
  * firmware's template at its first start when the source has none yet),
- * no SMBIOS serial numbers of the source's, display ports left to libvirt
- * (so both can run at once), no seat (a seat has one guest). CD and floppy
- * media stay shared (read-only, and not the guest's own).
+ * no SMBIOS serial numbers of the source's, display ports, sockets, tap
+ * names and vsock ids left to libvirt (so both can run at once), no seat (a
+ * seat has one guest). CD and floppy media stay shared (read-only, and not
+ * the guest's own).
  */
 export function cloneDefinition(xml: string, plan: ClonePlan): string {
   const [nodes, domain] = parseDomain(xml);
@@ -275,7 +276,14 @@ export function cloneDefinition(xml: string, plan: ClonePlan): string {
     const old = child(iface, 'mac');
     if (old) setAttribute(old, 'address', mac);
     else appendChild(iface, element('mac', { address: mac }));
+    // A host-side device name given by hand (a tap's) is one device: libvirt names the clone's.
+    removeChildren(iface, (c) => tagOf(c) === 'target');
   });
+  // A vsock's context id is one guest's on the host: the clone gets one libvirt picks.
+  for (const vsock of devices ? childrenNamed(devices, 'vsock') : []) {
+    removeChildren(vsock, (c) => tagOf(c) === 'cid');
+    appendChild(vsock, element('cid', { auto: 'yes' }));
+  }
   for (const graphics of devices ? childrenNamed(devices, 'graphics') : []) {
     if (attribute(graphics, 'autoport') === 'no' || (attribute(graphics, 'port') ?? '-1') !== '-1') {
       setAttribute(graphics, 'autoport', 'yes');

@@ -318,6 +318,25 @@ describe('a clone’s definition', () => {
     expect(clone).toContain('/srv/iso/Win11.iso');
   });
 
+  it('leaves a hand-named tap and a vsock id to libvirt', () => {
+    const xml = XML.replace(
+      "<source network='default'/>",
+      "<source network='default'/><target dev='win11-tap'/>",
+    ).replace('</devices>', "<vsock model='virtio'><cid auto='no' address='7'/></vsock></devices>");
+    const copy = cloneDefinition(xml, {
+      name: 'c',
+      uuid: NEW,
+      macs: ['52:54:00:01:02:03', '52:54:00:04:05:06'],
+      diskPaths: new Map([
+        ['vda', '/a'],
+        ['vdb', '/b'],
+      ]),
+      nvramPath: '/n',
+    });
+    expect(copy).not.toContain('win11-tap');
+    expect(copy).toContain('<vsock model="virtio"><cid auto="yes"/></vsock>');
+  });
+
   it('keeps our settings but not the seat (a seat has one guest)', () => {
     expect(parseDomainXml(clone).settings).toEqual({ monitor: 'DP-1', usbRules: [], seat: '' });
   });
