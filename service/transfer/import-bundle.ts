@@ -244,7 +244,7 @@ async function importModel(
 export function importMessage(name: string, warnings: readonly string[], dropped: readonly string[]): string {
   const parts = [`Imported ${name}`];
   if (warnings.length > 0) parts.push(warnings.join('. '));
-  if (dropped.length > 0) parts.push(`Set by this host, not taken from the bundle: ${dropped.join('; ')}`);
+  if (dropped.length > 0) parts.push(`Set by this host instead of the bundle: ${dropped.join(', ')}`);
   return parts.join('. ');
 }
 
@@ -307,7 +307,7 @@ export async function runImport(host: TransferHost, plan: ImportPlan, job: JobCo
     undo.forget();
     job.setGuest(guestPath(uuid));
     for (const warning of plan.warnings) log.warning(`Import ${name}: ${warning}`);
-    if (plan.dropped.length > 0) log.info(`Import ${name}: set by this host: ${plan.dropped.join('; ')}`);
+    if (plan.dropped.length > 0) log.info(`Import ${name}: set by this host: ${plan.dropped.join(', ')}`);
     return { result: guestPath(uuid), message: importMessage(name, plan.warnings, plan.dropped) };
   } catch (error) {
     await undo.run();

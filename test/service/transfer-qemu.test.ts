@@ -310,7 +310,7 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     const end = await jobEnd(stack, job);
     expect(end.success).toBe(true);
     // What this host set instead of the bundle is said: the emulator, for one.
-    expect(end.message).toMatch(/^Imported uefi\. .*Set by this host, not taken from the bundle: .*the emulator/);
+    expect(end.message).toMatch(/^Imported uefi\. .*Set by this host instead of the bundle: .*the emulator/);
     const path = await stack.client.waitForGuest('uefi');
     expect(await stack.client.property(job, JOB, 'Result')).toBe(path);
     expect(await stack.client.property(job, JOB, 'Guest')).toBe(path);

@@ -56,11 +56,11 @@ describe('a guest as virt-manager leaves it', () => {
   it('says what this host sets itself instead', () => {
     expect(dropped).toEqual(
       expect.arrayContaining([
-        'the emulator (this host’s)',
-        'firmware and UEFI variable paths (this host’s, chosen by libvirt)',
-        'install media in CD drives (a bundle does not carry them: the drives stay, empty)',
-        'its qxl display adapter (the model gives virtio, vga, bochs)',
-        'display settings (listener, ports, password…: SPICE without a listener)',
+        'the emulator',
+        'firmware and UEFI variable paths',
+        'install media (ejected)',
+        'its qxl display adapter',
+        'display listener and password',
         'the memory balloon',
       ]),
     );
@@ -74,7 +74,7 @@ describe('every loader shape libvirt writes', () => {
     const { guest, dropped } = readBundleDefinition(shapedGuestXml('g', UUID, os('g')), VDA);
     expect([guest.firmware, guest.secureBoot]).toEqual([efi ? 'efi' : 'bios', secureBoot]);
     if (/<loader[^/]*>\//.test(os('g')) || /<nvram/.test(os('g')))
-      expect(dropped).toContain('firmware and UEFI variable paths (this host’s, chosen by libvirt)');
+      expect(dropped).toContain('firmware and UEFI variable paths');
   });
 });
 
@@ -245,7 +245,7 @@ describe('what is dropped, and said', () => {
       "<backingStore type='file'><format type='raw'/><source file='/srv/base.raw'/></backingStore><target dev='vda'",
     );
     const { dropped } = readBundleDefinition(xml, new Map([['vda', { format: 'raw', flattened: true }]]));
-    expect(dropped).toContain("disks' backing chains (flattened into their images at export)");
+    expect(dropped).toContain('backing chains (flattened into the images)');
   });
 
   it('drops other programs’ notes in its metadata, and a display listening on a socket', () => {
@@ -254,12 +254,7 @@ describe('what is dropped, and said', () => {
     ).replace('</devices>', `<graphics type='vnc' socket='/run/x.sock'/></devices>`);
     const { guest, dropped } = readBundleDefinition(xml, VDA);
     expect(guest.display).toBe('vnc');
-    expect(dropped).toEqual(
-      expect.arrayContaining([
-        'other programs’ notes in <metadata>',
-        'display settings (listener, ports, password…: SPICE without a listener)',
-      ]),
-    );
+    expect(dropped).toEqual(expect.arrayContaining(['other programs’ notes', 'display listener and password']));
   });
 
   it('keeps cards on this host’s network, whatever network they were on', () => {
@@ -269,6 +264,6 @@ describe('what is dropped, and said', () => {
     );
     const { guest, dropped } = readBundleDefinition(xml, VDA);
     expect(guest.interfaces).toEqual([{ model: 'virtio', mac: '52:54:00:12:34:99' }]);
-    expect(dropped).toContain('network attachment (this host’s network) and tuning');
+    expect(dropped).toContain('network attachment');
   });
 });
