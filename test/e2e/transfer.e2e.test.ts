@@ -81,7 +81,9 @@ beforeAll(async () => {
     serviceInSandbox: true,
   });
   shell = new ShellDriver(stack.client);
-  await stack.startService('qemu:///session');
+  // An imported guest is made from the model for this host: software emulation, as in CreateGuest's tests
+  // (nested KVM may refuse the model's host-model CPU).
+  await stack.startService('qemu:///session', ['--virt-type', 'qemu']);
   await stack.client.watch();
   const pool = await defineDefaultPool(stack);
   // 1 GiB of data: a job long enough to see its progress and cancel it.
