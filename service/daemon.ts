@@ -41,6 +41,7 @@ import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/clie
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
 import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
 import { GuestCreator } from './create/creator.js';
+import { GuestModel } from './create/guest-model.js';
 import { GuestStops } from './guests/stops.js';
 import { allDomainStats } from './libvirt/domain-stats.js';
 import { StatsSampler } from './stats/sampler.js';
@@ -255,10 +256,12 @@ export class Daemon {
       );
     });
 
-    const creator = new GuestCreator(client, registry, serviceBus, {
+    // Phyllome's model on this host: one for CreateGuest and Import, so both make guests one way.
+    const model = new GuestModel(client, {
       uri: endpoint.uri,
       ...(options.virtType ? { virtType: options.virtType } : {}),
     });
+    const creator = new GuestCreator(client, registry, serviceBus, model);
     // Export, Import, Clone and the live move run as jobs, each its own object.
     const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
     this.jobs = jobs;
@@ -267,6 +270,7 @@ export class Daemon {
       client,
       registry,
       stateDirs,
+      model,
       jobs,
       endpoint.uri,
       serviceBus,

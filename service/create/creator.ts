@@ -10,26 +10,14 @@ import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherErr
 import type { GuestRegistry } from '../guests/registry.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
+import type { GuestModel } from './guest-model.js';
 import { validateGuestName, volumeName } from './guest-name.js';
-import { HostProbe } from './host.js';
 import { checkIso, detectOsName } from './installer.js';
-import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
-import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type Placement } from './plan.js';
-import { defaultPoolPath, GuestStorage } from './storage.js';
-import { fillTemplate, readTemplate } from './template.js';
+import type { OsinfoDb, OsProfile } from './osinfo.js';
+import { modelDefinition } from './model-definition.js';
+import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type PlannedDisk, type Placement } from './plan.js';
+import type { GuestStorage } from './storage.js';
 import { count } from '../readable.js';
-
-export interface CreatorOptions {
-  uri: string;
-  /** libosinfo's database folders (default: osinfo-db's). */
-  osinfoDirs?: readonly string[];
-  /** Where the default pool goes when it must be created (default: libvirt's place for the URI). */
-  poolPath?: string;
-  /** Where the templates are (default: data/domain-templates, found like the contract). */
-  templateDir?: string;
-  /** qemu: software emulation even where the host has KVM. */
-  virtType?: 'kvm' | 'qemu';
-}
 
 export interface CreateOptions {
   memoryMiB?: number;
@@ -40,7 +28,6 @@ export interface CreateOptions {
 
 const MAX_SEARCH = 256;
 const CONNECT = 'org.libvirt.Connect';
-const NETWORK = 'org.libvirt.Network';
 
 /** The D-Bus integer types an option of ours takes; t and u are what the contract's clients send. */
 const INTEGER_TYPES = new Set(['y', 'n', 'q', 'i', 'u', 'x', 't']);
@@ -87,9 +74,6 @@ export function parseCreateOptions(options: Record<string, unknown>): CreateOpti
 }
 
 export class GuestCreator {
-  private db: Promise<OsinfoDb> | undefined;
-  private readonly host: HostProbe;
-  private readonly storage: GuestStorage;
   /** Names being created now, so two calls cannot race to one name. */
   private readonly pending = new Set<string>();
 
@@ -97,23 +81,17 @@ export class GuestCreator {
     private readonly client: LibvirtClient,
     private readonly registry: GuestRegistry,
     private readonly serviceBus: MessageBus,
-    private readonly options: CreatorOptions,
-  ) {
-    this.host = new HostProbe(client, options.virtType);
-    this.storage = new GuestStorage(client, options.poolPath ?? defaultPoolPath(options.uri));
+    /** Phyllome's model on this host, shared with Import. */
+    private readonly model: GuestModel,
+  ) {}
+
+  private get storage(): GuestStorage {
+    return this.model.storage;
   }
 
   /** libosinfo's database, read once, on first use. */
   osinfo(): Promise<OsinfoDb> {
-    this.db ??= OsinfoDb.load(this.options.osinfoDirs ?? DEFAULT_OSINFO_DIRS).then((db) => {
-      if (db.size === 0) {
-        this.db = undefined;
-        throw new SwitcherError('MissingHostFeature', "libosinfo's database is not installed: install osinfo-db");
-      }
-      log.info(`libosinfo: ${count(db.size, 'operating system')}`);
-      return db;
-    });
-    return this.db;
+    return this.model.osinfo();
   }
 
   async listOperatingSystems(search: string): Promise<[string, string][]> {
@@ -135,7 +113,7 @@ export class GuestCreator {
     };
     try {
       this.requireConnected();
-      const host = await this.host.capabilities();
+      const host = await this.model.capabilities();
       const described = offer(profile, host, await this.placement());
       const sizes = (prefix: string, s: { memoryMiB: number; vcpus: number; diskGiB?: number }): void => {
         result[`${prefix}memory-mib`] = new Variant('t', BigInt(s.memoryMiB));
@@ -200,7 +178,7 @@ export class GuestCreator {
       id = (detected && db.idByName(detected)) || UNKNOWN_OS_ID;
     }
     const profile = db.profile(id) as OsProfile;
-    const host = await this.host.capabilities();
+    const host = await this.model.capabilities();
     const placement = await this.placement();
     const request = {
       name,
@@ -213,20 +191,21 @@ export class GuestCreator {
     };
     // Everything the input can fail on, before anything is made.
     planGuest(profile, host, placement, request);
-    const template = readTemplate(profile.template, this.options.templateDir);
+    const template = this.model.template(profile.template);
     await authorize();
 
     const pool = await this.storage.ensurePool();
     const info = await this.storage.poolInfo(pool);
     const plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
-    const disk = volumeName(name, plan.values.disk_dev as string, 'raw');
+    const [planned] = plan.disks as [PlannedDisk];
+    const disk = volumeName(name, planned.dev, planned.format);
     if (await this.storage.volumeExists(pool, disk)) {
       throw alreadyExists(`The storage pool already has a volume ${disk}; it is left as it is`);
     }
     const volume = await this.storage.createVolume(pool, disk, plan.sizes.diskGiB);
     let libvirtPath: string;
     try {
-      const xml = fillTemplate(template, { ...plan.values, disk_path: volume.file }, plan.flags);
+      const xml = modelDefinition(template, plan, new Map([[planned.dev, volume.file]]));
       libvirtPath = await this.client.defineXml(xml);
     } catch (error) {
       await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
@@ -254,38 +233,8 @@ export class GuestCreator {
     throw alreadyExists(`A guest named '${name}' exists already`);
   }
 
-  /** User-mode networking on a session connection, or where the system has no 'default' network. */
-  private async placement(): Promise<Placement> {
-    const pool = await this.storage.findPool();
-    const info = pool ? await this.storage.poolInfo(pool) : undefined;
-    // An inactive pool tells no size; the pool is started at creation and checked then.
-    const poolCapacityGiB = info?.running ? info.capacityGiB : undefined;
-    const base = poolCapacityGiB !== undefined ? { poolCapacityGiB } : {};
-    if (this.options.uri !== 'qemu:///system') return { userNetworking: true, network: '', ...base };
-    try {
-      const [network] = await this.client.call(this.client.endpoint.connectPath, CONNECT, 'NetworkLookupByName', 's', [
-        'default',
-      ]);
-      const [active] = await this.client.call(String(network), 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
-        NETWORK,
-        'Active',
-      ]);
-      if ((active as { value?: unknown })?.value === true)
-        return { userNetworking: false, network: 'default', ...base };
-      return {
-        userNetworking: true,
-        network: '',
-        networkWarning: "libvirt's 'default' network is not active: user-mode networking",
-        ...base,
-      };
-    } catch {
-      return {
-        userNetworking: true,
-        network: '',
-        networkWarning: "libvirt has no 'default' network: user-mode networking",
-        ...base,
-      };
-    }
+  private placement(): Promise<Placement> {
+    return this.model.placement();
   }
 
   private requireConnected(): void {

@@ -95,6 +95,8 @@ export async function hasRenderNode(dri = '/dev/dri'): Promise<boolean> {
 }
 
 const CONNECT = 'org.libvirt.Connect';
+/** How long libvirtd may take to probe QEMU's capabilities (it starts QEMU to ask). */
+const PROBE_MS = 30_000;
 
 export class HostProbe {
   constructor(
@@ -106,7 +108,8 @@ export class HostProbe {
     const connect = this.client.endpoint.connectPath;
     const domainCaps = async (virtType: string): Promise<string> => {
       const [xml] = await this.client
-        .call(connect, CONNECT, 'GetDomainCapabilities', 'ssssu', ['', 'x86_64', 'q35', virtType, 0])
+        // The first ask after libvirtd starts has it probe QEMU itself (its capabilities cache): seconds, not ms.
+        .call(connect, CONNECT, 'GetDomainCapabilities', 'ssssu', ['', 'x86_64', 'q35', virtType, 0], PROBE_MS)
         .catch((error: unknown) => {
           // libvirt's test driver, for one: it lists guests but cannot say what a new one may have.
           if (error instanceof SwitcherError && /not supported by the connection driver/.test(error.message)) {

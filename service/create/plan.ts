@@ -1,9 +1,13 @@
 // Phyllome's model adapted to one OS and one host: which template, which
-// flags and values fill it, what size the guest gets, and what the host
-// lacks — said as a warning, or as a MissingHostFeature error when the OS
-// cannot do without it. Pure: everything it knows comes in as arguments.
+// flags, values and devices fill it, what size the guest gets, and what the
+// host lacks — said as a warning, or as a MissingHostFeature error when the
+// guest cannot do without it. Two entry points, one model: planGuest for a
+// new guest (CreateGuest), planRebuild for a guest that exists elsewhere and
+// is made again here from what it is (Import). Pure: everything it knows
+// comes in as arguments.
 
 import { invalidArgument, missingHostFeature } from '../errors.js';
+import type { SwitcherSettings } from '../libvirt/switcher-metadata.js';
 import { count } from '../readable.js';
 import type { HostCapabilities } from './host.js';
 import type { OsProfile, Resources } from './osinfo.js';
@@ -70,17 +74,111 @@ export interface GuestRequest {
   diskGiB?: number;
 }
 
+/** The buses and models the model offers, each a value libvirt takes as it is. */
+export const DISK_BUSES = ['virtio', 'sata', 'scsi'] as const;
+export const MEDIA_BUSES = ['sata', 'scsi'] as const;
+export const DISK_FORMATS = ['raw', 'qcow2'] as const;
+export const NET_MODELS = ['virtio', 'e1000e', 'e1000', 'rtl8139'] as const;
+export const VIDEO_MODELS = ['virtio', 'vga', 'bochs'] as const;
+export const SOUND_MODELS = ['ich9', 'ich7', 'ich6', 'ac97'] as const;
+export const TPM_MODELS = ['tpm-crb', 'tpm-tis'] as const;
+export type DiskBus = (typeof DISK_BUSES)[number];
+export type MediaBus = (typeof MEDIA_BUSES)[number];
+export type DiskFormat = (typeof DISK_FORMATS)[number];
+export type NetModel = (typeof NET_MODELS)[number];
+export type VideoModel = (typeof VIDEO_MODELS)[number];
+export type SoundModel = (typeof SOUND_MODELS)[number];
+export type TpmModel = (typeof TPM_MODELS)[number];
+
+/** A disk image of the guest; its file comes when the volume exists. */
+export interface PlannedDisk {
+  dev: string;
+  bus: DiskBus;
+  format: DiskFormat;
+}
+
+/** A CD drive, with a medium in it or empty. */
+export interface PlannedMedia {
+  dev: string;
+  bus: MediaBus;
+  path?: string;
+}
+
+/** A network card, on this host's network (or user-mode networking); libvirt picks a MAC when none is given. */
+export interface PlannedInterface {
+  model: NetModel;
+  mac?: string;
+}
+
 export interface GuestPlan {
   family: TemplateFamily;
   sizes: Sizes;
   values: TemplateValues;
   flags: TemplateFlags;
+  disks: PlannedDisk[];
+  media: PlannedMedia[];
+  interfaces: PlannedInterface[];
+  /** Our settings to write into the definition's metadata (a rebuilt guest's own). */
+  settings?: SwitcherSettings;
   warnings: string[];
+}
+
+/**
+ * What a guest is, independently of any host: as a bundle states it once
+ * every value has been checked (transfer/import-check.ts), for planRebuild.
+ */
+export interface StatedGuest {
+  name: string;
+  uuid: string;
+  /** libvirt's VM generation id, if the guest has one. */
+  genid?: string;
+  title: string;
+  description: string;
+  /** libosinfo id, '' for none. */
+  osId: string;
+  memoryMiB: number;
+  vcpus: number;
+  firmware: 'efi' | 'bios';
+  secureBoot: boolean;
+  clockOffset: 'utc' | 'localtime';
+  /** In boot order: the first boots. */
+  disks: PlannedDisk[];
+  /** CD drives, empty: the media stay where they were. */
+  media: PlannedMedia[];
+  interfaces: { model: NetModel | undefined; mac: string }[];
+  /** The display's kind; '' for a guest shown on no display. */
+  display: 'spice' | 'vnc' | '';
+  /** Its video model when the model offers it; undefined leaves it to the model. */
+  video: VideoModel | undefined;
+  sound: SoundModel | undefined;
+  tpm: TpmModel | undefined;
+  settings: SwitcherSettings;
+}
+
+/** Where a rebuilt guest's files go on this host: its UEFI variables, when it boots UEFI. */
+export interface RebuildPlacement extends Placement {
+  nvramPath: string | undefined;
 }
 
 interface Adapted {
   flags: TemplateFlags;
   warnings: string[];
+}
+
+const NO_SPICE = "This host's QEMU has no SPICE: the guest is shown over VNC on the loopback";
+
+/** The Hyper-V enlightenments this host's KVM has (none without KVM), and what Windows lacks said. */
+function hypervFlags(host: HostCapabilities, family: TemplateFamily, warnings: string[]): TemplateFlags {
+  const kvm = host.domainType === 'kvm';
+  const hyperv: TemplateFlags = {};
+  for (const feature of HYPERV_FEATURES) hyperv[`hv_${feature}`] = kvm && host.hypervFeatures.includes(feature);
+  hyperv.hyperv = Object.values(hyperv).some(Boolean);
+  hyperv.hv_clock = Boolean(hyperv.hv_vpindex && hyperv.hv_runtime);
+  const lacking = HYPERV_FEATURES.filter((f) => !hyperv[`hv_${f}`]);
+  if (family === 'windows' && kvm && lacking.length > 0) {
+    warnings.push(`This host's KVM lacks the Hyper-V enlightenments ${lacking.join(', ')}: Windows runs slower`);
+  }
+  return hyperv;
 }
 
 /** The host's lacks for this OS: flags, warnings, and the errors for what the OS cannot do without. */
@@ -115,15 +213,8 @@ function adapt(os: OsProfile, host: HostCapabilities, drivers: boolean): Adapted
       `No KVM for this guest: it runs under software emulation, slowly${family === 'windows' ? ', and without Hyper-V enlightenments' : ''}`,
     );
   }
-  const hyperv: TemplateFlags = {};
-  for (const feature of HYPERV_FEATURES) hyperv[`hv_${feature}`] = kvm && host.hypervFeatures.includes(feature);
-  hyperv.hyperv = Object.values(hyperv).some(Boolean);
-  hyperv.hv_clock = Boolean(hyperv.hv_vpindex && hyperv.hv_runtime);
-  const lacking = HYPERV_FEATURES.filter((f) => !hyperv[`hv_${f}`]);
-  if (family === 'windows' && kvm && lacking.length > 0) {
-    warnings.push(`This host's KVM lacks the Hyper-V enlightenments ${lacking.join(', ')}: Windows runs slower`);
-  }
-  if (!host.spice) warnings.push("This host's QEMU has no SPICE: the guest is shown over VNC on the loopback");
+  const hyperv = hypervFlags(host, family, warnings);
+  if (!host.spice) warnings.push(NO_SPICE);
   let gl = false;
   if (family === 'linux' && os.virtio.gpu && host.virtioGpu) {
     gl = host.spice && host.opengl && host.renderNode;
@@ -137,7 +228,26 @@ function adapt(os: OsProfile, host: HostCapabilities, drivers: boolean): Adapted
   }
   const virtio = family === 'windows' ? drivers : os.virtio.block && os.virtio.net;
   return {
-    flags: { ...hyperv, kvm, tpm: host.tpm2, secure_boot: secureBoot, efi, spice: host.spice, gl, virtio, drivers },
+    flags: {
+      ...hyperv,
+      kvm,
+      tpm: host.tpm2,
+      secure_boot: secureBoot,
+      // Linux and Windows templates are UEFI; the other model boots BIOS where the OS or host wants.
+      efi: family === 'other' ? efi : true,
+      spice: host.spice,
+      gl,
+      virtio,
+      drivers,
+      display: true,
+      osinfo: true,
+      description: true,
+      title: false,
+      genid: false,
+      nvram: false,
+      sound: false,
+      scsi: false,
+    },
     warnings,
   };
 }
@@ -240,7 +350,6 @@ export function planGuest(
   const blockVirtio = windows ? drivers : os.virtio.block;
   const netVirtio = windows ? drivers : os.virtio.net;
   const gpuVirtio = windows ? drivers : os.virtio.gpu && host.virtioGpu;
-  // disk_path comes once the volume exists (the creator adds it).
   const values: TemplateValues = {
     name: request.name,
     uuid: request.uuid,
@@ -250,20 +359,142 @@ export function planGuest(
     memory_mib: chosen.memoryMiB,
     vcpus: chosen.vcpus,
     secure_boot: flags.secure_boot ? 'yes' : 'no',
-    disk_bus: blockVirtio ? 'virtio' : 'sata',
-    disk_dev: blockVirtio ? 'vda' : 'sda',
-    installer: request.installer,
-    drivers: request.drivers ?? '',
-    net_model: netVirtio ? 'virtio' : 'e1000e',
+    clock_offset: windows ? 'localtime' : 'utc',
     network: placement.network,
-    video_model: gpuVirtio ? 'virtio' : flags.efi ? 'bochs' : 'vga',
+    video_model: gpuVirtio ? 'virtio' : host.efi && os.efi ? 'bochs' : 'vga',
+    tpm_model: 'tpm-crb',
   };
+  // The disk's file comes once the volume exists (the creator gives it); the installer then the drivers.
+  const media: PlannedMedia[] = [{ dev: 'sdb', bus: 'sata', path: request.installer }];
+  if (request.drivers) media.push({ dev: 'sdc', bus: 'sata', path: request.drivers });
   return {
     family,
     sizes: chosen,
     values,
     flags: { ...flags, net_user: placement.userNetworking },
+    disks: [{ dev: blockVirtio ? 'vda' : 'sda', bus: blockVirtio ? 'virtio' : 'sata', format: 'raw' }],
+    media,
+    interfaces: [{ model: netVirtio ? 'virtio' : 'e1000e' }],
     warnings: described.warnings,
+  };
+}
+
+/**
+ * A guest that exists elsewhere, made again from the model here: what it is
+ * (name, UUID, size, firmware kind, disks, network cards, display, TPM, our
+ * settings) from `guest`, everything else from the model and this host, as
+ * planGuest does. What the guest has and this host cannot give it — UEFI,
+ * Secure Boot, a TPM whose state travels — is a MissingHostFeature; what
+ * only makes it slower or plainer is a warning.
+ */
+export function planRebuild(
+  os: OsProfile,
+  host: HostCapabilities,
+  placement: RebuildPlacement,
+  guest: StatedGuest,
+): GuestPlan {
+  const family = os.template;
+  const warnings: string[] = [];
+  const efi = guest.firmware === 'efi';
+  if (efi && !host.efi) {
+    throw missingHostFeature(
+      `${guest.name} boots from UEFI, and this host has no UEFI firmware for QEMU: install ovmf`,
+    );
+  }
+  if (guest.secureBoot && !host.secureBoot) {
+    throw missingHostFeature(
+      `${guest.name} boots with Secure Boot, and this host has no Secure Boot firmware for QEMU: install ovmf`,
+    );
+  }
+  if (guest.tpm && !host.tpm2) {
+    throw missingHostFeature(
+      `${guest.name} has a TPM whose state travels with it, and this host has no TPM emulator: install swtpm`,
+    );
+  }
+  if (guest.vcpus > host.maxVcpus) {
+    throw invalidArgument(
+      `${guest.name} has ${count(guest.vcpus, 'vCPU')}; this host's QEMU takes at most ${host.maxVcpus}`,
+    );
+  }
+  const kvm = host.domainType === 'kvm';
+  if (!kvm) {
+    warnings.push(
+      `No KVM for this guest: it runs under software emulation, slowly${family === 'windows' ? ', and without Hyper-V enlightenments' : ''}`,
+    );
+  }
+  const hyperv = hypervFlags(host, family, warnings);
+  if (guest.memoryMiB > host.memoryMiB) {
+    warnings.push(
+      `${guest.name} has ${guest.memoryMiB} MiB of memory, more than this host's ${host.memoryMiB} MiB: give it less before starting it`,
+    );
+  }
+  if (guest.vcpus > host.cpus) {
+    warnings.push(
+      `${guest.name} has ${count(guest.vcpus, 'vCPU')}, more than this host's ${count(host.cpus, 'CPU')}: it runs slower`,
+    );
+  }
+  let spice = guest.display === 'spice';
+  if (spice && !host.spice) {
+    warnings.push(NO_SPICE);
+    spice = false;
+  }
+  if (placement.networkWarning && guest.interfaces.length > 0) warnings.push(placement.networkWarning);
+  // virtio where the OS drives it, or where the guest already uses it (a Windows guest with its drivers).
+  const usesVirtio = guest.disks.some((d) => d.bus === 'virtio') || guest.interfaces.some((i) => i.model === 'virtio');
+  const virtio = (family !== 'windows' && os.virtio.block && os.virtio.net) || usesVirtio;
+  const gpuVirtio = family === 'windows' ? usesVirtio : os.virtio.gpu && host.virtioGpu;
+  const video: VideoModel = guest.video ?? (gpuVirtio ? 'virtio' : efi ? 'bochs' : 'vga');
+  const gl = family === 'linux' && video === 'virtio' && host.virtioGpu && spice && host.opengl && host.renderNode;
+  const nvram = efi && placement.nvramPath !== undefined;
+  const values: TemplateValues = {
+    name: guest.name,
+    uuid: guest.uuid,
+    genid: guest.genid ?? '',
+    title: guest.title,
+    os_id: guest.osId,
+    description: guest.description,
+    domain_type: host.domainType,
+    memory_mib: guest.memoryMiB,
+    vcpus: guest.vcpus,
+    secure_boot: guest.secureBoot ? 'yes' : 'no',
+    nvram_path: placement.nvramPath ?? '',
+    clock_offset: guest.clockOffset,
+    network: placement.network,
+    video_model: video,
+    sound_model: guest.sound ?? '',
+    tpm_model: guest.tpm ?? 'tpm-crb',
+  };
+  const flags: TemplateFlags = {
+    ...hyperv,
+    kvm,
+    tpm: guest.tpm !== undefined,
+    secure_boot: guest.secureBoot,
+    efi,
+    nvram,
+    display: guest.display !== '',
+    spice,
+    gl,
+    virtio,
+    drivers: false,
+    osinfo: guest.osId !== '',
+    title: guest.title !== '',
+    description: guest.description !== '',
+    genid: guest.genid !== undefined,
+    sound: guest.sound !== undefined,
+    scsi: [...guest.disks, ...guest.media].some((d) => d.bus === 'scsi'),
+    net_user: placement.userNetworking,
+  };
+  return {
+    family,
+    sizes: { memoryMiB: guest.memoryMiB, vcpus: guest.vcpus, diskGiB: 0 },
+    values,
+    flags,
+    disks: guest.disks.map((d) => ({ ...d })),
+    media: guest.media.map((m) => ({ dev: m.dev, bus: m.bus })),
+    // A card whose model the model does not offer gets the model's own for this OS.
+    interfaces: guest.interfaces.map((i) => ({ model: i.model ?? (virtio ? 'virtio' : 'e1000e'), mac: i.mac })),
+    settings: guest.settings,
+    warnings,
   };
 }
 

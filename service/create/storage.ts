@@ -5,10 +5,9 @@
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Variant } from '../dbus/bus.js';
-import { errorMessage, SwitcherError } from '../errors.js';
+import { SwitcherError } from '../errors.js';
 import type { LibvirtClient } from '../libvirt/client.js';
-import { log } from '../log.js';
+import { ensurePool } from '../libvirt/storage-pool.js';
 
 export const DEFAULT_POOL = 'default';
 const CONNECT = 'org.libvirt.Connect';
@@ -62,22 +61,9 @@ export class GuestStorage {
     }
   }
 
-  /** The default pool, defined, built and started when it is not. */
+  /** The default pool, defined, built and started when it is not (libvirt/storage-pool.ts's ensurePool). */
   async ensurePool(): Promise<string> {
-    let pool = await this.findPool();
-    if (!pool) {
-      const xml = `<pool type='dir'><name>${DEFAULT_POOL}</name><target><path>${escapeXml(this.poolPath)}</path></target></pool>`;
-      const [path] = await this.client.call(this.connect, CONNECT, 'StoragePoolDefineXML', 'su', [xml, 0]);
-      pool = String(path);
-      await this.client.call(pool, POOL, 'Build', 'u', [0]);
-      await this.client
-        .call(pool, PROPERTIES, 'Set', 'ssv', [POOL, 'Autostart', new Variant('b', true)])
-        .catch((error: unknown) => log.warning(`could not mark the default pool autostart: ${errorMessage(error)}`));
-      log.info(`created storage pool '${DEFAULT_POOL}' at ${this.poolPath}`);
-    }
-    const [[state]] = (await this.client.call(pool, POOL, 'GetInfo', '', [])) as [[number]];
-    if (state !== POOL_RUNNING) await this.client.call(pool, POOL, 'Create', 'u', [0]);
-    return pool;
+    return (await ensurePool(this.client, DEFAULT_POOL, this.poolPath)).path;
   }
 
   async poolInfo(pool: string): Promise<PoolInfo> {

@@ -59,9 +59,10 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   /**
    * Reads of a domain under way, and how many times it was removed since the
    * first of them began: a reply libvirt computed before the domain went can
-   * arrive after we removed it, and must not bring it back.
+   * arrive after we removed it, and must not bring it back. Each read is
+   * numbered: one answered after a later one was applied is dropped.
    */
-  private readonly reads = new Map<string, { count: number; removals: number }>();
+  private readonly reads = new Map<string, { count: number; removals: number; started: number; applied: number }>();
   /** Domains libvirt listed but would not let us read, with their retry timers. */
   private readonly unreadable = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
 
@@ -159,7 +160,10 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const events = this.eventCount.get(libvirtPath) ?? 0;
     try {
       const facts = await this.fetch(libvirtPath);
-      return facts && this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts));
+      // No facts: the guest was removed meanwhile (then it is gone), or a newer read told it (then that stands).
+      return facts
+        ? this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts))
+        : this.byLibvirtPath.get(libvirtPath);
     } catch (error) {
       this.onFetchError(libvirtPath, error);
       return undefined;
@@ -264,21 +268,26 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
   /** A domain's facts as libvirt gives them; undefined when we removed the domain while they were read. */
   private async fetch(libvirtPath: string): Promise<GuestFacts | undefined> {
-    const read = this.reads.get(libvirtPath) ?? { count: 0, removals: 0 };
+    const read = this.reads.get(libvirtPath) ?? { count: 0, removals: 0, started: 0, applied: 0 };
     this.reads.set(libvirtPath, read);
     read.count++;
+    const ticket = ++read.started;
     const removalsBefore = read.removals;
     let answers: [string, [number, number], boolean];
+    let stale = false;
     try {
       answers = await Promise.all([
         this.client.domainXml(libvirtPath),
         this.client.domainState(libvirtPath),
         this.client.domainAutostart(libvirtPath),
       ]);
+      // A read begun later and answered first knows better (an autostart set in between, say).
+      stale = ticket < read.applied;
+      if (!stale) read.applied = ticket;
     } finally {
       if (--read.count === 0) this.reads.delete(libvirtPath);
     }
-    if (read.removals !== removalsBefore) return undefined;
+    if (read.removals !== removalsBefore || stale) return undefined;
     const [xml, [state, reason], autostart] = answers;
     const facts = parseDomainXml(xml);
     this.readable(libvirtPath);

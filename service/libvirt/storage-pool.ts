@@ -1,8 +1,11 @@
 // org.libvirt.StoragePool through libvirt-dbus: finding a pool (by name, or
-// by the directory it keeps its volumes in) and creating volumes in it.
+// by the directory it keeps its volumes in), making one where there is none,
+// and creating volumes in it.
 
 import { XMLParser } from 'fast-xml-parser';
-import { SwitcherError } from '../errors.js';
+import { Variant } from '../dbus/bus.js';
+import { errorMessage, SwitcherError } from '../errors.js';
+import { log } from '../log.js';
 import type { LibvirtClient } from './client.js';
 
 const CONNECT = 'org.libvirt.Connect';
@@ -56,6 +59,31 @@ export async function poolByTargetPath(client: LibvirtClient, directory: string)
     if (info.targetPath.replace(/\/+$/, '') === directory.replace(/\/+$/, '')) return info;
   }
   return undefined;
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
+
+/**
+ * The pool `name`, active: defined as a directory pool at `directory`, built,
+ * marked autostart and started when it is not there (a fresh host, as
+ * virt-manager and virt-install make 'default' on first use), started when
+ * it is there but inactive. The one place CreateGuest and Import get it.
+ */
+export async function ensurePool(client: LibvirtClient, name: string, directory: string): Promise<PoolInfo> {
+  let pool = await poolByName(client, name);
+  if (!pool) {
+    const xml = `<pool type='dir'><name>${escapeXml(name)}</name><target><path>${escapeXml(directory)}</path></target></pool>`;
+    const [path] = await client.call(client.endpoint.connectPath, CONNECT, 'StoragePoolDefineXML', 'su', [xml, 0]);
+    await client.call(String(path), POOL, 'Build', 'u', [0]);
+    await client
+      .call(String(path), PROPERTIES, 'Set', 'ssv', [POOL, 'Autostart', new Variant('b', true)])
+      .catch((error: unknown) => log.warning(`could not mark the ${name} pool autostart: ${errorMessage(error)}`));
+    log.info(`created storage pool '${name}' at ${directory}`);
+    pool = await poolInfo(client, String(path));
+  }
+  if (!(await poolIsActive(client, pool))) await client.call(pool.path, POOL, 'Create', 'u', [0]);
+  return pool;
 }
 
 export async function poolIsActive(client: LibvirtClient, pool: PoolInfo): Promise<boolean> {

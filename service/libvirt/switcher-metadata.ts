@@ -137,13 +137,32 @@ export function parseSwitcherSettings(ours: SwitcherElement | undefined): Switch
   };
 }
 
-/** The element handed to SetMetadata; libvirt adds our prefix and namespace. */
-export function serializeSwitcherSettings(settings: SwitcherSettings): string {
+/** Our element's content, its children named with `prefix` ('' for none). */
+function settingsElement(settings: SwitcherSettings, prefix: string): Record<string, unknown> {
+  const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
   const monitor = validateConnector(settings.monitor);
   const element: Record<string, unknown> = {};
-  if (monitor) element.monitor = { '@_connector': monitor };
-  if (settings.usbRules.length > 0) element['usb-rule'] = settings.usbRules.map(ruleAttributes);
+  if (monitor) element[name('monitor')] = { '@_connector': monitor };
+  if (settings.usbRules.length > 0) element[name('usb-rule')] = settings.usbRules.map(ruleAttributes);
   const seat = validateSeat(settings.seat);
-  if (seat) element.seat = { '@_id': seat };
-  return xmlBuilder.build({ switcher: element }) as string;
+  if (seat) element[name('seat')] = { '@_id': seat };
+  return element;
+}
+
+/** The element handed to SetMetadata; libvirt adds our prefix and namespace. */
+export function serializeSwitcherSettings(settings: SwitcherSettings): string {
+  return xmlBuilder.build({ switcher: settingsElement(settings, '') }) as string;
+}
+
+/**
+ * Our element as it stands in a definition's <metadata>, with our prefix and
+ * namespace, built from validated settings only; '' when there is nothing to
+ * keep (the settings are the defaults).
+ */
+export function switcherMetadataXml(settings: SwitcherSettings): string {
+  const element = settingsElement(settings, SWITCHER_PREFIX);
+  if (Object.keys(element).length === 0) return '';
+  return xmlBuilder.build({
+    [`${SWITCHER_PREFIX}:switcher`]: { [`@_xmlns:${SWITCHER_PREFIX}`]: SWITCHER_NS, ...element },
+  }) as string;
 }

@@ -17,7 +17,7 @@ import { volumeFilePath } from '../libvirt/storage-vol.js';
 import { copyFileTo } from './file-copy.js';
 import { cloneDefinition, macFromBytes, readDefinition } from './guest-definition.js';
 import { dataTotal, gatherGuestFiles, TPM_BUNDLE_DIR, type GuestFile } from './guest-files.js';
-import { defaultNvramPath, tpmStateDir } from './libvirt-state-dirs.js';
+import { nvramPathFor, tpmStateDir } from './libvirt-state-dirs.js';
 import {
   diskImageName,
   fileError,
@@ -47,6 +47,8 @@ export interface ClonePlan {
   definitionXml: string;
   disks: PlannedDisk[];
   nvram: { source: GuestFile; destination: string } | undefined;
+  /** The clone's variable store in its definition, for a UEFI guest (made from the template if none is copied). */
+  nvramPath: string | undefined;
   tpm: { source: GuestFile; destination: string }[];
   tpmDir: string;
 }
@@ -92,9 +94,10 @@ export async function planClone(host: TransferHost, guest: Guest, requestedName:
     }
   }
   const uuid = randomUUID();
-  const nvramDestination = defaultNvramPath(host.dirs, name);
-  if (files.nvram && (await pathExists(nvramDestination))) {
-    throw alreadyExists(`UEFI variables for a guest named ${name} are already at ${nvramDestination}`);
+  // The clone's own store, named from its UUID: never the source's, even before the source has one.
+  const nvramDestination = nvramPathFor(host.dirs, uuid);
+  if (definition.uefi && (await pathExists(nvramDestination))) {
+    throw alreadyExists(`UEFI variables for a guest with UUID ${uuid} are already at ${nvramDestination}`);
   }
   const tpmDir = tpmStateDir(host.dirs, uuid);
   return {
@@ -105,6 +108,7 @@ export async function planClone(host: TransferHost, guest: Guest, requestedName:
     definitionXml,
     disks,
     nvram: files.nvram && { source: files.nvram, destination: nvramDestination },
+    nvramPath: definition.uefi ? nvramDestination : undefined,
     tpm: files.tpm.map((source) => ({
       source,
       destination: join(tpmDir, source.bundlePath.slice(TPM_BUNDLE_DIR.length + 1)),
@@ -163,7 +167,7 @@ export async function runClone(host: TransferHost, plan: ClonePlan, job: JobCont
       uuid: plan.uuid,
       macs: plan.macs,
       diskPaths,
-      nvramPath: plan.nvram?.destination,
+      nvramPath: plan.nvramPath,
     });
     guard.signal.throwIfAborted();
     await host.client.defineXml(xml);

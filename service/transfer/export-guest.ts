@@ -173,7 +173,12 @@ export async function runExport(host: TransferHost, plan: ExportPlan, job: JobCo
     if ((await inactiveXml(host.client, plan.guest.libvirtPath)) !== plan.definitionXml) {
       throw invalidState(`${name}'s definition changed during the export; nothing was kept`);
     }
-    const manifest = buildManifest({ name, uuid: plan.guest.uuid }, entries, new Date());
+    // libvirt's autostart flag is not in the definition: the manifest carries it.
+    const manifest = buildManifest(
+      { name, uuid: plan.guest.uuid, autostart: plan.guest.autostart },
+      entries,
+      new Date(),
+    );
     await writeNewFile(join(temporary, MANIFEST_NAME), Buffer.from(serializeManifest(manifest)));
     if (plan.owner) {
       const { uid, gid } = plan.owner;

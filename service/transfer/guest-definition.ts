@@ -1,10 +1,16 @@
-// What a guest's definition says about its files, and the definition
-// rewritten for an import (same guest, another host's paths) or a clone (a
-// new guest beside it). Pure: paths and checks come in as arguments.
+// What a guest's definition says about its files; the definition an
+// imported guest gets (made again from Phyllome's model out of what the
+// bundle's definition states, import-check.ts) and the one a clone gets (a
+// new guest beside it, its source's definition edited). Pure: paths, the
+// host and the model come in as arguments.
 
+import type { HostCapabilities } from '../create/host.js';
+import { modelDefinition } from '../create/model-definition.js';
+import type { OsProfile } from '../create/osinfo.js';
+import { planRebuild, type GuestPlan, type Placement } from '../create/plan.js';
 import { invalidArgument, invalidState } from '../errors.js';
 import { SWITCHER_NS } from '../libvirt/switcher-metadata.js';
-import { checkImportable, isFirmwarePath } from './import-check.js';
+import { readBundleDefinition, type BundleImage, type BundleReading } from './import-check.js';
 import {
   appendChild,
   attribute,
@@ -12,7 +18,6 @@ import {
   child,
   childrenNamed,
   childrenOf,
-  descend,
   element,
   parseOrdered,
   removeAttribute,
@@ -149,21 +154,11 @@ function copiedDisks(domain: XmlNode): XmlNode[] {
   );
 }
 
-function setNvram(domain: XmlNode, path: string | undefined, templateExists: (path: string) => boolean): void {
+/** Points the definition's variable store at `path`, keeping this host's template for it. */
+function setNvram(domain: XmlNode, path: string): void {
   const os = child(domain, 'os');
   if (!os) return;
   let nvram = child(os, 'nvram');
-  if (nvram) {
-    const template = attribute(nvram, 'template');
-    if (template && !templateExists(template)) removeAttribute(nvram, 'template');
-  }
-  if (path === undefined) {
-    // No store travelled: libvirt makes one from its template at the first start, at its own path.
-    if (nvram) setText(nvram, '');
-    if (nvram && childrenOf(nvram).length === 0 && !attribute(nvram, 'template'))
-      removeChildren(os, (c) => c === nvram);
-    return;
-  }
   if (!nvram) {
     nvram = element('nvram');
     appendChild(os, nvram);
@@ -171,54 +166,58 @@ function setNvram(domain: XmlNode, path: string | undefined, templateExists: (pa
   setText(nvram, path);
 }
 
-/** Refuses (InvalidArgument, naming each) a bundle's definition that reaches into the host (import-check.ts). */
-export function checkImportDefinition(xml: string): void {
-  checkImportable(parseDomain(xml)[1]);
+/**
+ * Reads a bundle's definition against the allowlist (import-check.ts): what
+ * the guest is, and what this host sets instead; InvalidArgument naming
+ * everything refused. `images` are the disk images the bundle carries, by
+ * device, as its manifest describes them.
+ */
+export function checkImportDefinition(
+  xml: string,
+  images: ReadonlyMap<string, BundleImage> = new Map(),
+): BundleReading {
+  return readBundleDefinition(xml, images);
+}
+
+/** Phyllome's model on this host, as an import uses it: the guest's OS, the host, where its cards go. */
+export interface ImportModel {
+  os: OsProfile;
+  host: HostCapabilities;
+  placement: Placement;
+  /** The template of the OS's family (create/template.ts's readTemplate). */
+  template: string;
+  /** The disk images the bundle carries, by device. */
+  images: ReadonlyMap<string, BundleImage>;
 }
 
 export interface ImportPlan {
-  /** Where each copied disk (by target) now is. */
+  /** Where each disk's image (by device) now is. */
   diskPaths: Map<string, string>;
-  /** Where the variable store now is, if one travelled. */
+  /** The guest's UEFI variable store on this host (from its UUID), whether or not one travelled. */
   nvramPath: string | undefined;
-  /** Whether a file exists on this host (emulator, firmware, install media). */
-  exists: (path: string) => boolean;
+  model: ImportModel;
+}
+
+/** The model's plan for the bundle's guest on this host; throws what the import would. */
+export function planImportedGuest(xml: string, nvramPath: string | undefined, model: ImportModel): GuestPlan {
+  const { guest } = readBundleDefinition(xml, model.images);
+  return planRebuild(model.os, model.host, { ...model.placement, nvramPath }, guest);
 }
 
 /**
- * The definition for this host: disks at their new paths, the variable
- * store at this host's path, the emulator left for libvirt to choose, and a
- * firmware this host lacks (or one outside its firmware folders) too,
- * install media ejected (the bundle does not carry them). Name, UUID (so
- * the TPM state stays the guest's), MAC addresses and our metadata stay.
- * The definition was checked first (checkImportDefinition).
+ * The definition for this host, made from the model: nothing in it comes
+ * from the bundle's text but the values import-check.ts read and checked.
+ * Disks at their new files, the UEFI variables at this host's path for the
+ * guest's UUID, the firmware left for libvirt to choose by the features the
+ * guest had (Secure Boot), MAC addresses, UUID (so the TPM state stays the
+ * guest's) and our settings kept.
  */
 export function importDefinition(xml: string, plan: ImportPlan): string {
-  const [nodes, domain] = parseDomain(xml);
-  for (const disk of copiedDisks(domain)) {
-    const path = plan.diskPaths.get(diskTarget(disk));
-    if (!path) throw invalidArgument(`the bundle has no image for disk ${diskTarget(disk)}`);
-    pointDiskAt(disk, path);
+  const guestPlan = planImportedGuest(xml, plan.nvramPath, plan.model);
+  for (const disk of guestPlan.disks) {
+    if (!plan.diskPaths.has(disk.dev)) throw invalidArgument(`the bundle has no image for disk ${disk.dev}`);
   }
-  const devices = child(domain, 'devices');
-  if (devices) {
-    removeChildren(devices, (c) => tagOf(c) === 'emulator');
-    leaveSocketsToLibvirt(devices);
-    for (const disk of childrenNamed(devices, 'disk')) {
-      if (MEDIA_DEVICES.has(attribute(disk, 'device') ?? '')) removeChildren(disk, (c) => tagOf(c) === 'source');
-    }
-  }
-  const os = child(domain, 'os');
-  const loader = os ? child(os, 'loader') : undefined;
-  const loaderPath = textOf(loader);
-  if (os && loader && loaderPath && (!isFirmwarePath(loaderPath) || !plan.exists(loaderPath))) {
-    // This host's firmware of the same kind, chosen by libvirt (secure boot and the like stay as hints).
-    setText(loader, '');
-    setAttribute(os, 'firmware', 'efi');
-  }
-  // A template outside this host's firmware folders is no template: libvirt picks its own.
-  setNvram(domain, plan.nvramPath, (path) => isFirmwarePath(path) && plan.exists(path));
-  return buildOrdered(nodes);
+  return modelDefinition(plan.model.template, guestPlan, plan.diskPaths);
 }
 
 export interface ClonePlan {
@@ -227,14 +226,24 @@ export interface ClonePlan {
   /** New MAC addresses, in the order of the definition's interfaces. */
   macs: string[];
   diskPaths: Map<string, string>;
-  /** The clone's variable store, when the guest has one. */
+  /**
+   * The clone's own variable store (from its UUID), for a guest that boots
+   * UEFI, whether or not the source has one yet: never the source's.
+   */
   nvramPath: string | undefined;
 }
 
+/** SMBIOS sections whose serial numbers name one machine. */
+const SERIAL_SECTIONS = ['system', 'baseBoard', 'chassis'];
+
 /**
- * The definition of a clone: new name, UUID and MAC addresses, its own disks
- * and variable store, display ports left to libvirt (so both can run at
- * once), no seat (a seat has one guest).
+ * The definition of a clone: new name, UUID, VM generation and MAC
+ * addresses, its own disks and variable store (a fresh one from the
+ * firmware's template at its first start when the source has none yet),
+ * no SMBIOS serial numbers of the source's, display ports, sockets, tap
+ * names and vsock ids left to libvirt (so both can run at once), no seat (a
+ * seat has one guest). CD and floppy media stay shared (read-only, and not
+ * the guest's own).
  */
 export function cloneDefinition(xml: string, plan: ClonePlan): string {
   const [nodes, domain] = parseDomain(xml);
@@ -244,10 +253,15 @@ export function cloneDefinition(xml: string, plan: ClonePlan): string {
   };
   set('name', plan.name);
   set('uuid', plan.uuid);
-  removeChildren(domain, (c) => tagOf(c) === 'genid'); // a new VM generation
-  const system = descend(domain, 'sysinfo', 'system');
-  for (const entry of system ? childrenNamed(system, 'entry') : []) {
-    if (attribute(entry, 'name') === 'uuid') setText(entry, plan.uuid);
+  // An empty <genid/> has libvirt make a new VM generation id.
+  set('genid', '');
+  const sysinfo = child(domain, 'sysinfo');
+  for (const section of sysinfo ? childrenOf(sysinfo) : []) {
+    if (!SERIAL_SECTIONS.includes(tagOf(section) ?? '')) continue;
+    removeChildren(section, (entry) => tagOf(entry) === 'entry' && attribute(entry, 'name') === 'serial');
+    for (const entry of childrenNamed(section, 'entry')) {
+      if (attribute(entry, 'name') === 'uuid') setText(entry, plan.uuid);
+    }
   }
   for (const disk of copiedDisks(domain)) {
     const path = plan.diskPaths.get(diskTarget(disk));
@@ -262,7 +276,14 @@ export function cloneDefinition(xml: string, plan: ClonePlan): string {
     const old = child(iface, 'mac');
     if (old) setAttribute(old, 'address', mac);
     else appendChild(iface, element('mac', { address: mac }));
+    // A host-side device name given by hand (a tap's) is one device: libvirt names the clone's.
+    removeChildren(iface, (c) => tagOf(c) === 'target');
   });
+  // A vsock's context id is one guest's on the host: the clone gets one libvirt picks.
+  for (const vsock of devices ? childrenNamed(devices, 'vsock') : []) {
+    removeChildren(vsock, (c) => tagOf(c) === 'cid');
+    appendChild(vsock, element('cid', { auto: 'yes' }));
+  }
   for (const graphics of devices ? childrenNamed(devices, 'graphics') : []) {
     if (attribute(graphics, 'autoport') === 'no' || (attribute(graphics, 'port') ?? '-1') !== '-1') {
       setAttribute(graphics, 'autoport', 'yes');
@@ -270,7 +291,8 @@ export function cloneDefinition(xml: string, plan: ClonePlan): string {
     }
   }
   if (devices) leaveSocketsToLibvirt(devices);
-  if (plan.nvramPath !== undefined) setNvram(domain, plan.nvramPath, () => true);
+  if (plan.nvramPath !== undefined) setNvram(domain, plan.nvramPath);
+  else if (readDefinition(xml).uefi) throw new Error('a clone of a UEFI guest needs a variable store of its own');
   const metadata = child(domain, 'metadata');
   for (const ours of metadata ? childrenOf(metadata) : []) {
     const tag = tagOf(ours) ?? '';

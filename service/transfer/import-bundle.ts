@@ -8,7 +8,8 @@
 
 import { constants, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { profileOf } from '../create/guest-model.js';
+import { validateGuestName } from '../create/guest-name.js';
 import {
   callerPath,
   closedToCaller,
@@ -19,7 +20,7 @@ import {
   X,
   type FileCaller,
 } from '../dbus/caller-files.js';
-import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
+import { alreadyExists, invalidArgument, noSuchFile, SwitcherError } from '../errors.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, domainByUuid } from '../libvirt/domain.js';
@@ -31,13 +32,14 @@ import {
   volumeNames,
   type PoolInfo,
 } from '../libvirt/storage-pool.js';
-import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { volumeFilePath } from '../libvirt/storage-vol.js';
 import { checksumOf } from './block-checksum.js';
 import { copyFileTo, measureFile, type MeasuredFile } from './file-copy.js';
-import { checkImportDefinition, importDefinition, readDefinition } from './guest-definition.js';
+import { log } from '../log.js';
+import { checkImportDefinition, importDefinition, planImportedGuest, type ImportModel } from './guest-definition.js';
+import type { BundleImage } from './import-check.js';
 import { TPM_BUNDLE_DIR } from './guest-files.js';
-import { defaultNvramPath, tpmStateDir } from './libvirt-state-dirs.js';
+import { nvramPathFor, tpmStateDir } from './libvirt-state-dirs.js';
 import {
   DEFINITION_NAME,
   MANIFEST_NAME,
@@ -62,12 +64,21 @@ export interface ImportPlan {
   definitionXml: string;
   /** The seat the guest's own metadata gives it ('' for none): it travels with the guest. */
   seat: string;
-  /** Where the disks go (none without disks). */
+  /** Where the disks go; undefined: the 'default' pool, made by the job (a fresh host), or none without disks. */
   pool: PoolInfo | undefined;
   disks: (PlannedFile & { volumeName: string })[];
   nvram: (PlannedFile & { destination: string }) | undefined;
   tpm: (PlannedFile & { destination: string })[];
   tpmDir: string;
+  /** The guest's UEFI variable store here (from its UUID), for a guest that boots UEFI. */
+  nvramPath: string | undefined;
+  /** Phyllome's model on this host, which the guest is made again from. */
+  model: ImportModel;
+  /** libvirt's autostart flag, from the manifest: set once the guest is defined. */
+  autostart: boolean;
+  /** What this host lacks for the guest, and what it sets instead of the bundle: said when the job ends. */
+  warnings: string[];
+  dropped: string[];
 }
 
 async function readSmallFile(path: string, what: string): Promise<Buffer> {
@@ -146,39 +157,50 @@ export async function planImport(
     throw invalidArgument(`The bundle is damaged: ${DEFINITION_NAME} does not match its checksum`);
   }
   const definitionXml = definitionBytes.toString();
-  const definition = readDefinition(definitionXml);
-  checkImportDefinition(definitionXml);
   const { name, uuid } = manifest.guest;
-  if (definition.name !== name || definition.uuid !== uuid) {
-    throw invalidArgument('The bundle is damaged: its definition is not the guest its manifest names');
-  }
-  const disks = planned.filter((p) => p.entry.role === 'disk');
-  const wanted = definition.disks.map((d) => d.target).sort();
-  if (JSON.stringify(disks.map((d) => d.entry.target).sort()) !== JSON.stringify(wanted)) {
-    throw invalidArgument('The bundle is damaged: its disk images are not the disks its definition has');
-  }
+  // CreateGuest's rule for a new guest's name: a bundle's name never becomes a path, and is a name.
+  validateGuestName(name);
   if (host.registry.find(name) || (await domainByName(host.client, name))) {
     throw alreadyExists(`A guest named ${name} already exists here`);
   }
   if (host.registry.find(uuid) || (await domainByUuid(host.client, uuid))) {
     throw alreadyExists(`A guest with UUID ${uuid} already exists here`);
   }
-  // Disks go into libvirt's 'default' pool; a guest without disks needs none.
+  const disks = planned.filter((p) => p.entry.role === 'disk');
+  const images = new Map<string, BundleImage>(
+    disks.map((d) => [
+      d.entry.target as string,
+      { format: d.entry.format as string, flattened: d.entry.flattened === true },
+    ]),
+  );
+  const reading = checkImportDefinition(definitionXml, images);
+  if (reading.guest.name !== name || reading.guest.uuid !== uuid) {
+    throw invalidArgument('The bundle is damaged: its definition is not the guest its manifest names');
+  }
+  const nvramDestination = nvramPathFor(host.dirs, uuid);
+  const model = await importModel(host, reading.guest.osId, images);
+  // What the model makes of the guest here, now: a host it cannot run on is refused before any job.
+  const guestPlan = planImportedGuest(
+    definitionXml,
+    reading.guest.firmware === 'efi' ? nvramDestination : undefined,
+    model.model,
+  );
+  // Disks go into libvirt's 'default' pool, made by the job where a fresh host has none yet.
   const pool = disks.length > 0 ? await poolByName(host.client, DEFAULT_POOL) : undefined;
-  if (disks.length > 0 && !pool) {
-    throw invalidState(`libvirt has no storage pool named '${DEFAULT_POOL}' to put the disks in`);
-  }
-  if (pool && !(await poolIsActive(host.client, pool))) {
-    throw invalidState(`libvirt's '${DEFAULT_POOL}' pool is not active`);
-  }
-  const taken = pool ? await volumeNames(host.client, pool) : new Set<string>();
+  const taken =
+    pool && (await poolIsActive(host.client, pool)) ? await volumeNames(host.client, pool) : new Set<string>();
   const nvramEntry = planned.find((p) => p.entry.role === 'nvram');
-  const nvramDestination = defaultNvramPath(host.dirs, name);
+  if (nvramEntry && reading.guest.firmware !== 'efi') {
+    throw invalidArgument('The bundle is damaged: it carries UEFI variables for a guest that boots from BIOS');
+  }
   if (nvramEntry && (await pathExists(nvramDestination))) {
-    throw alreadyExists(`UEFI variables for a guest named ${name} are already at ${nvramDestination}`);
+    throw alreadyExists(`UEFI variables for a guest with UUID ${uuid} are already at ${nvramDestination}`);
   }
   const tpmDir = tpmStateDir(host.dirs, uuid);
   const tpmFiles = planned.filter((p) => p.entry.role === 'tpm');
+  if (tpmFiles.length > 0 && reading.guest.tpm === undefined) {
+    throw invalidArgument('The bundle is damaged: it carries TPM state for a guest with no TPM');
+  }
   if (tpmFiles.length > 0 && (await pathExists(tpmDir))) {
     throw alreadyExists(`TPM state for UUID ${uuid} is already at ${tpmDir}`);
   }
@@ -186,16 +208,44 @@ export async function planImport(
     bundle,
     manifest,
     definitionXml,
-    seat: parseDomainXml(definitionXml).settings.seat,
+    seat: reading.guest.settings.seat,
     pool,
     disks: disks.map((d) => ({
       ...d,
       volumeName: freeVolumeName(taken, name, d.entry.target as string, d.entry.format as string),
     })),
     nvram: nvramEntry && { ...nvramEntry, destination: nvramDestination },
+    nvramPath: reading.guest.firmware === 'efi' ? nvramDestination : undefined,
     tpm: tpmFiles.map((t) => ({ ...t, destination: join(tpmDir, t.entry.path.slice(TPM_BUNDLE_DIR.length + 1)) })),
     tpmDir,
+    model: model.model,
+    autostart: manifest.guest.autostart === true,
+    warnings: [...(model.warning ? [model.warning] : []), ...guestPlan.warnings],
+    dropped: reading.dropped,
   };
+}
+
+/** Phyllome's model on this host for the bundle's guest: its OS's profile, the host, the template. */
+async function importModel(
+  host: TransferHost,
+  osId: string,
+  images: ReadonlyMap<string, BundleImage>,
+): Promise<{ model: ImportModel; warning?: string }> {
+  const db = await host.model.osinfo();
+  const { profile, warning } = profileOf(db, osId);
+  const [capabilities, placement] = await Promise.all([host.model.capabilities(), host.model.placement()]);
+  return {
+    model: { os: profile, host: capabilities, placement, template: host.model.template(profile.template), images },
+    ...(warning ? { warning } : {}),
+  };
+}
+
+/** What the job says when it is done: what the host lacks, and what it set instead of the bundle. */
+export function importMessage(name: string, warnings: readonly string[], dropped: readonly string[]): string {
+  const parts = [`Imported ${name}`];
+  if (warnings.length > 0) parts.push(warnings.join('. '));
+  if (dropped.length > 0) parts.push(`Set by this host instead of the bundle: ${dropped.join(', ')}`);
+  return parts.join('. ');
 }
 
 export async function runImport(host: TransferHost, plan: ImportPlan, job: JobContext): Promise<JobOutcome> {
@@ -227,26 +277,38 @@ export async function runImport(host: TransferHost, plan: ImportPlan, job: JobCo
       }
     }
     const diskPaths = new Map<string, string>();
+    // A fresh host has no 'default' pool yet: made (and started) as CreateGuest makes it.
+    const pool = plan.disks.length > 0 ? await host.model.ensurePool() : undefined;
     for (const disk of plan.disks) {
       job.signal.throwIfAborted();
-      const pool = plan.pool as PoolInfo;
-      const volume = await createRawVolume(host.client, pool, disk.volumeName, disk.entry.size, VOLUME_TIMEOUT_MS);
+      const volume = await createRawVolume(
+        host.client,
+        pool as PoolInfo,
+        disk.volumeName,
+        disk.entry.size,
+        VOLUME_TIMEOUT_MS,
+      );
       undo.volume(host.client, volume);
       const path = await volumeFilePath(host.client, volume);
       await copy(disk, path, 'overwrite');
       diskPaths.set(disk.entry.target as string, path);
     }
-    if (plan.pool) await refreshPool(host.client, plan.pool);
-    const xml = importDefinition(plan.definitionXml, {
-      diskPaths,
-      nvramPath: plan.nvram?.destination,
-      exists: (path) => existsSync(path),
-    });
+    if (pool) await refreshPool(host.client, pool);
+    const xml = importDefinition(plan.definitionXml, { diskPaths, nvramPath: plan.nvramPath, model: plan.model });
     job.signal.throwIfAborted();
-    await host.client.defineXml(xml);
+    const domain = await host.client.defineXml(xml);
+    undo.domain(host.client, domain);
+    // libvirt keeps autostart beside the definition, not in it: the manifest carried it. It sends no
+    // event for it either: the guest is read again once it is set.
+    if (plan.autostart) {
+      await host.client.setDomainAutostart(domain, true);
+      await host.registry.refresh(domain);
+    }
     undo.forget();
     job.setGuest(guestPath(uuid));
-    return { result: guestPath(uuid), message: `Imported ${name}` };
+    for (const warning of plan.warnings) log.warning(`Import ${name}: ${warning}`);
+    if (plan.dropped.length > 0) log.info(`Import ${name}: set by this host: ${plan.dropped.join(', ')}`);
+    return { result: guestPath(uuid), message: importMessage(name, plan.warnings, plan.dropped) };
   } catch (error) {
     await undo.run();
     throw fileError(error, `import ${name}`);

@@ -31,6 +31,16 @@ export function libvirtStateDirs(privileged: boolean, env: NodeJS.ProcessEnv = p
   return { nvramDir: join(base, 'qemu', 'nvram'), swtpmDir: join(base, 'qemu', 'swtpm') };
 }
 
+/**
+ * The variable store of a guest we define (Import, Clone): named from its
+ * UUID alone, never from a name a bundle or caller chose, and never another
+ * guest's. Written into the definition, so libvirt uses it (and makes it from
+ * the firmware's template at the first start when no store travelled).
+ */
+export function nvramPathFor(dirs: LibvirtStateDirs, uuid: string): string {
+  return join(dirs.nvramDir, `${uuid.toLowerCase()}_VARS.fd`);
+}
+
 /** libvirt's default variable store for a guest of this name (qemuDomainNVRAMPathFormat). */
 export function defaultNvramPath(dirs: LibvirtStateDirs, guestName: string): string {
   return join(dirs.nvramDir, `${guestName}_VARS.fd`);

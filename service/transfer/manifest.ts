@@ -3,10 +3,11 @@
 // manifest is complete; import trusts nothing in it it has not checked.
 //
 //   { "format": "me.phyllo.Switcher1.bundle", "version": 1,
-//     "guest": { "name": "win11", "uuid": "…" }, "created": "2026-…Z",
+//     "guest": { "name": "win11", "uuid": "…", "autostart": true }, "created": "2026-…Z",
 //     "checksum": "sha256-4MiB-blocks",
 //     "files": [ { "path": "domain.xml", "role": "definition", "size": 4711, "checksum": "…" },
-//                { "path": "disks/vda.raw", "role": "disk", "target": "vda", "format": "raw", … },
+//                { "path": "disks/vda.raw", "role": "disk", "target": "vda", "format": "raw",
+//                  "flattened": false, … },
 //                { "path": "nvram/VARS.fd", "role": "nvram", … },
 //                { "path": "tpm/tpm2/tpm2-00.permall", "role": "tpm", … } ] }
 
@@ -35,12 +36,26 @@ export interface BundleFile {
   /** Disks: the guest's device name (vda, sda…) and image format (raw, qcow2). */
   target?: string;
   format?: string;
+  /**
+   * Disks: the image is a chain of images (an overlay and its bases) made
+   * into one, so it points at nothing outside itself; the definition may
+   * still name the chain, which the import then drops. Absent: false.
+   */
+  flattened?: boolean;
+}
+
+/** What the guest's definition cannot hold: libvirt's own flags, set again after the import defines it. */
+export interface BundleGuest {
+  name: string;
+  uuid: string;
+  /** libvirt's autostart flag ("Start with the Host"). Absent: false. */
+  autostart?: boolean;
 }
 
 export interface Manifest {
   format: typeof BUNDLE_FORMAT;
   version: typeof BUNDLE_VERSION;
-  guest: { name: string; uuid: string };
+  guest: BundleGuest;
   created: string;
   checksum: typeof CHECKSUM_ALGORITHM;
   files: BundleFile[];
@@ -59,11 +74,11 @@ export function isSafeRelativePath(path: string): boolean {
   return segments.length <= 8 && segments.every((s) => SEGMENT.test(s) && s !== '..' && s !== '.');
 }
 
-export function buildManifest(guest: { name: string; uuid: string }, files: BundleFile[], created: Date): Manifest {
+export function buildManifest(guest: BundleGuest, files: BundleFile[], created: Date): Manifest {
   return {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
-    guest: { name: guest.name, uuid: guest.uuid },
+    guest: { name: guest.name, uuid: guest.uuid, autostart: guest.autostart === true },
     created: created.toISOString(),
     checksum: CHECKSUM_ALGORITHM,
     files,
@@ -96,6 +111,7 @@ export function parseManifest(text: string): Manifest {
   const guest = object(top.guest, 'the guest');
   if (typeof guest.name !== 'string' || guest.name.length === 0 || guest.name.length > 1024) bad('no guest name');
   if (typeof guest.uuid !== 'string' || !UUID.test(guest.uuid)) bad('no guest UUID');
+  if (guest.autostart !== undefined && typeof guest.autostart !== 'boolean') bad('autostart is not true or false');
   if (typeof top.created !== 'string') bad('no creation time');
   if (!Array.isArray(top.files)) bad('no file list');
   const seen = new Set<string>();
@@ -120,6 +136,9 @@ export function parseManifest(text: string): Manifest {
       if (typeof file.format !== 'string' || !FORMAT.test(file.format)) bad(`${entry.path} names no image format`);
       entry.target = file.target as string;
       entry.format = file.format as string;
+      if (file.flattened !== undefined && typeof file.flattened !== 'boolean')
+        bad(`${entry.path}: flattened is not true or false`);
+      if (file.flattened === true) entry.flattened = true;
     }
     return entry;
   });
@@ -132,7 +151,7 @@ export function parseManifest(text: string): Manifest {
   return {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
-    guest: { name: guest.name as string, uuid: guest.uuid as string },
+    guest: { name: guest.name as string, uuid: guest.uuid as string, autostart: guest.autostart === true },
     created: top.created as string,
     checksum: CHECKSUM_ALGORITHM,
     files,

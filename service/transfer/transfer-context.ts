@@ -12,6 +12,7 @@ import type { LibvirtClient } from '../libvirt/client.js';
 import { deleteVolume } from '../libvirt/storage-vol.js';
 import { UNDEFINE_KEEP_NVRAM, UNDEFINE_KEEP_TPM, undefineDomain } from '../libvirt/domain.js';
 import { log } from '../log.js';
+import type { GuestModel } from '../create/guest-model.js';
 import { volumeName } from '../create/guest-name.js';
 import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 
@@ -20,6 +21,8 @@ export interface TransferHost {
   registry: GuestRegistry;
   /** Where libvirt keeps UEFI variables and TPM state on this host. */
   dirs: LibvirtStateDirs;
+  /** Phyllome's model on this host: what an imported guest is made again from, and its pool. */
+  model: GuestModel;
 }
 
 /** A file system error as a typed error a caller can read. */

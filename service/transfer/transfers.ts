@@ -3,6 +3,7 @@
 // Import, Clone and the live move. One job at a time per guest, name and
 // UUID, so two requests cannot race for the same thing.
 
+import type { GuestModel } from '../create/guest-model.js';
 import type { MessageBus } from '../dbus/bus.js';
 import { fileCallerFor } from '../dbus/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
@@ -38,13 +39,15 @@ export class Transfers {
     client: LibvirtClient,
     private readonly registry: GuestRegistry,
     dirs: LibvirtStateDirs,
+    /** Phyllome's model on this host, which an imported guest is made again from (shared with CreateGuest). */
+    model: GuestModel,
     private readonly jobs: JobManager,
     private readonly ownUri: string,
     private readonly serviceBus: MessageBus,
     /** Whether a caller's URI may name local programs and files (the per-user service: its own user). */
     private readonly trust: MigrationTrust,
   ) {
-    this.host = { client, registry, dirs };
+    this.host = { client, registry, dirs, model };
   }
 
   /** Export(s directory) → the job; the bundle is <directory>/<name>.phyllome. */

@@ -141,7 +141,6 @@ it('answers every method with the contract out-signature', async () => {
     [guest, GUEST, 'SetMonitor', 's', ['Virtual-1']],
     [diskless, GUEST, 'Export', 's', [exports]],
     [diskless, GUEST, 'Clone', 's', ['contract-clone']],
-    [MANAGER_PATH, MANAGER, 'Import', 's', [bundle]],
     [MANAGER_PATH, MANAGER, 'ListJobs', '', []],
   ];
   const jobs: string[] = [];
@@ -166,11 +165,18 @@ it('answers every method with the contract out-signature', async () => {
     covered.add(`${iface}.${member}`);
   }
   const ends = await Promise.all(jobs.map((started) => jobEnd(stack, started)));
-  expect(ends.map((e) => e.success)).toEqual([false, true, true, true]);
+  expect(ends.map((e) => e.success)).toEqual([false, true, true]);
   expect(ends[0]?.message).toMatch(/not supported/);
-  expect(jobs.length).toBe(4);
+  expect(jobs.length).toBe(3);
   await stack.client.waitForGuest('contract-clone');
-  await stack.client.waitForGuest('contract-import');
+  // Import makes its guest from Phyllome's model, which needs a QEMU host: its reply is checked in
+  // bundle-qemu.test.ts against a real libvirtd; here, its typed refusal of a test driver's guest.
+  const imported = await rawCall(MANAGER_PATH, MANAGER, 'Import', 's', [bundle]).then(
+    () => 'ok',
+    (e: { type?: string; text?: string }) => `${e.type}: ${e.text}`,
+  );
+  expect(imported).toMatch(/^me\.phyllo\.Switcher1\.Error\.InvalidArgument: .*only QEMU and KVM guests/);
+  covered.add(`${MANAGER}.Import`);
   // Cancel ends a running job; a finished one refuses it (both typed): see transfer-qemu.test.ts.
   expect(await stack.client.errorOf(job, JOB, 'Cancel')).toBe('me.phyllo.Switcher1.Error.InvalidState');
   covered.add(`${JOB}.Cancel`);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDomainCapabilities, type HostCapabilities } from '../../service/create/host.js';
 import { OsinfoDb, type OsProfile } from '../../service/create/osinfo.js';
 import { HYPERV_FEATURES, offer, planGuest, UNKNOWN_OS_ID, type Placement } from '../../service/create/plan.js';
-import { fillTemplate, readTemplate, TEMPLATE_FAMILIES } from '../../service/create/template.js';
+import { fillTemplate, readTemplate, TEMPLATE_FAMILIES, type TemplateLists } from '../../service/create/template.js';
 import { domainXmlProblems } from '../support/validate-xml.js';
 
 const FULL_HOST: HostCapabilities = {
@@ -51,22 +51,50 @@ describe('the templates', () => {
     'hyperv',
     'hv_clock',
     ...HYPERV_FEATURES.map((f) => `hv_${f}`),
+    'display',
+    'osinfo',
+    'title',
+    'description',
+    'genid',
+    'nvram',
+    'sound',
+    'scsi',
   ];
   const values = {
-    ...REQUEST,
+    name: REQUEST.name,
+    uuid: REQUEST.uuid,
+    genid: 'e7c5a4b0-1111-2222-3333-444455556666',
+    title: 'A title',
     os_id: 'http://microsoft.com/win/11',
     description: "A guest's <description> & more",
     domain_type: 'kvm',
     memory_mib: 4096,
     vcpus: 4,
     secure_boot: 'yes',
-    disk_path: '/var/lib/libvirt/images/guest.raw',
-    disk_bus: 'virtio',
-    disk_dev: 'vda',
-    drivers: '/isos/virtio-win.iso',
-    net_model: 'virtio',
+    nvram_path: `/var/lib/libvirt/qemu/nvram/${REQUEST.uuid}_VARS.fd`,
+    clock_offset: 'localtime',
     network: 'default',
     video_model: 'virtio',
+    sound_model: 'ich9',
+    tpm_model: 'tpm-crb',
+  };
+  // Two disks, a CD with its installer and an empty one, a card with its MAC and one without.
+  const lists: TemplateLists = {
+    disks: [
+      { values: { disk_dev: 'vda', disk_bus: 'virtio', disk_format: 'raw', disk_path: '/images/a.raw' }, flags: {} },
+      { values: { disk_dev: 'sda', disk_bus: 'scsi', disk_format: 'qcow2', disk_path: '/images/b.qcow2' }, flags: {} },
+    ],
+    media: [
+      {
+        values: { media_dev: 'sdb', media_bus: 'sata', media_path: '/isos/installer.iso' },
+        flags: { media_inserted: true },
+      },
+      { values: { media_dev: 'sdc', media_bus: 'sata' }, flags: { media_inserted: false } },
+    ],
+    interfaces: [
+      { values: { net_model: 'virtio', net_mac: '52:54:00:12:34:56' }, flags: { net_mac: true } },
+      { values: { net_model: 'e1000e' }, flags: { net_mac: false } },
+    ],
   };
 
   for (const family of TEMPLATE_FAMILIES) {
@@ -82,7 +110,7 @@ describe('the templates', () => {
         ]),
       ];
       for (const flags of cases) {
-        const xml = fillTemplate(template, { ...values, secure_boot: flags.secure_boot ? 'yes' : 'no' }, flags);
+        const xml = fillTemplate(template, { ...values, secure_boot: flags.secure_boot ? 'yes' : 'no' }, flags, lists);
         expect([JSON.stringify(flags), validate(xml)]).toEqual([JSON.stringify(flags), '']);
         expect(xml).not.toMatch(/\{\{|<!-- (if|end) /);
       }
@@ -92,9 +120,31 @@ describe('the templates', () => {
   it('escapes values and says which value or flag is missing', () => {
     const template = readTemplate('linux');
     const flags = Object.fromEntries(FLAGS.map((f) => [f, false]));
-    expect(fillTemplate(template, values, flags)).toContain('A guest&apos;s &lt;description&gt; &amp; more');
-    expect(() => fillTemplate(template, { ...values, name: undefined as unknown as string }, flags)).toThrow(/'name'/);
-    expect(() => fillTemplate(template, values, { ...flags, tpm: undefined as unknown as boolean })).toThrow(/'tpm'/);
+    expect(fillTemplate(template, values, { ...flags, description: true }, lists)).toContain(
+      'A guest&apos;s &lt;description&gt; &amp; more',
+    );
+    expect(() => fillTemplate(template, { ...values, name: undefined as unknown as string }, flags, lists)).toThrow(
+      /'name'/,
+    );
+    expect(() => fillTemplate(template, values, { ...flags, tpm: undefined as unknown as boolean }, lists)).toThrow(
+      /'tpm'/,
+    );
+    expect(() => fillTemplate(template, values, flags, { ...lists, disks: undefined as never })).toThrow(/'disks'/);
+    // A value is filled in once: a placeholder in one stays text.
+    expect(fillTemplate(template, { ...values, title: '{{uuid}}' }, { ...flags, title: true }, lists)).toContain(
+      '<title>&#123;&#123;uuid}}</title>',
+    );
+  });
+
+  it('repeats each list item with its own values and flags', () => {
+    const flags = Object.fromEntries(FLAGS.map((f) => [f, false]));
+    const xml = fillTemplate(readTemplate('linux'), values, flags, lists);
+    expect(xml.match(/<disk type='file' device='disk'>/g)).toHaveLength(2);
+    expect(xml).toContain("<source file='/images/b.qcow2'/>");
+    expect(xml).toContain("<target dev='sdc' bus='sata'/>");
+    expect(xml.match(/<source file='\/isos\/installer.iso'\/>/g)).toHaveLength(1);
+    expect(xml.match(/<interface type='network'>/g)).toHaveLength(2);
+    expect(xml.match(/<mac address=/g)).toHaveLength(1);
   });
 });
 
@@ -155,12 +205,12 @@ describe('the plan', () => {
       virtio: false,
       net_user: true,
     });
-    expect(plan.values).toMatchObject({
-      disk_bus: 'sata',
-      net_model: 'e1000e',
-      secure_boot: 'yes',
-      domain_type: 'kvm',
-    });
+    expect(plan.values).toMatchObject({ secure_boot: 'yes', domain_type: 'kvm', clock_offset: 'localtime' });
+    expect([plan.disks, plan.interfaces, plan.media]).toEqual([
+      [{ dev: 'sda', bus: 'sata', format: 'raw' }],
+      [{ model: 'e1000e' }],
+      [{ dev: 'sdb', bus: 'sata', path: '/isos/installer.iso' }],
+    ]);
     expect(plan.sizes).toEqual({ memoryMiB: 4096, vcpus: 4, diskGiB: 64 });
     expect(plan.warnings).toEqual([]);
   });
@@ -203,7 +253,12 @@ describe('the plan', () => {
       ...REQUEST,
       drivers: '/isos/virtio-win.iso',
     });
-    expect(plan.values).toMatchObject({ disk_bus: 'virtio', net_model: 'virtio', video_model: 'virtio' });
+    expect(plan.values).toMatchObject({ video_model: 'virtio' });
+    expect([plan.disks[0]?.bus, plan.interfaces[0]?.model]).toEqual(['virtio', 'virtio']);
+    expect(plan.media).toEqual([
+      { dev: 'sdb', bus: 'sata', path: '/isos/installer.iso' },
+      { dev: 'sdc', bus: 'sata', path: '/isos/virtio-win.iso' },
+    ]);
     expect(plan.flags).toMatchObject({ virtio: true, drivers: true });
     expect(() =>
       planGuest(os('http://debian.org/debian/11'), FULL_HOST, SESSION, { ...REQUEST, drivers: '/x.iso' }),
@@ -249,6 +304,7 @@ describe('the plan', () => {
     const plan = planGuest(os(UNKNOWN_OS_ID), FULL_HOST, SESSION, REQUEST);
     expect(plan.family).toBe('other');
     expect(plan.flags).toMatchObject({ efi: true, secure_boot: false, virtio: false });
-    expect(plan.values).toMatchObject({ disk_bus: 'sata', net_model: 'e1000e', video_model: 'bochs' });
+    expect(plan.values).toMatchObject({ video_model: 'bochs', clock_offset: 'utc' });
+    expect([plan.disks[0]?.bus, plan.interfaces[0]?.model]).toEqual(['sata', 'e1000e']);
   });
 });

@@ -47,8 +47,10 @@ class FlakyLibvirt extends EventEmitter {
   async domainState(): Promise<[number, number]> {
     return [5, 0];
   }
-  async domainAutostart(): Promise<boolean> {
-    return false;
+  /** Domains whose autostart flag is set. */
+  readonly autostart = new Set<string>();
+  async domainAutostart(path: string): Promise<boolean> {
+    return this.autostart.has(path);
   }
 }
 
@@ -115,6 +117,31 @@ it('does not bring back a domain that went while a read of it was under way', as
     await new Promise((r) => setTimeout(r, 20));
     expect(registry.find('bravo')).toBeUndefined();
     expect(seen).toEqual(['+alpha', '+bravo', '-bravo']);
+  } finally {
+    registry.stop();
+  }
+});
+
+it('keeps what a later read told when an earlier read of the same domain answers after it', async () => {
+  const libvirt = new FlakyLibvirt();
+  const bravo = '/org/libvirt/Test/domain/_b';
+  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient, { firstDelayMs: 10, maxDelayMs: 100 });
+  try {
+    await registry.start();
+    // A read of bravo begins (its definition event) and is slow to be answered.
+    libvirt.held.set(bravo, []);
+    libvirt.emit('metadataChange', bravo);
+    await new Promise((r) => setTimeout(r, 5));
+    const heldReads = libvirt.held.get(bravo) ?? [];
+    expect(heldReads).toHaveLength(1);
+    // Meanwhile autostart is set (libvirt sends no event for it) and bravo is read again, at once.
+    libvirt.held.delete(bravo);
+    libvirt.autostart.add(bravo);
+    expect((await registry.refresh(bravo))?.autostart).toBe(true);
+    // The first read's answer, from before the flag, arrives last.
+    for (const release of heldReads) release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(registry.find('bravo')?.autostart).toBe(true);
   } finally {
     registry.stop();
   }
