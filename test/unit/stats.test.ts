@@ -1,10 +1,9 @@
-// Live figures from libvirt's statistics, and why guests stop: the pure parts.
+// Live figures from libvirt's statistics: the pure parts.
 
 import { describe, expect, it } from 'vitest';
 import { Variant } from '@jellybrick/dbus-next';
 import { parseDomainStats, type DomainStatsRecord } from '../../service/libvirt/domain-stats.js';
 import { cpuPercent, figuresOf, memoryUsedKiB, sampleOf, type Sample } from '../../service/stats/figures.js';
-import { stopReasonFromEvent } from '../../service/guests/stops.js';
 
 const SECOND = 1_000_000_000n;
 const sample = (atNs: bigint, cpuTimeNs: number, vcpus = 1, memoryKiB?: number): Sample => ({
@@ -174,21 +173,5 @@ describe('GetAllDomainStats records', () => {
       memoryKiB: 49620,
     });
     expect(parseDomainStats(undefined)).toEqual([]);
-  });
-});
-
-describe('why a guest stopped', () => {
-  it("reads libvirt's Stopped event detail, and its Crashed event", () => {
-    const STOPPED = 5;
-    // virDomainEventStoppedDetailType: SHUTDOWN 0, DESTROYED 1, CRASHED 2, SAVED 4, FAILED 5.
-    expect(stopReasonFromEvent(STOPPED, 0)).toBe('shutdown');
-    expect(stopReasonFromEvent(STOPPED, 1)).toBe('destroyed');
-    expect(stopReasonFromEvent(STOPPED, 2)).toBe('crashed');
-    expect(stopReasonFromEvent(STOPPED, 4)).toBe('saved');
-    expect(stopReasonFromEvent(STOPPED, 5)).toBe('failed'); // its QEMU process ended: killed, out of memory
-    expect(stopReasonFromEvent(STOPPED, 99)).toBe('shutdown'); // a detail from a newer libvirt
-    expect(stopReasonFromEvent(8, 0)).toBe('crashed'); // Crashed, panicked
-    expect(stopReasonFromEvent(2, 0)).toBeUndefined(); // Started
-    expect(stopReasonFromEvent(3, 0)).toBeUndefined(); // Suspended
   });
 });
