@@ -22,19 +22,25 @@ const STACK_LINE = /^\s*(?:[^\s@]*@\S.*:\d+(?::\d+)?|#\d+\s.*|== Stack trace for
 const PLACE = /(?:resource|file):\/\/\/[^\s:)]+(?: line \d+ > eval)?/g;
 const SHELLS_OWN = /^resource:\/\/\/org\/gnome\/(?:shell|gjs)\/[^ ]+$/;
 
-/** Each problem's lines, in the order they appear, not counting the Shell's own. */
-export function problemsIn(log) {
+/** Each line that `starts` matches, with the stack lines that follow it: one entry each, in order. */
+export function entriesIn(log, starts) {
   const lines = log.split('\n');
-  const problems = [];
+  const entries = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!STARTS.test(lines[i])) continue;
+    if (!starts.test(lines[i])) continue;
     const entry = [lines[i]];
     while (i + 1 < lines.length && STACK_LINE.test(lines[i + 1])) entry.push(lines[++i]);
-    const places = entry.join('\n').match(PLACE) ?? [];
-    const shells = places.length > 0 && places.every((place) => SHELLS_OWN.test(place));
-    if (!shells) problems.push(entry);
+    entries.push(entry);
   }
-  return problems;
+  return entries;
+}
+
+/** Each problem's lines, in the order they appear, not counting the Shell's own. */
+export function problemsIn(log) {
+  return entriesIn(log, STARTS).filter((entry) => {
+    const places = entry.join('\n').match(PLACE) ?? [];
+    return !(places.length > 0 && places.every((place) => SHELLS_OWN.test(place)));
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
