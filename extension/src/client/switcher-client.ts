@@ -248,14 +248,17 @@ export class SwitcherClient {
   private placeCaller(): void {
     const manager = this.manager;
     if (!manager) return;
+    // An answer (or the failure) of an owner that has since been replaced is not this one's.
+    const asked = this.owner;
     callProxy(manager, 'DescribeCaller', null, CALL_TIMEOUT_MS, this.cancellable).then(
       (reply) => {
+        if (asked !== this.owner) return;
         const [where] = reply.deepUnpack() as [Record<string, GLib.Variant>];
         this.listener.ownSeat(unpackString(where.seat ?? null));
       },
       (error: unknown) => {
         // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
-        if (isCancelled(error)) return;
+        if (isCancelled(error) || asked !== this.owner) return;
         if (!isServiceGone(error))
           console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
         this.listener.ownSeat('');
