@@ -8,11 +8,14 @@ import { ServiceStack } from '../test/support/stack.js';
 import { ShellDriver } from '../test/e2e/shell.js';
 import { defineGuests, LoadProbe } from '../test/e2e/load.js';
 import { procStat } from './proc.js';
+import { measured, settle, sized, SMOKE } from './mode.js';
 import { ms, summarize } from './stats.js';
 
-const RUNS = Number(process.env.ENABLES ?? 7);
-const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
-const CYCLES = Number(process.env.CYCLES ?? 10);
+const RUNS = sized('ENABLES', 7, 1);
+const IDLE_SECONDS = sized('IDLE_SECONDS', 60, 1);
+const CYCLES = sized('CYCLES', 10, 1);
+/** Enable/disable cycles run before the memory is read, and between readings. */
+const BLOCK = SMOKE ? 1 : 5;
 const MB = 1024 * 1024;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 
@@ -76,7 +79,7 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
     for (let i = 0; i < RUNS; i++) {
       const run = async (): Promise<void> => {
         const figures = await probe.enable(count);
-        enables.push(figures.ms);
+        enables.push(measured(figures.ms, `enable with ${count} guests`));
         firsts.push(figures.first ?? NaN);
         stalls.push(figures.stall);
       };
@@ -91,13 +94,13 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
     const enabled = await probe.rest();
 
     await probe.disable();
-    await probe.cycles(5, count);
+    await probe.cycles(BLOCK, count);
     const before = await probe.rest();
     // In blocks of five, so the RSS shows whether it levels off (CYCLES=30 for a longer series).
     const series: number[] = [];
     let after = before;
-    for (let done = 0; done < CYCLES; done += 5) {
-      await probe.cycles(5, count);
+    for (let done = 0; done < CYCLES; done += BLOCK) {
+      await probe.cycles(BLOCK, count);
       after = await probe.rest();
       series.push(after.rss);
     }
@@ -107,7 +110,7 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
     if (count === 10) {
       const shellPid = await stack.client.pidOf('org.gnome.Shell');
       const rest = async (): Promise<{ cpu: number; wakeups: number; rss: number }> => {
-        await new Promise((r) => setTimeout(r, 10_000));
+        await new Promise((r) => setTimeout(r, settle(10_000)));
         const before = procStat(shellPid);
         await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
         const after = procStat(shellPid);
@@ -144,7 +147,7 @@ async function measure(count: number): Promise<{ enabledHeap: number; enabledRss
       `   first menu open: ${ms(menu.ms)}, stall ${ms(menu.stall)}; menu ${menu.menuHeight} px high on a ${menu.monitorHeight} px screen; ${scrolled.rows} rows after scrolling to the end 5 times (stall ${ms(scrolled.stall)})`,
     );
     console.log(
-      `   ${CYCLES} enable/disable cycles (after 5 to warm the Shell's caches): JS heap ${mb(before.heap)} -> ${mb(after.heap)}, RSS ${mb(before.rss)} -> ${series.map(mb).join(' -> ')} (every 5), actors ${before.actors} -> ${after.actors}`,
+      `   ${CYCLES} enable/disable cycles (after ${BLOCK} to warm the Shell's caches): JS heap ${mb(before.heap)} -> ${mb(after.heap)}, RSS ${mb(before.rss)} -> ${series.map(mb).join(' -> ')} (every ${BLOCK}), actors ${before.actors} -> ${after.actors}`,
     );
     if (idle) console.log(idle);
     return { enabledHeap: enabled.heap, enabledRss: enabled.rss };
@@ -160,10 +163,12 @@ async function main(): Promise<void> {
     return;
   }
   const one = await measure(1);
-  await measure(10);
-  const thousand = await measure(1000);
+  const ten = await measure(10);
+  // A smoke run stops at 10 guests (its figures at rest included, for a second each).
+  const many = SMOKE ? 10 : 1000;
+  const most = SMOKE ? ten : await measure(1000);
   console.log(
-    `\n   the Shell's memory per guest, enabled (1000 guests beside 1): JS heap ${((thousand.enabledHeap - one.enabledHeap) / 999 / 1024).toFixed(1)} kB, RSS ${((thousand.enabledRss - one.enabledRss) / 999 / 1024).toFixed(1)} kB`,
+    `\n   the Shell's memory per guest, enabled (${many} guests beside 1): JS heap ${((most.enabledHeap - one.enabledHeap) / (many - 1) / 1024).toFixed(1)} kB, RSS ${((most.enabledRss - one.enabledRss) / (many - 1) / 1024).toFixed(1)} kB`,
   );
 }
 

@@ -1,5 +1,6 @@
-// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|stats|idle]: the service's figures beside the
-// alternatives. Prints; asserts nothing. See README for the targets.
+// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|stats|idle] [--smoke]: the service's
+// figures beside the alternatives. Prints; asserts nothing. See README for the targets, and bench/mode.ts for
+// --smoke (every benchmark once at tiny sizes: npm test runs it).
 
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
 import { procStat, timerCount } from './proc.js';
+import { measured, settle, sized, SMOKE } from './mode.js';
 
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -29,7 +31,7 @@ async function timeRaw(
   target: [string, string, string, string, RawArg[]?],
 ): Promise<Summary> {
   const [dest, path, iface, member, args = []] = target;
-  for (let i = 0; i < Math.min(200, count); i++) await client.call(dest, path, iface, member, args); // warm-up
+  for (let i = 0; i < Math.min(200, settle(count)); i++) await client.call(dest, path, iface, member, args); // warm-up
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
@@ -66,7 +68,7 @@ async function benchList(): Promise<void> {
   const stack = await ServiceStack.start({ realLibvirtd: true, withService: false });
   try {
     let defined = 0;
-    for (const n of [10, 100, 1000]) {
+    for (const n of SMOKE ? [2] : [10, 100, 1000]) {
       while (defined < n) {
         await libvirtCall(stack, '/org/libvirt/QEMU', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
           qemuDomainXml(defined),
@@ -78,8 +80,8 @@ async function benchList(): Promise<void> {
       const startup = hrMs(started);
       const listed = (await stack.client.listGuests()).length;
       const raw = await RawClient.connect(stack.bus.address);
-      const ours = await timeRaw(raw, 2000, [SERVICE, MANAGER_PATH, MANAGER, 'ListGuests']);
-      const libvirt = await timeRaw(raw, 500, [
+      const ours = await timeRaw(raw, sized('LIST_CALLS', 2000, 3), [SERVICE, MANAGER_PATH, MANAGER, 'ListGuests']);
+      const libvirt = await timeRaw(raw, sized('LIST_CALLS', 500, 3), [
         'org.libvirt',
         '/org/libvirt/QEMU',
         'org.libvirt.Connect',
@@ -87,7 +89,7 @@ async function benchList(): Promise<void> {
         [{ u: 0 }],
       ]);
       raw.close();
-      const virsh = timeVirsh(stack.libvirtdNamespacePid as number, n >= 1000 ? 20 : 40);
+      const virsh = timeVirsh(stack.libvirtdNamespacePid as number, SMOKE ? 1 : n >= 1000 ? 20 : 40);
       console.log(
         `${String(n).padStart(5)} guests (${listed} listed, service up and in sync in ${ms(startup)})\n` +
           `   ListGuests (ours)        ${fmt(ours)}\n` +
@@ -111,13 +113,16 @@ async function benchEvents(): Promise<void> {
     const guest = await client.guestByName('test');
     const libvirtPath = await libvirtDomainPath(stack, 'test');
     const latencies: number[] = [];
-    for (let i = 0; i < 600; i++) {
+    // The first 100 are a warm-up, not counted.
+    const warmUp = settle(100);
+    const events = sized('EVENTS', 600, 2);
+    for (let i = 0; i < events; i++) {
       const from = client.signals.length;
       const member = i % 2 === 0 ? 'Suspend' : 'Resume';
       await client.call('org.libvirt', libvirtPath, 'org.libvirt.Domain', member);
       const theirs = await client.waitForSignal((s) => s.member === 'DomainEvent', 2_000, from);
       const ours = await client.waitForSignal((s) => s.member === 'PropertiesChanged' && s.path === guest, 2_000, from);
-      if (i >= 100) latencies.push(Number(ours.at - theirs.at) / 1e6);
+      if (i >= warmUp) latencies.push(Number(ours.at - theirs.at) / 1e6);
     }
     console.log(
       `   event -> PropertiesChanged  ${fmt(summarize(latencies))}  (n=${latencies.length}; target p99 <= 20 ms)`,
@@ -125,7 +130,7 @@ async function benchEvents(): Promise<void> {
 
     // Define -> GuestAdded, for the "within 100 ms" promise.
     const adds: number[] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < sized('DEFINES', 50, 1); i++) {
       const from = client.signals.length;
       const start = process.hrtime.bigint();
       await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
@@ -141,17 +146,18 @@ async function benchEvents(): Promise<void> {
 }
 
 async function benchIdle(seconds: number, calls: number): Promise<void> {
-  console.log(`\n== ${seconds} s idle, then ${calls} calls (test driver, 100 guests)`);
+  const guests = SMOKE ? 2 : 100;
+  console.log(`\n== ${seconds} s idle, then ${calls} calls (test driver, ${guests} guests)`);
   const probe = resolve(ROOT, 'build/bench/timer-probe.js');
   const extra = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const stack = await ServiceStack.start({ nodeArgs: [...extra, '--import', probe] });
   try {
-    for (let i = 0; i < 99; i++) {
+    for (let i = 0; i < guests - 1; i++) {
       await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
         `<domain type='test'><name>idle-${i}</name><memory>65536</memory><os><type>hvm</type></os></domain>`,
       ]);
     }
-    await new Promise((r) => setTimeout(r, 2_000)); // let start-up settle
+    await new Promise((r) => setTimeout(r, settle(2_000))); // let start-up settle
     const pid = stack.service?.pid as number;
     const timersBefore = await timerCount(stack);
     const before = procStat(pid);
@@ -180,15 +186,15 @@ async function benchIdle(seconds: number, calls: number): Promise<void> {
     }
     const elapsed = hrMs(start);
     raw.close();
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, settle(1_000)));
     const busy = procStat(pid);
     // V8 gives memory back once the process has been idle a while (its memory reducer): wait for it.
-    await new Promise((r) => setTimeout(r, 15_000));
+    await new Promise((r) => setTimeout(r, settle(15_000)));
     const end = procStat(pid);
     console.log(
       `   ${calls} calls in ${(elapsed / 1000).toFixed(1)} s (${((calls / elapsed) * 1000).toFixed(0)}/s)\n` +
-        `   RSS 1 s after the calls  ${busy.rssMiB.toFixed(1)} MiB, growth ${(busy.rssMiB - after.rssMiB).toFixed(1)} MiB\n` +
-        `   RSS 16 s after the calls ${end.rssMiB.toFixed(1)} MiB, growth ${(end.rssMiB - after.rssMiB).toFixed(1)} MiB  (target <= 5 MB)`,
+        `   RSS ${settle(1_000) / 1000} s after the calls  ${busy.rssMiB.toFixed(1)} MiB, growth ${(busy.rssMiB - after.rssMiB).toFixed(1)} MiB\n` +
+        `   RSS ${settle(16_000) / 1000} s after the calls ${end.rssMiB.toFixed(1)} MiB, growth ${(end.rssMiB - after.rssMiB).toFixed(1)} MiB  (target <= 5 MB)`,
     );
   } finally {
     await stack.stop();
@@ -226,6 +232,7 @@ async function benchUsb(replugs: number): Promise<void> {
       for (let j = 0; j < 200 && timings().length === before; j++) await new Promise((r) => setTimeout(r, 10));
     }
     const samples = timings();
+    measured(samples.length > 0 ? 0 : NaN, 'a replug, udev event -> AttachDevice');
     console.log(`   in the service: ${fmt(summarize(samples))}  (n=${samples.length})`);
     const refusal = /not moved: (.*)/.exec(service.output())?.[1] ?? '';
     console.log(`   libvirt's answer here (no USB bus on this machine): ${refusal}`);
@@ -236,8 +243,8 @@ async function benchUsb(replugs: number): Promise<void> {
   }
 }
 
-/** Runs a bench script (build/bench/NAME.js) beside a real GNOME Shell with the extension enabled. */
-function besideShell(script: string, monitors: number): void {
+/** Runs bench scripts (build/bench/NAME.js), one after the other, beside a real GNOME Shell with the extension enabled. */
+function besideShell(scripts: string[], monitors: number): void {
   const work = mkdtempSync(join(tmpdir(), 'phyllome-bench-'));
   try {
     execFileSync('bash', [resolve(ROOT, 'test/shell/build-rootfs.sh')], { stdio: 'inherit' });
@@ -257,24 +264,30 @@ function besideShell(script: string, monitors: number): void {
         '--enable',
         'switcher@phyllo.me',
         '--',
-        process.execPath,
-        resolve(ROOT, `build/bench/${script}.js`),
+        'bash',
+        '-ec',
+        'for script; do "$NODE" "$script"; done',
+        'bench-scripts',
+        ...scripts.map((script) => resolve(ROOT, `build/bench/${script}.js`)),
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE: process.execPath } },
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Switching guests in a real GNOME Shell with two monitors: bench/switch-in-shell.ts. */
-const benchSwitch = (): void => besideShell('switch-in-shell', 2);
-
-/** Live figures with the menu open and closed in a real GNOME Shell: bench/stats-in-shell.ts. */
-const benchStats = (): void => besideShell('stats-in-shell', 1);
-
-/** Enable, menu and memory of the extension with 1, 10 and 1000 guests: bench/load-in-shell.ts. */
-const benchShellLoad = (): void => besideShell('load-in-shell', 1);
+/**
+ * The benchmarks beside a real Shell, by name: switching guests with two
+ * monitors (bench/switch-in-shell.ts); enable, menu and memory of the
+ * extension with 1, 10 and 1000 guests (bench/load-in-shell.ts); live figures
+ * with the menu open and closed (bench/stats-in-shell.ts).
+ */
+const IN_SHELL: Record<string, [script: string, monitors: number]> = {
+  switch: ['switch-in-shell', 2],
+  'shell-load': ['load-in-shell', 1],
+  stats: ['stats-in-shell', 1],
+};
 
 /**
  * CreateGuest until the guest is defined (the reply comes once the service lists it), beside
@@ -344,14 +357,17 @@ async function benchExport(runs: number): Promise<void> {
   try {
     await stack.client.watch();
     const pool = await defineDefaultPool(stack);
-    const { path: disk } = await createVolume(stack, pool, 'bench.img', 1024 ** 3);
+    // 4 MiB of data every 16 MiB: a quarter of the disk.
+    const diskBytes = SMOKE ? 64 * 1024 ** 2 : 1024 ** 3;
+    const { path: disk } = await createVolume(stack, pool, 'bench.img', diskBytes);
     const source = inSandbox(stack.libvirtdNamespacePid, disk);
     const fd = openSync(source, 'r+');
-    for (let i = 0; i < 64; i++) writeSync(fd, randomBytes(4 * 1024 ** 2), 0, 4 * 1024 ** 2, i * 16 * 1024 ** 2);
+    for (let at = 0; at < diskBytes; at += 16 * 1024 ** 2)
+      writeSync(fd, randomBytes(4 * 1024 ** 2), 0, 4 * 1024 ** 2, at);
     closeSync(fd);
     const allocatedMB = (statSync(source).blocks * 512) / 1e6;
     console.log(
-      `\n== Export and Import: a 1 GiB disk holding ${allocatedMB.toFixed(0)} MB of data (MB/s of data; best, median of ${runs})`,
+      `\n== Export and Import: a ${diskBytes / 1024 ** 2} MiB disk holding ${allocatedMB.toFixed(0)} MB of data (MB/s of data; best, median of ${runs})`,
     );
     const guestXml = tinyQemuGuestXml('bench').replace(
       '<devices>',
@@ -404,7 +420,7 @@ async function benchExport(runs: number): Promise<void> {
       cpSyncs.push(timeCommand(`cp --sparse=always '${source}' '${copy}' && sync '${copy}'`));
     }
     // What the checksum alone costs: SHA-256 over as much data, in memory, on one core.
-    const data = randomBytes(64 * 1024 ** 2);
+    const data = randomBytes(SMOKE ? 4 * 1024 ** 2 : 64 * 1024 ** 2);
     const hashes: number[] = [];
     for (let i = 0; i < runs; i++) {
       const began = process.hrtime.bigint();
@@ -486,15 +502,43 @@ async function benchSeats(count: number): Promise<void> {
   }
 }
 
-const which = process.argv[2] ?? 'all';
-if (which === 'all' || which === 'list') await benchList();
-if (which === 'all' || which === 'events') await benchEvents();
-if (which === 'all' || which === 'usb') await benchUsb(Number(process.env.REPLUGS ?? 30));
-if (which === 'all' || which === 'switch') benchSwitch();
-if (which === 'all' || which === 'shell-load') benchShellLoad();
-if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
-if (which === 'all' || which === 'export') await benchExport(Number(process.env.RUNS ?? 5));
-if (which === 'all' || which === 'seats') await benchSeats(Number(process.env.SEAT_CALLS ?? 1000));
-if (which === 'all' || which === 'stats') benchStats();
-if (which === 'all' || which === 'idle')
-  await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));
+const which = process.argv.slice(2).find((arg) => !arg.startsWith('-')) ?? 'all';
+const wanted = (name: string): boolean => which === 'all' || which === name;
+// The Shell benchmarks' scripts run in processes of their own: they learn of a smoke run from here.
+if (SMOKE) process.env.BENCH_SMOKE = '1';
+// A smoke run starts one Shell (with two monitors) for all of them; a full run one each, with its own monitors.
+const inShell = Object.entries(IN_SHELL).filter(([name]) => wanted(name));
+const shellRuns: [string, () => void][] = SMOKE
+  ? inShell.length > 0
+    ? [
+        [
+          inShell.map(([name]) => name).join('+'),
+          () =>
+            besideShell(
+              inShell.map(([, [script]]) => script),
+              Math.max(...inShell.map(([, [, monitors]]) => monitors)),
+            ),
+        ],
+      ]
+    : []
+  : inShell.map(([name, [script, monitors]]) => [name, () => besideShell([script], monitors)]);
+const runs: [string, () => Promise<void> | void][] = [
+  ['list', benchList],
+  ['events', benchEvents],
+  ['usb', () => benchUsb(sized('REPLUGS', 30, 1))],
+  ...shellRuns,
+  ['create', () => benchCreate(sized('CREATES', 10, 1))],
+  ['export', () => benchExport(sized('RUNS', 5, 1))],
+  ['seats', () => benchSeats(sized('SEAT_CALLS', 1000, 3))],
+  ['idle', () => benchIdle(sized('IDLE_SECONDS', 60, 1), sized('CALLS', 100_000, 100))],
+];
+const took: string[] = [];
+const started = process.hrtime.bigint();
+for (const [name, run] of runs) {
+  if (!name.split('+').some(wanted)) continue;
+  const began = process.hrtime.bigint();
+  await run();
+  took.push(`${name} ${(hrMs(began) / 1000).toFixed(0)} s`);
+}
+if (SMOKE)
+  console.log(`\nbench smoke run: every benchmark ran, in ${(hrMs(started) / 1000).toFixed(0)} s (${took.join(', ')})`);

@@ -14,10 +14,11 @@ import { ROOT, ServiceStack } from '../test/support/stack.js';
 import { ShellDriver } from '../test/e2e/shell.js';
 import { INDICATOR } from '../test/e2e/menu.js';
 import { procStat, timerCount } from './proc.js';
+import { settle, sized } from './mode.js';
 
-const GUESTS = Number(process.env.STATS_GUESTS ?? 10);
-const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
-const WATCH_SECONDS = Number(process.env.WATCH_SECONDS ?? 30);
+const GUESTS = sized('STATS_GUESTS', 10, 1);
+const IDLE_SECONDS = sized('IDLE_SECONDS', 60, 1);
+const WATCH_SECONDS = sized('WATCH_SECONDS', 30, 1);
 // virt-manager's default (org.virt-manager.virt-manager.stats update-interval), whether anyone looks or not.
 const VIRT_MANAGER_INTERVAL_S = 3;
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
       ),
     };
     const calls = await CallCounter.start(stack.group, stack.client, address, pids.service, 'org.libvirt');
-    await sleep(3_000); // start-up settles
+    await sleep(settle(3_000)); // start-up settles
 
     // Menu closed: nobody looks.
     const idleCalls = calls.count();
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
 
     // Menu open: figures for every guest, refreshed about once a second.
     await shell.eval(`${INDICATOR}.menu.open(false); true`);
-    await sleep(2_000); // the first readings
+    await sleep(settle(2_000)); // the first readings
     const watchCalls = calls.count();
     const watchTimers = await timerCount(stack);
     const open = await cpuDuring(pids, sleep(WATCH_SECONDS * 1000));

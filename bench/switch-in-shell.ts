@@ -8,10 +8,11 @@ import { ServiceStack, ROOT } from '../test/support/stack.js';
 import { GUEST } from '../test/support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../test/support/libvirt.js';
 import { ShellDriver, viewerInShellArgs } from '../test/e2e/shell.js';
+import { measured, settle, sized } from './mode.js';
 import { ms, summarize, type Summary } from './stats.js';
 
-const HOT_SWITCHES = Number(process.env.HOT_SWITCHES ?? 50);
-const COLD_SWITCHES = Number(process.env.COLD_SWITCHES ?? 5);
+const HOT_SWITCHES = sized('HOT_SWITCHES', 50, 2);
+const COLD_SWITCHES = sized('COLD_SWITCHES', 5, 1);
 
 const guestXml = (name: string): string => tinyQemuGuestXml(name, { display: true });
 
@@ -27,7 +28,7 @@ async function measure(shell: ShellDriver, call: string): Promise<number> {
     (r) => r.length > 0,
     15_000,
   );
-  return value as number;
+  return measured(value as number, call);
 }
 
 async function main(): Promise<void> {
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     // Both viewers up (their first switch is a cold start from off, not measured).
     await measure(shell, `newViewer(['Super_L', 'Alt_L', '1'], 0)`);
     await measure(shell, `newViewer(['Super_L', 'Alt_L', '2'], 1)`);
-    await sleep(1_000);
+    await sleep(settle(1_000));
     const pid = async (name: string): Promise<number> =>
       (await stack.client.property(paths[name] as string, GUEST, 'ViewerPid')) as number;
 
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
       await stack.client.waitForProperty(paths.alpha as string, 'State', 'shutoff');
       await libvirtCall(stack, libvirtPaths.alpha as string, 'org.libvirt.Domain', 'Create', 'u', [0]); // behind our back: no viewer
       await stack.client.waitForProperty(paths.alpha as string, 'State', 'running');
-      await sleep(500);
+      await sleep(settle(500));
       cold.push(await measure(shell, `newViewer(['Super_L', 'Alt_L', '1'], 0)`));
     }
 

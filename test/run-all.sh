@@ -3,7 +3,8 @@
 # every suite — lint, type checks, unit tests, the service against
 # libvirt-dbus's test driver and a real libvirtd + QEMU guest, then the
 # extension end to end in a real GNOME Shell 48 (its Debian 13 root is built
-# once and cached in .cache/). Extra arguments go to the first vitest run.
+# once and cached in .cache/), and every benchmark once in its smoke mode.
+# Extra arguments go to the first vitest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +18,22 @@ trap 'rm -rf "$results"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results/main.json" "$@" || status=$?
 bash test/shell/run-e2e.sh --json "$results" || status=$?
+# Every benchmark once, at tiny sizes and with nothing checked (bench/mode.ts), so that one that no
+# longer runs fails here; in a temporary folder of its own, which it must leave empty as tests do.
+bench_tmp=$(mktemp -d /tmp/phyllome-bench-smoke.XXXXXX)
+chmod 1777 "$bench_tmp"
+bench_failed=0
+TMPDIR=$bench_tmp node build/bench/run.js --smoke || bench_failed=1
+if [[ -n $(ls -A "$bench_tmp") ]]; then
+  echo "the bench smoke run left in its temporary folder: $(ls -A "$bench_tmp" | tr '\n' ' ')"
+  bench_failed=1
+fi
+rm -rf --one-file-system "$bench_tmp"
+[[ $bench_failed == 0 ]] || status=1
 
 # One closing line over both runs, in the plain form CI reads; for each file that
 # failed, the end of what its daemons printed (CI keeps nothing else to read).
-node -e '
+BENCH_FAILED=$bench_failed node -e '
   const fs = require("fs"), path = require("path");
   let passed = 0, failed = 0;
   const failedFiles = [];
@@ -44,6 +57,8 @@ node -e '
       console.log([title, ...lines.slice(-60)].join("\n"));
     }
   }
+  // The bench smoke run counts as one test.
+  if (process.env.BENCH_FAILED === "1") { failed += 1; console.log("the bench smoke run failed"); } else passed += 1;
   console.log(`tests: ${passed} passed, ${failed} failed`);
 ' "$results/main.json" "$results/e2e-main.json" "$results/e2e-seat1.json"
 exit $status

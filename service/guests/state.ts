@@ -56,6 +56,14 @@ export const enum DomainEvent {
 
 const STOPPED_CRASHED = 2; // virDomainEventStoppedDetailType
 
+// virDomainEventCrashedDetailType
+export const enum CrashedDetail {
+  /** The guest's OS panicked: QEMU stopped its CPUs, and libvirt applies its on_crash. */
+  Panicked = 0,
+  /** Its OS loaded a crash kernel (pvpanic "crash loaded") and runs on, writing its dump. */
+  CrashLoaded = 1,
+}
+
 /**
  * The state a lifecycle event puts a guest in, read from the event alone so
  * that no round trip to libvirt stands between the event and our signal.
@@ -75,7 +83,8 @@ export function stateFromEvent(event: number, detail: number): GuestState | unde
     case DomainEvent.PMSuspended:
       return 'suspended';
     case DomainEvent.Crashed:
-      return 'crashed';
+      // Crash loaded: libvirt keeps it running (a detail newer than these is taken as a panic).
+      return detail === CrashedDetail.CrashLoaded ? undefined : 'crashed';
     default:
       return undefined;
   }

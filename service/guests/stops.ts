@@ -1,13 +1,22 @@
-// Why a guest stopped, from libvirt's lifecycle events: the Stopped event's
-// detail (shut down, forced off, crashed, its QEMU process gone…) and the
-// Crashed event of a guest OS that panicked. GuestStops tells each stop once,
-// after the registry has applied the state it comes with.
+// Why a guest stopped, told once per stop. A stop is the registry's state
+// leaving a running one (running, paused, suspended, starting, stopping) for
+// shutoff or crashed; its reason is the detail of libvirt's lifecycle event:
+// the Stopped event's (shut down, forced off, crashed, its QEMU process
+// gone…), or the Crashed event of an OS that panicked (libvirt then applies
+// its on_crash: the Stopped event that may follow is the same stop). The two
+// arrive in either order — the registry may apply the state from our own
+// action before libvirt's event, or from the event itself — so whichever
+// comes second tells the stop, always after the state. A Crashed event whose
+// guest loaded its crash kernel (pvpanic "crash loaded") is no stop: libvirt
+// keeps it running while it writes its dump, and its stop, if it comes, is
+// told with that stop's own reason.
 
 import { EventEmitter } from 'node:events';
 import type { LibvirtClient } from '../libvirt/client.js';
+import { log } from '../log.js';
 import type { Guest } from './guest.js';
 import type { GuestRegistry } from './registry.js';
-import { DomainEvent } from './state.js';
+import { CrashedDetail, DomainEvent, type GuestState } from './state.js';
 
 /** The Manager's GuestStopped reasons (see the contract). */
 export type StopReason = 'shutdown' | 'destroyed' | 'crashed' | 'migrated' | 'saved' | 'failed' | 'snapshot';
@@ -25,36 +34,58 @@ const STOPPED_DETAILS: readonly StopReason[] = [
 
 /** Why a lifecycle event says a guest stopped running; undefined when it does not say so. */
 export function stopReasonFromEvent(event: number, detail: number): StopReason | undefined {
+  // A detail newer than this list is still a stop; it is told as the plain one.
   if (event === DomainEvent.Stopped) return STOPPED_DETAILS[detail] ?? 'shutdown';
-  if (event === DomainEvent.Crashed) return 'crashed';
+  // Panicked, or a detail newer than this list; crash loaded is not a stop.
+  if (event === DomainEvent.Crashed && detail !== CrashedDetail.CrashLoaded) return 'crashed';
   return undefined;
 }
+
+const STOPPED_STATES: ReadonlySet<GuestState> = new Set(['shutoff', 'crashed']);
 
 export interface GuestStopsEvents {
   stopped: [guest: Guest, reason: StopReason];
 }
 
 export class GuestStops extends EventEmitter<GuestStopsEvents> {
-  /** Domains whose crash was told by their Crashed event: their Stopped event (detail crashed) is the same stop. */
-  private readonly crashTold = new Set<string>();
+  /** Reasons from libvirt's events whose state the registry has not applied yet, by libvirt path. */
+  private readonly reasons = new Map<string, StopReason>();
+  /** Guests whose state says stopped and whose event is still to come. */
+  private readonly untold = new Set<string>();
+  /** Guests whose stop was told: more events of it (Stopped after Crashed) are the same stop. */
+  private readonly told = new Set<string>();
+
   private readonly onEvent = (libvirtPath: string, event: number, detail: number): void => {
-    if (event === DomainEvent.Started) {
-      this.crashTold.delete(libvirtPath);
+    if (event === DomainEvent.Crashed && detail === CrashedDetail.CrashLoaded) {
+      const name = this.registry.guests().find((g) => g.libvirtPath === libvirtPath)?.name ?? libvirtPath;
+      log.info(`${JSON.stringify(name)}: its OS crashed and is writing its dump (crash loaded); it keeps running`);
       return;
     }
     const reason = stopReasonFromEvent(event, detail);
-    if (!reason) return;
-    if (reason === 'crashed') {
-      if (this.crashTold.has(libvirtPath) && event === DomainEvent.Stopped) return;
-      this.crashTold.add(libvirtPath);
-    }
-    // The registry has applied the event's state already (its listener came first); a guest it
-    // does not know (yet) has nobody listening for it.
+    if (!reason || this.told.has(libvirtPath)) return;
     const guest = this.registry.guests().find((g) => g.libvirtPath === libvirtPath);
-    if (guest) this.emit('stopped', guest, reason);
+    // A guest the registry does not know (yet) has nobody listening for it.
+    if (!guest) return;
+    if (this.untold.has(libvirtPath) && STOPPED_STATES.has(guest.state)) this.tell(guest, reason);
+    else this.reasons.set(libvirtPath, reason);
   };
+
+  private readonly onChanged = (guest: Guest, changed: readonly string[], before: Guest): void => {
+    if (!changed.includes('state')) return;
+    const path = guest.libvirtPath;
+    if (!STOPPED_STATES.has(guest.state)) {
+      // Running (or on its way) again: the next stop is a new one. A reason read meanwhile was an old event's.
+      this.forget(path);
+      return;
+    }
+    if (STOPPED_STATES.has(before.state)) return; // crashed, then shut off: the same stop
+    const reason = this.reasons.get(path);
+    if (reason) this.tell(guest, reason);
+    else this.untold.add(path);
+  };
+
   private readonly onRemoved = (guest: Guest): void => {
-    this.crashTold.delete(guest.libvirtPath);
+    this.forget(guest.libvirtPath);
   };
 
   constructor(
@@ -64,15 +95,32 @@ export class GuestStops extends EventEmitter<GuestStopsEvents> {
     super();
   }
 
-  /** Call after the registry has started, so its listener runs first. */
+  /**
+   * Call after the registry has started and after whoever announces its
+   * state changes has subscribed, so that a stop is told after its state.
+   */
   start(): void {
     this.client.on('domainEvent', this.onEvent);
+    this.registry.on('changed', this.onChanged);
     this.registry.on('removed', this.onRemoved);
   }
 
   stop(): void {
     this.client.off('domainEvent', this.onEvent);
+    this.registry.off('changed', this.onChanged);
     this.registry.off('removed', this.onRemoved);
     this.removeAllListeners();
+  }
+
+  private tell(guest: Guest, reason: StopReason): void {
+    this.forget(guest.libvirtPath);
+    this.told.add(guest.libvirtPath);
+    this.emit('stopped', guest, reason);
+  }
+
+  private forget(libvirtPath: string): void {
+    this.reasons.delete(libvirtPath);
+    this.untold.delete(libvirtPath);
+    this.told.delete(libvirtPath);
   }
 }

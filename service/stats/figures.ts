@@ -34,14 +34,26 @@ export function sampleOf(record: DomainStatsRecord, atNs: bigint): Sample {
 }
 
 /**
- * Memory in use, KiB: as the guest's OS reports it through its balloon driver
- * (balloon.available − balloon.unused) when it does, else what the guest's
- * QEMU process holds on the host (balloon.rss).
+ * Memory in use, KiB, as the guest's OS counts it: its total less what it
+ * could still give to programs without swapping (Linux's MemTotal −
+ * MemAvailable, which `free` shows as used), from the statistics its balloon
+ * driver reports (balloon.available is its MemTotal, balloon.usable its
+ * MemAvailable: cockpit-machines reads usable the same way). The page cache
+ * and reclaimable caches are not in use: the guest hands them back when a
+ * program asks. A driver too old to report usable reports what is free
+ * (balloon.unused): then total − free − caches (balloon.disk_caches, when
+ * reported), which is virt-manager's reading without the cache it counts as
+ * used. A guest that reports neither (no balloon, or no statistics period)
+ * shows what its QEMU process holds on the host (balloon.rss).
  */
 export function memoryUsedKiB(values: ReadonlyMap<string, number>): number | undefined {
-  const available = values.get('balloon.available');
+  const total = values.get('balloon.available');
+  const usable = values.get('balloon.usable');
+  // usable above the total: a sample from before the balloon inflated at boot (both are read at different times).
+  if (total !== undefined && usable !== undefined && usable <= total) return total - usable;
   const unused = values.get('balloon.unused');
-  if (available !== undefined && unused !== undefined && available >= unused) return available - unused;
+  if (total !== undefined && unused !== undefined && unused <= total)
+    return Math.max(0, total - unused - (values.get('balloon.disk_caches') ?? 0));
   return values.get('balloon.rss');
 }
 

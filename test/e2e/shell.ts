@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
 import { TestClient } from '../support/dbus-client.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
+import { entriesIn } from '../shell/shell-log-problems.mjs';
 
 export const UUID = 'switcher@phyllo.me';
 
@@ -132,22 +133,16 @@ export class ShellDriver {
     })()`);
   }
 
-  /** The Shell log's warnings and errors that name the extension or its code. */
+  /**
+   * The Shell log's warnings and errors that name the extension or its code,
+   * each with its stack (not whatever lines happen to follow it).
+   */
   extensionProblems(): string[] {
     const log = process.env.SHELL_TEST_LOG;
     if (!log) throw new Error('not inside run-shell.sh');
-    const lines = readFileSync(log, 'utf8').split('\n');
-    const problems: string[] = [];
-    lines.forEach((line, i) => {
-      const context = lines.slice(i, i + 8).join('\n');
-      if (
-        /JS ERROR|JS WARNING|-WARNING \*\*|-CRITICAL \*\*|Gjs-Message.*error/i.test(line) &&
-        /switcher@phyllo\.me|Phyllome/.test(context)
-      ) {
-        problems.push(context);
-      }
-    });
-    return problems;
+    return entriesIn(readFileSync(log, 'utf8'), /JS ERROR|JS WARNING|-WARNING \*\*|-CRITICAL \*\*|Gjs-Message.*error/i)
+      .map((entry) => entry.join('\n'))
+      .filter((entry) => /switcher@phyllo\.me|Phyllome/.test(entry));
   }
 }
 

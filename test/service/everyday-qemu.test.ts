@@ -1,19 +1,29 @@
-// Live figures, autostart and why guests stop, against a real libvirtd
-// running real (tiny, software-emulated) QEMU guests. The service's calls to
+// Live figures, autostart and why guests stop (forced off, killed, their OS
+// panicked), against a real libvirtd running real (tiny, software-emulated)
+// QEMU guests. The service's calls to
 // libvirt are counted by the bus itself (dbus-monitor), not by the service.
 
 import { readFileSync } from 'node:fs';
 import { Variant } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallCounter } from '../support/bus-monitor.js';
-import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, TestClient } from '../support/dbus-client.js';
+import {
+  GUEST,
+  MANAGER,
+  MANAGER_PATH,
+  propertiesChanged,
+  TestClient,
+  type RecordedSignal,
+} from '../support/dbus-client.js';
 import {
   libvirtAutostart as libvirtAutostartOf,
   libvirtCall,
   libvirtDomainPath,
+  libvirtState,
   tinyQemuGuestXml,
   warmUpDomainStats,
 } from '../support/libvirt.js';
+import { panicGuestXml, type PanicEvent } from '../support/panic-guest.js';
 import { ServiceStack } from '../support/stack.js';
 
 const QEMU = '/org/libvirt/QEMU';
@@ -185,6 +195,82 @@ describe('a guest killed behind our back', () => {
     // libvirt keeps it as shut off, reason crashed.
     await stack.client.waitForProperty(paths.alpha as string, 'State', 'crashed');
     expect(stack.client.signals.slice(from).filter((s) => s.member === 'GuestStopped')).toHaveLength(1);
+  });
+});
+
+describe('a guest whose OS panics (a real pvpanic device, written by the guest)', () => {
+  // virDomainEventType, and the details of Crashed and Stopped.
+  const CRASHED = 8;
+  const STOPPED = 5;
+  const PANICKED = 0;
+  const CRASH_LOADED = 1;
+  const STOPPED_CRASHED = 2;
+  const libvirtEvent =
+    (domain: string, event: number, detail: number) =>
+    (s: RecordedSignal): boolean =>
+      s.member === 'DomainEvent' && s.body[0] === domain && s.body[1] === event && s.body[2] === detail;
+  const stopsOf = (guest: string, from: number): RecordedSignal[] =>
+    stack.client.signals.slice(from).filter((s) => s.member === 'GuestStopped' && s.body[0] === guest);
+
+  /** Defines and starts a panicking guest; its libvirt path and ours. */
+  async function start(name: string, event: PanicEvent): Promise<[string, string]> {
+    const [domain] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+      panicGuestXml(stack.libvirtdNamespacePid, name, event),
+    ]);
+    const guest = await stack.client.waitForGuest(name);
+    await libvirtCall(stack, domain as string, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    return [domain as string, guest];
+  }
+
+  it('that panicked is told once, as crashed, after its state, though libvirt then stops it', async () => {
+    await stack.client.watch('org.libvirt');
+    const from = stack.client.signals.length;
+    const [domain, guest] = await start('panicky', 'panicked');
+    await stack.client.waitForSignal(libvirtEvent(domain, CRASHED, PANICKED), 60_000, from);
+    // Its on_crash (destroy): the same stop, libvirt's second event of it.
+    await stack.client.waitForSignal(libvirtEvent(domain, STOPPED, STOPPED_CRASHED), 30_000, from);
+    const stopped = await stack.client.waitForSignal(
+      (s) => s.member === 'GuestStopped' && s.body[0] === guest,
+      5_000,
+      from,
+    );
+    expect(stopped.body).toEqual([guest, 'crashed']);
+    const signals = stack.client.signals.slice(from);
+    const crashedState = signals.findIndex(propertiesChanged(guest, 'State', 'crashed'));
+    expect(crashedState).toBeGreaterThanOrEqual(0);
+    expect(crashedState).toBeLessThan(signals.indexOf(stopped));
+    // The service has had every event of it once it answers a later call (the bus keeps their order).
+    expect(await stack.client.property(guest, GUEST, 'State')).toBe('crashed');
+    expect(stopsOf(guest, from)).toHaveLength(1);
+  });
+
+  it('that loaded its crash kernel runs on untold; its stop, later, is told once with its own reason', async () => {
+    const from = stack.client.signals.length;
+    const [domain, guest] = await start('dumper', 'crash-loaded');
+    await stack.client.waitForProperty(guest, 'State', 'running', 10_000);
+    await stack.client.waitForSignal(libvirtEvent(domain, CRASHED, CRASH_LOADED), 60_000, from);
+    // Our service has had that event once it answers a later call: running, as libvirt says, and nothing told.
+    expect(await stack.client.property(guest, GUEST, 'State')).toBe('running');
+    expect(await libvirtState(stack, 'dumper', QEMU)).toBe(1);
+    expect(stopsOf(guest, from)).toEqual([]);
+    expect(stack.client.signals.slice(from).filter(propertiesChanged(guest, 'State', 'crashed'))).toEqual([]);
+
+    // Its dump written (a key press), it powers itself off.
+    const pressed = stack.client.signals.length;
+    await libvirtCall(stack, domain, 'org.libvirt.Domain', 'SendKey', 'uuauu', [0, 50, [28], 0]); // Linux keycode: Enter
+    const stopped = await stack.client.waitForSignal(
+      (s) => s.member === 'GuestStopped' && s.body[0] === guest,
+      30_000,
+      pressed,
+    );
+    expect(stopped.body).toEqual([guest, 'shutdown']);
+    const signals = stack.client.signals.slice(pressed);
+    const shutoff = signals.findIndex(propertiesChanged(guest, 'State', 'shutoff'));
+    expect(shutoff).toBeGreaterThanOrEqual(0);
+    expect(shutoff).toBeLessThan(signals.indexOf(stopped));
+    await stack.client.waitForSignal(libvirtEvent(domain, STOPPED, 0), 5_000, pressed);
+    expect(await stack.client.property(guest, GUEST, 'State')).toBe('shutoff');
+    expect(stopsOf(guest, from)).toHaveLength(1);
   });
 });
 

@@ -37,11 +37,15 @@ want() {
   return 1
 }
 status=0
+# A run fails on any Gjs critical or JS error in its Shell's log that is not the Shell's own
+# (by its stack; test/shell/shell-log-problems.mjs prints each).
+shell_log_check() { node "$HERE/shell-log-problems.mjs" "$1" || status=1; }
 if want main "$@"; then
   # Two monitors: guests are assigned one each (test/e2e/switching.e2e.test.ts).
   # shellcheck disable=SC2046
   "$HERE/run-shell.sh" --monitors 2 --data-home "$WORK/data" --enable switcher@phyllo.me --log "$ART/e2e-shell.log" \
     -- npx vitest run --config vitest.e2e.config.ts --exclude 'test/e2e/seat1/**' $(json_for main) "$@" || status=$?
+  shell_log_check "$ART/e2e-shell.log"
 fi
 if want seat1 "$@"; then
   # Multi-seat: this Shell's session is on seat1 of two (test/e2e/seat1/).
@@ -50,5 +54,6 @@ if want seat1 "$@"; then
   # shellcheck disable=SC2046
   "$HERE/run-shell.sh" --seat seat1 --data-home "$WORK/data-seat1" --enable switcher@phyllo.me --log "$ART/e2e-seat1-shell.log" \
     -- npx vitest run --config vitest.e2e.config.ts $(json_for seat1) test/e2e/seat1/ || status=$?
+  shell_log_check "$ART/e2e-seat1-shell.log"
 fi
 exit $status

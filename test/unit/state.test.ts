@@ -25,7 +25,8 @@ describe('lifecycle events', () => {
     [5, 2, 'crashed'],
     [6, 1, 'stopping'],
     [7, 0, 'suspended'],
-    [8, 0, 'crashed'],
+    [8, 0, 'crashed'], // panicked
+    [8, 1, undefined], // crash loaded: libvirt keeps it running while it writes its dump
     [0, 0, undefined],
     [1, 0, undefined],
   ])('event %i detail %i means %s', (event, detail, expected) => {

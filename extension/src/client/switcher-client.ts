@@ -2,14 +2,17 @@
 // org.freedesktop.DBus.ObjectManager: one Gio.DBusObjectManagerClient gets
 // every guest, USB device and seat with all their properties in one round
 // trip, and keeps them exactly in step with the service (InterfacesAdded,
-// InterfacesRemoved, PropertiesChanged, a restart of the service). What it
-// hands on is applied a little at a time (work-queue.ts), always read from
-// the manager client's current state, so at rest our lists are the
-// service's. A Gio.DBusProxy for the Manager carries its properties,
-// methods and the UsbAttachRequested signal. Everything is created
+// InterfacesRemoved, PropertiesChanged). What it hands on is applied a
+// little at a time (work-queue.ts), always read from the manager client's
+// current state, so at rest our lists are the service's. A Gio.DBusProxy for
+// the Manager carries its properties, methods and signals. One watch on the
+// service's name follows its owners: both are made anew for each owner, by
+// its unique name, and dropped when it vanishes — a service replaced (a
+// restart) is a new owner, never missed, and nothing made for an old owner
+// or before a disable asks anything of a later one. Everything is created
 // asynchronously with one cancellable, cancelled on destroy.
 
-import { _, Gio, GLib } from '../gi.js';
+import { _, Gio, GLib, GObject } from '../gi.js';
 import type { CollectionListener } from '../model/collection.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
@@ -101,6 +104,10 @@ export class SwitcherClient {
   private readonly kinds: Record<string, Kind<{ path: string }>>;
   /** Whether we want live figures: asked again of a service that (re)appears. */
   private statsWanted = false;
+  /** The watch on the service's name (Gio.bus_watch_name_on_connection), 0 when none. */
+  private nameWatch = 0;
+  /** Counts the owners followed: proxies made for an earlier one are dropped. */
+  private owner = 0;
 
   constructor(
     private readonly listener: SwitcherClientListener,
@@ -121,30 +128,77 @@ export class SwitcherClient {
   }
 
   async start(): Promise<void> {
+    let connection: Gio.DBusConnection;
     try {
-      const connection = this.connection ?? (await serviceConnection(this.cancellable));
-      this.connection = connection;
-      if (this.cancellable.is_cancelled()) return;
-      this.listener.connected(connection);
-      const [manager, objects] = await Promise.all([
-        newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, { connection }),
-        newObjectManager(connection, this.cancellable),
-      ]);
-      // destroy() may have run while they were being made (a quick disable): then wire nothing.
-      if (this.cancellable.is_cancelled()) return;
-      this.manager = manager;
-      this.objects = objects;
+      connection = this.connection ?? (await serviceConnection(this.cancellable));
     } catch (error) {
-      if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot reach the service: ${String(error)}`);
+      if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot find the service's bus: ${String(error)}`);
       return;
     }
-    const { manager, objects } = this;
-    this.connect(manager, 'notify::g-name-owner', () => {
-      this.reportStatus();
-      this.placeCaller();
-      // A service that (re)appears knows nothing of our watch.
-      if (this.statsWanted && manager.g_name_owner) this.callStats('WatchStats');
-    });
+    this.connection = connection;
+    if (this.cancellable.is_cancelled()) return;
+    this.listener.connected(connection);
+    // One watch on the name tells each owner that comes and goes, a replacement (systemd's restart)
+    // as the old one vanishing and the new one appearing; AUTO_START: the first look starts an
+    // activatable service, as a proxy's first call would.
+    this.nameWatch = Gio.bus_watch_name_on_connection(
+      connection,
+      BUS_NAME,
+      Gio.BusNameWatcherFlags.AUTO_START,
+      ((_c: Gio.DBusConnection, _name: string, owner: string) =>
+        void this.follow(connection, owner)) as unknown as GObject.Closure,
+      (() => this.unfollow()) as unknown as GObject.Closure,
+    );
+    this.reportStatus();
+  }
+
+  /**
+   * Makes the Manager's proxy and the object manager client for one owner of
+   * the name (its unique name: they follow that process only, so one that
+   * outlives us or its owner never asks anything of a later one), and
+   * follows them until the owner vanishes. Made while the owner leaves, they
+   * fail: the next owner comes with its own appearance.
+   */
+  private async follow(connection: Gio.DBusConnection, owner: string): Promise<void> {
+    this.unfollow();
+    const followed = this.owner;
+    let manager: Gio.DBusProxy;
+    let objects: Gio.DBusObjectManagerClient;
+    try {
+      [manager, objects] = await Promise.all([
+        newProxy(this.info(MANAGER_INTERFACE), owner, MANAGER_PATH, this.cancellable, {
+          connection,
+          flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
+        }),
+        newObjectManager(connection, owner, this.cancellable),
+      ]);
+    } catch (error) {
+      if (isCancelled(error)) return;
+      if (isServiceGone(error)) console.log(`Phyllome Switcher: the service (${owner}) left as we reached it`);
+      else console.error(`Phyllome Switcher: cannot reach the service: ${String(error)}`);
+      return;
+    }
+    // destroy() (a quick disable) or another owner came meanwhile: these are nobody's.
+    if (this.cancellable.is_cancelled() || followed !== this.owner) return;
+    this.manager = manager;
+    this.objects = objects;
+    this.wire(manager, objects);
+  }
+
+  /** The owner vanished (or another came): what it served is gone, until the next one is followed. */
+  private unfollow(): void {
+    this.owner++;
+    for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
+    const followed = this.manager !== undefined;
+    this.manager = undefined;
+    this.objects = undefined;
+    if (!followed) return;
+    this.reportStatus();
+    this.queue.push(() => this.resync());
+  }
+
+  /** Follows one owner's Manager and objects; all it hands on goes through the queue, in order. */
+  private wire(manager: Gio.DBusProxy, objects: Gio.DBusObjectManagerClient): void {
     this.connect(manager, 'g-properties-changed', () => this.reportStatus());
     this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
       if (signal === 'UsbAttachRequested') {
@@ -157,11 +211,8 @@ export class SwitcherClient {
         this.queue.push(() => this.listener.guestStopped?.(guest, reason));
       }
     });
+    // A new owner knows nothing of our watch.
     if (this.statsWanted) this.callStats('WatchStats');
-    this.connect(objects, 'notify::name-owner', () => {
-      this.reportStatus();
-      this.queue.push(() => this.resync());
-    });
     this.connect(objects, 'object-added', (_m: unknown, object: Gio.DBusObject) => {
       const path = object.get_object_path();
       this.queue.push(() => this.apply(path));
@@ -196,15 +247,18 @@ export class SwitcherClient {
   /** Asks the service where it places this process, and tells the listener its seat. */
   private placeCaller(): void {
     const manager = this.manager;
-    if (!manager?.g_name_owner) return;
+    if (!manager) return;
+    // An answer (or the failure) of an owner that has since been replaced is not this one's.
+    const asked = this.owner;
     callProxy(manager, 'DescribeCaller', null, CALL_TIMEOUT_MS, this.cancellable).then(
       (reply) => {
+        if (asked !== this.owner) return;
         const [where] = reply.deepUnpack() as [Record<string, GLib.Variant>];
         this.listener.ownSeat(unpackString(where.seat ?? null));
       },
       (error: unknown) => {
         // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
-        if (isCancelled(error)) return;
+        if (isCancelled(error) || asked !== this.owner) return;
         if (!isServiceGone(error))
           console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
         this.listener.ownSeat('');
@@ -214,10 +268,13 @@ export class SwitcherClient {
 
   destroy(): void {
     // Our connection outlives us (it is the Shell's): the service must not go on sampling for it.
-    if (this.statsWanted && this.manager?.g_name_owner) {
+    if (this.statsWanted && this.manager) {
       this.manager.call('UnwatchStats', null, Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, null, null);
     }
     this.statsWanted = false;
+    if (this.nameWatch) Gio.bus_unwatch_name(this.nameWatch);
+    this.nameWatch = 0;
+    this.owner++;
     this.cancellable.cancel();
     this.queue.destroy();
     for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
@@ -336,7 +393,7 @@ export class SwitcherClient {
 
   /** Tells the service which guest has the focus ('/' for the host). */
   setFocusedGuest(path: string): void {
-    if (!this.manager?.g_name_owner) return;
+    if (!this.manager) return;
     callProxy(
       this.manager,
       'SetFocusedGuest',
@@ -369,7 +426,7 @@ export class SwitcherClient {
   }
 
   private callStats(method: 'WatchStats' | 'UnwatchStats'): void {
-    if (!this.manager?.g_name_owner) return;
+    if (!this.manager) return;
     callProxy(this.manager, method, null, CALL_TIMEOUT_MS, this.cancellable).catch((error: unknown) => {
       if (!isCancelled(error) && !isServiceGone(error))
         console.warn(`Phyllome Switcher: ${method} failed: ${String(error)}`);
@@ -407,9 +464,8 @@ export class SwitcherClient {
 
   private status(): ServiceStatus {
     const manager = this.manager;
-    // The manager proxy and the object manager each learn of the service on their own (after GetAll and
-    // after GetManagedObjects): whichever knows first, the service is there.
-    if (!manager || !(manager.g_name_owner ?? this.objects?.name_owner)) return { kind: 'absent' };
+    // Followed only while its owner is there (see follow and unfollow).
+    if (!manager) return { kind: 'absent' };
     const uri = unpackString(manager.get_cached_property('Connection'));
     // Right after the service (re)appears its properties are still on their way: not a disconnection.
     const connected = unpack(manager.get_cached_property('Connected'), true);
@@ -472,15 +528,17 @@ interface GObjectLike {
   disconnect(id: number): void;
 }
 
+/** An object manager client of one owner (a unique name), never starting a service. */
 function newObjectManager(
   connection: Gio.DBusConnection,
+  owner: string,
   cancellable: Gio.Cancellable,
 ): Promise<Gio.DBusObjectManagerClient> {
   return new Promise((resolve, reject) => {
     Gio.DBusObjectManagerClient.new(
       connection,
-      Gio.DBusObjectManagerClientFlags.NONE,
-      BUS_NAME,
+      Gio.DBusObjectManagerClientFlags.DO_NOT_AUTO_START,
+      owner,
       MANAGER_PATH,
       null,
       cancellable,
