@@ -44,6 +44,8 @@ import { GuestCreator } from './create/creator.js';
 import { GuestStops } from './guests/stops.js';
 import { allDomainStats } from './libvirt/domain-stats.js';
 import { StatsSampler } from './stats/sampler.js';
+import { CallLimiter } from './limits/call-limiter.js';
+import { PerUserCalls } from './limits/expensive-calls.js';
 import { log } from './log.js';
 import { count } from './readable.js';
 
@@ -297,6 +299,8 @@ export class Daemon {
           (d) => d.stop(),
         )
       : undefined;
+    // Expensive calls (DescribeInstaller, CreateGuest and the transfers) are limited per uid and in all.
+    const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
     const displayOpener = displays && {
       open: async (caller: { sender: string }, guest: Guest) =>
         displays.open((await resolver.credentials(caller.sender)).uid, guest),
@@ -327,13 +331,22 @@ export class Daemon {
         jobs,
         authority,
         stats,
+        expensive,
         options.hostWide ? 'host' : 'user',
       ),
     ]);
     registry.on('added', (guest) => {
       exporter.export(guest.path, [
-        new GuestObject(guest.path, registry, actions, viewers, authority, transfers, displayOpener, (path) =>
-          stats.figures(path),
+        new GuestObject(
+          guest.path,
+          registry,
+          actions,
+          viewers,
+          authority,
+          transfers,
+          expensive,
+          displayOpener,
+          (path) => stats.figures(path),
         ),
       ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);

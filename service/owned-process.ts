@@ -12,3 +12,14 @@ export function spawnOwned(command: string, args: string[], options: SpawnOption
   // setpriv execs the command: the PID we get is the command's own.
   return spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args], options);
 }
+
+/**
+ * A helper program (osinfo-detect and the like) run at the lowest CPU
+ * priority and the lowest best-effort I/O priority, so however many callers
+ * ask, the host and the guests' own work come first. Best-effort rather than
+ * idle I/O: an idle-class reader waits for as long as any other process keeps
+ * the disk busy (a long Export), and its caller's call would time out.
+ */
+export function lowPriority(command: string, args: string[]): [string, string[]] {
+  return ['nice', ['-n', '19', 'ionice', '-c', '2', '-n', '7', command, ...args]];
+}
