@@ -275,7 +275,7 @@ export class Daemon {
       options.hostWide ? 'any-caller' : 'caller-is-owner',
     );
     jobs.on('added', (job) => {
-      const object = new JobObject(job, authority, registry);
+      const object = new JobObject(job, authority);
       exporter.export(job.path, [object]);
       job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
       job.on('completed', (success, message) =>

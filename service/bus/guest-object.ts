@@ -184,7 +184,13 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   }
 
   private transferRequest(caller: Caller): TransferRequest {
-    return { sender: caller.sender, authorize: () => this.authorize(caller) };
+    return {
+      sender: caller.sender,
+      authorize: () => {
+        this.guest();
+        return this.authority.requireGuestStarter(caller, this.path);
+      },
+    };
   }
 
   /** A guest assigned to a seat is that seat's; one of none is anybody's at the machine. */

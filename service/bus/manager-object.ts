@@ -75,7 +75,7 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
         (
           await this.transfers.importBundle(bundle, {
             sender: caller.sender,
-            authorize: (seat) => this.authority.require(caller, [seat], `the guest in ${bundle}`),
+            authorize: (seat) => this.authority.requireStarter(caller, [seat], `the guest in ${bundle}`),
           })
         ).path,
       ]),
