@@ -324,8 +324,8 @@ describe('files a caller names', () => {
     expect(imported.message).toMatch(/closed to you/);
   });
 
-  it("lets only whoever may act on the guest cancel its job, asked before the job's own answer", async () => {
-    // The job has ended: its owner hears that; anybody else hears no.
+  it("lets only whoever started a job cancel it, asked before the job's own answer", async () => {
+    // The job has ended: its starter hears that; anybody else hears no (test/service/job-owners.test.ts for more).
     const cancel = (who: UidCaller) => call(who, job, 'me.phyllo.Switcher1.Job', 'Cancel');
     expect((await cancel(ada)).error).toBe(DENIED);
     expect((await cancel(bob)).error).toBe(`${ERR}.InvalidState`);
