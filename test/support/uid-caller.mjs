@@ -4,9 +4,12 @@
 // test's TypeScript loader.
 //   call:   { id, op: 'call', destination, path, iface, member, signature, body, flags }
 //   socket: { id, op: 'socket', path, hex }  connects, sends the bytes, answers what comes back first
+//   calls:  { id, op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body }
+//           sends `count` calls at once; answers each one's error ('ok', or 'timeout' past timeoutMs) and ms
 
 import { Buffer } from 'node:buffer';
 import { createConnection } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { createInterface } from 'node:readline';
 import { Message, sessionBus, Variant } from '@jellybrick/dbus-next';
@@ -41,6 +44,23 @@ async function call(request) {
   }
 }
 
+/** One call with a deadline (dbus-next's own call has none): its error name, or 'ok' or 'timeout', and how long it took. */
+async function timedCall(request) {
+  const started = performance.now();
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: 'timeout' }), request.timeoutMs);
+  });
+  const reply = await Promise.race([call(request), deadline]);
+  clearTimeout(timer);
+  return { error: reply.ok ? 'ok' : reply.error, ms: performance.now() - started };
+}
+
+async function calls(request) {
+  const answers = await Promise.all(Array.from({ length: request.count }, () => timedCall(request)));
+  return { ok: true, body: answers };
+}
+
 function socket(request) {
   return new Promise((resolve) => {
     const received = [];
@@ -68,7 +88,8 @@ bus.on('connect', () => answer({ id: 0, ok: true, body: [process.getuid(), proce
 bus.on('error', (error) => answer({ id: 0, ok: false, error: String(error) }));
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const request = JSON.parse(line);
-  const reply = request.op === 'socket' ? await socket(request) : await call(request);
+  const run = { socket, calls }[request.op] ?? call;
+  const reply = await run(request);
   answer({ id: request.id, ...reply });
 });
 process.stdin.on('end', () => process.exit(0));

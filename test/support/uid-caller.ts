@@ -93,6 +93,29 @@ export class UidCaller {
     return { error: reply.ok ? 'ok' : (reply.error ?? '?'), body: reply.body ?? [], message: reply.message ?? '' };
   }
 
+  /**
+   * Sends `count` calls at once, each with its own deadline; resolves to
+   * each one's error name ('ok', or 'timeout' when no answer came in time)
+   * and how long its answer took, as this caller saw it.
+   */
+  async calls(
+    count: number,
+    timeoutMs: number,
+    destination: string,
+    path: string,
+    iface: string,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+  ): Promise<{ error: string; ms: number }[]> {
+    const reply = await this.send(
+      { op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body },
+      timeoutMs + 30_000,
+    );
+    if (!reply.ok) throw new Error(`caller ${this.uid}: ${reply.error ?? '?'}`);
+    return reply.body as { error: string; ms: number }[];
+  }
+
   /** Connects to a unix socket as this user, sends `bytes`, and resolves to what came back first (or the errno code). */
   async socket(path: string, bytes: Buffer): Promise<{ error: string; received: Buffer }> {
     const reply = await this.send({ op: 'socket', path, hex: bytes.toString('hex') });
@@ -103,16 +126,16 @@ export class UidCaller {
     return this.process.stop();
   }
 
-  private send(request: Record<string, unknown>): Promise<Reply> {
-    return this.request(this.next++, request);
+  private send(request: Record<string, unknown>, timeoutMs?: number): Promise<Reply> {
+    return this.request(this.next++, request, timeoutMs);
   }
 
-  private request(id: number, request: Record<string, unknown>): Promise<Reply> {
+  private request(id: number, request: Record<string, unknown>, timeoutMs = 30_000): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`caller ${this.uid}: no answer to ${JSON.stringify(request)}: ${this.process.output()}`));
-      }, 30_000);
+      }, timeoutMs);
       this.pending.set(id, (reply) => {
         clearTimeout(timer);
         resolve(reply);
