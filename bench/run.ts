@@ -1,5 +1,5 @@
-// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|stats|idle]: the service's figures beside the
-// alternatives. Prints; asserts nothing. See README for the targets.
+// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|flood|stats|idle]: the service's figures beside
+// the alternatives. Prints; asserts nothing. See README for the targets. `flood --smoke`: tiny sizes, no target.
 
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { startServiceInLab } from '../test/support/usb-service.js';
 import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
 import { procStat, timerCount } from './proc.js';
+import { benchFlood } from './flood.js';
 
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -495,6 +496,7 @@ if (which === 'all' || which === 'shell-load') benchShellLoad();
 if (which === 'all' || which === 'create') await benchCreate(Number(process.env.CREATES ?? 10));
 if (which === 'all' || which === 'export') await benchExport(Number(process.env.RUNS ?? 5));
 if (which === 'all' || which === 'seats') await benchSeats(Number(process.env.SEAT_CALLS ?? 1000));
+if (which === 'all' || which === 'flood') await benchFlood(process.argv.includes('--smoke'));
 if (which === 'all' || which === 'stats') benchStats();
 if (which === 'all' || which === 'idle')
   await benchIdle(Number(process.env.IDLE_SECONDS ?? 60), Number(process.env.CALLS ?? 100_000));
