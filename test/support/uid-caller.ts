@@ -46,6 +46,15 @@ export function twoUsers(): [number, number] {
   return [found[0] as number, found[1] as number];
 }
 
+/** A file-system change a caller tries (see uid-caller.mjs). */
+export type FsAttempt =
+  | { op: 'unlink' | 'rmdir' | 'mkdir' | 'create' | 'read'; path: string }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'rename'; from: string; to: string };
+
+/** How often each outcome came: 'ok', or an errno code such as 'EACCES'. */
+export type Outcomes = Record<string, number>;
+
 export class UidCaller {
   private next = 1;
   private readonly pending = new Map<number, (reply: Reply) => void>();
@@ -114,6 +123,25 @@ export class UidCaller {
     );
     if (!reply.ok) throw new Error(`caller ${this.uid}: ${reply.error ?? '?'}`);
     return reply.body as { error: string; ms: number }[];
+  }
+
+  /** Tries each file-system change once as this user; per attempt, how often each outcome came ('ok' or errno). */
+  async tamper(attempts: FsAttempt[]): Promise<Outcomes[]> {
+    const reply = await this.send({ op: 'tamper', attempts });
+    return reply.body as Outcomes[];
+  }
+
+  /**
+   * Tries the changes over and over, as fast as this process can, until the
+   * function returned is called; it resolves to the outcomes of them all.
+   */
+  keepTampering(attempts: FsAttempt[]): () => Promise<Outcomes[]> {
+    const tag = this.next++;
+    const done = this.send({ op: 'tamper', attempts, tag }, 600_000);
+    return async () => {
+      await this.send({ op: 'untamper', tag });
+      return (await done).body as Outcomes[];
+    };
   }
 
   /** Connects to a unix socket as this user, sends `bytes`, and resolves to what came back first (or the errno code). */
