@@ -18,12 +18,12 @@ interface FloodSizes {
   calls: number;
   /** Export and Import attempts at once, per round, each. */
   transfers: number;
-  /** ListGuests timed at rest. */
-  atRest: number;
+  /** How long ListGuests is timed at rest: long enough that the host's own noise shows there too. */
+  restMs: number;
 }
 
-const FULL: FloodSizes = { guests: 100, rounds: 5, calls: 120, transfers: 4, atRest: 2000 };
-const SMOKE: FloodSizes = { guests: 5, rounds: 1, calls: 12, transfers: 1, atRest: 50 };
+const FULL: FloodSizes = { guests: 100, rounds: 5, calls: 120, transfers: 4, restMs: 15_000 };
+const SMOKE: FloodSizes = { guests: 5, rounds: 1, calls: 12, transfers: 1, restMs: 300 };
 const DEADLINE_MS = DEFAULT_CALL_LIMITS.maxWaitMs + 15_000;
 
 const fmt = (s: Summary): string => `p50 ${ms(s.p50).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  (n=${s.n})`;
@@ -41,16 +41,42 @@ async function timeListGuests(raw: RawClient, until: () => boolean, least: numbe
 }
 
 /** One round of bob's: DescribeInstaller, Export and Import, each kind all at once. */
-async function floodRound(flood: FloodedService, sizes: FloodSizes): Promise<{ error: string; ms: number }[]> {
+interface Answer {
+  method: string;
+  error: string;
+  ms: number;
+}
+
+async function floodRound(flood: FloodedService, sizes: FloodSizes): Promise<Answer[]> {
   const { bob, iso, guest, bobsFolder } = flood;
-  const rounds = await Promise.all([
-    bob.calls(sizes.calls, DEADLINE_MS, SERVICE, MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', [iso]),
+  // The transfers first, so that they take places before the burst of DescribeInstaller fills the rest.
+  const [exported, imported, described] = await Promise.all([
     bob.calls(sizes.transfers, DEADLINE_MS, SERVICE, guest, GUEST, 'Export', 's', [bobsFolder]),
     bob.calls(sizes.transfers, DEADLINE_MS, SERVICE, MANAGER_PATH, MANAGER, 'Import', 's', [
       join(bobsFolder, 'flood-0000.phyllome'),
     ]),
+    bob.calls(sizes.calls, DEADLINE_MS, SERVICE, MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', [iso]),
   ]);
-  return rounds.flat();
+  const tag = (method: string, answers: { error: string; ms: number }[]): Answer[] =>
+    answers.map((answer) => ({ method, ...answer }));
+  return [...tag('DescribeInstaller', described), ...tag('Export', exported), ...tag('Import', imported)];
+}
+
+/** Per method: how its calls were answered, and the slowest answer. */
+function outcomes(answers: Answer[]): string {
+  const lines: string[] = [];
+  for (const method of [...new Set(answers.map((a) => a.method))]) {
+    const mine = answers.filter((a) => a.method === method);
+    const kinds = new Map<string, number>();
+    for (const { error } of mine) {
+      const kind = error.replace(/^me\.phyllo\.Switcher1\.Error\./, '');
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    lines.push(
+      `     ${method.padEnd(18)} ${[...kinds].map(([kind, n]) => `${kind} ${n}`).join(', ')}; slowest answer ${ms(Math.max(...mine.map((a) => a.ms)))}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 export async function benchFlood(smoke: boolean): Promise<void> {
@@ -63,11 +89,12 @@ export async function benchFlood(smoke: boolean): Promise<void> {
   try {
     // Not counted: the first DescribeInstaller reads libosinfo's database.
     await flood.stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', [flood.iso], 30_000);
-    await timeListGuests(raw, () => true, Math.min(200, sizes.atRest)); // warm-up
-    const rest = summarize(await timeListGuests(raw, () => true, sizes.atRest));
+    await timeListGuests(raw, () => true, 200); // warm-up
+    const restEnds = Date.now() + sizes.restMs;
+    const rest = summarize(await timeListGuests(raw, () => Date.now() > restEnds, 1));
     flood.detect.reset();
     let flooding = true;
-    const answers: { error: string; ms: number }[] = [];
+    const answers: Answer[] = [];
     const floods = (async () => {
       for (let round = 0; round < sizes.rounds; round++) answers.push(...(await floodRound(flood, sizes)));
     })().finally(() => {
@@ -75,19 +102,14 @@ export async function benchFlood(smoke: boolean): Promise<void> {
     });
     const during = summarize(await timeListGuests(raw, () => !flooding, 1));
     await floods;
-    const kinds = new Map<string, number>();
-    for (const { error } of answers) {
-      const kind = error.replace(/^me\.phyllo\.Switcher1\.Error\./, '');
-      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    }
     const runs = flood.detect.runs();
     const ratio = (during.p99 / rest.p99).toFixed(1);
     console.log(
       `   at rest                  ${fmt(rest)}\n` +
         `   while flooded            ${fmt(during)}\n` +
         `   ratio                    p50 ${(during.p50 / rest.p50).toFixed(1)}×  p99 ${ratio}×${smoke ? '' : '  (target p99 <= 2×)'}\n` +
-        `   the flood: ${sizes.rounds} × (${sizes.calls} DescribeInstaller + ${sizes.transfers} Export + ${sizes.transfers} Import at once): ` +
-        `${[...kinds].map(([kind, n]) => `${kind} ${n}`).join(', ')}; slowest answer ${ms(Math.max(...answers.map((a) => a.ms)))}\n` +
+        `   the flood: ${sizes.rounds} × (${sizes.calls} DescribeInstaller + ${sizes.transfers} Export + ${sizes.transfers} Import at once), answered:\n` +
+        `${outcomes(answers)}\n` +
         `   osinfo-detect            ${runs.started} run, at most ${runs.atOnce} at once (limit ${DEFAULT_CALL_LIMITS.total}), nice ${[...runs.niceness].join('/')}, ${[...runs.ioClasses].join('/')}`,
     );
   } finally {

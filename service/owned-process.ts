@@ -14,12 +14,14 @@ export function spawnOwned(command: string, args: string[], options: SpawnOption
 }
 
 /**
- * A helper program (osinfo-detect and the like) run at the lowest CPU
- * priority and the lowest best-effort I/O priority, so however many callers
- * ask, the host and the guests' own work come first. Best-effort rather than
- * idle I/O: an idle-class reader waits for as long as any other process keeps
- * the disk busy (a long Export), and its caller's call would time out.
+ * A helper program (osinfo-detect and the like) run at low CPU priority and
+ * the lowest best-effort I/O priority, so however many callers ask, the
+ * guests' own work comes first. Nice 10, a tenth of a normal process's
+ * share, not 19 (a seventieth): on a host whose guests keep every core busy,
+ * osinfo-detect must still finish within its deadline for the one person
+ * waiting on it. Best-effort rather than idle I/O for the same reason: an
+ * idle-class reader waits for as long as anything keeps the disk busy.
  */
 export function lowPriority(command: string, args: string[]): [string, string[]] {
-  return ['nice', ['-n', '19', 'ionice', '-c', '2', '-n', '7', command, ...args]];
+  return ['nice', ['-n', '10', 'ionice', '-c', '2', '-n', '7', command, ...args]];
 }

@@ -27,7 +27,7 @@ export const DEFAULT_CALL_LIMITS: CallLimits = {
   total: 4,
   waitingPerCaller: 8,
   waitingTotal: 32,
-  maxWaitMs: 10_000,
+  maxWaitMs: 5_000,
 };
 
 /** The timers the limiter uses: the real ones, or a test's own clock. */

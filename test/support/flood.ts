@@ -51,11 +51,15 @@ export class CountedCommand {
     writeFileSync(log, '', { mode: 0o666 });
     chmodSync(log, 0o666);
     // One short line each, appended: written whole even when many run at once (O_APPEND, under PIPE_BUF).
+    // Killed (its caller's deadline), it takes the real one with it and still logs its end.
     writeFileSync(
       join(dir, name),
       `#!/bin/sh
 printf 'start %s %s %s\\n' "$$" "$(nice)" "$(ionice)" >> '${log}'
-'${real}' "$@"
+'${real}' "$@" &
+child=$!
+trap 'kill $child; wait $child; printf "end %s\\n" "$$" >> "${log}"; exit 143' TERM
+wait $child
 status=$?
 printf 'end %s\\n' "$$" >> '${log}'
 exit $status
