@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallLimiter, type CallLimits, type Release, type Timers } from '../../service/limits/call-limiter.js';
 import { SwitcherError } from '../../service/errors.js';
+import { PerUserCalls } from '../../service/limits/expensive-calls.js';
 
 /** A clock the test moves by hand. */
 class FakeClock implements Timers {
@@ -150,5 +151,35 @@ describe('the call limiter', () => {
     ).rejects.toMatchObject({ kind: 'InvalidArgument' });
     expect(await limiter.run('bob', () => Promise.resolve(42))).toBe(42);
     expect(limiter.running()).toBe(0);
+  });
+});
+
+describe('expensive calls per user', () => {
+  it('counts every connection of a uid as that uid, asking the bus once per connection', async () => {
+    const asked: string[] = [];
+    const uids: Record<string, number> = { ':1.1': 1001, ':1.2': 1001, ':1.3': 1000 };
+    const calls = new PerUserCalls(new CallLimiter(LIMITS, new FakeClock()), async (sender) => {
+      asked.push(sender);
+      const uid = uids[sender];
+      if (uid === undefined) throw new SwitcherError('AccessDenied', 'The bus does not tell who is calling');
+      return uid;
+    });
+    const never = (): Promise<never> => new Promise(() => undefined);
+    // Two connections of uid 1001: two places between them, then its queue, then Busy.
+    for (let i = 0; i < 2; i++) void calls.run({ sender: ':1.1' }, never);
+    for (let i = 0; i < 2; i++) void calls.run({ sender: ':1.2' }, never);
+    const refused = calls.run({ sender: ':1.2' }, never);
+    await expect(refused).rejects.toMatchObject({ kind: 'Busy' });
+    // uid 1000 still has its own place.
+    let ran = false;
+    await calls.run({ sender: ':1.3' }, async () => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+    expect(asked).toEqual([':1.1', ':1.2', ':1.3']);
+    // A connection the bus cannot tell about is refused, and asked about again next time.
+    await expect(calls.run({ sender: ':1.9' }, never)).rejects.toMatchObject({ kind: 'AccessDenied' });
+    await expect(calls.run({ sender: ':1.9' }, never)).rejects.toMatchObject({ kind: 'AccessDenied' });
+    expect(asked.filter((sender) => sender === ':1.9')).toHaveLength(2);
   });
 });
