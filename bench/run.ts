@@ -1,4 +1,4 @@
-// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|stats|idle] [--smoke]: the service's
+// npm run bench [-- list|events|usb|switch|shell-load|create|export|seats|flood|stats|idle] [--smoke]: the service's
 // figures beside the alternatives. Prints; asserts nothing. See README for the targets, and bench/mode.ts for
 // --smoke (every benchmark once at tiny sizes: npm test runs it).
 
@@ -18,6 +18,7 @@ import { RawClient, type RawArg } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
 import { procStat, timerCount } from './proc.js';
 import { measured, settle, sized, SMOKE } from './mode.js';
+import { benchFlood } from './flood.js';
 
 const SERVICE = 'me.phyllo.Switcher1';
 const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -530,6 +531,7 @@ const runs: [string, () => Promise<void> | void][] = [
   ['create', () => benchCreate(sized('CREATES', 10, 1))],
   ['export', () => benchExport(sized('RUNS', 5, 1))],
   ['seats', () => benchSeats(sized('SEAT_CALLS', 1000, 3))],
+  ['flood', () => benchFlood(SMOKE)],
   ['idle', () => benchIdle(sized('IDLE_SECONDS', 60, 1), sized('CALLS', 100_000, 100))],
 ];
 const took: string[] = [];

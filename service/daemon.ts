@@ -45,6 +45,8 @@ import { GuestModel } from './create/guest-model.js';
 import { GuestStops } from './guests/stops.js';
 import { allDomainStats } from './libvirt/domain-stats.js';
 import { StatsSampler } from './stats/sampler.js';
+import { CallLimiter } from './limits/call-limiter.js';
+import { PerUserCalls } from './limits/expensive-calls.js';
 import { log } from './log.js';
 import { count } from './readable.js';
 
@@ -277,7 +279,7 @@ export class Daemon {
       options.hostWide ? 'any-caller' : 'caller-is-owner',
     );
     jobs.on('added', (job) => {
-      const object = new JobObject(job, authority, registry);
+      const object = new JobObject(job, authority);
       exporter.export(job.path, [object]);
       job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
       job.on('completed', (success, message) =>
@@ -301,6 +303,8 @@ export class Daemon {
           (d) => d.stop(),
         )
       : undefined;
+    // Expensive calls (DescribeInstaller, CreateGuest and the transfers) are limited per uid and in all.
+    const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
     const displayOpener = displays && {
       open: async (caller: { sender: string }, guest: Guest) =>
         displays.open((await resolver.credentials(caller.sender)).uid, guest),
@@ -331,13 +335,22 @@ export class Daemon {
         jobs,
         authority,
         stats,
+        expensive,
         options.hostWide ? 'host' : 'user',
       ),
     ]);
     registry.on('added', (guest) => {
       exporter.export(guest.path, [
-        new GuestObject(guest.path, registry, actions, viewers, authority, transfers, displayOpener, (path) =>
-          stats.figures(path),
+        new GuestObject(
+          guest.path,
+          registry,
+          actions,
+          viewers,
+          authority,
+          transfers,
+          expensive,
+          displayOpener,
+          (path) => stats.figures(path),
         ),
       ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);

@@ -20,6 +20,7 @@ export type ErrorKind =
   | 'UnreadableFile'
   | 'UnknownOs'
   | 'MissingHostFeature'
+  | 'Busy'
   | 'Internal';
 
 export class SwitcherError extends Error {

@@ -10,6 +10,7 @@ import type { Authority } from '../seats/authority.js';
 import { UNKNOWN_FIGURES, type Figures } from '../stats/figures.js';
 import type { TransferRequest, Transfers } from '../transfer/transfers.js';
 import { noDisplay, type ViewerManager } from '../viewers/viewer-manager.js';
+import type { ExpensiveCalls } from '../limits/expensive-calls.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export { GUEST_INTERFACE };
@@ -76,6 +77,8 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     private readonly viewers: ViewerManager,
     private readonly authority: Authority,
     private readonly transfers: Transfers,
+    /** Export, Clone and MigrateTo: a few at once per caller and in all. */
+    private readonly expensive: ExpensiveCalls,
     /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
     private readonly displays: DisplayOpener | undefined,
     private readonly figures: (path: string) => Figures = () => UNKNOWN_FIGURES,
@@ -125,23 +128,27 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
       await this.actions.setMonitor(this.path, connector);
       return [];
     },
-    // Transfers check their arguments (and the caller's access to the paths), then authorize.
-    Export: async ([directory], caller) => [
-      (await this.transfers.exportGuest(this.path, directory, this.transferRequest(caller))).path,
-    ],
-    Clone: async ([name], caller) => [
-      (await this.transfers.cloneGuest(this.path, name, this.transferRequest(caller))).path,
-    ],
-    MigrateTo: async ([uri, options], caller) => [
-      (
-        await this.transfers.migrateGuest(
-          this.path,
-          uri,
-          options as Record<string, MigrationOption>,
-          this.transferRequest(caller),
-        )
-      ).path,
-    ],
+    // Transfers check their arguments (and the caller's access to the paths), then authorize. Each plans a
+    // long job, reading files: limited per caller and in all (Busy beyond).
+    Export: ([directory], caller) =>
+      this.expensive.run(caller, async () => [
+        (await this.transfers.exportGuest(this.path, directory, this.transferRequest(caller))).path,
+      ]),
+    Clone: ([name], caller) =>
+      this.expensive.run(caller, async () => [
+        (await this.transfers.cloneGuest(this.path, name, this.transferRequest(caller))).path,
+      ]),
+    MigrateTo: ([uri, options], caller) =>
+      this.expensive.run(caller, async () => [
+        (
+          await this.transfers.migrateGuest(
+            this.path,
+            uri,
+            options as Record<string, MigrationOption>,
+            this.transferRequest(caller),
+          )
+        ).path,
+      ]),
     Show: async (_args, caller) => {
       if (this.displays) {
         throw invalidState(
@@ -177,7 +184,13 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   }
 
   private transferRequest(caller: Caller): TransferRequest {
-    return { sender: caller.sender, authorize: () => this.authorize(caller) };
+    return {
+      sender: caller.sender,
+      authorize: () => {
+        this.guest();
+        return this.authority.requireGuestStarter(caller, this.path);
+      },
+    };
   }
 
   /** A guest assigned to a seat is that seat's; one of none is anybody's at the machine. */

@@ -1,10 +1,9 @@
 // me.phyllo.Switcher1.Job on /me/phyllo/Switcher1/job/N.
 
 import { JOB_INTERFACE, type JobProperties } from '../contract/switcher1.js';
-import type { GuestRegistry } from '../guests/registry.js';
 import type { Job, JobField } from '../jobs/job.js';
 import type { Authority } from '../seats/authority.js';
-import type { Caller, InterfaceImpl } from './exporter.js';
+import type { InterfaceImpl } from './exporter.js';
 
 export { JOB_INTERFACE };
 
@@ -21,7 +20,6 @@ export class JobObject implements InterfaceImpl<typeof JOB_INTERFACE> {
   constructor(
     private readonly job: Job,
     private readonly authority: Authority,
-    private readonly registry: GuestRegistry,
   ) {}
 
   properties(): JobProperties {
@@ -34,27 +32,21 @@ export class JobObject implements InterfaceImpl<typeof JOB_INTERFACE> {
       BytesTotal: job.bytesTotal,
       State: job.state,
       Result: job.result,
+      StartedByUid: job.startedBy.uid,
+      StartedFromSeat: job.startedBy.seat,
     };
   }
 
   readonly methods: InterfaceImpl<typeof JOB_INTERFACE>['methods'] = {
+    // A job is whoever started it's, as udisks2's are: not its guest's seat's (an import has no guest
+    // until the end, and stopping someone's export undoes their work, not the guest's).
     Cancel: async (_args, caller) => {
-      await this.authorize(caller);
-      this.job.cancel();
+      const job = this.job;
+      await this.authority.requireCanCancel(caller, job.startedBy.uid, `the ${job.operation} job ${job.path}`);
+      job.cancel();
       return [];
     },
   };
-
-  /**
-   * Stopping a job is acting on its guest: that guest's seat decides. A job
-   * with no guest here (an import not yet defined, a guest moved away) is of
-   * no seat, as a new guest is.
-   */
-  private authorize(caller: Caller): Promise<void> {
-    const guest = this.job.guest;
-    if (guest !== '/' && this.registry.get(guest)) return this.authority.requireGuest(caller, guest);
-    return this.authority.require(caller, [''], `the job ${this.job.path}`);
-  }
 
   /** The properties that changed with `fields`, for PropertiesChanged. */
   changes(fields: JobField[]): Partial<JobProperties> {

@@ -15,6 +15,7 @@ import type { GuestCreator } from '../create/creator.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import type { StatsSampler } from '../stats/sampler.js';
 import type { Transfers } from '../transfer/transfers.js';
+import type { ExpensiveCalls } from '../limits/expensive-calls.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -39,6 +40,8 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly jobs: JobManager,
     private readonly authority: Authority,
     private readonly stats: StatsSampler,
+    /** DescribeInstaller, CreateGuest and Import: a few at once per caller and in all. */
+    private readonly expensive: ExpensiveCalls,
     /** 'user': one person's service on the session bus; 'host': every user's, on the system bus. */
     private readonly scope: 'user' | 'host',
   ) {}
@@ -55,23 +58,27 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     ResumeAll: async (_args, caller) => [await this.actions.resumeAll(await this.allowedGuests(caller))],
     ListUsbDevices: () => [this.usb.devices().map((d) => usbDevicePath(d.id))],
     ListSeats: () => [this.seats.list().map((s) => seatPath(s.id))],
-    DescribeInstaller: async ([path], caller) => [await this.creator.describeInstaller(path, caller.sender)],
+    // Each reads a caller's files or starts helper processes: limited per caller and in all (Busy beyond).
+    DescribeInstaller: ([path], caller) =>
+      this.expensive.run(caller, async () => [await this.creator.describeInstaller(path, caller.sender)]),
     ListOperatingSystems: async ([search]) => [await this.creator.listOperatingSystems(search)],
     // A new guest is of no seat; its arguments are checked (creator) before the caller is.
-    CreateGuest: async ([name, osId, installer, options], caller) => [
-      await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender, () =>
-        this.authority.require(caller, [''], `a new guest '${name}'`),
-      ),
-    ],
+    CreateGuest: ([name, osId, installer, options], caller) =>
+      this.expensive.run(caller, async () => [
+        await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender, () =>
+          this.authority.require(caller, [''], `a new guest '${name}'`),
+        ),
+      ]),
     // A bundle's guest keeps the seat its metadata names: the caller must be allowed there.
-    Import: async ([bundle], caller) => [
-      (
-        await this.transfers.importBundle(bundle, {
-          sender: caller.sender,
-          authorize: (seat) => this.authority.require(caller, [seat], `the guest in ${bundle}`),
-        })
-      ).path,
-    ],
+    Import: ([bundle], caller) =>
+      this.expensive.run(caller, async () => [
+        (
+          await this.transfers.importBundle(bundle, {
+            sender: caller.sender,
+            authorize: (seat) => this.authority.requireStarter(caller, [seat], `the guest in ${bundle}`),
+          })
+        ).path,
+      ]),
     WatchStats: async (_args, caller) => {
       await this.stats.watch(caller.sender);
       return [];

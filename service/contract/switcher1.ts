@@ -130,6 +130,8 @@ export interface JobProperties {
   readonly BytesTotal: bigint;
   readonly State: string;
   readonly Result: string;
+  readonly StartedByUid: number;
+  readonly StartedFromSeat: string;
 }
 
 export interface JobMethods {

@@ -15,6 +15,7 @@ import {
 } from '../dbus/caller-files.js';
 import { errorMessage, noSuchFile, unreadableFile, type SwitcherError } from '../errors.js';
 import { log } from '../log.js';
+import { lowPriority } from '../owned-process.js';
 
 const DETECT_TIMEOUT_MS = 10_000;
 const ISO_MAGIC_OFFSET = 32_769; // "CD001" of the first volume descriptor, sector 16
@@ -65,7 +66,8 @@ export async function checkIso(path: string, caller: FileCaller | undefined, wha
  */
 export function detectOsName(file: string, command = 'osinfo-detect'): Promise<string> {
   return new Promise((resolvePromise) => {
-    execFile(command, ['--type=media', file], { timeout: DETECT_TIMEOUT_MS }, (error, stdout) => {
+    const [program, args] = lowPriority(command, ['--type=media', file]);
+    execFile(program, args, { timeout: DETECT_TIMEOUT_MS }, (error, stdout) => {
       const name = /installer for OS '(.+?)(?: \([\w-]+\))?'/.exec(stdout)?.[1] ?? '';
       if (error && !name) log.debug(`osinfo-detect ${file}: ${error.message.split('\n')[0] ?? ''}`);
       resolvePromise(name);

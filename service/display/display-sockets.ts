@@ -1,19 +1,24 @@
 // The host-wide service shows no guest itself: a viewer in the user's own
 // session (remote-viewer) does, through a socket only that user can open —
-// DIR/<uid>/<guest uuid>.sock, in a directory of mode 0700 owned by the user
-// — where each connection gets the guest's display from libvirt
-// (OpenGraphicsFD). The display relay, a gjs child of ours
-// (gjs/display-relay.ts), does the listening and the splicing; this module
-// makes the directories, asks the relay for sockets, and takes them away
-// when their guest stops, changes seat or goes.
+// DIR/<uid>/<guest uuid>.sock — where each connection gets the guest's
+// display from libvirt (OpenGraphicsFD). Every folder and socket here is the
+// service's own, and no caller may write in any of them: the user is given
+// the right to pass DIR/<uid> and connect to its sockets by ACLs, never the
+// files themselves, so nothing here is ever done by path where a caller
+// could have put something (a socket given away by chown and chmod by path,
+// in a folder the user owned, let the user swap it for a link between the
+// two and get any root file: issue 18). The display relay, a gjs child of
+// ours (gjs/display-relay.ts), listens, grants and splices; this module
+// makes the folders, asks the relay for sockets, and takes them away when
+// their guest stops, changes seat or goes.
 
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { SwitcherError } from '../errors.js';
+import { errorMessage, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import { log } from '../log.js';
 import { spawnOwned } from '../owned-process.js';
@@ -35,7 +40,11 @@ export function locateRelay(): string {
 }
 
 export interface DisplaySocketsOptions {
-  /** Where each user's sockets go (DIR/<uid>/…); its parent must be root's alone to write. */
+  /**
+   * Where each user's sockets go (DIR/<uid>/…): made if missing, and it must
+   * be the service's own, in folders only root, the service or a sticky bit
+   * keep (as /run/phyllome-switcher, systemd's RuntimeDirectory, is).
+   */
   dir: string;
   /** How to run the relay; by default gjs -m with the relay beside the executable. */
   relay: string[];
@@ -56,8 +65,43 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+const ownUid = (): number => process.geteuid?.() ?? 0;
+
+const folderRefused = (why: string): SwitcherError =>
+  new SwitcherError('ViewerFailed', `The display sockets cannot be made safely: ${why}`);
+
+/**
+ * Makes `dir` if missing (mode 0711: users pass, nobody lists), then checks
+ * that it is the service's own and that every folder above it is root's or
+ * the service's and writable by nobody else, unless sticky (as /tmp): then
+ * nobody but the service can add, rename or remove anything on the way to a
+ * socket. Resolves to it as the kernel resolves it (the administrator's links
+ * followed once, here); ViewerFailed, naming what is wrong, otherwise.
+ */
+export async function checkDisplayFolder(given: string): Promise<string> {
+  await mkdir(given, { recursive: true, mode: 0o711 });
+  const dir = await realpath(given);
+  const own = await lstat(dir);
+  if (!own.isDirectory() || own.uid !== ownUid()) {
+    throw folderRefused(`${dir} is not a folder of the service's user (uid ${ownUid()})`);
+  }
+  await chmod(dir, 0o711);
+  for (let above = dirname(dir); ; above = dirname(above)) {
+    const stats = await lstat(above);
+    const owner = stats.uid === 0 || stats.uid === ownUid();
+    const othersWrite = (stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0;
+    if (!stats.isDirectory() || !owner || othersWrite) {
+      throw folderRefused(`${above}, above ${dir}, is not root's or the service's alone to write in`);
+    }
+    if (above === dirname(above)) return dir;
+  }
+}
+
 export class DisplaySockets {
   private relay: ChildProcess | undefined;
+  private folderReady: Promise<string> | undefined;
+  /** DIR/<uid> folders made (or found ours) this run. */
+  private readonly folders = new Map<string, Promise<void>>();
   private readonly sockets = new Map<string, Socket>();
   private readonly waiting = new Map<string, Waiter>();
 
@@ -68,10 +112,19 @@ export class DisplaySockets {
    * (spice+unix:///…), made on first use. Resolves once it listens.
    */
   async open(uid: number, guest: Guest): Promise<string> {
-    const path = join(this.options.dir, String(uid), `${guest.uuid}.sock`);
+    const folder = await this.displayFolder().catch((error: unknown) => {
+      if (error instanceof SwitcherError) throw error;
+      throw folderRefused(errorMessage(error));
+    });
+    const path = join(folder, String(uid), `${guest.uuid}.sock`);
     let socket = this.sockets.get(path);
     if (!socket || socket.guestPath !== guest.path) {
-      socket = { path, guestPath: guest.path, uid, ready: this.listen(path, uid, guest) };
+      const ready = this.listen(path, uid, guest).catch((error: unknown) => {
+        if (error instanceof SwitcherError) throw error;
+        // The file system refused us (a full or read-only /run, say): the caller hears why, not a bug of ours.
+        throw new SwitcherError('ViewerFailed', `The guest's display socket could not be made: ${errorMessage(error)}`);
+      });
+      socket = { path, guestPath: guest.path, uid, ready };
       this.sockets.set(path, socket);
       socket.ready.catch(() => {
         if (this.sockets.get(path) === socket) this.sockets.delete(path);
@@ -95,12 +148,15 @@ export class DisplaySockets {
   private close(socket: Socket): void {
     this.sockets.delete(socket.path);
     this.send({ op: 'close', path: socket.path });
-    void rm(socket.path, { force: true });
-    log.info(`display socket of uid ${socket.uid} for ${socket.guestPath} closed`);
+    rm(socket.path, { force: true }).then(
+      () => log.info(`display socket of uid ${socket.uid} for ${socket.guestPath} closed`),
+      (error: unknown) => log.warning(`display socket ${socket.path} not removed: ${errorMessage(error)}`),
+    );
   }
 
   private async listen(path: string, uid: number, guest: Guest): Promise<void> {
-    await this.userDirectory(uid);
+    await this.userFolder(dirname(path));
+    // A socket left by a relay that died; the folder is ours alone, so nobody else put anything there.
     await rm(path, { force: true });
     const listening = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -118,23 +174,48 @@ export class DisplaySockets {
         },
       });
     });
+    // The relay binds it in the folder and gives the user alone the use of both (ACLs).
     this.send({ op: 'listen', path, domain: guest.libvirtPath, uid });
     await listening;
-    // Connecting takes write permission on the socket: the user's alone (the directory keeps others out anyway).
-    await chown(path, uid, 0);
-    await chmod(path, 0o600);
     log.info(`display socket of uid ${uid} for ${JSON.stringify(guest.name)}: ${path}`);
   }
 
-  /** DIR/<uid>, a directory only that user (and root) may enter, made or put right. */
-  private async userDirectory(uid: number): Promise<void> {
-    const dir = join(this.options.dir, String(uid));
-    await mkdir(this.options.dir, { recursive: true, mode: 0o755 });
+  /**
+   * DIR/<uid>: the service's, mode 0700 until the relay lets the user pass.
+   * Anything else there (a folder an older version gave the user) goes first.
+   */
+  private userFolder(dir: string): Promise<void> {
+    // Once per folder, so two guests' sockets made at once do not undo each other's grant.
+    let ready = this.folders.get(dir);
+    if (!ready) {
+      ready = this.makeUserFolder(dir);
+      this.folders.set(dir, ready);
+      ready.catch(() => this.folders.delete(dir));
+    }
+    return ready;
+  }
+
+  private async makeUserFolder(dir: string): Promise<void> {
     const found = await lstat(dir).catch(() => undefined);
-    if (found && !found.isDirectory()) await rm(dir, { force: true });
-    if (!found?.isDirectory()) await mkdir(dir, { mode: 0o700 });
-    await chown(dir, uid, 0);
+    const ours = found?.isDirectory() === true && found.uid === ownUid();
+    if (found && !ours) {
+      await rm(dir, { recursive: true, force: true }).catch((error: unknown) => {
+        throw folderRefused(`${dir} is not the service's and cannot be removed: ${errorMessage(error)}`);
+      });
+    }
+    if (ours) return;
+    // Only the service, until the relay lets the user pass (a folder already ours keeps its grant).
+    await mkdir(dir, { mode: 0o700 });
     await chmod(dir, 0o700);
+  }
+
+  /** DIR as the kernel resolves it, made if missing; the service's own, in folders nobody else may swap it in (checked once). */
+  private displayFolder(): Promise<string> {
+    this.folderReady ??= checkDisplayFolder(this.options.dir).catch((error: unknown) => {
+      this.folderReady = undefined;
+      throw error;
+    });
+    return this.folderReady;
   }
 
   private send(command: RelayCommand): void {
@@ -181,6 +262,7 @@ export class DisplaySockets {
         break;
       case 'failed':
         this.waiting.delete(event.path);
+        this.folders.delete(dirname(event.path));
         waiter?.reject(
           new SwitcherError('ViewerFailed', `The guest's display socket could not be made: ${event.message}`),
         );

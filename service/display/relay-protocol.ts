@@ -4,7 +4,11 @@
 
 /** Service → relay. */
 export type RelayCommand =
-  /** Listen on `path` (in a directory only `uid` may enter); each connection of `uid` gets the display of libvirt-dbus's `domain`. */
+  /**
+   * Listen on `path`, in a folder of the service's only it may enter or write
+   * in, and give `uid` alone the use of both (ACLs); each connection of `uid`
+   * gets the display of libvirt-dbus's `domain`.
+   */
   | { op: 'listen'; path: string; domain: string; uid: number }
   /** Stop listening on `path` and end its connections. */
   | { op: 'close'; path: string };
@@ -16,7 +20,7 @@ export type RelayEvent =
   | { ev: 'failed'; path: string; message: string }
   /** A viewer of `uid` connected and got the display. */
   | { ev: 'connected'; path: string; pid: number; uid: number }
-  /** A process of another user connected (only root could, past the directory): sent away. */
+  /** A process of another user connected (only root could, past the folder's ACL): sent away. */
   | { ev: 'refused'; path: string; pid: number; uid: number }
   /** A connection got no display (libvirt refused OpenGraphicsFD, or the guest went). */
   | { ev: 'error'; path: string; message: string };

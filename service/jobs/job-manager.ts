@@ -1,13 +1,26 @@
 // Every job the service runs: numbered from 1 at /me/phyllo/Switcher1/job/N.
 // A finished job stays readable for a while (lingerMs) so a caller that
-// looks after Completed still finds its result, then goes.
+// looks after Completed still finds its result, then goes. A few jobs run
+// at once per user and in all (each moves a guest's worth of data); one
+// more is refused with Busy before it starts.
 
 import { EventEmitter } from 'node:events';
+import { SwitcherError } from '../errors.js';
 import { log } from '../log.js';
-import { Job, type JobOperation, type JobRun } from './job.js';
+import { count } from '../readable.js';
+import { Job, type JobOperation, type JobRun, type JobStarter } from './job.js';
 
 export const JOB_PATH_PREFIX = '/me/phyllo/Switcher1/job/';
 export const DEFAULT_LINGER_MS = 60_000;
+
+export interface JobLimits {
+  /** Jobs of one user running at once. */
+  perUser: number;
+  /** Jobs running at once, everybody's together. */
+  total: number;
+}
+
+export const DEFAULT_JOB_LIMITS: JobLimits = { perUser: 3, total: 8 };
 
 export interface JobManagerEvents {
   added: [job: Job];
@@ -21,18 +34,40 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private next = 1;
   private stopped = false;
 
-  constructor(private readonly lingerMs = DEFAULT_LINGER_MS) {
+  constructor(
+    private readonly lingerMs = DEFAULT_LINGER_MS,
+    private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
+  ) {
     super();
   }
 
   /**
-   * Makes a job and runs `run` in it from the next turn of the event loop,
-   * so the caller's reply (the job's path) goes out before any of its signals.
+   * Makes a job of `startedBy` and runs `run` in it from the next turn of
+   * the event loop, so the caller's reply (the job's path) goes out before
+   * any of its signals. Busy when that user, or everybody, has as many jobs
+   * running as the limits allow.
    */
-  start(operation: JobOperation, guest: string, run: JobRun): Job {
+  start(operation: JobOperation, guest: string, startedBy: JobStarter, run: JobRun): Job {
+    const running = this.list().filter((job) => job.state === 'running');
+    const theirs = running.filter((job) => job.startedBy.uid === startedBy.uid).length;
+    if (theirs >= this.limits.perUser) {
+      throw new SwitcherError(
+        'Busy',
+        `You have ${count(theirs, 'job')} running, as many as one person may; try again when one has finished`,
+      );
+    }
+    if (running.length >= this.limits.total) {
+      throw new SwitcherError(
+        'Busy',
+        `This host runs ${count(running.length, 'job')} already, as many as it takes at once; try again when one has finished`,
+      );
+    }
     const id = this.next++;
-    const job = new Job(id, `${JOB_PATH_PREFIX}${id}`, operation, guest);
+    const job = new Job(id, `${JOB_PATH_PREFIX}${id}`, operation, guest, startedBy);
     this.jobs.set(job.path, job);
+    log.info(
+      `job ${id} (${operation}) started by uid ${startedBy.uid}${startedBy.seat ? ` on ${startedBy.seat}` : ''}`,
+    );
     this.emit('added', job);
     job.once('completed', (_success, message) => {
       log.info(`job ${id} (${operation}) ${job.state}: ${message}`);

@@ -34,6 +34,16 @@ export type JobRun = (context: JobContext) => Promise<JobOutcome>;
 
 export type JobField = 'progress' | 'guest' | 'result';
 
+/**
+ * Who started a job, as udisks2's jobs carry StartedByUID: only that user
+ * (or whom polkit allows) may cancel it. The seat is where they sat when
+ * they started it ('' for none, or when seats are not told apart).
+ */
+export interface JobStarter {
+  uid: number;
+  seat: string;
+}
+
 export interface JobEvents {
   /** Some of the job's fields changed. Progress is announced once per percent, at most 4 times a second. */
   changed: [fields: JobField[]];
@@ -60,6 +70,7 @@ export class Job extends EventEmitter<JobEvents> {
     readonly path: string,
     readonly operation: JobOperation,
     guest: string,
+    readonly startedBy: JobStarter,
   ) {
     super();
     this.currentGuest = guest || NO_GUEST;

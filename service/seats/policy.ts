@@ -5,6 +5,8 @@
 // nowhere by logind — needs polkit's yes. No answer is a no.
 
 export const OTHER_SEAT_ACTION = 'me.phyllo.switcher.manage-other-seat';
+/** Cancelling a job another user started (udisks2's cancel-job-other-user). */
+export const OTHER_USERS_JOB_ACTION = 'me.phyllo.switcher.cancel-job-other-user';
 
 /** polkit's CheckAuthorization flag AllowUserInteraction. */
 const ALLOW_USER_INTERACTION = 1;
@@ -64,6 +66,15 @@ export function touchedSeats(seats: readonly string[]): string[] {
   return named.length > 0 ? named : [''];
 }
 
+/** What polkit's answer was, in a refusal's words. */
+const POLKIT_SAID: Record<PolkitAnswer, string> = {
+  no: 'polkit did not allow it',
+  challenge:
+    'polkit would allow it only after authentication, which the call did not allow (ALLOW_INTERACTIVE_AUTHORIZATION)',
+  failed: 'polkit did not answer',
+  yes: 'polkit allowed it',
+};
+
 /** Why a caller was refused, in its terms: where it sits, what it asked for, what polkit said. */
 export function refusal(
   place: CallerPlace | undefined,
@@ -79,12 +90,21 @@ export function refusal(
   else if (others.length > 0) {
     where = `it belongs to ${others.join(' and ')}, and your session is on ${place.seat || 'no seat'}`;
   } else where = 'it is not of your seat';
-  const polkit = {
-    no: 'polkit did not allow it',
-    challenge:
-      'polkit would allow it only after authentication, which the call did not allow (ALLOW_INTERACTIVE_AUTHORIZATION)',
-    failed: 'polkit did not answer',
-    yes: 'polkit allowed it',
-  }[answer];
-  return `Not allowed to act on ${what}: ${where}, and ${polkit} (${OTHER_SEAT_ACTION})`;
+  return `Not allowed to act on ${what}: ${where}, and ${POLKIT_SAID[answer]} (${OTHER_SEAT_ACTION})`;
+}
+
+/**
+ * Whether a caller may cancel a job: the user who started it may; anybody
+ * else only with polkit's yes. Which seat the job's guest is on does not
+ * enter into it: a job is its starter's, as udisks2's are.
+ */
+export function decideCancel(callerUid: number, startedByUid: number, polkit?: PolkitAnswer): Verdict {
+  if (callerUid === startedByUid) return 'allow';
+  if (polkit === undefined) return 'ask-polkit';
+  return polkit === 'yes' ? 'allow' : 'deny';
+}
+
+/** Why a caller may not cancel another user's job, in its terms. */
+export function cancelRefusal(what: string, startedByUid: number, answer: PolkitAnswer): string {
+  return `Not allowed to cancel ${what}: user ${startedByUid} started it, and ${POLKIT_SAID[answer]} (${OTHER_USERS_JOB_ACTION})`;
 }

@@ -9,7 +9,7 @@ import { fileCallerFor } from '../dbus/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
-import type { Job } from '../jobs/job.js';
+import type { Job, JobStarter } from '../jobs/job.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { planClone, runClone } from './clone-guest.js';
@@ -22,12 +22,13 @@ import type { TransferHost } from './transfer-context.js';
 /**
  * Who asks: their unique bus name (the paths they name must be open to
  * them, as the service may hold more rights) and the seat check that must
- * pass after the request's own checks and before any job starts. `seat` is
- * the seat of the guest the job works on or brings ('' for none).
+ * pass after the request's own checks and before any job starts, which
+ * answers who starts the job. `seat` is the seat of the guest the job works
+ * on or brings ('' for none).
  */
 export interface TransferRequest {
   sender: string | undefined;
-  authorize: (seat: string) => Promise<void>;
+  authorize: (seat: string) => Promise<JobStarter>;
 }
 
 export class Transfers {
@@ -55,18 +56,18 @@ export class Transfers {
     const guest = this.guest(path);
     return this.hold([`guest:${path}`], async () => {
       const plan = await planExport(this.host, guest, directory, await fileCallerFor(this.serviceBus, request.sender));
-      await request.authorize(guest.settings.seat);
-      return this.jobs.start('export', path, (job) => runExport(this.host, plan, job));
+      const starter = await request.authorize(guest.settings.seat);
+      return this.jobs.start('export', path, starter, (job) => runExport(this.host, plan, job));
     });
   }
 
   async importBundle(bundle: string, request: TransferRequest): Promise<Job> {
     this.requireConnected();
     const plan = await planImport(this.host, bundle, await fileCallerFor(this.serviceBus, request.sender));
-    await request.authorize(plan.seat);
+    const starter = await request.authorize(plan.seat);
     const { name, uuid } = plan.manifest.guest;
     return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
-      this.jobs.start('import', '/', (job) => runImport(this.host, plan, job)),
+      this.jobs.start('import', '/', starter, (job) => runImport(this.host, plan, job)),
     );
   }
 
@@ -74,8 +75,8 @@ export class Transfers {
     const guest = this.guest(path);
     return this.hold([`guest:${path}`, `name:${name}`], async () => {
       const plan = await planClone(this.host, guest, name);
-      await request.authorize(guest.settings.seat);
-      return this.jobs.start('clone', path, (job) => runClone(this.host, plan, job));
+      const starter = await request.authorize(guest.settings.seat);
+      return this.jobs.start('clone', path, starter, (job) => runClone(this.host, plan, job));
     });
   }
 
@@ -87,9 +88,9 @@ export class Transfers {
   ): Promise<Job> {
     const guest = this.guest(path);
     const plan = planMigrate(guest, uri, this.ownUri, options, this.trust);
-    await request.authorize(guest.settings.seat);
+    const starter = await request.authorize(guest.settings.seat);
     return this.hold([`guest:${path}`], async () =>
-      this.jobs.start('migrate', path, (job) => runMigrate(this.host, plan, job)),
+      this.jobs.start('migrate', path, starter, (job) => runMigrate(this.host, plan, job)),
     );
   }
 

@@ -4,9 +4,8 @@
 // libvirt-dbus --system, in the sandbox); fake logind and a polkit deciding
 // by who asks. Two people, ada on seat0 and bob on seat1, call as two uids of
 // this host through setpriv, in no libvirt group: each has their
-// own, neither gets the other's without polkit's yes, neither reaches libvirt
-// but through us, and a guest is shown to its user's own viewer through a
-// socket only that user can open.
+// own, neither gets the other's without polkit's yes, and neither reaches
+// libvirt but through us.
 
 import { spawnSync } from 'node:child_process';
 import {
@@ -30,7 +29,6 @@ import { libvirtCall, libvirtState, tinyQemuGuestXml } from '../support/libvirt.
 import { LogindMock } from '../support/logind-mock.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
-import { startXvfb } from '../support/xvfb.js';
 
 const ERR = 'me.phyllo.Switcher1.Error';
 const DENIED = `${ERR}.AccessDenied`;
@@ -38,28 +36,13 @@ const OTHER_SEAT = 'me.phyllo.switcher.manage-other-seat';
 const QEMU = '/org/libvirt/QEMU';
 const RUNNING = 1;
 const PAUSED = 3;
-const SHUTOFF = 5;
 // Two accounts of this host, neither root nor in the libvirt group (e.g. 1000 and nobody).
 const [ADA, BOB] = twoUsers();
-
-/** A SPICE client's first words: link to the main channel (SpiceLinkHeader "REDQ" 2.2, SpiceLinkMess). */
-function spiceLink(): Buffer {
-  const message = Buffer.alloc(18);
-  message.writeUInt8(1, 4); // channel_type: main
-  message.writeUInt32LE(18, 14); // caps_offset
-  const header = Buffer.alloc(16);
-  header.write('REDQ', 0, 'ascii');
-  header.writeUInt32LE(2, 4);
-  header.writeUInt32LE(2, 8);
-  header.writeUInt32LE(message.length, 12);
-  return Buffer.concat([header, message]);
-}
 
 let stack: ServiceStack;
 let logind: LogindMock;
 let ada: UidCaller;
 let bob: UidCaller;
-let displayDir: string;
 const guests: Record<string, string> = {};
 
 const call = (who: UidCaller, path: string, iface: string, member: string, signature = '', body: unknown[] = []) =>
@@ -119,12 +102,10 @@ beforeAll(async () => {
       tinyQemuGuestXml(name, { display: 'spice', ...(seat ? { seat } : {}) }),
     ]);
   }
-  displayDir = mkdtempSync(join(tmpdir(), 'phyllome-display-'));
-  chmodSync(displayDir, 0o755);
   const address = stack.bus.address;
   await stack.startService(
     'qemu:///system',
-    ['--host-wide', '--system-bus', address, '--libvirt-bus', address, '--display-dir', displayDir],
+    ['--host-wide', '--system-bus', address, '--libvirt-bus', address],
     [],
     {},
     // With only the capabilities its systemd unit leaves it: every test below shows they are enough.
@@ -135,7 +116,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  if (displayDir) rmSync(displayDir, { recursive: true, force: true });
 });
 
 describe('the service', () => {
@@ -324,64 +304,16 @@ describe('files a caller names', () => {
     expect(imported.message).toMatch(/closed to you/);
   });
 
-  it("lets only whoever may act on the guest cancel its job, asked before the job's own answer", async () => {
-    // The job has ended: its owner hears that; anybody else hears no.
+  it("lets only whoever started a job cancel it, asked before the job's own answer", async () => {
+    // The job has ended: its starter hears that; anybody else hears no (test/service/job-owners.test.ts for more).
     const cancel = (who: UidCaller) => call(who, job, 'me.phyllo.Switcher1.Job', 'Cancel');
     expect((await cancel(ada)).error).toBe(DENIED);
     expect((await cancel(bob)).error).toBe(`${ERR}.InvalidState`);
   });
 });
 
-describe("a guest's display", () => {
-  let uri = '';
-  let socket = '';
-
-  it('is handed to its user through a socket only that user can open', async () => {
-    const adaVm = guests['ada-vm'] as string;
-    const opened = await call(ada, adaVm, GUEST, 'OpenDisplay');
-    expect(opened.error).toBe('ok');
-    uri = opened.body[0] as string;
-    const uuid = (await stack.client.property(adaVm, GUEST, 'Uuid')) as string;
-    socket = join(displayDir, String(ADA), `${uuid}.sock`);
-    expect(uri).toBe(`spice+unix://${socket}`);
-    const dir = statSync(join(displayDir, String(ADA)));
-    expect([dir.uid, dir.mode & 0o777]).toEqual([ADA, 0o700]);
-    // The guest's SPICE server answers ada's link through it: libvirt's OpenGraphicsFD, relayed.
-    const linked = await ada.socket(socket, spiceLink());
-    expect(linked.error).toBe('ok');
-    expect(linked.received.subarray(0, 4).toString('ascii')).toBe('REDQ');
-    expect(linked.received.readUInt32LE(16)).toBe(0);
-    // bob gets neither the socket nor one of his own for ada's guest.
-    expect((await bob.socket(socket, spiceLink())).error).toBe('EACCES');
-    expect(await errorOf(bob, adaVm, 'OpenDisplay')).toBe(DENIED);
-    expect(existsSync(join(displayDir, String(BOB)))).toBe(false);
-  });
-
-  it("is shown by a real viewer of the user's, without libvirt rights", async () => {
-    const display = await startXvfb(stack.group, { anyUser: true });
-    const home = mkdtempSync(join(tmpdir(), 'phyllome-ada-'));
-    chmodSync(home, 0o777);
-    try {
-      const viewer = stack.group.start(
-        'remote-viewer (ada)',
-        'setpriv',
-        ['--reuid', String(ADA), '--regid', String(ADA), '--clear-groups', 'remote-viewer', '--debug', uri],
-        { env: { PATH: process.env.PATH, DISPLAY: display, HOME: home, G_MESSAGES_DEBUG: 'virt-viewer' } },
-      );
-      await viewer.waitForOutput(/Insert display|notebook show display/, 30_000);
-      await viewer.stop();
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
-  }, 60_000);
-
-  it('goes when the guest stops', async () => {
-    expect(await errorOf(ada, guests['ada-vm'] as string, 'ForceOff')).toBe('ok');
-    expect(await state('ada-vm')).toBe(SHUTOFF);
-    for (let i = 0; i < 50 && existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(existsSync(socket)).toBe(false);
-  });
-});
+// A guest's display, its sockets and their folders: test/service/display-sockets.test.ts, with the
+// service as a user of its own.
 
 describe('with logind gone', () => {
   it('refuses even its own seat’s guest, changing nothing', async () => {

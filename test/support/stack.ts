@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
-import { startSystemBus } from './system-bus.js';
+import { HOST_WITH_SWITCHER, startSystemBus } from './system-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 
@@ -72,6 +72,8 @@ export class ServiceStack {
        * (system-bus.ts), and libvirt-dbus --system on it, as on a real host.
        */
       systemBus?: boolean;
+      /** More policy files for that system bus (e.g. letting a test's own system user own our name). */
+      systemPolicies?: string[];
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
@@ -81,7 +83,7 @@ export class ServiceStack {
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
         : options.systemBus
-          ? await startSystemBus(stack.group)
+          ? await startSystemBus(stack.group, [...HOST_WITH_SWITCHER, ...(options.systemPolicies ?? [])])
           : await startPrivateBus(stack.group, {
               ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
               ...(options.anyUser ? { anyUser: true } : {}),

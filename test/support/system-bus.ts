@@ -34,14 +34,17 @@ function hostDefaultPolicy(): string {
   return policy;
 }
 
+/** The policies a host with us installed has: ours, libvirt-dbus's, logind's and polkit's. */
+export const HOST_WITH_SWITCHER: readonly string[] = [
+  SWITCHER_POLICY,
+  join(HOST_POLICIES, 'org.libvirt.conf'),
+  join(HOST_POLICIES, 'org.freedesktop.login1.conf'),
+  join(HOST_POLICIES, 'org.freedesktop.PolicyKit1.conf'),
+];
+
 export async function startSystemBus(
   group: ProcessGroup,
-  policies: string[] = [
-    SWITCHER_POLICY,
-    join(HOST_POLICIES, 'org.libvirt.conf'),
-    join(HOST_POLICIES, 'org.freedesktop.login1.conf'),
-    join(HOST_POLICIES, 'org.freedesktop.PolicyKit1.conf'),
-  ],
+  policies: readonly string[] = HOST_WITH_SWITCHER,
 ): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'phyllome-system-bus-'));
   // Callers of every user reach it, as the real one.

@@ -4,10 +4,19 @@
 // test's TypeScript loader.
 //   call:   { id, op: 'call', destination, path, iface, member, signature, body, flags }
 //   socket: { id, op: 'socket', path, hex }  connects, sends the bytes, answers what comes back first
+//   calls:  { id, op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body }
+//           sends `count` calls at once; answers each one's error ('ok', or 'timeout' past timeoutMs) and ms
+//   tamper: { id, op: 'tamper', attempts, tag? }  tries each file-system change once (or, with a tag, over and
+//           over until 'untamper' names the tag); answers per attempt how often each outcome came ('ok' or errno)
+//           attempts: { op: 'unlink'|'rmdir'|'mkdir'|'create'|'read', path } | { op: 'symlink', target, path }
+//                     | { op: 'rename', from, to }
+//   untamper: { id, op: 'untamper', tag }
 
 import { Buffer } from 'node:buffer';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { performance } from 'node:perf_hooks';
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { createInterface } from 'node:readline';
 import { Message, sessionBus, Variant } from '@jellybrick/dbus-next';
 
@@ -41,6 +50,87 @@ async function call(request) {
   }
 }
 
+/** One call with a deadline (dbus-next's own call has none): its error name, or 'ok' or 'timeout', and how long it took. */
+async function timedCall(request) {
+  const started = performance.now();
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: 'timeout' }), request.timeoutMs);
+  });
+  const reply = await Promise.race([call(request), deadline]);
+  clearTimeout(timer);
+  return { error: reply.ok ? 'ok' : reply.error, ms: performance.now() - started };
+}
+
+async function calls(request) {
+  const answers = await Promise.all(Array.from({ length: request.count }, () => timedCall(request)));
+  return { ok: true, body: answers };
+}
+
+/** One file-system change as this user: 'ok', or the errno code it failed with. */
+function tryOnce(attempt) {
+  try {
+    switch (attempt.op) {
+      case 'unlink':
+        unlinkSync(attempt.path);
+        break;
+      case 'rmdir':
+        rmdirSync(attempt.path);
+        break;
+      case 'mkdir':
+        mkdirSync(attempt.path);
+        break;
+      case 'create':
+        closeSync(openSync(attempt.path, 'wx'));
+        break;
+      case 'read':
+        readFileSync(attempt.path);
+        break;
+      case 'symlink':
+        symlinkSync(attempt.target, attempt.path);
+        break;
+      case 'rename':
+        renameSync(attempt.from, attempt.to);
+        break;
+      default:
+        return `unknown op ${attempt.op}`;
+    }
+    return 'ok';
+  } catch (error) {
+    return error.code ?? String(error);
+  }
+}
+
+const tampering = new Map();
+
+async function tamper(request) {
+  const outcomes = request.attempts.map(() => ({}));
+  const round = () =>
+    request.attempts.forEach((attempt, i) => {
+      const outcome = tryOnce(attempt);
+      outcomes[i][outcome] = (outcomes[i][outcome] ?? 0) + 1;
+    });
+  if (request.tag === undefined) {
+    round();
+    return { ok: true, body: outcomes };
+  }
+  const state = { stopped: false };
+  tampering.set(request.tag, state);
+  // A round, then a turn for whatever else came in (the untamper that ends it).
+  while (!state.stopped) {
+    round();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { ok: true, body: outcomes };
+}
+
+function untamper(request) {
+  const state = tampering.get(request.tag);
+  tampering.delete(request.tag);
+  if (state) state.stopped = true;
+  return { ok: state !== undefined };
+}
+
 function socket(request) {
   return new Promise((resolve) => {
     const received = [];
@@ -68,7 +158,8 @@ bus.on('connect', () => answer({ id: 0, ok: true, body: [process.getuid(), proce
 bus.on('error', (error) => answer({ id: 0, ok: false, error: String(error) }));
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const request = JSON.parse(line);
-  const reply = request.op === 'socket' ? await socket(request) : await call(request);
+  const run = { socket, calls, tamper, untamper }[request.op] ?? call;
+  const reply = await run(request);
   answer({ id: request.id, ...reply });
 });
 process.stdin.on('end', () => process.exit(0));

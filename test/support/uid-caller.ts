@@ -46,6 +46,15 @@ export function twoUsers(): [number, number] {
   return [found[0] as number, found[1] as number];
 }
 
+/** A file-system change a caller tries (see uid-caller.mjs). */
+export type FsAttempt =
+  | { op: 'unlink' | 'rmdir' | 'mkdir' | 'create' | 'read'; path: string }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'rename'; from: string; to: string };
+
+/** How often each outcome came: 'ok', or an errno code such as 'EACCES'. */
+export type Outcomes = Record<string, number>;
+
 export class UidCaller {
   private next = 1;
   private readonly pending = new Map<number, (reply: Reply) => void>();
@@ -93,6 +102,48 @@ export class UidCaller {
     return { error: reply.ok ? 'ok' : (reply.error ?? '?'), body: reply.body ?? [], message: reply.message ?? '' };
   }
 
+  /**
+   * Sends `count` calls at once, each with its own deadline; resolves to
+   * each one's error name ('ok', or 'timeout' when no answer came in time)
+   * and how long its answer took, as this caller saw it.
+   */
+  async calls(
+    count: number,
+    timeoutMs: number,
+    destination: string,
+    path: string,
+    iface: string,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+  ): Promise<{ error: string; ms: number }[]> {
+    const reply = await this.send(
+      { op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body },
+      timeoutMs + 30_000,
+    );
+    if (!reply.ok) throw new Error(`caller ${this.uid}: ${reply.error ?? '?'}`);
+    return reply.body as { error: string; ms: number }[];
+  }
+
+  /** Tries each file-system change once as this user; per attempt, how often each outcome came ('ok' or errno). */
+  async tamper(attempts: FsAttempt[]): Promise<Outcomes[]> {
+    const reply = await this.send({ op: 'tamper', attempts });
+    return reply.body as Outcomes[];
+  }
+
+  /**
+   * Tries the changes over and over, as fast as this process can, until the
+   * function returned is called; it resolves to the outcomes of them all.
+   */
+  keepTampering(attempts: FsAttempt[]): () => Promise<Outcomes[]> {
+    const tag = this.next++;
+    const done = this.send({ op: 'tamper', attempts, tag }, 600_000);
+    return async () => {
+      await this.send({ op: 'untamper', tag });
+      return (await done).body as Outcomes[];
+    };
+  }
+
   /** Connects to a unix socket as this user, sends `bytes`, and resolves to what came back first (or the errno code). */
   async socket(path: string, bytes: Buffer): Promise<{ error: string; received: Buffer }> {
     const reply = await this.send({ op: 'socket', path, hex: bytes.toString('hex') });
@@ -103,16 +154,16 @@ export class UidCaller {
     return this.process.stop();
   }
 
-  private send(request: Record<string, unknown>): Promise<Reply> {
-    return this.request(this.next++, request);
+  private send(request: Record<string, unknown>, timeoutMs?: number): Promise<Reply> {
+    return this.request(this.next++, request, timeoutMs);
   }
 
-  private request(id: number, request: Record<string, unknown>): Promise<Reply> {
+  private request(id: number, request: Record<string, unknown>, timeoutMs = 30_000): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error(`caller ${this.uid}: no answer to ${JSON.stringify(request)}: ${this.process.output()}`));
-      }, 30_000);
+      }, timeoutMs);
       this.pending.set(id, (reply) => {
         clearTimeout(timer);
         resolve(reply);

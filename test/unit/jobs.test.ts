@@ -1,13 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Job, type JobField } from '../../service/jobs/job.js';
+import { Job, type JobContext, type JobField } from '../../service/jobs/job.js';
 import { JobManager } from '../../service/jobs/job-manager.js';
+
+const ADA = { uid: 1000, seat: 'seat0' };
+const BOB = { uid: 1001, seat: 'seat1' };
 import { SwitcherError } from '../../service/errors.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('a job', () => {
   it('counts bytes, announces progress at most once per percent and 4 times a second, and ends once', async () => {
-    const job = new Job(1, '/me/phyllo/Switcher1/job/1', 'export', '/me/phyllo/Switcher1/guest/a');
+    const job = new Job(1, '/me/phyllo/Switcher1/job/1', 'export', '/me/phyllo/Switcher1/guest/a', ADA);
     const changes: JobField[][] = [];
     const completed: [boolean, string][] = [];
     job.on('changed', (fields) => changes.push(fields));
@@ -27,7 +30,7 @@ describe('a job', () => {
   });
 
   it('announces each new percent once a quarter second has passed', async () => {
-    const job = new Job(5, '/j/5', 'export', '/g');
+    const job = new Job(5, '/j/5', 'export', '/g', ADA);
     const announced: number[] = [];
     job.on('changed', () => announced.push(job.progress));
     await job.run(async (context) => {
@@ -44,7 +47,7 @@ describe('a job', () => {
   });
 
   it('fails with the operation’s message, and keeps no result', async () => {
-    const job = new Job(2, '/j/2', 'import', '/');
+    const job = new Job(2, '/j/2', 'import', '/', ADA);
     const completed: [boolean, string][] = [];
     job.on('completed', (success, message) => completed.push([success, message]));
     await job.run(async (context) => {
@@ -59,7 +62,7 @@ describe('a job', () => {
   });
 
   it('is cancelled through its signal, and cannot be cancelled once finished', async () => {
-    const job = new Job(3, '/j/3', 'clone', '/g');
+    const job = new Job(3, '/j/3', 'clone', '/g', ADA);
     const completed: [boolean, string][] = [];
     job.on('completed', (success, message) => completed.push([success, message]));
     const running = job.run(
@@ -78,7 +81,7 @@ describe('a job', () => {
   });
 
   it('that finished its work stays a success even if a cancel came too late', async () => {
-    const job = new Job(4, '/j/4', 'import', '/');
+    const job = new Job(4, '/j/4', 'import', '/', ADA);
     await job.run(async () => {
       job.cancel();
       return { result: '/g', message: 'Imported g' };
@@ -98,11 +101,11 @@ describe('the job manager', () => {
     const removed: string[] = [];
     jobs.on('removed', (job) => removed.push(job.path));
     let ran = false;
-    const first = jobs.start('export', '/g', async () => {
+    const first = jobs.start('export', '/g', ADA, async () => {
       ran = true;
       return { result: 'r', message: 'm' };
     });
-    const second = jobs.start('clone', '/g', () => new Promise(() => undefined));
+    const second = jobs.start('clone', '/g', ADA, () => new Promise(() => undefined));
     expect([first.path, second.path]).toEqual(['/me/phyllo/Switcher1/job/1', '/me/phyllo/Switcher1/job/2']);
     expect(ran).toBe(false); // the caller's reply goes out first
     await tick();
@@ -125,6 +128,7 @@ describe('the job manager', () => {
     const job = jobs.start(
       'import',
       '/',
+      ADA,
       (context) =>
         new Promise((_, reject) => {
           context.signal.addEventListener('abort', () => {
@@ -139,6 +143,36 @@ describe('the job manager', () => {
     await jobs.cancelAll(5_000);
     expect(undone).toBe(true);
     expect(job.state).toBe('cancelled');
+    jobs.stop();
+  });
+
+  it('runs a few jobs per user and in all, refusing one more with Busy before it starts', async () => {
+    const jobs = new JobManager(60_000, { perUser: 2, total: 3 });
+    // Runs until cancelled.
+    const forever = (context: JobContext): Promise<never> =>
+      new Promise((_, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason)));
+    const started = [jobs.start('export', '/a', ADA, forever), jobs.start('clone', '/b', ADA, forever)];
+    expect(started.map((job) => job.startedBy)).toEqual([ADA, ADA]);
+    let refused: unknown;
+    try {
+      jobs.start('import', '/', ADA, forever);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({
+      kind: 'Busy',
+      message: 'You have 2 jobs running, as many as one person may; try again when one has finished',
+    });
+    // Another user has their own share, until the host's is used up.
+    jobs.start('export', '/c', BOB, forever);
+    expect(() => jobs.start('export', '/d', BOB, forever)).toThrow(/This host runs 3 jobs already/);
+    expect(jobs.list()).toHaveLength(3);
+    // A job that ended no longer counts.
+    await tick();
+    started[0]?.cancel();
+    await tick();
+    await tick();
+    expect(jobs.start('import', '/', ADA, forever).id).toBe(4);
     jobs.stop();
   });
 });

@@ -12,6 +12,7 @@ const SERVICE = resolve(import.meta.dirname, '../../service');
 const FLOORS = [
   ['errors.ts', 'log.ts', 'owned-process.ts', 'readable.ts'],
   ['dbus'],
+  ['limits'],
   ['contract'],
   ['libvirt'],
   ['guests'],

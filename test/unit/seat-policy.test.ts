@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   actsAsOwn,
+  cancelRefusal,
   decide,
+  decideCancel,
   OTHER_SEAT_ACTION,
+  OTHER_USERS_JOB_ACTION,
   polkitAnswer,
   polkitFlags,
   refusal,
@@ -64,6 +67,22 @@ describe('a refusal', () => {
     expect(refusal(undefined, [''], 'test', 'failed')).toMatch(/places your process in no session.*did not answer/);
     expect(refusal({ ...AT_SEAT1, active: false }, ['seat1'], 'test', 'challenge')).toMatch(
       /not the active one of its seat.*ALLOW_INTERACTIVE_AUTHORIZATION/,
+    );
+  });
+});
+
+describe('cancelling a job', () => {
+  it('is for the user who started it, whatever seat; anybody else needs polkit’s yes', () => {
+    expect(decideCancel(1000, 1000)).toBe('allow');
+    expect(decideCancel(1001, 1000)).toBe('ask-polkit');
+    expect(decideCancel(0, 1000)).toBe('ask-polkit');
+    expect(decideCancel(1001, 1000, 'yes')).toBe('allow');
+    for (const answer of ['no', 'challenge', 'failed'] as const) expect(decideCancel(1001, 1000, answer)).toBe('deny');
+  });
+
+  it('is refused naming who started the job and the action polkit was asked about', () => {
+    expect(cancelRefusal('the import job /me/phyllo/Switcher1/job/3', 1000, 'no')).toBe(
+      `Not allowed to cancel the import job /me/phyllo/Switcher1/job/3: user 1000 started it, and polkit did not allow it (${OTHER_USERS_JOB_ACTION})`,
     );
   });
 });

@@ -1,21 +1,27 @@
 // The display relay of the host-wide service, a gjs program of its own
 // (Node cannot receive file descriptors over D-Bus; GLib can). It listens on
 // the unix sockets the service asks for (relay-protocol.ts, on stdin), one
-// per user and guest, each in a directory only that user may enter; each
-// connection a viewer makes there is answered with the guest's display, as
+// per user and guest, each in a folder of the service's that nobody else may
+// write in. The socket and its folder stay the service's: the user is given
+// the right to pass the folder and connect to the socket, and nothing more,
+// by POSIX ACLs the relay sets on the service's own files (no privilege
+// needed, and no file a caller could have put or swapped is touched). Each
+// connection a viewer makes is answered with the guest's display, as
 // libvirt hands it over (org.libvirt.Domain.OpenGraphicsFD through
 // libvirt-dbus, a socket QEMU already serves), and the two are spliced
-// together. A peer of another user is sent away. It ends when its stdin
-// does (the service is gone).
+// together. A peer of any other uid is sent away, whatever let it connect.
+// It ends when its stdin does (the service is gone).
 //
 //   gjs -m display-relay.js BUS      BUS: libvirt-dbus's bus: system, session or an address
 
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
+import { accessAcl, gioEscaped, READ, SEARCH, WRITE } from '../posix-acl.js';
 import { line, parseCommand, type RelayEvent } from '../relay-protocol.js';
 
 // virDomainOpenGraphicsFlags: the service has authorized the user already.
 const SKIPAUTH = 1;
+const ACL_ATTRIBUTE = 'xattr-sys::system.posix_acl_access';
 const OPEN_TIMEOUT_MS = 10_000;
 const SPLICE =
   Gio.IOStreamSpliceFlags.CLOSE_STREAM1 | Gio.IOStreamSpliceFlags.CLOSE_STREAM2 | Gio.IOStreamSpliceFlags.WAIT_FOR_BOTH;
@@ -87,7 +93,8 @@ async function serve(path: string, listener: Listener, viewer: Gio.SocketConnect
   } catch {
     // No credentials: treated as a stranger below.
   }
-  if (uid !== listener.uid && uid !== 0) {
+  // Only the folder's ACL lets anyone else this far (root, past every permission): still not theirs.
+  if (uid !== listener.uid) {
     say({ ev: 'refused', path, pid, uid });
     viewer.close(null);
     return;
@@ -110,6 +117,16 @@ async function serve(path: string, listener: Listener, viewer: Gio.SocketConnect
   }
 }
 
+/** Gives `uid` `perms` on a file of ours, and nobody else anything (the owner keeps `owner`). */
+function grant(path: string, owner: number, uid: number, perms: number): void {
+  Gio.File.new_for_path(path).set_attribute_string(
+    ACL_ATTRIBUTE,
+    gioEscaped(accessAcl(owner, uid, perms)),
+    Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS,
+    null,
+  );
+}
+
 function listen(path: string, uid: number, domain: string): void {
   if (listeners.has(path)) {
     say({ ev: 'listening', path });
@@ -117,8 +134,18 @@ function listen(path: string, uid: number, domain: string): void {
   }
   const service = new Gio.SocketService();
   try {
+    // Bound in the service's folder, which only the service may enter until the grant below.
     service.add_address(Gio.UnixSocketAddress.new(path), Gio.SocketType.STREAM, Gio.SocketProtocol.DEFAULT, null);
+    // Connecting takes write permission on the socket; reaching it, search permission on its folder.
+    grant(path, READ | WRITE, uid, READ | WRITE);
+    grant(GLib.path_get_dirname(path), READ | WRITE | SEARCH, uid, SEARCH);
   } catch (error) {
+    service.close();
+    try {
+      Gio.File.new_for_path(path).delete(null);
+    } catch {
+      // Never bound.
+    }
     say({ ev: 'failed', path, message: error instanceof Error ? error.message : String(error) });
     return;
   }

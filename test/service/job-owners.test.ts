@@ -1,0 +1,180 @@
+// Jobs belong to whoever started them (issue 18, item 6), tried as two real
+// uids on two seats against the host-wide service on a real libvirtd, under
+// its systemd unit's capabilities: bob (seat1) exports and imports a guest
+// of no seat — which both may act on — and ada (seat0) tries to cancel his
+// jobs. Only bob may, or ada with polkit's yes; the guest's seat does not
+// decide, and an import whose guest is not defined yet is nobody else's.
+
+import {
+  closeSync,
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
+import { createVolume, defineDefaultPool, inSandbox, JOB, jobEnd, jobProgress, QEMU } from '../support/guest-files.js';
+import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
+import { LogindMock } from '../support/logind-mock.js';
+import { ROOT, ServiceStack } from '../support/stack.js';
+import { twoUsers, UidCaller } from '../support/uid-caller.js';
+
+const ERR = 'me.phyllo.Switcher1.Error';
+const DENIED = `${ERR}.AccessDenied`;
+const CANCEL_OTHER = 'me.phyllo.switcher.cancel-job-other-user';
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+const [ADA, BOB] = twoUsers();
+
+let stack: ServiceStack;
+let logind: LogindMock;
+let ada: UidCaller;
+let bob: UidCaller;
+let guest = '';
+let work = '';
+
+/** The capabilities data/phyllome-switcher-system.service.in keeps (CapabilityBoundingSet=), as setpriv names them. */
+function unitCapabilities(): string[] {
+  const unit = readFileSync(join(ROOT, 'data/phyllome-switcher-system.service.in'), 'utf8');
+  const line = /^CapabilityBoundingSet=(.+)$/m.exec(unit)?.[1] ?? '';
+  return line
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`);
+}
+
+const jobProperty = (job: string, name: string): Promise<unknown> => stack.client.property(job, JOB, name);
+const cancel = (who: UidCaller, job: string, flags = 0) => who.call(SERVICE, job, JOB, 'Cancel', '', [], flags);
+
+/** A folder of bob's own for bundles. */
+function bobsFolder(): string {
+  const folder = mkdtempSync(join(work, 'bob-'));
+  chownSync(folder, BOB, BOB);
+  return folder;
+}
+
+/** bob's Export of the guest into a folder of his; the job. */
+async function bobExports(folder: string): Promise<string> {
+  const reply = await bob.call(SERVICE, guest, GUEST, 'Export', 's', [folder]);
+  expect(reply.error, reply.message).toBe('ok');
+  return reply.body[0] as string;
+}
+
+beforeAll(async () => {
+  stack = await ServiceStack.start({ systemBus: true, realLibvirtd: true, withService: false, serviceInSandbox: true });
+  logind = await LogindMock.start(stack.group, { bus: stack.bus });
+  await logind.addSeat('seat0');
+  await logind.addSeat('seat1');
+  await logind.addSession('c0', 'seat0', ADA, 'ada');
+  await logind.addSession('c1', 'seat1', BOB, 'bob');
+  ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
+  bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
+  await logind.bindPid(ada.pid, 'c0');
+  await logind.bindPid(bob.pid, 'c1');
+  // A guest of no seat with 1 GiB of data (not holes): its jobs run long enough to be caught running.
+  const pool = await defineDefaultPool(stack);
+  const { path: disk } = await createVolume(stack, pool, 'shared.img', 2 * GiB);
+  const fd = openSync(inSandbox(stack.libvirtdNamespacePid, disk), 'r+');
+  const chunk = Buffer.alloc(4 * MiB);
+  for (let i = 0; i < 256; i++) {
+    chunk.fill((i % 255) + 1);
+    writeSync(fd, chunk, 0, chunk.length, i * 8 * MiB);
+  }
+  closeSync(fd);
+  const xml = tinyQemuGuestXml('shared').replace(
+    '<devices>',
+    `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>`,
+  );
+  await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [xml]);
+  work = mkdtempSync(join(tmpdir(), 'phyllome-jobs-'));
+  chmodSync(work, 0o755);
+  const address = stack.bus.address;
+  await stack.startService(
+    'qemu:///system',
+    ['--host-wide', '--system-bus', address, '--libvirt-bus', address],
+    [],
+    {},
+    ['setpriv', `--bounding-set=-all,${unitCapabilities().join(',')}`, '--'],
+  );
+  await stack.client.watch();
+  guest = await stack.client.waitForGuest('shared');
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('an export', () => {
+  it('says who started it and from which seat', async () => {
+    const folder = bobsFolder();
+    const job = await bobExports(folder);
+    expect([await jobProperty(job, 'StartedByUid'), await jobProperty(job, 'StartedFromSeat')]).toEqual([BOB, 'seat1']);
+    expect((await cancel(bob, job)).error).toBe('ok');
+    expect(await jobEnd(stack, job)).toMatchObject({ success: false });
+  });
+
+  it("is not another user's to cancel, though its guest is of no seat: AccessDenied, and it goes on", async () => {
+    const folder = bobsFolder();
+    const job = await bobExports(folder);
+    const refused = await cancel(ada, job);
+    expect(refused.error).toBe(DENIED);
+    expect(refused.message).toContain(`user ${BOB} started it`);
+    expect(refused.message).toContain(CANCEL_OTHER);
+    // It goes on, and its starter may still stop it.
+    await jobProgress(stack, job, 0.1);
+    expect(await jobProperty(job, 'State')).toBe('running');
+    expect((await cancel(bob, job)).error).toBe('ok');
+    expect(await jobEnd(stack, job)).toMatchObject({
+      success: false,
+      message: 'Export cancelled; nothing was changed',
+    });
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it("is another user's to cancel with polkit's yes: a rule for them, or an administrator's password when the call allows asking", async () => {
+    await logind.polkitRule(CANCEL_OTHER, ADA, 'yes');
+    const first = await bobExports(bobsFolder());
+    expect((await cancel(ada, first)).error).toBe('ok');
+    expect(await jobEnd(stack, first)).toMatchObject({ success: false });
+    await logind.clearPolkitRules();
+    await logind.polkitAgent('yes');
+    const second = await bobExports(bobsFolder());
+    expect((await cancel(ada, second)).error).toBe(DENIED);
+    expect((await cancel(ada, second, ALLOW_INTERACTIVE_AUTHORIZATION)).error).toBe('ok');
+    expect(await jobEnd(stack, second)).toMatchObject({ success: false });
+    await logind.polkitAgent('none');
+    await logind.clearPolkitRules();
+    const checks = await logind.checkedActions();
+    expect(checks.filter((c) => c.actionId === CANCEL_OTHER).length).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('an import not yet tied to a guest', () => {
+  it('is no longer anybody’s to cancel: another user gets AccessDenied, and it goes on to the end', async () => {
+    const folder = bobsFolder();
+    const exported = await bobExports(folder);
+    expect(await jobEnd(stack, exported, 60_000)).toMatchObject({ success: true });
+    // The guest goes (its disk stays), so its bundle can come back as it.
+    const [domain] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainLookupByName', 's', ['shared']);
+    await libvirtCall(stack, domain as string, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === guest, 10_000);
+    const reply = await bob.call(SERVICE, MANAGER_PATH, MANAGER, 'Import', 's', [join(folder, 'shared.phyllome')]);
+    expect(reply.error, reply.message).toBe('ok');
+    const job = reply.body[0] as string;
+    expect(await jobProperty(job, 'Guest')).toBe('/');
+    const refused = await cancel(ada, job);
+    expect(refused.error).toBe(DENIED);
+    expect(refused.message).toContain(`user ${BOB} started it`);
+    expect(await jobEnd(stack, job, 60_000)).toMatchObject({ success: true });
+    guest = await stack.client.waitForGuest('shared');
+    expect(await jobProperty(job, 'Result')).toBe(guest);
+  }, 90_000);
+});
