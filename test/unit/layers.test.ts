@@ -12,6 +12,7 @@ const SERVICE = resolve(import.meta.dirname, '../../service');
 const FLOORS = [
   ['errors.ts', 'log.ts', 'owned-process.ts', 'readable.ts'],
   ['dbus'],
+  ['guest-files'],
   ['contract'],
   ['libvirt'],
   ['guests'],
@@ -24,6 +25,8 @@ const FLOORS = [
   ['display'],
   ['stats'],
   ['bus'],
+  ['worker'],
+  ['helper'],
   ['daemon.ts'],
   ['cli.ts', 'main.ts'],
 ];
