@@ -39,6 +39,13 @@ export class JournalEntry {
     await this.file.datasync();
   }
 
+  /** Stops writing, leaving the record for the next start to deal with (what is there cannot be told now). */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.file.close();
+  }
+
   /** The job ended and left what it means to leave: nothing to undo any more. */
   async finish(): Promise<void> {
     if (this.closed) return;

@@ -7,6 +7,7 @@
 //     "checksum": "sha256-4MiB-blocks",
 //     "files": [ { "path": "domain.xml", "role": "definition", "size": 4711, "checksum": "…" },
 //                { "path": "disks/vda.raw", "role": "disk", "target": "vda", "format": "raw", … },
+//                { "path": "disks/vdb.qcow2", "role": "disk", …, "flattened": true },
 //                { "path": "nvram/VARS.fd", "role": "nvram", … },
 //                { "path": "tpm/tpm2/tpm2-00.permall", "role": "tpm", … } ] }
 
@@ -35,6 +36,8 @@ export interface BundleFile {
   /** Disks: the guest's device name (vda, sda…) and image format (raw, qcow2). */
   target?: string;
   format?: string;
+  /** Disks: the image was a qcow2 overlay, flattened (its backing chain merged) into this one file. */
+  flattened?: boolean;
 }
 
 export interface Manifest {
@@ -120,6 +123,8 @@ export function parseManifest(text: string): Manifest {
       if (typeof file.format !== 'string' || !FORMAT.test(file.format)) bad(`${entry.path} names no image format`);
       entry.target = file.target as string;
       entry.format = file.format as string;
+      if (file.flattened !== undefined && typeof file.flattened !== 'boolean') bad(`${entry.path} has a bad flattened`);
+      if (file.flattened === true) entry.flattened = true;
     }
     return entry;
   });
