@@ -1,148 +1,91 @@
-// Import: a bundle made into a guest of this host. Everything that can be
-// checked cheaply is checked before a job exists (the manifest, every file
-// there at its size, the definition's own checksum, the name and UUID free,
-// somewhere to put the disks); the job then copies each file into place —
-// disks into new volumes of libvirt's 'default' pool — checking each
-// checksum as it goes, and defines the guest only when all of them matched.
-// A failed or cancelled import removes whatever it made.
+// Import: a bundle made into a guest of this host. A worker run as the
+// caller reads the bundle; the service checks what it says as it would any
+// caller's words (the manifest, every file there at its size, the
+// definition's own checksum, the name and UUID free, somewhere to put the
+// disks) before a job exists. The job makes the disks' volumes through
+// libvirt (<uuid>-<device>.<format>), has the helper make the UEFI variables
+// and TPM state from the UUID and a worker copy the bundle into them, each
+// checksum checked as it goes and each qcow2 image checked on the bytes
+// that landed, and defines the guest only when all of it is in place. A
+// failed or cancelled import removes whatever it made.
 
-import { constants, lstat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import {
-  callerPath,
-  closedToCaller,
-  openRegularFile,
-  R,
-  refusePseudoFileSystem,
-  viewAsCaller,
-  X,
-  type FileCaller,
-} from '../dbus/caller-files.js';
-import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
+import { alreadyExists, invalidArgument, invalidState } from '../errors.js';
+import type { FilesCall } from '../guest-files/client.js';
+import { guestVolumeName, TPM_STATE_FILE, type BundleRead, type Caller } from '../guest-files/protocol.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, domainByUuid } from '../libvirt/domain.js';
-import {
-  createRawVolume,
-  poolByName,
-  poolIsActive,
-  refreshPool,
-  volumeNames,
-  type PoolInfo,
-} from '../libvirt/storage-pool.js';
 import { parseDomainXml } from '../libvirt/domain-xml.js';
-import { volumeFilePath } from '../libvirt/storage-vol.js';
+import { poolByName, poolIsActive, refreshPool, volumeNames, type PoolInfo } from '../libvirt/storage-pool.js';
+import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
 import { checksumOf } from './block-checksum.js';
-import { copyFileTo, measureFile, type MeasuredFile } from './file-copy.js';
 import { checkImportDefinition, importDefinition, readDefinition } from './guest-definition.js';
-import { TPM_BUNDLE_DIR } from './guest-files.js';
-import { defaultNvramPath, tpmStateDir } from './libvirt-state-dirs.js';
-import {
-  DEFINITION_NAME,
-  MANIFEST_NAME,
-  MAX_SMALL_FILE,
-  parseManifest,
-  type BundleFile,
-  type Manifest,
-} from './manifest.js';
-import { diskImageName, fileError, makeDirectories, pathExists, Undo, type TransferHost } from './transfer-context.js';
+import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from './manifest.js';
+import { jobKey, Undo, type TransferHost } from './transfer-context.js';
 
 export const DEFAULT_POOL = 'default';
 const VOLUME_TIMEOUT_MS = 60_000;
+/** The formats an imported disk may have: raw (no header) and qcow2 (its header checked). */
+const IMAGE_FORMATS = new Set(['raw', 'qcow2']);
 
 interface PlannedFile {
   entry: BundleFile;
-  file: MeasuredFile;
+  dataBytes: number;
 }
 
 export interface ImportPlan {
+  /** The bundle as the caller's worker resolved it. */
   bundle: string;
+  caller: Caller;
   manifest: Manifest;
   definitionXml: string;
+  uefi: boolean;
   /** The seat the guest's own metadata gives it ('' for none): it travels with the guest. */
   seat: string;
   /** Where the disks go (none without disks). */
   pool: PoolInfo | undefined;
   disks: (PlannedFile & { volumeName: string })[];
-  nvram: (PlannedFile & { destination: string }) | undefined;
-  tpm: (PlannedFile & { destination: string })[];
-  tpmDir: string;
+  nvram: PlannedFile | undefined;
+  tpm: PlannedFile[];
 }
 
-async function readSmallFile(path: string, what: string): Promise<Buffer> {
-  // Opened without following a symlink, and checked on what was opened: the bundle is the caller's to change.
-  const file = await openRegularFile(path, constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ELOOP') throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
-    throw fileError(error, `read ${what}`);
-  });
-  if (!file) throw invalidArgument(`The bundle is damaged: ${what} is not a file`);
-  try {
-    const info = await file.stat();
-    if (info.size > MAX_SMALL_FILE) throw invalidArgument(`The bundle is damaged: ${what} is too large`);
-    return await file.readFile();
-  } finally {
-    await file.close();
-  }
+/** What a worker said of a bundle, as data of ours or an error: a worker is the caller's. */
+function bundleRead(value: unknown): BundleRead {
+  const data = (value ?? {}) as Record<string, unknown>;
+  const files = data.files;
+  const ok =
+    typeof data.bundle === 'string' &&
+    typeof data.manifest === 'string' &&
+    typeof data.definition === 'string' &&
+    Array.isArray(files) &&
+    files.every(
+      (f: unknown) =>
+        typeof (f as { path?: unknown }).path === 'string' &&
+        Number.isSafeInteger((f as { size?: unknown }).size) &&
+        Number.isSafeInteger((f as { dataBytes?: unknown }).dataBytes),
+    );
+  if (!ok) throw invalidArgument('The bundle could not be read');
+  return data as unknown as BundleRead;
 }
 
-/** A volume name not yet taken in the pool. */
-function freeVolumeName(taken: Set<string>, guest: string, target: string, format: string): string {
-  for (let n = 1; ; n++) {
-    const name = diskImageName(guest, target, format, n);
-    if (!taken.has(name)) {
-      taken.add(name);
-      return name;
-    }
-  }
-}
-
-/** Checks the bundle and this host; throws a typed error before any job exists. */
-export async function planImport(
-  host: TransferHost,
-  bundlePath: string,
-  caller: FileCaller | undefined,
-): Promise<ImportPlan> {
-  const named = callerPath(bundlePath, 'The bundle path');
-  // Walked as the caller from / down before anything looks at it: behind a folder closed to the
-  // caller, a bundle and nothing get the same AccessDenied. Resolved as the kernel resolves it
-  // (symbolic links, then '..'): a link to a bundle is that bundle.
-  const view = await viewAsCaller(named, caller, R | X).catch((error: unknown) => {
-    throw fileError(error, `import ${named}`);
-  });
-  if (view.kind === 'closed') {
-    throw new SwitcherError('AccessDenied', `You cannot read ${named}: ${view.where} is closed to you`);
-  }
-  if (view.kind === 'missing') throw noSuchFile(`Cannot import ${named}: ${named} does not exist`);
-  const bundle = view.path;
-  if (!view.stats.isDirectory()) throw invalidArgument(`${named} is not a bundle (a folder)`);
-  await refusePseudoFileSystem(bundle, named);
-  if (view.kind === 'denied')
-    throw new SwitcherError('AccessDenied', `You cannot read ${named}: ${named} is closed to you`);
-  // The service may read what the caller may not (it runs as root for every user): each file is checked.
-  const openToCaller = async (path: string, want: number): Promise<void> => {
-    const closed = caller && (await closedToCaller(path, caller, want));
-    if (closed) throw new SwitcherError('AccessDenied', `You cannot read ${path}: ${closed}`);
-  };
-  await openToCaller(join(bundle, MANIFEST_NAME), R).catch((error: unknown) => {
-    throw fileError(error, `import ${bundle}`);
-  });
-  const manifest = parseManifest((await readSmallFile(join(bundle, MANIFEST_NAME), 'its manifest')).toString());
+/** Checks the bundle (read by a worker as the caller) and this host; throws a typed error before any job exists. */
+export async function planImport(host: TransferHost, bundlePath: string, caller: Caller): Promise<ImportPlan> {
+  const read = bundleRead(await host.files.ask({ op: 'read-bundle', caller, bundle: bundlePath }));
+  const manifest = parseManifest(Buffer.from(read.manifest, 'base64').toString());
+  const measured = new Map(read.files.map((f) => [f.path, f]));
   const planned: PlannedFile[] = [];
   for (const entry of manifest.files) {
-    const path = join(bundle, entry.path);
-    const found = await lstat(path).catch(() => undefined);
+    const found = measured.get(entry.path);
     if (!found) throw invalidArgument(`The bundle is incomplete: ${entry.path} is missing`);
-    if (!found.isFile()) throw invalidArgument(`The bundle is damaged: ${entry.path} is not a file`);
-    await openToCaller(path, R);
     if (found.size !== entry.size) {
       throw invalidArgument(`The bundle is damaged: ${entry.path} has ${found.size} bytes, not ${entry.size}`);
     }
-    if (entry.role !== 'definition') planned.push({ entry, file: await measureFile(path) });
+    if (entry.role !== 'definition') planned.push({ entry, dataBytes: Math.min(found.dataBytes, found.size) });
   }
-  const definitionBytes = await readSmallFile(join(bundle, DEFINITION_NAME), 'its definition');
+  const definitionBytes = Buffer.from(read.definition, 'base64');
   const definitionEntry = manifest.files.find((f) => f.role === 'definition') as BundleFile;
-  if (checksumOf(definitionBytes) !== definitionEntry.checksum) {
+  if (definitionBytes.length !== definitionEntry.size || checksumOf(definitionBytes) !== definitionEntry.checksum) {
     throw invalidArgument(`The bundle is damaged: ${DEFINITION_NAME} does not match its checksum`);
   }
   const definitionXml = definitionBytes.toString();
@@ -156,6 +99,26 @@ export async function planImport(
   const wanted = definition.disks.map((d) => d.target).sort();
   if (JSON.stringify(disks.map((d) => d.entry.target).sort()) !== JSON.stringify(wanted)) {
     throw invalidArgument('The bundle is damaged: its disk images are not the disks its definition has');
+  }
+  for (const disk of disks) {
+    const format = disk.entry.format as string;
+    if (!IMAGE_FORMATS.has(format)) {
+      throw invalidArgument(
+        `The bundle's disk ${disk.entry.target as string} is a ${format} image; only raw and qcow2 images are taken`,
+      );
+    }
+    // libvirt is told the format the image was checked as.
+    if (definition.disks.find((d) => d.target === disk.entry.target)?.format !== format) {
+      throw invalidArgument(
+        `The bundle is damaged: disk ${disk.entry.target as string} is not the format its definition says`,
+      );
+    }
+  }
+  const tpm = planned.filter((p) => p.entry.role === 'tpm');
+  for (const file of tpm) {
+    if (!file.entry.path.startsWith('tpm/') || !TPM_STATE_FILE.test(file.entry.path.slice(4))) {
+      throw invalidArgument(`The bundle is damaged or not ours: ${file.entry.path} is no TPM state file of swtpm's`);
+    }
   }
   if (host.registry.find(name) || (await domainByName(host.client, name))) {
     throw alreadyExists(`A guest named ${name} already exists here`);
@@ -172,83 +135,100 @@ export async function planImport(
     throw invalidState(`libvirt's '${DEFAULT_POOL}' pool is not active`);
   }
   const taken = pool ? await volumeNames(host.client, pool) : new Set<string>();
-  const nvramEntry = planned.find((p) => p.entry.role === 'nvram');
-  const nvramDestination = defaultNvramPath(host.dirs, name);
-  if (nvramEntry && (await pathExists(nvramDestination))) {
-    throw alreadyExists(`UEFI variables for a guest named ${name} are already at ${nvramDestination}`);
-  }
-  const tpmDir = tpmStateDir(host.dirs, uuid);
-  const tpmFiles = planned.filter((p) => p.entry.role === 'tpm');
-  if (tpmFiles.length > 0 && (await pathExists(tpmDir))) {
-    throw alreadyExists(`TPM state for UUID ${uuid} is already at ${tpmDir}`);
-  }
+  const nvram = planned.find((p) => p.entry.role === 'nvram');
+  await host.files.ask({ op: 'check-free', uuid, nvram: nvram !== undefined, tpm: tpm.length > 0 });
   return {
-    bundle,
+    bundle: read.bundle,
+    caller,
     manifest,
     definitionXml,
+    uefi: definition.uefi,
     seat: parseDomainXml(definitionXml).settings.seat,
     pool,
-    disks: disks.map((d) => ({
-      ...d,
-      volumeName: freeVolumeName(taken, name, d.entry.target as string, d.entry.format as string),
-    })),
-    nvram: nvramEntry && { ...nvramEntry, destination: nvramDestination },
-    tpm: tpmFiles.map((t) => ({ ...t, destination: join(tpmDir, t.entry.path.slice(TPM_BUNDLE_DIR.length + 1)) })),
-    tpmDir,
+    disks: disks.map((d) => {
+      const volumeName = guestVolumeName(uuid, d.entry.target as string, d.entry.format as string);
+      if (taken.has(volumeName)) throw alreadyExists(`The storage pool already has a volume ${volumeName}`);
+      return { ...d, volumeName };
+    }),
+    nvram,
+    tpm,
   };
 }
 
 export async function runImport(host: TransferHost, plan: ImportPlan, job: JobContext): Promise<JobOutcome> {
   const { name, uuid } = plan.manifest.guest;
-  const undo = new Undo();
+  const key = jobKey('import');
+  const undo = new Undo(await host.journal.begin(key, { op: 'import', uuid }));
   const all = [...(plan.nvram ? [plan.nvram] : []), ...plan.tpm, ...plan.disks];
-  job.setTotal(all.reduce((sum, p) => sum + p.file.dataBytes, 0));
-  const copy = async (planned: PlannedFile, destination: string, how: 'create' | 'overwrite'): Promise<void> => {
-    if (how === 'create') undo.file(destination);
-    const copied = await copyFileTo(planned.file, destination, how, {
-      signal: job.signal,
-      onBytes: (bytes) => job.advance(bytes),
-    });
-    if (copied.checksum !== planned.entry.checksum) {
-      throw invalidArgument(`The bundle is damaged: ${planned.entry.path} does not match its checksum`);
-    }
-  };
+  job.setTotal(all.reduce((sum, p) => sum + p.dataBytes, 0));
+  let call: FilesCall<'import'> | undefined;
+  const cancel = (): void => call?.cancel();
+  job.signal.addEventListener('abort', cancel, { once: true });
   try {
-    if (plan.nvram) {
-      await makeDirectories(dirname(plan.nvram.destination), 0o755, undo);
-      await copy(plan.nvram, plan.nvram.destination, 'create');
-    }
-    if (plan.tpm.length > 0) {
-      // libvirt gives the directories and files to swtpm's user when the guest starts.
-      await makeDirectories(plan.tpmDir, 0o711, undo);
-      for (const file of plan.tpm) {
-        await makeDirectories(dirname(file.destination), 0o700, undo);
-        await copy(file, file.destination, 'create');
-      }
-    }
-    const diskPaths = new Map<string, string>();
     for (const disk of plan.disks) {
       job.signal.throwIfAborted();
-      const pool = plan.pool as PoolInfo;
-      const volume = await createRawVolume(host.client, pool, disk.volumeName, disk.entry.size, VOLUME_TIMEOUT_MS);
-      undo.volume(host.client, volume);
-      const path = await volumeFilePath(host.client, volume);
-      await copy(disk, path, 'overwrite');
-      diskPaths.set(disk.entry.target as string, path);
+      await undo.volume(host.client, plan.pool as PoolInfo, disk.volumeName, disk.entry.size, VOLUME_TIMEOUT_MS);
     }
-    if (plan.pool) await refreshPool(host.client, plan.pool);
+    job.signal.throwIfAborted();
+    call = await host.files.request(
+      {
+        op: 'import',
+        job: key,
+        caller: plan.caller,
+        uuid,
+        bundle: plan.bundle,
+        uefi: plan.uefi,
+        files: all.map(({ entry }) => ({
+          role: entry.role as 'nvram' | 'tpm' | 'disk',
+          bundlePath: entry.path,
+          size: entry.size,
+          checksum: entry.checksum,
+          ...(entry.role === 'tpm' ? { tpmPath: entry.path.slice(4) } : {}),
+          ...(entry.role === 'disk'
+            ? {
+                target: entry.target as string,
+                format: entry.format as string,
+                pool: (plan.pool as PoolInfo).name,
+                volume: guestVolumeName(uuid, entry.target as string, entry.format as string),
+              }
+            : {}),
+        })),
+      },
+      { onProgress: (bytes) => job.advance(bytes) },
+      undefined,
+    );
+    const files = call;
+    // Undone after the definition (so the helper finds no guest of that UUID and removes its files), before the volumes.
+    undo.step('the UEFI variables and TPM state', async () => {
+      files.cancel();
+      await files.result().catch(() => undefined);
+    });
+    const ready = await call.ready();
+    const diskPaths = new Map<string, string>();
+    if (plan.pool) {
+      await refreshPool(host.client, plan.pool);
+      for (const disk of plan.disks) {
+        const volume = await volumeByName(host.client, plan.pool.path, disk.volumeName);
+        if (!volume) throw invalidState(`The volume ${disk.volumeName} went away during the import`);
+        diskPaths.set(disk.entry.target as string, await volumeFilePath(host.client, volume));
+      }
+    }
     const xml = importDefinition(plan.definitionXml, {
       diskPaths,
-      nvramPath: plan.nvram?.destination,
+      nvramPath: typeof ready.nvramPath === 'string' ? ready.nvramPath : undefined,
       exists: (path) => existsSync(path),
     });
     job.signal.throwIfAborted();
-    await host.client.defineXml(xml);
-    undo.forget();
+    undo.domain(host.client, await host.client.defineXml(xml));
+    call.go();
+    await call.result();
+    await undo.forget();
     job.setGuest(guestPath(uuid));
     return { result: guestPath(uuid), message: `Imported ${name}` };
   } catch (error) {
     await undo.run();
-    throw fileError(error, `import ${name}`);
+    throw error;
+  } finally {
+    job.signal.removeEventListener('abort', cancel);
   }
 }

@@ -307,11 +307,13 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await stack.client.property(job, JOB, 'Guest')).toBe(path);
     expect(await stack.client.property(path, GUEST, 'Uuid')).toBe(original.uuid);
     const { xml, disk } = await definitionOf('uefi');
-    expect(disk).toBe(`${POOL_DIR}/uefi-vda.raw`);
-    expect(await volumeNames(stack, pool)).toContain('uefi-vda.raw');
+    // Named from the UUID, never from the name: the volume and the UEFI variables alike.
+    expect(disk).toBe(`${POOL_DIR}/${original.uuid}-vda.raw`);
+    expect(await volumeNames(stack, pool)).toContain(`${original.uuid}-vda.raw`);
     expect(await sha256File(sandbox(disk))).toBe(original.disk);
     expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
-    expect(readFileSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`)).equals(original.nvram)).toBe(true);
+    expect(xml).toContain(`${NVRAM_DIR}/${original.uuid}_VARS.fd</nvram>`);
+    expect(readFileSync(sandbox(`${NVRAM_DIR}/${original.uuid}_VARS.fd`)).equals(original.nvram)).toBe(true);
     expect(readFileSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
     expect(xml).toContain("<mac address='52:54:00:12:34:56'/>");
     await setState(path, 'Start', 'running');
@@ -345,13 +347,14 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     const mac = /<mac address='([^']+)'/.exec(xml)?.[1];
     expect(mac).toMatch(/^52:54:00:/);
     expect(mac).not.toBe('52:54:00:12:34:56');
-    expect(disk).toBe(`${POOL_DIR}/uefi_copy-vda.raw`);
+    expect(disk).toBe(`${POOL_DIR}/${uuid}-vda.raw`);
     expect(await sha256File(sandbox(disk))).toBe(original.disk);
     expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
-    expect(readFileSync(sandbox(`${NVRAM_DIR}/uefi copy_VARS.fd`)).equals(original.nvram)).toBe(true);
+    expect(xml).toContain(`${NVRAM_DIR}/${uuid}_VARS.fd</nvram>`);
+    expect(readFileSync(sandbox(`${NVRAM_DIR}/${uuid}_VARS.fd`)).equals(original.nvram)).toBe(true);
     expect(readFileSync(sandbox(`${SWTPM_DIR}/${uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
     // The source is as it was.
-    expect(await sha256File(sandbox(`${POOL_DIR}/uefi-vda.raw`))).toBe(original.disk);
+    expect(await sha256File(sandbox(`${POOL_DIR}/${original.uuid}-vda.raw`))).toBe(original.disk);
 
     await Promise.all([setState(path, 'Start', 'running'), setState(clone, 'Start', 'running')]);
     expect([
