@@ -3,11 +3,13 @@
 // DAC_OVERRIDE, DAC_READ_SEARCH, CHOWN, FOWNER to reach guests' files and
 // SETUID, SETGID to start workers as a caller). It serves the service
 // alone: on a socket systemd makes for it (SocketGroup= the service's
-// group, 0660) or one it makes itself (--listen, for tests), or, as the
+// group, 0660) or one it makes itself (--listen, for tests: mode 0660, its
+// group its folder's, which a setgid folder of the service's group gives
+// it — the helper changes no file's owner), or, as the
 // per-user service's child, on its stdio. Run with --worker it is a worker
 // (service/worker/): one task, as whoever started it.
 
-import { chown, chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
@@ -32,8 +34,7 @@ const USAGE = `Usage: phyllome-switcher-files (--listen PATH | --stdio) --connec
 The guest-files helper of Phyllome Switcher: guests' disks, UEFI variables
 and TPM state, named by UUID, for the service alone; workers run as callers.
 
-  --listen PATH        make a socket at PATH (without systemd's socket activation)
-  --socket-group GID   the group the socket is given (mode 0660): the service's
+  --listen PATH        make a socket at PATH (without systemd's socket activation), mode 0660
   --stdio              serve one service on standard input and output (its child)
   --connect URI        the libvirt URI whose guests these are
   --libvirt-bus BUS    where libvirt-dbus is: session, system or an address
@@ -70,7 +71,6 @@ async function main(): Promise<number> {
       strict: true,
       options: {
         listen: { type: 'string' },
-        'socket-group': { type: 'string' },
         stdio: { type: 'boolean' },
         connect: { type: 'string' },
         'libvirt-bus': { type: 'string' },
@@ -140,11 +140,6 @@ async function main(): Promise<number> {
         server?.listen(path, resolve);
       });
       process.umask(umask);
-      if (values['socket-group']) {
-        const gid = groupId(values['socket-group']);
-        if (gid === undefined) throw new Error(`no group ${values['socket-group']}`);
-        await chown(path, euid, gid);
-      }
       await chmod(path, 0o660);
     }
   }

@@ -44,9 +44,13 @@ security_driver = "none"
 swtpm_user = "root"
 swtpm_group = "root"
 CONF
-cat > /etc/libvirt/libvirtd.conf <<'CONF'
-unix_sock_group = "root"
-unix_sock_rw_perms = "0700"
+# libvirtd's read-write socket as Debian has it: root's and the libvirt group's (the host-wide service,
+# a system user of its own in that group, reaches libvirt so); no other user may open it.
+sock_group=root
+getent group libvirt >/dev/null && sock_group=libvirt
+cat > /etc/libvirt/libvirtd.conf <<CONF
+unix_sock_group = "$sock_group"
+unix_sock_rw_perms = "0770"
 auth_unix_rw = "none"
 auth_unix_ro = "none"
 CONF
@@ -111,8 +115,8 @@ serve() {
 [[ -n "${SANDBOX_NO_DBUS:-}" ]] && serve
 
 # As root, libvirt-dbus's qemu:///session reaches the (sandboxed) system libvirtd.
-# Only root may open libvirtd's read-write socket here (mode 0700 above), as only
-# root and the libvirt group may on Debian: a process of another user cannot.
+# Only root and the libvirt group may open libvirtd's read-write socket here (above),
+# as on Debian: a process of another user cannot.
 if [[ ${LIBVIRT_DBUS_BUS:-session} == system ]]; then
   /usr/sbin/libvirt-dbus --system &
   bus_address=$DBUS_SYSTEM_BUS_ADDRESS

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
-import { startSystemBus } from './system-bus.js';
+import { HOST_WITH_SWITCHER, startSystemBus } from './system-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
 import { makeSystemGroup, type SystemGroup } from './system-accounts.js';
@@ -92,6 +92,8 @@ export class ServiceStack {
       systemBus?: boolean;
       /** A workers' group for the guest-files helper, for callers of other uids (see `workers`). */
       workers?: boolean;
+      /** More policy files for that system bus (e.g. letting a test's own system user own our name). */
+      systemPolicies?: string[];
     } = {},
   ): Promise<ServiceStack> {
     const stack = new ServiceStack();
@@ -102,7 +104,7 @@ export class ServiceStack {
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
         : options.systemBus
-          ? await startSystemBus(stack.group)
+          ? await startSystemBus(stack.group, [...HOST_WITH_SWITCHER, ...(options.systemPolicies ?? [])])
           : await startPrivateBus(stack.group, {
               ...(options.servicesDir ? { servicesDir: options.servicesDir } : {}),
               ...(options.anyUser ? { anyUser: true } : {}),

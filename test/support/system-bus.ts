@@ -34,14 +34,27 @@ function hostDefaultPolicy(): string {
   return policy;
 }
 
+/** The policies a host with us installed has: ours, libvirt-dbus's, logind's and polkit's. */
+export const HOST_WITH_SWITCHER: readonly string[] = [
+  SWITCHER_POLICY,
+  join(HOST_POLICIES, 'org.libvirt.conf'),
+  join(HOST_POLICIES, 'org.freedesktop.login1.conf'),
+  join(HOST_POLICIES, 'org.freedesktop.PolicyKit1.conf'),
+];
+
+/**
+ * Our policy as it would be were our system user called `user` (a test's
+ * own, made for the run): it lets that user own the name.
+ */
+export function switcherPolicyFor(user: string, dir: string): string {
+  const file = join(dir, 'me.phyllo.Switcher1.conf');
+  writeFileSync(file, readFileSync(SWITCHER_POLICY, 'utf8').replace('user="phyllome-switcher"', `user="${user}"`));
+  return file;
+}
+
 export async function startSystemBus(
   group: ProcessGroup,
-  policies: string[] = [
-    SWITCHER_POLICY,
-    join(HOST_POLICIES, 'org.libvirt.conf'),
-    join(HOST_POLICIES, 'org.freedesktop.login1.conf'),
-    join(HOST_POLICIES, 'org.freedesktop.PolicyKit1.conf'),
-  ],
+  policies: readonly string[] = HOST_WITH_SWITCHER,
 ): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'phyllome-system-bus-'));
   // Callers of every user reach it, as the real one.
