@@ -49,6 +49,7 @@ import { allDomainStats } from './libvirt/domain-stats.js';
 import { StatsSampler } from './stats/sampler.js';
 import { log } from './log.js';
 import { count } from './readable.js';
+import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -91,6 +92,15 @@ export interface DaemonOptions {
   filesSocket?: string | undefined;
   /** How the per-user service runs its guest-files helper (its program; --stdio and the rest are added). */
   filesHelper?: string[] | undefined;
+}
+
+/** Whether a journal folder holds anything (a job that never finished). */
+function hasJournal(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Where a service keeps its journal unless told: the host-wide one in /var/lib, a user's in XDG's state folder. */
@@ -413,6 +423,11 @@ export class Daemon {
     registry.on('connected', recover);
     await registry.start();
     recover();
+    // The helper deals with what it left when it starts: start it now where it may have left something (the
+    // host-wide one's journal is root's to read: it is always reached at once).
+    if (options.hostWide || hasJournal(join(stateDir, 'files', 'journal'))) {
+      void files.start().catch((error: unknown) => log.warning(`guest-files helper: ${errorMessage(error)}`));
+    }
     stops.start();
     await usb.start();
     await seats.start();

@@ -183,6 +183,15 @@ export class FilesClient {
     return (await this.request(request, handlers)).result();
   }
 
+  /**
+   * Reaches the helper now rather than at the first request: started (its
+   * socket's first connection, or our child), it deals with what a crash
+   * left before anything else.
+   */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
   control(id: number, op: 'go' | 'cancel'): void {
     this.connection?.output.write(encode({ id, op }));
   }
