@@ -7,10 +7,10 @@
 // down. The paths come from libvirt's definitions and its storage pools,
 // or derive from a UUID, never from a caller.
 //
-// "Root's" includes the system's own accounts (uids up to SYS_UID_MAX in
-// /etc/login.defs, nobody excepted): libvirt keeps its QEMU state folder as
-// QEMU's user (libvirt-qemu on Debian) and TPM state as swtpm's, and no
-// person logs in as them. A helper run as a user for their own service (per
+// "Root's" includes the system's own accounts (any uid outside the range
+// login.defs gives people, UID_MIN to UID_MAX, nobody excepted): libvirt
+// keeps its QEMU state folder as QEMU's user (libvirt-qemu, uid 64055 on
+// Debian) and TPM state as swtpm's, and no person logs in as them. A helper run as a user for their own service (per
 // user) guards no one's rights but that user's: every folder is its own to
 // trust then.
 
@@ -27,22 +27,28 @@ export class UntrustedPathError extends Error {
 
 const euid = (): number => process.geteuid?.() ?? 0;
 
-/** The highest uid of a system account (login.defs' SYS_UID_MAX; 999 where it says nothing). */
-function systemUidMax(): number {
+/** The uids login.defs gives people (UID_MIN to UID_MAX; 1000 to 60000 where it says nothing). */
+function peopleUids(): [number, number] {
+  let text = '';
   try {
-    const value = /^\s*SYS_UID_MAX\s+(\d+)/m.exec(readFileSync('/etc/login.defs', 'utf8'))?.[1];
-    return value ? Number(value) : 999;
+    text = readFileSync('/etc/login.defs', 'utf8');
   } catch {
-    return 999;
+    // The defaults, as useradd's.
   }
+  const value = (key: string, fallback: number): number => {
+    const found = new RegExp(`^\\s*${key}\\s+(\\d+)`, 'm').exec(text)?.[1];
+    return found ? Number(found) : fallback;
+  };
+  return [value('UID_MIN', 1000), value('UID_MAX', 60000)];
 }
 
-let sysUidMax: number | undefined;
+let people: [number, number] | undefined;
 
-/** root, us, or an account of the system's own (QEMU's, swtpm's…), never a person's. */
+/** root, us, or an account of the system's own (QEMU's, swtpm's…), never a person's (nor nobody). */
 export function isSystemOwner(uid: number, self = euid()): boolean {
-  sysUidMax ??= systemUidMax();
-  return uid === 0 || uid === self || (uid <= sysUidMax && uid !== NOBODY);
+  people ??= peopleUids();
+  if (uid === 0 || uid === self) return true;
+  return uid !== NOBODY && (uid < people[0] || uid > people[1]);
 }
 
 /** Written only by its owner, one of the system's: nobody else may change what is in it. */
