@@ -1,5 +1,5 @@
-// Bundles the service into one executable ESM file (and its guest-files helper, which is also the
-// program of its workers, and its display relay, a gjs program). One module to load is
+// Bundles the service into one executable ESM file (and its guest-files helper, the helper's
+// workers' own small program, and its display relay, a gjs program). One module to load is
 // both the cheapest start (Node's ESM loader costs several MB per package
 // tree) and the simplest install: no node_modules on the host.
 
@@ -13,10 +13,13 @@ export const NODE_FLAGS = ['--optimize-for-size', '--no-opt'];
 const outfile = 'build/phyllome-switcher-service';
 // The helper and its workers copy and hash guests' disks: V8's optimizing compiler pays for itself there.
 const filesOutfile = 'build/phyllome-switcher-files';
+// A process per job: small, loading nothing of D-Bus or libvirt, so it starts quickly.
+const workerOutfile = 'build/phyllome-switcher-worker';
 
 for (const [entry, out, flags] of [
   ['service/main.ts', outfile, NODE_FLAGS],
   ['service/helper/main.ts', filesOutfile, []],
+  ['service/worker/entry.ts', workerOutfile, []],
 ]) {
   await build({
     entryPoints: [entry],

@@ -44,17 +44,19 @@ esac
 [[ -z $DESTDIR || $SYSTEM == 1 ]] || { echo "install: --destdir goes with --system" >&2; exit 2; }
 
 build() {
-  [[ -x build/phyllome-switcher-service && -x build/phyllome-switcher-files && -f build/phyllome-display-relay.js &&
+  [[ -x build/phyllome-switcher-service && -x build/phyllome-switcher-files && -x build/phyllome-switcher-worker &&
+    -f build/phyllome-display-relay.js &&
     -f build/$UUID.shell-extension.zip ]] ||
     { bash tools/setup.sh && npm run --silent build; }
 }
 
-# The service's files: the executable, its guest-files helper, its display relay, the contract and
-# Phyllome's guest model (found beside the executable), and this README.
+# The service's files: the executable, its guest-files helper and its workers' program, its
+# display relay, the contract and Phyllome's guest model (found beside the executable), and this
+# README.
 install_service_files() {
   local libdir=$1
   mkdir -p "$libdir/domain-templates"
-  install -m 0755 build/phyllome-switcher-service build/phyllome-switcher-files "$libdir/"
+  install -m 0755 build/phyllome-switcher-service build/phyllome-switcher-files build/phyllome-switcher-worker "$libdir/"
   install -m 0644 build/phyllome-display-relay.js data/me.phyllo.Switcher1.xml README.md "$libdir/"
   install -m 0644 data/domain-templates/*.xml "$libdir/domain-templates/"
 }

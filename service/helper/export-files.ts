@@ -16,7 +16,6 @@ import { measureOpenFile } from '../transfer/file-copy.js';
 import { flattenedDefinition } from '../transfer/guest-definition.js';
 import { inactiveXml } from '../libvirt/domain.js';
 import { temporaryBundleName } from '../worker/export-bundle.js';
-import type { ExportFile } from '../worker/protocol.js';
 import { flatten, flattenedSize } from './flatten.js';
 import { allGuestFiles, closeGuestFiles, openGuestFiles, type OpenGuestFile } from './guest-files.js';
 import { MadeFiles, type MadeStep } from './made-files.js';
@@ -59,29 +58,86 @@ export async function exportFiles(
   }
   const files = await openGuestFiles(locator, guest);
   const staged: OpenGuestFile[] = [];
+  const overlays = files.disks.filter((d) => d.overlay);
+  const temporaryName = temporaryBundleName(request.bundleName);
   let done: MadeFiles | undefined;
   let worker: Worker | undefined;
   let changed = false;
+  /** The worker that writes the bundle, with the guest's files (`copied`) as fd 3 and on. */
+  const startWriter = (directory: string, copied: OpenGuestFile[], needed: number): Worker => {
+    const flattenedTargets = staged.map((s) => s.target as string);
+    return parts.launcher.start(
+      request.caller,
+      {
+        op: 'export',
+        directory,
+        bundleName: request.bundleName,
+        temporaryName,
+        needed,
+        definition: flattenedTargets.length > 0 ? flattenedDefinition(guest.xml, flattenedTargets) : guest.xml,
+        guest: { name, uuid: request.uuid },
+        files: copied.map((f, i) => ({
+          fd: 3 + i,
+          bundlePath: f.bundlePath,
+          role: f.role,
+          size: f.content.size,
+          extents: f.content.extents,
+          ...(f.target ? { target: f.target, format: f.format as string } : {}),
+          ...(f.overlay ? { flattened: true } : {}),
+        })),
+      },
+      copied.map((f) => f.handle.fd),
+    );
+  };
   try {
     // An overlay goes as one image: what it will take, from qemu-img, before any job.
     let needed = guest.xml.length;
     for (const file of allGuestFiles(files)) {
       needed += file.overlay ? await flattenedSize(file.path, file.format as string) : file.content.dataBytes;
     }
-    const probe = parts.launcher.start(request.caller, {
-      op: 'check-folder',
-      directory: request.directory,
-      bundleName: request.bundleName,
-      needed,
-    });
-    const planned = await workerOutcome(probe, {}, session.signal);
-    const directory = text(planned, 'directory');
-    const bundlePath = text(planned, 'bundlePath');
+    // One worker from the plan to the end, which checks the folder and then writes into the one it
+    // checked; where an overlay must be flattened first, a worker checks and another writes.
+    let planned: Promise<Record<string, unknown>>;
+    let outcome: Promise<Record<string, unknown>> | undefined;
+    const handlers = {
+      onProgress: (bytes: number) => session.progress(bytes),
+      // Every file is written: the guest must still be off and defined as it was exported.
+      onCopied: () => {
+        const running = worker as Worker;
+        void (async () => {
+          const same =
+            (await locator.isOff(guest.domain)) && (await inactiveXml(locator.client, guest.domain)) === guest.xml;
+          changed = !same;
+          running.send({ op: same ? 'commit' : 'abort' });
+        })().catch((error: unknown) => {
+          log.warning(`export of ${name}: ${(error as Error).message}`);
+          running.send({ op: 'abort' });
+        });
+      },
+    };
+    if (overlays.length === 0) {
+      worker = startWriter(request.directory, allGuestFiles(files), needed);
+      let plannedNow: (data: Record<string, unknown>) => void = () => undefined;
+      planned = new Promise((resolve) => (plannedNow = resolve));
+      outcome = workerOutcome(worker, { ...handlers, onPlanned: plannedNow }, session.signal);
+      outcome.catch(() => undefined);
+      planned = Promise.race([planned, outcome.then(() => ({}))]);
+    } else {
+      const probe = parts.launcher.start(request.caller, {
+        op: 'check-folder',
+        directory: request.directory,
+        bundleName: request.bundleName,
+        needed,
+      });
+      planned = workerOutcome(probe, {}, session.signal);
+    }
+    const plan = await planned;
+    const directory = text(plan, 'directory');
+    const bundlePath = text(plan, 'bundlePath');
     await session.ready({ bundlePath, total: needed - guest.xml.length });
 
     done = new MadeFiles(await parts.journal.begin(session.id, { op: 'export', uuid: request.uuid }));
-    for (const disk of files.disks) {
-      if (!disk.overlay) continue;
+    for (const disk of overlays) {
       // qemu-img opens the chain by path: only where nobody but the system may change it.
       await openFileByPath(disk.path, constants.O_RDONLY, true)
         .then((h) => h.close())
@@ -103,56 +159,19 @@ export async function exportFiles(
         format: 'qcow2',
       });
     }
-    const copied = allGuestFiles(files).map(
-      (f) => staged.find((s) => s.target !== undefined && s.target === f.target && f.role === 'disk') ?? f,
-    );
-    session.total(copied.reduce((sum, f) => sum + f.content.dataBytes, 0));
-    const temporaryName = temporaryBundleName(request.bundleName);
     await done.add({ made: 'partial-bundle', caller: request.caller, directory, temporaryName });
-    const tasks: ExportFile[] = copied.map((f, i) => ({
-      fd: 3 + i,
-      bundlePath: f.bundlePath,
-      role: f.role,
-      size: f.content.size,
-      extents: f.content.extents,
-      ...(f.target ? { target: f.target, format: f.format as string } : {}),
-      ...(f.overlay ? { flattened: true } : {}),
-    }));
-    const flattenedTargets = staged.map((s) => s.target as string);
-    worker = parts.launcher.start(
-      request.caller,
-      {
-        op: 'export',
-        directory,
-        bundleName: request.bundleName,
-        temporaryName,
-        definition: flattenedTargets.length > 0 ? flattenedDefinition(guest.xml, flattenedTargets) : guest.xml,
-        guest: { name, uuid: request.uuid },
-        files: tasks,
-      },
-      copied.map((f) => f.handle.fd),
-    );
-    const running = worker;
-    const result = await workerOutcome(
-      running,
-      {
-        onProgress: (bytes) => session.progress(bytes),
-        // Every file is written: the guest must still be off and defined as it was exported.
-        onCopied: () => {
-          void (async () => {
-            const same =
-              (await locator.isOff(guest.domain)) && (await inactiveXml(locator.client, guest.domain)) === guest.xml;
-            changed = !same;
-            running.send({ op: same ? 'commit' : 'abort' });
-          })().catch((error: unknown) => {
-            log.warning(`export of ${name}: ${(error as Error).message}`);
-            running.send({ op: 'abort' });
-          });
-        },
-      },
-      session.signal,
-    );
-    const written = text(result, 'bundlePath');
+    if (!outcome) {
+      const copied = allGuestFiles(files).map(
+        (f) => staged.find((s) => s.target !== undefined && s.target === f.target && f.role === 'disk') ?? f,
+      );
+      session.total(copied.reduce((sum, f) => sum + f.content.dataBytes, 0));
+      worker = startWriter(directory, copied, 0);
+      const writer = worker;
+      outcome = workerOutcome(writer, { ...handlers, onPlanned: () => writer.send({ op: 'go' }) }, session.signal);
+    } else {
+      worker?.send({ op: 'go' });
+    }
+    const written = text(await outcome, 'bundlePath');
     for (const step of done.taken('staging')) if ('path' in step) await rm(step.path, { force: true });
     await done.keep();
     return { bundlePath: written };
@@ -163,6 +182,8 @@ export async function exportFiles(
       const killed = worker ? (await worker.exited) === null : true;
       await done.undo((step) => (killed ? removePartialBundle(parts, step) : Promise.resolve()));
       await done.close();
+    } else if (worker) {
+      await worker.exited;
     }
     if (changed) throw invalidState(`${name} was started or changed during the export; nothing was kept`);
     throw error;

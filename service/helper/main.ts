@@ -6,14 +6,14 @@
 // group, 0660) or one it makes itself (--listen, for tests: mode 0660, its
 // group its folder's, which a setgid folder of the service's group gives
 // it — the helper changes no file's owner), or, as the
-// per-user service's child, on its stdio. Run with --worker it is a worker
-// (service/worker/): one task, as whoever started it.
+// per-user service's child, on its stdio. Its workers are a program of
+// their own beside it (phyllome-switcher-worker, service/worker/).
 
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onBusError, openBus, whenConnected } from '../dbus/bus.js';
 import { errorMessage } from '../errors.js';
@@ -22,14 +22,12 @@ import { LibvirtClient } from '../libvirt/client.js';
 import { endpointFor } from '../libvirt/uri.js';
 import { log, logToStderr } from '../log.js';
 import { isPrivilegedUri, libvirtStateDirs } from '../transfer/libvirt-state-dirs.js';
-import { runWorker } from '../worker/main.js';
 import { FilesHelper } from './files-helper.js';
 import { GuestLocator } from './guest-locator.js';
 import { recover } from './recovery.js';
 import { WorkerLauncher } from './worker-launcher.js';
 
 const USAGE = `Usage: phyllome-switcher-files (--listen PATH | --stdio) --connect URI [OPTION]...
-       phyllome-switcher-files --worker
 
 The guest-files helper of Phyllome Switcher: guests' disks, UEFI variables
 and TPM state, named by UUID, for the service alone; workers run as callers.
@@ -40,7 +38,6 @@ and TPM state, named by UUID, for the service alone; workers run as callers.
   --libvirt-bus BUS    where libvirt-dbus is: session, system or an address
   --state-dir PATH     its journal and staging files (default /var/lib/phyllome-switcher-files)
   --worker-group NAME  the workers' real group (default phyllome-switcher-worker)
-  --worker             run one worker's task (the helper starts these itself)
 `;
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -59,11 +56,6 @@ function groupId(name: string): number | undefined {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  if (argv.includes('--worker')) {
-    logToStderr();
-    process.stdout.on('error', () => undefined);
-    return runWorker();
-  }
   let values;
   try {
     ({ values } = parseArgs({
@@ -108,10 +100,11 @@ async function main(): Promise<number> {
   onBusError(bus, (error) => log.debug(`libvirt bus: ${errorMessage(error)}`));
   await whenConnected(bus, 5_000);
   const client = new LibvirtClient(bus, endpoint);
-  const script = realpathSync(process.argv[1] as string);
+  // The workers' program, beside this one.
+  const worker = join(dirname(realpathSync(process.argv[1] as string)), 'phyllome-switcher-worker');
   const parts = {
     locator: new GuestLocator(client, libvirtStateDirs(isPrivilegedUri(endpoint.uri, euid))),
-    launcher: new WorkerLauncher({ program: [process.execPath, ...process.execArgv, script], workerGid }),
+    launcher: new WorkerLauncher({ program: [process.execPath, worker], workerGid }),
     journal: new Journal(join(stateDir, 'journal')),
     stagingDir,
   };

@@ -30,7 +30,7 @@ const MAX_STDERR_LINES = 20;
 const ABORT_GRACE_MS = 5_000;
 
 export interface LauncherOptions {
-  /** The program (node and its flags, this script) a worker runs: `<program…> --worker`. */
+  /** The program a worker runs (node and phyllome-switcher-worker). */
   program: string[];
   /** The workers' real group (see above); required when the helper is root. */
   workerGid: number | undefined;
@@ -126,7 +126,7 @@ export class WorkerLauncher {
     // them as that user, who walk a caller's paths as the caller, as the per-user service always did.
     const identity = this.asRoot && caller && caller.uid !== 0 ? this.identity(caller) : [];
     if (caller) task.walkAs = { uid: caller.uid, gids: [caller.gid, ...caller.groups] };
-    const child = spawn(SETPRIV, [...identity, '--no-new-privs', '--', program, ...programArgs, '--worker'], {
+    const child = spawn(SETPRIV, [...identity, '--no-new-privs', '--', program, ...programArgs], {
       stdio: ['pipe', 'pipe', 'pipe', ...files],
       cwd: '/',
       env: WORKER_ENV,
@@ -163,7 +163,11 @@ export class WorkerLauncher {
  */
 export function workerOutcome(
   worker: Worker,
-  handlers: { onProgress?: (bytes: number) => void; onCopied?: () => void } = {},
+  handlers: {
+    onProgress?: (bytes: number) => void;
+    onPlanned?: (data: Record<string, unknown>) => void;
+    onCopied?: () => void;
+  } = {},
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -180,6 +184,9 @@ export function workerOutcome(
       switch (event.ev) {
         case 'progress':
           handlers.onProgress?.(event.bytes);
+          break;
+        case 'planned':
+          handlers.onPlanned?.(event.data);
           break;
         case 'copied':
           handlers.onCopied?.();

@@ -22,7 +22,7 @@ import {
   serializeManifest,
   type BundleFile,
 } from '../transfer/manifest.js';
-import { fileError } from '../transfer/transfer-context.js';
+import { fileError } from '../transfer/file-error.js';
 import type { ExportFile } from './protocol.js';
 
 export interface WorkContext {
@@ -101,29 +101,42 @@ export interface ExportTask {
   directory: string;
   bundleName: string;
   temporaryName: string;
+  /** The room the bundle takes, checked before anything is written. */
+  needed: number;
   definition: string;
   guest: { name: string; uuid: string };
   files: ExportFile[];
 }
 
+/** What a worker answers when its plan stands (and waits for 'go'). */
+export interface PlannedBundle {
+  directory: string;
+  bundlePath: string;
+}
+
 /**
- * Writes the bundle; `commit` resolves once the helper has found the guest
- * unchanged (or rejects to undo). Resolves to the bundle's path.
+ * Checks the folder (as planFolder), tells `planned` and waits for it to
+ * resolve (the helper's 'go'), then writes the bundle into the folder it
+ * checked, held open from then on; `copied` resolves once the helper has
+ * found the guest unchanged (or rejects to undo). Resolves to the bundle's
+ * path.
  */
 export async function writeBundle(
   task: ExportTask,
   work: WorkContext,
-  copied: () => Promise<void>,
+  steps: { planned: (plan: PlannedBundle) => Promise<void>; copied: () => Promise<void> },
   as: FileCaller,
 ): Promise<string> {
   if (!PARTIAL.test(task.temporaryName)) throw new Error(`not a temporary bundle name: ${task.temporaryName}`);
-  const target = await checkFolder(task.directory, as);
+  const plan = await planFolder(task.directory, task.bundleName, task.needed, as);
+  const target = plan.directory;
   const folderHandle = await hold(target);
   const held: FileHandle[] = [folderHandle];
   const folder = through(folderHandle);
   let temporaryHandle: FileHandle | undefined;
   let made = false;
   try {
+    await steps.planned(plan);
     await mkdir(join(folder, task.temporaryName), { mode: 0o700 });
     made = true;
     temporaryHandle = await hold(join(folder, task.temporaryName));
@@ -163,7 +176,7 @@ export async function writeBundle(
     }
     work.signal.throwIfAborted();
     // The helper checks the guest is still off and defined the same way before anything is kept.
-    await copied();
+    await steps.copied();
     const manifest = buildManifest(task.guest, entries, new Date());
     await writeNewFile(join(temporary, MANIFEST_NAME), Buffer.from(serializeManifest(manifest)));
     for (const directory of [...directories].reverse()) await syncDirectory(directory);

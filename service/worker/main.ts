@@ -8,8 +8,8 @@
 import { errorMessage, SwitcherError } from '../errors.js';
 import { encode, type MediaRef } from '../guest-files/protocol.js';
 import { readLines } from '../guest-files/lines.js';
-import { fileError } from '../transfer/transfer-context.js';
-import { planFolder, removePartial, writeBundle, type WorkContext } from './export-bundle.js';
+import { fileError } from '../transfer/file-error.js';
+import { planFolder, removePartial, writeBundle, type PlannedBundle, type WorkContext } from './export-bundle.js';
 import { copyMedia, inspectMedia } from './media.js';
 import { MAX_WORKER_LINE, type WorkerEvent, type WorkerTask } from './protocol.js';
 import { copyIntoPlaces, readBundle } from './read-bundle.js';
@@ -77,13 +77,23 @@ export async function runWorker(): Promise<number> {
     },
   };
   try {
-    const data = await perform(task, work, async () => {
-      flush();
-      emit({ ev: 'copied' });
+    /** Waits for the helper's word to go on (`op`); anything else, or no word, stops it. */
+    const waitFor = async (op: string): Promise<void> => {
       const control = await nextLine();
-      if (control === undefined || (JSON.parse(control) as { op?: string }).op !== 'commit') {
+      if (control === undefined || (JSON.parse(control) as { op?: string }).op !== op) {
         throw new SwitcherError('InvalidState', 'Stopped; nothing was kept');
       }
+    };
+    const data = await perform(task, work, {
+      planned: async (plan) => {
+        emit({ ev: 'planned', data: { ...plan } });
+        await waitFor('go');
+      },
+      copied: async () => {
+        flush();
+        emit({ ev: 'copied' });
+        await waitFor('commit');
+      },
     });
     flush();
     emit({ ev: 'result', data });
@@ -98,7 +108,7 @@ export async function runWorker(): Promise<number> {
 async function perform(
   task: WorkerTask,
   work: WorkContext,
-  copied: () => Promise<void>,
+  steps: { planned: (plan: PlannedBundle) => Promise<void>; copied: () => Promise<void> },
 ): Promise<Record<string, unknown>> {
   // A worker run as the caller walks as itself; one the per-user helper runs as its own user, as the caller.
   const as = task.walkAs ?? selfAsCaller();
@@ -111,7 +121,7 @@ async function perform(
     case 'check-folder':
       return await planFolder(task.directory, task.bundleName, task.needed, as);
     case 'export':
-      return { bundlePath: await writeBundle(task, work, copied, as) };
+      return { bundlePath: await writeBundle(task, work, steps, as) };
     case 'read-bundle':
       return { ...(await readBundle(task.bundle, as)) };
     case 'import':

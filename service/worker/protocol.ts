@@ -41,6 +41,8 @@ export type WorkerTask = WalkAs &
         bundleName: string;
         /** The hidden name it writes under until complete; the helper's journal knows it. */
         temporaryName: string;
+        /** The room it needs: checked, then 'planned', then it waits for 'go'. */
+        needed: number;
         definition: string;
         guest: { name: string; uuid: string };
         files: ExportFile[];
@@ -50,10 +52,12 @@ export type WorkerTask = WalkAs &
     | { op: 'remove-partial'; directory: string; temporaryName: string }
   );
 
-export type WorkerControl = { op: 'commit' } | { op: 'abort' };
+export type WorkerControl = { op: 'go' } | { op: 'commit' } | { op: 'abort' };
 
 export type WorkerEvent =
   | { ev: 'progress'; bytes: number }
+  /** An export's plan stands (its folder checked, with room): it waits for 'go' (or 'abort'). */
+  | { ev: 'planned'; data: Record<string, unknown> }
   /** An export has written every file and waits for 'commit' (or 'abort'). */
   | { ev: 'copied' }
   | { ev: 'result'; data: Record<string, unknown> }
@@ -80,6 +84,10 @@ export function parseWorkerEvent(line: string): WorkerEvent {
       return { ev: 'progress', bytes: m.bytes };
     case 'copied':
       return { ev: 'copied' };
+    case 'planned':
+      if (typeof m.data !== 'object' || m.data === null || Array.isArray(m.data))
+        throw new WorkerProtocolError('no plan');
+      return { ev: 'planned', data: m.data as Record<string, unknown> };
     case 'result':
       if (typeof m.data !== 'object' || m.data === null || Array.isArray(m.data))
         throw new WorkerProtocolError('no result');

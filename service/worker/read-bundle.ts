@@ -20,7 +20,7 @@ import type { BundleRead } from '../guest-files/protocol.js';
 import { invalidArgument, noSuchFile, SwitcherError } from '../errors.js';
 import { copyOpenFile, descriptorFile, measureOpenFile } from '../transfer/file-copy.js';
 import { DEFINITION_NAME, MANIFEST_NAME, MAX_SMALL_FILE, parseManifest } from '../transfer/manifest.js';
-import { fileError } from '../transfer/transfer-context.js';
+import { fileError } from '../transfer/file-error.js';
 import type { WorkContext } from './export-bundle.js';
 
 /**
@@ -60,7 +60,7 @@ async function readSmallFile(path: string, what: string): Promise<Buffer> {
   }
 }
 
-/** The bundle as it is: its manifest and definition (text), and each file the manifest lists, measured. */
+/** The bundle as it is: its manifest and definition (bytes), and each file the manifest lists, there at its size. */
 export async function readBundle(bundlePath: string, as: FileCaller): Promise<BundleRead> {
   const bundle = await openBundle(bundlePath, as);
   const manifestBytes = await readSmallFile(join(bundle, MANIFEST_NAME), 'its manifest');
@@ -83,8 +83,9 @@ export async function readBundle(bundlePath: string, as: FileCaller): Promise<Bu
     });
     if (!file) throw invalidArgument(`The bundle is damaged: ${entry.path} is not a file`);
     try {
-      const content = await measureOpenFile(file);
-      files.push({ path: entry.path, size: content.size, dataBytes: content.dataBytes });
+      // What it stores, as the file system counts it: a plan needs no data map (the copy makes one).
+      const info = await file.stat();
+      files.push({ path: entry.path, size: info.size, dataBytes: Math.min(info.size, info.blocks * 512) });
     } finally {
       await file.close();
     }

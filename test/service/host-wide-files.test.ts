@@ -460,7 +460,9 @@ describe('the guest-files helper killed with SIGKILL', () => {
   /** The helper's own worker processes (run as bob). */
   function workersOf(pid: number): number[] {
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean);
-    return children.map(Number).filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('--worker'));
+    return children
+      .map(Number)
+      .filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('phyllome-switcher-worker'));
   }
 
   it('mid-Import: the job fails saying so, and its UEFI variables, TPM state and volume are gone once it is back', async () => {

@@ -148,6 +148,7 @@ describe('for every user of the host (--system)', () => {
     for (const file of [
       'phyllome-switcher-service',
       'phyllome-switcher-files',
+      'phyllome-switcher-worker',
       'phyllome-display-relay.js',
       'me.phyllo.Switcher1.xml',
     ]) {
