@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Variant, type MessageBus } from '../dbus/bus.js';
 import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
+import { callerPath } from '../dbus/caller-files.js';
 import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
 import type { FilesClient } from '../guest-files/client.js';
 import { guestVolumeName, type Caller, type MediaFound, type MediaRef } from '../guest-files/protocol.js';
@@ -145,6 +146,8 @@ export class GuestCreator {
 
   /** The OS on an installer ISO, its sizes on this host, and what the host lacks for it. */
   async describeInstaller(path: string, sender: string | undefined): Promise<Record<string, Variant>> {
+    // What the string is (absolute, not too long) is told at once; what is there, by the caller's worker.
+    callerPath(path, 'The installer path');
     const [found] = await this.inspect(await this.caller(sender), [{ path, what: 'installer' }], true);
     const file = (found as MediaFound).path;
     const db = await this.osinfo();
@@ -211,6 +214,8 @@ export class GuestCreator {
     authorize: () => Promise<void>,
   ): Promise<string> {
     const started = Date.now();
+    callerPath(installerPath, 'The installer path');
+    if (options.drivers) callerPath(options.drivers, 'The drivers-iso path');
     await this.requireFreeName(name);
     const caller = await this.caller(sender);
     const media: MediaRef[] = [

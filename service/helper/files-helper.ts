@@ -26,6 +26,16 @@ interface Running {
   go: (() => void) | undefined;
 }
 
+/** The id of a line that is JSON with a good id, whatever else is wrong with it. */
+function requestId(line: string): number | undefined {
+  try {
+    const id = (JSON.parse(line) as { id?: unknown }).id;
+    return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class FilesHelper {
   private readonly connections = new Set<() => void>();
   private readonly settled = new Set<Promise<void>>();
@@ -60,8 +70,20 @@ export class FilesHelper {
         try {
           parsed = parseRequest(line);
         } catch (error) {
-          log.warning(`${label} sent what is not a request (${errorMessage(error)}); closed`);
-          close('broke the protocol');
+          // A request whose id can be read is refused alone; anything else ends the connection.
+          const id = requestId(line);
+          if (id === undefined) {
+            log.warning(`${label} sent what is not a request (${errorMessage(error)}); closed`);
+            close('broke the protocol');
+          } else {
+            log.warning(`${label}: request ${id} refused: ${errorMessage(error)}`);
+            send({
+              id,
+              ev: 'error',
+              kind: 'Internal',
+              message: `The guest-files helper refused the request: ${errorMessage(error)}`,
+            });
+          }
           return;
         }
         const { id, request, control } = parsed;

@@ -4,6 +4,7 @@
 // UUID, so two requests cannot race for the same thing.
 
 import type { MessageBus } from '../dbus/bus.js';
+import { callerPath } from '../dbus/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
 import type { FilesClient } from '../guest-files/client.js';
 import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
@@ -52,6 +53,8 @@ export class Transfers {
 
   /** Export(s directory) → the job; the bundle is <directory>/<name>.phyllome. */
   async exportGuest(path: string, directory: string, request: TransferRequest): Promise<Job> {
+    // What the string is (absolute, not too long) is told at once; what is there, by the caller's worker.
+    callerPath(directory, 'The export folder');
     const guest = this.guest(path);
     return this.hold([`guest:${path}`], async () => {
       const plan = await planExport(this.host, guest, directory, await this.caller(request));
@@ -66,6 +69,7 @@ export class Transfers {
   }
 
   async importBundle(bundle: string, request: TransferRequest): Promise<Job> {
+    callerPath(bundle, 'The bundle path');
     this.requireConnected();
     const plan = await planImport(this.host, bundle, await this.caller(request));
     await request.authorize(plan.seat);
