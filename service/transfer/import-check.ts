@@ -108,7 +108,12 @@ function checkDevice(device: XmlNode, found: string[]): void {
     found.push(`${named} (a device or folder of the host)`);
     return;
   }
-  // The import puts the disks where it wants them, ejects install media and drops the emulator.
+  // The import puts the disks where it wants them, ejects install media and drops the emulator; but a
+  // backing chain named under a disk would be opened by QEMU beside the image: the host's files.
+  if (tag === 'disk' && childrenOf(device).some((c) => tagOf(c) === 'backingStore' && childrenOf(c).length > 0)) {
+    found.push(`<backingStore> in <disk> (files of the host under the disk image)`);
+    return;
+  }
   if (tag === 'disk' || tag === 'emulator') return;
   if (tag === 'interface' && !INTERFACE_TYPES.has(type)) {
     found.push(`${named} (a network device, socket or script of the host)`);

@@ -313,6 +313,13 @@ describe('a bundle’s definition that reaches into the host', () => {
     ],
     ['no confinement', withDevice('', "<seclabel type='none'/>"), /<seclabel type='none'>/],
     ['a kernel from the host', XML.replace('</os>', '<kernel>/boot/vmlinuz</kernel></os>'), /<os><kernel>/],
+    [
+      'a backing chain of host files under a disk (QEMU would open it beside the image)',
+      withDevice(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/x.qcow2'/><backingStore type='file'><format type='raw'/><source file='/etc/shadow'/></backingStore><target dev='vdz'/></disk>",
+      ),
+      /<backingStore> in <disk>/,
+    ],
   ])('is refused, naming it: %s', (_what, xml, named) => {
     expect(() => checkImportDefinition(xml)).toThrow(named);
     expect(() => checkImportDefinition(xml)).toThrow(/reaches into the host/);
