@@ -405,6 +405,8 @@ async function benchExport(runs: number): Promise<void> {
     };
 
     const guest = await define();
+    // Imported volumes are named from the guest's UUID.
+    const uuid = (await stack.client.property(guest, 'me.phyllo.Switcher1.Guest', 'Uuid')) as string;
     const exports: number[] = [];
     const cps: number[] = [];
     const cpSyncs: number[] = [];
@@ -445,7 +447,7 @@ async function benchExport(runs: number): Promise<void> {
       imports.push(await timeJob(() => stack.client.service(MANAGER_PATH, MANAGER, 'Import', 's', [bundle])));
       await undefine();
       const [volume] = await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'StorageVolLookupByName', 's', [
-        'bench-vda.raw',
+        `${uuid}-vda.raw`,
       ]);
       await libvirtCall(stack, volume as string, 'org.libvirt.StorageVol', 'Delete', 'u', [0]);
       rmSync(poolCopy, { force: true });

@@ -27,6 +27,12 @@ export interface CliOptions {
   displayDir: string | undefined;
   /** How to run the display relay; undefined: gjs with the relay beside the executable. */
   displayRelay: string[] | undefined;
+  /** The service's journal; undefined: the default for its kind. */
+  stateDir: string | undefined;
+  /** The host-wide guest-files helper's socket; undefined: the default. */
+  filesSocket: string | undefined;
+  /** How the per-user service runs its guest-files helper; undefined: the program beside this one. */
+  filesHelper: string[] | undefined;
   help: boolean;
 }
 
@@ -118,6 +124,24 @@ const OPTIONS = {
     value: 'CMD',
     help: ['how to run the display relay (default: gjs -m phyllome-display-relay.js beside this)'],
   },
+  'state-dir': {
+    type: 'string',
+    value: 'PATH',
+    help: [
+      "where the service keeps its journal of what jobs make (default: the unit's state",
+      'directory, /var/lib/phyllome-switcher, host-wide; ~/.local/state/phyllome-switcher per user)',
+    ],
+  },
+  'files-socket': {
+    type: 'string',
+    value: 'PATH',
+    help: ["--host-wide: the guest-files helper's socket (default /run/phyllome-switcher-files/files.sock)"],
+  },
+  'files-helper': {
+    type: 'string',
+    value: 'CMD',
+    help: ['per user: how to run the guest-files helper (default: phyllome-switcher-files beside this)'],
+  },
   help: { type: 'boolean', short: 'h', help: ['show this text'] },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -202,6 +226,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     hostWide,
     displayDir: absolute('display-dir', values['display-dir']),
     displayRelay: values['display-relay']?.split(/\s+/).filter(Boolean),
+    stateDir: absolute('state-dir', values['state-dir']),
+    filesSocket: absolute('files-socket', values['files-socket']),
+    filesHelper: values['files-helper']?.split(/\s+/).filter(Boolean),
     help: values.help === true,
   };
 }

@@ -37,6 +37,9 @@ import { JobObject, JOB_INTERFACE } from './bus/job-object.js';
 import { JobManager } from './jobs/job-manager.js';
 import { isPrivilegedUri, libvirtStateDirs } from './transfer/libvirt-state-dirs.js';
 import { Transfers } from './transfer/transfers.js';
+import { recoverJobs } from './transfer/recovery.js';
+import { DEFAULT_FILES_SOCKET, FilesClient, locateFilesHelper, type FilesLink } from './guest-files/client.js';
+import { Journal } from './jobs/journal.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
 import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
@@ -49,6 +52,9 @@ import { CallLimiter } from './limits/call-limiter.js';
 import { PerUserCalls } from './limits/expensive-calls.js';
 import { log } from './log.js';
 import { count } from './readable.js';
+import { readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 export const BUS_NAME = 'me.phyllo.Switcher1';
 
@@ -83,6 +89,27 @@ export interface DaemonOptions {
   /** Where the host-wide service makes display sockets, and how it runs their relay. */
   displayDir?: string | undefined;
   displayRelay?: string[] | undefined;
+  /** The service's own state: its journal of what jobs make (default: systemd's StateDirectory, or XDG's). */
+  stateDir?: string | undefined;
+  /** The host-wide guest-files helper's socket. */
+  filesSocket?: string | undefined;
+  /** How the per-user service runs its guest-files helper (its program; --stdio and the rest are added). */
+  filesHelper?: string[] | undefined;
+}
+
+/** Whether a journal folder holds anything (a job that never finished). */
+function hasJournal(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a service keeps its journal unless told: the host-wide one in /var/lib, a user's in XDG's state folder. */
+export function defaultStateDir(hostWide: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  if (hostWide) return env.STATE_DIRECTORY?.split(':')[0] || '/var/lib/phyllome-switcher';
+  return join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local/state'), 'phyllome-switcher');
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -258,21 +285,46 @@ export class Daemon {
       );
     });
 
+    // Every file of a guest's or a caller's is the guest-files helper's to open (host-wide: a unit of its own,
+    // root with few capabilities; per user: our child, as us), and the paths callers name its workers'.
+    const stateDir = options.stateDir ?? defaultStateDir(options.hostWide === true);
+    const journal = new Journal(join(stateDir, 'journal'));
+    const filesLink: FilesLink = options.hostWide
+      ? { socket: options.filesSocket ?? DEFAULT_FILES_SOCKET }
+      : {
+          command: [
+            ...(options.filesHelper ?? [locateFilesHelper()]),
+            '--stdio',
+            '--connect',
+            endpoint.uri,
+            '--libvirt-bus',
+            libvirtChoice,
+            '--state-dir',
+            join(stateDir, 'files'),
+          ],
+        };
+    const files = this.own(new FilesClient(filesLink), (f) => f.stop());
+    // Where libvirt keeps UEFI variables and TPM state: the helper's rule, which an import's plan names.
+    const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.geteuid?.() ?? -1));
     // Phyllome's model on this host: one for CreateGuest and Import, so both make guests one way.
     const model = new GuestModel(client, {
       uri: endpoint.uri,
       ...(options.virtType ? { virtType: options.virtType } : {}),
     });
-    const creator = new GuestCreator(client, registry, serviceBus, model);
+    const creator = new GuestCreator(client, registry, serviceBus, files, journal, model, {
+      // On the system daemon QEMU runs as its own user, who may not read the caller's installer.
+      copyMedia: isPrivilegedUri(endpoint.uri, process.geteuid?.() ?? -1),
+    });
     // Export, Import, Clone and the live move run as jobs, each its own object.
     const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
     this.jobs = jobs;
-    const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.getuid?.() ?? -1));
     const transfers = new Transfers(
       client,
       registry,
       stateDirs,
       model,
+      files,
+      journal,
       jobs,
       endpoint.uri,
       serviceBus,
@@ -382,7 +434,21 @@ export class Daemon {
       exporter.emitPropertiesChanged(MANAGER_PATH, MANAGER_INTERFACE, { Connected: connected });
     });
 
+    // What jobs of a service killed mid-way left in libvirt is dealt with once libvirt can be asked.
+    let recovered = false;
+    const recover = (): void => {
+      if (recovered || !registry.connected) return;
+      recovered = true;
+      void recoverJobs(client, journal).catch((error: unknown) => log.warning(`recovery: ${errorMessage(error)}`));
+    };
+    registry.on('connected', recover);
     await registry.start();
+    recover();
+    // The helper deals with what it left when it starts: start it now where it may have left something (the
+    // host-wide one's journal is root's to read: it is always reached at once).
+    if (options.hostWide || hasJournal(join(stateDir, 'files', 'journal'))) {
+      void files.start().catch((error: unknown) => log.warning(`guest-files helper: ${errorMessage(error)}`));
+    }
     stops.start();
     await usb.start();
     await seats.start();

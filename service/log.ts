@@ -13,13 +13,20 @@ const PRIORITY: Record<Level, number> = { error: 3, warning: 4, info: 6, debug: 
 
 const underJournal = process.env.JOURNAL_STREAM !== undefined;
 const debugEnabled = process.env.PHYLLOME_DEBUG === '1';
+/** Where info and debug lines go: stdout, unless stdout carries a protocol (a helper's, a worker's). */
+let quietStream: NodeJS.WriteStream = process.stdout;
+
+/** Sends every line to stderr: this process speaks a protocol on stdout. */
+export function logToStderr(): void {
+  quietStream = process.stderr;
+}
 
 function write(level: Level, message: string): void {
   if (level === 'debug' && !debugEnabled) return;
   // Never let a caller's string break the one-line rule, or reach a terminal's controls.
   const line = readable(message, LINE_MAX);
   const text = underJournal ? `<${PRIORITY[level]}>${line}\n` : `${level}: ${line}\n`;
-  (level === 'error' || level === 'warning' ? process.stderr : process.stdout).write(text);
+  (level === 'error' || level === 'warning' ? process.stderr : quietStream).write(text);
 }
 
 export const log = {

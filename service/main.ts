@@ -47,6 +47,9 @@ async function main(): Promise<number> {
       hostWide: options.hostWide,
       displayDir: options.displayDir,
       displayRelay: options.displayRelay,
+      stateDir: options.stateDir,
+      filesSocket: options.filesSocket,
+      filesHelper: options.filesHelper,
     });
   } catch (error) {
     log.error(`cannot start: ${errorMessage(error)}`);

@@ -1,4 +1,5 @@
-// Bundles the service into one executable ESM file (and its display relay, a gjs program). One module to load is
+// Bundles the service into one executable ESM file (and its guest-files helper, the helper's
+// workers' own small program, and its display relay, a gjs program). One module to load is
 // both the cheapest start (Node's ESM loader costs several MB per package
 // tree) and the simplest install: no node_modules on the host.
 
@@ -10,27 +11,37 @@ import { build } from 'esbuild';
 // for no latency a caller notices (npm run bench: ListGuests at 1000 guests p50 0.9 ms, p99 4 ms).
 export const NODE_FLAGS = ['--optimize-for-size', '--no-opt'];
 const outfile = 'build/phyllome-switcher-service';
+// The helper and its workers copy and hash guests' disks: V8's optimizing compiler pays for itself there.
+const filesOutfile = 'build/phyllome-switcher-files';
+// A process per job: small, loading nothing of D-Bus or libvirt, so it starts quickly.
+const workerOutfile = 'build/phyllome-switcher-worker';
 
-await build({
-  entryPoints: ['service/main.ts'],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  sourcemap: 'linked',
-  legalComments: 'linked',
-  banner: {
-    js: [
-      `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`,
-      // CommonJS dependencies inside an ESM bundle still call require().
-      "import { createRequire as __phyllomeCreateRequire } from 'node:module';",
-      'const require = __phyllomeCreateRequire(import.meta.url);',
-    ].join('\n'),
-  },
-  logLevel: 'warning',
-});
-chmodSync(outfile, 0o755);
+for (const [entry, out, flags] of [
+  ['service/main.ts', outfile, NODE_FLAGS],
+  ['service/helper/main.ts', filesOutfile, []],
+  ['service/worker/entry.ts', workerOutfile, []],
+]) {
+  await build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    banner: {
+      js: [
+        `#!/usr/bin/env -S node ${flags.join(' ')}`.trimEnd(),
+        // CommonJS dependencies inside an ESM bundle still call require().
+        "import { createRequire as __phyllomeCreateRequire } from 'node:module';",
+        'const require = __phyllomeCreateRequire(import.meta.url);',
+      ].join('\n'),
+    },
+    logLevel: 'warning',
+  });
+  chmodSync(out, 0o755);
+}
 
 // The host-wide service's display relay runs in gjs (GLib takes file descriptors over D-Bus;
 // Node cannot): one readable ES module, installed beside the executable.

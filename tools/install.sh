@@ -9,8 +9,10 @@
 #   tools/install.sh --system [--connect URI]    as root, for every user of the host: one service on the
 #                                                system bus (systemd system unit, D-Bus system policy and
 #                                                activation), the only client of qemu:///system, so users
-#                                                need no libvirt group; the polkit policy; the extension
-#                                                for every user
+#                                                need no libvirt group, run as its own system user with no
+#                                                capabilities; its guest-files helper (a unit and socket
+#                                                of its own); their system accounts; the polkit policy;
+#                                                the extension for every user
 #   ... --uninstall                              removes what that shape installed; guests and their disks
 #                                                are never touched
 #   ... --destdir DIR                            (with --system) installs under DIR instead of /, for
@@ -42,16 +44,19 @@ esac
 [[ -z $DESTDIR || $SYSTEM == 1 ]] || { echo "install: --destdir goes with --system" >&2; exit 2; }
 
 build() {
-  [[ -x build/phyllome-switcher-service && -f build/phyllome-display-relay.js && -f build/$UUID.shell-extension.zip ]] ||
+  [[ -x build/phyllome-switcher-service && -x build/phyllome-switcher-files && -x build/phyllome-switcher-worker &&
+    -f build/phyllome-display-relay.js &&
+    -f build/$UUID.shell-extension.zip ]] ||
     { bash tools/setup.sh && npm run --silent build; }
 }
 
-# The service's files: the executable, its display relay, the contract and Phyllome's guest model
-# (found beside the executable), and this README.
+# The service's files: the executable, its guest-files helper and its workers' program, its
+# display relay, the contract and Phyllome's guest model (found beside the executable), and this
+# README.
 install_service_files() {
   local libdir=$1
   mkdir -p "$libdir/domain-templates"
-  install -m 0755 build/phyllome-switcher-service "$libdir/"
+  install -m 0755 build/phyllome-switcher-service build/phyllome-switcher-files build/phyllome-switcher-worker "$libdir/"
   install -m 0644 build/phyllome-display-relay.js data/me.phyllo.Switcher1.xml README.md "$libdir/"
   install -m 0644 data/domain-templates/*.xml "$libdir/domain-templates/"
 }
@@ -104,53 +109,86 @@ user_install() {
 # ------------------------------------------------------------- host-wide
 # Installed paths (before DESTDIR). The system bus reads policies from /etc/dbus-1/system.d and
 # activation files from /usr/local/share/dbus-1/system-services; polkit reads actions from
-# /usr/share/polkit-1/actions only.
+# /usr/share/polkit-1/actions only; systemd-sysusers reads /usr/local/lib/sysusers.d too.
 SYS_LIBDIR=/usr/local/lib/phyllome-switcher
 SYS_UNIT=/usr/local/lib/systemd/system/phyllome-switcher-system.service
+SYS_FILES_UNIT=/usr/local/lib/systemd/system/phyllome-switcher-files.service
+SYS_FILES_SOCKET=/usr/local/lib/systemd/system/phyllome-switcher-files.socket
+SYS_SYSUSERS=/usr/local/lib/sysusers.d/phyllome-switcher.conf
 SYS_ACTIVATION=/usr/local/share/dbus-1/system-services/me.phyllo.Switcher1.service
 SYS_BUS_POLICY=/etc/dbus-1/system.d/me.phyllo.Switcher1.conf
 SYS_INTERFACE=/usr/local/share/dbus-1/interfaces/me.phyllo.Switcher1.xml
 SYS_POLKIT=/usr/share/polkit-1/actions/me.phyllo.switcher.policy
 SYS_EXTENSION=/usr/local/share/gnome-shell/extensions/$UUID
 
+have_systemd() { [[ -z $DESTDIR ]] && command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; }
+
 reload_system() {
   [[ -z $DESTDIR ]] || return 0
-  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then systemctl daemon-reload; fi
+  if have_systemd; then systemctl daemon-reload; fi
   # The system bus reads its policies again (and sees the activation file).
   gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
     --method org.freedesktop.DBus.ReloadConfig >/dev/null 2>&1 || true
+}
+
+# The service's system user (in libvirt's group) and the workers' group: systemd-sysusers from our
+# sysusers.d file where there is one, else groupadd and useradd. They stay on --uninstall, as a
+# package's system accounts do: files may still carry their ids.
+make_accounts() {
+  [[ -z $DESTDIR ]] || return 0
+  if command -v systemd-sysusers >/dev/null; then
+    systemd-sysusers "$SYS_SYSUSERS"
+    return
+  fi
+  getent group libvirt >/dev/null || groupadd --system libvirt
+  getent group phyllome-switcher-worker >/dev/null || groupadd --system phyllome-switcher-worker
+  getent passwd phyllome-switcher >/dev/null ||
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+      --comment "Phyllome Switcher host-wide service" phyllome-switcher
+  usermod --append --groups libvirt phyllome-switcher
 }
 
 system_install() {
   [[ -n $DESTDIR || $(id -u) == 0 ]] || { echo "install: --system installs for every user: run it as root" >&2; exit 1; }
   local root=$DESTDIR
   if [[ $UNINSTALL == 1 ]]; then
-    if [[ -z $DESTDIR ]] && command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+    if have_systemd; then
       systemctl stop phyllome-switcher-system.service 2>/dev/null || true
+      systemctl disable --now phyllome-switcher-files.socket 2>/dev/null || true
+      systemctl stop phyllome-switcher-files.service 2>/dev/null || true
     fi
     rm -rf "$root$SYS_LIBDIR" "$root$SYS_EXTENSION"
-    rm -f "$root$SYS_UNIT" "$root$SYS_ACTIVATION" "$root$SYS_BUS_POLICY" "$root$SYS_INTERFACE" "$root$SYS_POLKIT"
+    rm -f "$root$SYS_UNIT" "$root$SYS_FILES_UNIT" "$root$SYS_FILES_SOCKET" "$root$SYS_SYSUSERS" \
+      "$root$SYS_ACTIVATION" "$root$SYS_BUS_POLICY" "$root$SYS_INTERFACE" "$root$SYS_POLKIT"
     reload_system
-    echo "Phyllome Switcher removed from this host (the guests are untouched)."
+    echo "Phyllome Switcher removed from this host (the guests are untouched; the system accounts" \
+      "phyllome-switcher and phyllome-switcher-worker stay, as a package's do)."
     return
   fi
 
   build
   local exec="$SYS_LIBDIR/phyllome-switcher-service --host-wide --connect $URI"
+  local files_exec="$SYS_LIBDIR/phyllome-switcher-files --connect $URI"
   install_service_files "$root$SYS_LIBDIR"
-  for file in "$SYS_UNIT" "$SYS_ACTIVATION" "$SYS_BUS_POLICY" "$SYS_INTERFACE" "$SYS_POLKIT"; do
+  for file in "$SYS_UNIT" "$SYS_SYSUSERS" "$SYS_ACTIVATION" "$SYS_BUS_POLICY" "$SYS_INTERFACE" "$SYS_POLKIT"; do
     mkdir -p "$(dirname "$root$file")"
   done
+  install -m 0644 data/phyllome-switcher.sysusers "$root$SYS_SYSUSERS"
+  make_accounts
   fill data/phyllome-switcher-system.service.in "$exec" "$SYS_LIBDIR" >"$root$SYS_UNIT"
+  fill data/phyllome-switcher-files.service.in "$files_exec" "$SYS_LIBDIR" >"$root$SYS_FILES_UNIT"
+  install -m 0644 data/phyllome-switcher-files.socket "$root$SYS_FILES_SOCKET"
   fill data/me.phyllo.Switcher1.system-service.in "$exec" "$SYS_LIBDIR" >"$root$SYS_ACTIVATION"
-  chmod 0644 "$root$SYS_UNIT" "$root$SYS_ACTIVATION"
+  chmod 0644 "$root$SYS_UNIT" "$root$SYS_FILES_UNIT" "$root$SYS_ACTIVATION"
   install -m 0644 data/me.phyllo.Switcher1.conf "$root$SYS_BUS_POLICY"
   install -m 0644 data/me.phyllo.Switcher1.xml "$root$SYS_INTERFACE"
   install -m 0644 data/me.phyllo.switcher.policy "$root$SYS_POLKIT"
   install_extension "$root$SYS_EXTENSION"
   reload_system
+  if have_systemd; then systemctl enable --now phyllome-switcher-files.socket; fi
   echo "Phyllome Switcher installed for every user of this host: the service for $URI on the system bus" \
-    "(started on demand), the polkit policy, and the extension $UUID (each user enables it:" \
+    "(started on demand, as the system user phyllome-switcher), its guest-files helper (started by" \
+    "its socket), the polkit policy, and the extension $UUID (each user enables it:" \
     "gnome-extensions enable $UUID)."
 }
 

@@ -5,19 +5,30 @@
 
 import { randomUUID } from 'node:crypto';
 import { Variant, type MessageBus } from '../dbus/bus.js';
-import { fileCallerFor } from '../dbus/caller-files.js';
 import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
+import { callerPath } from '../dbus/caller-files.js';
+import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
+import type { FilesClient } from '../guest-files/client.js';
+import { guestVolumeName, type Caller, type MediaFound, type MediaRef } from '../guest-files/protocol.js';
 import type { GuestRegistry } from '../guests/registry.js';
+import type { Journal } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
 import type { GuestModel } from './guest-model.js';
-import { validateGuestName, volumeName } from './guest-name.js';
-import { checkIso, detectOsName } from './installer.js';
+import { validateGuestName } from './guest-name.js';
 import type { OsinfoDb, OsProfile } from './osinfo.js';
 import { modelDefinition } from './model-definition.js';
 import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type PlannedDisk, type Placement } from './plan.js';
-import type { GuestStorage } from './storage.js';
+import { DEFAULT_POOL, type GuestStorage } from './storage.js';
 import { count } from '../readable.js';
+
+export interface CreatorOptions {
+  /**
+   * Whether QEMU runs as another user than the caller (the system daemon): installers are then copied
+   * into a volume of the guest's, which QEMU can read and nobody can swap.
+   */
+  copyMedia: boolean;
+}
 
 export interface CreateOptions {
   memoryMiB?: number;
@@ -27,6 +38,8 @@ export interface CreateOptions {
 }
 
 const MAX_SEARCH = 256;
+/** An installer's copy into its volume: at the disk's pace, bounded all the same. */
+const COPY_MEDIA_DEADLINE_MS = 15 * 60_000;
 const CONNECT = 'org.libvirt.Connect';
 
 /** The D-Bus integer types an option of ours takes; t and u are what the contract's clients send. */
@@ -81,8 +94,11 @@ export class GuestCreator {
     private readonly client: LibvirtClient,
     private readonly registry: GuestRegistry,
     private readonly serviceBus: MessageBus,
+    private readonly files: FilesClient,
+    private readonly journal: Journal,
     /** Phyllome's model on this host, shared with Import. */
     private readonly model: GuestModel,
+    private readonly options: CreatorOptions,
   ) {}
 
   private get storage(): GuestStorage {
@@ -99,11 +115,25 @@ export class GuestCreator {
     return (await this.osinfo()).search(search);
   }
 
+  /** Who a worker reads a caller's installers as: the caller, as the bus vouches for it. */
+  private async caller(sender: string | undefined): Promise<Caller> {
+    return (await filesCallerFor(this.serviceBus, sender)) ?? selfCaller();
+  }
+
+  /** Installers read by a worker run as the caller (and the OS libosinfo sees on each, when `detect`). */
+  private async inspect(caller: Caller, media: MediaRef[], detect: boolean): Promise<MediaFound[]> {
+    const { media: found } = await this.files.ask({ op: 'inspect-media', caller, media, detect });
+    return found;
+  }
+
   /** The OS on an installer ISO, its sizes on this host, and what the host lacks for it. */
   async describeInstaller(path: string, sender: string | undefined): Promise<Record<string, Variant>> {
-    const file = await checkIso(path, await fileCallerFor(this.serviceBus, sender), 'installer');
+    // What the string is (absolute, not too long) is told at once; what is there, by the caller's worker.
+    callerPath(path, 'The installer path');
+    const [found] = await this.inspect(await this.caller(sender), [{ path, what: 'installer' }], true);
+    const file = (found as MediaFound).path;
     const db = await this.osinfo();
-    const name = await detectOsName(file);
+    const name = (found as MediaFound).osName;
     const id = name ? db.idByName(name) : '';
     const profile = db.profile(id || UNKNOWN_OS_ID) as OsProfile;
     const result: Record<string, Variant> = {
@@ -166,17 +196,24 @@ export class GuestCreator {
     authorize: () => Promise<void>,
   ): Promise<string> {
     const started = Date.now();
+    callerPath(installerPath, 'The installer path');
+    if (options.drivers) callerPath(options.drivers, 'The drivers-iso path');
     await this.requireFreeName(name);
-    const caller = await fileCallerFor(this.serviceBus, sender);
-    const installer = await checkIso(installerPath, caller, 'installer');
-    const drivers = options.drivers ? await checkIso(options.drivers, caller, 'drivers-iso') : undefined;
+    const caller = await this.caller(sender);
+    const media: MediaRef[] = [
+      { path: installerPath, what: 'installer' },
+      ...(options.drivers ? [{ path: options.drivers, what: 'drivers-iso' as const }] : []),
+    ];
+    const [installerFound, driversFound] = (await this.inspect(caller, media, !osId)) as [
+      MediaFound,
+      MediaFound | undefined,
+    ];
+    const installer = installerFound.path;
+    const drivers = driversFound?.path;
     const db = await this.osinfo();
     let id = osId;
     if (id && !db.has(id)) throw unknownOs(`libosinfo knows no OS '${id}'; ListOperatingSystems lists those it knows`);
-    if (!id) {
-      const detected = await detectOsName(installer);
-      id = (detected && db.idByName(detected)) || UNKNOWN_OS_ID;
-    }
+    if (!id) id = (installerFound.osName && db.idByName(installerFound.osName)) || UNKNOWN_OS_ID;
     const profile = db.profile(id) as OsProfile;
     const host = await this.model.capabilities();
     const placement = await this.placement();
@@ -196,23 +233,68 @@ export class GuestCreator {
 
     const pool = await this.storage.ensurePool();
     const info = await this.storage.poolInfo(pool);
-    const plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
+    let plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
+    // Every volume named from the UUID, never from the name (so the helper can tell they are this guest's).
     const [planned] = plan.disks as [PlannedDisk];
-    const disk = volumeName(name, planned.dev, planned.format);
-    if (await this.storage.volumeExists(pool, disk)) {
-      throw alreadyExists(`The storage pool already has a volume ${disk}; it is left as it is`);
+    const disk = guestVolumeName(request.uuid, planned.dev, planned.format);
+    const isos = this.options.copyMedia
+      ? [installerFound, ...(driversFound ? [driversFound] : [])].map((found, i) => ({
+          found,
+          what: (media[i] as MediaRef).what,
+          name: guestVolumeName(request.uuid, i === 0 ? 'installer' : 'drivers', 'iso'),
+        }))
+      : [];
+    for (const volumeName of [disk, ...isos.map((iso) => iso.name)]) {
+      if (await this.storage.volumeExists(pool, volumeName)) {
+        throw alreadyExists(`The storage pool already has a volume ${volumeName}; it is left as it is`);
+      }
     }
-    const volume = await this.storage.createVolume(pool, disk, plan.sizes.diskGiB);
+    const key = `create-${Date.now().toString(36)}-${process.pid}`;
+    const journal = await this.journal.begin(key, { op: 'create', uuid: request.uuid });
+    const made: { volume: string; file: string }[] = [];
+    const poolName = DEFAULT_POOL;
     let libvirtPath: string;
     try {
+      await journal.record({ made: 'volume', pool: poolName, volume: disk });
+      const volume = await this.storage.createVolume(pool, disk, plan.sizes.diskGiB);
+      made.push(volume);
+      if (isos.length > 0) {
+        // What the guest boots is the installer as the caller read it when it was copied, in a volume of its own.
+        const copies: { volume: string; file: string }[] = [];
+        for (const iso of isos) {
+          await journal.record({ made: 'volume', pool: poolName, volume: iso.name });
+          const copy = await this.storage.createVolume(pool, iso.name, iso.found.size, 'bytes');
+          made.push(copy);
+          copies.push(copy);
+        }
+        const call = await this.files.request(
+          {
+            op: 'copy-media',
+            job: key,
+            caller,
+            uuid: request.uuid,
+            media: isos.map((iso) => ({ path: iso.found.path, what: iso.what, pool: poolName, volume: iso.name })),
+          },
+          {},
+          COPY_MEDIA_DEADLINE_MS,
+        );
+        await call.result();
+        request.installer = (copies[0] as { file: string }).file;
+        if (copies[1]) request.drivers = copies[1].file;
+        plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
+      }
       const xml = modelDefinition(template, plan, new Map([[planned.dev, volume.file]]));
       libvirtPath = await this.client.defineXml(xml);
     } catch (error) {
-      await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
-        log.error(`CreateGuest ${name}: could not remove the volume ${volume.file} again: ${errorMessage(e)}`);
-      });
+      for (const volume of made.reverse()) {
+        await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
+          log.error(`CreateGuest ${name}: could not remove the volume ${volume.file} again: ${errorMessage(e)}`);
+        });
+      }
+      await journal.finish();
       throw error;
     }
+    await journal.finish();
     for (const warning of plan.warnings) log.warning(`CreateGuest ${name}: ${warning}`);
     const guest = this.registry.get(libvirtPath) ?? (await this.registry.refresh(libvirtPath));
     log.info(

@@ -1,6 +1,6 @@
-// The names we give what we make: one rule for the name of every new guest
-// (CreateGuest, Clone), and one way of naming the disk volumes we make for a
-// guest (CreateGuest, Clone, Import). Pure.
+// One rule for the name of every new guest (CreateGuest, Clone). A name
+// never becomes a file name: the volumes, UEFI variables and TPM state we
+// make are named from the guest's UUID (guest-files/protocol.ts). Pure.
 
 import { invalidArgument } from '../errors.js';
 
@@ -20,16 +20,4 @@ export function validateGuestName(name: string): string {
     );
   }
   return name;
-}
-
-/**
- * The name of a disk volume we make for a guest: <guest>-<device>.<format>
- * (win11-sda.raw, work_copy-vda.qcow2), then -2, -3… before the extension
- * when taken. Characters a file name had better not hold (a space, and
- * whatever an older guest's name has beyond our rule) become '_'.
- */
-export function volumeName(guest: string, device: string, format: string, n = 1): string {
-  const safe = (text: string): string => text.replace(/[^A-Za-z0-9._+-]+/g, '_');
-  const base = `${safe(guest)}-${safe(device)}`;
-  return n === 1 ? `${base}.${safe(format)}` : `${base}-${n}.${safe(format)}`;
 }

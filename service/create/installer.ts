@@ -1,7 +1,7 @@
-// Installer ISOs as the caller may use them: readable by the caller
-// (dbus/caller-files.ts, walked from / down) before the service opens one. Then the service
-// reads it (an ISO 9660 image, "CD001") and asks libosinfo (osinfo-detect)
-// which OS it holds.
+// Installer ISOs as the caller has them, read by a worker run as the caller
+// (service/worker/media.ts): walked from / down as the caller
+// (dbus/caller-files.ts), opened, checked as an ISO 9660 image ("CD001"),
+// and shown to libosinfo (osinfo-detect) to tell which OS it holds.
 
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';

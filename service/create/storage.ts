@@ -91,9 +91,14 @@ export class GuestStorage {
     }
   }
 
-  /** A raw, sparse volume (allocation 0); returns its object and its file. */
-  async createVolume(pool: string, name: string, capacityGiB: number): Promise<{ volume: string; file: string }> {
-    const xml = `<volume><name>${escapeXml(name)}</name><capacity unit='GiB'>${capacityGiB}</capacity><allocation unit='B'>0</allocation><target><format type='raw'/></target></volume>`;
+  /** A raw, sparse volume (allocation 0) of `capacity` units (GiB, or bytes); returns its object and its file. */
+  async createVolume(
+    pool: string,
+    name: string,
+    capacity: number,
+    unit: 'GiB' | 'bytes' = 'GiB',
+  ): Promise<{ volume: string; file: string }> {
+    const xml = `<volume><name>${escapeXml(name)}</name><capacity unit='${unit}'>${capacity}</capacity><allocation unit='B'>0</allocation><target><format type='raw'/></target></volume>`;
     const [volume] = await this.client.call(pool, POOL, 'StorageVolCreateXML', 'su', [xml, 0], 60_000);
     const [file] = await this.client.call(String(volume), PROPERTIES, 'Get', 'ss', [VOL, 'Path']);
     const value = (file as { value?: unknown } | undefined)?.value;

@@ -1,17 +1,15 @@
-// Files as a caller may use them. The service opens files on a caller's
-// behalf and may hold other rights than the caller (root for the host-wide
-// service, or another user on a shared bus), so a path the caller names is
-// checked against the caller's user and groups (from the bus) on the owner
-// and mode bits of every folder on the way, from / down, and of the file,
-// before the service touches it — and nothing behind a folder closed to the
-// caller is looked at, so the service never tells whether a file exists
-// where the caller could not see it.
+// Files as a caller may use them: a path a caller names, walked from / down
+// with the caller's user and groups on the owner and mode bits of every
+// folder on the way and of the file — nothing behind a folder closed to the
+// caller is looked at, so a file there and nothing look the same, and a
+// refusal names the folder that is closed. Only workers run as the caller
+// (service/worker/) use it now: the kernel decides what they may open, and
+// the walk says why, in the caller's terms.
 
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readFile, readlink, stat, statfs, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readlink, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { errorMessage, invalidArgument, SwitcherError } from '../errors.js';
-import { connectionCredentials, type MessageBus } from './bus.js';
+import { invalidArgument } from '../errors.js';
 
 /** Who asks, as file permissions see it. */
 export interface FileCaller {
@@ -22,30 +20,6 @@ export interface FileCaller {
 export const R = 4;
 export const W = 2;
 export const X = 1;
-
-/** The caller's user and groups, from the bus (and /proc where the bus gives no groups). */
-export async function fileCallerOf(bus: MessageBus, sender: string): Promise<FileCaller> {
-  const { uid, pid, gids } = await connectionCredentials(bus, sender, 5_000);
-  if (gids) return { uid, gids };
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const gid = /^Gid:\s+(\d+)/m.exec(status)?.[1];
-  const groups = /^Groups:\s*([\d ]*)$/m.exec(status)?.[1] ?? '';
-  return { uid, gids: [...(gid ? [Number(gid)] : []), ...groups.split(/\s+/).filter(Boolean).map(Number)] };
-}
-
-/**
- * The caller of a method call by its unique bus name, or undefined for a
- * call with no sender (the service's own). AccessDenied when the bus cannot
- * say who it is: no file is opened for an unknown caller.
- */
-export async function fileCallerFor(bus: MessageBus, sender: string | undefined): Promise<FileCaller | undefined> {
-  if (!sender) return undefined;
-  try {
-    return await fileCallerOf(bus, sender);
-  } catch (error) {
-    throw new SwitcherError('AccessDenied', `Cannot tell who is asking, so no file is opened: ${errorMessage(error)}`);
-  }
-}
 
 /** Whether mode bits let `caller` do `want` (R, W, X or a sum) to a file of owner uid/gid. */
 export function permits(mode: number, owner: number, group: number, caller: FileCaller, want: number): boolean {
@@ -197,20 +171,4 @@ export async function viewAsCaller(path: string, caller: FileCaller | undefined,
   }
   if (closed(info, want)) return { kind: 'denied', path: current, stats: info };
   return { kind: 'open', path: current, stats: info };
-}
-
-/**
- * Whether `caller` may reach `path` (search on every folder on the way,
- * checked from / down) and do `want` to it. Resolves to a sentence saying
- * what is closed to the caller, or undefined when all is open; throws ENOENT
- * when the caller finds nothing there. `path` must be absolute.
- */
-export async function closedToCaller(path: string, caller: FileCaller, want: number): Promise<string | undefined> {
-  const view = await viewAsCaller(path, caller, want);
-  if (view.kind === 'closed') return `${view.where} is closed to you`;
-  if (view.kind === 'denied') return `${view.path} is closed to you`;
-  if (view.kind === 'missing') {
-    throw Object.assign(new Error(`ENOENT: no such file or directory, ${path}`), { code: 'ENOENT', path });
-  }
-  return undefined;
 }

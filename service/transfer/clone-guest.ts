@@ -1,42 +1,34 @@
 // Clone: a guest that is off, copied on this host under a new name — a new
-// UUID and MAC addresses, its disks copied sparse beside the originals (as
-// new volumes of their pool when they are in one), its UEFI variables and
-// its TPM state copied to the new guest's own places. The source is only
-// read. A failed or cancelled clone removes whatever it made.
+// UUID and MAC addresses, its disks copied sparse into new volumes named
+// from the new UUID (in the source disk's pool when it is in one, else the
+// 'default' pool), its UEFI variables and TPM state copied by the helper to
+// the clone's own places, named from the clone's UUID too. The source is
+// only read. A failed or cancelled clone removes whatever it made.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { validateGuestName } from '../create/guest-name.js';
 import { alreadyExists, invalidState } from '../errors.js';
+import type { FilesCall } from '../guest-files/client.js';
+import { guestVolumeName, type GuestFilesFound } from '../guest-files/protocol.js';
 import type { Guest } from '../guests/guest.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, inactiveXml } from '../libvirt/domain.js';
-import { createRawVolume, poolByTargetPath, refreshPool, volumeNames, type PoolInfo } from '../libvirt/storage-pool.js';
-import { volumeFilePath } from '../libvirt/storage-vol.js';
-import { copyFileTo } from './file-copy.js';
+import { poolByName, poolByTargetPath, refreshPool, volumeNames, type PoolInfo } from '../libvirt/storage-pool.js';
+import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
 import { cloneDefinition, macFromBytes, readDefinition } from './guest-definition.js';
-import { dataTotal, gatherGuestFiles, TPM_BUNDLE_DIR, type GuestFile } from './guest-files.js';
-import { nvramPathFor, tpmStateDir } from './libvirt-state-dirs.js';
-import {
-  diskImageName,
-  fileError,
-  isOff,
-  makeDirectories,
-  pathExists,
-  Undo,
-  whileShutOff,
-  type TransferHost,
-} from './transfer-context.js';
+import { DEFAULT_POOL } from './import-bundle.js';
+import { isOff, jobKey, Undo, whileShutOff, type TransferHost } from './transfer-context.js';
 
 const VOLUME_TIMEOUT_MS = 60_000;
 
 interface PlannedDisk {
-  source: GuestFile;
-  /** A new volume of this pool, or a new plain file at `path`. */
-  pool: PoolInfo | undefined;
-  name: string;
-  path: string;
+  target: string;
+  format: string;
+  size: number;
+  pool: PoolInfo;
+  volume: string;
 }
 
 export interface ClonePlan {
@@ -46,11 +38,7 @@ export interface ClonePlan {
   macs: string[];
   definitionXml: string;
   disks: PlannedDisk[];
-  nvram: { source: GuestFile; destination: string } | undefined;
-  /** The clone's variable store in its definition, for a UEFI guest (made from the template if none is copied). */
-  nvramPath: string | undefined;
-  tpm: { source: GuestFile; destination: string }[];
-  tpmDir: string;
+  total: number;
 }
 
 function newMacs(count: number, taken: readonly string[]): string[] {
@@ -65,6 +53,12 @@ function newMacs(count: number, taken: readonly string[]): string[] {
   return macs;
 }
 
+function guestFilesFound(value: unknown): GuestFilesFound {
+  const data = (value ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(data.disks) || !Array.isArray(data.tpm)) throw invalidState("The guest's files could not be read");
+  return data as unknown as GuestFilesFound;
+}
+
 export async function planClone(host: TransferHost, guest: Guest, requestedName: string): Promise<ClonePlan> {
   const name = validateGuestName(requestedName);
   if (!isOff(guest)) throw invalidState(`${guest.name} is ${guest.state}; shut it down before cloning it`);
@@ -73,33 +67,34 @@ export async function planClone(host: TransferHost, guest: Guest, requestedName:
   }
   const definitionXml = await inactiveXml(host.client, guest.libvirtPath);
   const definition = readDefinition(definitionXml);
-  const files = await gatherGuestFiles(host, definition);
+  const found = guestFilesFound(await host.files.ask({ op: 'inspect-guest', uuid: guest.uuid }));
+  const overlay = found.disks.find((d) => d.overlay);
+  if (overlay) {
+    throw invalidState(
+      `Disk ${overlay.target} is an overlay on another image, which a clone would share; flatten it first (qemu-img convert)`,
+    );
+  }
+  const uuid = randomUUID();
   const disks: PlannedDisk[] = [];
   const takenInPool = new Map<string, Set<string>>();
-  for (const source of files.disks) {
-    const directory = dirname(source.file.path);
-    const pool = await poolByTargetPath(host.client, directory);
-    let taken = pool ? takenInPool.get(pool.path) : undefined;
-    if (pool && !taken) {
+  for (const disk of found.disks) {
+    const pool =
+      (await poolByTargetPath(host.client, dirname(disk.file))) ?? (await poolByName(host.client, DEFAULT_POOL));
+    if (!pool)
+      throw invalidState(`Disk ${disk.target} is in no storage pool, and libvirt has no '${DEFAULT_POOL}' pool`);
+    let taken = takenInPool.get(pool.path);
+    if (!taken) {
       taken = await volumeNames(host.client, pool);
       takenInPool.set(pool.path, taken);
     }
-    for (let n = 1; ; n++) {
-      const candidate = diskImageName(name, source.target as string, source.format as string, n);
-      const path = join(directory, candidate);
-      if (taken?.has(candidate) || disks.some((d) => d.path === path) || (await pathExists(path))) continue;
-      taken?.add(candidate);
-      disks.push({ source, pool, name: candidate, path });
-      break;
-    }
+    const volume = guestVolumeName(uuid, disk.target, disk.format);
+    if (taken.has(volume)) throw alreadyExists(`The storage pool ${pool.name} already has a volume ${volume}`);
+    disks.push({ target: disk.target, format: disk.format, size: disk.size, pool, volume });
   }
-  const uuid = randomUUID();
-  // The clone's own store, named from its UUID: never the source's, even before the source has one.
-  const nvramDestination = nvramPathFor(host.dirs, uuid);
-  if (definition.uefi && (await pathExists(nvramDestination))) {
-    throw alreadyExists(`UEFI variables for a guest with UUID ${uuid} are already at ${nvramDestination}`);
-  }
-  const tpmDir = tpmStateDir(host.dirs, uuid);
+  const total =
+    found.disks.reduce((sum, d) => sum + d.dataBytes, 0) +
+    (found.nvram?.dataBytes ?? 0) +
+    found.tpm.reduce((sum, t) => sum + t.dataBytes, 0);
   return {
     guest,
     name,
@@ -107,76 +102,66 @@ export async function planClone(host: TransferHost, guest: Guest, requestedName:
     macs: newMacs(definition.macs.length, definition.macs),
     definitionXml,
     disks,
-    nvram: files.nvram && { source: files.nvram, destination: nvramDestination },
-    nvramPath: definition.uefi ? nvramDestination : undefined,
-    tpm: files.tpm.map((source) => ({
-      source,
-      destination: join(tpmDir, source.bundlePath.slice(TPM_BUNDLE_DIR.length + 1)),
-    })),
-    tpmDir,
+    total,
   };
 }
 
 export async function runClone(host: TransferHost, plan: ClonePlan, job: JobContext): Promise<JobOutcome> {
-  const undo = new Undo();
+  const key = jobKey('clone');
+  const undo = new Undo(await host.journal.begin(key, { op: 'clone', uuid: plan.uuid }));
   const guard = whileShutOff(host.registry, plan.guest.path, job.signal);
-  const options = { signal: guard.signal, onBytes: (bytes: number) => job.advance(bytes) };
-  const files = [
-    ...(plan.nvram ? [plan.nvram.source] : []),
-    ...plan.tpm.map((t) => t.source),
-    ...plan.disks.map((d) => d.source),
-  ];
+  let call: FilesCall<'clone'> | undefined;
+  const cancel = (): void => call?.cancel();
+  guard.signal.addEventListener('abort', cancel, { once: true });
   try {
-    job.setTotal(dataTotal(files));
-    if (plan.nvram) {
-      await makeDirectories(dirname(plan.nvram.destination), 0o755, undo);
-      undo.file(plan.nvram.destination);
-      await copyFileTo(plan.nvram.source.file, plan.nvram.destination, 'create', options);
-    }
-    if (plan.tpm.length > 0) await makeDirectories(plan.tpmDir, 0o711, undo);
-    for (const file of plan.tpm) {
-      await makeDirectories(dirname(file.destination), 0o700, undo);
-      undo.file(file.destination);
-      await copyFileTo(file.source.file, file.destination, 'create', options);
-    }
-    const diskPaths = new Map<string, string>();
+    job.setTotal(plan.total);
     for (const disk of plan.disks) {
       guard.signal.throwIfAborted();
-      let path = disk.path;
-      if (disk.pool) {
-        const volume = await createRawVolume(
-          host.client,
-          disk.pool,
-          disk.name,
-          disk.source.file.size,
-          VOLUME_TIMEOUT_MS,
-        );
-        undo.volume(host.client, volume);
-        path = await volumeFilePath(host.client, volume);
-        await copyFileTo(disk.source.file, path, 'overwrite', options);
-      } else {
-        undo.file(path);
-        await copyFileTo(disk.source.file, path, 'create', options);
-      }
-      diskPaths.set(disk.source.target as string, path);
+      await undo.volume(host.client, disk.pool, disk.volume, disk.size, VOLUME_TIMEOUT_MS);
     }
-    for (const pool of new Set(plan.disks.flatMap((d) => (d.pool ? [d.pool] : []))))
-      await refreshPool(host.client, pool);
+    guard.signal.throwIfAborted();
+    call = await host.files.request(
+      {
+        op: 'clone',
+        job: key,
+        source: plan.guest.uuid,
+        uuid: plan.uuid,
+        disks: plan.disks.map((d) => ({ target: d.target, format: d.format, pool: d.pool.name, volume: d.volume })),
+      },
+      { onTotal: (bytes) => job.setTotal(bytes), onProgress: (bytes) => job.advance(bytes) },
+      undefined,
+    );
+    const files = call;
+    undo.step('the UEFI variables and TPM state', async () => {
+      files.cancel();
+      await files.result().catch(() => undefined);
+    });
+    const ready = await call.ready();
+    const diskPaths = new Map<string, string>();
+    for (const pool of new Set(plan.disks.map((d) => d.pool))) await refreshPool(host.client, pool);
+    for (const disk of plan.disks) {
+      const volume = await volumeByName(host.client, disk.pool.path, disk.volume);
+      if (!volume) throw invalidState(`The volume ${disk.volume} went away during the clone`);
+      diskPaths.set(disk.target, await volumeFilePath(host.client, volume));
+    }
     const xml = cloneDefinition(plan.definitionXml, {
       name: plan.name,
       uuid: plan.uuid,
       macs: plan.macs,
       diskPaths,
-      nvramPath: plan.nvramPath,
+      nvramPath: typeof ready.nvramPath === 'string' ? ready.nvramPath : undefined,
     });
     guard.signal.throwIfAborted();
-    await host.client.defineXml(xml);
-    undo.forget();
+    undo.domain(host.client, await host.client.defineXml(xml));
+    call.go();
+    await call.result();
+    await undo.forget();
     return { result: guestPath(plan.uuid), message: `Cloned ${plan.guest.name} as ${plan.name}` };
   } catch (error) {
     await undo.run();
-    throw fileError(error, `clone ${plan.guest.name}`);
+    throw guard.signal.aborted && !job.signal.aborted ? (guard.signal.reason as Error) : error;
   } finally {
+    guard.signal.removeEventListener('abort', cancel);
     guard.release();
   }
 }

@@ -5,7 +5,6 @@
 // file counts as data and the copy still skips blocks of zeros (cp
 // --sparse=always's way), only slower: never a byte lost.
 
-import type { FileHandle } from 'node:fs/promises';
 import { spawnOwned } from '../owned-process.js';
 import { log } from '../log.js';
 import { errorMessage } from '../errors.js';
@@ -68,8 +67,8 @@ export function dataBytes(extents: readonly Extent[]): number {
   return extents.reduce((sum, e) => sum + e.length, 0);
 }
 
-/** The data extents of an open regular file of `size` bytes. */
-export async function dataMap(file: FileHandle, size: number): Promise<Extent[]> {
+/** The data extents of an open regular file of `size` bytes (its descriptor, ours or inherited). */
+export async function dataMap(file: { fd: number }, size: number): Promise<Extent[]> {
   try {
     const text = await runSeekScript(file);
     return parseDataMap(text, size);
@@ -82,7 +81,7 @@ export async function dataMap(file: FileHandle, size: number): Promise<Extent[]>
   }
 }
 
-function runSeekScript(file: FileHandle): Promise<string> {
+function runSeekScript(file: { fd: number }): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawnOwned('perl', ['-e', SEEK_SCRIPT], { stdio: [file.fd, 'pipe', 'pipe'] });
     const out: Buffer[] = [];

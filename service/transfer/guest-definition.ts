@@ -38,6 +38,8 @@ export interface GuestDisk {
   format: string;
   /** A file path, or a libvirt volume to resolve to one. */
   source: { file: string } | { pool: string; volume: string };
+  /** libvirt's definition names a backing chain under it (an Export flattens it; a Clone refuses it). */
+  backingChain?: boolean;
 }
 
 export interface GuestDefinition {
@@ -78,7 +80,8 @@ function diskTarget(disk: XmlNode): string {
 
 /**
  * Reads a definition. A disk this cannot carry (a block device, a network
- * disk, a backing chain, a passed-through LUN) is an InvalidState saying which.
+ * disk, a passed-through LUN) is an InvalidState saying which; a backing
+ * chain is said (backingChain) for whoever copies the disk to decide.
  */
 export function readDefinition(xml: string): GuestDefinition {
   const [, domain] = parseDomain(xml);
@@ -98,17 +101,16 @@ export function readDefinition(xml: string): GuestDefinition {
     }
     if (!source) continue; // an empty drive
     const backing = child(disk, 'backingStore');
-    if (backing && child(backing, 'source')) {
-      throw invalidState(`Disk ${target} has a backing chain; flatten it first (qemu-img convert)`);
-    }
+    const chain = backing && child(backing, 'source') ? { backingChain: true } : {};
     const format = attribute(child(disk, 'driver'), 'type') ?? 'raw';
     if (type === 'file' && attribute(source, 'file')) {
-      disks.push({ target, format, source: { file: attribute(source, 'file') as string } });
+      disks.push({ target, format, source: { file: attribute(source, 'file') as string }, ...chain });
     } else if (type === 'volume' && attribute(source, 'pool') && attribute(source, 'volume')) {
       disks.push({
         target,
         format,
         source: { pool: attribute(source, 'pool') as string, volume: attribute(source, 'volume') as string },
+        ...chain,
       });
     } else {
       throw invalidState(`Disk ${target} is a ${type} disk; only file and volume disks can be carried`);
@@ -136,6 +138,19 @@ export function readDefinition(xml: string): GuestDefinition {
     tpm: emulated.length > 0,
     macs,
   };
+}
+
+/**
+ * The definition as a bundle carries it once the disks named were flattened
+ * (each image holds its whole chain): no <backingStore> under them.
+ */
+export function flattenedDefinition(xml: string, targets: readonly string[]): string {
+  const [nodes, domain] = parseDomain(xml);
+  const devices = child(domain, 'devices');
+  for (const disk of devices ? childrenNamed(devices, 'disk') : []) {
+    if (targets.includes(diskTarget(disk))) removeChildren(disk, (c) => tagOf(c) === 'backingStore');
+  }
+  return buildOrdered(nodes);
 }
 
 /** Points a disk element at a file. */

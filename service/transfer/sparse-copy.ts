@@ -8,7 +8,6 @@
 // FLUSH_EVERY), so the disk works while we read and hash and the caller's
 // final fsync has little left; nor does the copy pile up dirty pages.
 
-import type { FileHandle } from 'node:fs/promises';
 import { BlockChecksum, blockCount, CHECKSUM_BLOCK } from './block-checksum.js';
 import type { Extent } from './data-map.js';
 
@@ -22,6 +21,16 @@ const PAGE = 4096;
 const ZEROS = Buffer.alloc(ZERO_UNIT);
 /** Data pieces between two flushes of the target. */
 const FLUSH_EVERY = (32 * 1024 * 1024) / PIECE;
+
+/**
+ * What a copy reads and writes through: a FileHandle of Node's, or a
+ * descriptor inherited from another process (file-copy.ts's descriptorFile).
+ */
+export interface RandomAccessFile {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+}
 
 export interface CopyOptions {
   signal?: AbortSignal;
@@ -82,8 +91,8 @@ export function nonZeroRuns(data: Uint8Array): [number, number][] {
  * read and write has settled by the time it returns or throws.
  */
 export async function copySparse(
-  source: FileHandle,
-  target: FileHandle | undefined,
+  source: RandomAccessFile,
+  target: RandomAccessFile | undefined,
   size: number,
   extents: readonly Extent[],
   options: CopyOptions = {},
@@ -110,7 +119,7 @@ export async function copySparse(
   const piecesPerBlock = CHECKSUM_BLOCK / PIECE;
   let flushing = false;
   /** Starts writing to disk what was written so far, unless a flush is under way. */
-  const flush = (file: FileHandle): void => {
+  const flush = (file: RandomAccessFile): void => {
     if (flushing) return;
     flushing = true;
     const flushed = Promise.all(writes)
@@ -156,7 +165,7 @@ export async function copySparse(
   }
 }
 
-async function readFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<Buffer> {
+async function readFully(file: RandomAccessFile, buffer: Buffer, length: number, position: number): Promise<Buffer> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await file.read(buffer, done, length - done, position + done);
@@ -166,7 +175,7 @@ async function readFully(file: FileHandle, buffer: Buffer, length: number, posit
   return buffer.subarray(0, length);
 }
 
-async function writeRuns(file: FileHandle, data: Buffer, position: number): Promise<void> {
+async function writeRuns(file: RandomAccessFile, data: Buffer, position: number): Promise<void> {
   await Promise.all(
     nonZeroRuns(data).map(async ([start, end]) => {
       let done = start;

@@ -1,65 +1,37 @@
 // What the transfer operations share: their view of libvirt and the host,
-// file errors in the caller's terms, a guard that stops a job when its guest
-// starts under it, and the list of what a job made, to undo on failure.
+// the guest-files helper that does every file's work, file errors in the
+// caller's terms, a guard that stops a job when its guest starts under it,
+// and the list of what a job made — the volumes and definitions the service
+// itself makes through libvirt — written into the service's journal before
+// each is made and undone if the job fails.
 
-import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { errorMessage, SwitcherError } from '../errors.js';
+import type { FilesClient } from '../guest-files/client.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
+import type { Journal, JournalEntry } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
-import { deleteVolume } from '../libvirt/storage-vol.js';
 import { UNDEFINE_KEEP_NVRAM, UNDEFINE_KEEP_TPM, undefineDomain } from '../libvirt/domain.js';
+import { createRawVolume, type PoolInfo } from '../libvirt/storage-pool.js';
+import { deleteVolume } from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
 import type { GuestModel } from '../create/guest-model.js';
-import { volumeName } from '../create/guest-name.js';
 import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 
 export interface TransferHost {
   client: LibvirtClient;
   registry: GuestRegistry;
-  /** Where libvirt keeps UEFI variables and TPM state on this host. */
+  /** Where libvirt keeps UEFI variables and TPM state on this host (the helper's rule, for planning). */
   dirs: LibvirtStateDirs;
   /** Phyllome's model on this host: what an imported guest is made again from, and its pool. */
   model: GuestModel;
+  /** The guest-files helper: every guest's file and every caller's file is its to open. */
+  files: FilesClient;
+  /** The service's own journal of what its jobs make (volumes), for a start after a crash. */
+  journal: Journal;
 }
 
-/** A file system error as a typed error a caller can read. */
-export function fileError(error: unknown, doing: string): SwitcherError {
-  if (error instanceof SwitcherError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  const path = (error as NodeJS.ErrnoException).path ?? '';
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return new SwitcherError('AccessDenied', `Cannot ${doing}: permission denied on ${path}`);
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return new SwitcherError('NoSuchFile', `Cannot ${doing}: ${path} does not exist`);
-    case 'ELOOP':
-      return new SwitcherError('NoSuchFile', `Cannot ${doing}: ${path} is a loop of symbolic links`);
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new SwitcherError('InvalidState', `Cannot ${doing}: no space left on the disk of ${path}`);
-    case 'EROFS':
-      return new SwitcherError('InvalidState', `Cannot ${doing}: ${path} is on a read-only file system`);
-    case 'EEXIST':
-      return new SwitcherError('AlreadyExists', `Cannot ${doing}: ${path} already exists`);
-    default:
-      return new SwitcherError('Internal', `Cannot ${doing}: ${errorMessage(error)}`);
-  }
-}
-
-export async function pathExists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
-}
+export { fileError } from './file-error.js';
 
 const OFF = new Set(['shutoff', 'crashed']);
 
@@ -97,43 +69,30 @@ export function whileShutOff(
   };
 }
 
-/** What a job made, undone newest first if it fails. Only ever what it made itself. */
+/**
+ * What a job made through libvirt, undone newest first if it fails. Only
+ * ever what it made itself; each volume is in the journal before it is made.
+ */
 export class Undo {
   private readonly steps: [what: string, undo: () => Promise<void>][] = [];
 
-  volume(client: LibvirtClient, volume: string): void {
-    this.steps.push([`volume ${volume}`, () => deleteVolume(client, volume)]);
+  constructor(private readonly entry: JournalEntry) {}
+
+  /** Makes an empty raw volume of `bytes` in `pool`, recorded first; returns libvirt-dbus's object for it. */
+  async volume(client: LibvirtClient, pool: PoolInfo, name: string, bytes: number, timeoutMs: number): Promise<string> {
+    await this.entry.record({ made: 'volume', pool: pool.name, volume: name });
+    const volume = await createRawVolume(client, pool, name, bytes, timeoutMs);
+    this.steps.push([`volume ${name}`, () => deleteVolume(client, volume)]);
+    return volume;
   }
 
-  file(path: string): void {
-    this.steps.push([path, () => rm(path, { force: true })]);
-  }
-
-  /** A directory this job made (removed only if empty by then). */
-  directory(path: string): void {
-    this.steps.push([path, () => rmdir(path).catch(() => undefined)]);
-  }
-
-  /** A tree this job made and owns entirely (an export's temporary bundle). */
-  tree(path: string): void {
-    this.steps.push([path, () => rm(path, { recursive: true, force: true })]);
-  }
-
-  /**
-   * What is inside a directory this job made and holds open (by its
-   * descriptor's path): emptied wherever the directory has been moved to.
-   */
-  contents(path: string): void {
-    this.steps.push([
-      `what is in ${path}`,
-      async () => {
-        for (const entry of await readdir(path)) await rm(join(path, entry), { recursive: true, force: true });
-      },
-    ]);
+  /** Anything else a failure must undo at this point of the order (the helper's files). */
+  step(what: string, undo: () => Promise<void>): void {
+    this.steps.push([what, undo]);
   }
 
   domain(client: LibvirtClient, domain: string): void {
-    // Its NVRAM and TPM files are our own steps: undefining removes only the definition.
+    // Its NVRAM and TPM files are the helper's: undefining removes only the definition.
     this.steps.push([
       `definition ${domain}`,
       () => undefineDomain(client, domain, UNDEFINE_KEEP_NVRAM | UNDEFINE_KEEP_TPM),
@@ -148,21 +107,20 @@ export class Undo {
         log.warning(`could not undo ${what}: ${errorMessage(error)}`);
       }
     }
+    await this.entry.finish();
   }
 
   /** The job succeeded: keep everything. */
-  forget(): void {
+  async forget(): Promise<void> {
     this.steps.length = 0;
+    await this.entry.finish();
   }
 }
 
-/** Makes `dir` (with `mode`) and any missing parents (0755), each recorded for undoing. */
-export async function makeDirectories(dir: string, mode: number, undo: Undo): Promise<void> {
-  if (existsSync(dir)) return;
-  await makeDirectories(dirname(dir), 0o755, undo);
-  await mkdir(dir, { mode });
-  undo.directory(dir);
-}
+let counter = 0;
 
-/** The file or volume name of a guest's disk image: create/guest-name.ts's, one way for every volume we make. */
-export const diskImageName = volumeName;
+/** A name for a job's journal and its requests to the helper, unique across restarts. */
+export function jobKey(operation: string): string {
+  counter += 1;
+  return `${operation}-${Date.now().toString(36)}-${process.pid}-${counter}`;
+}

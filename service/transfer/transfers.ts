@@ -5,26 +5,30 @@
 
 import type { GuestModel } from '../create/guest-model.js';
 import type { MessageBus } from '../dbus/bus.js';
-import { fileCallerFor } from '../dbus/caller-files.js';
+import { callerPath } from '../dbus/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
+import type { FilesClient } from '../guest-files/client.js';
+import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
+import type { Caller } from '../guest-files/protocol.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { Job, JobStarter } from '../jobs/job.js';
 import type { JobManager } from '../jobs/job-manager.js';
+import type { Journal } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
+import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 import { planClone, runClone } from './clone-guest.js';
 import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';
-import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
 import { planMigrate, runMigrate, type MigrationTrust } from './migrate-guest.js';
 import type { TransferHost } from './transfer-context.js';
 
 /**
- * Who asks: their unique bus name (the paths they name must be open to
- * them, as the service may hold more rights) and the seat check that must
- * pass after the request's own checks and before any job starts, which
- * answers who starts the job. `seat` is the seat of the guest the job works
- * on or brings ('' for none).
+ * Who asks: their unique bus name (the paths they name are opened by a
+ * worker run as them) and the seat check that must pass after the
+ * request's own checks and before any job starts, which answers who starts
+ * the job. `seat` is the seat of the guest the job works on or brings ('' for
+ * none).
  */
 export interface TransferRequest {
   sender: string | undefined;
@@ -42,28 +46,39 @@ export class Transfers {
     dirs: LibvirtStateDirs,
     /** Phyllome's model on this host, which an imported guest is made again from (shared with CreateGuest). */
     model: GuestModel,
+    files: FilesClient,
+    journal: Journal,
     private readonly jobs: JobManager,
     private readonly ownUri: string,
     private readonly serviceBus: MessageBus,
     /** Whether a caller's URI may name local programs and files (the per-user service: its own user). */
     private readonly trust: MigrationTrust,
   ) {
-    this.host = { client, registry, dirs, model };
+    this.host = { client, registry, dirs, model, files, journal };
   }
 
   /** Export(s directory) → the job; the bundle is <directory>/<name>.phyllome. */
   async exportGuest(path: string, directory: string, request: TransferRequest): Promise<Job> {
+    // What the string is (absolute, not too long) is told at once; what is there, by the caller's worker.
+    callerPath(directory, 'The export folder');
     const guest = this.guest(path);
     return this.hold([`guest:${path}`], async () => {
-      const plan = await planExport(this.host, guest, directory, await fileCallerFor(this.serviceBus, request.sender));
-      const starter = await request.authorize(guest.settings.seat);
+      const plan = await planExport(this.host, guest, directory, await this.caller(request));
+      let starter: JobStarter;
+      try {
+        starter = await request.authorize(guest.settings.seat);
+      } catch (error) {
+        plan.call.cancel();
+        throw error;
+      }
       return this.jobs.start('export', path, starter, (job) => runExport(this.host, plan, job));
     });
   }
 
   async importBundle(bundle: string, request: TransferRequest): Promise<Job> {
+    callerPath(bundle, 'The bundle path');
     this.requireConnected();
-    const plan = await planImport(this.host, bundle, await fileCallerFor(this.serviceBus, request.sender));
+    const plan = await planImport(this.host, bundle, await this.caller(request));
     const starter = await request.authorize(plan.seat);
     const { name, uuid } = plan.manifest.guest;
     return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
@@ -92,6 +107,11 @@ export class Transfers {
     return this.hold([`guest:${path}`], async () =>
       this.jobs.start('migrate', path, starter, (job) => runMigrate(this.host, plan, job)),
     );
+  }
+
+  /** Who a worker runs as for this request: the caller, as the bus vouches for it. */
+  private async caller(request: TransferRequest): Promise<Caller> {
+    return (await filesCallerFor(this.serviceBus, request.sender)) ?? selfCaller();
   }
 
   private guest(path: string): Guest {

@@ -3,7 +3,8 @@
 // being root: what lies behind a folder closed to the caller is never told
 // apart — an installer, an export folder or a bundle that is there gets the
 // same answer as one that is not — and a symbolic link is no way around a
-// closed folder.
+// closed folder. The guest-files helper, root too, opens them through
+// workers run as the caller (with a workers' group of their own).
 
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   // A link from the open folder into the closed one: the walk follows it as the kernel would.
   symlinkSync(join(closed, 'there.iso'), join(open, 'link.iso'));
   symlinkSync(join(closed, 'folder'), join(open, 'link-folder'));
-  stack = await ServiceStack.start({ anyUser: true });
+  stack = await ServiceStack.start({ anyUser: true, workers: true });
   caller = await UidCaller.start(stack.group, OTHER, stack.bus.address);
   await defineTestGuest(stack, 'caller-files');
   guest = await stack.client.waitForGuest('caller-files');

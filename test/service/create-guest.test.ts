@@ -15,6 +15,7 @@ import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus
 import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
 import { domainXmlProblems } from '../support/validate-xml.js';
 import { libvirtCall, libvirtDomainPath } from '../support/libvirt.js';
+import { inSandbox, POOL_DIR, sha256File } from '../support/guest-files.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 
@@ -35,6 +36,8 @@ beforeAll(async () => {
     realLibvirtd: true,
     uri: 'qemu:///session',
     anyUser: true,
+    // Another user's installer is read by a worker run as that user.
+    workers: true,
     // Software emulation, as the issue asks, and as nested KVM may not run a host-model CPU.
     serviceArgs: ['--virt-type', 'qemu'],
   });
@@ -168,7 +171,13 @@ describe('CreateGuest', () => {
     expect(xml).toMatch(/<target dev='sda' bus='sata'\/>/);
     expect(xml).toMatch(/<model type='e1000e'\/>/);
     expect(xml).toMatch(/<interface type='user'>/);
-    expect(xml).toContain(`<source file='${windowsIso}'/>`);
+    // The installer, copied as its caller read it into a volume of the guest's own: what QEMU boots is
+    // what was checked, whoever QEMU runs as.
+    const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
+    expect(xml).toContain(`<source file='${POOL_DIR}/${uuid}-installer.iso'/>`);
+    expect(await sha256File(inSandbox(stack.libvirtdNamespacePid, `${POOL_DIR}/${uuid}-installer.iso`))).toBe(
+      await sha256File(windowsIso),
+    );
     expect(xml).toMatch(/<clock offset='localtime'>/);
     expect(xml).toMatch(/<memoryBacking>\s*<source type='memfd'\/>\s*<access mode='shared'\/>/);
     expect(xml).toMatch(/<cpu mode='host-model'/);
@@ -177,13 +186,13 @@ describe('CreateGuest', () => {
     expect(xml).not.toMatch(/<hyperv/);
     expect(xml).toMatch(/<description>[^<]*No KVM[^<]*Hyper-V/);
 
-    // A raw, sparse 64 GiB volume in the default pool, named as every volume we make: <guest>-<device>.raw.
+    // A raw, sparse 64 GiB volume in the default pool, named as every volume we make: <uuid>-<device>.raw.
     const after = await libvirtContents();
-    expect(after.volumes).toEqual([...before.volumes, 'win11-sda.raw'].sort());
-    const info = virsh('vol-info', '--pool', 'default', 'win11-sda.raw', '--bytes');
+    expect(after.volumes).toEqual([...before.volumes, `${uuid}-installer.iso`, `${uuid}-sda.raw`].sort());
+    const info = virsh('vol-info', '--pool', 'default', `${uuid}-sda.raw`, '--bytes');
     expect(Number(/Capacity:\s+(\d+)/.exec(info)?.[1])).toBe(64 * 2 ** 30);
     expect(Number(/Allocation:\s+(\d+)/.exec(info)?.[1])).toBeLessThan(2 ** 20);
-    expect(virsh('vol-dumpxml', '--pool', 'default', 'win11-sda.raw')).toMatch(/<format type='raw'\/>/);
+    expect(virsh('vol-dumpxml', '--pool', 'default', `${uuid}-sda.raw`)).toMatch(/<format type='raw'\/>/);
 
     // Start boots the installer: the Secure Boot firmware runs its (signed) boot loader.
     const from = stack.client.signals.length;
@@ -234,13 +243,20 @@ describe('CreateGuest', () => {
 
   it('gives Windows virtio disk and network when a driver ISO is given, the drivers as a second CD', async () => {
     const drivers = installerIso('virtio-win');
-    await create('win11-virtio', WIN11, windowsIso, { 'drivers-iso': new Variant('s', drivers) });
+    const [path] = (await create('win11-virtio', WIN11, windowsIso, {
+      'drivers-iso': new Variant('s', drivers),
+    })) as [string];
+    const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
     const xml = await domainXml('win11-virtio', 2 /* inactive */);
     expect(validate(xml)).toBe('');
     expect(xml).toMatch(/<target dev='vda' bus='virtio'\/>/);
     expect(xml).toMatch(/<model type='virtio'\/>/);
-    expect(xml).toContain(`<source file='${drivers}'/>`);
-    expect(xml).toMatch(/<source file='[^']*virtio-win.iso'\/>\s*<target dev='sdc' bus='sata'\/>/);
+    expect(xml).toMatch(
+      new RegExp(`<source file='${POOL_DIR}/${uuid}-drivers\\.iso'/>\\s*<target dev='sdc' bus='sata'/>`),
+    );
+    expect(await sha256File(inSandbox(stack.libvirtdNamespacePid, `${POOL_DIR}/${uuid}-drivers.iso`))).toBe(
+      await sha256File(drivers),
+    );
   });
 });
 
@@ -312,16 +328,19 @@ describe('CreateGuest refuses bad input and leaves nothing behind', () => {
     expect(await refusal('win11', WIN11, windowsIso)).toMatch(/^me.phyllo.Switcher1.Error.AlreadyExists: .*win11/);
   });
 
-  it("a name whose disk volume is in the pool already (someone's disk is never overwritten)", async () => {
+  it('takes a name whose old-style disk volume is in the pool, and leaves that volume alone (every new volume is named from a new UUID)', async () => {
     const [pool] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolLookupByName', 's', ['default']);
     await libvirtCall(stack, pool as string, 'org.libvirt.StoragePool', 'StorageVolCreateXML', 'su', [
       "<volume><name>orphan-vda.raw</name><capacity unit='MiB'>1</capacity><target><format type='raw'/></target></volume>",
       0,
     ]);
-    expect(await refusal('orphan', DEBIAN, plainIso)).toMatch(
-      /^me.phyllo.Switcher1.Error.AlreadyExists: .*orphan-vda\.raw/,
+    const [path] = (await create('orphan', DEBIAN, plainIso)) as [string];
+    const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
+    expect((await libvirtContents()).volumes).toEqual(
+      expect.arrayContaining(['orphan-vda.raw', `${uuid}-vda.raw`, `${uuid}-installer.iso`]),
     );
-    expect((await libvirtContents()).volumes).toContain('orphan-vda.raw');
+    const info = virsh('vol-info', '--pool', 'default', 'orphan-vda.raw', '--bytes');
+    expect(Number(/Capacity:\s+(\d+)/.exec(info)?.[1])).toBe(2 ** 20);
   });
 
   it('a missing ISO', async () => {

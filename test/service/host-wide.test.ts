@@ -1,8 +1,9 @@
 // The host-wide service: one instance on a private "system" bus that loads
 // the host's system bus policy, ours (data/me.phyllo.Switcher1.conf) and
 // libvirt-dbus's, the only client of a real libvirtd (qemu:///system through
-// libvirt-dbus --system, in the sandbox); fake logind and a polkit deciding
-// by who asks. Two people, ada on seat0 and bob on seat1, call as two uids of
+// libvirt-dbus --system, in the sandbox), run as a system user of its own
+// with no capabilities, its guest-files helper as root under its unit's
+// (test/support/host-wide.ts); fake logind and a polkit deciding by who asks. Two people, ada on seat0 and bob on seat1, call as two uids of
 // this host through setpriv, in no libvirt group: each has their
 // own, neither gets the other's without polkit's yes, and neither reaches
 // libvirt but through us.
@@ -27,7 +28,8 @@ import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE 
 import { jobEnd } from '../support/guest-files.js';
 import { libvirtCall, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
-import { ROOT, ServiceStack } from '../support/stack.js';
+import { capabilityMask, HostWide, unitCapabilities } from '../support/host-wide.js';
+import type { ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
 
 const ERR = 'me.phyllo.Switcher1.Error';
@@ -39,6 +41,7 @@ const PAUSED = 3;
 // Two accounts of this host, neither root nor in the libvirt group (e.g. 1000 and nobody).
 const [ADA, BOB] = twoUsers();
 
+let host: HostWide;
 let stack: ServiceStack;
 let logind: LogindMock;
 let ada: UidCaller;
@@ -50,15 +53,6 @@ const call = (who: UidCaller, path: string, iface: string, member: string, signa
 const errorOf = async (who: UidCaller, path: string, member: string, signature = '', body: unknown[] = []) =>
   (await call(who, path, GUEST, member, signature, body)).error;
 const state = (name: string): Promise<number> => libvirtState(stack, name, QEMU);
-
-/** The capabilities data/phyllome-switcher-system.service.in keeps (CapabilityBoundingSet=), as setpriv names them. */
-function unitCapabilities(): string[] {
-  const unit = readFileSync(join(ROOT, 'data/phyllome-switcher-system.service.in'), 'utf8');
-  const line = /^CapabilityBoundingSet=(.+)$/m.exec(unit)?.[1] ?? '';
-  const names = line.split(/\s+/).filter(Boolean);
-  if (names.length === 0) throw new Error('the host-wide unit keeps no capabilities');
-  return names.map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`);
-}
 
 /** Runs a command as `uid` inside the libvirtd sandbox's mount namespace (where its sockets are). */
 function inSandboxAs(uid: number, command: string[]): { status: number | null; output: string } {
@@ -83,51 +77,64 @@ function inSandboxAs(uid: number, command: string[]): { status: number | null; o
 }
 
 beforeAll(async () => {
-  stack = await ServiceStack.start({ systemBus: true, realLibvirtd: true, withService: false });
-  logind = await LogindMock.start(stack.group, { bus: stack.bus });
-  await logind.addSeat('seat0');
-  await logind.addSeat('seat1');
-  await logind.addSession('c0', 'seat0', ADA, 'ada');
-  await logind.addSession('c1', 'seat1', BOB, 'bob');
-  ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
-  bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
-  await logind.bindPid(ada.pid, 'c0');
-  await logind.bindPid(bob.pid, 'c1');
-  for (const [name, seat] of [
-    ['ada-vm', 'seat0'],
-    ['bob-vm', 'seat1'],
-    ['shared', ''],
-  ] as const) {
-    await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
-      tinyQemuGuestXml(name, { display: 'spice', ...(seat ? { seat } : {}) }),
-    ]);
-  }
-  const address = stack.bus.address;
-  await stack.startService(
-    'qemu:///system',
-    ['--host-wide', '--system-bus', address, '--libvirt-bus', address],
-    [],
-    {},
-    // With only the capabilities its systemd unit leaves it: every test below shows they are enough.
-    ['setpriv', `--bounding-set=-all,${unitCapabilities().join(',')}`, '--'],
+  host = await HostWide.start(
+    () => [],
+    async (started, { polkitPolicy }) => {
+      stack = started;
+      logind = await LogindMock.start(stack.group, { bus: stack.bus, policies: [polkitPolicy] });
+      await logind.addSeat('seat0');
+      await logind.addSeat('seat1');
+      await logind.addSession('c0', 'seat0', ADA, 'ada');
+      await logind.addSession('c1', 'seat1', BOB, 'bob');
+      ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
+      bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
+      await logind.bindPid(ada.pid, 'c0');
+      await logind.bindPid(bob.pid, 'c1');
+      for (const [name, seat] of [
+        ['ada-vm', 'seat0'],
+        ['bob-vm', 'seat1'],
+        ['shared', ''],
+      ] as const) {
+        await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+          tinyQemuGuestXml(name, { display: 'spice', ...(seat ? { seat } : {}) }),
+        ]);
+      }
+    },
   );
+  stack = host.stack;
   for (const name of ['ada-vm', 'bob-vm', 'shared']) guests[name] = await stack.client.waitForGuest(name);
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await host?.stop();
 });
 
-describe('the service', () => {
-  it('runs with only the capabilities its systemd unit keeps (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER)', () => {
+describe('the service and its guest-files helper', () => {
+  it('runs as a system user of its own, in the libvirt group, with no capabilities at all', () => {
     const status = readFileSync(`/proc/${stack.service?.pid ?? 0}/status`, 'utf8');
-    expect(/^CapEff:\s*(\w+)$/m.exec(status)?.[1]).toBe('000000000000000f');
-    expect(/^CapBnd:\s*(\w+)$/m.exec(status)?.[1]).toBe('000000000000000f');
+    expect(/^Uid:\s*(\d+)/m.exec(status)?.[1]).toBe(String(host.serviceUser.uid));
+    expect(/^Groups:\s*(.*)$/m.exec(status)?.[1]?.split(/\s+/)).toContain(
+      readFileSync('/etc/group', 'utf8').match(/^libvirt:x:(\d+):/m)?.[1],
+    );
+    expect(/^CapEff:\s*(\w+)$/m.exec(status)?.[1]).toBe('0000000000000000');
+    expect(/^CapPrm:\s*(\w+)$/m.exec(status)?.[1]).toBe('0000000000000000');
+    expect(/^CapBnd:\s*(\w+)$/m.exec(status)?.[1]).toBe('0000000000000000');
+  });
+
+  it("has a helper running as root with exactly its unit's capabilities, on a socket only the service's group may use", () => {
+    const status = readFileSync(`/proc/${host.helper?.pid ?? 0}/status`, 'utf8');
+    const caps = capabilityMask(unitCapabilities('phyllome-switcher-files.service.in'));
+    expect(caps).toBe('00000000000000c6');
+    expect(/^Uid:\s*(\d+)/m.exec(status)?.[1]).toBe('0');
+    expect(/^CapEff:\s*(\w+)$/m.exec(status)?.[1]).toBe(caps);
+    expect(/^CapBnd:\s*(\w+)$/m.exec(status)?.[1]).toBe(caps);
+    const socket = statSync(host.helperSocket);
+    expect([socket.uid, socket.gid, socket.mode & 0o777]).toEqual([0, host.serviceUser.gid, 0o660]);
   });
 });
 
 describe('the system bus', () => {
-  it('lets every user call the service, and only root own its name', async () => {
+  it("lets every user call the service, and only the service's user own its name (not root)", async () => {
     const [listed] = (await call(bob, MANAGER_PATH, MANAGER, 'ListGuests')).body as [string[]];
     expect(listed.sort()).toEqual(Object.values(guests).sort());
     expect(
@@ -142,6 +149,12 @@ describe('the system bus', () => {
       [SERVICE, 4],
     );
     expect(own.error).toBe('org.freedesktop.DBus.Error.AccessDenied');
+    await expect(
+      stack.client.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName', 'su', [
+        SERVICE,
+        4,
+      ]),
+    ).rejects.toThrow(/not allowed to own/);
   });
 
   it("keeps users out of libvirt-dbus: only root and the libvirt group may call it (libvirt's own policy)", async () => {

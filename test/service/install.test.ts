@@ -1,8 +1,9 @@
 // tools/install.sh into a throwaway home: the installed service starts by
 // D-Bus activation from the installed files alone, and --uninstall leaves
 // nothing behind. Then --system into a throwaway root (--destdir): the
-// host-wide unit, bus policy and activation, the polkit policy and the
-// extension for every user, and --uninstall removing them.
+// host-wide unit (its own user, no capabilities), its guest-files helper's
+// unit and socket, their accounts, bus policy and activation, the polkit
+// policy and the extension for every user, and --uninstall removing them.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +97,7 @@ describe('for every user of the host (--system)', () => {
   const LIB = '/usr/local/lib/phyllome-switcher';
   const at = (path: string): string => join(root, path);
 
-  it('installs the host-wide unit, its bus policy and activation, the polkit policy and the extension', () => {
+  it('installs the host-wide unit, its helper, their accounts, bus policy and activation, the polkit policy and the extension', () => {
     expect(install('--system', '--destdir', root)).toMatch(/installed for every user of this host/);
     const exec = `${LIB}/phyllome-switcher-service --host-wide --connect qemu:///system`;
     const unit = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-system.service'), 'utf8');
@@ -105,15 +106,36 @@ describe('for every user of the host (--system)', () => {
     expect(unit).toContain(`ExecStart=${exec}\n`);
     expect(unit).toMatch(/^RuntimeDirectory=phyllome-switcher$/m);
     expect(unit).not.toMatch(/@[A-Z]+@/);
-    // Its sandbox leaves writable what it writes: bundles wherever the caller may write (homes, /tmp, /media…),
-    // volumes, UEFI variables and TPM state under /var/lib/libvirt; /usr, /boot, /efi and /etc stay read-only.
-    expect(unit).toMatch(/^ProtectSystem=full$/m);
-    expect(unit).toMatch(/^ProtectHome=no$/m);
-    expect(unit).toMatch(/^PrivateTmp=no$/m);
-    expect(unit).not.toMatch(/^(ReadOnlyPaths|InaccessiblePaths|TemporaryFileSystem)=/m);
+    // The service parses what callers send: its own user in libvirt's group, no capabilities, touching no
+    // file but its runtime and state directories.
+    expect(unit).toMatch(/^User=phyllome-switcher$/m);
+    expect(unit).toMatch(/^SupplementaryGroups=libvirt$/m);
+    expect(unit).toMatch(/^CapabilityBoundingSet=$/m);
+    expect(unit).toMatch(/^AmbientCapabilities=$/m);
+    expect(unit).toMatch(/^NoNewPrivileges=yes$/m);
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    expect(unit).toMatch(/^ProtectHome=yes$/m);
+    expect(unit).toMatch(/^PrivateTmp=yes$/m);
+    expect(unit).toMatch(/^StateDirectory=phyllome-switcher$/m);
+    expect(unit).not.toMatch(/^ReadWritePaths=/m);
+    // The helper: root with the capabilities to reach guests' files and start workers as callers, writing
+    // only libvirt's folders and where callers may write (its workers run in its sandbox).
+    const helper = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-files.service'), 'utf8');
+    expect(helper).toContain(`ExecStart=${LIB}/phyllome-switcher-files --connect qemu:///system\n`);
+    expect(helper).toMatch(/^CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_SETUID CAP_SETGID$/m);
+    expect(helper).toMatch(/^ProtectSystem=strict$/m);
+    expect(helper).toMatch(/^ReadWritePaths=\/var\/lib\/libvirt$/m);
+    expect(helper).toMatch(/^Requires=phyllome-switcher-files\.socket$/m);
+    expect(helper).not.toMatch(/@[A-Z]+@/);
+    const socket = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-files.socket'), 'utf8');
+    expect(socket).toMatch(/^SocketGroup=phyllome-switcher$/m);
+    expect(socket).toMatch(/^SocketMode=0660$/m);
+    expect(readFileSync(at('/usr/local/lib/sysusers.d/phyllome-switcher.conf'), 'utf8')).toBe(
+      readFileSync(join(ROOT, 'data/phyllome-switcher.sysusers'), 'utf8'),
+    );
     const activation = readFileSync(at('/usr/local/share/dbus-1/system-services/me.phyllo.Switcher1.service'), 'utf8');
     expect(activation).toContain(`Exec=${exec}\n`);
-    expect(activation).toMatch(/^User=root$/m);
+    expect(activation).toMatch(/^User=phyllome-switcher$/m);
     expect(activation).toMatch(/^SystemdService=phyllome-switcher-system\.service$/m);
     // The policies are ours, as they are in data/.
     expect(readFileSync(at('/etc/dbus-1/system.d/me.phyllo.Switcher1.conf'), 'utf8')).toBe(
@@ -123,7 +145,13 @@ describe('for every user of the host (--system)', () => {
       readFileSync(join(ROOT, 'data/me.phyllo.switcher.policy'), 'utf8'),
     );
     // The executable with its display relay, contract and guest model beside it.
-    for (const file of ['phyllome-switcher-service', 'phyllome-display-relay.js', 'me.phyllo.Switcher1.xml']) {
+    for (const file of [
+      'phyllome-switcher-service',
+      'phyllome-switcher-files',
+      'phyllome-switcher-worker',
+      'phyllome-display-relay.js',
+      'me.phyllo.Switcher1.xml',
+    ]) {
       expect(existsSync(at(`${LIB}/${file}`))).toBe(true);
     }
     expect(existsSync(at(`${LIB}/domain-templates/windows.xml`))).toBe(true);
@@ -134,13 +162,25 @@ describe('for every user of the host (--system)', () => {
     );
   });
 
-  it("installs a system unit systemd's own verifier finds sound", () => {
-    // The unit as installed, its executable found in the throwaway root (systemd checks it is there).
-    const unit = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-system.service'), 'utf8');
+  it("installs system units systemd's own verifier finds sound", () => {
+    // The units as installed, their executables found in the throwaway root (systemd checks they are there).
     const check = join(home, 'verify-system');
     mkdirSync(check, { recursive: true });
-    writeFileSync(join(check, 'phyllome-switcher-system.service'), unit.replaceAll(`${LIB}/`, at(`${LIB}/`)));
-    expect(verifyUnit(join(check, 'phyllome-switcher-system.service'))).toBe('');
+    for (const name of [
+      'phyllome-switcher-system.service',
+      'phyllome-switcher-files.service',
+      'phyllome-switcher-files.socket',
+    ]) {
+      const text = readFileSync(at(`/usr/local/lib/systemd/system/${name}`), 'utf8');
+      writeFileSync(join(check, name), text.replaceAll(`${LIB}/`, at(`${LIB}/`)));
+    }
+    for (const name of [
+      'phyllome-switcher-system.service',
+      'phyllome-switcher-files.service',
+      'phyllome-switcher-files.socket',
+    ])
+      expect([name, verifyUnit(join(check, name))]).toEqual([name, '']);
+    const unit = readFileSync(at('/usr/local/lib/systemd/system/phyllome-switcher-system.service'), 'utf8');
     // The verifier does find what is wrong: an unknown key, a value it cannot parse.
     writeFileSync(
       join(check, 'phyllome-switcher-system.service'),

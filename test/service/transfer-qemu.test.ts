@@ -316,12 +316,12 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await stack.client.property(job, JOB, 'Guest')).toBe(path);
     expect(await stack.client.property(path, GUEST, 'Uuid')).toBe(original.uuid);
     const { xml, disk } = await definitionOf('uefi');
-    expect(disk).toBe(`${POOL_DIR}/uefi-vda.raw`);
-    expect(await volumeNames(stack, pool)).toContain('uefi-vda.raw');
+    // Named from the UUID, never from the name: the volume and the UEFI variables alike.
+    expect(disk).toBe(`${POOL_DIR}/${original.uuid}-vda.raw`);
+    expect(await volumeNames(stack, pool)).toContain(`${original.uuid}-vda.raw`);
     expect(await sha256File(sandbox(disk))).toBe(original.disk);
     expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
-    // The variables at a path named from the UUID, never from a name the bundle chose.
-    expect(xml).toContain(`<nvram>${NVRAM_DIR}/${original.uuid}_VARS.fd</nvram>`);
+    expect(xml).toContain(`${NVRAM_DIR}/${original.uuid}_VARS.fd</nvram>`);
     expect(readFileSync(sandbox(`${NVRAM_DIR}/${original.uuid}_VARS.fd`)).equals(original.nvram)).toBe(true);
     expect(readFileSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
     expect(xml).toContain("<mac address='52:54:00:12:34:56'/>");
@@ -356,14 +356,14 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     const mac = /<mac address='([^']+)'/.exec(xml)?.[1];
     expect(mac).toMatch(/^52:54:00:/);
     expect(mac).not.toBe('52:54:00:12:34:56');
-    expect(disk).toBe(`${POOL_DIR}/uefi_copy-vda.raw`);
+    expect(disk).toBe(`${POOL_DIR}/${uuid}-vda.raw`);
     expect(await sha256File(sandbox(disk))).toBe(original.disk);
     expect(statSync(sandbox(disk)).blocks * 512).toBeLessThanOrEqual(original.allocated + MiB);
-    expect(xml).toContain(`<nvram>${NVRAM_DIR}/${uuid}_VARS.fd</nvram>`);
+    expect(xml).toContain(`${NVRAM_DIR}/${uuid}_VARS.fd</nvram>`);
     expect(readFileSync(sandbox(`${NVRAM_DIR}/${uuid}_VARS.fd`)).equals(original.nvram)).toBe(true);
     expect(readFileSync(sandbox(`${SWTPM_DIR}/${uuid}/tpm2/tpm2-00.permall`)).equals(original.tpm)).toBe(true);
     // The source is as it was.
-    expect(await sha256File(sandbox(`${POOL_DIR}/uefi-vda.raw`))).toBe(original.disk);
+    expect(await sha256File(sandbox(`${POOL_DIR}/${original.uuid}-vda.raw`))).toBe(original.disk);
 
     await Promise.all([setState(path, 'Start', 'running'), setState(clone, 'Start', 'running')]);
     expect([
@@ -462,6 +462,78 @@ describe('a job cancelled at 50 %', () => {
     expect(await hostState()).toEqual(before);
     expect(await libvirtDomain('big')).toBeUndefined();
     expect(await sha256File(sandbox(bigDisk))).toBe(bigSum);
+  }, 90_000);
+});
+
+describe('a guest whose disk is a qcow2 overlay on a base image (issue 19)', () => {
+  const BASE = `${POOL_DIR}/layered-base.raw`;
+  const OVERLAY = `${POOL_DIR}/layered.qcow2`;
+  /** A command inside libvirtd's namespace, where the overlay names its base. */
+  const inside = (...command: string[]): string =>
+    execFileSync('nsenter', ['--mount', `--target=${stack.libvirtdNamespacePid}`, '--', ...command], {
+      encoding: 'utf8',
+    });
+  let layered: string;
+  let directory: string;
+
+  beforeAll(async () => {
+    // The base holds data; the overlay holds more, over part of it: the guest's disk is both.
+    inside('qemu-img', 'create', '-q', '-f', 'raw', BASE, '64M');
+    inside('qemu-io', '-f', 'raw', '-c', 'write -P 0x11 0 8M', BASE);
+    inside('qemu-img', 'create', '-q', '-f', 'qcow2', '-b', BASE, '-F', 'raw', OVERLAY);
+    inside('qemu-io', '-f', 'qcow2', '-c', 'write -P 0x22 4M 8M', OVERLAY);
+    const xml = tinyQemuGuestXml('layered').replace(
+      '<devices>',
+      `<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${OVERLAY}'/><target dev='vda' bus='virtio'/></disk>`,
+    );
+    await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [xml]);
+    layered = await stack.client.waitForGuest('layered');
+    directory = mkdtempSync(join(exports, 'layered-'));
+  }, 60_000);
+
+  it('is exported flattened: one image holding the whole chain, and the manifest says so', async () => {
+    const end = await jobEnd(stack, await startJob(layered, GUEST, 'Export', 's', [directory]));
+    expect(end.success).toBe(true);
+    const bundle = join(directory, 'layered.phyllome');
+    const manifest = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as {
+      files: { path: string; role: string; format?: string; flattened?: boolean }[];
+    };
+    expect(manifest.files.find((f) => f.role === 'disk')).toMatchObject({
+      path: 'disks/vda.qcow2',
+      format: 'qcow2',
+      flattened: true,
+    });
+    const image = join(bundle, 'disks', 'vda.qcow2');
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', image], { encoding: 'utf8' })) as {
+      'backing-filename'?: string;
+      format: string;
+    };
+    expect(info.format).toBe('qcow2');
+    expect(info['backing-filename']).toBeUndefined();
+    // What the guest saw through the chain, byte for byte.
+    expect(inside('qemu-img', 'compare', '-f', 'qcow2', '-F', 'qcow2', image, OVERLAY)).toMatch(/identical/);
+    // Nothing of the helper's staging is left behind.
+    expect(readdirSync(directory)).toEqual(['layered.phyllome']);
+  }, 90_000);
+
+  it('cannot be cloned (the clone would share the base), saying how to flatten it', async () => {
+    expect(await errorOf(layered, GUEST, 'Clone', 's', ['layered copy'])).toBe(
+      'me.phyllo.Switcher1.Error.InvalidState',
+    );
+  });
+
+  it('imports elsewhere as one image that holds its own data', async () => {
+    const domain = (await libvirtDomain('layered')) as string;
+    await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+    await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === layered, 10_000);
+    const end = await jobEnd(
+      stack,
+      await startJob(MANAGER_PATH, MANAGER, 'Import', 's', [join(directory, 'layered.phyllome')]),
+    );
+    expect(end).toEqual({ success: true, message: 'Imported layered' });
+    const { disk } = await definitionOf('layered');
+    expect(inside('qemu-img', 'info', disk)).not.toMatch(/backing file/);
+    expect(inside('qemu-img', 'compare', '-f', 'qcow2', '-F', 'qcow2', disk, OVERLAY)).toMatch(/identical/);
   }, 90_000);
 });
 

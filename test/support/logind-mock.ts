@@ -127,12 +127,16 @@ export class LogindMock {
    * Starts fake logind and polkit on `options.bus` (a private "system" bus
    * started elsewhere), or on a private bus of their own.
    */
-  static async start(group: ProcessGroup, options: { bus?: PrivateBus } = {}): Promise<LogindMock> {
+  static async start(
+    group: ProcessGroup,
+    /** policies: the .policy files polkit reads (ours, as installed, by default). */
+    options: { bus?: PrivateBus; policies?: string[] } = {},
+  ): Promise<LogindMock> {
     // A bus of its own is stopped by PID and its directory removed with the mock (stop()).
     const bus = options.bus ?? (await startPrivateBus(group));
     const daemon = options.bus ? undefined : bus.daemon;
     const logind = startDbusmock(group, bus.address, 'logind');
-    const polkitd = startDbusmock(group, bus.address, POLKIT_TEMPLATE, { policies: [POLICY] });
+    const polkitd = startDbusmock(group, bus.address, POLKIT_TEMPLATE, { policies: options.policies ?? [POLICY] });
     let control: TestClient | undefined;
     try {
       control = await TestClient.connect(bus.address);

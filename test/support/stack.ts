@@ -1,13 +1,15 @@
 // The real parts the service tests run against: a private bus, libvirt-dbus
 // on libvirt's test driver, and our service, each started and stopped by PID.
 
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { PrivateBus } from './private-bus.js';
 import { startPrivateBus } from './private-bus.js';
 import { HOST_WITH_SWITCHER, startSystemBus } from './system-bus.js';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
 import { TestClient } from './dbus-client.js';
+import { makeSystemGroup, type SystemGroup } from './system-accounts.js';
 
 import { ROOT } from './root.js';
 
@@ -15,6 +17,8 @@ export { ROOT };
 export const SANDBOX = resolve(ROOT, 'test/support/libvirtd-sandbox.sh');
 /** The bundled service, as installed; `npm run build` makes it. */
 export const SERVICE_EXECUTABLE = resolve(ROOT, 'build/phyllome-switcher-service');
+/** Its guest-files helper (and its workers' program), beside it. */
+export const FILES_EXECUTABLE = resolve(ROOT, 'build/phyllome-switcher-files');
 
 /** The node flags the executable's #! line asks for, so tests run it as installed. */
 export function shebangFlags(): string[] {
@@ -47,6 +51,20 @@ export class ServiceStack {
   libvirtdNamespacePid: number | undefined;
   /** Run the service inside that namespace, where it sees the guests' files as libvirtd does. */
   serviceInSandbox = false;
+  /** Folders the stack made for its services (their journals), removed when it stops. */
+  private readonly folders: string[] = [];
+  /**
+   * The group the guest-files helper's workers run with, made for this stack: a per-user service run as
+   * root (as here) runs a caller of another uid's workers as that caller, which takes one.
+   */
+  workers: SystemGroup | undefined;
+
+  /** A folder of this stack's, removed when it stops. */
+  folder(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `phyllome-${prefix}-`));
+    this.folders.push(dir);
+    return dir;
+  }
 
   /**
    * realLibvirtd: a real libvirtd + QEMU in a private namespace (see
@@ -72,6 +90,8 @@ export class ServiceStack {
        * (system-bus.ts), and libvirt-dbus --system on it, as on a real host.
        */
       systemBus?: boolean;
+      /** A workers' group for the guest-files helper, for callers of other uids (see `workers`). */
+      workers?: boolean;
       /** More policy files for that system bus (e.g. letting a test's own system user own our name). */
       systemPolicies?: string[];
     } = {},
@@ -79,6 +99,7 @@ export class ServiceStack {
     const stack = new ServiceStack();
     stack.serviceInSandbox = options.serviceInSandbox === true;
     try {
+      if (options.workers) stack.workers = makeSystemGroup('workers');
       stack.systemBus = options.systemBus === true;
       stack.bus = options.busAddress
         ? { address: options.busAddress, dir: '', dispose: () => undefined }
@@ -165,6 +186,21 @@ export class ServiceStack {
       !extraArgs.includes('--libvirt-socket')
         ? ['--libvirt-socket', this.libvirtdSocket]
         : [];
+    // Its journal in a folder of the test's; a per-user service's guest-files helper where libvirtd keeps
+    // the guests' files (its namespace), as the service itself would be on a real host.
+    const state = extraArgs.includes('--state-dir') ? [] : ['--state-dir', this.folder('state')];
+    const inSandbox = this.libvirtdNamespacePid !== undefined && !this.serviceInSandbox && uri.startsWith('qemu:');
+    const helper =
+      (inSandbox || this.workers) && !extraArgs.includes('--files-helper') && !extraArgs.includes('--host-wide')
+        ? [
+            '--files-helper',
+            [
+              ...(inSandbox ? ['nsenter', `--mount`, `--target=${this.libvirtdNamespacePid}`, '--'] : []),
+              FILES_EXECUTABLE,
+              ...(this.workers ? ['--worker-group', this.workers.name] : []),
+            ].join(' '),
+          ]
+        : [];
     const args = [
       ...shebangFlags(),
       ...nodeArgs,
@@ -174,6 +210,8 @@ export class ServiceStack {
       '--bus',
       this.bus.address,
       ...socket,
+      ...state,
+      ...helper,
       ...seatsArgs(extraArgs),
       ...extraArgs,
     ];
@@ -194,5 +232,8 @@ export class ServiceStack {
     this.client?.disconnect();
     await this.group.stopAll();
     this.bus?.dispose();
+    for (const dir of this.folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+    this.workers?.remove();
+    this.workers = undefined;
   }
 }

@@ -19,10 +19,12 @@ export const SWITCHER_POLICY = resolve(ROOT, 'data/me.phyllo.Switcher1.conf');
 
 // Here the fakes run as root, not as their real users (polkitd, libvirtdbus,
 // who get in through polkit on a real host): root may own their names too.
+// Root may watch the bus (dbus-monitor), as the host's own system.conf lets it.
 const TEST_ONLY = `<busconfig>
   <policy user="root">
     <allow own="org.freedesktop.PolicyKit1"/>
     <allow own="org.libvirt"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
 </busconfig>`;
 
@@ -41,6 +43,16 @@ export const HOST_WITH_SWITCHER: readonly string[] = [
   join(HOST_POLICIES, 'org.freedesktop.login1.conf'),
   join(HOST_POLICIES, 'org.freedesktop.PolicyKit1.conf'),
 ];
+
+/**
+ * Our policy as it would be were our system user called `user` (a test's
+ * own, made for the run): it lets that user own the name.
+ */
+export function switcherPolicyFor(user: string, dir: string): string {
+  const file = join(dir, 'me.phyllo.Switcher1.conf');
+  writeFileSync(file, readFileSync(SWITCHER_POLICY, 'utf8').replace('user="phyllome-switcher"', `user="${user}"`));
+  return file;
+}
 
 export async function startSystemBus(
   group: ProcessGroup,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateGuestName, volumeName } from '../../service/create/guest-name.js';
+import { validateGuestName } from '../../service/create/guest-name.js';
+import { guestVolumeName } from '../../service/guest-files/protocol.js';
 
 describe('the name of a new guest (CreateGuest and Clone alike)', () => {
   it('is 1 to 63 letters, digits, spaces and . _ + -, starting with a letter or digit', () => {
@@ -27,13 +28,9 @@ describe('the name of a new guest (CreateGuest and Clone alike)', () => {
 });
 
 describe('the volumes we make for a guest', () => {
-  it('are <guest>-<device>.<format>, then -2, -3… when taken', () => {
-    expect(volumeName('W11', 'sda', 'raw')).toBe('W11-sda.raw');
-    expect(volumeName('work copy', 'vda', 'raw')).toBe('work_copy-vda.raw');
-    expect(volumeName('work copy', 'vdb', 'qcow2', 2)).toBe('work_copy-vdb-2.qcow2');
-  });
-
-  it('hold no character a file name had better not, whatever an older guest is called', () => {
-    expect(volumeName('a/b:c é', 'vda', 'raw')).toBe('a_b_c_-vda.raw');
+  it('are named from its UUID, never from its name: <uuid>-<device or role>.<format>', () => {
+    const uuid = '0b6e4b0e-2f1c-4f55-9a4c-6c0c2d6f7e11';
+    expect(guestVolumeName(uuid, 'sda', 'raw')).toBe(`${uuid}-sda.raw`);
+    expect(guestVolumeName(uuid, 'installer', 'iso')).toBe(`${uuid}-installer.iso`);
   });
 });

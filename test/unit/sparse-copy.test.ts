@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checksumOf } from '../../service/transfer/block-checksum.js';
-import { checksumFile, copyFileTo, measureFile } from '../../service/transfer/file-copy.js';
+import {
+  checksumFile,
+  copyFileTo,
+  copyOpenFile,
+  descriptorFile,
+  measureFile,
+  measureOpenFile,
+} from '../../service/transfer/file-copy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'phyllome-sparse-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,5 +80,22 @@ describe('a sparse copy', () => {
       },
     });
     await expect(copying).rejects.toThrow('stop');
+  });
+
+  it('copies between descriptors handed down from another process as between files it opened', async () => {
+    // A worker gets the guest's files as bare descriptors: no path, no FileHandle.
+    const source = descriptorFile(openSync(join(dir, 'source.img'), 'r'));
+    const target = descriptorFile(openSync(join(dir, 'by-descriptor.img'), 'w+', 0o600));
+    try {
+      const content = await measureOpenFile(source);
+      expect(content).toMatchObject({ size: 64 * MiB, extents: (await measureFile(join(dir, 'source.img'))).extents });
+      const copied = await copyOpenFile(source, content, target);
+      expect(readFileSync(join(dir, 'by-descriptor.img')).equals(readFileSync(join(dir, 'source.img')))).toBe(true);
+      expect(copied.checksum).toBe(checksumOf(readFileSync(join(dir, 'source.img'))));
+      expect(statSync(join(dir, 'by-descriptor.img')).blocks * 512).toBeLessThan(6 * MiB);
+    } finally {
+      await source.close();
+      await target.close();
+    }
   });
 });

@@ -18,7 +18,7 @@ import {
   parseMigrationOptions,
   validateTargetUri,
 } from '../../service/transfer/migrate-guest.js';
-import { diskImageName, fileError } from '../../service/transfer/transfer-context.js';
+import { fileError } from '../../service/transfer/transfer-context.js';
 
 const sha = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
@@ -279,10 +279,5 @@ describe('file errors', () => {
     });
     expect(fileError(errno('EEXIST'), 'export a').kind).toBe('AlreadyExists');
     expect(fileError(errno('EIO'), 'export a').kind).toBe('Internal');
-  });
-
-  it('name disk images after their guest and device, as every volume we make', () => {
-    expect(diskImageName('win 11', 'vda', 'raw', 1)).toBe('win_11-vda.raw');
-    expect(diskImageName('win 11', 'vdb', 'qcow2', 2)).toBe('win_11-vdb-2.qcow2');
   });
 });

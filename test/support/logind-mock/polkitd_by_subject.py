@@ -7,8 +7,9 @@ interactive authority (src/polkitbackend/polkitbackendinteractiveauthority.c):
 
 - the subject is found as polkitd finds it: a system-bus-name through the
   bus (GetConnectionCredentials), a unix-process by its pid (and the uid it
-  carries); only uid 0 or the subject's own user may ask for a subject
-  (NotAuthorized otherwise);
+  carries); only uid 0, the subject's own user or an owner of the action
+  (its org.freedesktop.policykit.owner annotation, unix-user:NAME) may ask
+  for a subject (NotAuthorized otherwise);
 - its session is logind's (this bus's fake logind): the pid's session, else
   the user's display session (User.Display), as polkit does for a GNOME
   Shell run as a systemd user unit;
@@ -23,6 +24,7 @@ interactive authority (src/polkitbackend/polkitbackendinteractiveauthority.c):
 - SimulateHang holds every answer until ReleaseHangingCalls.
 '''
 
+import pwd
 import xml.etree.ElementTree as ET
 
 import dbus
@@ -45,8 +47,9 @@ def load(mock, parameters):
         'BackendFeatures': dbus.UInt32(1, variant_level=1),
     }, signature='sv'))
     mock.defaults = {}
+    mock.owners = {}  # action id -> uids that may ask about others' subjects
     for path in parameters.get('policies', []):
-        _read_policy(mock.defaults, path)
+        _read_policy(mock.defaults, mock.owners, path)
     mock.rules = []  # (action id, uid, result), first match wins
     mock.agent = 'none'
     mock.kept = set()  # (action id, uid, session) authenticated by an *_keep result
@@ -54,11 +57,28 @@ def load(mock, parameters):
     mock.hanging_calls = []
 
 
-def _read_policy(defaults, path):
+def _read_policy(defaults, owners, path):
     for action in ET.parse(path).getroot().iter('action'):
         found = action.find('defaults')
         get = (lambda name: (found.findtext(name) or 'no').strip()) if found is not None else (lambda name: 'no')
         defaults[action.get('id')] = (get('allow_any'), get('allow_inactive'), get('allow_active'))
+        for annotate in action.iter('annotate'):
+            if annotate.get('key') == 'org.freedesktop.policykit.owner':
+                owners[action.get('id')] = _owner_uids(annotate.text or '')
+
+
+def _owner_uids(identities):
+    '''The uids of "unix-user:NAME unix-user:UID…" (users this host lacks are left out, as polkitd warns).'''
+    uids = set()
+    for identity in identities.split():
+        if not identity.startswith('unix-user:'):
+            continue
+        name = identity[len('unix-user:'):]
+        try:
+            uids.add(int(name) if name.isdigit() else pwd.getpwnam(name).pw_uid)
+        except KeyError:
+            pass
+    return uids
 
 
 def _error(name, text):
@@ -129,7 +149,7 @@ def _decide(self, subject, action_id, flags, sender):
     kind, details = subject
     uid, pid = _subject(str(kind), details)
     caller_uid, _ = _credentials(sender)
-    if caller_uid not in (0, uid):
+    if caller_uid not in (0, uid) and caller_uid not in self.owners.get(action_id, set()):
         raise _error('NotAuthorized', 'Only trusted callers (e.g. uid 0 or an action owner) can use '
                      'CheckAuthorization() for subjects belonging to other identities')
     session = _session(uid, pid)
