@@ -38,6 +38,7 @@ and TPM state, named by UUID, for the service alone; workers run as callers.
   --libvirt-bus BUS    where libvirt-dbus is: session, system or an address
   --state-dir PATH     its journal and staging files (default /var/lib/phyllome-switcher-files)
   --worker-group NAME  the workers' real group (default phyllome-switcher-worker)
+  --worker-path PATH   where workers find osinfo-detect and qemu-img (default /usr/sbin:/usr/bin:/sbin:/bin)
 `;
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
         'libvirt-bus': { type: 'string' },
         'state-dir': { type: 'string' },
         'worker-group': { type: 'string' },
+        'worker-path': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -104,7 +106,11 @@ async function main(): Promise<number> {
   const worker = join(dirname(realpathSync(process.argv[1] as string)), 'phyllome-switcher-worker');
   const parts = {
     locator: new GuestLocator(client, libvirtStateDirs(isPrivilegedUri(endpoint.uri, euid))),
-    launcher: new WorkerLauncher({ program: [process.execPath, worker], workerGid }),
+    launcher: new WorkerLauncher({
+      program: [process.execPath, worker],
+      workerGid,
+      ...(values['worker-path'] ? { path: values['worker-path'] } : {}),
+    }),
     journal: new Journal(join(stateDir, 'journal')),
     stagingDir,
   };

@@ -25,7 +25,7 @@ import {
 } from '../worker/protocol.js';
 
 const SETPRIV = '/usr/bin/setpriv';
-const WORKER_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+export const WORKER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const MAX_STDERR_LINES = 20;
 const ABORT_GRACE_MS = 5_000;
 
@@ -34,6 +34,8 @@ export interface LauncherOptions {
   program: string[];
   /** The workers' real group (see above); required when the helper is root. */
   workerGid: number | undefined;
+  /** Where workers find programs (osinfo-detect, qemu-img): the helper's unit sets it, never a caller. */
+  path?: string;
 }
 
 export interface WorkerEvents {
@@ -129,7 +131,7 @@ export class WorkerLauncher {
     const child = spawn(SETPRIV, [...identity, '--no-new-privs', '--', program, ...programArgs], {
       stdio: ['pipe', 'pipe', 'pipe', ...files],
       cwd: '/',
-      env: WORKER_ENV,
+      env: { PATH: this.options.path ?? WORKER_PATH, LANG: 'C.UTF-8' },
     });
     const who = caller ? `uid ${caller.uid}` : 'this user';
     const worker = new Worker(child, `worker ${task.op} (${who}, pid ${child.pid ?? '?'})`);

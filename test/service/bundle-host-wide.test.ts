@@ -18,13 +18,15 @@ import { MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { inSandbox, jobEnd } from '../support/guest-files.js';
 import { libvirtCall } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
-import { ServiceStack } from '../support/stack.js';
+import { HostWide } from '../support/host-wide.js';
+import type { ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
 
 const QEMU = '/org/libvirt/QEMU';
 const QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0';
 const [, BOB] = twoUsers();
 
+let host: HostWide;
 let stack: ServiceStack;
 let bob: UidCaller;
 let work: string;
@@ -69,30 +71,26 @@ async function domains(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  stack = await ServiceStack.start({ systemBus: true, realLibvirtd: true, withService: false });
-  const logind = await LogindMock.start(stack.group, { bus: stack.bus });
-  await logind.addSeat('seat0');
-  await logind.addSeat('seat1');
-  await logind.addSession('c1', 'seat1', BOB, 'bob');
-  bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
-  await logind.bindPid(bob.pid, 'c1');
+  host = await HostWide.start(
+    () => ['--virt-type', 'qemu'],
+    async (started, { polkitPolicy }) => {
+      stack = started;
+      const logind = await LogindMock.start(stack.group, { bus: stack.bus, policies: [polkitPolicy] });
+      await logind.addSeat('seat0');
+      await logind.addSeat('seat1');
+      await logind.addSession('c1', 'seat1', BOB, 'bob');
+      bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
+      await logind.bindPid(bob.pid, 'c1');
+    },
+  );
+  stack = host.stack;
   work = mkdtempSync(join(tmpdir(), 'phyllome-bobs-bundles-'));
   chmodSync(work, 0o755);
-  const address = stack.bus.address;
-  await stack.startService('qemu:///system', [
-    '--host-wide',
-    '--system-bus',
-    address,
-    '--libvirt-bus',
-    address,
-    '--virt-type',
-    'qemu',
-  ]);
   await stack.client.watch();
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await host?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

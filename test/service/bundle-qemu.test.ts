@@ -135,11 +135,12 @@ describe('a fresh host, where libvirt has no storage pool yet', () => {
     const pool = (await defaultPool()) as string;
     expect(pool).toBeDefined();
     expect([await poolProperty(pool, 'Active'), await poolProperty(pool, 'Autostart')]).toEqual([true, true]);
-    expect(await volumeNames(stack, pool)).toEqual(['fresh-vda.raw']);
+    // Named from the UUID, never from the name the bundle gave.
+    expect(await volumeNames(stack, pool)).toEqual([`${uuid}-vda.raw`]);
     const xml = await xmlOf('fresh');
-    expect(xml).toContain(`<source file='${POOL_DIR}/fresh-vda.raw'/>`);
+    expect(xml).toContain(`<source file='${POOL_DIR}/${uuid}-vda.raw'/>`);
     expect(
-      readFileSync(sandbox(`${POOL_DIR}/fresh-vda.raw`))
+      readFileSync(sandbox(`${POOL_DIR}/${uuid}-vda.raw`))
         .subarray(0, MiB)
         .equals(data),
     ).toBe(true);
@@ -267,7 +268,7 @@ and a &lt;tag&gt; in them</description>
     expect(xml).toContain("<sound model='ich6'>");
     expect(xml).toMatch(/<interface type='user'>\s*<mac address='52:54:00:77:66:55'\/>/);
     expect(xml).toMatch(/<model type='e1000e'\/>/);
-    expect(await sha256File(sandbox(`${POOL_DIR}/travels-vda.raw`))).toMatch(/^[0-9a-f]{64}$/);
+    expect(await sha256File(sandbox(`${POOL_DIR}/${after.Uuid as string}-vda.raw`))).toMatch(/^[0-9a-f]{64}$/);
   }, 120_000);
 });
 

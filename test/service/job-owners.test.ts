@@ -1,21 +1,11 @@
 // Jobs belong to whoever started them (issue 18, item 6), tried as two real
 // uids on two seats against the host-wide service on a real libvirtd, under
-// its systemd unit's capabilities: bob (seat1) exports and imports a guest
+// its own system user, its helper as root: bob (seat1) exports and imports a guest
 // of no seat — which both may act on — and ada (seat0) tries to cancel his
 // jobs. Only bob may, or ada with polkit's yes; the guest's seat does not
 // decide, and an import whose guest is not defined yet is nobody else's.
 
-import {
-  closeSync,
-  chmodSync,
-  chownSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, chmodSync, chownSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +13,8 @@ import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE 
 import { createVolume, defineDefaultPool, inSandbox, JOB, jobEnd, jobProgress, QEMU } from '../support/guest-files.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
-import { ROOT, ServiceStack } from '../support/stack.js';
+import { HostWide } from '../support/host-wide.js';
+import type { ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
 
 const ERR = 'me.phyllo.Switcher1.Error';
@@ -33,22 +24,13 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const [ADA, BOB] = twoUsers();
 
+let host: HostWide;
 let stack: ServiceStack;
 let logind: LogindMock;
 let ada: UidCaller;
 let bob: UidCaller;
 let guest = '';
 let work = '';
-
-/** The capabilities data/phyllome-switcher-system.service.in keeps (CapabilityBoundingSet=), as setpriv names them. */
-function unitCapabilities(): string[] {
-  const unit = readFileSync(join(ROOT, 'data/phyllome-switcher-system.service.in'), 'utf8');
-  const line = /^CapabilityBoundingSet=(.+)$/m.exec(unit)?.[1] ?? '';
-  return line
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`);
-}
 
 const jobProperty = (job: string, name: string): Promise<unknown> => stack.client.property(job, JOB, name);
 const cancel = (who: UidCaller, job: string, flags = 0) => who.call(SERVICE, job, JOB, 'Cancel', '', [], flags);
@@ -68,47 +50,45 @@ async function bobExports(folder: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  stack = await ServiceStack.start({ systemBus: true, realLibvirtd: true, withService: false, serviceInSandbox: true });
-  logind = await LogindMock.start(stack.group, { bus: stack.bus });
-  await logind.addSeat('seat0');
-  await logind.addSeat('seat1');
-  await logind.addSession('c0', 'seat0', ADA, 'ada');
-  await logind.addSession('c1', 'seat1', BOB, 'bob');
-  ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
-  bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
-  await logind.bindPid(ada.pid, 'c0');
-  await logind.bindPid(bob.pid, 'c1');
-  // A guest of no seat with 1 GiB of data (not holes): its jobs run long enough to be caught running.
-  const pool = await defineDefaultPool(stack);
-  const { path: disk } = await createVolume(stack, pool, 'shared.img', 2 * GiB);
-  const fd = openSync(inSandbox(stack.libvirtdNamespacePid, disk), 'r+');
-  const chunk = Buffer.alloc(4 * MiB);
-  for (let i = 0; i < 256; i++) {
-    chunk.fill((i % 255) + 1);
-    writeSync(fd, chunk, 0, chunk.length, i * 8 * MiB);
-  }
-  closeSync(fd);
-  const xml = tinyQemuGuestXml('shared').replace(
-    '<devices>',
-    `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>`,
+  host = await HostWide.start(
+    () => [],
+    async (started, { polkitPolicy }) => {
+      stack = started;
+      logind = await LogindMock.start(stack.group, { bus: stack.bus, policies: [polkitPolicy] });
+      await logind.addSeat('seat0');
+      await logind.addSeat('seat1');
+      await logind.addSession('c0', 'seat0', ADA, 'ada');
+      await logind.addSession('c1', 'seat1', BOB, 'bob');
+      ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
+      bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
+      await logind.bindPid(ada.pid, 'c0');
+      await logind.bindPid(bob.pid, 'c1');
+      // A guest of no seat with 1 GiB of data (not holes): its jobs run long enough to be caught running.
+      const pool = await defineDefaultPool(stack);
+      const { path: disk } = await createVolume(stack, pool, 'shared.img', 2 * GiB);
+      const fd = openSync(inSandbox(stack.libvirtdNamespacePid, disk), 'r+');
+      const chunk = Buffer.alloc(4 * MiB);
+      for (let i = 0; i < 256; i++) {
+        chunk.fill((i % 255) + 1);
+        writeSync(fd, chunk, 0, chunk.length, i * 8 * MiB);
+      }
+      closeSync(fd);
+      const xml = tinyQemuGuestXml('shared').replace(
+        '<devices>',
+        `<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>`,
+      );
+      await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [xml]);
+    },
   );
-  await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [xml]);
+  stack = host.stack;
   work = mkdtempSync(join(tmpdir(), 'phyllome-jobs-'));
   chmodSync(work, 0o755);
-  const address = stack.bus.address;
-  await stack.startService(
-    'qemu:///system',
-    ['--host-wide', '--system-bus', address, '--libvirt-bus', address],
-    [],
-    {},
-    ['setpriv', `--bounding-set=-all,${unitCapabilities().join(',')}`, '--'],
-  );
   await stack.client.watch();
   guest = await stack.client.waitForGuest('shared');
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await host?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -104,6 +104,9 @@ it('undoes an import cut short by a power cut at the next start, and the bundle 
   // The same bundle imports now (it failed with AlreadyExists for ever after such a cut).
   await stack.client.watch();
   const [again] = await stack.client.service(MANAGER_PATH, MANAGER, 'Import', 's', [bundle]);
-  expect(await jobEnd(stack, again as string)).toEqual({ success: true, message: 'Imported crash' });
+  expect(await jobEnd(stack, again as string)).toMatchObject({
+    success: true,
+    message: expect.stringMatching(/^Imported crash\b/),
+  });
   expect(readdirSync(join(state, 'journal'))).toEqual([]);
 }, 180_000);

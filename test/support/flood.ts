@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { defineTestGuest } from './libvirt.js';
 import { installerIso, WINDOWS_11_LABEL } from './installer-iso.js';
 import { LogindMock } from './logind-mock.js';
-import { ServiceStack } from './stack.js';
+import { FILES_EXECUTABLE, ServiceStack } from './stack.js';
+import { makeSystemGroup, type SystemGroup } from './system-accounts.js';
 import { twoUsers, UidCaller } from './uid-caller.js';
 
 /** What the counting wrapper saw of the real command's runs. */
@@ -118,6 +119,7 @@ export async function startFloodedService(guests: number): Promise<FloodedServic
   const work = mkdtempSync(join(tmpdir(), 'phyllome-flood-'));
   let detect: CountedCommand | undefined;
   let logind: LogindMock | undefined;
+  let workers: SystemGroup | undefined;
   try {
     chmodSync(work, 0o755);
     const [bobUid] = twoUsers();
@@ -137,11 +139,36 @@ export async function startFloodedService(guests: number): Promise<FloodedServic
     chownSync(bobsFolder, bobUid, bobUid);
     for (let i = 0; i < guests; i++) await defineTestGuest(stack, `flood-${String(i).padStart(4, '0')}`);
     detect = CountedCommand.create('osinfo-detect');
-    await stack.startService('test:///default', ['--host-wide', '--system-bus', logind.address], [], {
-      PATH: `${detect.dir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    });
+    // The guest-files helper whose workers read installers as their callers: they find the counted
+    // osinfo-detect first on the PATH the helper gives them.
+    workers = makeSystemGroup('workers');
+    const socket = join(stack.folder('files-socket'), 'files.sock');
+    const helper = stack.group.start('guest-files helper', process.execPath, [
+      FILES_EXECUTABLE,
+      '--listen',
+      socket,
+      '--connect',
+      'test:///default',
+      '--libvirt-bus',
+      stack.bus.address,
+      '--state-dir',
+      stack.folder('files-state'),
+      '--worker-group',
+      workers.name,
+      '--worker-path',
+      `${detect.dir}:/usr/sbin:/usr/bin:/sbin:/bin`,
+    ]);
+    await helper.waitForOutput(/phyllome-switcher-files: serving/, 30_000);
+    await stack.startService('test:///default', [
+      '--host-wide',
+      '--system-bus',
+      logind.address,
+      '--files-socket',
+      socket,
+    ]);
     const counted = detect;
     const fakeLogind = logind;
+    const group = workers;
     await stack.client.watch();
     const guest = await stack.client.waitForGuest('flood-0000');
     return {
@@ -156,6 +183,7 @@ export async function startFloodedService(guests: number): Promise<FloodedServic
       stop: async () => {
         await fakeLogind.stop();
         await stack.stop();
+        group.remove();
         counted.dispose();
         rmSync(work, { recursive: true, force: true });
       },
@@ -163,6 +191,7 @@ export async function startFloodedService(guests: number): Promise<FloodedServic
   } catch (error) {
     await logind?.stop();
     await stack.stop();
+    workers?.remove();
     detect?.dispose();
     rmSync(work, { recursive: true, force: true });
     throw error;
