@@ -528,6 +528,9 @@ describe('the guest-files helper killed with SIGKILL', () => {
     const helper = host.helper?.pid as number;
     const workers = workersOf(helper);
     expect(workers).toHaveLength(1);
+    // All at one instant, as a power cut: the workers are frozen first, so none can see the helper go
+    // (and clean up) before its own SIGKILL lands.
+    for (const pid of workers) process.kill(pid, 'SIGSTOP');
     for (const pid of [helper, ...workers]) process.kill(pid, 'SIGKILL');
     expect((await jobEnd(stack, job)).success).toBe(false);
     // The caller's own temporary bundle, in the caller's own folder, is left: root does not touch it.
