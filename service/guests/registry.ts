@@ -31,6 +31,9 @@ export interface ReconnectPolicy {
 const FETCH_CONCURRENCY = 16;
 // How long after an action of ours a contrary event is checked with libvirt before it counts.
 const SETTLE_WINDOW_NS = 500_000_000n;
+// virDomainState's shut off, and virDomainXMLFlags' INACTIVE.
+const LIBVIRT_SHUTOFF = 5;
+const XML_INACTIVE = 2;
 // A domain libvirt would not let us read is tried again this many times (with the backoff), then on its next event.
 const UNREADABLE_RETRIES = 5;
 
@@ -274,6 +277,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const ticket = ++read.started;
     const removalsBefore = read.removals;
     let answers: [string, [number, number], boolean];
+    let next: string | undefined;
     let stale = false;
     try {
       answers = await Promise.all([
@@ -281,6 +285,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
         this.client.domainState(libvirtPath),
         this.client.domainAutostart(libvirtPath),
       ]);
+      // A domain that runs has two definitions: the live one, and the one its next start takes.
+      if (answers[1][0] !== LIBVIRT_SHUTOFF) next = await this.client.domainXml(libvirtPath, XML_INACTIVE);
       // A read begun later and answered first knows better (an autostart set in between, say).
       stale = ticket < read.applied;
       if (!stale) read.applied = ticket;
@@ -290,6 +296,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     if (read.removals !== removalsBefore || stale) return undefined;
     const [xml, [state, reason], autostart] = answers;
     const facts = parseDomainXml(xml);
+    const video = next === undefined ? facts.video : parseDomainXml(next).video;
     this.readable(libvirtPath);
     return {
       name: facts.name,
@@ -300,6 +307,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       autostart,
       osId: facts.osId,
       display: facts.display,
+      video,
+      runningVideo: next === undefined ? null : facts.video,
       settings: facts.settings,
       usbHostdevs: facts.usbHostdevs,
     };
