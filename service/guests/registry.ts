@@ -340,7 +340,14 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     }
     // A definition changed, a domain left libvirt or a transient one stopped
     // (and so vanished), or we have not seen this domain yet: ask libvirt.
-    if (!guest || event === DomainEvent.Defined || event === DomainEvent.Undefined || event === DomainEvent.Stopped) {
+    // One that started runs with its definition's display now (RunningDisplay).
+    if (
+      !guest ||
+      event === DomainEvent.Defined ||
+      event === DomainEvent.Undefined ||
+      event === DomainEvent.Started ||
+      event === DomainEvent.Stopped
+    ) {
       await this.refresh(libvirtPath);
     }
   }

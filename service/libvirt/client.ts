@@ -105,6 +105,12 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     return Boolean((value as { value?: unknown } | undefined)?.value);
   }
 
+  /** Whether the domain has a definition of its own (not transient: it does not vanish when it stops). */
+  async domainPersistent(path: string): Promise<boolean> {
+    const [value] = await this.call(path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [DOMAIN, 'Persistent']);
+    return Boolean((value as { value?: unknown } | undefined)?.value);
+  }
+
   /** Sets libvirt's autostart flag of a (persistent) domain. */
   async setDomainAutostart(path: string, autostart: boolean): Promise<void> {
     await this.call(path, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [

@@ -113,22 +113,31 @@ export function withVideo(xml: string, change: VideoChange): string {
   return buildOrdered(nodes);
 }
 
-/** SPICE's <gl> on or off; with VNC, an egl-headless display beside it while 3D is on. */
+/**
+ * SPICE's own <gl> for a SPICE display shown on this host (no listener, or
+ * a unix socket: SPICE GL hands frames over by file descriptor); for any
+ * other display (VNC, SPICE on the network) an egl-headless display beside
+ * it, which renders off screen (QEMU takes one OpenGL display, not both).
+ */
 function setGraphicsGl(devices: XmlNode, on: boolean): void {
   const graphics = childrenNamed(devices, 'graphics');
+  const localSpice = graphics.filter(
+    (g) =>
+      orderedAttribute(g, 'type') === 'spice' &&
+      childrenNamed(g, 'listen').some((l) => ['none', 'socket'].includes(orderedAttribute(l, 'type') ?? '')),
+  );
   for (const g of graphics) {
     if (orderedAttribute(g, 'type') !== 'spice') continue;
     const gl = child(g, 'gl');
-    if (on) {
+    if (on && localSpice.includes(g)) {
       if (gl) setAttribute(gl, 'enable', 'yes');
       else appendChild(g, element('gl', { enable: 'yes' }));
     } else if (gl) removeChildren(g, (c) => c === gl);
   }
-  const hasSpice = graphics.some((g) => orderedAttribute(g, 'type') === 'spice');
   const eglHeadless = (c: XmlNode): boolean =>
     tagOf(c) === 'graphics' && orderedAttribute(c, 'type') === 'egl-headless';
-  if (!on) removeChildren(devices, eglHeadless);
-  else if (!hasSpice && !childrenOf(devices).some(eglHeadless)) {
+  if (!on || localSpice.length > 0) removeChildren(devices, eglHeadless);
+  else if (!childrenOf(devices).some(eglHeadless)) {
     // After the first graphics element, which stays the display viewers are handed.
     const list = childrenOf(devices);
     const first = list.findIndex((c) => tagOf(c) === 'graphics');

@@ -211,6 +211,19 @@ describe('the definition written back', () => {
     expect(off).not.toContain('egl-headless');
   });
 
+  it('gives SPICE on the network 3D through egl-headless too, not its own GL (QEMU takes one OpenGL display)', () => {
+    const network = "<graphics type='spice' autoport='yes'><listen type='address' address='0.0.0.0'/></graphics>";
+    const on = withVideo(domain(`${network}${video('virtio')}`), {
+      heads: 1,
+      resolution: [0, 0],
+      accel3d: true,
+      framebufferKiB: 0,
+    });
+    expect(on).not.toContain('<gl');
+    expect(on).toContain('egl-headless');
+    expect(domainXmlProblems(on)).toBe('');
+  });
+
   it('raises vga’s video memory when told to', () => {
     const out = withVideo(domain(`${SPICE}${video('vga')}`), {
       heads: 1,
