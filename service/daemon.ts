@@ -15,6 +15,7 @@ import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
 import { changedGuestProperties, GuestObject, GUEST_INTERFACE, guestProperties } from './bus/guest-object.js';
+import { GuestDisplays } from './guests/displays.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
 import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
@@ -262,6 +263,8 @@ export class Daemon {
       ...(options.virtType ? { virtType: options.virtType } : {}),
     });
     const creator = new GuestCreator(client, registry, serviceBus, model);
+    // A guest's display in its definition; what the host has for 3D is the model's host probe.
+    const displaySettings = new GuestDisplays(registry, client, actions, () => model.capabilities());
     // Export, Import, Clone and the live move run as jobs, each its own object.
     const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
     this.jobs = jobs;
@@ -336,8 +339,16 @@ export class Daemon {
     ]);
     registry.on('added', (guest) => {
       exporter.export(guest.path, [
-        new GuestObject(guest.path, registry, actions, viewers, authority, transfers, displayOpener, (path) =>
-          stats.figures(path),
+        new GuestObject(
+          guest.path,
+          registry,
+          actions,
+          viewers,
+          authority,
+          transfers,
+          displaySettings,
+          displayOpener,
+          (path) => stats.figures(path),
         ),
       ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
