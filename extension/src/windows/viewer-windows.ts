@@ -21,12 +21,23 @@ export interface ViewedGuest {
   monitors: string[];
   /** The guest's name: its viewer titles each window "<name> (<head>)". */
   title: string;
+  /** Heads it runs with (or will, once started): one window each. */
+  heads: number;
 }
 
 /** What the windows of a guest of the menu's list need: its heads' monitors and its name. */
-export function viewedGuest(guest: { path: string; name: string; monitor?: string; monitors?: string[] }): ViewedGuest {
+export function viewedGuest(guest: {
+  path: string;
+  name: string;
+  monitor?: string;
+  monitors?: string[];
+  heads?: number;
+  runningDisplay?: Record<string, unknown>;
+}): ViewedGuest {
   const monitors = guest.monitors && guest.monitors.length > 0 ? guest.monitors : [guest.monitor ?? ''];
-  return { path: guest.path, monitors, title: guest.name };
+  // RunningDisplay has heads only where they differ from the definition's.
+  const heads = Number(guest.runningDisplay?.heads ?? guest.heads ?? 1) || 1;
+  return { path: guest.path, monitors, title: guest.name, heads };
 }
 
 export interface ViewerLookup {
@@ -41,9 +52,15 @@ export interface ViewerLookup {
 export class ViewerWindows {
   private readonly displayHandlers: number[] = [];
   private readonly windowHandlers = new Map<Meta.Window, number>();
+  /** Our viewers' windows, followed for a change of head: their title change and their going. */
+  private readonly headHandlers = new Map<Meta.Window, number[]>();
   private monitorsHandler = 0;
   private replaceSource = 0;
-  /** Guests the user switched to whose window has not appeared yet. */
+  /**
+   * The guest the user switched to last, while its windows are still
+   * coming: head 1's takes the focus once it is there and known to be head
+   * 1's (a viewer may show a window before it knows which head it is for).
+   */
   private readonly awaited = new Set<string>();
   /** The connector of each monitor, by index, as last read; [] until then. */
   private connectorsByIndex: string[] = [];
@@ -69,6 +86,8 @@ export class ViewerWindows {
     this.replaceSource = 0;
     for (const [window, id] of this.windowHandlers) window.disconnect(id);
     this.windowHandlers.clear();
+    for (const [window, ids] of this.headHandlers) for (const id of ids) window.disconnect(id);
+    this.headHandlers.clear();
     this.awaited.clear();
   }
 
@@ -102,12 +121,13 @@ export class ViewerWindows {
    * appear. Returns whether they existed.
    */
   present(guest: ViewedGuest, viewerPid: number): boolean {
+    // The last switch wins: a guest switched to before this one takes no focus when its windows come.
+    this.awaited.clear();
     const windows = this.windowsFor(viewerPid);
     if (windows.length === 0) {
       this.awaited.add(guest.path);
       return false;
     }
-    this.awaited.delete(guest.path);
     const targets = this.targets(guest, windows.length);
     this.hideOthersOn(guest.path, new Set(targets.map(monitorIndex)));
     // The other heads first, head 1 last: it keeps the focus.
@@ -117,6 +137,7 @@ export class ViewerWindows {
       if (head === 0 || windows.length === 1) Main.activateWindow(window);
       else window.raise();
     }
+    if (!settled(windows, guest.heads)) this.awaited.add(guest.path);
     return true;
   }
 
@@ -166,13 +187,44 @@ export class ViewerWindows {
       this.windowHandlers.delete(window);
       const guest = this.lookup.guestForPid(window.get_pid());
       if (!guest) return;
-      const head = headOfTitle(window.get_title() ?? '', guest.title);
-      const heads = Math.max(this.windowsFor(window.get_pid()).length, head + 1);
-      place(window, this.targets(guest, heads)[head] ?? '');
-      // Head 1 takes the focus; a further head just comes up, as a new window does.
-      if (head === 0 && this.awaited.delete(guest.path)) Main.activateWindow(window);
+      let head = headOfTitle(window.get_title() ?? '', guest.title);
+      this.windowChanged(window, guest, head, true);
+      // A viewer may retitle a window it showed before it knew its head ("<name> (1)" becomes "(2)").
+      const retitled = window.connect('notify::title', () => {
+        const now = headOfTitle(window.get_title() ?? '', guest.title);
+        if (now === head) return; // a pointer-grab hint, say
+        head = now;
+        const current = this.lookup.guestForPid(window.get_pid());
+        if (current) this.windowChanged(window, current, head, false);
+      });
+      const gone = window.connect('unmanaged', () => {
+        for (const handler of this.headHandlers.get(window) ?? []) window.disconnect(handler);
+        this.headHandlers.delete(window);
+      });
+      this.headHandlers.set(window, [retitled, gone]);
     });
     this.windowHandlers.set(window, id);
+  }
+
+  /**
+   * A viewer window appeared, or turned out to show another head: it goes to
+   * its head's monitor; for the guest switched to, head 1's window takes the
+   * focus (and other guests with several heads on its monitors go) once
+   * exactly one window says it is head 1's, and the guest stops being awaited
+   * once each of its heads has its window.
+   */
+  private windowChanged(window: Meta.Window, guest: ViewedGuest, head: number, shown: boolean): void {
+    const windows = this.windowsFor(window.get_pid());
+    const targets = this.targets(guest, Math.max(windows.length, head + 1, guest.heads));
+    place(window, targets[head] ?? '');
+    if (!this.awaited.has(guest.path)) return;
+    const firsts = windows.filter((w) => w.head === 0);
+    const first = firsts.length === 1 ? firsts[0] : undefined;
+    if (first) {
+      this.hideOthersOn(guest.path, new Set(targets.map(monitorIndex)));
+      if (global.display.focus_window !== first.window) Main.activateWindow(first.window);
+    } else if (shown && head > 0) window.raise();
+    if (first && settled(windows, guest.heads)) this.awaited.delete(guest.path);
   }
 
   /** Monitors came or went: once mutter has settled and their connectors are read, each viewer goes back. */
@@ -219,6 +271,11 @@ export class ViewerWindows {
       }
     }
   }
+}
+
+/** Whether each of the guest's heads has exactly one window. */
+function settled(windows: { head: number }[], heads: number): boolean {
+  return Array.from({ length: heads }, (_, head) => windows.filter((w) => w.head === head).length === 1).every(Boolean);
 }
 
 /** The index of the monitor with this connector, -1 when it is not there. */
