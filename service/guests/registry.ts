@@ -318,7 +318,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private keepNewerState(libvirtPath: string, eventsBefore: number, facts: GuestFacts): GuestFacts {
     const current = this.byLibvirtPath.get(libvirtPath);
     if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return facts;
-    return { ...facts, state: current.state };
+    return stoppedRunsNothing({ ...facts, state: current.state });
   }
 
   private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
@@ -430,7 +430,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private update(guest: Guest, facts: Partial<GuestFacts>): Guest {
     const current = this.byPath.get(guest.path);
     if (!current) return guest;
-    const next: Guest = { ...current, ...facts };
+    const next: Guest = stoppedRunsNothing({ ...current, ...facts });
     const changed = changedFacts(current, next);
     if (changed.length === 0) return current;
     this.byPath.set(next.path, next);
@@ -457,6 +457,11 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
 function isUnreachable(error: unknown): boolean {
   return error instanceof SwitcherError && (error.kind === 'NotConnected' || error.kind === 'Timeout');
+}
+
+/** A guest that is shut off runs with no display: its state may say so before a read of it does. */
+function stoppedRunsNothing<T extends GuestFacts>(facts: T): T {
+  return facts.state === 'shutoff' && facts.runningVideo !== null ? { ...facts, runningVideo: null } : facts;
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
