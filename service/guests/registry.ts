@@ -161,11 +161,12 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   /** Re-reads one guest from libvirt; removes it when libvirt no longer has it. */
   async refresh(libvirtPath: string): Promise<Guest | undefined> {
     const events = this.eventCount.get(libvirtPath) ?? 0;
+    const started = process.hrtime.bigint();
     try {
       const facts = await this.fetch(libvirtPath);
       // No facts: the guest was removed meanwhile (then it is gone), or a newer read told it (then that stands).
       return facts
-        ? this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts))
+        ? this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts, started))
         : this.byLibvirtPath.get(libvirtPath);
     } catch (error) {
       this.onFetchError(libvirtPath, error);
@@ -247,9 +248,10 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     let unreachable = false;
     await forEachLimited(paths, FETCH_CONCURRENCY, async (path) => {
       const events = this.eventCount.get(path) ?? 0;
+      const started = process.hrtime.bigint();
       try {
         const facts = await this.fetch(path);
-        if (facts) this.upsert(path, this.keepNewerState(path, events, facts));
+        if (facts) this.upsert(path, this.keepNewerState(path, events, facts, started));
       } catch (error) {
         if (isDomainGone(error)) seen.delete(path);
         else if (isUnreachable(error)) unreachable = true;
@@ -315,9 +317,12 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   }
 
   /** Fetched facts, with the state of any event that arrived while they were read. */
-  private keepNewerState(libvirtPath: string, eventsBefore: number, facts: GuestFacts): GuestFacts {
+  private keepNewerState(libvirtPath: string, eventsBefore: number, facts: GuestFacts, started: bigint): GuestFacts {
     const current = this.byLibvirtPath.get(libvirtPath);
-    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return facts;
+    if (!current) return facts;
+    // An event, or an action of ours that libvirt confirmed (settle), after the read began knows better.
+    const settledSince = (this.settled.get(libvirtPath)?.at ?? 0n) > started;
+    if ((this.eventCount.get(libvirtPath) ?? 0) === eventsBefore && !settledSince) return facts;
     return stoppedRunsNothing({ ...facts, state: current.state });
   }
 

@@ -21,6 +21,8 @@ import { NO_VIDEO, withVideo, type VideoFacts } from '../../service/libvirt/vide
 import { metadataElement } from '../../service/libvirt/domain-xml.js';
 import { SWITCHER_NS } from '../../service/libvirt/switcher-metadata.js';
 import { xmlParser, type Node } from '../../service/libvirt/xml.js';
+import type { Guest } from '../../service/guests/guest.js';
+import { viewerResizeArgs } from '../../service/viewers/viewer-manager.js';
 import { domainXmlProblems } from '../support/validate-xml.js';
 
 const domain = (devices: string): string => `<domain type='qemu'>
@@ -165,6 +167,22 @@ describe('what a display may be set to', () => {
     expect(runningDifferences(next, virtio)).toEqual({ heads: 1, resolution: [0, 0] });
     expect(runningDifferences(next, next)).toEqual({});
     expect(runningDifferences(next, null)).toEqual({});
+  });
+});
+
+describe("a guest's viewer", () => {
+  const guest = (video: VideoFacts, runningVideo: VideoFacts | null): Guest => ({ video, runningVideo }) as Guest;
+  const fixed = { ...NO_VIDEO, model: 'virtio', resolution: [5120, 2880] as [number, number] };
+  const following = { ...NO_VIDEO, model: 'virtio' };
+
+  it('keeps a fixed resolution, scaled, rather than resizing the guest to its window', () => {
+    expect(viewerResizeArgs(guest(fixed, null))).toEqual(['--auto-resize=never']);
+    expect(viewerResizeArgs(guest(following, null))).toEqual([]);
+  });
+
+  it('goes by what the guest runs with, not what its next start takes', () => {
+    expect(viewerResizeArgs(guest(following, fixed))).toEqual(['--auto-resize=never']);
+    expect(viewerResizeArgs(guest(fixed, following))).toEqual([]);
   });
 });
 
