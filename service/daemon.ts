@@ -15,6 +15,7 @@ import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
 import { changedGuestProperties, GuestObject, GUEST_INTERFACE, guestProperties } from './bus/guest-object.js';
+import { GuestDisplays } from './guests/displays.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
 import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
@@ -315,6 +316,8 @@ export class Daemon {
       // On the system daemon QEMU runs as its own user, who may not read the caller's installer.
       copyMedia: isPrivilegedUri(endpoint.uri, process.geteuid?.() ?? -1),
     });
+    // A guest's display in its definition; what the host has for 3D is the model's host probe.
+    const displaySettings = new GuestDisplays(registry, client, actions, () => model.capabilities());
     // Export, Import, Clone and the live move run as jobs, each its own object.
     const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
     this.jobs = jobs;
@@ -401,6 +404,7 @@ export class Daemon {
           authority,
           transfers,
           expensive,
+          displaySettings,
           displayOpener,
           (path) => stats.figures(path),
         ),

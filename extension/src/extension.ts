@@ -10,6 +10,7 @@ import { BUS_NAME, ShutdownTimedOut, SwitcherClient } from './client/switcher-cl
 import { GuestTransfers } from './guest-transfers.js';
 import { _, Extension, Gio, GLib, Main, type PopupMenu } from './gi.js';
 import { KeyBindings } from './keybindings.js';
+import { ACCEL3D_COST, ACCEL3D_COST_TITLE, withHeadMonitor, type DisplayChange } from './model/display.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
 import type { UsbSummary } from './model/usb-list.js';
 import { needsConfirmation } from './model/guest-state.js';
@@ -29,7 +30,7 @@ import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
 import { NewGuestWindow } from './windows/new-guest-window.js';
 import { SessionViewers } from './windows/session-viewers.js';
-import { ViewerWindows } from './windows/viewer-windows.js';
+import { ViewerWindows, viewedGuest } from './windows/viewer-windows.js';
 
 /** What a failed action was, in the user's words (each %s is the guest's name). */
 const FAILED: Record<Exclude<MenuAction, 'Switch'>, () => string> = {
@@ -65,13 +66,14 @@ export default class PhyllomeSwitcherExtension extends Extension {
     const windows = new ViewerWindows({
       guestForPid: (pid) => {
         const guest = guests.byViewerPid(pid);
-        return guest ? { path: guest.path, monitor: guest.monitor ?? '' } : undefined;
+        return guest ? viewedGuest(guest) : undefined;
       },
       viewers: () =>
         guests
           .ordered()
           .filter((g) => (g.viewerPid ?? 0) > 0)
-          .map((g) => ({ path: g.path, viewerPid: g.viewerPid ?? 0, monitor: g.monitor ?? '' })),
+          .map((g) => ({ ...viewedGuest(g), viewerPid: g.viewerPid ?? 0 })),
+      connectors: async () => (await listMonitors(cancellable)).map((m) => m.connector),
     });
     windows.start();
     this.own(() => windows.stop());
@@ -107,6 +109,12 @@ export default class PhyllomeSwitcherExtension extends Extension {
           client
             .setMonitor(guest.path, connector)
             .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
+        assignHeadMonitor: (guest, head, connector) =>
+          client
+            .setMonitors(guest.path, withHeadMonitor(viewedGuest(guest).monitors, head, connector))
+            .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
+        describeDisplay: (guest) => client.describeDisplay(guest.path),
+        setDisplay: (guest, change) => void this.setDisplay(client, settings, guest, change),
         monitors: () => listMonitors(cancellable),
         seats: () => session.seatList(),
         assignSeat: (guest, seatPath) => {
@@ -181,9 +189,9 @@ export default class PhyllomeSwitcherExtension extends Extension {
         changed: (path, changes) => {
           indicator.changeGuest(path, changes);
           const guest = guests.get(path);
-          if (guest && changes.viewerPid) windows.viewerStarted(path, changes.viewerPid, guest.monitor ?? '');
-          if (guest && changes.monitor !== undefined)
-            windows.monitorAssigned(guest.viewerPid ?? 0, guest.monitor ?? '');
+          if (guest && changes.viewerPid) windows.viewerStarted(viewedGuest(guest), changes.viewerPid);
+          if (guest && (changes.monitor !== undefined || changes.monitors !== undefined))
+            windows.monitorAssigned(viewedGuest(guest), guest.viewerPid ?? 0);
           launcher.change(path);
         },
       },
@@ -320,6 +328,32 @@ export default class PhyllomeSwitcherExtension extends Extension {
           _('It did not shut down within %d seconds and is still on.').replace('%d', String(error.seconds)),
         );
       } else this.report(title, error);
+    }
+  }
+
+  /** Changes a guest's display; turning 3D on says first, once, what it costs. */
+  private async setDisplay(
+    client: SwitcherClient,
+    settings: Gio.Settings,
+    guest: GuestSummary,
+    change: DisplayChange,
+  ): Promise<void> {
+    if (change.accel3d && !settings.get_boolean('accel3d-cost-told')) {
+      const question = confirm({
+        title: _(ACCEL3D_COST_TITLE),
+        description: _(ACCEL3D_COST),
+        confirmLabel: _('Turn On 3D'),
+      });
+      this.own(question.close);
+      const confirmed = await question.answer;
+      this.releases = this.releases.filter((r) => r !== question.close);
+      if (!confirmed) return;
+      settings.set_boolean('accel3d-cost-told', true);
+    }
+    try {
+      await client.setDisplay(guest.path, change);
+    } catch (error) {
+      this.report(_('Could not change the display of %s').replace('%s', guest.name), error);
     }
   }
 

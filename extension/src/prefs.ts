@@ -1,7 +1,9 @@
 // The preferences window (Adwaita): the switching shortcuts, how long to
-// wait for a guest to shut down, and with several seats, each seat's guest.
+// wait for a guest to shut down, each guest's display, and with several
+// seats, each seat's guest.
 
 import { _, Adw, Gio, Gtk, ExtensionPreferences } from './gi-prefs.js';
+import { DisplaysPage } from './prefs/displays-page.js';
 import { SeatsPage } from './prefs/seats-page.js';
 import { shortcutsPage } from './prefs/shortcuts-page.js';
 
@@ -29,11 +31,15 @@ export default class PhyllomeSwitcherPreferences extends ExtensionPreferences {
     window.add(guestsPage(settings));
     // Added once the service answers, if it reports several seats; the window does not wait for it.
     const seats = new SeatsPage(window);
+    // Added once the service answers with guests that have a display, after the Seats page.
+    const displays = new DisplaysPage(window, settings);
     window.connect('close-request', () => {
       seats.destroy();
+      displays.destroy();
       return false;
     });
-    void seats.start();
+    // The Seats page first, where there is one: its place is the third.
+    void seats.start().finally(() => void displays.start());
     return Promise.resolve();
   }
 }

@@ -10,9 +10,10 @@ import { remoteErrorName } from './client/dbus.js';
 import type { SwitcherClient } from './client/switcher-client.js';
 import { _, Main } from './gi.js';
 import type { GuestList, GuestSummary } from './model/guest-list.js';
+import { fixedResolution } from './model/display.js';
 import { switchTarget, type SwitchRequest } from './model/switching.js';
 import type { SessionViewers } from './windows/session-viewers.js';
-import type { ViewerWindows } from './windows/viewer-windows.js';
+import { viewedGuest, type ViewerWindows } from './windows/viewer-windows.js';
 
 export type Report = (title: string, error: unknown) => void;
 
@@ -27,11 +28,13 @@ export class GuestSwitcher {
 
   switchTo(guest: GuestSummary): void {
     if (Main.overview.visible) Main.overview.hide();
-    if (this.windows.present(guest.path, guest.viewerPid ?? 0, guest.monitor ?? '')) return;
+    if (this.windows.present(viewedGuest(guest), guest.viewerPid ?? 0)) return;
     // No window yet: the service starts what it must; the window is placed when it shows.
     const showing =
       this.client.scope === 'host'
-        ? this.client.openDisplay(guest.path).then((uri) => void this.viewers.open(guest.path, uri, guest.name))
+        ? this.client
+            .openDisplay(guest.path)
+            .then((uri) => void this.viewers.open(guest.path, uri, guest.name, fixedResolution(guest)))
         : this.client.show(guest.path);
     showing.catch((error: unknown) => {
       this.windows.forget(guest.path);

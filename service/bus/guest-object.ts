@@ -3,9 +3,12 @@
 import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
 import { invalidArgument, invalidState, noSuchGuest } from '../errors.js';
 import { checkShutdownTimeout, type GuestActions } from '../guests/actions.js';
+import { runningDifferences } from '../guests/display-settings.js';
+import { parseDisplayRequest, type GuestDisplays } from '../guests/displays.js';
+import { Variant } from '../dbus/bus.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
-import { validateConnector, type UsbRule } from '../libvirt/switcher-metadata.js';
+import { validateConnector, validateMonitors, type UsbRule } from '../libvirt/switcher-metadata.js';
 import type { Authority } from '../seats/authority.js';
 import { UNKNOWN_FIGURES, type Figures } from '../stats/figures.js';
 import type { TransferRequest, Transfers } from '../transfer/transfers.js';
@@ -42,12 +45,30 @@ export function guestProperties(guest: Guest, viewerPid: number, figures: Figure
     Autostart: guest.autostart,
     OsId: guest.osId,
     Monitor: guest.settings.monitor,
+    Monitors:
+      guest.settings.monitor || guest.settings.headMonitors.length > 0
+        ? [guest.settings.monitor, ...guest.settings.headMonitors]
+        : [],
+    Heads: guest.video.heads,
+    Resolution: guest.video.resolution,
+    Accel3D: guest.video.accel3d,
+    RunningDisplay: runningDisplay(guest),
     ViewerPid: viewerPid,
     UsbRules: guest.settings.usbRules.map(ruleDictionary),
     Seat: guest.settings.seat,
     Display: guest.display,
     CpuPercent: figures.cpuPercent,
     MemoryUsedMiB: figures.memoryUsedMiB,
+  };
+}
+
+/** RunningDisplay: what a running guest runs with where its definition (its next start) differs. */
+function runningDisplay(guest: Guest): Record<string, Variant> {
+  const differences = runningDifferences(guest.video, guest.runningVideo);
+  return {
+    ...(differences.heads !== undefined ? { heads: new Variant('u', differences.heads) } : {}),
+    ...(differences.resolution ? { resolution: new Variant('(uu)', differences.resolution) } : {}),
+    ...(differences.accel3d !== undefined ? { accel3d: new Variant('b', differences.accel3d) } : {}),
   };
 }
 
@@ -79,6 +100,7 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     private readonly transfers: Transfers,
     /** Export, Clone and MigrateTo: a few at once per caller and in all. */
     private readonly expensive: ExpensiveCalls,
+    private readonly displaySettings: GuestDisplays,
     /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
     private readonly displays: DisplayOpener | undefined,
     private readonly figures: (path: string) => Figures = () => UNKNOWN_FIGURES,
@@ -126,6 +148,32 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
       validateConnector(connector);
       await this.authorize(caller);
       await this.actions.setMonitor(this.path, connector);
+      return [];
+    },
+    SetMonitors: async ([connectors], caller) => {
+      validateMonitors(connectors);
+      await this.authorize(caller);
+      await this.displaySettings.setMonitors(this.path, connectors);
+      return [];
+    },
+    DescribeDisplay: async () => {
+      const d = await this.displaySettings.describe(this.path);
+      return [
+        {
+          'video-model': new Variant('s', d.model),
+          'max-heads': new Variant('u', d.maxHeads),
+          'max-width': new Variant('u', d.maxWidth),
+          'max-height': new Variant('u', d.maxHeight),
+          'max-pixels': new Variant('t', BigInt(d.maxPixels)),
+          accel3d: new Variant('s', d.accel3d),
+        },
+      ];
+    },
+    SetDisplay: async ([settings], caller) => {
+      const request = parseDisplayRequest(settings as Record<string, unknown>);
+      await this.displaySettings.check(this.path, request);
+      await this.authorize(caller);
+      await this.displaySettings.set(this.path, request);
       return [];
     },
     // Transfers check their arguments (and the caller's access to the paths), then authorize. Each plans a

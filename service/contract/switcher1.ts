@@ -53,6 +53,11 @@ export interface GuestProperties {
   Autostart: boolean;
   readonly OsId: string;
   readonly Monitor: string;
+  readonly Monitors: string[];
+  readonly Heads: number;
+  readonly Resolution: [number, number];
+  readonly Accel3D: boolean;
+  readonly RunningDisplay: Record<string, Variant>;
   readonly ViewerPid: number;
   readonly UsbRules: (Record<string, string>)[];
   readonly Seat: string;
@@ -69,6 +74,9 @@ export interface GuestMethods {
   Pause: { in: []; out: [] };
   Resume: { in: []; out: [] };
   SetMonitor: { in: [connector: string]; out: [] };
+  SetMonitors: { in: [connectors: string[]]; out: [] };
+  DescribeDisplay: { in: []; out: [display: Record<string, Variant>] };
+  SetDisplay: { in: [settings: Record<string, Variant>]; out: [] };
   Show: { in: []; out: [] };
   Export: { in: [directory: string]; out: [job: string] };
   Clone: { in: [name: string]; out: [job: string] };

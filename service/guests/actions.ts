@@ -148,10 +148,15 @@ export class GuestActions {
     return stopped;
   }
 
-  /** Assigns the guest to a monitor (by connector; '' = none), in its own libvirt metadata. */
+  /** Assigns the guest's first head to a monitor (by connector; '' = none), in its own libvirt metadata. */
   async setMonitor(path: string, connector: string): Promise<void> {
     validateConnector(connector);
-    await this.updateSettings(path, (settings) => ({ ...settings, monitor: connector }));
+    // A monitor another head of the guest had: that head takes this one's old monitor.
+    await this.updateSettings(path, (settings) => ({
+      ...settings,
+      monitor: connector,
+      headMonitors: settings.headMonitors.map((c) => (c && c === connector ? settings.monitor : c)),
+    }));
     log.info(`SetMonitor ${path}: ${connector || '(none)'}`);
   }
 

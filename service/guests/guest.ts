@@ -2,6 +2,7 @@
 
 import type { HostdevAddress } from '../libvirt/hostdev-xml.js';
 import type { SwitcherSettings } from '../libvirt/switcher-metadata.js';
+import type { VideoFacts } from '../libvirt/video-xml.js';
 import type { GuestState } from './state.js';
 
 export const GUEST_PATH_PREFIX = '/me/phyllo/Switcher1/guest/';
@@ -20,6 +21,10 @@ export interface GuestFacts {
   osId: string;
   /** The viewer's display type (spice, vnc), '' when the guest shows on a screen of its own. */
   display: string;
+  /** Its video device as its definition has it: what its next start takes. */
+  video: VideoFacts;
+  /** The video device it runs with, while it runs (null when not running). */
+  runningVideo: VideoFacts | null;
   /** Ours, from the domain's metadata: monitor, USB rules, seat. */
   settings: SwitcherSettings;
   /** Host USB devices given to it (from its live XML). */

@@ -31,6 +31,9 @@ export interface ReconnectPolicy {
 const FETCH_CONCURRENCY = 16;
 // How long after an action of ours a contrary event is checked with libvirt before it counts.
 const SETTLE_WINDOW_NS = 500_000_000n;
+// virDomainState's shut off, and virDomainXMLFlags' INACTIVE.
+const LIBVIRT_SHUTOFF = 5;
+const XML_INACTIVE = 2;
 // A domain libvirt would not let us read is tried again this many times (with the backoff), then on its next event.
 const UNREADABLE_RETRIES = 5;
 
@@ -158,11 +161,12 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   /** Re-reads one guest from libvirt; removes it when libvirt no longer has it. */
   async refresh(libvirtPath: string): Promise<Guest | undefined> {
     const events = this.eventCount.get(libvirtPath) ?? 0;
+    const started = process.hrtime.bigint();
     try {
       const facts = await this.fetch(libvirtPath);
       // No facts: the guest was removed meanwhile (then it is gone), or a newer read told it (then that stands).
       return facts
-        ? this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts))
+        ? this.upsert(libvirtPath, this.keepNewerState(libvirtPath, events, facts, started))
         : this.byLibvirtPath.get(libvirtPath);
     } catch (error) {
       this.onFetchError(libvirtPath, error);
@@ -244,9 +248,10 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     let unreachable = false;
     await forEachLimited(paths, FETCH_CONCURRENCY, async (path) => {
       const events = this.eventCount.get(path) ?? 0;
+      const started = process.hrtime.bigint();
       try {
         const facts = await this.fetch(path);
-        if (facts) this.upsert(path, this.keepNewerState(path, events, facts));
+        if (facts) this.upsert(path, this.keepNewerState(path, events, facts, started));
       } catch (error) {
         if (isDomainGone(error)) seen.delete(path);
         else if (isUnreachable(error)) unreachable = true;
@@ -274,6 +279,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const ticket = ++read.started;
     const removalsBefore = read.removals;
     let answers: [string, [number, number], boolean];
+    let next: string | undefined;
     let stale = false;
     try {
       answers = await Promise.all([
@@ -281,6 +287,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
         this.client.domainState(libvirtPath),
         this.client.domainAutostart(libvirtPath),
       ]);
+      // A domain that runs has two definitions: the live one, and the one its next start takes.
+      if (answers[1][0] !== LIBVIRT_SHUTOFF) next = await this.client.domainXml(libvirtPath, XML_INACTIVE);
       // A read begun later and answered first knows better (an autostart set in between, say).
       stale = ticket < read.applied;
       if (!stale) read.applied = ticket;
@@ -290,6 +298,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     if (read.removals !== removalsBefore || stale) return undefined;
     const [xml, [state, reason], autostart] = answers;
     const facts = parseDomainXml(xml);
+    const video = next === undefined ? facts.video : parseDomainXml(next).video;
     this.readable(libvirtPath);
     return {
       name: facts.name,
@@ -300,16 +309,21 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       autostart,
       osId: facts.osId,
       display: facts.display,
+      video,
+      runningVideo: next === undefined ? null : facts.video,
       settings: facts.settings,
       usbHostdevs: facts.usbHostdevs,
     };
   }
 
   /** Fetched facts, with the state of any event that arrived while they were read. */
-  private keepNewerState(libvirtPath: string, eventsBefore: number, facts: GuestFacts): GuestFacts {
+  private keepNewerState(libvirtPath: string, eventsBefore: number, facts: GuestFacts, started: bigint): GuestFacts {
     const current = this.byLibvirtPath.get(libvirtPath);
-    if (!current || (this.eventCount.get(libvirtPath) ?? 0) === eventsBefore) return facts;
-    return { ...facts, state: current.state };
+    if (!current) return facts;
+    // An event, or an action of ours that libvirt confirmed (settle), after the read began knows better.
+    const settledSince = (this.settled.get(libvirtPath)?.at ?? 0n) > started;
+    if ((this.eventCount.get(libvirtPath) ?? 0) === eventsBefore && !settledSince) return facts;
+    return stoppedRunsNothing({ ...facts, state: current.state });
   }
 
   private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
@@ -331,7 +345,14 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     }
     // A definition changed, a domain left libvirt or a transient one stopped
     // (and so vanished), or we have not seen this domain yet: ask libvirt.
-    if (!guest || event === DomainEvent.Defined || event === DomainEvent.Undefined || event === DomainEvent.Stopped) {
+    // One that started runs with its definition's display now (RunningDisplay).
+    if (
+      !guest ||
+      event === DomainEvent.Defined ||
+      event === DomainEvent.Undefined ||
+      event === DomainEvent.Started ||
+      event === DomainEvent.Stopped
+    ) {
       await this.refresh(libvirtPath);
     }
   }
@@ -414,7 +435,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private update(guest: Guest, facts: Partial<GuestFacts>): Guest {
     const current = this.byPath.get(guest.path);
     if (!current) return guest;
-    const next: Guest = { ...current, ...facts };
+    const next: Guest = stoppedRunsNothing({ ...current, ...facts });
     const changed = changedFacts(current, next);
     if (changed.length === 0) return current;
     this.byPath.set(next.path, next);
@@ -441,6 +462,11 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
 function isUnreachable(error: unknown): boolean {
   return error instanceof SwitcherError && (error.kind === 'NotConnected' || error.kind === 'Timeout');
+}
+
+/** A guest that is shut off runs with no display: its state may say so before a read of it does. */
+function stoppedRunsNothing<T extends GuestFacts>(facts: T): T {
+  return facts.state === 'shutoff' && facts.runningVideo !== null ? { ...facts, runningVideo: null } : facts;
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

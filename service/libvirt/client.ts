@@ -88,8 +88,9 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     return asStringArray(paths);
   }
 
-  async domainXml(path: string): Promise<string> {
-    const [xml] = await this.call(path, DOMAIN, 'GetXMLDesc', 'u', [0]);
+  /** The live definition of a running domain (flags 0), or with VIR_DOMAIN_XML_INACTIVE (2) the one its next start takes. */
+  async domainXml(path: string, flags = 0): Promise<string> {
+    const [xml] = await this.call(path, DOMAIN, 'GetXMLDesc', 'u', [flags]);
     return String(xml);
   }
 
@@ -101,6 +102,12 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
 
   async domainAutostart(path: string): Promise<boolean> {
     const [value] = await this.call(path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [DOMAIN, 'Autostart']);
+    return Boolean((value as { value?: unknown } | undefined)?.value);
+  }
+
+  /** Whether the domain has a definition of its own (not transient: it does not vanish when it stops). */
+  async domainPersistent(path: string): Promise<boolean> {
+    const [value] = await this.call(path, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [DOMAIN, 'Persistent']);
     return Boolean((value as { value?: unknown } | undefined)?.value);
   }
 

@@ -8,6 +8,7 @@ import {
   type SwitcherElement,
   type SwitcherSettings,
 } from './switcher-metadata.js';
+import { videoFacts, type VideoFacts } from './video-xml.js';
 import { asNode, asNodes, attribute, text, xmlParser, type Node } from './xml.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
@@ -24,8 +25,10 @@ export interface DomainFacts {
   settings: SwitcherSettings;
   /** Host USB devices given to the guest, by ids and address. */
   usbHostdevs: HostdevAddress[];
-  /** The display a viewer can show (spice, vnc…; the first <graphics>), '' when the guest has none. */
+  /** The display a viewer can show (spice, vnc…; the first <graphics> a viewer opens), '' when the guest has none. */
   display: string;
+  /** Its primary video device: model, heads, resolution, 3D. */
+  video: VideoFacts;
 }
 
 const UNIT_TO_KIB: Record<string, number> = {
@@ -88,6 +91,11 @@ export function parseDomainXml(xml: string): DomainFacts {
     osId: libosinfoId(metadata),
     settings: parseSwitcherSettings(metadataElement(metadata, SWITCHER_NS)),
     usbHostdevs: usbHostdevsIn(devices),
-    display: attribute(asNodes(devices?.graphics)[0], 'type'),
+    // egl-headless renders 3D off screen for another display: no viewer opens it.
+    display: attribute(
+      asNodes(devices?.graphics).find((g) => attribute(g, 'type') !== 'egl-headless'),
+      'type',
+    ),
+    video: videoFacts(devices),
   };
 }

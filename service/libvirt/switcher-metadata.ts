@@ -2,6 +2,7 @@
 // under our namespace so they travel with it (export, migration, backup):
 //   <phyllome:switcher xmlns:phyllome="https://phyllo.me/xmlns/switcher/1">
 //     <phyllome:monitor connector="DP-1"/>
+//     <phyllome:monitor head="2" connector="DP-2"/>
 //     <phyllome:usb-rule mode="always" vendor="046d" product="c52b" serial="…"/>
 //     <phyllome:usb-rule mode="ask" port="1-1.2"/>
 //     <phyllome:seat id="seat1"/>
@@ -30,12 +31,17 @@ export interface UsbRule {
 export interface SwitcherSettings {
   /** Connector of the monitor the guest is shown on (DP-1, HDMI-A-2…); '' for wherever the pointer is. */
   monitor: string;
+  /** The monitors of its further heads, head 2 first ('' for none); no trailing ''. */
+  headMonitors: string[];
   usbRules: UsbRule[];
   /** The logind seat the guest is assigned to; '' for none. */
   seat: string;
 }
 
-export const DEFAULT_SETTINGS: SwitcherSettings = { monitor: '', usbRules: [], seat: '' };
+export const DEFAULT_SETTINGS: SwitcherSettings = { monitor: '', headMonitors: [], usbRules: [], seat: '' };
+
+/** Heads a guest's monitors are kept for (guests/display-settings.ts's MAX_HEADS). */
+export const MONITORED_HEADS = 4;
 
 // logind seat names: "seat" and then letters, digits, - and _.
 const SEAT = /^seat[A-Za-z0-9_-]{0,64}$/;
@@ -54,6 +60,25 @@ export function validateConnector(connector: string): string {
     throw invalidArgument(`'${connector.slice(0, 64)}' is not a monitor connector name such as DP-1 or HDMI-A-1`);
   }
   return connector;
+}
+
+/**
+ * One connector per head, head 1 first ('' for none: wherever the pointer
+ * is, or beside the other heads): each a connector name, at most
+ * MONITORED_HEADS, and no monitor for two heads. Returns them without
+ * trailing ''.
+ */
+export function validateMonitors(connectors: string[]): string[] {
+  if (connectors.length > MONITORED_HEADS)
+    throw invalidArgument(
+      `A guest has at most ${MONITORED_HEADS} heads, so at most ${MONITORED_HEADS} monitors, not ${connectors.length}`,
+    );
+  connectors.forEach(validateConnector);
+  const named = connectors.filter(Boolean);
+  const twice = named.find((c, i) => named.indexOf(c) !== i);
+  if (twice) throw invalidArgument(`${twice} is given for two heads: one monitor shows one head`);
+  const last = connectors.reduce((end, c, i) => (c ? i + 1 : end), 0);
+  return connectors.slice(0, last);
 }
 
 const HEX4 = /^[0-9a-f]{4}$/;
@@ -124,11 +149,27 @@ export interface SwitcherElement {
 
 /** Reads our element; anything unexpected falls back to the default and malformed rules are dropped. */
 export function parseSwitcherSettings(ours: SwitcherElement | undefined): SwitcherSettings {
-  if (!ours) return { ...DEFAULT_SETTINGS, usbRules: [] };
-  const connector = attribute(ours.child('monitor'), 'connector');
+  if (!ours) return { ...DEFAULT_SETTINGS, headMonitors: [], usbRules: [] };
+  const heads: string[] = [];
+  for (const element of ours.children('monitor')) {
+    const head = attribute(element, 'head') || '1';
+    const connector = attribute(element, 'connector');
+    const index = /^[1-9]$/.test(head) ? Number(head) - 1 : -1;
+    // Malformed, beyond our heads, or a head given twice: the first one written stands.
+    if (index < 0 || index >= MONITORED_HEADS || heads[index] !== undefined || !CONNECTOR.test(connector)) continue;
+    heads[index] = connector;
+  }
   const seat = attribute(ours.child('seat'), 'id');
+  const [monitor = '', ...rest] = Array.from({ length: heads.length }, (_, i) => heads[i] ?? '');
+  let headMonitors: string[];
+  try {
+    headMonitors = validateMonitors([monitor, ...rest]).slice(1);
+  } catch {
+    headMonitors = []; // one monitor for two heads: only head 1's stands
+  }
   return {
-    monitor: CONNECTOR.test(connector) ? connector : '',
+    monitor,
+    headMonitors,
     usbRules: ours
       .children('usb-rule')
       .map(parseRule)
@@ -140,9 +181,13 @@ export function parseSwitcherSettings(ours: SwitcherElement | undefined): Switch
 /** Our element's content, its children named with `prefix` ('' for none). */
 function settingsElement(settings: SwitcherSettings, prefix: string): Record<string, unknown> {
   const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
-  const monitor = validateConnector(settings.monitor);
+  const [monitor = '', ...more] = validateMonitors([settings.monitor, ...settings.headMonitors]);
   const element: Record<string, unknown> = {};
-  if (monitor) element[name('monitor')] = { '@_connector': monitor };
+  const monitors = [
+    ...(monitor ? [{ '@_connector': monitor }] : []),
+    ...more.flatMap((connector, i) => (connector ? [{ '@_head': String(i + 2), '@_connector': connector }] : [])),
+  ];
+  if (monitors.length > 0) element[name('monitor')] = monitors.length === 1 ? monitors[0] : monitors;
   if (settings.usbRules.length > 0) element[name('usb-rule')] = settings.usbRules.map(ruleAttributes);
   const seat = validateSeat(settings.seat);
   if (seat) element[name('seat')] = { '@_id': seat };

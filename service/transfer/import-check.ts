@@ -31,8 +31,10 @@ import { describeElement, readNamespaced } from '../libvirt/namespaced-xml.js';
 import {
   DEFAULT_SETTINGS,
   parseRule,
+  MONITORED_HEADS,
   SWITCHER_NS,
   validateConnector,
+  validateMonitors,
   validateSeat,
   type SwitcherSettings,
   type UsbRule,
@@ -120,7 +122,7 @@ function readDomain(r: Reading, domain: El, images: ReadonlyMap<string, BundleIm
     video: undefined,
     sound: undefined,
     tpm: undefined,
-    settings: { ...DEFAULT_SETTINGS, usbRules: [] },
+    settings: { ...DEFAULT_SETTINGS, headMonitors: [], usbRules: [] },
   };
   const seen = new Set<string>();
   const once = (element: El, parent: string): boolean => {
@@ -338,15 +340,16 @@ function readOsinfo(r: Reading, element: El): string {
 function readSwitcher(r: Reading, element: El): SwitcherSettings {
   r.attributes(element, {});
   r.noText(element);
-  const settings: SwitcherSettings = { ...DEFAULT_SETTINGS, usbRules: [] };
+  const settings: SwitcherSettings = { ...DEFAULT_SETTINGS, headMonitors: [], usbRules: [] };
   const seen = new Set<string>();
+  const monitors: string[] = [];
   for (const child of element.children) {
     const where = `our setting <${child.name}>`;
     if (child.ns !== SWITCHER_NS) {
       r.refuse(child, 'switcher', `${FOREIGN}: ${child.ns}`, []);
       continue;
     }
-    if (child.name !== 'usb-rule') {
+    if (child.name !== 'usb-rule' && child.name !== 'monitor') {
       if (seen.has(child.name)) {
         r.refuseText(where, 'given twice');
         continue;
@@ -355,7 +358,14 @@ function readSwitcher(r: Reading, element: El): SwitcherSettings {
     }
     try {
       if (child.name === 'monitor') {
-        settings.monitor = validateConnector(r.leaf(child, { connector: 'read' }).connector ?? '');
+        // One per head: head 1's without a head attribute, the others' with theirs (2 to 4).
+        const read = r.leaf(child, { connector: 'read', head: 'read' });
+        const head = read.head ?? '1';
+        const index = /^[1-9]$/.test(head) ? Number(head) - 1 : -1;
+        if (index < 0 || index >= MONITORED_HEADS)
+          r.refuseText(where, `head ${shorten(head)} is not 1 to ${MONITORED_HEADS}`);
+        else if (monitors[index] !== undefined) r.refuseText(where, `given twice for head ${index + 1}`);
+        else monitors[index] = validateConnector(read.connector ?? '');
       } else if (child.name === 'seat') {
         settings.seat = validateSeat(r.leaf(child, { id: 'read' }).id ?? '');
       } else if (child.name === 'usb-rule') {
@@ -375,6 +385,15 @@ function readSwitcher(r: Reading, element: El): SwitcherSettings {
     } catch (error) {
       r.refuseText(where, errorMessage(error));
     }
+  }
+  try {
+    const [monitor = '', ...more] = validateMonitors(
+      Array.from({ length: monitors.length }, (_, i) => monitors[i] ?? ''),
+    );
+    settings.monitor = monitor;
+    settings.headMonitors = more;
+  } catch (error) {
+    r.refuseText('our setting <monitor>', errorMessage(error));
   }
   return settings;
 }

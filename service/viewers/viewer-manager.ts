@@ -69,6 +69,16 @@ export function noDisplay(guest: Guest): SwitcherError {
   );
 }
 
+/**
+ * A guest whose display has a fixed resolution is shown at that resolution,
+ * scaled to fit the viewer's window: the viewer must not ask its agent to
+ * resize it to the window, as it does by default (full screen included).
+ */
+export function viewerResizeArgs(guest: Guest): string[] {
+  const [width] = (guest.runningVideo ?? guest.video).resolution;
+  return width > 0 ? ['--auto-resize=never'] : [];
+}
+
 export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
   private readonly viewers = new Map<string, Viewer>();
   private readonly quickDeaths = new Map<string, number>();
@@ -165,7 +175,16 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     const [command, ...first] = this.options.command as [string, ...string[]];
     // --attach: the display comes through libvirt itself (OpenGraphicsFD), no VNC/SPICE port needed.
     // --debug: the only way virt-viewer tells that it shows the display, or why it cannot.
-    const args = [...first, '--connect', this.options.uri, '--attach', '--full-screen', '--debug', guest.uuid];
+    const args = [
+      ...first,
+      '--connect',
+      this.options.uri,
+      '--attach',
+      '--full-screen',
+      ...viewerResizeArgs(guest),
+      '--debug',
+      guest.uuid,
+    ];
     // GLib writes debug messages to stdout and warnings to stderr: read both. Newer GLib reads
     // G_MESSAGES_DEBUG before virt-viewer's --debug could set it: set it ourselves, for its domain only.
     const child = spawnOwned(command, args, {

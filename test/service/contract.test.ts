@@ -29,6 +29,8 @@ let job: string;
 let bundle: string;
 /** A guest of the test driver with no disks (its 'test' guest names disk files that are not there). */
 let diskless: string;
+/** A guest of the test driver with a SPICE display and a virtio video device. */
+let shown: string;
 
 beforeAll(async () => {
   stack = await ServiceStack.start();
@@ -57,6 +59,10 @@ beforeAll(async () => {
   await stack.client.waitForSignal((s) => s.member === 'GuestRemoved');
   await defineTestGuest(stack, 'contract-files');
   diskless = await stack.client.waitForGuest('contract-files');
+  await defineTestGuest(stack, 'contract-display', {
+    devices: "<graphics type='spice'/><video><model type='virtio' primary='yes'/></video>",
+  });
+  shown = await stack.client.waitForGuest('contract-display');
 });
 afterAll(async () => {
   await stack?.stop();
@@ -139,6 +145,15 @@ it('answers every method with the contract out-signature', async () => {
     [guest, GUEST, 'MigrateTo', 'sa{sv}', ['qemu+unix:///system?socket=/nonexistent/libvirt-sock', {}]],
     [guest, GUEST, 'ForceOff', '', []],
     [guest, GUEST, 'SetMonitor', 's', ['Virtual-1']],
+    [shown, GUEST, 'SetMonitors', 'as', [['Virtual-1', 'Virtual-2']]],
+    [shown, GUEST, 'DescribeDisplay', '', []],
+    [
+      shown,
+      GUEST,
+      'SetDisplay',
+      'a{sv}',
+      [{ heads: new Variant('u', 2), resolution: new Variant('(uu)', [1920, 1080]) }],
+    ],
     [diskless, GUEST, 'Export', 's', [exports]],
     [diskless, GUEST, 'Clone', 's', ['contract-clone']],
     [MANAGER_PATH, MANAGER, 'ListJobs', '', []],

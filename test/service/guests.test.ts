@@ -33,6 +33,12 @@ describe('listing', () => {
       Autostart: false,
       OsId: '',
       Monitor: '',
+      Monitors: [],
+      // No video device: one head, following no window, no 3D; it runs as defined.
+      Heads: 1,
+      Resolution: [0, 0],
+      Accel3D: false,
+      RunningDisplay: {},
       ViewerPid: 0,
       UsbRules: [],
       Seat: '',

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { jobEnd } from '../support/guest-files.js';
-import { libvirtCall, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
+import { libvirtCall, libvirtDomainPath, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
 import { capabilityMask, HostWide, unitCapabilities } from '../support/host-wide.js';
 import type { ServiceStack } from '../support/stack.js';
@@ -218,6 +218,40 @@ describe('two people on two seats', () => {
     await logind.polkitAgent('none');
     await logind.clearPolkitRules();
     expect(await errorOf(ada, adaVm, 'Resume')).toBe('ok');
+  });
+
+  it("neither sets the display nor the monitors of the other's guest; their own, yes; bad values alike for both", async () => {
+    const adaVm = guests['ada-vm'] as string;
+    const variant = (signature: string, value: unknown) => ({ $variant: [signature, value] });
+    const definition = async (): Promise<string> => {
+      const [xml] = await libvirtCall(
+        stack,
+        await libvirtDomainPath(stack, 'ada-vm', QEMU),
+        'org.libvirt.Domain',
+        'GetXMLDesc',
+        'u',
+        [2],
+      );
+      return xml as string;
+    };
+    expect(await errorOf(ada, adaVm, 'SetDisplay', 'a{sv}', [{ heads: variant('u', 2) }])).toBe('ok');
+    const before = await definition();
+    expect(before).toMatch(/heads='2'/);
+    expect(
+      await errorOf(bob, adaVm, 'SetDisplay', 'a{sv}', [
+        { resolution: variant('(uu)', [1920, 1080]), heads: variant('u', 1) },
+      ]),
+    ).toBe(DENIED);
+    expect(await errorOf(bob, adaVm, 'SetMonitors', 'as', [['Virtual-1']])).toBe(DENIED);
+    expect(await definition()).toBe(before);
+    // A bad value is the same refusal for anybody, before who calls is asked.
+    expect(await errorOf(bob, adaVm, 'SetDisplay', 'a{sv}', [{ heads: variant('u', 9) }])).toBe(
+      `${ERR}.InvalidArgument`,
+    );
+    expect(await errorOf(bob, adaVm, 'SetMonitors', 'as', [['DP-1', 'DP-1']])).toBe(`${ERR}.InvalidArgument`);
+    // Reading what it may be set to is free.
+    expect(await errorOf(bob, adaVm, 'DescribeDisplay')).toBe('ok');
+    expect(await errorOf(ada, adaVm, 'SetDisplay', 'a{sv}', [{ heads: variant('u', 1) }])).toBe('ok');
   });
 
   it('cannot reach qemu:///system itself: libvirtd refuses its read-write socket, and a read-only one changes nothing', () => {

@@ -209,10 +209,12 @@ describe("another seat's guest", () => {
     }
     expect(await errorOf(test, GUEST, 'Shutdown', 'u', [5])).toBe(DENIED);
     expect(await errorOf(test, GUEST, 'SetMonitor', 's', ['DP-1'])).toBe(DENIED);
+    expect(await errorOf(test, GUEST, 'SetMonitors', 'as', [['DP-1', 'DP-2']])).toBe(DENIED);
     expect(await state('test')).toBe(RUNNING);
     expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('');
+    expect(await stack.client.property(test, GUEST, 'Monitors')).toEqual([]);
     // Asked without user interaction: polkit cannot prompt, and says so (a challenge).
-    expect((await checks()).map((c) => [c.actionId, c.flags])).toEqual(Array(6).fill([OTHER_SEAT, 0]));
+    expect((await checks()).map((c) => [c.actionId, c.flags])).toEqual(Array(7).fill([OTHER_SEAT, 0]));
   });
 
   it('cannot be taken to the caller’s seat', async () => {
@@ -262,6 +264,10 @@ describe('arguments', () => {
     await logind.clearCheckedActions();
     expect(await errorOf(test, GUEST, 'Shutdown', 'u', [0])).toBe(`${ERR}.InvalidArgument`);
     expect(await errorOf(test, GUEST, 'SetMonitor', 's', ['no such connector!'])).toBe(`${ERR}.InvalidArgument`);
+    expect(await errorOf(test, GUEST, 'SetMonitors', 'as', [['DP-1', 'DP-1']])).toBe(`${ERR}.InvalidArgument`);
+    expect(await errorOf(test, GUEST, 'SetDisplay', 'a{sv}', [{ heads: new Variant('u', 9) }])).toBe(
+      `${ERR}.InvalidArgument`,
+    );
     expect(await errorOf(KEYBOARD, USB, 'SetRule', 'oss', [test, 'sometimes', 'device'])).toBe(
       `${ERR}.InvalidArgument`,
     );

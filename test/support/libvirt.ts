@@ -19,6 +19,8 @@ export interface GuestSpec {
   vcpus?: number;
   memoryMiB?: number;
   connectPath?: string;
+  /** What goes inside <devices> (a display and video device, say). */
+  devices?: string;
 }
 
 /** Defines a guest for the test driver; returns its UUID. */
@@ -29,7 +31,7 @@ export async function defineTestGuest(stack: ServiceStack, name: string, spec: G
     : '';
   const xml = `<domain type='test'><name>${name}</name><uuid>${uuid}</uuid>${metadata}
     <memory unit='MiB'>${spec.memoryMiB ?? 256}</memory><vcpu>${spec.vcpus ?? 1}</vcpu>
-    <os><type arch='i686'>hvm</type></os></domain>`;
+    <os><type arch='i686'>hvm</type></os>${spec.devices ? `<devices>${spec.devices}</devices>` : ''}</domain>`;
   await libvirtCall(stack, spec.connectPath ?? '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
     xml,
   ]);

@@ -3,6 +3,7 @@
 // one per line on stdout. Plain JavaScript, so that it runs without the
 // test's TypeScript loader.
 //   call:   { id, op: 'call', destination, path, iface, member, signature, body, flags }
+//           (a variant in the body as { $variant: [signature, value] })
 //   socket: { id, op: 'socket', path, hex }  connects, sends the bytes, answers what comes back first
 //   calls:  { id, op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body }
 //           sends `count` calls at once; answers each one's error ('ok', or 'timeout' past timeoutMs) and ms
@@ -30,6 +31,15 @@ const plain = (value) => {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 };
+// A variant crosses the JSON as { $variant: [signature, value] }.
+const revive = (value) => {
+  if (Array.isArray(value)) return value.map(revive);
+  if (value && typeof value === 'object') {
+    if (Array.isArray(value.$variant)) return new Variant(value.$variant[0], revive(value.$variant[1]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
+  }
+  return value;
+};
 const answer = (reply) => process.stdout.write(`${JSON.stringify(reply)}\n`);
 
 async function call(request) {
@@ -39,7 +49,7 @@ async function call(request) {
     interface: request.iface,
     member: request.member,
     signature: request.signature ?? '',
-    body: request.body ?? [],
+    body: revive(request.body ?? []),
     flags: request.flags ?? 0,
   });
   try {

@@ -20,9 +20,10 @@ describe('domain XML', () => {
       vcpus: 2,
       memoryMiB: 8192n,
       osId: 'http://microsoft.com/win/11',
-      settings: { monitor: '', usbRules: [], seat: '' },
+      settings: { monitor: '', headMonitors: [], usbRules: [], seat: '' },
       usbHostdevs: [],
       display: '',
+      video: { model: '', heads: 1, resolution: [0, 0], accel3d: false, framebufferKiB: 0 },
     });
   });
 
@@ -42,11 +43,11 @@ describe('domain XML', () => {
     const xml = base(
       `<metadata><p:switcher xmlns:p="https://phyllo.me/xmlns/switcher/1"><p:monitor connector="HDMI-A-1"/></p:switcher></metadata><memory>1</memory>`,
     );
-    expect(parseDomainXml(xml).settings).toEqual({ monitor: 'HDMI-A-1', usbRules: [], seat: '' });
+    expect(parseDomainXml(xml).settings).toEqual({ monitor: 'HDMI-A-1', headMonitors: [], usbRules: [], seat: '' });
     const hostile = base(
       `<metadata><p:switcher xmlns:p="https://phyllo.me/xmlns/switcher/1"><p:monitor connector="../../x y"/></p:switcher></metadata><memory>1</memory>`,
     );
-    expect(parseDomainXml(hostile).settings).toEqual({ monitor: '', usbRules: [], seat: '' });
+    expect(parseDomainXml(hostile).settings).toEqual({ monitor: '', headMonitors: [], usbRules: [], seat: '' });
   });
 
   it('finds libosinfo under any prefix and ignores look-alikes in other namespaces', () => {

@@ -177,6 +177,7 @@ describe('an imported definition', () => {
       display: 'spice',
       settings: {
         monitor: 'DP-1',
+        headMonitors: [],
         seat: 'seat1',
         usbRules: [
           { mode: 'always', match: { kind: 'device', vendor: '046d', product: 'c52b', serial: 'A 1:é' } },
@@ -339,7 +340,7 @@ describe('a clone’s definition', () => {
   });
 
   it('keeps our settings but not the seat (a seat has one guest)', () => {
-    expect(parseDomainXml(clone).settings).toEqual({ monitor: 'DP-1', usbRules: [], seat: '' });
+    expect(parseDomainXml(clone).settings).toEqual({ monitor: 'DP-1', headMonitors: [], usbRules: [], seat: '' });
   });
 
   it('makes MAC addresses in QEMU’s range', () => {

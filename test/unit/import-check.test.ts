@@ -44,6 +44,7 @@ describe('a guest as virt-manager leaves it', () => {
       tpm: 'tpm-crb',
       settings: {
         monitor: 'DP-1',
+        headMonitors: [],
         usbRules: [
           { mode: 'always', match: { kind: 'device', vendor: '046d', product: 'c52b', serial: 'A 1:é' } },
           { mode: 'ask', match: { kind: 'port', port: '1-1.2' } },

@@ -146,3 +146,29 @@ it('keeps what a later read told when an earlier read of the same domain answers
     registry.stop();
   }
 });
+
+it("reads a running guest's two definitions, and once it is shut off it runs with no display", async () => {
+  const video = (heads: number): string => `<devices><video><model type='virtio' heads='${heads}'/></video></devices>`;
+  const live = `<domain type='test'><name>duo</name><uuid>00000000-0000-0000-0000-00000000000d</uuid>${video(2)}</domain>`;
+  const next = live.replace(video(2), video(1));
+  class Running extends FlakyLibvirt {
+    override readonly domains = new Map([['/org/libvirt/Test/domain/_d', live]]);
+    override async domainXml(path: string, flags = 0): Promise<string> {
+      return flags === 2 ? next : super.domainXml(path);
+    }
+    override async domainState(): Promise<[number, number]> {
+      return [1, 1];
+    }
+  }
+  const registry = new GuestRegistry(new Running() as unknown as LibvirtClient);
+  try {
+    await registry.start();
+    const [guest] = registry.guests();
+    expect([guest?.video.heads, guest?.runningVideo?.heads]).toEqual([1, 2]);
+    // ForceOff settles the state before libvirt's Stopped event has the guest read again.
+    registry.settle(guest as NonNullable<typeof guest>, 'shutoff');
+    expect(registry.guests()[0]?.runningVideo).toBeNull();
+  } finally {
+    registry.stop();
+  }
+});

@@ -62,7 +62,7 @@ describe("evdev input for a seat's guest", () => {
 
 describe('seats', () => {
   it("are kept in the guest's metadata, by valid name only", () => {
-    expect(serializeSwitcherSettings({ monitor: '', usbRules: [], seat: 'seat1' })).toBe(
+    expect(serializeSwitcherSettings({ monitor: '', headMonitors: [], usbRules: [], seat: 'seat1' })).toBe(
       '<switcher><seat id="seat1"></seat></switcher>'.replace('></seat>', '/>'),
     );
     expect(() => validateSeat('seat 1')).toThrow(/not a seat name/);

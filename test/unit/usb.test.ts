@@ -145,7 +145,7 @@ describe('USB rules', () => {
     const rule: UsbRule = { mode: 'follow-focus', match: { kind: 'device', vendor: '046d', product: 'c52b', serial } };
     expect(parseRule(ruleAttributes(rule))).toEqual(rule);
     // Through XML text and back, as libvirt stores it.
-    const xml = serializeSwitcherSettings({ monitor: '', seat: '', usbRules: [rule] });
+    const xml = serializeSwitcherSettings({ monitor: '', headMonitors: [], seat: '', usbRules: [rule] });
     const metadata = xmlParser.parse(
       `<metadata>${xml
         .replace('<switcher>', '<phyllome:switcher xmlns:phyllome="https://phyllo.me/xmlns/switcher/1">')

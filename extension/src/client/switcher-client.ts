@@ -14,6 +14,7 @@
 
 import { _, Gio, GLib, GObject } from '../gi.js';
 import type { CollectionListener } from '../model/collection.js';
+import { displayDescription, type DisplayChange, type DisplayDescription } from '../model/display.js';
 import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
 import type { GuestAction } from '../model/guest-state.js';
 import type { SeatSummary } from '../model/seats.js';
@@ -320,6 +321,44 @@ export class SwitcherClient {
     const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
     const parameters = new GLib.Variant('(s)', [connector]);
     await callProxy(proxy, 'SetMonitor', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
+  }
+
+  /** Each head's monitor, head 1 first ('' for none). */
+  async setMonitors(path: string, connectors: string[]): Promise<void> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
+    await callProxy(
+      proxy,
+      'SetMonitors',
+      new GLib.Variant('(as)', [connectors]),
+      ACTION_TIMEOUT_MS,
+      this.cancellable,
+      true,
+    );
+  }
+
+  /** What the guest's display may be set to here (its video model's limits, and whether 3D can be had). */
+  async describeDisplay(path: string): Promise<DisplayDescription> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
+    const reply = await callProxy(proxy, 'DescribeDisplay', null, CALL_TIMEOUT_MS, this.cancellable);
+    return displayDescription((reply.recursiveUnpack() as [Record<string, unknown>])[0]);
+  }
+
+  /** Changes the guest's display from its next start: heads, a resolution (or following the window), 3D. */
+  async setDisplay(path: string, change: DisplayChange): Promise<void> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
+    const settings: Record<string, GLib.Variant> = {};
+    if (change.heads !== undefined) settings.heads = GLib.Variant.new_uint32(change.heads);
+    if (change.resolution === 'window') settings.resolution = GLib.Variant.new_string('window');
+    else if (change.resolution) settings.resolution = new GLib.Variant('(uu)', change.resolution);
+    if (change.accel3d !== undefined) settings.accel3d = GLib.Variant.new_boolean(change.accel3d);
+    await callProxy(
+      proxy,
+      'SetDisplay',
+      new GLib.Variant('(a{sv})', [settings]),
+      ACTION_TIMEOUT_MS,
+      this.cancellable,
+      true,
+    );
   }
 
   /** Attach (forced or not), Detach, or SetRule on a USB device. */

@@ -23,6 +23,14 @@ export interface GuestSummary {
   osId: string;
   /** Connector of the guest's monitor; '' = wherever the pointer is. */
   monitor?: string;
+  /** Connectors of its heads' monitors, head 1 first ('' for none). */
+  monitors?: string[];
+  /** Its display from its next start: heads, resolution ([0, 0]: it follows the window), 3D. */
+  heads?: number;
+  resolution?: [number, number];
+  accel3d?: boolean;
+  /** What it still runs with where that differs (a change waits for its next start); empty otherwise. */
+  runningDisplay?: Record<string, unknown>;
   /** PID of its viewer process, 0 when none is open. */
   viewerPid?: number;
   usbRules?: UsbRuleEntry[];

@@ -1,10 +1,22 @@
 // One guest in the menu: name, state icon and words, and a submenu with
-// Switch To, the actions that make sense in its state, its USB devices and,
-// with several monitors or seats, where it is shown. The submenu's items are
+// Switch To, the actions that make sense in its state, its USB devices, its
+// display (resolution, heads, 3D: from its next start, which it says while
+// a change waits) and, with several monitors or seats, where each of its
+// heads is shown. The submenu's items are
 // made when it opens and destroyed when it closes: a closed submenu holds no
 // actors, so a thousand guests cost a thousand small rows.
 
-import { _, Clutter, GObject, PopupMenu, St } from '../gi.js';
+import { _, Clutter, GObject, ngettext, PopupMenu, St } from '../gi.js';
+import {
+  displayPending,
+  headChoices,
+  headsShown,
+  isCurrent,
+  resolutionChoices,
+  resolutionLabel,
+  type DisplayChange,
+  type DisplayDescription,
+} from '../model/display.js';
 import { figuresText } from '../model/figures.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction } from '../model/guest-state.js';
@@ -20,6 +32,12 @@ export type MenuAction = GuestAction | 'Switch';
 export interface GuestItemHandlers {
   action(guest: GuestSummary, action: MenuAction): void;
   assignMonitor(guest: GuestSummary, connector: string): void;
+  /** Puts one head of a guest with several on a monitor ('' for none). */
+  assignHeadMonitor(guest: GuestSummary, head: number, connector: string): void;
+  /** What the guest's display may be set to here. */
+  describeDisplay(guest: GuestSummary): Promise<DisplayDescription>;
+  /** Changes the guest's display from its next start (3D asks first, once: see extension.ts). */
+  setDisplay(guest: GuestSummary, change: DisplayChange): void;
   /** The monitors to offer; empty when there is only one. */
   monitors(): Promise<MonitorChoice[]>;
   /** The host's USB devices, each with its owner. */
@@ -58,6 +76,7 @@ export const GuestItem = GObject.registerClass(
           actions: PopupMenu.PopupMenuSection;
           usb: PopupMenu.PopupMenuSection;
           transfers?: PopupMenu.PopupMenuSection;
+          display?: PopupMenu.PopupMenuSection;
           all: PopupMenu.PopupMenuSection[];
         }
       | undefined;
@@ -66,6 +85,8 @@ export const GuestItem = GObject.registerClass(
     private shownState: string | undefined;
     /** Counts the times the submenu was filled, so that a late monitor list lands only in its own. */
     private fills = 0;
+    /** What the guest's display may be, once asked for this opening of the submenu. */
+    private displayLimits: DisplayDescription | undefined;
 
     constructor(guest: GuestSummary, handlers: GuestItemHandlers) {
       super(guest.name, true);
@@ -109,6 +130,14 @@ export const GuestItem = GObject.registerClass(
       this.autostartItem?.setOrnament(guest.autostart ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
       // Figures change every second: the USB items (perhaps under the keyboard focus) only when they must.
       if (!before || before.state !== guest.state || before.usbRules !== guest.usbRules) this.refreshUsb();
+      if (
+        before &&
+        (before.heads !== guest.heads ||
+          before.resolution !== guest.resolution ||
+          before.accel3d !== guest.accel3d ||
+          before.runningDisplay !== guest.runningDisplay)
+      )
+        this.showDisplay();
     }
 
     /** The submenu is filled as it opens: a PopupSubMenu will not open while empty. */
@@ -161,12 +190,16 @@ export const GuestItem = GObject.registerClass(
       this.sections = { actions, usb, all: [actions, usb] };
       this.fills++;
       this.fillSeats();
-      // After the seats; the monitors (their list comes later) go last.
+      // After the seats; the display and the monitors (their lists come later) go last, in that order.
       const transfers = addSection(this.menu);
       this.sections.transfers = transfers;
       this.sections.all.push(transfers);
+      const display = addSection(this.menu);
+      this.sections.display = display;
+      this.sections.all.push(display);
       this.fillActions();
       this.refreshUsb();
+      void this.fillDisplay();
       void this.fillMonitors();
     }
 
@@ -175,6 +208,7 @@ export const GuestItem = GObject.registerClass(
       this.sections = undefined;
       this.autostartItem = undefined;
       this.shownState = undefined;
+      this.displayLimits = undefined;
       for (const section of sections?.all ?? []) dropSection(this.menu, section);
     }
 
@@ -238,6 +272,66 @@ export const GuestItem = GObject.registerClass(
       }
     }
 
+    /** The display section, once the service said what the guest's video model takes. */
+    private async fillDisplay(): Promise<void> {
+      const fill = this.fills;
+      // A guest on a screen of its own (a passed-through GPU) has no display of ours to set.
+      if (this.guest.display === '') return;
+      let limits: DisplayDescription;
+      try {
+        limits = await this.handlers.describeDisplay(this.guest);
+      } catch {
+        return; // the service cannot say: no section
+      }
+      if (!this.sections || fill !== this.fills) return;
+      this.displayLimits = limits;
+      this.showDisplay();
+    }
+
+    /** Resolution, heads and 3D as the guest has them from its next start; what waits for it, said. */
+    private showDisplay(): void {
+      const section = this.sections?.display;
+      const limits = this.displayLimits;
+      if (!section || !limits) return;
+      section.removeAll();
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Display')));
+      const note = (text: string): void => {
+        const item = new PopupMenu.PopupMenuItem(text, { reactive: false, can_focus: false });
+        item.add_style_class_name('phyllome-guest-note');
+        section.addMenuItem(item);
+      };
+      if (displayPending(this.guest.runningDisplay)) note(_('Changes take effect when it next starts'));
+      const current = this.guest.resolution ?? [0, 0];
+      const heads = this.guest.heads ?? 1;
+      const choose = (label: string, checked: boolean, change: DisplayChange): void => {
+        const item = new PopupMenu.PopupMenuItem(label);
+        item.setOrnament(checked ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+        item.connect('activate', () => this.handlers.setDisplay(this.guest, change));
+        section.addMenuItem(item);
+      };
+      if (limits.maxWidth > 0) {
+        for (const choice of resolutionChoices(limits, heads, current)) {
+          choose(_(resolutionLabel(choice)), isCurrent(choice, current), {
+            resolution: choice.kind === 'window' ? 'window' : [choice.width, choice.height],
+          });
+        }
+      }
+      for (const count of headChoices(limits)) {
+        choose(ngettext('%d Screen', '%d Screens', count).replace('%d', String(count)), count === heads, {
+          heads: count,
+        });
+      }
+      const accel3d = this.guest.accel3d ?? false;
+      const switchItem = new PopupMenu.PopupSwitchMenuItem(_('3D Acceleration'), accel3d);
+      // Where the host or the guest cannot have it, the switch says why instead of offering it.
+      if (limits.accel3d && !accel3d) switchItem.setSensitive(false);
+      switchItem.connect('toggled', (_item, state: boolean) =>
+        this.handlers.setDisplay(this.guest, { accel3d: state }),
+      );
+      section.addMenuItem(switchItem);
+      if (limits.accel3d && !accel3d) note(limits.accel3d);
+    }
+
     private async fillMonitors(): Promise<void> {
       const fill = this.fills;
       let monitors: MonitorChoice[];
@@ -248,18 +342,28 @@ export const GuestItem = GObject.registerClass(
       }
       // Closed (or closed and opened again) meanwhile: that fill is not ours to finish.
       if (monitors.length < 2 || !this.sections || fill !== this.fills) return;
-      const section = addSection(this.menu);
-      this.sections.all.push(section);
-      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Show On')));
-      const choices: [string, string][] = [
-        ['', _('Where the Pointer Is')],
-        ...monitors.map((m): [string, string] => [m.connector, `${m.displayName} (${m.connector})`]),
-      ];
-      for (const [connector, label] of choices) {
-        const item = new PopupMenu.PopupMenuItem(label);
-        item.setOrnament((this.guest.monitor ?? '') === connector ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
-        item.connect('activate', () => this.handlers.assignMonitor(this.guest, connector));
-        section.addMenuItem(item);
+      const heads = headsShown(this.guest);
+      const assigned = this.guest.monitors?.length ? this.guest.monitors : [this.guest.monitor ?? ''];
+      for (let head = 0; head < heads; head++) {
+        const section = addSection(this.menu);
+        this.sections.all.push(section);
+        // With one head, as before: Show On. With several, one list per head.
+        const title = heads > 1 ? _('Screen %d On').replace('%d', String(head + 1)) : _('Show On');
+        section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(title));
+        const choices: [string, string][] = [
+          ['', head === 0 ? _('Where the Pointer Is') : _('Beside the Other Screens')],
+          ...monitors.map((m): [string, string] => [m.connector, `${m.displayName} (${m.connector})`]),
+        ];
+        for (const [connector, label] of choices) {
+          const item = new PopupMenu.PopupMenuItem(label);
+          item.setOrnament((assigned[head] ?? '') === connector ? PopupMenu.Ornament.CHECK : PopupMenu.Ornament.NONE);
+          item.connect('activate', () =>
+            heads > 1
+              ? this.handlers.assignHeadMonitor(this.guest, head, connector)
+              : this.handlers.assignMonitor(this.guest, connector),
+          );
+          section.addMenuItem(item);
+        }
       }
     }
   },

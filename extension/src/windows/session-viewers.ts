@@ -35,13 +35,18 @@ export class SessionViewers {
 
   /**
    * Shows a guest's display (a spice+unix:// URI from OpenDisplay) in a
-   * viewer of this session, full-screen; returns its PID. One that runs
-   * already is kept.
+   * viewer of this session, full-screen, one window per head (titled
+   * "<title> (<head>)"); returns its PID. One that runs already is kept.
    */
-  open(guestPath: string, uri: string, title: string): number {
+  open(guestPath: string, uri: string, title: string, fixedResolution = false): number {
     const running = this.pid(guestPath);
     if (running) return running;
-    const viewer = Gio.Subprocess.new([VIEWER, '--full-screen', '--title', title, uri], Gio.SubprocessFlags.NONE);
+    // A guest at a fixed resolution is shown scaled, never resized to the window (see viewer-manager.ts).
+    const resize = fixedResolution ? ['--auto-resize=never'] : [];
+    const viewer = Gio.Subprocess.new(
+      [VIEWER, '--full-screen', ...resize, '--title', title, uri],
+      Gio.SubprocessFlags.NONE,
+    );
     this.viewers.set(guestPath, viewer);
     viewer.wait_async(null, () => {
       if (this.viewers.get(guestPath) !== viewer) return;
