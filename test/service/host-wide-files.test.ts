@@ -459,14 +459,38 @@ describe('the guest-files helper killed with SIGKILL', () => {
       .filter((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('phyllome-switcher-worker'));
   }
 
+  /**
+   * Starts bob's Export into `out` and freezes its worker (SIGSTOP) the moment its temporary bundle
+   * appears there (inotify), before it has copied anything: whatever the machine's load, the job is
+   * then caught mid-way, its partial bundle made. Resolves to the job and the frozen workers.
+   */
+  async function exportFrozen(out: string): Promise<{ job: string; workers: number[] }> {
+    const helper = host.helper?.pid as number;
+    let workers: number[] = [];
+    const appeared = new Promise<void>((resolve) => {
+      const watcher = watch(out, (_event, file) => {
+        if (!String(file).includes('.partial-')) return;
+        workers = workersOf(helper);
+        for (const pid of workers) process.kill(pid, 'SIGSTOP');
+        watcher.close();
+        resolve();
+      });
+    });
+    const job = await bobStarts(dataGuest, GUEST, 'Export', 's', [out]);
+    await appeared;
+    return { job, workers };
+  }
+
   it('mid-Import: the job fails saying so, and its UEFI variables, TPM state and volume are gone once it is back', async () => {
     const uuid = randomUUID();
     const dir = join(bobsFolder('bundles'), 'crash.phyllome');
     mkdirSync(join(dir, 'disks'), { recursive: true });
-    // A disk with data enough to be caught in the middle of it (copied after the variables and TPM state).
+    // A disk with data enough to be caught in the middle of it (copied after the variables and TPM state):
+    // 512 MiB, no block of it zeros, so all of it is copied.
     const disk = join(dir, 'disks', 'vda.raw');
     const fd = openSync(disk, 'w');
-    for (let i = 0; i < 24; i++) writeSync(fd, randomBytes(4 * MiB), 0, 4 * MiB, i * 4 * MiB);
+    const block = Buffer.alloc(4 * MiB);
+    for (let i = 0; i < 128; i++) writeSync(fd, block.fill((i % 255) + 1), 0, block.length, i * block.length);
     closeSync(fd);
     handMadeBundle(
       dir,
@@ -488,17 +512,25 @@ describe('the guest-files helper killed with SIGKILL', () => {
     const job = await bobStarts(MANAGER_PATH, MANAGER, 'Import', 's', [dir]);
     await firstProgress(job, from);
     const helper = host.helper?.pid as number;
-    process.kill(helper, 'SIGKILL');
-    const end = await jobEnd(stack, job);
-    expect(end).toEqual({
-      success: false,
-      message: 'The guest-files helper stopped in the middle; what it made is removed when it starts again',
-    });
-    // What root made is still there (a crash undoes nothing); the service removed its volume.
-    expect(listing(NVRAM_DIR)).toContain(`${uuid}_VARS.fd`);
-    expect(listing(SWTPM_DIR)).toContain(uuid);
-    expect(await volumeNames(stack, pool)).not.toContain(`${uuid}-vda.raw`);
-    const restarted = await host.startHelper();
+    // The copying worker frozen at once, so the import cannot finish before the helper goes.
+    const workers = workersOf(helper);
+    for (const pid of workers) process.kill(pid, 'SIGSTOP');
+    let restarted: Awaited<ReturnType<HostWide['startHelper']>> | undefined;
+    try {
+      process.kill(helper, 'SIGKILL');
+      const end = await jobEnd(stack, job);
+      expect(end).toEqual({
+        success: false,
+        message: 'The guest-files helper stopped in the middle; what it made is removed when it starts again',
+      });
+      // What root made is still there (a crash undoes nothing); the service removed its volume.
+      expect(listing(NVRAM_DIR)).toContain(`${uuid}_VARS.fd`);
+      expect(listing(SWTPM_DIR)).toContain(uuid);
+      expect(await volumeNames(stack, pool)).not.toContain(`${uuid}-vda.raw`);
+    } finally {
+      for (const pid of workers) process.kill(pid, 'SIGKILL');
+      restarted = await host.startHelper();
+    }
     expect(await ourPlaces()).toEqual(before);
     expect(restarted.output()).toContain(`removed the file ${NVRAM_DIR}/${uuid}_VARS.fd`);
     expect(restarted.output()).toContain(`removed the folder ${SWTPM_DIR}/${uuid}`);
@@ -506,32 +538,29 @@ describe('the guest-files helper killed with SIGKILL', () => {
 
   it('mid-Export: its worker, left alone, removes its temporary bundle as the caller', async () => {
     const out = bobsFolder('crash-export-1');
-    const from = stack.client.signals.length;
-    const job = await bobStarts(dataGuest, GUEST, 'Export', 's', [out]);
-    await firstProgress(job, from);
-    const helper = host.helper?.pid as number;
-    const [worker] = workersOf(helper);
-    process.kill(helper, 'SIGKILL');
-    expect((await jobEnd(stack, job)).success).toBe(false);
-    // Its input gone, the worker undoes its work and ends.
-    for (let i = 0; i < 100 && worker && existsSync(`/proc/${worker}`); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(readdirSync(out)).toEqual([]);
-    await host.startHelper();
+    const { job, workers } = await exportFrozen(out);
+    const [worker] = workers;
+    expect(workers).toHaveLength(1);
+    try {
+      process.kill(host.helper?.pid as number, 'SIGKILL');
+      expect((await jobEnd(stack, job)).success).toBe(false);
+      expect(readdirSync(out)).toHaveLength(1);
+      process.kill(worker as number, 'SIGCONT');
+      // Its input gone, the worker undoes its work and ends.
+      for (let i = 0; i < 100 && existsSync(`/proc/${worker}`); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      await host.startHelper();
+    }
   }, 120_000);
 
   it('mid-Export, its worker killed too (a power cut): the next start has a worker run as the caller remove what is left', async () => {
     const out = bobsFolder('crash-export-2');
-    const from = stack.client.signals.length;
-    const job = await bobStarts(dataGuest, GUEST, 'Export', 's', [out]);
-    await firstProgress(job, from);
-    const helper = host.helper?.pid as number;
-    const workers = workersOf(helper);
-    expect(workers).toHaveLength(1);
-    // All at one instant, as a power cut: the workers are frozen first, so none can see the helper go
+    // All at one instant, as a power cut: the worker is frozen first, so it cannot see the helper go
     // (and clean up) before its own SIGKILL lands.
-    for (const pid of workers) process.kill(pid, 'SIGSTOP');
-    for (const pid of [helper, ...workers]) process.kill(pid, 'SIGKILL');
+    const { job, workers } = await exportFrozen(out);
+    expect(workers).toHaveLength(1);
+    for (const pid of [host.helper?.pid as number, ...workers]) process.kill(pid, 'SIGKILL');
     expect((await jobEnd(stack, job)).success).toBe(false);
     // The caller's own temporary bundle, in the caller's own folder, is left: root does not touch it.
     const [partial] = readdirSync(out);
