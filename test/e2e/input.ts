@@ -4,9 +4,11 @@
 
 import type { ShellDriver } from './shell.js';
 
+// The stage's context gives the backend in every Shell we run in (48-51);
+// Clutter.get_default_backend() is gone in 51.
 const SETUP = `(() => {
   const Clutter = imports.gi.Clutter;
-  const seat = Clutter.get_default_backend().get_default_seat();
+  const seat = global.stage.context.get_backend().get_default_seat();
   globalThis.__phyKeyboard ??= seat.create_virtual_device(Clutter.InputDeviceType.KEYBOARD_DEVICE);
   globalThis.__phyPointer ??= seat.create_virtual_device(Clutter.InputDeviceType.POINTER_DEVICE);
   return true;
