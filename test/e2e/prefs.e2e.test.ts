@@ -9,11 +9,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestClient } from '../support/dbus-client.js';
-import { ROOT } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord } from './input.js';
 import { ShellDriver, UUID } from './shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const PREFS_TITLE = 'Phyllome Switcher';
 const DIALOG_TITLE = 'Set Shortcut';
 const NEXT_DEFAULT = ['<Super><Alt>Page_Down'];

@@ -5,12 +5,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServiceStack, ROOT } from '../support/stack.js';
+import { ServiceStack } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { defineTestGuest, libvirtCall, libvirtDomainPath, libvirtState } from '../support/libvirt.js';
 import { clickItem, INDICATOR, MENU, type MenuView } from './menu.js';
 import { ShellDriver } from './shell.js';
-
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 
 let stack: ServiceStack;
 let shell: ShellDriver;

@@ -10,11 +10,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, TestClient } from '../../support/dbus-client.js';
-import { ROOT, ServiceStack } from '../../support/stack.js';
+import { ServiceStack } from '../../support/stack.js';
+import { ARTIFACTS } from '../../support/artifacts.js';
 import { createInputDevices, pressChord } from '../input.js';
 import { ShellDriver, UUID } from '../shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const PREFS_TITLE = 'Phyllome Switcher';
 const SEAT = 'me.phyllo.Switcher1.Seat';
 const OTHER_SEAT = 'me.phyllo.switcher.manage-other-seat';

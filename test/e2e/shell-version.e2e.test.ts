@@ -1,0 +1,42 @@
+// The Shell the suite runs in is the one it was asked for (run-e2e.sh
+// --shell N): a run that could pass in another Shell than it names would
+// prove nothing. run-shell.sh refuses to start another; this says it again
+// where the results are read, with the version in the test's name.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Variant } from '@jellybrick/dbus-next';
+import { expect, it } from 'vitest';
+import { ROOT } from '../support/root.js';
+import { TestClient } from '../support/dbus-client.js';
+
+const asked = process.env.PHYLLOME_SHELL ?? '48';
+const running = process.env.SHELL_TEST_VERSION ?? 'unknown';
+
+it(`runs in GNOME Shell ${asked}, as asked (it is ${running})`, async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
+  const client = await TestClient.connect(address);
+  try {
+    const [reply] = await client.call(
+      'org.gnome.Shell',
+      '/org/gnome/Shell',
+      'org.freedesktop.DBus.Properties',
+      'Get',
+      'ss',
+      ['org.gnome.Shell', 'ShellVersion'],
+    );
+    const version = String((reply as Variant).value);
+    expect(version.split('.')[0]).toBe(asked);
+    expect(version).toBe(running);
+  } finally {
+    client.disconnect();
+  }
+});
+
+it('is a version extension/metadata.json claims', () => {
+  const metadata = JSON.parse(readFileSync(join(ROOT, 'extension/metadata.json'), 'utf8')) as {
+    'shell-version': string[];
+  };
+  expect(metadata['shell-version']).toContain(asked);
+});
