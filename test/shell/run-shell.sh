@@ -283,6 +283,10 @@ setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
   mount --rbind /dev "$ROOT/dev"
   mount -t tmpfs -o mode=1777 tmpfs "$ROOT/tmp"
   mount -t tmpfs -o mode=755 tmpfs "$ROOT/run"
+  # Where systemd-logind runs, it keeps its seats here, and the Shell talks
+  # to logind (misc/loginManager.js) only where this folder is: else it takes
+  # a dummy that never finds its session.
+  mkdir -p "$ROOT/run/systemd/seats"
   for p in "$@"; do
     if [[ -d $p ]]; then mkdir -p "$ROOT$p"; else mkdir -p "$(dirname "$ROOT$p")"; touch "$ROOT$p"; fi
     mount --bind "$p" "$ROOT$p"
