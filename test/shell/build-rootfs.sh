@@ -69,26 +69,21 @@ PACKAGES=(
   virt-viewer
 )
 
-# The "libvirt" extra (shells.txt): the release's own libvirtd, virtlogd,
-# libvirt-dbus, QEMU, UEFI firmware and emulated TPM, which the service tests
-# run on a second libvirt use from this root (test/libvirt/run.sh).
-LIBVIRT_PACKAGES=(
-  libvirt-daemon
-  libvirt-daemon-driver-qemu
-  libvirt-daemon-driver-storage
-  libvirt-daemon-log
-  libvirt-dbus
-  libvirt-clients
-  qemu-system-x86
-  ovmf
-  swtpm
-  swtpm-tools
-)
-if suite_has "$SUITE" libvirt; then PACKAGES+=("${LIBVIRT_PACKAGES[@]}"); fi
+# A suite's extras (shells.txt's third column) add the packages listed in
+# extra-NAME.txt beside this script.
+EXTRA_LISTS=()
+for extra in $(shells_rows | awk -v s="$SUITE" '$2 == s { for (i = 3; i <= NF; i++) print $i }'); do
+  list=$HERE/extra-$extra.txt
+  [[ -f $list ]] || die "shells.txt gives $SUITE the extra $extra, but there is no $list"
+  EXTRA_LISTS+=("$list")
+  mapfile -t more < <(grep -v '^\s*\(#\|$\)' "$list")
+  PACKAGES+=("${more[@]}")
+done
 
 STAMP_FILE=.phyllome-rootfs-stamp
-# What the root is built from: this script and the suite's row of the table.
-SCRIPT_HASH=$( { cat "${BASH_SOURCE[0]}"; shells_rows | awk -v s="$SUITE" '$2 == s'; } | sha256sum | cut -d' ' -f1)
+# What the root is built from: this script, the suite's row of the table and
+# its extras' lists (so a change to one extra rebuilds only the roots with it).
+SCRIPT_HASH=$( { cat "${BASH_SOURCE[0]}" "${EXTRA_LISTS[@]}"; shells_rows | awk -v s="$SUITE" '$2 == s'; } | sha256sum | cut -d' ' -f1)
 
 log() { printf '[build-rootfs] %s\n' "$*" >&2; }
 stamp_field() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1; }
