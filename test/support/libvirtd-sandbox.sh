@@ -70,8 +70,25 @@ echo "libvirtd $("${IN_ROOT[@]}" /usr/sbin/libvirtd --version | awk '{print $NF}
 if "${IN_ROOT[@]}" id tss >/dev/null 2>&1; then
   "${IN_ROOT[@]}" chown tss:root /var/lib/swtpm-localca && chmod 0750 /var/lib/swtpm-localca
 fi
+# Ports. Sandboxes side by side (vitest's workers, the e2e suite in several
+# Shells at once, other test runs) share the network, and two libvirtds may
+# give two guests the same display or migration port (QEMU then fails with
+# "Address already in use"). Each sandbox takes a block of ports of its own,
+# held by a lock on one of 64 files in /run/lock for as long as it (and the
+# daemons that inherit the lock) lives. Below 32768, the kernel's own range.
+ports_dir=/run/lock/phyllome-sandbox-ports
+mkdir -p "$ports_dir"
+block=
+for candidate in $(shuf -i 0-63); do
+  exec {ports_lock}>"$ports_dir/$candidate"
+  if flock -n "$ports_lock"; then block=$candidate; break; fi
+  exec {ports_lock}>&-
+done
+[[ -n $block ]] || { echo "no free block of ports for a sandbox" >&2; exit 1; }
+display_port=$((20000 + block * 64))
+migration_port=$((24096 + block * 64))
 # QEMU as root here: the sandbox is throwaway and needs no host user set-up.
-cat > /etc/libvirt/qemu.conf <<'CONF'
+cat > /etc/libvirt/qemu.conf <<CONF
 user = "root"
 group = "root"
 dynamic_ownership = 0
@@ -79,6 +96,10 @@ remember_owner = 0
 security_driver = "none"
 swtpm_user = "root"
 swtpm_group = "root"
+remote_display_port_min = $display_port
+remote_display_port_max = $((display_port + 63))
+migration_port_min = $migration_port
+migration_port_max = $((migration_port + 63))
 CONF
 # libvirtd's read-write socket as Debian has it: root's and the libvirt group's (a service of ours
 # running as a user of its own reaches libvirt through that group); no other user may open it.
