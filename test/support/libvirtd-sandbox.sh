@@ -59,6 +59,12 @@ if [[ -n ${LIBVIRT_ROOT:-} ]]; then
     mkdir -p "$root$dir"
     mount --rbind "$dir" "$root$dir"
   done
+  # The checkout too (read-only), where tests keep files libvirt opens: the
+  # installer ISOs they build (.cache/isos).
+  repo=$(cd "$(dirname "$0")/../.." && pwd)
+  mkdir -p "$root$repo"
+  mount --bind "$repo" "$root$repo"
+  mount -o remount,bind,ro "$root$repo"
   # Host names resolve as on this host: a live move's disk copy goes to the
   # target's host name.
   mount --bind /etc/hosts "$root/etc/hosts"
@@ -101,10 +107,18 @@ remote_display_port_max = $((display_port + 63))
 migration_port_min = $migration_port
 migration_port_max = $((migration_port + 63))
 CONF
+# Chrooted, QEMU gets no mount namespace of its own (libvirt's default): the
+# /dev libvirt builds for it from the chroot's lacked /dev/urandom, which a
+# guest's RNG opens ("Could not open '/dev/urandom'").
+[[ ${#IN_ROOT[@]} -eq 0 ]] || echo 'namespaces = []' >>/etc/libvirt/qemu.conf
 # libvirtd's read-write socket as Debian has it: root's and the libvirt group's (a service of ours
-# running as a user of its own reaches libvirt through that group); no other user may open it.
+# running as a user of its own reaches libvirt through that group); no other user may open it. By
+# number in a root, whose own /etc/group has no libvirt group.
 sock_group=root
-getent group libvirt >/dev/null && sock_group=libvirt
+if gid=$(getent group libvirt | cut -d: -f3) && [[ -n $gid ]]; then
+  sock_group=libvirt
+  [[ ${#IN_ROOT[@]} -eq 0 ]] || sock_group=+$gid
+fi
 cat > /etc/libvirt/libvirtd.conf <<CONF
 unix_sock_group = "$sock_group"
 unix_sock_rw_perms = "0770"
