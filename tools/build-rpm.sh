@@ -22,7 +22,9 @@ done
 SPEC=packaging/rpm/phyllome-switcher.spec
 
 if [[ $PREBUILT == 0 ]]; then
-  bash tools/setup.sh
+  # Debian: what the project needs, rpm's tools among them (tools/setup.sh). Fedora: rpm-build,
+  # rpmlint, nodejs and npm, then the npm packages.
+  if command -v apt-get >/dev/null; then bash tools/setup.sh; else [[ -d node_modules ]] || npm ci --no-audit --no-fund; fi
   npm run --silent build
 fi
 NAME=phyllome-switcher
