@@ -37,7 +37,8 @@ trap 'rm -rf "$WORK"' EXIT
 # The source: what the build made, data/ and the README, under NAME-VERSION/.
 SRC=$WORK/$NAME-$VERSION
 mkdir -p "$SRC/build" "$WORK/SOURCES"
-cp -p build/phyllome-switcher-service build/phyllome-display-relay.js "$SRC/build/"
+cp -p build/phyllome-switcher-service build/phyllome-switcher-files build/phyllome-switcher-worker \
+  build/phyllome-display-relay.js "$SRC/build/"
 cp -pr build/extension "$SRC/build/"
 cp -pr data README.md "$SRC/"
 tar -C "$WORK" --owner=0 --group=0 -czf "$WORK/SOURCES/$NAME-$VERSION.tar.gz" "$NAME-$VERSION"

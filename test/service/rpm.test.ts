@@ -1,11 +1,12 @@
 // The Fedora packages (packaging/rpm/phyllome-switcher.spec, npm run rpm)
 // built from this build on this machine, found clean by rpmlint with
 // Fedora's settings, and installed by rpm itself into a scratch root: every
-// file in Fedora's paths, and where the unit, the D-Bus activation and the
-// bus policy say — the programs they run, the unit the bus starts, the name
-// it owns, its documentation — the scriptlets presetting, stopping and
-// restarting the unit with systemd's helper, and the installed service
-// serving from the installed files alone.
+// file in Fedora's paths, and where the units, the D-Bus activation, the bus
+// policy and the accounts say — the programs they run, the unit the bus
+// starts, the helper's socket, the users and groups they run as, the name
+// the service owns, the documentation — the scriptlets presetting, stopping
+// and restarting the units with systemd's helper, and the installed service
+// and helper running from the installed files alone.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,6 +18,10 @@ import { ROOT, ServiceStack } from '../support/stack.js';
 const SERVICE = 'phyllome-switcher';
 const EXTENSION = 'gnome-shell-extension-phyllome-switcher';
 const UNIT = '/usr/lib/systemd/system/phyllome-switcher-system.service';
+const FILES_UNIT = '/usr/lib/systemd/system/phyllome-switcher-files.service';
+const FILES_SOCKET = '/usr/lib/systemd/system/phyllome-switcher-files.socket';
+const SYSUSERS = '/usr/lib/sysusers.d/phyllome-switcher.conf';
+const LIBEXEC = '/usr/libexec/phyllome-switcher';
 const ACTIVATION = '/usr/share/dbus-1/system-services/me.phyllo.Switcher1.service';
 const BUS_POLICY = '/usr/share/dbus-1/system.d/me.phyllo.Switcher1.conf';
 const POLKIT = '/usr/share/polkit-1/actions/me.phyllo.switcher.policy';
@@ -123,6 +128,53 @@ describe('the Fedora packages', () => {
     expect(existsSync(at(documentation)), documentation).toBe(true);
   });
 
+  it('have a helper unit that runs the installed helper, with the workers’ program beside it, started by its socket', () => {
+    const unit = readFileSync(at(FILES_UNIT), 'utf8');
+    expect(unit).not.toMatch(/@[A-Z]+@/);
+    const [program, ...args] = value(unit, 'ExecStart').split(' ');
+    expect(program).toBe(`${LIBEXEC}/phyllome-switcher-files`);
+    expect(args).toEqual(['--connect', 'qemu:///system']);
+    // Programs that run by their own #! line run node itself: Fedora takes no env there.
+    for (const name of ['phyllome-switcher-files', 'phyllome-switcher-worker']) {
+      const file = at(`${LIBEXEC}/${name}`);
+      expect(statSync(file).mode & 0o111, name).toBe(0o111);
+      expect(readFileSync(file, 'utf8').split('\n', 1)[0], name).toBe('#!/usr/bin/node');
+    }
+    expect(existsSync(at(value(unit, 'Documentation').replace(/^file:\/\//, '')))).toBe(true);
+    // Its socket: the one the service connects to by default, the helper's unit requires it, the
+    // service's unit wants it (so it needs no enabling).
+    const socket = readFileSync(at(FILES_SOCKET), 'utf8');
+    expect(value(socket, 'ListenStream')).toBe('/run/phyllome-switcher-files/files.sock');
+    const service = readFileSync(at(`${LIBEXEC}/phyllome-switcher-service.mjs`), 'utf8');
+    expect(service).toMatch(/["']\/run\/phyllome-switcher-files\/files\.sock["']/);
+    expect(value(unit, 'Requires')).toBe('phyllome-switcher-files.socket');
+    expect(value(readFileSync(at(UNIT), 'utf8'), 'Wants')).toBe('phyllome-switcher-files.socket');
+  });
+
+  it('declare every account the units, the socket and the bus policy name (sysusers.d)', () => {
+    const sysusers = readFileSync(at(SYSUSERS), 'utf8')
+      .split('\n')
+      .filter((line) => /^[ugm] /.test(line))
+      .map((line) => line.split(/\s+/));
+    const users = sysusers.filter(([kind]) => kind === 'u').map(([, name]) => name);
+    // A sysusers 'u' line makes the user's own group too.
+    const groups = [...users, ...sysusers.filter(([kind]) => kind === 'g').map(([, name]) => name)];
+    const memberships = sysusers.filter(([kind]) => kind === 'm').map(([, user, group]) => `${user} ${group}`);
+    const unit = readFileSync(at(UNIT), 'utf8');
+    const user = value(unit, 'User');
+    expect(users).toContain(user);
+    expect(groups).toContain(value(unit, 'Group'));
+    for (const group of value(unit, 'SupplementaryGroups').split(' '))
+      expect(memberships).toContain(`${user} ${group}`);
+    expect(value(readFileSync(at(ACTIVATION), 'utf8'), 'User')).toBe(user);
+    expect(groups).toContain(value(readFileSync(at(FILES_SOCKET), 'utf8'), 'SocketGroup'));
+    // The workers' real group, the helper's default.
+    expect(groups).toContain('phyllome-switcher-worker');
+    expect(readFileSync(at(`${LIBEXEC}/phyllome-switcher-files`), 'utf8')).toMatch(/["']phyllome-switcher-worker["']/);
+    // libvirt's group, which the service's user joins, is libvirt's package's.
+    expect(rpm('-qpR', rpmFile(SERVICE))).toMatch(/^group\(libvirt\)$/m);
+  });
+
   it('have the bus start that unit, for a name its user may own', () => {
     const unit = readFileSync(at(UNIT), 'utf8');
     const activation = readFileSync(at(ACTIVATION), 'utf8');
@@ -145,19 +197,21 @@ describe('the Fedora packages', () => {
     );
   });
 
-  it('give polkit the action the service asks about', () => {
+  it('give polkit the actions the service asks about', () => {
     const ids = [...readFileSync(at(POLKIT), 'utf8').matchAll(/<action id="([^"]+)">/g)].map(([, id]) => id);
-    expect(ids).toEqual(['me.phyllo.switcher.manage-other-seat']);
-    const program = readFileSync(at('/usr/libexec/phyllome-switcher/phyllome-switcher-service.mjs'), 'utf8');
-    expect(program).toMatch(/["']me\.phyllo\.switcher\.manage-other-seat["']/);
+    expect(ids).toContain('me.phyllo.switcher.manage-other-seat');
+    const program = readFileSync(at(`${LIBEXEC}/phyllome-switcher-service.mjs`), 'utf8');
+    const asked = [...program.matchAll(/["'](me\.phyllo\.switcher\.[a-z-]+)["']/g)].map(([, id]) => id);
+    expect(new Set(asked)).toEqual(new Set(ids));
   });
 
-  it('preset the unit on installation, stop it on removal and restart it after an upgrade, with systemd’s helper', () => {
+  it('preset the units on installation, stop them on removal and restart them after an upgrade, with systemd’s helper', () => {
     const scripts = rpm('-qp', '--scripts', rpmFile(SERVICE));
     const helper = '/usr/lib/systemd/systemd-update-helper';
-    expect(scripts).toContain(`${helper} install-system-units phyllome-switcher-system.service`);
-    expect(scripts).toContain(`${helper} remove-system-units phyllome-switcher-system.service`);
-    expect(scripts).toContain(`${helper} mark-restart-system-units phyllome-switcher-system.service`);
+    const units = 'phyllome-switcher-system.service phyllome-switcher-files.service';
+    expect(scripts).toContain(`${helper} install-system-units ${units} phyllome-switcher-files.socket`);
+    expect(scripts).toContain(`${helper} remove-system-units ${units} phyllome-switcher-files.socket`);
+    expect(scripts).toContain(`${helper} mark-restart-system-units ${units}`);
     // Each only when it applies: $1 is the count of this package's versions after the transaction.
     expect(scripts).toMatch(/postinstall scriptlet[^\n]*\n\s*if \[ \$1 -eq 1 \]/);
     expect(scripts).toMatch(/preuninstall scriptlet[^\n]*\n\s*if \[ \$1 -eq 0 \]/);
@@ -208,5 +262,9 @@ describe('the Fedora packages', () => {
       'Introspect',
     );
     expect(String(xml)).toContain('me.phyllo.Switcher1.Manager');
+    // The helper runs by its own #! line, as its unit starts it.
+    const help = spawnSync(at(`${LIBEXEC}/phyllome-switcher-files`), ['--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: phyllome-switcher-files/);
   });
 });
