@@ -23,13 +23,19 @@ if [[ ${1:-} == --json ]]; then
   shift 2
 fi
 
-# Every file whose tests run a real libvirtd + QEMU (ServiceStack's
-# realLibvirtd): they reach the QEMU driver, libvirt's domain capabilities
-# (firmware, TPM), its storage pools, events and migration, which is where two
-# releases differ. The files on libvirt's test driver are left to the host's
-# libvirt: that driver lives in libvirt-dbus's process, and libvirt-dbus is
-# 1.4.1 in both releases.
-mapfile -t FILES < <(grep -l 'realLibvirtd' test/service/*.test.ts)
+# Every file whose tests run a real libvirtd + QEMU: it asks the stack for one
+# (realLibvirtd) itself, or through a helper of test/support that does (the
+# host-wide tests' host-wide.ts). They reach the QEMU driver, libvirt's domain
+# capabilities (firmware, TPM), its storage pools, events and migration,
+# which is where two releases differ. The files on libvirt's test driver are
+# left to the host's libvirt: that driver lives in libvirt-dbus's process,
+# and libvirt-dbus is 1.4.1 in both releases.
+pattern=realLibvirtd
+for helper in $(grep -l 'realLibvirtd: true' test/support/*.ts); do
+  helper=${helper##*/}
+  pattern+="|support/${helper%.ts}\\.js"
+done
+mapfile -t FILES < <(grep -lE "$pattern" test/service/*.test.ts)
 [[ $# -gt 0 ]] && FILES=("$@")
 
 SUITE=$(shells_rows | awk '{ for (i = 3; i <= NF; i++) if ($i == "libvirt") { print $2; exit } }')
