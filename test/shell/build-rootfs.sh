@@ -86,7 +86,7 @@ STAMP_FILE=.phyllome-rootfs-stamp
 SCRIPT_HASH=$( { cat "${BASH_SOURCE[0]}" "${EXTRA_LISTS[@]}"; shells_rows | awk -v s="$SUITE" '$2 == s'; } | sha256sum | cut -d' ' -f1)
 
 log() { printf '[build-rootfs] %s\n' "$*" >&2; }
-stamp_field() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1; }
+stamp_field() { [[ -f $1 ]] && sed -n "s/^$2=//p" "$1" | head -n1; return 0; }
 
 if [[ $(id -u) != 0 ]]; then
   echo "build-rootfs.sh must run as root (debootstrap/chroot)" >&2
