@@ -40,6 +40,8 @@ mapfile -t FILES < <(grep -lE "$pattern" test/service/*.test.ts)
 
 SUITE=$(shells_rows | awk '{ for (i = 3; i <= NF; i++) if ($i == "libvirt") { print $2; exit } }')
 [[ -n $SUITE ]] || { echo "test/shell/shells.txt marks no suite with libvirt" >&2; exit 2; }
+# What a fresh machine lacks (tools/setup.sh does nothing when all is there).
+bash tools/setup.sh
 bash test/shell/build-rootfs.sh --suite "$SUITE"
 ROOT=$(suite_root "$SUITE" "$REPO")
 VERSION=$(chroot "$ROOT" dpkg-query -W -f='${Version}' libvirt-daemon)

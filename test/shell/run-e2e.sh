@@ -27,6 +27,8 @@ while [[ $# -gt 0 ]]; do
 done
 json_for() { [[ ${#JSON[@]} -gt 0 ]] && echo --reporter=default --reporter=json "--outputFile=${JSON[0]}/e2e-$1-$SHELL_MAJOR.json"; }
 
+# What a fresh machine lacks (tools/setup.sh does nothing when all is there).
+bash tools/setup.sh
 "$HERE/build-rootfs.sh" --shell "$SHELL_MAJOR"
 [[ -d build/extension/switcher@phyllo.me ]] || npm run --silent build
 
