@@ -66,3 +66,20 @@ it("finds its login session through logind's session/auto, as without XDG_SESSIO
     client.disconnect();
   }
 });
+
+it("cannot start a libvirt-dbus of the root's: org.libvirt is the tests' own", async () => {
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address || !process.env.SHELL_TEST_STATE) throw new Error('run through test/shell/run-e2e.sh');
+  const client = await TestClient.connect(address);
+  try {
+    const [names] = await client.call(
+      'org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus',
+      'ListActivatableNames',
+    );
+    expect(names as string[]).not.toContain('org.libvirt');
+  } finally {
+    client.disconnect();
+  }
+});

@@ -275,7 +275,10 @@ BIND_PATHS=("$STATE" "$BUS_DIR" "$DATA_HOME")
 # namespace is shared.
 [[ $WINDOW == 1 && -d /tmp/.X11-unix ]] && BIND_PATHS+=(/tmp/.X11-unix)
 for b in "${BINDS[@]}"; do BIND_PATHS+=("$(realpath "$b")"); done
-export ROOT
+# What masks a D-Bus activation file of the root: a service nobody asks for.
+MASKED_SERVICE=$STATE/masked.service
+printf '[D-BUS Service]\nName=me.phyllo.test.Masked\nExec=/bin/false\n' >"$MASKED_SERVICE"
+export ROOT MASKED_SERVICE
 setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
   cd /
   mount -t proc proc "$ROOT/proc"
@@ -287,6 +290,14 @@ setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
   # to logind (misc/loginManager.js) only where this folder is: else it takes
   # a dummy that never finds its session.
   mkdir -p "$ROOT/run/systemd/seats"
+  # A root may carry libvirt-dbus (trixie'"'"'s does, for test/libvirt/run.sh):
+  # its activation file would let the Shell'"'"'s buses start it when our
+  # service asks for org.libvirt, and that one (reaching no libvirtd in the
+  # root) would hold the name the tests'"'"' own libvirt-dbus needs. Masked here,
+  # in this namespace only.
+  if [[ -e $ROOT/usr/share/dbus-1/services/org.libvirt.service ]]; then
+    mount --bind "$MASKED_SERVICE" "$ROOT/usr/share/dbus-1/services/org.libvirt.service"
+  fi
   for p in "$@"; do
     if [[ -d $p ]]; then mkdir -p "$ROOT$p"; else mkdir -p "$(dirname "$ROOT$p")"; touch "$ROOT$p"; fi
     mount --bind "$p" "$ROOT$p"
