@@ -50,14 +50,15 @@ if [[ -n ${LIBVIRT_ROOT:-} ]]; then
   # namespace of its own and makes "/" a slave mount, which fails on a
   # chroot's root that is no mount point ("Failed disable mount propagation").
   mount --bind "$root" "$root"
-  mount -t proc proc "$root/proc"
-  mount --rbind /sys "$root/sys"
-  mount --rbind /dev "$root/dev"
+  # The folders shared with the host, each without what is mounted below it:
+  # the checkout, and so the root, may itself be under /tmp (a CI clone), and
+  # its own /sys would then show twice to libvirt, which read the cgroups
+  # through the wrong one ("Unable to read from …/sys/fs/cgroup/…").
   shared=("${STATE_DIRS[@]}" /tmp)
   [[ -n ${TMPDIR:-} && $TMPDIR != /tmp/* ]] && shared+=("$TMPDIR")
   for dir in "${shared[@]}"; do
     mkdir -p "$root$dir"
-    mount --rbind "$dir" "$root$dir"
+    mount --bind "$dir" "$root$dir"
   done
   # The checkout too (read-only), where tests keep files libvirt opens: the
   # installer ISOs they build (.cache/isos).
@@ -68,6 +69,10 @@ if [[ -n ${LIBVIRT_ROOT:-} ]]; then
   # Host names resolve as on this host: a live move's disk copy goes to the
   # target's host name.
   mount --bind /etc/hosts "$root/etc/hosts"
+  # The kernel's file systems last, so that no folder shared above holds a copy of them.
+  mount -t proc proc "$root/proc"
+  mount --rbind /sys "$root/sys"
+  mount --rbind /dev "$root/dev"
   IN_ROOT=(chroot "$root")
 fi
 echo "libvirtd $("${IN_ROOT[@]}" /usr/sbin/libvirtd --version | awk '{print $NF}')"
