@@ -47,7 +47,14 @@ export class ShellDriver {
     return { state: Number(info.state?.value), error: String(info.error?.value ?? '') };
   }
 
-  async setEnabled(enabled: boolean, uuid = UUID): Promise<void> {
+  /**
+   * Enables or disables the extension, and resolves once the Shell has done
+   * it: EnableExtension answers before the extension's enable() has run
+   * (the Shell enables asynchronously; in GNOME Shell 51 the next call often
+   * came first and found no indicator). Enabled: ACTIVE (1), or ERROR (3)
+   * for the caller to see; disabled: anything but ACTIVE.
+   */
+  async setEnabled(enabled: boolean, uuid = UUID, timeoutMs = 10_000): Promise<void> {
     await this.client.call(
       'org.gnome.Shell',
       '/org/gnome/Shell',
@@ -56,6 +63,17 @@ export class ShellDriver {
       's',
       [uuid],
     );
+    const done = (state: number): boolean => (enabled ? state === 1 || state === 3 : state !== 1);
+    const deadline = Date.now() + timeoutMs;
+    let state = (await this.extensionInfo(uuid)).state;
+    while (!done(state)) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `${uuid} is in state ${state}, ${timeoutMs} ms after being ${enabled ? 'enabled' : 'disabled'}`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+      state = (await this.extensionInfo(uuid)).state;
+    }
   }
 
   /**
