@@ -23,6 +23,7 @@ const FLOORS = [
   ['jobs'],
   ['transfer'],
   ['display'],
+  ['sharing'],
   ['stats'],
   ['bus'],
   ['daemon.ts'],
