@@ -4,6 +4,12 @@
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { errorMessage, invalidArgument } from './errors.js';
 import { DEFAULT_URI, endpointFor } from './libvirt/uri.js';
+import {
+  DEFAULT_SHARE_PORTS,
+  parseShareAddresses,
+  parseSharePorts,
+  type SharingSettings,
+} from './sharing/share-options.js';
 
 export interface CliOptions {
   uri: string;
@@ -27,6 +33,10 @@ export interface CliOptions {
   displayDir: string | undefined;
   /** How to run the display relay; undefined: gjs with the relay beside the executable. */
   displayRelay: string[] | undefined;
+  /** Where the service keeps what it makes for itself (the host's sharing certificate); undefined: the default. */
+  stateDir: string | undefined;
+  /** Sharing guests with other computers: undefined (the default) when the administrator has not turned it on. */
+  sharing: SharingSettings | undefined;
   help: boolean;
 }
 
@@ -118,6 +128,27 @@ const OPTIONS = {
     value: 'CMD',
     help: ['how to run the display relay (default: gjs -m phyllome-display-relay.js beside this)'],
   },
+  'state-dir': {
+    type: 'string',
+    value: 'PATH',
+    help: [
+      'where the service keeps what it makes for itself, such as the certificate guests are shared with',
+      '(default: /var/lib/phyllome-switcher with --host-wide, else ~/.local/state/phyllome-switcher)',
+    ],
+  },
+  'share-listen': {
+    type: 'string',
+    value: 'ADDRESSES',
+    help: [
+      'let guests be shared with other computers, on these IP addresses of this host (comma-separated;',
+      'the first is the default); without it, nothing is ever shared',
+    ],
+  },
+  'share-ports': {
+    type: 'string',
+    value: 'FIRST-LAST',
+    help: [`the ports shares listen on (default ${DEFAULT_SHARE_PORTS}; from 1024: the service has no capabilities)`],
+  },
   help: { type: 'boolean', short: 'h', help: ['show this text'] },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -187,6 +218,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (hostWide && seats === 'none') {
     throw invalidArgument('--host-wide serves several people: it keeps their seats apart and takes no --seats none');
   }
+  const listen = values['share-listen'];
+  if (listen === undefined && values['share-ports'] !== undefined)
+    throw invalidArgument('--share-ports takes effect with --share-listen, which turns sharing on');
+  const sharing =
+    listen === undefined
+      ? undefined
+      : { addresses: parseShareAddresses(listen), ...parseSharePorts(values['share-ports'] ?? DEFAULT_SHARE_PORTS) };
   return {
     uri: values.connect === undefined ? DEFAULT_URI : endpointFor(values.connect).uri,
     bus: bus('bus', values.bus, hostWide ? 'system' : 'session'),
@@ -202,6 +240,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     hostWide,
     displayDir: absolute('display-dir', values['display-dir']),
     displayRelay: values['display-relay']?.split(/\s+/).filter(Boolean),
+    stateDir: absolute('state-dir', values['state-dir']),
+    sharing,
     help: values.help === true,
   };
 }

@@ -47,6 +47,8 @@ async function main(): Promise<number> {
       hostWide: options.hostWide,
       displayDir: options.displayDir,
       displayRelay: options.displayRelay,
+      stateDir: options.stateDir,
+      sharing: options.sharing,
     });
   } catch (error) {
     log.error(`cannot start: ${errorMessage(error)}`);
