@@ -30,6 +30,7 @@ import { line, parseEvent, type RelayCommand, type RelayEvent } from './relay-pr
 export const DEFAULT_DISPLAY_DIR = '/run/phyllome-switcher/display';
 const RELAY_FILE = 'phyllome-display-relay.js';
 const LISTEN_TIMEOUT_MS = 5_000;
+const MAX_SOCKET_PATH = 107;
 /** DIR/share: the service's own sockets, one per shared guest (never a uid, which is all digits). */
 const SHARE_FOLDER = 'share';
 
@@ -187,6 +188,11 @@ export class DisplaySockets {
   }
 
   private async listen(path: string, uid: number, guest: Guest, grant: boolean): Promise<void> {
+    // sun_path holds 107 bytes and a NUL; a longer path would be bound cut short, somewhere else.
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH)
+      throw folderRefused(
+        `${path} is longer than a socket's path may be (${MAX_SOCKET_PATH} bytes): use a shorter --display-dir`,
+      );
     await this.userFolder(dirname(path));
     // A socket left by a relay that died; the folder is ours alone, so nobody else put anything there.
     await rm(path, { force: true });

@@ -30,6 +30,7 @@ import {
   readAuthentication,
   readLinkMessage,
   readLinkReply,
+  readLinkResult,
   replyForClient,
   type Read,
 } from './spice-link.js';
@@ -43,6 +44,9 @@ export interface ListenerLimits {
   /** From the first byte to the password's verdict (TLS included), at most. */
   linkTimeoutMs: number;
 }
+
+/** How long a refused client has to read its refusal before it is cut off. */
+const REFUSAL_GRACE_MS = 1_000;
 
 export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { connections: 32, unjudged: 8, linkTimeoutMs: 10_000 };
 
@@ -197,7 +201,19 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
       .then((verdict) => {
         judgedNow();
         cancelDeadline();
-        if (verdict === 'exhausted') this.emit('exhausted');
+        if (verdict === 'accepted') return;
+        // A refusal is said (SPICE's own result), then the connection goes: once the client hangs up, or soon.
+        let gone = false;
+        const hungUp = (): void => {
+          if (gone) return;
+          gone = true;
+          cancelGrace();
+          client.destroy();
+          if (verdict === 'exhausted') this.emit('exhausted');
+        };
+        const cancelGrace = this.options.clock.after(REFUSAL_GRACE_MS, hungUp);
+        if (client.destroyed) hungUp();
+        else client.once('close', hungUp);
       })
       .catch((error: unknown) => {
         judgedNow();
@@ -243,6 +259,16 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
     }
     // The server's own check is skipped for a display libvirt handed over; it still reads a password.
     server.write(authenticationBytes(true, encryptTicket(reply.publicKey, Buffer.alloc(0))));
+    const result = await fromServer.read(readLinkResult);
+    // The result goes alone, in a TLS record of its own, as a SPICE server sends it: spice-gtk reads
+    // those 4 bytes, then waits for the socket before it reads again, so messages that came in the
+    // same record would sit unread in its TLS buffer.
+    await new Promise<void>((resolve, reject) => client.write(result, (error) => (error ? reject(error) : resolve())));
+    if (result.readUInt32LE(0) !== LINK_OK) {
+      client.end();
+      server.destroy();
+      return 'unjudged';
+    }
     const [clientRest, serverRest] = [fromClient.release(), fromServer.release()];
     if (serverRest.length > 0) client.write(serverRest);
     if (clientRest.length > 0) server.write(clientRest);

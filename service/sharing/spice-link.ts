@@ -168,6 +168,12 @@ export function authenticationBytes(authSelection: boolean, ticket: Buffer): Buf
   return Buffer.concat([mechanism, ticket]);
 }
 
+/** The server's result of the link (SpiceLinkErr), as its 4 bytes. */
+export function readLinkResult(buffer: Buffer): Read<Buffer> | typeof MORE {
+  if (buffer.length < 4) return MORE;
+  return { value: Buffer.from(buffer.subarray(0, 4)), rest: buffer.subarray(4) };
+}
+
 /** The link's result, as the server sends it (SpiceLinkErr). */
 export function linkResult(code: number): Buffer {
   const bytes = Buffer.alloc(4);

@@ -3,6 +3,7 @@
 // one per line on stdout. Plain JavaScript, so that it runs without the
 // test's TypeScript loader.
 //   call:   { id, op: 'call', destination, path, iface, member, signature, body, flags }
+//           (a Variant in body is JSON's { signature, value }, made a Variant again here)
 //   socket: { id, op: 'socket', path, hex }  connects, sends the bytes, answers what comes back first
 //   calls:  { id, op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body }
 //           sends `count` calls at once; answers each one's error ('ok', or 'timeout' past timeoutMs) and ms
@@ -32,6 +33,18 @@ const plain = (value) => {
 };
 const answer = (reply) => process.stdout.write(`${JSON.stringify(reply)}\n`);
 
+/** A Variant as JSON carries it ({ signature, value }) made a Variant again, for a{sv} arguments. */
+const revive = (value) => {
+  if (Array.isArray(value)) return value.map(revive);
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    if (keys.length === 2 && keys[0] === 'signature' && keys[1] === 'value')
+      return new Variant(value.signature, revive(value.value));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
+  }
+  return value;
+};
+
 async function call(request) {
   const message = new Message({
     destination: request.destination,
@@ -39,7 +52,7 @@ async function call(request) {
     interface: request.iface,
     member: request.member,
     signature: request.signature ?? '',
-    body: request.body ?? [],
+    body: revive(request.body ?? []),
     flags: request.flags ?? 0,
   });
   try {

@@ -18,6 +18,7 @@ import {
   readAuthentication,
   readLinkMessage,
   readLinkReply,
+  readLinkResult,
   replyForClient,
   TICKET_BYTES,
 } from '../../service/sharing/spice-link.js';
@@ -120,6 +121,14 @@ describe('the link reply', () => {
         read.value.bytes.subarray(HEADER_BYTES + 182),
       ]),
     );
+  });
+
+  it('has its result read alone, whatever follows it', () => {
+    expect(readLinkResult(Buffer.from([0, 0, 0]))).toBe(MORE);
+    const read = readLinkResult(Buffer.concat([linkResult(0), Buffer.from('init')]));
+    if (read === MORE) throw new Error('incomplete');
+    expect(read.value).toEqual(linkResult(0));
+    expect(read.rest.toString()).toBe('init');
   });
 
   it("passes on a server's refusal as it is", () => {
