@@ -111,7 +111,7 @@ export function defaultStateDir(hostWide: boolean, env: NodeJS.ProcessEnv = proc
 }
 
 /** Where display sockets go when none is named: the runtime folder host-wide, the user's runtime folder per user. */
-function defaultDisplayDir(hostWide: boolean, stateDir: string, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultDisplayDir(hostWide: boolean, stateDir: string, env: NodeJS.ProcessEnv = process.env): string {
   if (hostWide) return DEFAULT_DISPLAY_DIR;
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'phyllome-switcher/display') : join(stateDir, 'display');
 }

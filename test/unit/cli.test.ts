@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../service/cli.js';
+import { defaultDisplayDir, defaultStateDir } from '../../service/daemon.js';
 
 const DEFAULTS = {
   uri: 'test:///default',
@@ -99,5 +100,16 @@ describe('command line', () => {
     for (const ports of ['80-90', '6000-5999', '6000-70000', '6000-9000', '6000', 'a-b'])
       expect(() => parseArgs(['--share-listen', '192.0.2.1', '--share-ports', ports])).toThrow(/--share-ports takes/);
     expect(() => parseArgs(['--state-dir', 'var/lib'])).toThrow(/absolute path/);
+  });
+
+  it("keeps the service's own files where systemd and the XDG folders put them, unless told", () => {
+    expect(defaultStateDir(true)).toBe('/var/lib/phyllome-switcher');
+    expect(defaultStateDir(false, { XDG_STATE_HOME: '/home/a/.state' })).toBe('/home/a/.state/phyllome-switcher');
+    expect(defaultStateDir(false, { HOME: '/home/a' })).toMatch(/\/\.local\/state\/phyllome-switcher$/);
+    expect(defaultDisplayDir(true, '/s')).toBe('/run/phyllome-switcher/display');
+    expect(defaultDisplayDir(false, '/s', { XDG_RUNTIME_DIR: '/run/user/1000' })).toBe(
+      '/run/user/1000/phyllome-switcher/display',
+    );
+    expect(defaultDisplayDir(false, '/s', {})).toBe('/s/display');
   });
 });
