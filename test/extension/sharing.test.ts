@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canShare, SHARE_DURATIONS, shareCredential } from '../../extension/src/model/sharing.js';
+import { canShare, fingerprintLines, SHARE_DURATIONS, shareCredential } from '../../extension/src/model/sharing.js';
 
 describe('sharing in the menu', () => {
   it('offers Share… for a running SPICE guest, not yet shared, where the host allows it', () => {
@@ -41,5 +41,10 @@ describe('sharing in the menu', () => {
     expect(shareCredential({ ...answer, expires: 1_796_613_121n })?.expires).toBe(1_796_613_121);
     for (const missing of ['password', 'port', 'fingerprint', 'connection-file', 'address'])
       expect(shareCredential({ ...answer, [missing]: undefined })).toBeUndefined();
+  });
+
+  it('shows a fingerprint in two lines of 16 bytes', () => {
+    const bytes = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase());
+    expect(fingerprintLines(bytes.join(':'))).toBe(`${bytes.slice(0, 16).join(':')}\n${bytes.slice(16).join(':')}`);
   });
 });

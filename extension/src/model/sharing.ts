@@ -56,3 +56,11 @@ export function shareCredential(answer: Record<string, unknown>): ShareCredentia
     credential.connectionFile !== '';
   return complete ? credential : undefined;
 }
+
+/** A fingerprint (AB:CD:…) in lines of 16 bytes, as a dialog can show it whole. */
+export function fingerprintLines(fingerprint: string): string {
+  const bytes = fingerprint.split(':');
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) lines.push(bytes.slice(i, i + 16).join(':'));
+  return lines.join('\n');
+}

@@ -5,7 +5,7 @@
 // to connect. Closing it forgets the credential: nothing keeps it.
 
 import { _, Clutter, Dialog, GLib, ModalDialog, St } from '../gi.js';
-import { SHARE_DURATIONS, type ShareCredential } from '../model/sharing.js';
+import { fingerprintLines, SHARE_DURATIONS, type ShareCredential } from '../model/sharing.js';
 
 export interface OpenShareDialog {
   /** Settles when the dialog has closed, however it closed. */
@@ -81,7 +81,11 @@ export function openShareDialog(guestName: string, handlers: ShareDialogHandlers
       detailRows([
         [_('Address'), credential.uri, 'phyllome-share-value'],
         [_('Password'), credential.password, 'phyllome-share-password'],
-        [_('Certificate fingerprint (SHA-256)'), credential.fingerprint, 'phyllome-share-fingerprint'],
+        [
+          _('Certificate fingerprint (SHA-256)'),
+          fingerprintLines(credential.fingerprint),
+          'phyllome-share-fingerprint',
+        ],
         [_('Until'), until, 'phyllome-share-value'],
       ]),
     );
