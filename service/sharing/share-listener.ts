@@ -156,8 +156,10 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
     return listener;
   }
 
+  /** The port it listens on (the one it was given, or the kernel's choice for 0). */
   get port(): number {
-    return this.options.port;
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
   }
 
   /** Stops listening and ends every connection, spliced or not. */
