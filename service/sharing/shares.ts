@@ -166,7 +166,10 @@ export class Shares extends EventEmitter<SharesEvents> {
     share.port = listener.port;
     share.expiresAt = expiresAt;
     share.cancelExpiry = clock.after(expiresAt - clock.now(), () => this.unshare(guest.path, 'its time is up'));
-    listener.once('exhausted', () => this.unshare(guest.path, 'too many wrong passwords'));
+    listener.once('exhausted', () => {
+      // Only this share's own end: a refusal told late must not close a share made since.
+      if (this.shares.get(guest.path)?.listener === listener) this.unshare(guest.path, 'too many wrong passwords');
+    });
     log.info(
       `${JSON.stringify(guest.name)} shared by uid ${share.uid} on ${request.address} port ${listener.port} until ${new Date(expiresAt).toISOString()}`,
     );
