@@ -4,6 +4,12 @@
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { errorMessage, invalidArgument } from './errors.js';
 import { DEFAULT_URI, endpointFor } from './libvirt/uri.js';
+import {
+  DEFAULT_SHARE_PORTS,
+  parseShareAddresses,
+  parseSharePorts,
+  type SharingSettings,
+} from './sharing/share-options.js';
 
 export interface CliOptions {
   uri: string;
@@ -27,12 +33,14 @@ export interface CliOptions {
   displayDir: string | undefined;
   /** How to run the display relay; undefined: gjs with the relay beside the executable. */
   displayRelay: string[] | undefined;
-  /** The service's journal; undefined: the default for its kind. */
+  /** The service's own files (its journal, the host's sharing certificate); undefined: the default for its kind. */
   stateDir: string | undefined;
   /** The host-wide guest-files helper's socket; undefined: the default. */
   filesSocket: string | undefined;
   /** How the per-user service runs its guest-files helper; undefined: the program beside this one. */
   filesHelper: string[] | undefined;
+  /** Sharing guests with other computers: undefined (the default) when the administrator has not turned it on. */
+  sharing: SharingSettings | undefined;
   help: boolean;
 }
 
@@ -128,8 +136,8 @@ const OPTIONS = {
     type: 'string',
     value: 'PATH',
     help: [
-      "where the service keeps its journal of what jobs make (default: the unit's state",
-      'directory, /var/lib/phyllome-switcher, host-wide; ~/.local/state/phyllome-switcher per user)',
+      'where the service keeps its own files: its journal of what jobs make, the certificate guests are',
+      'shared with (default: /var/lib/phyllome-switcher with --host-wide, else ~/.local/state/phyllome-switcher)',
     ],
   },
   'files-socket': {
@@ -141,6 +149,19 @@ const OPTIONS = {
     type: 'string',
     value: 'CMD',
     help: ['per user: how to run the guest-files helper (default: phyllome-switcher-files beside this)'],
+  },
+  'share-listen': {
+    type: 'string',
+    value: 'ADDRESSES',
+    help: [
+      'let guests be shared with other computers, on these IP addresses of this host (comma-separated;',
+      'the first is the default); without it, nothing is ever shared',
+    ],
+  },
+  'share-ports': {
+    type: 'string',
+    value: 'FIRST-LAST',
+    help: [`the ports shares listen on (default ${DEFAULT_SHARE_PORTS}; from 1024: the service has no capabilities)`],
   },
   help: { type: 'boolean', short: 'h', help: ['show this text'] },
 } as const satisfies Record<string, OptionSpec>;
@@ -211,6 +232,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (hostWide && seats === 'none') {
     throw invalidArgument('--host-wide serves several people: it keeps their seats apart and takes no --seats none');
   }
+  const listen = values['share-listen'];
+  if (listen === undefined && values['share-ports'] !== undefined)
+    throw invalidArgument('--share-ports takes effect with --share-listen, which turns sharing on');
+  const sharing =
+    listen === undefined
+      ? undefined
+      : { addresses: parseShareAddresses(listen), ...parseSharePorts(values['share-ports'] ?? DEFAULT_SHARE_PORTS) };
   return {
     uri: values.connect === undefined ? DEFAULT_URI : endpointFor(values.connect).uri,
     bus: bus('bus', values.bus, hostWide ? 'system' : 'session'),
@@ -229,6 +257,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     stateDir: absolute('state-dir', values['state-dir']),
     filesSocket: absolute('files-socket', values['files-socket']),
     filesHelper: values['files-helper']?.split(/\s+/).filter(Boolean),
+    sharing,
     help: values.help === true,
   };
 }

@@ -14,7 +14,14 @@ import {
 import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './bus/exporter.js';
-import { changedGuestProperties, GuestObject, GUEST_INTERFACE, guestProperties } from './bus/guest-object.js';
+import {
+  changedGuestProperties,
+  GuestObject,
+  GUEST_INTERFACE,
+  guestProperties,
+  shareProperties,
+  type GuestSharing,
+} from './bus/guest-object.js';
 import { GuestDisplays } from './guests/displays.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
 import { GuestActions } from './guests/actions.js';
@@ -54,6 +61,10 @@ import { PerUserCalls } from './limits/expensive-calls.js';
 import { log } from './log.js';
 import { count } from './readable.js';
 import { readdirSync } from 'node:fs';
+import { REAL_CLOCK, type Clock } from './sharing/clock.js';
+import { hostCertificate, type HostCertificate } from './sharing/host-certificate.js';
+import { parseShareOptions, type SharingSettings } from './sharing/share-options.js';
+import { Shares, type ShareState } from './sharing/shares.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,12 +101,19 @@ export interface DaemonOptions {
   /** Where the host-wide service makes display sockets, and how it runs their relay. */
   displayDir?: string | undefined;
   displayRelay?: string[] | undefined;
-  /** The service's own state: its journal of what jobs make (default: systemd's StateDirectory, or XDG's). */
+  /**
+   * The service's own files: its journal of what jobs make, the host's sharing certificate (default:
+   * systemd's StateDirectory, or XDG's).
+   */
   stateDir?: string | undefined;
   /** The host-wide guest-files helper's socket. */
   filesSocket?: string | undefined;
   /** How the per-user service runs its guest-files helper (its program; --stdio and the rest are added). */
   filesHelper?: string[] | undefined;
+  /** Sharing guests with other computers, as an administrator allowed it; undefined: never. */
+  sharing?: SharingSettings | undefined;
+  /** The time shares go by (their ends). */
+  clock?: Clock;
 }
 
 /** Whether a journal folder holds anything (a job that never finished). */
@@ -107,10 +125,16 @@ function hasJournal(dir: string): boolean {
   }
 }
 
-/** Where a service keeps its journal unless told: the host-wide one in /var/lib, a user's in XDG's state folder. */
+/** Where a service keeps its own files unless told: the host-wide one in /var/lib, a user's in XDG's state folder. */
 export function defaultStateDir(hostWide: boolean, env: NodeJS.ProcessEnv = process.env): string {
   if (hostWide) return env.STATE_DIRECTORY?.split(':')[0] || '/var/lib/phyllome-switcher';
   return join(env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local/state'), 'phyllome-switcher');
+}
+
+/** Where display sockets go when none is named: the runtime folder host-wide, the user's runtime folder per user. */
+export function defaultDisplayDir(hostWide: boolean, stateDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (hostWide) return DEFAULT_DISPLAY_DIR;
+  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'phyllome-switcher/display') : join(stateDir, 'display');
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -120,6 +144,8 @@ const REQUEST_NAME_PRIMARY_OWNER = 1;
 export class Daemon {
   private readonly cleanups: (() => void)[] = [];
   private closedHandler: (() => void) | undefined;
+  /** Announces a guest's share beginning or ending (set once the exporter is up). */
+  private shareChanged: ((guestPath: string, share: ShareState | undefined) => void) | undefined;
   private jobs: JobManager | undefined;
 
   private constructor(readonly options: DaemonOptions) {}
@@ -161,6 +187,45 @@ export class Daemon {
   private own<T>(resource: T, release: (resource: T) => void): T {
     this.cleanups.push(() => release(resource));
     return resource;
+  }
+
+  /** The shares of guests with other computers, and the Guest objects' door to them. */
+  private sharing(
+    settings: SharingSettings,
+    stateDir: string,
+    displays: DisplaySockets,
+    resolver: CallerResolver,
+  ): { shares: Shares; door: GuestSharing } {
+    const clock = this.options.clock ?? REAL_CLOCK;
+    // Made (or read) on the first share, once; again after a failure.
+    let certificate: Promise<HostCertificate> | undefined;
+    const shares = this.own(
+      new Shares({
+        settings,
+        certificate: () => {
+          certificate ??= hostCertificate(join(stateDir, 'sharing'), settings.addresses, clock.now()).catch(
+            (error: unknown) => {
+              certificate = undefined;
+              throw error;
+            },
+          );
+          return certificate;
+        },
+        openDisplay: (guest) => displays.openOwn(guest),
+        closeDisplay: (guestPath) => displays.closeOwn(guestPath),
+        clock,
+      }),
+      (s) => s.stop(),
+    );
+    shares.on('changed', (guestPath) => this.shareChanged?.(guestPath, shares.state(guestPath)));
+    const door: GuestSharing = {
+      request: (options) => parseShareOptions(options, settings),
+      share: async (caller, guest, request) =>
+        shares.share(guest, request, (await resolver.credentials(caller.sender)).uid),
+      unshare: (guestPath) => void shares.unshare(guestPath, 'its owner ended it'),
+      state: (guestPath) => shares.state(guestPath),
+    };
+    return { shares, door };
   }
 
   private async connect(choice: BusChoice): Promise<MessageBus> {
@@ -347,23 +412,29 @@ export class Daemon {
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobRemoved', [job.path]);
     });
 
-    // The host-wide service shows guests in the users' own sessions, through display sockets.
-    const displays = options.hostWide
-      ? this.own(
-          new DisplaySockets({
-            dir: options.displayDir ?? DEFAULT_DISPLAY_DIR,
-            relay: options.displayRelay ?? ['gjs', '-m', locateRelay()],
-            libvirtBus: libvirtChoice,
-          }),
-          (d) => d.stop(),
-        )
-      : undefined;
+    // The host-wide service shows guests in the users' own sessions, through display sockets; a share
+    // (either service) reaches its guest's display through a socket of the service's own the same way.
+    const hostWide = options.hostWide === true;
+    const displays =
+      hostWide || options.sharing
+        ? this.own(
+            new DisplaySockets({
+              dir: options.displayDir ?? defaultDisplayDir(hostWide, stateDir),
+              relay: options.displayRelay ?? ['gjs', '-m', locateRelay()],
+              libvirtBus: libvirtChoice,
+            }),
+            (d) => d.stop(),
+          )
+        : undefined;
     // Expensive calls (DescribeInstaller, CreateGuest and the transfers) are limited per uid and in all.
     const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
-    const displayOpener = displays && {
-      open: async (caller: { sender: string }, guest: Guest) =>
-        displays.open((await resolver.credentials(caller.sender)).uid, guest),
-    };
+    const displayOpener = hostWide &&
+      displays && {
+        open: async (caller: { sender: string }, guest: Guest) =>
+          displays.open((await resolver.credentials(caller.sender)).uid, guest),
+      };
+    const sharing =
+      displays && options.sharing ? this.sharing(options.sharing, stateDir, displays, resolver) : undefined;
 
     // Live figures, read only while a client watches.
     const stats = this.own(
@@ -392,8 +463,12 @@ export class Daemon {
         stats,
         expensive,
         options.hostWide ? 'host' : 'user',
+        sharing !== undefined,
       ),
     ]);
+    this.shareChanged = (guestPath, share) => {
+      if (registry.get(guestPath)) exporter.emitPropertiesChanged(guestPath, GUEST_INTERFACE, shareProperties(share));
+    };
     registry.on('added', (guest) => {
       exporter.export(guest.path, [
         new GuestObject(
@@ -405,14 +480,16 @@ export class Daemon {
           transfers,
           expensive,
           displaySettings,
-          displayOpener,
+          displayOpener || undefined,
           (path) => stats.figures(path),
+          sharing?.door,
         ),
       ]);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
     });
     registry.on('removed', (guest) => {
       viewers.close(guest.path);
+      sharing?.shares.unshare(guest.path, 'the guest is gone');
       displays?.closeGuest(guest.path);
       exporter.unexport(guest.path);
       exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
@@ -427,11 +504,14 @@ export class Daemon {
       // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
       if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed')) {
         viewers.close(guest.path);
+        sharing?.shares.unshare(guest.path, 'the guest stopped');
         displays?.closeGuest(guest.path);
       }
-      // Whoever was let in for its old seat is not necessarily for its new one.
-      if (changed.includes('settings') && guest.settings.seat !== before.settings.seat)
+      // Whoever was let in for its old seat is not necessarily for its new one; nor was a share asked for there.
+      if (changed.includes('settings') && guest.settings.seat !== before.settings.seat) {
+        sharing?.shares.unshare(guest.path, 'the guest changed seat');
         displays?.closeGuest(guest.path);
+      }
     });
     registry.on('connected', (connected) => {
       log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);

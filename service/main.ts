@@ -50,6 +50,7 @@ async function main(): Promise<number> {
       stateDir: options.stateDir,
       filesSocket: options.filesSocket,
       filesHelper: options.filesHelper,
+      sharing: options.sharing,
     });
   } catch (error) {
     log.error(`cannot start: ${errorMessage(error)}`);

@@ -8,6 +8,7 @@ import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
 import { JobWatcher } from './client/job-watcher.js';
 import { BUS_NAME, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
 import { GuestTransfers } from './guest-transfers.js';
+import { GuestSharing } from './guest-sharing.js';
 import { _, Extension, Gio, GLib, Main, type PopupMenu } from './gi.js';
 import { KeyBindings } from './keybindings.js';
 import { ACCEL3D_COST, ACCEL3D_COST_TITLE, withHeadMonitor, type DisplayChange } from './model/display.js';
@@ -147,6 +148,9 @@ export default class PhyllomeSwitcherExtension extends Extension {
             .catch((error: unknown) =>
               this.report(_('Could not change whether %s starts with the host').replace('%s', guest.name), error),
             ),
+        sharingAllowed: () => sharing.allowed,
+        share: (guest) => sharing.share(guest),
+        unshare: (guest) => sharing.unshare(guest),
       },
       (action) =>
         action === 'NewGuest'
@@ -265,6 +269,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
     this.own(() => client.destroy());
     const transfers = new GuestTransfers(client, guests, jobs);
     this.own(() => transfers.destroy());
+    const sharing = new GuestSharing(client, (title, error) => this.report(title, error));
+    this.own(() => sharing.destroy());
 
     const keys = new KeyBindings(settings);
     for (const [key, request] of SWITCH_KEYS) keys.add(key, () => switcher.switchBy(request));

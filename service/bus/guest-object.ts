@@ -14,6 +14,8 @@ import { UNKNOWN_FIGURES, type Figures } from '../stats/figures.js';
 import type { TransferRequest, Transfers } from '../transfer/transfers.js';
 import { noDisplay, type ViewerManager } from '../viewers/viewer-manager.js';
 import type { ExpensiveCalls } from '../limits/expensive-calls.js';
+import { sharingOff, type ShareRequest } from '../sharing/share-options.js';
+import type { ShareGrant, ShareState } from '../sharing/shares.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export { GUEST_INTERFACE };
@@ -35,7 +37,12 @@ export function ruleDictionary(rule: UsbRule): Record<string, string> {
 }
 
 /** A guest's D-Bus properties. */
-export function guestProperties(guest: Guest, viewerPid: number, figures: Figures = UNKNOWN_FIGURES): GuestProperties {
+export function guestProperties(
+  guest: Guest,
+  viewerPid: number,
+  figures: Figures = UNKNOWN_FIGURES,
+  share: ShareState | undefined = undefined,
+): GuestProperties {
   return {
     Name: guest.name,
     Uuid: guest.uuid,
@@ -59,6 +66,27 @@ export function guestProperties(guest: Guest, viewerPid: number, figures: Figure
     Display: guest.display,
     CpuPercent: figures.cpuPercent,
     MemoryUsedMiB: figures.memoryUsedMiB,
+    ...shareProperties(share),
+  };
+}
+
+/** Whether a guest is shared and until when: never anything of its credential. */
+export function shareProperties(share: ShareState | undefined): Pick<GuestProperties, 'Shared' | 'SharedUntil'> {
+  return { Shared: share !== undefined, SharedUntil: BigInt(share ? Math.floor(share.expiresAt / 1000) : 0) };
+}
+
+/** Share's answer, for its caller alone. */
+export function shareReply(grant: ShareGrant): Record<string, Variant> {
+  return {
+    address: new Variant('s', grant.address),
+    port: new Variant('u', grant.port),
+    password: new Variant('s', grant.password),
+    expires: new Variant('t', BigInt(Math.floor(grant.expiresAt / 1000))),
+    uri: new Variant('s', grant.uri),
+    fingerprint: new Variant('s', grant.fingerprint),
+    certificate: new Variant('s', grant.certificate),
+    'host-subject': new Variant('s', grant.subject),
+    'connection-file': new Variant('s', grant.connectionFile),
   };
 }
 
@@ -88,6 +116,15 @@ export interface DisplayOpener {
   open(caller: Caller, guest: Guest): Promise<string>;
 }
 
+/** Sharing guests with other computers (sharing/shares.ts), where an administrator allowed it. */
+export interface GuestSharing {
+  /** Share's options, checked against what the host allows (InvalidArgument). */
+  request(options: Record<string, Variant>): ShareRequest;
+  share(caller: Caller, guest: Guest, request: ShareRequest): Promise<ShareGrant>;
+  unshare(guestPath: string): void;
+  state(guestPath: string): ShareState | undefined;
+}
+
 export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   readonly interfaceName = GUEST_INTERFACE;
 
@@ -104,10 +141,17 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
     private readonly displays: DisplayOpener | undefined,
     private readonly figures: (path: string) => Figures = () => UNKNOWN_FIGURES,
+    /** Sharing with other computers; undefined where no administrator allowed it. */
+    private readonly sharing: GuestSharing | undefined = undefined,
   ) {}
 
   properties(): GuestProperties {
-    return guestProperties(this.guest(), this.viewers.pid(this.path), this.figures(this.path));
+    return guestProperties(
+      this.guest(),
+      this.viewers.pid(this.path),
+      this.figures(this.path),
+      this.sharing?.state(this.path),
+    );
   }
 
   /** Autostart, the one writable property: libvirt's own flag. */
@@ -218,6 +262,19 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
       if (!guest.display) throw noDisplay(guest);
       return [await displays.open(caller, guest)];
     },
+    // What the host allows first (the same for everybody), then the guest, then the caller, then the share.
+    Share: async ([options], caller) => {
+      if (!this.sharing) throw sharingOff();
+      const request = this.sharing.request(options);
+      checkShareable(this.guest());
+      await this.authorize(caller);
+      return [shareReply(await this.sharing.share(caller, this.guest(), request))];
+    },
+    Unshare: async (_args, caller) => {
+      await this.authorize(caller);
+      this.sharing?.unshare(this.path);
+      return [];
+    },
   };
 
   private guest(): Guest {
@@ -255,4 +312,15 @@ function checkSocketDisplay(guest: Guest): void {
       `${guest.name} has a ${guest.display} display, which a viewer of your session cannot open through a socket; give it a SPICE display (Phyllome's model has one)`,
     );
   }
+}
+
+/** A guest another computer can be shown: a SPICE display (the only one shared), running or paused. */
+function checkShareable(guest: Guest): void {
+  if (!guest.display) throw noDisplay(guest);
+  if (guest.display !== 'spice')
+    throw invalidState(
+      `${guest.name} has a ${guest.display} display; a share is SPICE's, so give it a SPICE display (Phyllome's model has one)`,
+    );
+  if (guest.state !== 'running' && guest.state !== 'paused')
+    throw invalidState(`${guest.name} is not running (${guest.state}); start it, then share it`);
 }

@@ -44,10 +44,17 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     private readonly expensive: ExpensiveCalls,
     /** 'user': one person's service on the session bus; 'host': every user's, on the system bus. */
     private readonly scope: 'user' | 'host',
+    /** An administrator allowed sharing guests with other computers (--share-listen). */
+    private readonly sharingAllowed = false,
   ) {}
 
   properties(): ManagerProperties {
-    return { Connection: this.uri, Connected: this.registry.connected, Scope: this.scope };
+    return {
+      Connection: this.uri,
+      Connected: this.registry.connected,
+      Scope: this.scope,
+      SharingAllowed: this.sharingAllowed,
+    };
   }
 
   readonly methods: InterfaceImpl<typeof MANAGER_INTERFACE>['methods'] = {

@@ -9,6 +9,7 @@ export interface ManagerProperties {
   readonly Connection: string;
   readonly Connected: boolean;
   readonly Scope: string;
+  readonly SharingAllowed: boolean;
 }
 
 export interface ManagerMethods {
@@ -64,6 +65,8 @@ export interface GuestProperties {
   readonly Display: string;
   readonly CpuPercent: number;
   readonly MemoryUsedMiB: bigint;
+  readonly Shared: boolean;
+  readonly SharedUntil: bigint;
 }
 
 export interface GuestMethods {
@@ -82,6 +85,8 @@ export interface GuestMethods {
   Clone: { in: [name: string]; out: [job: string] };
   MigrateTo: { in: [uri: string, options: Record<string, Variant>]; out: [job: string] };
   OpenDisplay: { in: []; out: [uri: string] };
+  Share: { in: [options: Record<string, Variant>]; out: [share: Record<string, Variant>] };
+  Unshare: { in: []; out: [] };
 }
 
 export interface GuestSignals {

@@ -10,7 +10,10 @@
 // two and get any root file: issue 18). The display relay, a gjs child of
 // ours (gjs/display-relay.ts), listens, grants and splices; this module
 // makes the folders, asks the relay for sockets, and takes them away when
-// their guest stops, changes seat or goes.
+// their guest stops, changes seat or goes. A shared guest's display reaches
+// the share (sharing/) the same way, through a socket of DIR/share/ that is
+// the service's alone: nobody is granted it, and the relay lets only the
+// service's own uid through.
 
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,6 +30,9 @@ import { line, parseEvent, type RelayCommand, type RelayEvent } from './relay-pr
 export const DEFAULT_DISPLAY_DIR = '/run/phyllome-switcher/display';
 const RELAY_FILE = 'phyllome-display-relay.js';
 const LISTEN_TIMEOUT_MS = 5_000;
+const MAX_SOCKET_PATH = 107;
+/** DIR/share: the service's own sockets, one per shared guest (never a uid, which is all digits). */
+const SHARE_FOLDER = 'share';
 
 /** The relay program, beside the executable (installed, or build/ in the tree). */
 export function locateRelay(): string {
@@ -56,6 +62,8 @@ interface Socket {
   path: string;
   guestPath: string;
   uid: number;
+  /** The user `uid` is given the socket (ACLs); false for the service's own. */
+  grant: boolean;
   /** Settles once the relay listens, or cannot. */
   ready: Promise<void>;
 }
@@ -112,26 +120,51 @@ export class DisplaySockets {
    * (spice+unix:///…), made on first use. Resolves once it listens.
    */
   async open(uid: number, guest: Guest): Promise<string> {
-    const folder = await this.displayFolder().catch((error: unknown) => {
+    const folder = await this.folder();
+    const path = join(folder, String(uid), `${guest.uuid}.sock`);
+    await this.socket(path, uid, guest, true);
+    return `spice+unix://${path}`;
+  }
+
+  /**
+   * The path of a socket only the service itself may open, where each
+   * connection gets `guest`'s display (a share's way to it), made on first
+   * use. Resolves once it listens.
+   */
+  async openOwn(guest: Guest): Promise<string> {
+    const path = join(await this.folder(), SHARE_FOLDER, `${guest.uuid}.sock`);
+    await this.socket(path, ownUid(), guest, false);
+    return path;
+  }
+
+  /** Takes away the service's own socket of a guest (its share ended), ending its connections. */
+  closeOwn(guestPath: string): void {
+    for (const socket of [...this.sockets.values()])
+      if (socket.guestPath === guestPath && !socket.grant) this.close(socket);
+  }
+
+  private folder(): Promise<string> {
+    return this.displayFolder().catch((error: unknown) => {
       if (error instanceof SwitcherError) throw error;
       throw folderRefused(errorMessage(error));
     });
-    const path = join(folder, String(uid), `${guest.uuid}.sock`);
+  }
+
+  private async socket(path: string, uid: number, guest: Guest, grant: boolean): Promise<void> {
     let socket = this.sockets.get(path);
     if (!socket || socket.guestPath !== guest.path) {
-      const ready = this.listen(path, uid, guest).catch((error: unknown) => {
+      const ready = this.listen(path, uid, guest, grant).catch((error: unknown) => {
         if (error instanceof SwitcherError) throw error;
         // The file system refused us (a full or read-only /run, say): the caller hears why, not a bug of ours.
         throw new SwitcherError('ViewerFailed', `The guest's display socket could not be made: ${errorMessage(error)}`);
       });
-      socket = { path, guestPath: guest.path, uid, ready };
+      socket = { path, guestPath: guest.path, uid, grant, ready };
       this.sockets.set(path, socket);
       socket.ready.catch(() => {
         if (this.sockets.get(path) === socket) this.sockets.delete(path);
       });
     }
     await socket.ready;
-    return `spice+unix://${path}`;
   }
 
   /** Takes away every socket of a guest (it stopped, changed seat or went), ending their connections. */
@@ -154,7 +187,12 @@ export class DisplaySockets {
     );
   }
 
-  private async listen(path: string, uid: number, guest: Guest): Promise<void> {
+  private async listen(path: string, uid: number, guest: Guest, grant: boolean): Promise<void> {
+    // sun_path holds 107 bytes and a NUL; a longer path would be bound cut short, somewhere else.
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH)
+      throw folderRefused(
+        `${path} is longer than a socket's path may be (${MAX_SOCKET_PATH} bytes): use a shorter --display-dir`,
+      );
     await this.userFolder(dirname(path));
     // A socket left by a relay that died; the folder is ours alone, so nobody else put anything there.
     await rm(path, { force: true });
@@ -174,14 +212,15 @@ export class DisplaySockets {
         },
       });
     });
-    // The relay binds it in the folder and gives the user alone the use of both (ACLs).
-    this.send({ op: 'listen', path, domain: guest.libvirtPath, uid });
+    // The relay binds it in the folder and gives the user alone the use of both (ACLs), or nobody.
+    this.send({ op: 'listen', path, domain: guest.libvirtPath, uid, grant });
     await listening;
     log.info(`display socket of uid ${uid} for ${JSON.stringify(guest.name)}: ${path}`);
   }
 
   /**
-   * DIR/<uid>: the service's, mode 0700 until the relay lets the user pass.
+   * DIR/<uid>: the service's, mode 0700 until the relay lets the user pass
+   * (DIR/share: the service's, and nobody passes).
    * Anything else there (a folder an older version gave the user) goes first.
    */
   private userFolder(dir: string): Promise<void> {

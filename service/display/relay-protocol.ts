@@ -6,10 +6,12 @@
 export type RelayCommand =
   /**
    * Listen on `path`, in a folder of the service's only it may enter or write
-   * in, and give `uid` alone the use of both (ACLs); each connection of `uid`
-   * gets the display of libvirt-dbus's `domain`.
+   * in, and, with `grant`, give `uid` alone the use of both (ACLs); each
+   * connection of `uid` gets the display of libvirt-dbus's `domain`. Without
+   * `grant`, `uid` is the service's own and nobody else is let near it (a
+   * share's local side).
    */
-  | { op: 'listen'; path: string; domain: string; uid: number }
+  | { op: 'listen'; path: string; domain: string; uid: number; grant: boolean }
   /** Stop listening on `path` and end its connections. */
   | { op: 'close'; path: string };
 
@@ -43,8 +45,8 @@ export function parseCommand(line: string): RelayCommand | undefined {
   const value = parse(line);
   if (!value || !isText(value.path)) return undefined;
   if (value.op === 'close') return { op: 'close', path: value.path };
-  if (value.op === 'listen' && isText(value.domain) && isId(value.uid)) {
-    return { op: 'listen', path: value.path, domain: value.domain, uid: value.uid };
+  if (value.op === 'listen' && isText(value.domain) && isId(value.uid) && typeof value.grant === 'boolean') {
+    return { op: 'listen', path: value.path, domain: value.domain, uid: value.uid, grant: value.grant };
   }
   return undefined;
 }

@@ -213,6 +213,17 @@ it('answers every method with the contract out-signature', async () => {
   );
   expect(display).toBe('me.phyllo.Switcher1.Error.InvalidState');
   covered.add(`${GUEST}.OpenDisplay`);
+  // Sharing is off until an administrator allows it: Share is refused, typed, the same for everybody, and
+  // Unshare has nothing to end; a share itself is tried from a second computer in sharing.test.ts.
+  expect(await stack.client.property(MANAGER_PATH, MANAGER, 'SharingAllowed')).toBe(false);
+  const shared = await rawCall(guest, GUEST, 'Share', 'a{sv}', [{}]).then(
+    () => 'ok',
+    (e: { type?: string }) => e.type,
+  );
+  expect(shared).toBe('me.phyllo.Switcher1.Error.MissingHostFeature');
+  covered.add(`${GUEST}.Share`);
+  expect((await rawCall(guest, GUEST, 'Unshare')).signature ?? '').toBe('');
+  covered.add(`${GUEST}.Unshare`);
   // DescribeInstaller and CreateGuest need an ISO and a QEMU host: their replies are checked in
   // create-guest.test.ts against a real libvirtd; here, their typed refusal of a missing file.
   for (const [member, signature, body] of [

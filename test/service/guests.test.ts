@@ -47,11 +47,15 @@ describe('listing', () => {
       // No client watches: no figures.
       CpuPercent: -1,
       MemoryUsedMiB: 0n,
+      // Not shared with another computer (nor allowed to be, on this service).
+      Shared: false,
+      SharedUntil: 0n,
     });
     expect(await stack.client.properties(MANAGER_PATH, MANAGER)).toEqual({
       Connection: 'test:///default',
       Connected: true,
       Scope: 'user',
+      SharingAllowed: false,
     });
   });
 

@@ -3,7 +3,7 @@
 // one per line on stdout. Plain JavaScript, so that it runs without the
 // test's TypeScript loader.
 //   call:   { id, op: 'call', destination, path, iface, member, signature, body, flags }
-//           (a variant in the body as { $variant: [signature, value] })
+//           (a variant in the body as { $variant: [signature, value] }, or JSON's { signature, value })
 //   socket: { id, op: 'socket', path, hex }  connects, sends the bytes, answers what comes back first
 //   calls:  { id, op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body }
 //           sends `count` calls at once; answers each one's error ('ok', or 'timeout' past timeoutMs) and ms
@@ -31,11 +31,14 @@ const plain = (value) => {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 };
-// A variant crosses the JSON as { $variant: [signature, value] }.
+// A variant crosses the JSON as { $variant: [signature, value] }, or as JSON's { signature, value }.
 const revive = (value) => {
   if (Array.isArray(value)) return value.map(revive);
   if (value && typeof value === 'object') {
     if (Array.isArray(value.$variant)) return new Variant(value.$variant[0], revive(value.$variant[1]));
+    const keys = Object.keys(value).sort();
+    if (keys.length === 2 && keys[0] === 'signature' && keys[1] === 'value')
+      return new Variant(value.signature, revive(value.value));
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
   }
   return value;

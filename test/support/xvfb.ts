@@ -3,8 +3,14 @@
 import { existsSync } from 'node:fs';
 import type { ProcessGroup } from './processes.js';
 
-/** Starts Xvfb on a free display number; resolves to its DISPLAY value. anyUser: clients of every user (-ac). */
-export async function startXvfb(group: ProcessGroup, options: { anyUser?: boolean } = {}): Promise<string> {
+/**
+ * Starts Xvfb on a free display number; resolves to its DISPLAY value. anyUser: clients of every user (-ac);
+ * fbdir: the screen kept in FBDIR/Xvfb_screen0 as it is drawn, an XWD image (xwd.ts reads it).
+ */
+export async function startXvfb(
+  group: ProcessGroup,
+  options: { anyUser?: boolean; fbdir?: string } = {},
+): Promise<string> {
   let display = 90;
   while (existsSync(`/tmp/.X11-unix/X${display}`) || existsSync(`/tmp/.X${display}-lock`)) display++;
   const access = options.anyUser ? ['-ac'] : [];
@@ -16,6 +22,7 @@ export async function startXvfb(group: ProcessGroup, options: { anyUser?: boolea
     '-nolisten',
     'tcp',
     ...access,
+    ...(options.fbdir ? ['-fbdir', options.fbdir] : []),
   ]);
   for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${display}`); i++) {
     if (!xvfb.running) throw new Error(`Xvfb exited: ${xvfb.output()}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../service/cli.js';
+import { defaultDisplayDir, defaultStateDir } from '../../service/daemon.js';
 
 const DEFAULTS = {
   uri: 'test:///default',
@@ -16,6 +17,8 @@ const DEFAULTS = {
   hostWide: false,
   displayDir: undefined,
   displayRelay: undefined,
+  stateDir: undefined,
+  sharing: undefined,
   help: false,
 };
 
@@ -76,5 +79,37 @@ describe('command line', () => {
         'gjs -m r.js',
       ]),
     ).toMatchObject({ bus: 'unix:path=/tmp/b', displayDir: '/tmp/d', displayRelay: ['gjs', '-m', 'r.js'] });
+  });
+
+  it('shares nothing unless an administrator names the addresses, and then within the ports allowed', () => {
+    expect(parseArgs(['--host-wide']).sharing).toBeUndefined();
+    expect(parseArgs(['--share-listen', '192.0.2.10']).sharing).toEqual({
+      addresses: ['192.0.2.10'],
+      firstPort: 5930,
+      lastPort: 5949,
+    });
+    expect(parseArgs(['--share-listen', '192.0.2.10, fd00::1', '--share-ports', '6000-6009'])).toMatchObject({
+      sharing: { addresses: ['192.0.2.10', 'fd00::1'], firstPort: 6000, lastPort: 6009 },
+    });
+    expect(parseArgs(['--state-dir', '/var/lib/x']).stateDir).toBe('/var/lib/x');
+    expect(() => parseArgs(['--share-ports', '6000-6009'])).toThrow(/takes effect with --share-listen/);
+    expect(() => parseArgs(['--share-listen', 'host.example'])).toThrow(/IP addresses separated by commas/);
+    for (const every of ['0.0.0.0', '::', '0:0::0'])
+      expect(() => parseArgs(['--share-listen', every])).toThrow(/\(every address\): name each/);
+    expect(() => parseArgs(['--share-listen', '192.0.2.1,192.0.2.1'])).toThrow(/names an address twice/);
+    for (const ports of ['80-90', '6000-5999', '6000-70000', '6000-9000', '6000', 'a-b'])
+      expect(() => parseArgs(['--share-listen', '192.0.2.1', '--share-ports', ports])).toThrow(/--share-ports takes/);
+    expect(() => parseArgs(['--state-dir', 'var/lib'])).toThrow(/absolute path/);
+  });
+
+  it("keeps the service's own files where systemd and the XDG folders put them, unless told", () => {
+    expect(defaultStateDir(true)).toBe('/var/lib/phyllome-switcher');
+    expect(defaultStateDir(false, { XDG_STATE_HOME: '/home/a/.state' })).toBe('/home/a/.state/phyllome-switcher');
+    expect(defaultStateDir(false, { HOME: '/home/a' })).toMatch(/\/\.local\/state\/phyllome-switcher$/);
+    expect(defaultDisplayDir(true, '/s')).toBe('/run/phyllome-switcher/display');
+    expect(defaultDisplayDir(false, '/s', { XDG_RUNTIME_DIR: '/run/user/1000' })).toBe(
+      '/run/user/1000/phyllome-switcher/display',
+    );
+    expect(defaultDisplayDir(false, '/s', {})).toBe('/s/display');
   });
 });

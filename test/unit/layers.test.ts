@@ -24,6 +24,7 @@ const FLOORS = [
   ['create'],
   ['transfer'],
   ['display'],
+  ['sharing'],
   ['stats'],
   ['bus'],
   ['worker'],

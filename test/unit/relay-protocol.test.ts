@@ -10,9 +10,11 @@ describe('the display relay protocol', () => {
       path: '/run/d/1000/u.sock',
       domain: '/org/libvirt/QEMU/domain/_u',
       uid: 1000,
+      grant: true,
     } as const;
     expect(line(listen).endsWith('\n')).toBe(true);
     expect(parseCommand(line(listen))).toEqual(listen);
+    expect(parseCommand(line({ ...listen, grant: false }))).toEqual({ ...listen, grant: false });
     expect(parseCommand(line({ op: 'close', path: '/p' }))).toEqual({ op: 'close', path: '/p' });
     for (const event of [
       { ev: 'listening', path: '/p' },
@@ -30,7 +32,9 @@ describe('the display relay protocol', () => {
       '',
       'not json',
       '[]',
-      '{"op":"listen","path":"/p","domain":"/d","uid":-1}',
+      '{"op":"listen","path":"/p","domain":"/d","uid":-1,"grant":true}',
+      '{"op":"listen","path":"/p","domain":"/d","uid":1}',
+      '{"op":"listen","path":"/p","domain":"/d","uid":1,"grant":"yes"}',
       '{"op":"listen","path":"/p"}',
       '{"op":"rm","path":"/p"}',
       '{"op":"close","path":""}',

@@ -31,6 +31,8 @@ const GUEST_FIELDS = {
   Autostart: 'autostart',
   CpuPercent: 'cpuPercent',
   MemoryUsedMiB: 'memoryUsedMiB',
+  Shared: 'shared',
+  SharedUntil: 'sharedUntil',
 } as const satisfies Partial<Record<keyof GuestProperties, keyof GuestSummary>>;
 
 const GUEST_FALLBACKS: { [K in keyof typeof GUEST_FIELDS]: GuestProperties[K] } = {
@@ -50,6 +52,8 @@ const GUEST_FALLBACKS: { [K in keyof typeof GUEST_FIELDS]: GuestProperties[K] } 
   Autostart: false,
   CpuPercent: -1,
   MemoryUsedMiB: 0,
+  Shared: false,
+  SharedUntil: 0,
 };
 
 export function guestSummary(path: string, proxy: Gio.DBusProxy): GuestSummary {

@@ -245,6 +245,26 @@ export class SwitcherClient {
     return unpackString(this.manager?.get_cached_property('Scope') ?? null) === 'host' ? 'host' : 'user';
   }
 
+  /** Whether an administrator allowed sharing guests with other computers (the Manager's SharingAllowed). */
+  get sharingAllowed(): boolean {
+    const value = this.manager?.get_cached_property('SharingAllowed');
+    return value ? value.get_boolean() : false;
+  }
+
+  /** Shares a guest with another computer for `seconds`; resolves to Share's answer, unpacked (for this caller only). */
+  async share(path: string, seconds: number): Promise<Record<string, unknown>> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
+    const options = new GLib.Variant('(a{sv})', [{ duration: GLib.Variant.new_uint32(seconds) }]);
+    const reply = await callProxy(proxy, 'Share', options, ACTION_TIMEOUT_MS, this.cancellable, true);
+    return (reply.recursiveUnpack() as [Record<string, unknown>])[0];
+  }
+
+  /** Ends a guest's share at once. */
+  async unshare(path: string): Promise<void> {
+    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
+    await callProxy(proxy, 'Unshare', null, ACTION_TIMEOUT_MS, this.cancellable, true);
+  }
+
   /** Asks the service where it places this process, and tells the listener its seat. */
   private placeCaller(): void {
     const manager = this.manager;

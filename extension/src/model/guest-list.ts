@@ -43,6 +43,9 @@ export interface GuestSummary {
   /** Live figures while someone watches (model/figures.ts): -1 / 0 when unknown. */
   cpuPercent?: number;
   memoryUsedMiB?: number;
+  /** Shared with another computer now, and until when (seconds since the epoch; 0 when not). */
+  shared?: boolean;
+  sharedUntil?: number;
 }
 
 export type ServiceStatus =

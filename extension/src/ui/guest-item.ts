@@ -6,7 +6,7 @@
 // made when it opens and destroyed when it closes: a closed submenu holds no
 // actors, so a thousand guests cost a thousand small rows.
 
-import { _, Clutter, GObject, ngettext, PopupMenu, St } from '../gi.js';
+import { _, Clutter, GLib, GObject, ngettext, PopupMenu, St } from '../gi.js';
 import {
   displayPending,
   headChoices,
@@ -24,6 +24,7 @@ import type { MonitorChoice } from '../monitors/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
 import { transfersFor, type TransferAction } from '../model/transfer.js';
+import { canShare } from '../model/sharing.js';
 import { addSection, dropSection, untrackSubmenu } from './sections.js';
 import { transferLabel } from './transfer-labels.js';
 
@@ -53,6 +54,11 @@ export interface GuestItemHandlers {
   transfer(guest: GuestSummary, action: TransferAction): void;
   /** Sets whether libvirt starts the guest with the host. */
   autostart(guest: GuestSummary, enabled: boolean): void;
+  /** Whether the host allows sharing guests with other computers. */
+  sharingAllowed(): boolean;
+  /** Share… (asks how long, then shows the credential once) and Stop Sharing. */
+  share(guest: GuestSummary): void;
+  unshare(guest: GuestSummary): void;
 }
 
 /** The labels of the actions a guest offers now, in menu order (untranslated keys: MenuAction). */
@@ -77,6 +83,7 @@ export const GuestItem = GObject.registerClass(
           usb: PopupMenu.PopupMenuSection;
           transfers?: PopupMenu.PopupMenuSection;
           display?: PopupMenu.PopupMenuSection;
+          sharing?: PopupMenu.PopupMenuSection;
           all: PopupMenu.PopupMenuSection[];
         }
       | undefined;
@@ -138,6 +145,7 @@ export const GuestItem = GObject.registerClass(
           before.runningDisplay !== guest.runningDisplay)
       )
         this.showDisplay();
+      if (before && (before.shared !== guest.shared || before.sharedUntil !== guest.sharedUntil)) this.fillSharing();
     }
 
     /** The submenu is filled as it opens: a PopupSubMenu will not open while empty. */
@@ -194,6 +202,10 @@ export const GuestItem = GObject.registerClass(
       const transfers = addSection(this.menu);
       this.sections.transfers = transfers;
       this.sections.all.push(transfers);
+      // Sharing with another computer: a section of its own, after moving and copying.
+      const sharing = addSection(this.menu);
+      this.sections.sharing = sharing;
+      this.sections.all.push(sharing);
       const display = addSection(this.menu);
       this.sections.display = display;
       this.sections.all.push(display);
@@ -237,6 +249,33 @@ export const GuestItem = GObject.registerClass(
       section.addMenuItem(autostart);
       this.autostartItem = autostart;
       this.fillTransfers();
+      this.fillSharing();
+    }
+
+    /** Share… for a running guest the host lets share; Stop Sharing (and until when) for a shared one. */
+    private fillSharing(): void {
+      const section = this.sections?.sharing;
+      if (!section) return;
+      section.removeAll();
+      const shared = this.guest.shared === true;
+      if (!shared && !canShare(this.guest, this.handlers.sharingAllowed())) return;
+      section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Another Computer')));
+      if (shared) {
+        const until = GLib.DateTime.new_from_unix_local(this.guest.sharedUntil ?? 0)?.format('%X') ?? '';
+        const note = new PopupMenu.PopupMenuItem(_('Shared until %s').replace('%s', until), {
+          reactive: false,
+          can_focus: false,
+        });
+        note.add_style_class_name('phyllome-guest-note');
+        section.addMenuItem(note);
+        const stop = new PopupMenu.PopupMenuItem(_('Stop Sharing'));
+        stop.connect('activate', () => this.handlers.unshare(this.guest));
+        section.addMenuItem(stop);
+        return;
+      }
+      const share = new PopupMenu.PopupMenuItem(_('Share…'));
+      share.connect('activate', () => this.handlers.share(this.guest));
+      section.addMenuItem(share);
     }
 
     /** Export…, Clone… (off) or Move to… (running), after a labelled separator. */

@@ -127,7 +127,7 @@ function grant(path: string, owner: number, uid: number, perms: number): void {
   );
 }
 
-function listen(path: string, uid: number, domain: string): void {
+function listen(path: string, uid: number, domain: string, grantUser: boolean): void {
   if (listeners.has(path)) {
     say({ ev: 'listening', path });
     return;
@@ -137,8 +137,11 @@ function listen(path: string, uid: number, domain: string): void {
     // Bound in the service's folder, which only the service may enter until the grant below.
     service.add_address(Gio.UnixSocketAddress.new(path), Gio.SocketType.STREAM, Gio.SocketProtocol.DEFAULT, null);
     // Connecting takes write permission on the socket; reaching it, search permission on its folder.
-    grant(path, READ | WRITE, uid, READ | WRITE);
-    grant(GLib.path_get_dirname(path), READ | WRITE | SEARCH, uid, SEARCH);
+    // Without a grant the socket is the service's own (a share's local side): only its uid gets through.
+    if (grantUser) {
+      grant(path, READ | WRITE, uid, READ | WRITE);
+      grant(GLib.path_get_dirname(path), READ | WRITE | SEARCH, uid, SEARCH);
+    }
   } catch (error) {
     service.close();
     try {
@@ -181,7 +184,7 @@ function readCommands(): void {
     }
     if (status === GLib.IOStatus.NORMAL) {
       const command = parseCommand(text);
-      if (command?.op === 'listen') listen(command.path, command.uid, command.domain);
+      if (command?.op === 'listen') listen(command.path, command.uid, command.domain, command.grant);
       else if (command?.op === 'close') close(command.path);
       return true;
     }

@@ -1,0 +1,54 @@
+// Share… and Stop Sharing in a guest's menu: the Share dialog (how long,
+// then the credential, once) and the service's Share and Unshare. One owner
+// of the dialogs it opens, closed in destroy().
+
+import { describeError } from './client/dbus.js';
+import type { SwitcherClient } from './client/switcher-client.js';
+import { _ } from './gi.js';
+import type { GuestSummary } from './model/guest-list.js';
+import { shareCredential } from './model/sharing.js';
+import { openShareDialog, type OpenShareDialog } from './ui/share-dialog.js';
+
+export class GuestSharing {
+  private readonly dialogs = new Set<OpenShareDialog>();
+
+  constructor(
+    private readonly client: SwitcherClient,
+    /** A failure the user should hear of (title, error). */
+    private readonly report: (title: string, error: unknown) => void,
+  ) {}
+
+  /** Whether the host allows sharing (an administrator turned it on). */
+  get allowed(): boolean {
+    return this.client.sharingAllowed;
+  }
+
+  /** Opens the Share dialog for a guest. */
+  share(guest: GuestSummary): void {
+    const dialog = openShareDialog(guest.name, {
+      share: async (seconds) => {
+        const credential = shareCredential(await this.client.share(guest.path, seconds));
+        if (credential) return credential;
+        // Shared, but with nothing another computer could use: not left open.
+        this.unshare(guest);
+        throw new Error(_('The guest service gave no complete answer'));
+      },
+      abandon: () => this.unshare(guest),
+      describeError,
+    });
+    this.dialogs.add(dialog);
+    void dialog.closed.then(() => this.dialogs.delete(dialog));
+  }
+
+  /** Ends a guest's share. */
+  unshare(guest: GuestSummary): void {
+    this.client
+      .unshare(guest.path)
+      .catch((error: unknown) => this.report(_('Could not stop sharing %s').replace('%s', guest.name), error));
+  }
+
+  destroy(): void {
+    for (const dialog of this.dialogs) dialog.close();
+    this.dialogs.clear();
+  }
+}
