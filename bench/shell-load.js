@@ -54,16 +54,17 @@
     return true;
   }
 
-  /** Opens the menu; done once its first rows are made. */
+  /** Opens the menu; done once its first rows are made and it has been laid out (it has a height). */
   function openMenu(count) {
     const t0 = GLib.get_monotonic_time();
     withStallProbe(
       (done) => {
         indicator().menu.open(false);
         const firstPaint = (GLib.get_monotonic_time() - t0) / 1000;
+        const laidOut = () => Number.isFinite(indicator().menu.actor.get_transformed_size()[1]);
         const poll = GLib.timeout_add(GLib.PRIORITY_DEFAULT, 5, () => {
-          if (indicator().rowCount < Math.min(count, 20) && GLib.get_monotonic_time() - t0 < 60_000_000)
-            return GLib.SOURCE_CONTINUE;
+          const ready = indicator().rowCount >= Math.min(count, 20) && laidOut();
+          if (!ready && GLib.get_monotonic_time() - t0 < 60_000_000) return GLib.SOURCE_CONTINUE;
           done(firstPaint);
           return GLib.SOURCE_REMOVE;
         });

@@ -6,7 +6,8 @@
 (() => {
   const { Clutter, GLib } = imports.gi;
   if (globalThis.__phyBench) return true;
-  const seat = Clutter.get_default_backend().get_default_seat();
+  // The stage's context gives the backend in every Shell we claim (48-51); Clutter.get_default_backend() is gone in 51.
+  const seat = global.stage.context.get_backend().get_default_seat();
   const keyboard = seat.create_virtual_device(Clutter.InputDeviceType.KEYBOARD_DEVICE);
   const windows = () =>
     global

@@ -6,7 +6,7 @@
 // into the other's: Gtk/Adw in the Shell, St/Clutter/Meta in preferences.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { compileCatalogs, PO_DIR } from './locale.mjs';
@@ -41,6 +41,26 @@ await build({
   tsconfig: join(root, 'extension/tsconfig.json'),
   logLevel: 'warning',
 });
+
+// A module of types only compiles to nothing, and nothing imports it at run time (esbuild drops
+// type imports): ship no empty file (a package's lint refuses zero-length files).
+function outputs(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return outputs(path);
+    return entry.name.endsWith('.js') ? [path] : [];
+  });
+}
+const empty = outputs(out).filter((file) => statSync(file).size === 0);
+for (const file of empty) rmSync(file);
+for (const file of outputs(out)) {
+  const text = readFileSync(file, 'utf8');
+  for (const gone of empty) {
+    const name = relative(dirname(file), gone).replace(/^(?!\.)/, './');
+    if (text.includes(`'${name}'`) || text.includes(`"${name}"`))
+      throw new Error(`${relative(out, file)} imports ${relative(out, gone)}, a module of types only`);
+  }
+}
 
 copyFileSync(join(root, 'extension/metadata.json'), join(out, 'metadata.json'));
 copyFileSync(join(root, 'extension/stylesheet.css'), join(out, 'stylesheet.css'));

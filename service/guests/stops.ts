@@ -74,11 +74,15 @@ export class GuestStops extends EventEmitter<GuestStopsEvents> {
     if (!changed.includes('state')) return;
     const path = guest.libvirtPath;
     if (!STOPPED_STATES.has(guest.state)) {
+      // Stopping once its stop was told: libvirt 11 announces the on_crash of a guest that panicked as a
+      // Shutdown event, then Stopped, after the Crashed one (9.0 sends Stopped alone): the same stop.
+      if (guest.state === 'stopping' && this.told.has(path)) return;
       // Running (or on its way) again: the next stop is a new one. A reason read meanwhile was an old event's.
       this.forget(path);
       return;
     }
-    if (STOPPED_STATES.has(before.state)) return; // crashed, then shut off: the same stop
+    // Crashed, then shut off; or stopping, then crashed again: the same stop.
+    if (STOPPED_STATES.has(before.state) || this.told.has(path)) return;
     const reason = this.reasons.get(path);
     if (reason) this.tell(guest, reason);
     else this.untold.add(path);

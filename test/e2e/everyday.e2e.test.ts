@@ -17,12 +17,12 @@ import {
   tinyQemuGuestXml,
   warmUpDomainStats,
 } from '../support/libvirt.js';
-import { ROOT, type ServiceStack } from '../support/stack.js';
+import { type ServiceStack } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord, typeText } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { realGuestsInShell, type ShellDriver } from './shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const QEMU = '/org/libvirt/QEMU';
 const FIGURES = /^Running · \d+(\.\d)?% CPU · \d+ MiB$/;
 

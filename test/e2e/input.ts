@@ -4,9 +4,11 @@
 
 import type { ShellDriver } from './shell.js';
 
+// The stage's context gives the backend in every Shell we run in (48-51);
+// Clutter.get_default_backend() is gone in 51.
 const SETUP = `(() => {
   const Clutter = imports.gi.Clutter;
-  const seat = Clutter.get_default_backend().get_default_seat();
+  const seat = global.stage.context.get_backend().get_default_seat();
   globalThis.__phyKeyboard ??= seat.create_virtual_device(Clutter.InputDeviceType.KEYBOARD_DEVICE);
   globalThis.__phyPointer ??= seat.create_virtual_device(Clutter.InputDeviceType.POINTER_DEVICE);
   return true;
@@ -37,12 +39,28 @@ export function pressChord(shell: ShellDriver, keys: string[]): Promise<number> 
   })()`);
 }
 
-export function movePointer(shell: ShellDriver, x: number, y: number): Promise<unknown> {
-  return shell.eval(`(() => {
-    const {GLib} = imports.gi;
-    globalThis.__phyPointer.notify_absolute_motion(GLib.get_monotonic_time(), ${x}, ${y});
+/**
+ * Moves the pointer to (x, y) and resolves once the Shell has it there. Mutter
+ * 50 and later handle virtual input on a thread of their own, and may keep
+ * only one axis of a new virtual pointer's first motion (it landed at (0, 400)
+ * for (1920, 400)): a motion not seen within a while is sent again.
+ */
+export async function movePointer(shell: ShellDriver, x: number, y: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const move = `(() => {
+    globalThis.__phyPointer.notify_absolute_motion(imports.gi.GLib.get_monotonic_time(), ${x}, ${y});
     return true;
-  })()`);
+  })()`;
+  const there = (at: number[]): boolean => at[0] === x && at[1] === y;
+  for (;;) {
+    await shell.eval(move);
+    try {
+      await shell.waitFor<number[]>('global.get_pointer().slice(0, 2)', there, 1_000);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`the pointer did not reach (${x}, ${y}): ${String(error)}`);
+    }
+  }
 }
 
 /** Types text on the virtual keyboard, one key per character (mutter adds Shift where the keymap needs it). */

@@ -13,11 +13,11 @@ import { GUEST } from '../support/dbus-client.js';
 import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord, typeText } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { ShellDriver, viewerInShellArgs } from './shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const GUEST_NAME = 'Windows-11';
 
 interface WindowView {

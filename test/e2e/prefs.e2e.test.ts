@@ -9,11 +9,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestClient } from '../support/dbus-client.js';
-import { ROOT } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord } from './input.js';
 import { ShellDriver, UUID } from './shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const PREFS_TITLE = 'Phyllome Switcher';
 const DIALOG_TITLE = 'Set Shortcut';
 const NEXT_DEFAULT = ['<Super><Alt>Page_Down'];
@@ -183,11 +182,5 @@ it('closes, and the Extensions service that showed it ends', async () => {
 
 it('wrote no JS error or warning, neither the extension in the Shell nor its preferences', () => {
   expect(shell.extensionProblems()).toEqual([]);
-  const lines = readFileSync(process.env.SHELL_TEST_LOG as string)
-    .subarray(logStart)
-    .toString('utf8')
-    .split('\n');
-  // GLib prefixes warnings and criticals with (program:pid); GJS's own come as JS ERROR / JS WARNING.
-  const fromPrefs = lines.filter((l) => l.includes(`:${prefsPid}):`) || /JS ERROR|JS WARNING/.test(l));
-  expect(fromPrefs).toEqual([]);
+  expect(shell.prefsProblems(logStart, prefsPid)).toEqual([]);
 });

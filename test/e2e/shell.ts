@@ -7,6 +7,7 @@ import { Variant } from '@jellybrick/dbus-next';
 import { TestClient } from '../support/dbus-client.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { entriesIn } from '../shell/shell-log-problems.mjs';
+import { shellOwnWarning } from './shell-warnings.js';
 
 export const UUID = 'switcher@phyllo.me';
 
@@ -46,7 +47,14 @@ export class ShellDriver {
     return { state: Number(info.state?.value), error: String(info.error?.value ?? '') };
   }
 
-  async setEnabled(enabled: boolean, uuid = UUID): Promise<void> {
+  /**
+   * Enables or disables the extension, and resolves once the Shell has done
+   * it: EnableExtension answers before the extension's enable() has run
+   * (the Shell enables asynchronously; in GNOME Shell 51 the next call often
+   * came first and found no indicator). Enabled: ACTIVE (1), or ERROR (3)
+   * for the caller to see; disabled: anything but ACTIVE.
+   */
+  async setEnabled(enabled: boolean, uuid = UUID, timeoutMs = 10_000): Promise<void> {
     await this.client.call(
       'org.gnome.Shell',
       '/org/gnome/Shell',
@@ -55,6 +63,17 @@ export class ShellDriver {
       's',
       [uuid],
     );
+    const done = (state: number): boolean => (enabled ? state === 1 || state === 3 : state !== 1);
+    const deadline = Date.now() + timeoutMs;
+    let state = (await this.extensionInfo(uuid)).state;
+    while (!done(state)) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `${uuid} is in state ${state}, ${timeoutMs} ms after being ${enabled ? 'enabled' : 'disabled'}`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+      state = (await this.extensionInfo(uuid)).state;
+    }
   }
 
   /**
@@ -135,14 +154,33 @@ export class ShellDriver {
 
   /**
    * The Shell log's warnings and errors that name the extension or its code,
-   * each with its stack (not whatever lines happen to follow it).
+   * each with its stack (not whatever lines happen to follow it), but those
+   * that come from the Shell's own code (shell-warnings.ts).
    */
   extensionProblems(): string[] {
     const log = process.env.SHELL_TEST_LOG;
     if (!log) throw new Error('not inside run-shell.sh');
     return entriesIn(readFileSync(log, 'utf8'), /JS ERROR|JS WARNING|-WARNING \*\*|-CRITICAL \*\*|Gjs-Message.*error/i)
+      .filter((entry) => !shellOwnWarning(entry[0] as string))
       .map((entry) => entry.join('\n'))
       .filter((entry) => /switcher@phyllo\.me|Phyllome/.test(entry));
+  }
+
+  /**
+   * What the preferences process (org.gnome.Shell.Extensions, showing ours)
+   * wrote to the Shell log since `from` (a byte offset), but what the Shell's
+   * own code there writes (shell-warnings.ts): GLib prefixes its warnings and
+   * criticals with (program:pid); GJS's own come as JS ERROR / JS WARNING.
+   */
+  prefsProblems(from: number, prefsPid: number): string[] {
+    const log = process.env.SHELL_TEST_LOG;
+    if (!log) throw new Error('not inside run-shell.sh');
+    return readFileSync(log)
+      .subarray(from)
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.includes(`:${prefsPid}):`) || /JS ERROR|JS WARNING/.test(line))
+      .filter((line) => !shellOwnWarning(line));
   }
 }
 

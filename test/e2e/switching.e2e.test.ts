@@ -8,14 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROOT, type ServiceStack } from '../support/stack.js';
+import { type ServiceStack } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { GUEST } from '../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { createInputDevices, movePointer, pressChord } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { realGuestsInShell, type ShellDriver, UUID } from './shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const guestXml = (name: string): string => tinyQemuGuestXml(name, { display: true });
 
 interface WindowView {

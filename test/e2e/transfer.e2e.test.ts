@@ -11,11 +11,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GUEST } from '../support/dbus-client.js';
 import { createVolume, defineDefaultPool, inSandbox, QEMU } from '../support/guest-files.js';
 import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../support/libvirt.js';
-import { ROOT, ServiceStack } from '../support/stack.js';
+import { ServiceStack } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { clickItem, INDICATOR, submenu } from './menu.js';
 import { ShellDriver } from './shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const DIALOG = `Main.layoutManager.modalDialogGroup.get_children().find((d) => d.visible && d.dialogLayout?._dialog?.has_style_class_name('phyllome-entry-dialog'))`;
 const MiB = 1024 ** 2;
 

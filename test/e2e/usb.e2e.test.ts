@@ -4,7 +4,9 @@
 // rule matches brings a notification with Attach / Not Now.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { ServiceStack } from '../support/stack.js';
+import { ARTIFACTS } from '../support/artifacts.js';
 import { UsbLab } from '../support/usb-lab.js';
 import { startServiceInLab, type LabService } from '../support/usb-service.js';
 import { INDICATOR, submenu as submenuOf } from './menu.js';
@@ -80,7 +82,7 @@ it("asks, in a notification with Attach and Not Now, when a device its 'ask' rul
     actions: ['Attach', 'Not Now'],
   });
   await new Promise((r) => setTimeout(r, 300));
-  await shell.screenshot(`${process.cwd()}/.cache/artifacts/usb-ask.png`);
+  await shell.screenshot(join(ARTIFACTS, 'usb-ask.png'));
 });
 
 it('takes its notification away when disabled (a screen lock): no button of it outlives the client', async () => {

@@ -151,6 +151,27 @@ describe('the fake logind', () => {
     expect(await dbusErrorOf(manager('GetSessionByPID', 'u', [4242]))).toBe(`${ERR}.NoSessionForPID`);
   });
 
+  it("answers session/self and session/auto as the caller's session, auto falling back to its user's display", async () => {
+    const self = `${LOGIND_PATH}/session/self`;
+    const auto = `${LOGIND_PATH}/session/auto`;
+    await twoSeats();
+    // This process is in no session, and its user (root here) has none yet.
+    expect(await dbusErrorOf(properties(self, SESSION))).toBe(`${ERR}.NoSessionForPID`);
+    expect(await dbusErrorOf(properties(auto, SESSION))).toBe(`${ERR}.NoSessionForPID`);
+    // A graphical login of this process's user: its Display, which GNOME Shell 50 finds through session/auto.
+    await mock.addSession('c7', 'seat0', process.getuid?.() ?? 0, 'me', { active: false });
+    expect(await properties(auto, SESSION)).toMatchObject({ Id: 'c7', Seat: ['seat0', seatPath('seat0')] });
+    const [id] = await client.call(LOGIND, auto, PROPS, 'Get', 'ss', [SESSION, 'Id']);
+    expect((id as Variant).value).toBe('c7');
+    expect(await dbusErrorOf(properties(self, SESSION))).toBe(`${ERR}.NoSessionForPID`);
+    // Its own session, once logind places its PID in one, for both.
+    await mock.bindPid(process.pid, 'c1');
+    expect(await properties(self, SESSION)).toMatchObject({ Id: 'c1' });
+    expect(await properties(auto, SESSION)).toMatchObject({ Id: 'c1' });
+    await mock.unbindPid(process.pid);
+    expect(await properties(auto, SESSION)).toMatchObject({ Id: 'c7' });
+  });
+
   it('sends SeatNew, SessionNew, SessionRemoved and SeatRemoved, keeping Seat.Sessions right', async () => {
     await twoSeats();
     await client.watch(LOGIND);

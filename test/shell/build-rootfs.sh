@@ -1,24 +1,52 @@
 #!/usr/bin/env bash
-# Build (once, cached) a Debian 13 "trixie" root file system that holds a real
-# GNOME Shell 48, for test/shell/run-shell.sh.
+# Build (once, cached) a Debian root file system that holds a real GNOME
+# Shell, for test/shell/run-shell.sh: one root per Debian suite, each in its
+# own folder with its own stamp (test/shell/shells.txt: which suite ships
+# which Shell).
 #
-# Usage: test/shell/build-rootfs.sh [ROOT]
-#   ROOT            default: <repo>/.cache/shell-rootfs  (also env ROOT)
+# Usage: test/shell/build-rootfs.sh [--suite SUITE | --shell N] [ROOT]
+#   --suite SUITE   the Debian suite (also env SUITE; default trixie)
+#   --shell N       the suite that ships GNOME Shell N (shells.txt)
+#   ROOT            default: <repo>/.cache/shell-rootfs-SUITE  (also env ROOT)
 #   DEBIAN_MIRROR   default: the host's Debian mirror from /etc/apt/sources*
 #   FORCE=1         rebuild even if the stamp matches
 #
-# The stamp (ROOT/.phyllome-rootfs-stamp) is a hash of this script, so any
-# change to the package list or build steps triggers a clean rebuild. The new
-# tree is built in ROOT.tmp and renamed into place only when complete, so an
-# interrupted build never leaves a half-made ROOT that looks valid.
-# Needs root (debootstrap, chroot, mounts). Fresh build here: 80-110 s, 1.1 GB.
+# The stamp (ROOT/.phyllome-rootfs-stamp) names the suite, a hash of this
+# script and the Shell it holds. A ROOT that holds another suite is never
+# rebuilt in place: the script refuses and says so (remove it by hand). A
+# ROOT of the same suite whose script hash differs is rebuilt cleanly, in
+# ROOT.tmp, renamed into place only when complete, so an interrupted build
+# never leaves a half-made ROOT that looks valid. The build fails when the
+# suite's Shell is not the major version shells.txt gives it.
+# Needs root (debootstrap, chroot, mounts). Fresh build here: about 2 min,
+# 1.1-1.5 GB.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ROOT=${1:-${ROOT:-$REPO/.cache/shell-rootfs}}
+# shellcheck source=test/shell/shells.sh
+source "$HERE/shells.sh"
+
+die() { echo "build-rootfs: $*" >&2; exit 2; }
+SUITE=${SUITE:-}
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --suite) SUITE=$2; shift 2 ;;
+    --shell)
+      s=$(shell_suite "$2")
+      [[ -n $s ]] || die "no suite ships GNOME Shell $2 (test/shell/shells.txt: $(shells_all | tr '\n' ' '))"
+      [[ -z $SUITE || $SUITE == "$s" ]] || die "--shell $2 is $s's, not $SUITE's"
+      SUITE=$s; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1 (see --help)" ;;
+    *) ROOT=$1; shift ;;
+  esac
+done
+SUITE=${SUITE:-trixie}
+SHELL_MAJOR=$(suite_shell "$SUITE")
+[[ -n $SHELL_MAJOR ]] || die "suite $SUITE is not in test/shell/shells.txt"
+ROOT=${ROOT:-$(suite_root "$SUITE" "$REPO")}
 ROOT=$(realpath -m "$ROOT")
-SUITE=${SUITE:-trixie} # another Debian suite builds another GNOME Shell (README: Which GNOME Shell)
 
 # What the Shell tests need inside the root. gnome-extensions(1) ships in
 # gnome-shell itself; fonts so the top bar draws text; the icon theme for the
@@ -41,10 +69,24 @@ PACKAGES=(
   virt-viewer
 )
 
+# A suite's extras (shells.txt's third column) add the packages listed in
+# extra-NAME.txt beside this script.
+EXTRA_LISTS=()
+for extra in $(shells_rows | awk -v s="$SUITE" '$2 == s { for (i = 3; i <= NF; i++) print $i }'); do
+  list=$HERE/extra-$extra.txt
+  [[ -f $list ]] || die "shells.txt gives $SUITE the extra $extra, but there is no $list"
+  EXTRA_LISTS+=("$list")
+  mapfile -t more < <(grep -v '^\s*\(#\|$\)' "$list")
+  PACKAGES+=("${more[@]}")
+done
+
 STAMP_FILE=.phyllome-rootfs-stamp
-STAMP=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
+# What the root is built from: this script, the suite's row of the table and
+# its extras' lists (so a change to one extra rebuilds only the roots with it).
+SCRIPT_HASH=$( { cat "${BASH_SOURCE[0]}" "${EXTRA_LISTS[@]}"; shells_rows | awk -v s="$SUITE" '$2 == s'; } | sha256sum | cut -d' ' -f1)
 
 log() { printf '[build-rootfs] %s\n' "$*" >&2; }
+stamp_field() { [[ -f $1 ]] && sed -n "s/^$2=//p" "$1" | head -n1; return 0; }
 
 if [[ $(id -u) != 0 ]]; then
   echo "build-rootfs.sh must run as root (debootstrap/chroot)" >&2
@@ -57,9 +99,22 @@ mkdir -p "$(dirname "$ROOT")"
 exec 9>"$ROOT.lock"
 flock 9
 
-if [[ ${FORCE:-0} != 1 && -f $ROOT/$STAMP_FILE && $(cat "$ROOT/$STAMP_FILE") == "$STAMP" ]]; then
-  log "up to date: $ROOT"
-  exit 0
+# A ROOT that is not this suite's root is never replaced: a root of another
+# suite (or something that is no root of ours at all) given as ROOT would
+# otherwise be rebuilt from SUITE in its place, and a run would test a Shell
+# nobody asked for.
+if [[ -e $ROOT && -n $(ls -A "$ROOT" 2>/dev/null) ]]; then
+  held=$(stamp_field "$ROOT/$STAMP_FILE" suite)
+  if [[ -z $held ]]; then
+    die "$ROOT is not a root of this script's that names its suite (no suite in $STAMP_FILE); refusing to replace it: remove it, or give another ROOT"
+  fi
+  if [[ $held != "$SUITE" ]]; then
+    die "$ROOT holds $held (GNOME Shell $(stamp_field "$ROOT/$STAMP_FILE" shell)), not $SUITE; refusing to rebuild it as $SUITE: give $SUITE its own ROOT (default $(suite_root "$SUITE" "$REPO"))"
+  fi
+  if [[ ${FORCE:-0} != 1 && $(stamp_field "$ROOT/$STAMP_FILE" script) == "$SCRIPT_HASH" ]]; then
+    log "up to date: $ROOT ($SUITE, GNOME Shell $(stamp_field "$ROOT/$STAMP_FILE" shell))"
+    exit 0
+  fi
 fi
 
 if ! command -v debootstrap >/dev/null; then
@@ -91,7 +146,7 @@ fi
 rm -rf --one-file-system "$TMP" "$TMP.debootstrap.log"
 mkdir -p "$TMP"
 
-log "building $SUITE into $TMP from $MIRROR"
+log "building $SUITE (GNOME Shell $SHELL_MAJOR) into $TMP from $MIRROR"
 start=$(date +%s)
 
 # All mounts (debootstrap's own /proc,/sys and ours) live in a private mount
@@ -99,14 +154,21 @@ start=$(date +%s)
 # PID namespace too: if this script dies (even SIGKILL), --pdeathsig ends
 # unshare, --kill-child ends its PID 1, and the kernel ends every process
 # below it, so no orphaned apt keeps writing into ROOT.tmp.
-export TMP MIRROR SUITE
+# Bookworm's debootstrap has no script for suites newer than trixie (forky):
+# sid's builds them (debootstrap's last argument).
+SCRIPT=$SUITE
+[[ -e /usr/share/debootstrap/scripts/$SUITE ]] || SCRIPT=sid
+export TMP MIRROR SUITE SCRIPT
 export PKGS="${PACKAGES[*]}"
 setpriv --pdeathsig KILL -- unshare --pid --fork --kill-child --mount --propagation private \
   bash -euo pipefail -c '
-  debootstrap --variant=minbase --components=main "$SUITE" "$TMP" "$MIRROR" >"$TMP.debootstrap.log" 2>&1 \
+  debootstrap --variant=minbase --components=main "$SUITE" "$TMP" "$MIRROR" "$SCRIPT" >"$TMP.debootstrap.log" 2>&1 \
     || { tail -n 30 "$TMP.debootstrap.log" >&2; exit 1; }
 
   echo "deb $MIRROR $SUITE main" >"$TMP/etc/apt/sources.list"
+  # The mirror reachable here may serve a suite whose Release file is past
+  # its Valid-Until date (a snapshot); apt refuses such a suite unless told.
+  echo "Acquire::Check-Valid-Until \"false\";" >"$TMP/etc/apt/apt.conf.d/99phyllome-valid-until"
   cp /etc/resolv.conf "$TMP/etc/resolv.conf" 2>/dev/null || true
   # No init system inside: keep maintainer scripts from starting daemons.
   printf "#!/bin/sh\nexit 101\n" >"$TMP/usr/sbin/policy-rc.d"
@@ -127,7 +189,15 @@ setpriv --pdeathsig KILL -- unshare --pid --fork --kill-child --mount --propagat
 # dbus-daemon refuses to start without a machine id.
 [[ -s $TMP/etc/machine-id ]] || chroot "$TMP" dbus-uuidgen --ensure=/etc/machine-id
 
-echo "$STAMP" >"$TMP/$STAMP_FILE"
+# The suite must ship the Shell the table says: sid moves on, and a root of
+# another Shell would be tested under this one's name.
+VERSION=$(chroot "$TMP" dpkg-query -W -f='${Version}' gnome-shell)
+VERSION=${VERSION#*:}
+VERSION=${VERSION%%[-~+]*}
+if [[ ${VERSION%%.*} != "$SHELL_MAJOR" ]]; then
+  die "$SUITE now ships GNOME Shell $VERSION, not $SHELL_MAJOR (test/shell/shells.txt); $TMP kept for a look"
+fi
+printf 'suite=%s\nscript=%s\nshell=%s\n' "$SUITE" "$SCRIPT_HASH" "$VERSION" >"$TMP/$STAMP_FILE"
 rm -f "$TMP.debootstrap.log"
 
 # Swap in atomically-ish: the old tree goes away only after the new one exists.
@@ -141,4 +211,4 @@ if [[ -e $ROOT ]]; then
 fi
 mv "$TMP" "$ROOT"
 
-log "done in $(($(date +%s) - start)) s, size $(du -sh --one-file-system "$ROOT" | cut -f1): $ROOT"
+log "done in $(($(date +%s) - start)) s, $SUITE with GNOME Shell $VERSION, size $(du -sh --one-file-system "$ROOT" | cut -f1): $ROOT"

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Run a real GNOME Shell 48 (Wayland, software rendering), headless or in a
-# window (--window), inside the trixie root file system made by
+# Run a real GNOME Shell (Wayland, software rendering), headless or in a
+# window (--window), inside a Debian root file system made by
 # build-rootfs.sh, run a test command ON THE HOST against it, then tear
-# everything down and exit with that command's status.
+# everything down and exit with that command's status. The Shell is the one
+# asked for (--shell, 48 by default) or the run fails: the root must be that
+# Shell's suite's, and the Shell that starts must say that version.
 #
 # Usage:
 #   test/shell/run-shell.sh [options] -- CMD [ARGS...]
 # Options:
-#   --root DIR        root file system (default: $ROOT or <repo>/.cache/shell-rootfs;
-#                     must be built already: test/shell/build-rootfs.sh)
+#   --shell N         the GNOME Shell major version to run (default 48;
+#                     test/shell/shells.txt says which Debian suite ships it)
+#   --root DIR        root file system (default: $ROOT or that suite's
+#                     <repo>/.cache/shell-rootfs-SUITE; must be built already:
+#                     test/shell/build-rootfs.sh --shell N); must hold N's suite
 #   --monitors N      number of 1280x800 monitors (default 1)
 #   --window          show the Shell in a window on the caller's X display
 #                     (gnome-shell --nested; N monitors side by side in one
 #                     N*1280x800 window) instead of headless. Needs DISPLAY:
 #                     mutter 48's nested backend is an X11 client, so on a
 #                     Wayland desktop it uses its Xwayland (DISPLAY). With no
-#                     usable DISPLAY it says so on stderr and runs headless.
+#                     usable DISPLAY, or in Shell 50 and later (mutter 50 has
+#                     no --nested), it says so on stderr and runs headless.
 #                     XAUTHORITY (or ~/.Xauthority) is copied into the run.
 #   --bus-dir DIR     host dir for the bus sockets DIR/session and DIR/system
 #                     (default: a private temp dir); bind-mounted at the same
@@ -54,7 +60,8 @@
 #   SHELL_TEST_ROOT, SHELL_TEST_NS_PID (holder of the private mount namespace),
 #   SHELL_TEST_STATE (private dir, same path inside and out), SHELL_TEST_HOME,
 #   SHELL_TEST_RUNTIME_DIR (XDG_RUNTIME_DIR; Wayland socket wayland-0 in it),
-#   SHELL_TEST_DATA_HOME, SHELL_TEST_BUS_DIR, SHELL_TEST_LOG, SHELL_TEST_PID.
+#   SHELL_TEST_DATA_HOME, SHELL_TEST_BUS_DIR, SHELL_TEST_LOG, SHELL_TEST_PID,
+#   SHELL_TEST_VERSION (the running Shell's version, e.g. 50.5).
 # Helpers for CMD (they read those variables): in-root.sh CMD (run a program
 # inside the root next to the Shell, e.g. virt-viewer), shell-eval.sh JS,
 # shell-screenshot.sh OUT.png.
@@ -68,8 +75,11 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=test/shell/shells.sh
+source "$HERE/shells.sh"
 
-ROOT=${ROOT:-$REPO/.cache/shell-rootfs}
+ROOT=${ROOT:-}
+SHELL_MAJOR=48
 MONITORS=1
 BUS_DIR=
 DATA_HOME=
@@ -89,6 +99,7 @@ say() { printf '[run-shell %s] %s\n' "$(date +%T)" "$*" >&2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --root) ROOT=$2; shift 2 ;;
+    --shell) SHELL_MAJOR=$2; shift 2 ;;
     --monitors) MONITORS=$2; shift 2 ;;
     --bus-dir) BUS_DIR=$2; shift 2 ;;
     --data-home) DATA_HOME=$2; shift 2 ;;
@@ -110,8 +121,15 @@ done
 CMD=("$@")
 [[ $(id -u) == 0 ]] || die "must run as root"
 [[ $MONITORS =~ ^[1-9][0-9]*$ ]] || die "--monitors wants a positive number"
-ROOT=$(realpath "$ROOT")
-[[ -f $ROOT/.phyllome-rootfs-stamp ]] || die "$ROOT is not built: run test/shell/build-rootfs.sh"
+SUITE=$(shell_suite "$SHELL_MAJOR")
+[[ -n $SUITE ]] || die "no suite ships GNOME Shell $SHELL_MAJOR (test/shell/shells.txt: $(shells_all | tr '\n' ' '))"
+ROOT=$(realpath -m "${ROOT:-$(suite_root "$SUITE" "$REPO")}")
+STAMP=$ROOT/.phyllome-rootfs-stamp
+[[ -f $STAMP ]] || die "$ROOT is not built: run test/shell/build-rootfs.sh --shell $SHELL_MAJOR"
+# The root must be the asked-for Shell's: a run never tests another under its name.
+HELD=$(sed -n 's/^suite=//p' "$STAMP")
+[[ $HELD == "$SUITE" ]] ||
+  die "$ROOT holds ${HELD:-an unknown suite}, not $SUITE (GNOME Shell $SHELL_MAJOR): build-rootfs.sh --shell $SHELL_MAJOR builds that"
 
 # --window: mutter 48's --nested backend (MetaBackendX11Nested) opens an X
 # display with Xlib and cannot use a Wayland socket, so WAYLAND_DISPLAY alone
@@ -125,6 +143,8 @@ if [[ $WINDOW == 1 ]]; then
   elif [[ $DISPLAY =~ ^(unix)?:([0-9]+)(\.[0-9]+)?$ && ! -S /tmp/.X11-unix/X${BASH_REMATCH[2]} ]]; then
     why="DISPLAY=$DISPLAY has no socket /tmp/.X11-unix/X${BASH_REMATCH[2]}"
   fi
+  # Mutter 50 dropped the nested backend (its --devkit needs PipeWire and mutter's devkit viewer).
+  ((SHELL_MAJOR < 50)) || why="mutter $SHELL_MAJOR has no nested mode"
   if [[ -n $why ]]; then
     echo "run-shell: --window: $why; running headless" >&2
     WINDOW=0
@@ -255,7 +275,10 @@ BIND_PATHS=("$STATE" "$BUS_DIR" "$DATA_HOME")
 # namespace is shared.
 [[ $WINDOW == 1 && -d /tmp/.X11-unix ]] && BIND_PATHS+=(/tmp/.X11-unix)
 for b in "${BINDS[@]}"; do BIND_PATHS+=("$(realpath "$b")"); done
-export ROOT
+# What masks a D-Bus activation file of the root: a service nobody asks for.
+MASKED_SERVICE=$STATE/masked.service
+printf '[D-BUS Service]\nName=me.phyllo.test.Masked\nExec=/bin/false\n' >"$MASKED_SERVICE"
+export ROOT MASKED_SERVICE
 setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
   cd /
   mount -t proc proc "$ROOT/proc"
@@ -263,6 +286,18 @@ setpriv --pdeathsig KILL -- unshare --mount --propagation private -- bash -euc '
   mount --rbind /dev "$ROOT/dev"
   mount -t tmpfs -o mode=1777 tmpfs "$ROOT/tmp"
   mount -t tmpfs -o mode=755 tmpfs "$ROOT/run"
+  # Where systemd-logind runs, it keeps its seats here, and the Shell talks
+  # to logind (misc/loginManager.js) only where this folder is: else it takes
+  # a dummy that never finds its session.
+  mkdir -p "$ROOT/run/systemd/seats"
+  # A root may carry libvirt-dbus (trixie'"'"'s does, for test/libvirt/run.sh):
+  # its activation file would let the Shell'"'"'s buses start it when our
+  # service asks for org.libvirt, and that one (reaching no libvirtd in the
+  # root) would hold the name the tests'"'"' own libvirt-dbus needs. Masked here,
+  # in this namespace only.
+  if [[ -e $ROOT/usr/share/dbus-1/services/org.libvirt.service ]]; then
+    mount --bind "$MASKED_SERVICE" "$ROOT/usr/share/dbus-1/services/org.libvirt.service"
+  fi
   for p in "$@"; do
     if [[ -d $p ]]; then mkdir -p "$ROOT$p"; else mkdir -p "$(dirname "$ROOT$p")"; touch "$ROOT$p"; fi
     mount --bind "$p" "$ROOT$p"
@@ -395,18 +430,25 @@ shell_eval() {
     --method org.gnome.Shell.Eval "$1" 2>/dev/null
 }
 
-# Ready = the Shell answers ShellVersion 48.x and its startup (incl. the
-# startup animation into the overview) is complete.
+# Ready = the Shell's startup (incl. the startup animation into the
+# overview) is complete; it must then be the Shell asked for, by the version
+# it was built as and by the one it announces on the bus.
 deadline=$(($(date +%s) + TIMEOUT))
-until shell_eval 'Main.layoutManager._startingUp === false && Config.PACKAGE_VERSION' 2>/dev/null \
-    | grep -q "(true, '\"48\."; do
+until BUILT=$(shell_eval 'Main.layoutManager._startingUp === false && Config.PACKAGE_VERSION' 2>/dev/null) &&
+    [[ $BUILT == "(true, '\""* ]]; do
   kill -0 "$SHELL_PID" 2>/dev/null || die "gnome-shell exited during startup (log: $LOG)"
   (($(date +%s) < deadline)) || die "gnome-shell not ready after ${TIMEOUT}s (log: $LOG)"
-  sleep 0.5
+  sleep 0.2
 done
+BUILT=${BUILT#*\"}
+BUILT=${BUILT%%\"*}
 VERSION=$(gdbus_in --session --dest org.gnome.Shell --object-path /org/gnome/Shell \
   --method org.freedesktop.DBus.Properties.Get org.gnome.Shell ShellVersion)
-[[ $VERSION == *"'48."* ]] || die "unexpected ShellVersion $VERSION"
+VERSION=${VERSION#*\'}
+VERSION=${VERSION%%\'*}
+if [[ ${BUILT%%.*} != "$SHELL_MAJOR" || $VERSION != "$BUILT" ]]; then
+  die "asked for GNOME Shell $SHELL_MAJOR, but the Shell in $ROOT is $BUILT (ShellVersion '$VERSION')"
+fi
 
 # Leave the start-up overview, and drop the "Logged in as a privileged user"
 # notification (we run as root) so screenshots show a plain desktop.
@@ -420,9 +462,9 @@ fi
 shell_eval 'Main.messageTray.getSources().forEach(s => s.destroy()); true' >/dev/null
 ms=$((($(date +%s%N) - T0) / 1000000))
 mode=headless; [[ $WINDOW == 1 ]] && mode="in a window on $DISPLAY"
-say "GNOME Shell ${VERSION//[^0-9.]/} ($mode) ready $((ms / 1000)).$((ms % 1000 / 100)) s after start"
+say "GNOME Shell $VERSION ($mode, $SUITE) ready $((ms / 1000)).$((ms % 1000 / 100)) s after start"
 
-export SHELL_TEST_PID=$SHELL_PID
+export SHELL_TEST_PID=$SHELL_PID SHELL_TEST_VERSION=$VERSION
 
 # Run CMD in the background and wait, so INT/TERM reach our trap at once;
 # `<&0` keeps the caller's stdin (a background job would get /dev/null).

@@ -6,10 +6,13 @@
 # finds the broken one's error in the Shell log, opens the good one's menu
 # and saves a screenshot to .cache/artifacts/smoke.png.
 # Exits 0 only if every check passes and nothing is left running or mounted.
+#   test/shell/smoke.sh [--shell N]     (GNOME Shell N, default 48)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=test/shell/shells.sh
+source "$HERE/shells.sh"
 GOOD=smoke@phyllo.me
 BAD=smoke-broken@phyllo.me
 
@@ -78,7 +81,10 @@ if [[ ${1:-} == --in-shell ]]; then
 fi
 
 # ---- outer part --------------------------------------------------------------
-"$HERE/build-rootfs.sh"
+SHELL_MAJOR=48
+[[ ${1:-} == --shell ]] && SHELL_MAJOR=$2
+"$HERE/build-rootfs.sh" --shell "$SHELL_MAJOR"
+ROOT=$(suite_root "$(shell_suite "$SHELL_MAJOR")" "$REPO")
 
 ART=$REPO/.cache/artifacts
 mkdir -p "$ART"
@@ -89,7 +95,7 @@ EXT=$WORK/data/gnome-shell/extensions
 
 mkdir -p "$EXT/$GOOD" "$EXT/$BAD"
 cat >"$EXT/$GOOD/metadata.json" <<EOF
-{"uuid": "$GOOD", "name": "Phyllome smoke", "description": "Harness smoke test", "shell-version": ["48"]}
+{"uuid": "$GOOD", "name": "Phyllome smoke", "description": "Harness smoke test", "shell-version": ["$SHELL_MAJOR"]}
 EOF
 cat >"$EXT/$GOOD/extension.js" <<'EOF'
 import Clutter from 'gi://Clutter';
@@ -123,7 +129,7 @@ export default class SmokeExtension extends Extension {
 }
 EOF
 cat >"$EXT/$BAD/metadata.json" <<EOF
-{"uuid": "$BAD", "name": "Phyllome smoke (broken)", "description": "Throws on enable", "shell-version": ["48"]}
+{"uuid": "$BAD", "name": "Phyllome smoke (broken)", "description": "Throws on enable", "shell-version": ["$SHELL_MAJOR"]}
 EOF
 cat >"$EXT/$BAD/extension.js" <<'EOF'
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
@@ -138,13 +144,13 @@ export default class BrokenExtension extends Extension {
 }
 EOF
 
-"$HERE/run-shell.sh" --data-home "$WORK/data" --enable "$BAD" --log "$ART/smoke-shell.log" \
+"$HERE/run-shell.sh" --shell "$SHELL_MAJOR" --data-home "$WORK/data" --enable "$BAD" --log "$ART/smoke-shell.log" \
   -- "${BASH_SOURCE[0]}" --in-shell "$ART"
 
 # run-shell.sh already checks its namespace; check again from outside.
-if grep -qF "$REPO/.cache/shell-rootfs/" /proc/self/mountinfo; then fail "mounts left under the root"; fi
+if grep -qF "$ROOT/" /proc/self/mountinfo; then fail "mounts left under the root"; fi
 for p in /proc/[0-9]*; do
-  if [[ $(readlink "$p/root" 2>/dev/null) == "$REPO/.cache/shell-rootfs" ]]; then fail "process ${p#/proc/} left in the root"; fi
+  if [[ $(readlink "$p/root" 2>/dev/null) == "$ROOT" ]]; then fail "process ${p#/proc/} left in the root"; fi
 done
 ok "no process and no mount left"
 echo "smoke: 1 passed, 0 failed"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Smoke test of run-shell.sh --window: starts a private Xvfb (installs xvfb,
+# Smoke test of run-shell.sh --window (GNOME Shell 48: mutter 50 has no
+# nested mode): starts a private Xvfb (installs xvfb,
 # imagemagick and x11-utils with apt-get if missing), runs the Shell nested in
 # a window on it, checks ShellVersion 48.x and the nested backend over D-Bus,
 # takes a Shell screenshot (org.gnome.Shell.Screenshot) and a capture of the
@@ -52,7 +53,7 @@ fi
 if ! command -v Xvfb >/dev/null || ! command -v import >/dev/null || ! command -v xwininfo >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb imagemagick x11-utils >/dev/null
 fi
-"$HERE/build-rootfs.sh"
+"$HERE/build-rootfs.sh" --shell 48
 
 ART=$REPO/.cache/artifacts
 mkdir -p "$ART"
@@ -83,6 +84,6 @@ ok "Xvfb (pid $XVFB) on $DISPLAY"
 "$HERE/run-shell.sh" --window --log "$ART/window-shell.log" -- "${BASH_SOURCE[0]}" --in-shell "$ART"
 
 # run-shell.sh checks its own namespace; the host must have no mount either.
-if grep -qF "$REPO/.cache/shell-rootfs/" /proc/self/mountinfo; then fail "mounts left under the root"; fi
+if grep -qF "$REPO/.cache/shell-rootfs-trixie/" /proc/self/mountinfo; then fail "mounts left under the root"; fi
 ok "no mount left"
 echo "window-smoke: 1 passed, 0 failed"

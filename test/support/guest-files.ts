@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Variant } from '@jellybrick/dbus-next';
 import { libvirtCall } from './libvirt.js';
-import { SANDBOX, type ServiceStack } from './stack.js';
+import { checkLibvirtVersion, SANDBOX, type ServiceStack } from './stack.js';
 import type { TrackedProcess } from './processes.js';
 
 const run = promisify(execFile);
@@ -149,6 +149,7 @@ export async function startSecondHost(stack: ServiceStack): Promise<SecondHost> 
     env: { ...stack.env, SANDBOX_SOCKET_DIR: dir, SANDBOX_NO_DBUS: '1' },
   });
   const [, pid] = await process.waitForOutput(/^ready (\d+)$/m, 30_000);
+  checkLibvirtVersion(process.output());
   return {
     uri: `qemu+unix:///system?socket=${dir}/libvirt-sock`,
     pid: Number(pid),

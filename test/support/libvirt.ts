@@ -126,3 +126,17 @@ export async function libvirtState(
 export async function warmUpDomainStats(stack: ServiceStack, connectPath = '/org/libvirt/QEMU'): Promise<void> {
   await stack.client.call('org.libvirt', connectPath, 'org.libvirt.Connect', 'GetAllDomainStats', 'uu', [2, 1], 30_000);
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A definition's <nvram> naming `path` (and `template`, when given), as each
+ * libvirt writes it: 9.0 as it was defined (<nvram>PATH</nvram>); 9.2 and
+ * later (Debian 13's 11), which resolve a UEFI guest's firmware when it is
+ * defined, add the template and the formats (template='…'
+ * templateFormat='raw' format='raw').
+ */
+export function nvramElement(path: string, template?: string): RegExp {
+  const first = template === undefined ? '' : ` template='${escapeRegExp(template)}'`;
+  return new RegExp(`<nvram${first}(?: [^>]*)?>${escapeRegExp(path)}</nvram>`);
+}

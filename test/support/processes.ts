@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { ARTIFACTS } from './artifacts.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -84,7 +85,7 @@ export class ProcessGroup {
 }
 
 /** Where each test file's processes leave what they printed: a CI run keeps nothing else to read after a failure. */
-const OUTPUT_DIR = join(process.cwd(), '.cache/artifacts/process-output');
+const OUTPUT_DIR = join(ARTIFACTS, 'process-output');
 const startedAfresh = new Set<string>();
 
 async function keepOutput(tracked: TrackedProcess, code: number | null): Promise<void> {

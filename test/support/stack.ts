@@ -38,6 +38,20 @@ export function seatsArgs(args: readonly string[]): string[] {
   return args.some((a) => a === '--system-bus' || a === '--seats' || a === '--host-wide') ? [] : ['--seats', 'none'];
 }
 
+/**
+ * The libvirtd a sandbox runs is the release asked for (PHYLLOME_LIBVIRT,
+ * set by test/libvirt/run.sh; by default the host's): a run on another
+ * release's libvirt must never silently test this host's.
+ */
+export function checkLibvirtVersion(sandboxOutput: string): string {
+  const version = /^libvirtd (\S+)$/m.exec(sandboxOutput)?.[1] ?? 'unknown';
+  const asked = process.env.PHYLLOME_LIBVIRT;
+  if (asked && version !== asked && !version.startsWith(`${asked}.`)) {
+    throw new Error(`asked for libvirt ${asked}, but the sandbox runs libvirtd ${version}`);
+  }
+  return version;
+}
+
 export class ServiceStack {
   readonly group = new ProcessGroup();
   bus!: PrivateBus;
@@ -123,9 +137,10 @@ export class ServiceStack {
 
   async startLibvirtdSandbox(): Promise<void> {
     const sandbox = this.group.start('libvirtd-sandbox', SANDBOX, [], { env: this.env });
+    this.libvirtDbus = sandbox;
     const [, pid] = await sandbox.waitForOutput(/^ready (\d+)$/m, 30_000);
     this.libvirtdNamespacePid = Number(pid);
-    this.libvirtDbus = sandbox;
+    checkLibvirtVersion(sandbox.output());
   }
 
   /** Stops the sandbox's libvirtd alone, under the live libvirt-dbus (a package upgrade does this). */

@@ -101,6 +101,28 @@ describe('GuestStops', () => {
     expect(seen).toEqual(['State crashed', 'GuestStopped crashed', 'State shutoff']);
   });
 
+  it('tells a panic once as libvirt 11 announces it: Crashed, then Shutdown and Stopped for its on_crash', () => {
+    // As libvirt 11.3 sent them (test/libvirt/run.sh): its state goes crashed, stopping, crashed.
+    event(CRASHED, PANICKED);
+    registry.setState('crashed');
+    event(SHUTDOWN, 2);
+    registry.setState('stopping');
+    event(STOPPED, STOPPED_CRASHED);
+    registry.setState('crashed');
+    expect(seen).toEqual(['State crashed', 'GuestStopped crashed', 'State stopping', 'State crashed']);
+    // And when the events run ahead of the states.
+    event(STARTED, 0);
+    registry.setState('running');
+    seen = [];
+    event(CRASHED, PANICKED);
+    event(SHUTDOWN, 2);
+    event(STOPPED, STOPPED_CRASHED);
+    registry.setState('crashed');
+    registry.setState('stopping');
+    registry.setState('crashed');
+    expect(seen).toEqual(['State crashed', 'GuestStopped crashed', 'State stopping', 'State crashed']);
+  });
+
   it('tells nothing while a guest that loaded its crash kernel runs on, then its stop with its own reason', () => {
     event(CRASHED, CRASH_LOADED);
     expect(seen).toEqual([]);

@@ -120,6 +120,10 @@ export const SwitcherIndicator = GObject.registerClass(
      */
     _onDestroy(): void {
       const menu = this.menu as PopupMenu.PopupMenu;
+      // Closed at once first (a disable may come while it is open): destroyed open, its BoxPointer
+      // could still be laid out by the Shell after it was gone (GNOME Shell 50: "BoxPointer … has been
+      // already disposed", "this.bin is undefined").
+      if (menu.isOpen) menu.close();
       (menu as unknown as { disconnectObject(o: object): void }).disconnectObject(Main.panel);
       const scrollSection = this.scrollSection;
       // Its actor lives in the ScrollView, so the menu's own destroy would not reach its rows.

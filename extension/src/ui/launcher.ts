@@ -92,7 +92,7 @@ export class Launcher {
     });
     const column = new St.BoxLayout({
       style_class: 'phyllome-launcher-column',
-      vertical: true,
+      orientation: Clutter.Orientation.VERTICAL,
       x_expand: true,
       y_expand: true,
     });
@@ -108,12 +108,12 @@ export class Launcher {
     this.perRow = Math.max(1, Math.floor((monitor.width - 96) / (TILE_WIDTH + 48)));
     // Rows of tiles, laid out by hand (reflow): Clutter's FlowLayout allocated them no height here.
     this.grid = new St.BoxLayout({
-      vertical: true,
+      orientation: Clutter.Orientation.VERTICAL,
       style_class: 'phyllome-launcher-grid',
       x_align: Clutter.ActorAlign.CENTER,
     });
     // A ScrollView's child must scroll itself: a box around the grid does.
-    const content = new St.BoxLayout({ vertical: true, x_expand: true });
+    const content = new St.BoxLayout({ orientation: Clutter.Orientation.VERTICAL, x_expand: true });
     content.add_child(this.grid);
     this.scroll = new St.ScrollView({
       style_class: 'phyllome-launcher-scroll',
@@ -254,7 +254,10 @@ export class Launcher {
   private addTile(guest: GuestSummary): void {
     const grid = this.grid;
     if (!grid) return;
-    const box = new St.BoxLayout({ vertical: true, style_class: 'phyllome-launcher-tile-box' });
+    const box = new St.BoxLayout({
+      orientation: Clutter.Orientation.VERTICAL,
+      style_class: 'phyllome-launcher-tile-box',
+    });
     const preview = new St.Bin({ style_class: 'phyllome-launcher-preview', width: TILE_WIDTH, height: PREVIEW_HEIGHT });
     const windowActor = this.windowFor(guest)?.get_compositor_private() as Clutter.Actor | null | undefined;
     if (windowActor) {
@@ -287,7 +290,10 @@ export class Launcher {
     let root: St.Widget = button;
     let transferRow: St.BoxLayout | undefined;
     if (this.transfers) {
-      root = new St.BoxLayout({ vertical: true, style_class: 'phyllome-launcher-tile-column' });
+      root = new St.BoxLayout({
+        orientation: Clutter.Orientation.VERTICAL,
+        style_class: 'phyllome-launcher-tile-column',
+      });
       root.add_child(button);
       transferRow = new St.BoxLayout({
         style_class: 'phyllome-launcher-transfers',

@@ -283,10 +283,19 @@ function monitorIndex(connector: string): number {
   return connector ? global.backend.get_monitor_manager().get_monitor_for_connector(connector) : -1;
 }
 
-/** Full-screen on the monitor with this connector; '' or one that is not there: the monitor under the pointer. */
+/**
+ * Full-screen on the monitor with this connector; '' or one that is not
+ * there: the monitor under the pointer. Every placement of a viewer comes
+ * here. Mutter 50 and later ignore move_to_monitor() on a full-screen window
+ * (48 moved it), so a full-screen window on another monitor leaves full
+ * screen, moves, and goes full screen again there, in every Shell alike.
+ */
 export function place(window: Meta.Window, connector: string): void {
   const byConnector = monitorIndex(connector);
   const monitor = byConnector >= 0 ? byConnector : global.display.get_current_monitor();
-  if (window.get_monitor() !== monitor) window.move_to_monitor(monitor);
+  if (window.get_monitor() !== monitor) {
+    if (window.is_fullscreen()) window.unmake_fullscreen();
+    window.move_to_monitor(monitor);
+  }
   if (!window.is_fullscreen()) window.make_fullscreen();
 }

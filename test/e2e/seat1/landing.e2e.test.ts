@@ -15,6 +15,7 @@ import { GUEST, MANAGER, MANAGER_PATH, SERVICE, TestClient } from '../../support
 import { libvirtCall, tinyQemuGuestXml } from '../../support/libvirt.js';
 import type { TrackedProcess } from '../../support/processes.js';
 import { SERVICE_EXECUTABLE, ServiceStack, shebangFlags } from '../../support/stack.js';
+import { ARTIFACTS } from '../../support/artifacts.js';
 import { createInputDevices, pressChord } from '../input.js';
 import { MENU } from '../menu.js';
 import { ShellDriver, UUID } from '../shell.js';
@@ -129,7 +130,7 @@ it("starts seat1's guest and shows it in a viewer of the session, full-screen an
     .call(SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', 's', ['bravo'])
     .then((r) => r[0] as string);
   expect(await system.property(bravo, GUEST, 'State')).toBe('shutoff');
-  await shell.screenshot(join(process.cwd(), '.cache/artifacts/seat1-landed.png'));
+  await shell.screenshot(join(ARTIFACTS, 'seat1-landed.png'));
 });
 
 it("offers only seat1's guests and those of no seat", async () => {

@@ -10,11 +10,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, TestClient } from '../../support/dbus-client.js';
-import { ROOT, ServiceStack } from '../../support/stack.js';
+import { ServiceStack } from '../../support/stack.js';
+import { ARTIFACTS } from '../../support/artifacts.js';
 import { createInputDevices, pressChord } from '../input.js';
 import { ShellDriver, UUID } from '../shell.js';
 
-const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const PREFS_TITLE = 'Phyllome Switcher';
 const SEAT = 'me.phyllo.Switcher1.Seat';
 const OTHER_SEAT = 'me.phyllo.switcher.manage-other-seat';
@@ -229,11 +229,5 @@ it('stops what it started and hands the session back', async () => {
 
 it('wrote no JS error or warning, neither the extension in the Shell nor its preferences', () => {
   expect(shell.extensionProblems()).toEqual([]);
-  const lines = readFileSync(process.env.SHELL_TEST_LOG as string)
-    .subarray(logStart)
-    .toString('utf8')
-    .split('\n');
-  // GLib prefixes warnings and criticals with (program:pid); GJS's own come as JS ERROR / JS WARNING.
-  const fromPrefs = lines.filter((l) => l.includes(`:${prefsPid}):`) || /JS ERROR|JS WARNING/.test(l));
-  expect(fromPrefs).toEqual([]);
+  expect(shell.prefsProblems(logStart, prefsPid)).toEqual([]);
 });

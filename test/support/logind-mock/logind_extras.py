@@ -9,7 +9,13 @@ systemd's src/login/logind-dbus.c and friends:
   /org/freedesktop/login1/session/_32, user 1000 at .../user/_1000;
 - Get{Seat,Session,User} refuse unknown names (NoSuchSeat, NoSuchSession,
   NoSuchUser) instead of making a path up; "self"/"auto"/"" mean the caller's
-  session, and a caller of this mock never has one (NoSessionForPID);
+  session, which these Manager methods cannot tell (a mock method is not
+  given its caller), so they answer NoSessionForPID;
+- the objects /org/freedesktop/login1/session/self and .../session/auto are
+  the caller's session, found as logind's session_object_find() finds it
+  (GNOME Shell 45+ without XDG_SESSION_ID reads session/auto's Id): the
+  session of the caller's PID, and for "auto", when it has none, its user's
+  display session (User.Display); else NoSessionForPID;
 - GetSessionByPID answers from a pid -> session map (the session leader is in
   it), else NoSessionForPID;
 - AttachDevice checks its arguments as logind does (a normalized path under
@@ -24,6 +30,7 @@ systemd's src/login/logind-dbus.c and friends:
 import time
 
 import dbus
+import dbus.service
 from dbusmock import mockobject
 
 PATH = '/org/freedesktop/login1'
@@ -400,6 +407,57 @@ def set_locked_hint(session, value):
     _changed(session, SESSION, {'LockedHint': dbus.Boolean(value)})
 
 
+class CallerSession(dbus.service.Object):
+    '''session/self or session/auto: whichever session the caller has, per call.
+
+    Its properties are that session's (Get, GetAll), as sd-bus answers them
+    on such a path; signals stay on the session's own path, as logind's do.
+    '''
+
+    # dbusmock replaces dbus-python's method lookup with one that reads these
+    # first (its own objects' methods); none here, so it falls back to ours.
+    methods = {}
+    interface = SESSION
+
+    def __init__(self, connection, name):
+        super().__init__(connection, f'{PATH}/session/{name}')
+        self._name = name
+
+    def _target(self, sender):
+        creds = self.connection.call_blocking('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                                              'GetConnectionCredentials', 's', [sender])
+        session_id = _pids.get(int(creds['ProcessID']))
+        if session_id is not None and session_path(session_id) in mockobject.objects:
+            return mockobject.objects[session_path(session_id)]
+        if self._name == 'auto':
+            user = mockobject.objects.get(user_path(int(creds['UnixUserID'])))
+            display = user.props[USER]['Display'][1] if user is not None else '/'
+            if display in mockobject.objects:
+                return mockobject.objects[display]
+        raise _no_caller_session(self._name)
+
+    @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature='ss', out_signature='v', sender_keyword='sender')
+    def Get(self, interface, name, sender=None):
+        props = self._target(sender).props.get(interface, {})
+        if name not in props:
+            raise _error(INVALID_ARGS, f'No such property {name}')
+        return props[name]
+
+    @dbus.service.method(dbus.PROPERTIES_IFACE, in_signature='s', out_signature='a{sv}', sender_keyword='sender')
+    def GetAll(self, interface, sender=None):
+        return dbus.Dictionary(self._target(sender).props.get(interface, {}), signature='sv')
+
+
+_caller_objects = []
+
+
+def serve_caller_objects():
+    '''Puts session/self and session/auto on the mock's connection (once).'''
+    if not _caller_objects:
+        connection = _manager().connection
+        _caller_objects.extend(CallerSession(connection, name) for name in ('self', 'auto'))
+
+
 def bind_pid(pid, session_id):
     _session(session_id)
     _pids[int(pid)] = str(session_id)
@@ -447,6 +505,7 @@ CONTROL_METHODS = [
     ('PhylloUnbindPid', 'u', '', 'unbind_pid'),
     ('PhylloAttachedDevices', '', 'a(ssb)', 'attached_devices'),
     ('PhylloRefuseDevice', 'sss', '', 'refuse_device'),
+    ('PhylloServeCallerObjects', '', '', 'serve_caller_objects'),
 ]
 
 
@@ -462,6 +521,7 @@ def complete(bus):
     mock = bus.get_object('org.freedesktop.login1', PATH)
     mock.AddMethods(MANAGER, entries(MANAGER_METHODS), dbus_interface=mockobject.MOCK_IFACE)
     mock.AddMethods(mockobject.MOCK_IFACE, entries(CONTROL_METHODS), dbus_interface=mockobject.MOCK_IFACE)
+    mock.PhylloServeCallerObjects(dbus_interface=mockobject.MOCK_IFACE)
 
 
 def login(bus, seat_id, uid, name):
