@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Variant, type MessageBus } from '../dbus/bus.js';
 import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
-import { callerPath } from '../dbus/caller-files.js';
-import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
+import { callerPath } from '../access/caller-files.js';
+import { filesCallerFor, selfCaller } from '../access/worker-caller.js';
 import type { FilesClient } from '../guest-files/client.js';
 import { guestVolumeName, type Caller, type MediaFound, type MediaRef } from '../guest-files/protocol.js';
 import type { GuestRegistry } from '../guests/registry.js';

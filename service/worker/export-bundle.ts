@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { callerPath, refusePseudoFileSystem, viewAsCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
+import { callerPath, refusePseudoFileSystem, viewAsCaller, W, X, type FileCaller } from '../access/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
 import { count } from '../readable.js';
 import { checksumOf } from '../transfer/block-checksum.js';

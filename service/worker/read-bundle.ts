@@ -15,7 +15,7 @@ import {
   viewAsCaller,
   X,
   type FileCaller,
-} from '../dbus/caller-files.js';
+} from '../access/caller-files.js';
 import type { BundleRead } from '../guest-files/protocol.js';
 import { invalidArgument, noSuchFile, SwitcherError } from '../errors.js';
 import { copyOpenFile, descriptorFile, measureOpenFile } from '../transfer/file-copy.js';

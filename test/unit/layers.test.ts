@@ -12,7 +12,6 @@ const SERVICE = resolve(import.meta.dirname, '../../service');
 const FLOORS = [
   ['errors.ts', 'log.ts', 'owned-process.ts', 'readable.ts'],
   ['dbus'],
-  ['limits'],
   ['guest-files'],
   ['contract'],
   ['libvirt'],
@@ -20,6 +19,7 @@ const FLOORS = [
   ['viewers'],
   ['usb'],
   ['seats'],
+  ['access'],
   ['jobs'],
   ['create'],
   ['transfer'],
