@@ -13,7 +13,7 @@ import {
 } from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
-import { ObjectExporter } from './bus/exporter.js';
+import { ObjectExporter } from './api/exporter.js';
 import {
   changedGuestProperties,
   GuestObject,
@@ -21,19 +21,19 @@ import {
   guestProperties,
   shareProperties,
   type GuestSharing,
-} from './bus/guest-object.js';
+} from './api/guest-object.js';
 import { GuestDisplays } from './guests/displays.js';
-import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
+import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './api/manager-object.js';
 import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
 import { stateFromLibvirt } from './guests/state.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.js';
-import { UsbDeviceObject, USB_DEVICE_INTERFACE, usbDeviceProperties } from './bus/usb-device-object.js';
+import { UsbDeviceObject, USB_DEVICE_INTERFACE, usbDeviceProperties } from './api/usb-device-object.js';
 import { UsbInventory } from './usb/inventory.js';
 import { UdevMonitor } from './usb/udev-monitor.js';
 import { USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
 import { UsbManager } from './usb/usb-manager.js';
-import { SeatObject, SEAT_INTERFACE } from './bus/seat-object.js';
+import { SeatObject, SEAT_INTERFACE } from './api/seat-object.js';
 import { Authority, type SeatsMode } from './access/authority.js';
 import { CallerResolver } from './access/caller-place.js';
 import { PolkitClient } from './access/polkit.js';
@@ -41,7 +41,7 @@ import { DEFAULT_DISPLAY_DIR, DisplaySockets, locateRelay } from './display/disp
 import { LogindClient } from './seats/logind.js';
 import { SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
-import { JobObject, JOB_INTERFACE } from './bus/job-object.js';
+import { JobObject, JOB_INTERFACE } from './api/job-object.js';
 import { JobManager } from './jobs/job-manager.js';
 import { isPrivilegedUri, libvirtStateDirs } from './transfer/libvirt-state-dirs.js';
 import { Transfers } from './transfer/transfers.js';

@@ -26,7 +26,7 @@ const FLOORS = [
   ['display'],
   ['sharing'],
   ['stats'],
-  ['bus'],
+  ['api'],
   ['worker'],
   ['helper'],
   ['daemon.ts'],
