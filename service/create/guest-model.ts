@@ -11,7 +11,7 @@ import { poolInfo, type PoolInfo } from '../libvirt/storage-pool.js';
 import { log } from '../log.js';
 import { count } from '../readable.js';
 import { SwitcherError } from '../errors.js';
-import { HostProbe, type HostCapabilities } from './host.js';
+import { HostProbe, type HostCapabilities } from '../libvirt/host.js';
 import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
 import { UNKNOWN_OS_ID, type Placement } from './plan.js';
 import { defaultPoolPath, GuestStorage } from './storage.js';

@@ -9,7 +9,7 @@
 import { invalidArgument, missingHostFeature } from '../errors.js';
 import type { SwitcherSettings } from '../libvirt/switcher-metadata.js';
 import { count } from '../readable.js';
-import type { HostCapabilities } from './host.js';
+import type { HostCapabilities } from '../libvirt/host.js';
 import type { OsProfile, Resources } from './osinfo.js';
 import type { TemplateFamily, TemplateFlags, TemplateValues } from './template.js';
 
