@@ -43,7 +43,7 @@ import { SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
 import { JobObject, JOB_INTERFACE } from './api/job-object.js';
 import { JobManager } from './jobs/job-manager.js';
-import { isPrivilegedUri, libvirtStateDirs } from './transfer/libvirt-state-dirs.js';
+import { isPrivilegedUri, libvirtStateDirs } from './libvirt/state-dirs.js';
 import { Transfers } from './transfer/transfers.js';
 import { recoverJobs } from './transfer/recovery.js';
 import { DEFAULT_FILES_SOCKET, FilesClient, locateFilesHelper, type FilesLink } from './guest-files/client.js';

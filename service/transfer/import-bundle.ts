@@ -30,7 +30,7 @@ import { log } from '../log.js';
 import { checksumOf } from './block-checksum.js';
 import { checkImportDefinition, importDefinition, planImportedGuest, type ImportModel } from './guest-definition.js';
 import type { BundleImage } from './import-check.js';
-import { nvramPathFor } from './libvirt-state-dirs.js';
+import { nvramPathFor } from '../libvirt/state-dirs.js';
 import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from './manifest.js';
 import { jobKey, Undo, type TransferHost } from './transfer-context.js';
 

@@ -16,7 +16,7 @@ import type { PoolInfo } from '../libvirt/storage-pool.js';
 import { createRawVolume, deleteVolume } from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
 import type { GuestModel } from '../create/guest-model.js';
-import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
+import type { LibvirtStateDirs } from '../libvirt/state-dirs.js';
 
 export interface TransferHost {
   client: LibvirtClient;

@@ -16,7 +16,7 @@ import type { Job, JobStarter } from '../jobs/job.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import type { Journal } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
-import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
+import type { LibvirtStateDirs } from '../libvirt/state-dirs.js';
 import { planClone, runClone } from './clone-guest.js';
 import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';

@@ -11,7 +11,7 @@ import {
   serializeManifest,
   type BundleFile,
 } from '../../service/transfer/manifest.js';
-import { isPrivilegedUri, libvirtStateDirs } from '../../service/transfer/libvirt-state-dirs.js';
+import { isPrivilegedUri, libvirtStateDirs } from '../../service/libvirt/state-dirs.js';
 import {
   migrationFlags,
   migrationParams,
