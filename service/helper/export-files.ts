@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { invalidState, SwitcherError } from '../errors.js';
 import type { Answers, Caller } from '../guest-files/protocol.js';
 import { log } from '../log.js';
-import { measureOpenFile } from '../transfer/file-copy.js';
+import { measureOpenFile } from '../copy/file-copy.js';
 import { flattenedDefinition } from '../transfer/guest-definition.js';
 import { inactiveXml } from '../libvirt/domain.js';
 import { temporaryBundleName } from '../worker/export-bundle.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { invalidState, SwitcherError } from '../errors.js';
 import { TPM_STATE_FILE } from '../guest-files/protocol.js';
 import { log } from '../log.js';
-import { measureOpenFile, type FileContent } from '../transfer/file-copy.js';
+import { measureOpenFile, type FileContent } from '../copy/file-copy.js';
 import type { FileRole } from '../transfer/manifest.js';
 import type { GuestLocator, LocatedGuest } from './guest-locator.js';
 import { parseQcow2Header, QCOW2_HEADER_BYTES } from './qcow2-header.js';

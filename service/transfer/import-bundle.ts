@@ -27,7 +27,7 @@ import {
 } from '../libvirt/storage-pool.js';
 import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
-import { checksumOf } from './block-checksum.js';
+import { checksumOf } from '../copy/block-checksum.js';
 import { checkImportDefinition, importDefinition, planImportedGuest, type ImportModel } from './guest-definition.js';
 import type { BundleImage } from './import-check.js';
 import { nvramPathFor } from '../libvirt/state-dirs.js';

@@ -31,7 +31,7 @@ export interface TransferHost {
   journal: Journal;
 }
 
-export { fileError } from './file-error.js';
+export { fileError } from '../copy/file-error.js';
 
 const OFF = new Set(['shutoff', 'crashed']);
 

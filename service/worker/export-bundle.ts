@@ -12,9 +12,9 @@ import { dirname, join } from 'node:path';
 import { callerPath, refusePseudoFileSystem, viewAsCaller, W, X, type FileCaller } from '../access/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
 import { count } from '../readable.js';
-import { checksumOf } from '../transfer/block-checksum.js';
-import { dataBytes } from '../transfer/data-map.js';
-import { copyOpenFile, descriptorFile, syncDirectory, writeNewFile } from '../transfer/file-copy.js';
+import { checksumOf } from '../copy/block-checksum.js';
+import { dataBytes } from '../copy/data-map.js';
+import { copyOpenFile, descriptorFile, syncDirectory, writeNewFile } from '../copy/file-copy.js';
 import {
   buildManifest,
   DEFINITION_NAME,
@@ -22,7 +22,7 @@ import {
   serializeManifest,
   type BundleFile,
 } from '../transfer/manifest.js';
-import { fileError } from '../transfer/file-error.js';
+import { fileError } from '../copy/file-error.js';
 import type { ExportFile } from './protocol.js';
 
 export interface WorkContext {

@@ -20,6 +20,7 @@ const FLOORS = [
   ['usb'],
   ['seats'],
   ['access'],
+  ['copy'],
   ['jobs'],
   ['create'],
   ['transfer'],
