@@ -11,7 +11,7 @@ export default {
     'service/guests/state.ts',
     'service/access/policy.ts',
     'service/usb/rules.ts',
-    'service/transfer/manifest.ts',
+    'service/bundle/manifest.ts',
     'service/create/plan.ts',
   ],
   coverageAnalysis: 'perTest',

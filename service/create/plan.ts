@@ -125,7 +125,7 @@ export interface GuestPlan {
 
 /**
  * What a guest is, independently of any host: as a bundle states it once
- * every value has been checked (transfer/import-check.ts), for planRebuild.
+ * every value has been checked (bundle/import-check.ts), for planRebuild.
  */
 export interface StatedGuest {
   name: string;

@@ -13,7 +13,7 @@ import { invalidState, SwitcherError } from '../errors.js';
 import type { Answers, Caller } from '../guest-files/protocol.js';
 import { log } from '../log.js';
 import { measureOpenFile } from '../copy/file-copy.js';
-import { flattenedDefinition } from '../transfer/guest-definition.js';
+import { flattenedDefinition } from '../bundle/guest-definition.js';
 import { inactiveXml } from '../libvirt/domain.js';
 import { temporaryBundleName } from '../worker/export-bundle.js';
 import { flatten, flattenedSize } from './flatten.js';

@@ -10,7 +10,7 @@ import { invalidState, SwitcherError } from '../errors.js';
 import { TPM_STATE_FILE } from '../guest-files/protocol.js';
 import { log } from '../log.js';
 import { measureOpenFile, type FileContent } from '../copy/file-copy.js';
-import type { FileRole } from '../transfer/manifest.js';
+import type { FileRole } from '../bundle/manifest.js';
 import type { GuestLocator, LocatedGuest } from './guest-locator.js';
 import { parseQcow2Header, QCOW2_HEADER_BYTES } from './qcow2-header.js';
 import { filesUnder, openFileByPath, openTrustedFolder } from './trusted-path.js';

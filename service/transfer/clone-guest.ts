@@ -24,7 +24,7 @@ import {
   type PoolInfo,
 } from '../libvirt/storage-pool.js';
 import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
-import { cloneDefinition, macFromBytes, readDefinition } from './guest-definition.js';
+import { cloneDefinition, macFromBytes, readDefinition } from '../bundle/guest-definition.js';
 import { isOff, jobKey, Undo, whileShutOff, type TransferHost } from './transfer-context.js';
 
 const VOLUME_TIMEOUT_MS = 60_000;

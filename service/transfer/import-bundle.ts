@@ -28,10 +28,15 @@ import {
 import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
 import { checksumOf } from '../copy/block-checksum.js';
-import { checkImportDefinition, importDefinition, planImportedGuest, type ImportModel } from './guest-definition.js';
-import type { BundleImage } from './import-check.js';
+import {
+  checkImportDefinition,
+  importDefinition,
+  planImportedGuest,
+  type ImportModel,
+} from '../bundle/guest-definition.js';
+import type { BundleImage } from '../bundle/import-check.js';
 import { nvramPathFor } from '../libvirt/state-dirs.js';
-import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from './manifest.js';
+import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from '../bundle/manifest.js';
 import { jobKey, Undo, type TransferHost } from './transfer-context.js';
 
 const VOLUME_TIMEOUT_MS = 60_000;

@@ -21,7 +21,7 @@ import {
   MANIFEST_NAME,
   serializeManifest,
   type BundleFile,
-} from '../transfer/manifest.js';
+} from '../bundle/manifest.js';
 import { fileError } from '../copy/file-error.js';
 import type { ExportFile } from './protocol.js';
 

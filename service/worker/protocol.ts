@@ -10,7 +10,7 @@ import type { ErrorKind } from '../errors.js';
 import type { MediaRef } from '../guest-files/protocol.js';
 import { ERROR_KINDS } from '../guest-files/protocol.js';
 import type { Extent } from '../copy/data-map.js';
-import type { FileRole } from '../transfer/manifest.js';
+import type { FileRole } from '../bundle/manifest.js';
 
 /** A guest's file handed to an export, read-only, with what the helper measured of it. */
 export interface ExportFile {

@@ -19,7 +19,7 @@ import {
 import type { BundleRead } from '../guest-files/protocol.js';
 import { invalidArgument, noSuchFile, SwitcherError } from '../errors.js';
 import { copyOpenFile, descriptorFile, measureOpenFile } from '../copy/file-copy.js';
-import { DEFINITION_NAME, MANIFEST_NAME, MAX_SMALL_FILE, parseManifest } from '../transfer/manifest.js';
+import { DEFINITION_NAME, MANIFEST_NAME, MAX_SMALL_FILE, parseManifest } from '../bundle/manifest.js';
 import { fileError } from '../copy/file-error.js';
 import type { WorkContext } from './export-bundle.js';
 

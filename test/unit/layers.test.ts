@@ -23,6 +23,7 @@ const FLOORS = [
   ['copy'],
   ['jobs'],
   ['create'],
+  ['bundle'],
   ['transfer'],
   ['display'],
   ['sharing'],

@@ -10,7 +10,7 @@ import {
   parseManifest,
   serializeManifest,
   type BundleFile,
-} from '../../service/transfer/manifest.js';
+} from '../../service/bundle/manifest.js';
 import { isPrivilegedUri, libvirtStateDirs } from '../../service/libvirt/state-dirs.js';
 import {
   migrationFlags,
