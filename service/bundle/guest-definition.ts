@@ -28,7 +28,7 @@ import {
   tagOf,
   textOf,
   type XmlNode,
-} from '../libvirt/ordered-xml.js';
+} from '../xml/ordered.js';
 
 /** A disk whose image travels with the guest. */
 export interface GuestDisk {
