@@ -9,9 +9,9 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: [
     'service/guests/state.ts',
-    'service/seats/policy.ts',
+    'service/access/policy.ts',
     'service/usb/rules.ts',
-    'service/transfer/manifest.ts',
+    'service/bundle/manifest.ts',
     'service/create/plan.ts',
   ],
   coverageAnalysis: 'perTest',

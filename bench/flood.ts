@@ -6,7 +6,7 @@
 
 import { MANAGER, MANAGER_PATH, SERVICE, GUEST } from '../test/support/dbus-client.js';
 import { startFloodedService, type FloodedService } from '../test/support/flood.js';
-import { DEFAULT_CALL_LIMITS } from '../service/limits/call-limiter.js';
+import { DEFAULT_CALL_LIMITS } from '../service/access/call-limiter.js';
 import { RawClient } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
 import { join } from 'node:path';

@@ -13,7 +13,7 @@ import {
 } from './dbus/bus.js';
 import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
-import { ObjectExporter } from './bus/exporter.js';
+import { ObjectExporter } from './api/exporter.js';
 import {
   changedGuestProperties,
   GuestObject,
@@ -21,29 +21,29 @@ import {
   guestProperties,
   shareProperties,
   type GuestSharing,
-} from './bus/guest-object.js';
+} from './api/guest-object.js';
 import { GuestDisplays } from './guests/displays.js';
-import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './bus/manager-object.js';
+import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './api/manager-object.js';
 import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
 import { stateFromLibvirt } from './guests/state.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.js';
-import { UsbDeviceObject, USB_DEVICE_INTERFACE, usbDeviceProperties } from './bus/usb-device-object.js';
+import { UsbDeviceObject, USB_DEVICE_INTERFACE, usbDeviceProperties } from './api/usb-device-object.js';
 import { UsbInventory } from './usb/inventory.js';
 import { UdevMonitor } from './usb/udev-monitor.js';
 import { USB_PATH_PREFIX, usbDevicePath } from './usb/usb-device.js';
 import { UsbManager } from './usb/usb-manager.js';
-import { SeatObject, SEAT_INTERFACE } from './bus/seat-object.js';
-import { Authority, type SeatsMode } from './seats/authority.js';
-import { CallerResolver } from './seats/caller.js';
-import { PolkitClient } from './seats/polkit.js';
+import { SeatObject, SEAT_INTERFACE } from './api/seat-object.js';
+import { Authority, type SeatsMode } from './access/authority.js';
+import { CallerResolver } from './access/caller-place.js';
+import { PolkitClient } from './access/polkit.js';
 import { DEFAULT_DISPLAY_DIR, DisplaySockets, locateRelay } from './display/display-sockets.js';
 import { LogindClient } from './seats/logind.js';
 import { SeatManager, seatPath } from './seats/seat-manager.js';
 import { GuestRegistry, type ReconnectPolicy } from './guests/registry.js';
-import { JobObject, JOB_INTERFACE } from './bus/job-object.js';
+import { JobObject, JOB_INTERFACE } from './api/job-object.js';
 import { JobManager } from './jobs/job-manager.js';
-import { isPrivilegedUri, libvirtStateDirs } from './transfer/libvirt-state-dirs.js';
+import { isPrivilegedUri, libvirtStateDirs } from './libvirt/state-dirs.js';
 import { Transfers } from './transfer/transfers.js';
 import { recoverJobs } from './transfer/recovery.js';
 import { DEFAULT_FILES_SOCKET, FilesClient, locateFilesHelper, type FilesLink } from './guest-files/client.js';
@@ -56,8 +56,8 @@ import { GuestModel } from './create/guest-model.js';
 import { GuestStops } from './guests/stops.js';
 import { allDomainStats } from './libvirt/domain-stats.js';
 import { StatsSampler } from './stats/sampler.js';
-import { CallLimiter } from './limits/call-limiter.js';
-import { PerUserCalls } from './limits/expensive-calls.js';
+import { CallLimiter } from './access/call-limiter.js';
+import { PerUserCalls } from './access/expensive-calls.js';
 import { log } from './log.js';
 import { count } from './readable.js';
 import { readdirSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // The typed errors every floor of the service throws. Each kind says what
 // went wrong in the caller's terms; the bus maps a kind to its D-Bus error
-// name once (bus/dbus-errors.ts). Anything else reaching the bus is a bug of
+// name once (api/dbus-errors.ts). Anything else reaching the bus is a bug of
 // ours and goes out as Internal, without its stack.
 
 export type ErrorKind =

@@ -6,20 +6,28 @@
 import { randomUUID } from 'node:crypto';
 import { Variant, type MessageBus } from '../dbus/bus.js';
 import { alreadyExists, errorMessage, invalidArgument, notConnected, SwitcherError, unknownOs } from '../errors.js';
-import { callerPath } from '../dbus/caller-files.js';
-import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
+import { callerPath } from '../access/caller-files.js';
+import { filesCallerFor, selfCaller } from '../access/worker-caller.js';
 import type { FilesClient } from '../guest-files/client.js';
 import { guestVolumeName, type Caller, type MediaFound, type MediaRef } from '../guest-files/protocol.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { Journal } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
+import { domainByName } from '../libvirt/domain.js';
+import { poolSpace } from '../libvirt/storage-pool.js';
+import {
+  createRawVolume,
+  deleteVolume,
+  volumeByName,
+  volumeFilePath,
+  type VolumeCapacity,
+} from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
 import type { GuestModel } from './guest-model.js';
 import { validateGuestName } from './guest-name.js';
 import type { OsinfoDb, OsProfile } from './osinfo.js';
 import { modelDefinition } from './model-definition.js';
 import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type PlannedDisk, type Placement } from './plan.js';
-import { DEFAULT_POOL, type GuestStorage } from './storage.js';
 import { count } from '../readable.js';
 
 export interface CreatorOptions {
@@ -40,7 +48,6 @@ export interface CreateOptions {
 const MAX_SEARCH = 256;
 /** An installer's copy into its volume: at the disk's pace, bounded all the same. */
 const COPY_MEDIA_DEADLINE_MS = 15 * 60_000;
-const CONNECT = 'org.libvirt.Connect';
 
 /** The D-Bus integer types an option of ours takes; t and u are what the contract's clients send. */
 const INTEGER_TYPES = new Set(['y', 'n', 'q', 'i', 'u', 'x', 't']);
@@ -100,10 +107,6 @@ export class GuestCreator {
     private readonly model: GuestModel,
     private readonly options: CreatorOptions,
   ) {}
-
-  private get storage(): GuestStorage {
-    return this.model.storage;
-  }
 
   /** libosinfo's database, read once, on first use. */
   osinfo(): Promise<OsinfoDb> {
@@ -231,8 +234,8 @@ export class GuestCreator {
     const template = this.model.template(profile.template);
     await authorize();
 
-    const pool = await this.storage.ensurePool();
-    const info = await this.storage.poolInfo(pool);
+    const pool = await this.model.ensurePool();
+    const info = await poolSpace(this.client, pool);
     let plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
     // Every volume named from the UUID, never from the name (so the helper can tell they are this guest's).
     const [planned] = plan.disks as [PlannedDisk];
@@ -245,50 +248,49 @@ export class GuestCreator {
         }))
       : [];
     for (const volumeName of [disk, ...isos.map((iso) => iso.name)]) {
-      if (await this.storage.volumeExists(pool, volumeName)) {
+      if (await volumeByName(this.client, pool.path, volumeName)) {
         throw alreadyExists(`The storage pool already has a volume ${volumeName}; it is left as it is`);
       }
     }
     const key = `create-${Date.now().toString(36)}-${process.pid}`;
     const journal = await this.journal.begin(key, { op: 'create', uuid: request.uuid });
-    const made: { volume: string; file: string }[] = [];
-    const poolName = DEFAULT_POOL;
+    const made: { volume: string; name: string }[] = [];
+    /** A volume recorded in the journal before it is made; its file. */
+    const makeVolume = async (volumeName: string, capacity: VolumeCapacity): Promise<string> => {
+      await journal.record({ made: 'volume', pool: pool.name, volume: volumeName });
+      const volume = await createRawVolume(this.client, pool, volumeName, capacity);
+      made.push({ volume, name: volumeName });
+      return volumeFilePath(this.client, volume);
+    };
     let libvirtPath: string;
     try {
-      await journal.record({ made: 'volume', pool: poolName, volume: disk });
-      const volume = await this.storage.createVolume(pool, disk, plan.sizes.diskGiB);
-      made.push(volume);
+      const diskFile = await makeVolume(disk, { gib: plan.sizes.diskGiB });
       if (isos.length > 0) {
         // What the guest boots is the installer as the caller read it when it was copied, in a volume of its own.
-        const copies: { volume: string; file: string }[] = [];
-        for (const iso of isos) {
-          await journal.record({ made: 'volume', pool: poolName, volume: iso.name });
-          const copy = await this.storage.createVolume(pool, iso.name, iso.found.size, 'bytes');
-          made.push(copy);
-          copies.push(copy);
-        }
+        const copies: string[] = [];
+        for (const iso of isos) copies.push(await makeVolume(iso.name, { bytes: iso.found.size }));
         const call = await this.files.request(
           {
             op: 'copy-media',
             job: key,
             caller,
             uuid: request.uuid,
-            media: isos.map((iso) => ({ path: iso.found.path, what: iso.what, pool: poolName, volume: iso.name })),
+            media: isos.map((iso) => ({ path: iso.found.path, what: iso.what, pool: pool.name, volume: iso.name })),
           },
           {},
           COPY_MEDIA_DEADLINE_MS,
         );
         await call.result();
-        request.installer = (copies[0] as { file: string }).file;
-        if (copies[1]) request.drivers = copies[1].file;
+        request.installer = copies[0] as string;
+        if (copies[1]) request.drivers = copies[1];
         plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
       }
-      const xml = modelDefinition(template, plan, new Map([[planned.dev, volume.file]]));
+      const xml = modelDefinition(template, plan, new Map([[planned.dev, diskFile]]));
       libvirtPath = await this.client.defineXml(xml);
     } catch (error) {
       for (const volume of made.reverse()) {
-        await this.storage.deleteVolume(volume.volume).catch((e: unknown) => {
-          log.error(`CreateGuest ${name}: could not remove the volume ${volume.file} again: ${errorMessage(e)}`);
+        await deleteVolume(this.client, volume.volume).catch((e: unknown) => {
+          log.error(`CreateGuest ${name}: could not remove the volume ${volume.name} again: ${errorMessage(e)}`);
         });
       }
       await journal.finish();
@@ -306,13 +308,7 @@ export class GuestCreator {
 
   private async requireFreeName(name: string): Promise<void> {
     if (this.registry.find(name)) throw alreadyExists(`A guest named '${name}' exists already`);
-    try {
-      await this.client.call(this.client.endpoint.connectPath, CONNECT, 'DomainLookupByName', 's', [name]);
-    } catch (error) {
-      if (error instanceof SwitcherError && error.kind === 'NoSuchGuest') return;
-      throw error;
-    }
-    throw alreadyExists(`A guest named '${name}' exists already`);
+    if (await domainByName(this.client, name)) throw alreadyExists(`A guest named '${name}' exists already`);
   }
 
   private placement(): Promise<Placement> {

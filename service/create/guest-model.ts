@@ -7,14 +7,21 @@
 // made it.
 
 import type { LibvirtClient } from '../libvirt/client.js';
-import { poolInfo, type PoolInfo } from '../libvirt/storage-pool.js';
+import { networkState } from '../libvirt/network.js';
+import {
+  DEFAULT_POOL,
+  defaultPoolPath,
+  ensurePool,
+  poolByName,
+  poolSpace,
+  type PoolInfo,
+} from '../libvirt/storage-pool.js';
 import { log } from '../log.js';
 import { count } from '../readable.js';
 import { SwitcherError } from '../errors.js';
-import { HostProbe, type HostCapabilities } from './host.js';
+import { HostProbe, type HostCapabilities } from '../libvirt/host.js';
 import { DEFAULT_OSINFO_DIRS, OsinfoDb, type OsProfile } from './osinfo.js';
 import { UNKNOWN_OS_ID, type Placement } from './plan.js';
-import { defaultPoolPath, GuestStorage } from './storage.js';
 import { readTemplate, type TemplateFamily } from './template.js';
 
 export interface GuestModelOptions {
@@ -28,9 +35,6 @@ export interface GuestModelOptions {
   /** qemu: software emulation even where the host has KVM. */
   virtType?: 'kvm' | 'qemu';
 }
-
-const CONNECT = 'org.libvirt.Connect';
-const NETWORK = 'org.libvirt.Network';
 
 /** Vendors of Linux distributions in libosinfo's ids, for an id this host's database is too old to know. */
 const LINUX_VENDORS =
@@ -57,14 +61,14 @@ export function profileOf(db: OsinfoDb, id: string): { profile: OsProfile; warni
 export class GuestModel {
   private db: Promise<OsinfoDb> | undefined;
   private readonly host: HostProbe;
-  readonly storage: GuestStorage;
+  private readonly poolPath: string;
 
   constructor(
     private readonly client: LibvirtClient,
     private readonly options: GuestModelOptions,
   ) {
     this.host = new HostProbe(client, options.virtType);
-    this.storage = new GuestStorage(client, options.poolPath ?? defaultPoolPath(options.uri));
+    this.poolPath = options.poolPath ?? defaultPoolPath(options.uri);
   }
 
   /** libosinfo's database, read once, on first use. */
@@ -90,41 +94,29 @@ export class GuestModel {
   }
 
   /** libvirt's 'default' pool, active: made and started when it is not (a fresh host). */
-  async ensurePool(): Promise<PoolInfo> {
-    return poolInfo(this.client, await this.storage.ensurePool());
+  ensurePool(): Promise<PoolInfo> {
+    return ensurePool(this.client, DEFAULT_POOL, this.poolPath);
   }
 
   /** User-mode networking on a session connection, or where the system has no active 'default' network. */
   async placement(): Promise<Placement> {
-    const pool = await this.storage.findPool();
-    const info = pool ? await this.storage.poolInfo(pool) : undefined;
+    const pool = await poolByName(this.client, DEFAULT_POOL);
+    const info = pool ? await poolSpace(this.client, pool) : undefined;
     // An inactive pool tells no size; the pool is started at creation and checked then.
     const poolCapacityGiB = info?.running ? info.capacityGiB : undefined;
     const base = poolCapacityGiB !== undefined ? { poolCapacityGiB } : {};
     if (this.options.uri !== 'qemu:///system') return { userNetworking: true, network: '', ...base };
-    try {
-      const [network] = await this.client.call(this.client.endpoint.connectPath, CONNECT, 'NetworkLookupByName', 's', [
-        'default',
-      ]);
-      const [active] = await this.client.call(String(network), 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
-        NETWORK,
-        'Active',
-      ]);
-      if ((active as { value?: unknown })?.value === true)
-        return { userNetworking: false, network: 'default', ...base };
-      return {
-        userNetworking: true,
-        network: '',
-        networkWarning: "libvirt's 'default' network is not active: user-mode networking",
-        ...base,
-      };
-    } catch {
-      return {
-        userNetworking: true,
-        network: '',
-        networkWarning: "libvirt has no 'default' network: user-mode networking",
-        ...base,
-      };
-    }
+    // Whatever keeps libvirt from telling (a network gone meanwhile) is no network.
+    const state = await networkState(this.client, 'default').catch(() => undefined);
+    if (state === 'active') return { userNetworking: false, network: 'default', ...base };
+    return {
+      userNetworking: true,
+      network: '',
+      networkWarning:
+        state === 'inactive'
+          ? "libvirt's 'default' network is not active: user-mode networking"
+          : "libvirt has no 'default' network: user-mode networking",
+      ...base,
+    };
   }
 }

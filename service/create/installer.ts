@@ -1,6 +1,6 @@
 // Installer ISOs as the caller has them, read by a worker run as the caller
 // (service/worker/media.ts): walked from / down as the caller
-// (dbus/caller-files.ts), opened, checked as an ISO 9660 image ("CD001"),
+// (access/caller-files.ts), opened, checked as an ISO 9660 image ("CD001"),
 // and shown to libosinfo (osinfo-detect) to tell which OS it holds.
 
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import {
   refusePseudoFileSystem,
   viewAsCaller,
   type FileCaller,
-} from '../dbus/caller-files.js';
+} from '../access/caller-files.js';
 import { errorMessage, noSuchFile, unreadableFile, type SwitcherError } from '../errors.js';
 import { log } from '../log.js';
 import { lowPriority } from '../owned-process.js';

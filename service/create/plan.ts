@@ -9,7 +9,7 @@
 import { invalidArgument, missingHostFeature } from '../errors.js';
 import type { SwitcherSettings } from '../libvirt/switcher-metadata.js';
 import { count } from '../readable.js';
-import type { HostCapabilities } from './host.js';
+import type { HostCapabilities } from '../libvirt/host.js';
 import type { OsProfile, Resources } from './osinfo.js';
 import type { TemplateFamily, TemplateFlags, TemplateValues } from './template.js';
 
@@ -125,7 +125,7 @@ export interface GuestPlan {
 
 /**
  * What a guest is, independently of any host: as a bundle states it once
- * every value has been checked (transfer/import-check.ts), for planRebuild.
+ * every value has been checked (bundle/import-check.ts), for planRebuild.
  */
 export interface StatedGuest {
   name: string;

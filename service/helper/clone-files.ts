@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { alreadyExists, invalidState, SwitcherError } from '../errors.js';
 import type { Answers, CloneDisk, GuestFilesFound } from '../guest-files/protocol.js';
 import { log } from '../log.js';
-import { copyOpenFile } from '../transfer/file-copy.js';
+import { copyOpenFile } from '../copy/file-copy.js';
 import { allGuestFiles, closeGuestFiles, openGuestFiles, type OpenGuestFile } from './guest-files.js';
 import { undoUnlessDefined } from './import-files.js';
 import { MadeFiles } from './made-files.js';

@@ -11,8 +11,8 @@ import type { LibvirtClient } from '../libvirt/client.js';
 import { domainByUuid, inactiveXml } from '../libvirt/domain.js';
 import { poolByName } from '../libvirt/storage-pool.js';
 import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
-import { readDefinition, type GuestDefinition, type GuestDisk } from '../transfer/guest-definition.js';
-import { defaultNvramPath, tpmStateDir, type LibvirtStateDirs } from '../transfer/libvirt-state-dirs.js';
+import { readDefinition, type GuestDefinition, type GuestDisk } from '../bundle/guest-definition.js';
+import { defaultNvramPath, tpmStateDir, type LibvirtStateDirs } from '../libvirt/state-dirs.js';
 import type { VolumeRef } from '../guest-files/protocol.js';
 
 // virDomainState

@@ -21,7 +21,7 @@ import { Journal } from '../jobs/journal.js';
 import { LibvirtClient } from '../libvirt/client.js';
 import { endpointFor } from '../libvirt/uri.js';
 import { log, logToStderr } from '../log.js';
-import { isPrivilegedUri, libvirtStateDirs } from '../transfer/libvirt-state-dirs.js';
+import { isPrivilegedUri, libvirtStateDirs } from '../libvirt/state-dirs.js';
 import { FilesHelper } from './files-helper.js';
 import { GuestLocator } from './guest-locator.js';
 import { recover } from './recovery.js';

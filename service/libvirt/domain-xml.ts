@@ -9,7 +9,7 @@ import {
   type SwitcherSettings,
 } from './switcher-metadata.js';
 import { videoFacts, type VideoFacts } from './video-xml.js';
-import { asNode, asNodes, attribute, text, xmlParser, type Node } from './xml.js';
+import { asNode, asNodes, attribute, text, xmlParser, type Node } from '../xml/plain.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
 

@@ -4,7 +4,7 @@
 // startupPolicy='optional' lets the guest start without it.
 
 import { invalidArgument } from '../errors.js';
-import { asNodes, attribute, xmlBuilder, type Node } from './xml.js';
+import { asNodes, attribute, xmlBuilder, type Node } from '../xml/plain.js';
 
 /** A USB device as a <hostdev> names it: its ids and where it is plugged in now. */
 export interface HostdevAddress {

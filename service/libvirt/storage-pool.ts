@@ -1,7 +1,10 @@
 // org.libvirt.StoragePool through libvirt-dbus: finding a pool (by name, or
-// by the directory it keeps its volumes in), making one where there is none,
-// and creating volumes in it.
+// by the directory it keeps its volumes in), making one where there is none
+// (as virt-install and virt-manager make 'default' on a fresh host), how
+// much it holds, and the names of its volumes.
 
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { Variant } from '../dbus/bus.js';
 import { errorMessage, SwitcherError } from '../errors.js';
@@ -11,8 +14,23 @@ import type { LibvirtClient } from './client.js';
 const CONNECT = 'org.libvirt.Connect';
 const POOL = 'org.libvirt.StoragePool';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
+// virStoragePoolState
+const POOL_RUNNING = 2;
+
+/** The pool new guests' disks and imported guests' go into, as virt-install and virt-manager name it. */
+export const DEFAULT_POOL = 'default';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
+
+/**
+ * Where libvirt keeps images for a connection, as virt-install and
+ * virt-manager put the default pool: the system daemon's (root's session
+ * is the system daemon) or the user's.
+ */
+export function defaultPoolPath(uri: string, uid = process.getuid?.() ?? 0, env = process.env): string {
+  if (uri === 'qemu:///system' || uid === 0) return '/var/lib/libvirt/images';
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'libvirt/images');
+}
 
 export interface PoolInfo {
   /** libvirt-dbus's object path. */
@@ -23,7 +41,13 @@ export interface PoolInfo {
   type: string;
 }
 
-function isNotFound(error: unknown): boolean {
+/** How much a pool holds, as libvirt last counted it. */
+export interface PoolSpace {
+  running: boolean;
+  capacityGiB: number;
+}
+
+export function isNotFound(error: unknown): boolean {
   return error instanceof SwitcherError && /not found|no storage pool|no storage vol/i.test(error.message);
 }
 
@@ -91,6 +115,13 @@ export async function poolIsActive(client: LibvirtClient, pool: PoolInfo): Promi
   return Boolean((value as { value?: unknown } | undefined)?.value);
 }
 
+/** Whether the pool runs and its size, re-read first where libvirt can (a pool that is not running cannot). */
+export async function poolSpace(client: LibvirtClient, pool: PoolInfo): Promise<PoolSpace> {
+  await client.call(pool.path, POOL, 'Refresh', 'u', [0]).catch(() => undefined);
+  const [[state, capacity]] = (await client.call(pool.path, POOL, 'GetInfo', '', [])) as [[number, bigint]];
+  return { running: state === POOL_RUNNING, capacityGiB: Number(capacity) / 2 ** 30 };
+}
+
 /** Names of the pool's volumes. */
 export async function volumeNames(client: LibvirtClient, pool: PoolInfo): Promise<Set<string>> {
   const [paths] = await client.call(pool.path, POOL, 'ListStorageVolumes', 'u', [0]);
@@ -100,26 +131,6 @@ export async function volumeNames(client: LibvirtClient, pool: PoolInfo): Promis
     names.add(String((value as { value?: unknown } | undefined)?.value ?? ''));
   }
   return names;
-}
-
-/**
- * Creates an empty raw volume of `bytes` (all holes) with owner-only access;
- * returns libvirt-dbus's object path for it.
- */
-export async function createRawVolume(
-  client: LibvirtClient,
-  pool: PoolInfo,
-  name: string,
-  bytes: number,
-  timeoutMs: number,
-): Promise<string> {
-  const escaped = name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const xml =
-    `<volume><name>${escaped}</name><capacity unit='bytes'>${bytes}</capacity>` +
-    `<allocation unit='bytes'>0</allocation><target><format type='raw'/>` +
-    `<permissions><mode>0600</mode></permissions></target></volume>`;
-  const [path] = await client.call(pool.path, POOL, 'StorageVolCreateXML', 'su', [xml, 0], timeoutMs);
-  return String(path);
 }
 
 /** Has libvirt re-read the pool (its volumes' formats and sizes). */

@@ -11,7 +11,7 @@
 // exactly (a serial keeps its spaces, colons and accents).
 
 import { invalidArgument } from '../errors.js';
-import { attribute, xmlBuilder, type Node } from './xml.js';
+import { attribute, xmlBuilder, type Node } from '../xml/plain.js';
 
 export const SWITCHER_NS = 'https://phyllo.me/xmlns/switcher/1';
 export const SWITCHER_PREFIX = 'phyllome';

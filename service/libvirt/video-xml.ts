@@ -4,7 +4,7 @@
 // definition, and written back into one with everything else kept as it was.
 // Pure; the values written are checked beforehand (guests/display-settings.ts).
 
-import { asNode, asNodes, attribute, type Node } from './xml.js';
+import { asNode, asNodes, attribute, type Node } from '../xml/plain.js';
 import {
   appendChild,
   attribute as orderedAttribute,
@@ -21,7 +21,7 @@ import {
   setAttribute,
   tagOf,
   type XmlNode,
-} from './ordered-xml.js';
+} from '../xml/ordered.js';
 
 /** The display settings of a guest's video device, as its definition states them. */
 export interface VideoFacts {

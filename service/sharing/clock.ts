@@ -1,6 +1,6 @@
 // The time sharing goes by: the real one, or a test's own.
 
-import type { Timers } from '../limits/call-limiter.js';
+import type { Timers } from '../access/call-limiter.js';
 
 export interface Clock extends Timers {
   /** Milliseconds since the epoch. */

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { createConnection } from 'node:net';
 import { errorMessage, invalidState, missingHostFeature, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
-import { busy } from '../limits/call-limiter.js';
+import { busy } from '../access/call-limiter.js';
 import { log } from '../log.js';
 import type { Clock } from './clock.js';
 import { connectionFile, spiceUri } from './connection-file.js';

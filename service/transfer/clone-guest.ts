@@ -15,10 +15,16 @@ import type { Guest } from '../guests/guest.js';
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, inactiveXml } from '../libvirt/domain.js';
-import { poolByName, poolByTargetPath, refreshPool, volumeNames, type PoolInfo } from '../libvirt/storage-pool.js';
+import {
+  DEFAULT_POOL,
+  poolByName,
+  poolByTargetPath,
+  refreshPool,
+  volumeNames,
+  type PoolInfo,
+} from '../libvirt/storage-pool.js';
 import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
-import { cloneDefinition, macFromBytes, readDefinition } from './guest-definition.js';
-import { DEFAULT_POOL } from './import-bundle.js';
+import { cloneDefinition, macFromBytes, readDefinition } from '../bundle/guest-definition.js';
 import { isOff, jobKey, Undo, whileShutOff, type TransferHost } from './transfer-context.js';
 
 const VOLUME_TIMEOUT_MS = 60_000;

@@ -13,7 +13,7 @@ import type { CallHandlers, FilesCall } from '../guest-files/client.js';
 import { invalidState } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
-import { bundleName } from './manifest.js';
+import { bundleName } from '../bundle/manifest.js';
 import { isOff, jobKey, whileShutOff, type TransferHost } from './transfer-context.js';
 
 export interface ExportPlan {

@@ -17,17 +17,28 @@ import { guestVolumeName, TPM_STATE_FILE, type BundleRead, type Caller } from '.
 import { guestPath } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
 import { domainByName, domainByUuid } from '../libvirt/domain.js';
-import { poolByName, poolIsActive, refreshPool, volumeNames, type PoolInfo } from '../libvirt/storage-pool.js';
+import {
+  DEFAULT_POOL,
+  poolByName,
+  poolIsActive,
+  refreshPool,
+  volumeNames,
+  type PoolInfo,
+} from '../libvirt/storage-pool.js';
 import { volumeByName, volumeFilePath } from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
-import { checksumOf } from './block-checksum.js';
-import { checkImportDefinition, importDefinition, planImportedGuest, type ImportModel } from './guest-definition.js';
-import type { BundleImage } from './import-check.js';
-import { nvramPathFor } from './libvirt-state-dirs.js';
-import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from './manifest.js';
+import { checksumOf } from '../copy/block-checksum.js';
+import {
+  checkImportDefinition,
+  importDefinition,
+  planImportedGuest,
+  type ImportModel,
+} from '../bundle/guest-definition.js';
+import type { BundleImage } from '../bundle/import-check.js';
+import { nvramPathFor } from '../libvirt/state-dirs.js';
+import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from '../bundle/manifest.js';
 import { jobKey, Undo, type TransferHost } from './transfer-context.js';
 
-export const DEFAULT_POOL = 'default';
 const VOLUME_TIMEOUT_MS = 60_000;
 /** The formats an imported disk may have: raw (no header) and qcow2 (its header checked). */
 const IMAGE_FORMATS = new Set(['raw', 'qcow2']);

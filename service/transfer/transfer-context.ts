@@ -12,11 +12,11 @@ import type { GuestRegistry } from '../guests/registry.js';
 import type { Journal, JournalEntry } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { UNDEFINE_KEEP_NVRAM, UNDEFINE_KEEP_TPM, undefineDomain } from '../libvirt/domain.js';
-import { createRawVolume, type PoolInfo } from '../libvirt/storage-pool.js';
-import { deleteVolume } from '../libvirt/storage-vol.js';
+import type { PoolInfo } from '../libvirt/storage-pool.js';
+import { createRawVolume, deleteVolume } from '../libvirt/storage-vol.js';
 import { log } from '../log.js';
 import type { GuestModel } from '../create/guest-model.js';
-import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
+import type { LibvirtStateDirs } from '../libvirt/state-dirs.js';
 
 export interface TransferHost {
   client: LibvirtClient;
@@ -31,7 +31,7 @@ export interface TransferHost {
   journal: Journal;
 }
 
-export { fileError } from './file-error.js';
+export { fileError } from '../copy/file-error.js';
 
 const OFF = new Set(['shutoff', 'crashed']);
 
@@ -81,7 +81,7 @@ export class Undo {
   /** Makes an empty raw volume of `bytes` in `pool`, recorded first; returns libvirt-dbus's object for it. */
   async volume(client: LibvirtClient, pool: PoolInfo, name: string, bytes: number, timeoutMs: number): Promise<string> {
     await this.entry.record({ made: 'volume', pool: pool.name, volume: name });
-    const volume = await createRawVolume(client, pool, name, bytes, timeoutMs);
+    const volume = await createRawVolume(client, pool, name, { bytes }, { mode: 0o600, timeoutMs });
     this.steps.push([`volume ${name}`, () => deleteVolume(client, volume)]);
     return volume;
   }

@@ -5,10 +5,10 @@
 
 import type { GuestModel } from '../create/guest-model.js';
 import type { MessageBus } from '../dbus/bus.js';
-import { callerPath } from '../dbus/caller-files.js';
+import { callerPath } from '../access/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
 import type { FilesClient } from '../guest-files/client.js';
-import { filesCallerFor, selfCaller } from '../guest-files/caller.js';
+import { filesCallerFor, selfCaller } from '../access/worker-caller.js';
 import type { Caller } from '../guest-files/protocol.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
@@ -16,7 +16,7 @@ import type { Job, JobStarter } from '../jobs/job.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import type { Journal } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
-import type { LibvirtStateDirs } from './libvirt-state-dirs.js';
+import type { LibvirtStateDirs } from '../libvirt/state-dirs.js';
 import { planClone, runClone } from './clone-guest.js';
 import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';

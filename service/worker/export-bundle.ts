@@ -9,20 +9,20 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { callerPath, refusePseudoFileSystem, viewAsCaller, W, X, type FileCaller } from '../dbus/caller-files.js';
+import { callerPath, refusePseudoFileSystem, viewAsCaller, W, X, type FileCaller } from '../access/caller-files.js';
 import { alreadyExists, invalidArgument, invalidState, noSuchFile, SwitcherError } from '../errors.js';
 import { count } from '../readable.js';
-import { checksumOf } from '../transfer/block-checksum.js';
-import { dataBytes } from '../transfer/data-map.js';
-import { copyOpenFile, descriptorFile, syncDirectory, writeNewFile } from '../transfer/file-copy.js';
+import { checksumOf } from '../copy/block-checksum.js';
+import { dataBytes } from '../copy/data-map.js';
+import { copyOpenFile, descriptorFile, syncDirectory, writeNewFile } from '../copy/file-copy.js';
 import {
   buildManifest,
   DEFINITION_NAME,
   MANIFEST_NAME,
   serializeManifest,
   type BundleFile,
-} from '../transfer/manifest.js';
-import { fileError } from '../transfer/file-error.js';
+} from '../bundle/manifest.js';
+import { fileError } from '../copy/file-error.js';
 import type { ExportFile } from './protocol.js';
 
 export interface WorkContext {

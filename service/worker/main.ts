@@ -8,7 +8,7 @@
 import { errorMessage, SwitcherError } from '../errors.js';
 import { encode, type MediaRef } from '../guest-files/protocol.js';
 import { readLines } from '../guest-files/lines.js';
-import { fileError } from '../transfer/file-error.js';
+import { fileError } from '../copy/file-error.js';
 import { planFolder, removePartial, writeBundle, type PlannedBundle, type WorkContext } from './export-bundle.js';
 import { copyMedia, inspectMedia } from './media.js';
 import { MAX_WORKER_LINE, type WorkerEvent, type WorkerTask } from './protocol.js';

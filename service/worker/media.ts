@@ -7,8 +7,8 @@ import { constants } from 'node:fs';
 import type { MediaFound, MediaRef } from '../guest-files/protocol.js';
 import { unreadableFile } from '../errors.js';
 import { checkIso, detectOsName } from '../create/installer.js';
-import { openRegularFile, type FileCaller } from '../dbus/caller-files.js';
-import { copyOpenFile, descriptorFile, measureOpenFile } from '../transfer/file-copy.js';
+import { openRegularFile, type FileCaller } from '../access/caller-files.js';
+import { copyOpenFile, descriptorFile, measureOpenFile } from '../copy/file-copy.js';
 import type { WorkContext } from './export-bundle.js';
 
 export async function inspectMedia(media: MediaRef[], detect: boolean, as: FileCaller): Promise<MediaFound[]> {

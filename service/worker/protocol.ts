@@ -5,12 +5,12 @@
 // by number in the task. A worker runs with the caller's rights only, so the
 // helper takes nothing it says on trust: each event is checked here.
 
-import type { FileCaller } from '../dbus/caller-files.js';
+import type { FileCaller } from '../access/caller-files.js';
 import type { ErrorKind } from '../errors.js';
 import type { MediaRef } from '../guest-files/protocol.js';
 import { ERROR_KINDS } from '../guest-files/protocol.js';
-import type { Extent } from '../transfer/data-map.js';
-import type { FileRole } from '../transfer/manifest.js';
+import type { Extent } from '../copy/data-map.js';
+import type { FileRole } from '../bundle/manifest.js';
 
 /** A guest's file handed to an export, read-only, with what the helper measured of it. */
 export interface ExportFile {

@@ -15,12 +15,12 @@ import {
   viewAsCaller,
   X,
   type FileCaller,
-} from '../dbus/caller-files.js';
+} from '../access/caller-files.js';
 import type { BundleRead } from '../guest-files/protocol.js';
 import { invalidArgument, noSuchFile, SwitcherError } from '../errors.js';
-import { copyOpenFile, descriptorFile, measureOpenFile } from '../transfer/file-copy.js';
-import { DEFINITION_NAME, MANIFEST_NAME, MAX_SMALL_FILE, parseManifest } from '../transfer/manifest.js';
-import { fileError } from '../transfer/file-error.js';
+import { copyOpenFile, descriptorFile, measureOpenFile } from '../copy/file-copy.js';
+import { DEFINITION_NAME, MANIFEST_NAME, MAX_SMALL_FILE, parseManifest } from '../bundle/manifest.js';
+import { fileError } from '../copy/file-error.js';
 import type { WorkContext } from './export-bundle.js';
 
 /**

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openBus, whenConnected, type MessageBus } from '../../service/dbus/bus.js';
 import { encodeStringArray } from '../../service/dbus/encoded-reply.js';
-import { ObjectExporter, type InterfaceImpl } from '../../service/bus/exporter.js';
+import { ObjectExporter, type InterfaceImpl } from '../../service/api/exporter.js';
 import { parseInterfaceXml } from '../../service/contract/interface-xml.js';
 import { startPrivateBus, type PrivateBus } from '../support/private-bus.js';
 import { ProcessGroup } from '../support/processes.js';

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { startFloodedService, type FloodedService } from '../support/flood.js';
-import { DEFAULT_CALL_LIMITS } from '../../service/limits/call-limiter.js';
+import { DEFAULT_CALL_LIMITS } from '../../service/access/call-limiter.js';
 
 const CALLS = 120;
 /** What each of bob's calls may take: a queued one waits at most maxWaitMs for its turn, then runs. */

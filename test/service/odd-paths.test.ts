@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DBusError } from '@jellybrick/dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegularFile } from '../../service/dbus/caller-files.js';
+import { openRegularFile } from '../../service/access/caller-files.js';
 import { GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { installerIso } from '../support/installer-iso.js';
 import { defineTestGuest } from '../support/libvirt.js';

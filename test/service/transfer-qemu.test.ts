@@ -40,7 +40,7 @@ import {
 } from '../support/guest-files.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
-import { checksumOf } from '../../service/transfer/block-checksum.js';
+import { checksumOf } from '../../service/copy/block-checksum.js';
 import { DBusError } from '@jellybrick/dbus-next';
 
 const GiB = 1024 ** 3;

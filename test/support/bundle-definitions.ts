@@ -3,7 +3,7 @@
 // secure), with every firmware shape libvirt writes, and the hosts they are
 // imported on. Shared by the unit, property and real-libvirtd tests.
 
-import type { HostCapabilities } from '../../service/create/host.js';
+import type { HostCapabilities } from '../../service/libvirt/host.js';
 import { HYPERV_FEATURES } from '../../service/create/plan.js';
 
 export const WIN11_UUID = '6f8bef35-03be-4c19-a000-5286631e70c5';

@@ -5,7 +5,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checksumOf } from '../../service/transfer/block-checksum.js';
+import { checksumOf } from '../../service/copy/block-checksum.js';
 
 export interface BundleSpec {
   name: string;

@@ -4,7 +4,7 @@
 
 import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checksumOf } from '../../service/transfer/block-checksum.js';
+import { checksumOf } from '../../service/copy/block-checksum.js';
 
 export interface HandFile {
   /** Relative to the bundle. */

@@ -16,9 +16,9 @@ import { OsinfoDb } from '../../service/create/osinfo.js';
 import { readTemplate, TEMPLATE_FAMILIES } from '../../service/create/template.js';
 import { SwitcherError } from '../../service/errors.js';
 import { LIBOSINFO_NS } from '../../service/libvirt/domain-xml.js';
-import { readNamespaced, type NamespacedElement } from '../../service/libvirt/namespaced-xml.js';
+import { readNamespaced, type NamespacedElement } from '../../service/xml/namespaced.js';
 import { SWITCHER_NS } from '../../service/libvirt/switcher-metadata.js';
-import { importDefinition, type ImportModel } from '../../service/transfer/guest-definition.js';
+import { importDefinition, type ImportModel } from '../../service/bundle/guest-definition.js';
 import { FULL_HOST, WIN11_IMAGES, WIN11_UUID, WIN11_VIRT_MANAGER } from '../support/bundle-definitions.js';
 
 const MARK = '/srv/phyllome-hostile';

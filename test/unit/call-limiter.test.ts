@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CallLimiter, type CallLimits, type Release, type Timers } from '../../service/limits/call-limiter.js';
+import { CallLimiter, type CallLimits, type Release, type Timers } from '../../service/access/call-limiter.js';
 import { SwitcherError } from '../../service/errors.js';
-import { PerUserCalls } from '../../service/limits/expensive-calls.js';
+import { PerUserCalls } from '../../service/access/expensive-calls.js';
 
 /** A clock the test moves by hand. */
 class FakeClock implements Timers {

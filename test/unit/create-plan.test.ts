@@ -3,7 +3,7 @@
 // lacks is a warning, or an error when the OS cannot do without it.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseDomainCapabilities, type HostCapabilities } from '../../service/create/host.js';
+import { parseDomainCapabilities, type HostCapabilities } from '../../service/libvirt/host.js';
 import { OsinfoDb, type OsProfile } from '../../service/create/osinfo.js';
 import { HYPERV_FEATURES, offer, planGuest, UNKNOWN_OS_ID, type Placement } from '../../service/create/plan.js';
 import { fillTemplate, readTemplate, TEMPLATE_FAMILIES, type TemplateLists } from '../../service/create/template.js';

@@ -20,7 +20,7 @@ import {
 import { NO_VIDEO, withVideo, type VideoFacts } from '../../service/libvirt/video-xml.js';
 import { metadataElement } from '../../service/libvirt/domain-xml.js';
 import { SWITCHER_NS } from '../../service/libvirt/switcher-metadata.js';
-import { xmlParser, type Node } from '../../service/libvirt/xml.js';
+import { xmlParser, type Node } from '../../service/xml/plain.js';
 import type { Guest } from '../../service/guests/guest.js';
 import { viewerResizeArgs } from '../../service/viewers/viewer-manager.js';
 import { domainXmlProblems } from '../support/validate-xml.js';

@@ -8,7 +8,7 @@ import {
   macFromBytes,
   readDefinition,
   type ImportModel,
-} from '../../service/transfer/guest-definition.js';
+} from '../../service/bundle/guest-definition.js';
 import { parseDomainXml } from '../../service/libvirt/domain-xml.js';
 import {
   FIRMWARE_SHAPES,

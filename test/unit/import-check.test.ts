@@ -3,7 +3,7 @@
 // refused, named, whatever its namespace or prefix.
 
 import { describe, expect, it } from 'vitest';
-import { readBundleDefinition, type BundleImage } from '../../service/transfer/import-check.js';
+import { readBundleDefinition, type BundleImage } from '../../service/bundle/import-check.js';
 import {
   FIRMWARE_SHAPES,
   shapedGuestXml,

@@ -2,7 +2,7 @@
 // whatever prefix (or default namespace) its author wrote it with.
 
 import { describe, expect, it } from 'vitest';
-import { readNamespaced } from '../../service/libvirt/namespaced-xml.js';
+import { readNamespaced } from '../../service/xml/namespaced.js';
 
 const QEMU = 'http://libvirt.org/schemas/domain/qemu/1.0';
 const read = (xml: string) => readNamespaced(xml, 'The document');

@@ -1,4 +1,4 @@
-// Who may act on what (service/seats/policy.ts), from facts alone.
+// Who may act on what (service/access/policy.ts), from facts alone.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import {
   refusal,
   touchedSeats,
   type CallerPlace,
-} from '../../service/seats/policy.js';
+} from '../../service/access/policy.js';
 
 const AT_SEAT1: CallerPlace = { session: 'c1', seat: 'seat1', active: true, local: true };
 

@@ -5,7 +5,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, close
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checksumOf } from '../../service/transfer/block-checksum.js';
+import { checksumOf } from '../../service/copy/block-checksum.js';
 import {
   checksumFile,
   copyFileTo,
@@ -13,7 +13,7 @@ import {
   descriptorFile,
   measureFile,
   measureOpenFile,
-} from '../../service/transfer/file-copy.js';
+} from '../../service/copy/file-copy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'phyllome-sparse-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BlockChecksum, CHECKSUM_BLOCK, checksumOf } from '../../service/transfer/block-checksum.js';
-import { parseDataMap } from '../../service/transfer/data-map.js';
-import { dataPerUnit, nonZeroRuns } from '../../service/transfer/sparse-copy.js';
+import { BlockChecksum, CHECKSUM_BLOCK, checksumOf } from '../../service/copy/block-checksum.js';
+import { parseDataMap } from '../../service/copy/data-map.js';
+import { dataPerUnit, nonZeroRuns } from '../../service/copy/sparse-copy.js';
 import {
   buildManifest,
   bundleName,
@@ -10,8 +10,8 @@ import {
   parseManifest,
   serializeManifest,
   type BundleFile,
-} from '../../service/transfer/manifest.js';
-import { isPrivilegedUri, libvirtStateDirs } from '../../service/transfer/libvirt-state-dirs.js';
+} from '../../service/bundle/manifest.js';
+import { isPrivilegedUri, libvirtStateDirs } from '../../service/libvirt/state-dirs.js';
 import {
   migrationFlags,
   migrationParams,

@@ -10,8 +10,8 @@ import {
 } from '../../service/libvirt/switcher-metadata.js';
 import { metadataElement } from '../../service/libvirt/domain-xml.js';
 import { validateDevicesXml } from '../support/validate-xml.js';
-import { xmlParser } from '../../service/libvirt/xml.js';
-import { ruleDictionary } from '../../service/bus/guest-object.js';
+import { xmlParser } from '../../service/xml/plain.js';
+import { ruleDictionary } from '../../service/api/guest-object.js';
 import { ruleMatches } from '../../service/usb/rules.js';
 import {
   classesOf,

@@ -2,7 +2,7 @@
 
 import { SEAT_INTERFACE, type SeatProperties } from '../contract/switcher1.js';
 import { invalidArgument } from '../errors.js';
-import type { Authority } from '../seats/authority.js';
+import type { Authority } from '../access/authority.js';
 import type { SeatManager } from '../seats/seat-manager.js';
 import { usbDeviceIdFromPath, usbDevicePath } from '../usb/usb-device.js';
 import type { InterfaceImpl } from './exporter.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { connectionCredentials, type MessageBus } from '../dbus/bus.js';
 import { errorMessage, SwitcherError } from '../errors.js';
-import type { Caller } from './protocol.js';
+import type { Caller } from '../guest-files/protocol.js';
 
 const CREDENTIALS_TIMEOUT_MS = 5_000;
 

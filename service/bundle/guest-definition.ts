@@ -4,7 +4,7 @@
 // new guest beside it, its source's definition edited). Pure: paths, the
 // host and the model come in as arguments.
 
-import type { HostCapabilities } from '../create/host.js';
+import type { HostCapabilities } from '../libvirt/host.js';
 import { modelDefinition } from '../create/model-definition.js';
 import type { OsProfile } from '../create/osinfo.js';
 import { planRebuild, type GuestPlan, type Placement } from '../create/plan.js';
@@ -28,7 +28,7 @@ import {
   tagOf,
   textOf,
   type XmlNode,
-} from '../libvirt/ordered-xml.js';
+} from '../xml/ordered.js';
 
 /** A disk whose image travels with the guest. */
 export interface GuestDisk {

@@ -8,10 +8,10 @@
 import { connectionCredentials, type MessageBus } from '../dbus/bus.js';
 import { errorMessage, SwitcherError } from '../errors.js';
 import { log } from '../log.js';
-import { LogindRefusal, type LogindClient } from './logind.js';
+import { LogindRefusal, type LogindClient } from '../seats/logind.js';
 import type { CallerPlace } from './policy.js';
 
-/** A call's caller as the bus names it (the bus floor's Caller has this shape). */
+/** A call's caller as the bus names it (api/exporter.ts's Caller has this shape). */
 export interface CallerRef {
   /** Its unique bus name. */
   sender: string;

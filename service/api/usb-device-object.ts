@@ -3,7 +3,7 @@
 import { USB_DEVICE_INTERFACE, type UsbDeviceProperties } from '../contract/switcher1.js';
 import { noSuchDevice, noSuchGuest } from '../errors.js';
 import type { GuestRegistry } from '../guests/registry.js';
-import type { Authority } from '../seats/authority.js';
+import type { Authority } from '../access/authority.js';
 import type { SeatManager } from '../seats/seat-manager.js';
 import { displayName, type UsbDeviceInfo } from '../usb/usb-device.js';
 import { checkRuleArguments, type UsbManager } from '../usb/usb-manager.js';

@@ -1,5 +1,5 @@
 // Whether a caller may change what it asks to change: its place from logind
-// (caller.ts), the decision (policy.ts), polkit's answer when the decision
+// (caller-place.ts), the decision (policy.ts), polkit's answer when the decision
 // needs one (polkit.ts). Every method of ours that changes something calls
 // one of require*() after checking its arguments and before acting; any
 // failure to decide — logind or polkit gone, slow or erring — refuses.
@@ -10,7 +10,7 @@
 import { errorMessage, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import { log } from '../log.js';
-import type { CallerFacts, CallerRef, CallerResolver, Credentials } from './caller.js';
+import type { CallerFacts, CallerRef, CallerResolver, Credentials } from './caller-place.js';
 import type { PolkitClient, PolkitSubject } from './polkit.js';
 import {
   cancelRefusal,

@@ -5,7 +5,7 @@
 // wherever it stands. What was refused and dropped is collected for one
 // answer naming all of it. Pure.
 
-import { describeElement, type NamespacedElement } from '../libvirt/namespaced-xml.js';
+import { describeElement, type NamespacedElement } from '../xml/namespaced.js';
 
 export type El = NamespacedElement;
 

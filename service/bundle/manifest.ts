@@ -12,7 +12,7 @@
 //                { "path": "tpm/tpm2/tpm2-00.permall", "role": "tpm", … } ] }
 
 import { invalidArgument } from '../errors.js';
-import { CHECKSUM_ALGORITHM } from './block-checksum.js';
+import { CHECKSUM_ALGORITHM } from '../copy/block-checksum.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const DEFINITION_NAME = 'domain.xml';

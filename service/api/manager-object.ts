@@ -7,7 +7,7 @@ import { invalidArgument, noSuchGuest } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
-import type { Authority } from '../seats/authority.js';
+import type { Authority } from '../access/authority.js';
 import { seatPath, type SeatManager } from '../seats/seat-manager.js';
 import { usbDevicePath } from '../usb/usb-device.js';
 import type { UsbManager } from '../usb/usb-manager.js';
@@ -15,7 +15,7 @@ import type { GuestCreator } from '../create/creator.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import type { StatsSampler } from '../stats/sampler.js';
 import type { Transfers } from '../transfer/transfers.js';
-import type { ExpensiveCalls } from '../limits/expensive-calls.js';
+import type { ExpensiveCalls } from '../access/expensive-calls.js';
 import type { Caller, InterfaceImpl } from './exporter.js';
 
 export const MANAGER_PATH = '/me/phyllo/Switcher1';

@@ -8,7 +8,7 @@
 import { constants, fdatasync, fstat, fsync, ftruncate, read, write, close } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { openRegularFile } from '../dbus/caller-files.js';
+import { openRegularFile } from '../access/caller-files.js';
 import { dataBytes, dataMap, type Extent } from './data-map.js';
 import { copySparse, type RandomAccessFile } from './sparse-copy.js';
 

@@ -2,7 +2,7 @@
 
 import { JOB_INTERFACE, type JobProperties } from '../contract/switcher1.js';
 import type { Job, JobField } from '../jobs/job.js';
-import type { Authority } from '../seats/authority.js';
+import type { Authority } from '../access/authority.js';
 import type { InterfaceImpl } from './exporter.js';
 
 export { JOB_INTERFACE };

@@ -5,7 +5,7 @@
 
 import { readdir } from 'node:fs/promises';
 import { XMLParser } from 'fast-xml-parser';
-import type { LibvirtClient } from '../libvirt/client.js';
+import type { LibvirtClient } from './client.js';
 import { SwitcherError } from '../errors.js';
 
 export interface HostCapabilities {

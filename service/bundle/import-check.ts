@@ -27,7 +27,7 @@ import { validateGuestName } from '../create/guest-name.js';
 import { SIZE_LIMITS, type StatedGuest } from '../create/plan.js';
 import { errorMessage, invalidArgument } from '../errors.js';
 import { LIBOSINFO_NS } from '../libvirt/domain-xml.js';
-import { describeElement, readNamespaced } from '../libvirt/namespaced-xml.js';
+import { describeElement, readNamespaced } from '../xml/namespaced.js';
 import {
   DEFAULT_SETTINGS,
   parseRule,
