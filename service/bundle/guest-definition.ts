@@ -7,8 +7,10 @@
 import type { HostCapabilities } from '../libvirt/host.js';
 import { modelDefinition } from '../create/model-definition.js';
 import type { OsProfile } from '../create/osinfo.js';
-import { planRebuild, type GuestPlan, type Placement } from '../create/plan.js';
-import { invalidArgument, invalidState } from '../errors.js';
+import { planRebuild, type GuestPlan, type Placement, type StatedGuest } from '../create/plan.js';
+import { invalidArgument, invalidState, SwitcherError } from '../errors.js';
+import { planVideo, type DisplayRequest } from '../guests/display-settings.js';
+import { withVideo, type VideoChange, type VideoFacts } from '../libvirt/video-xml.js';
 import { SWITCHER_NS } from '../libvirt/switcher-metadata.js';
 import { readBundleDefinition, type BundleImage, type BundleReading } from './import-check.js';
 import {
@@ -213,10 +215,60 @@ export interface ImportPlan {
   model: ImportModel;
 }
 
+/** The model's plan for an imported guest, with the display its owner had set, as this host takes it. */
+export interface ImportedGuestPlan extends GuestPlan {
+  /** The video device's settings to write over the model's; undefined leaves the model's. */
+  video: VideoChange | undefined;
+}
+
 /** The model's plan for the bundle's guest on this host; throws what the import would. */
-export function planImportedGuest(xml: string, nvramPath: string | undefined, model: ImportModel): GuestPlan {
+export function planImportedGuest(xml: string, nvramPath: string | undefined, model: ImportModel): ImportedGuestPlan {
   const { guest } = readBundleDefinition(xml, model.images);
-  return planRebuild(model.os, model.host, { ...model.placement, nvramPath }, guest);
+  const plan = planRebuild(model.os, model.host, { ...model.placement, nvramPath }, guest);
+  return { ...plan, ...keptDisplay(guest, plan, model.host) };
+}
+
+/**
+ * The guest's heads, resolution and 3D as its owner set them, checked as
+ * SetDisplay checks them against the video device and display the model
+ * gives it here. What this host or that device cannot take is given up,
+ * 3D first, then the fixed resolution, then the heads, and said.
+ */
+function keptDisplay(
+  guest: StatedGuest,
+  plan: GuestPlan,
+  host: HostCapabilities,
+): { video: VideoChange | undefined; warnings: string[] } {
+  const stated = guest.videoSettings;
+  if (!stated) return { video: undefined, warnings: plan.warnings };
+  const facts: VideoFacts = {
+    model: String(plan.values.video_model),
+    heads: 1,
+    resolution: [0, 0],
+    accel3d: plan.flags.gl === true,
+    framebufferKiB: 0,
+  };
+  const display = plan.flags.spice ? 'spice' : plan.flags.display ? 'vnc' : '';
+  const fixed = stated.resolution[0] > 0 ? stated.resolution : ('window' as const);
+  const attempts: DisplayRequest[] = [
+    { heads: stated.heads, resolution: fixed, accel3d: stated.accel3d },
+    { heads: stated.heads, resolution: fixed, accel3d: false },
+    { heads: stated.heads, resolution: 'window', accel3d: false },
+    { heads: 1, resolution: 'window', accel3d: false },
+  ];
+  let why: string | undefined;
+  for (const request of attempts) {
+    try {
+      const video = planVideo(guest.name, facts, display, request, host);
+      const warnings = why ? [...plan.warnings, `Its display is not as it was: ${why}`] : plan.warnings;
+      const asModel = video.heads === facts.heads && video.resolution[0] === 0 && video.accel3d === facts.accel3d;
+      return { video: asModel ? undefined : video, warnings };
+    } catch (error) {
+      if (!(error instanceof SwitcherError)) throw error;
+      why ??= error.message;
+    }
+  }
+  return { video: undefined, warnings: [...plan.warnings, `Its display is the model's: ${why ?? ''}`] };
 }
 
 /**
@@ -232,7 +284,8 @@ export function importDefinition(xml: string, plan: ImportPlan): string {
   for (const disk of guestPlan.disks) {
     if (!plan.diskPaths.has(disk.dev)) throw invalidArgument(`the bundle has no image for disk ${disk.dev}`);
   }
-  return modelDefinition(plan.model.template, guestPlan, plan.diskPaths);
+  const made = modelDefinition(plan.model.template, guestPlan, plan.diskPaths);
+  return guestPlan.video ? withVideo(made, guestPlan.video) : made;
 }
 
 export interface ClonePlan {

@@ -44,6 +44,10 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const DISK_DEV: Record<string, RegExp> = { virtio: /^vd[a-z]{1,2}$/, sata: /^sd[a-z]{1,2}$/, scsi: /^sd[a-z]{1,2}$/ };
 const INTEGER = /^\s*[0-9]{1,20}\s*$/;
 
+/** A whole number of at most 5 digits (heads, pixels), 0 for anything else. */
+const whole = (value: string | undefined): number =>
+  value !== undefined && /^[0-9]{1,5}$/.test(value) ? Number(value) : 0;
+
 const includes = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
 
@@ -83,9 +87,9 @@ export function readDevices(
       }
       r.children(el, {
         model: (model) => {
-          const { type } = r.attributes(model, {
+          const read = r.attributes(model, {
             type: 'read',
-            heads: { drop: S.videoSettings },
+            heads: 'read',
             vram: { drop: S.videoSettings },
             vram64: { drop: S.videoSettings },
             ram: { drop: S.videoSettings },
@@ -94,9 +98,34 @@ export function readDevices(
             blob: { drop: S.videoSettings },
           });
           r.noText(model);
-          r.children(model, { acceleration: { drop: S.videoSettings }, resolution: { drop: S.videoSettings } });
-          if (type !== undefined && includes(VIDEO_MODELS, type)) guest.video = type as VideoModel;
-          else r.drop(`its ${shorten(type ?? 'unnamed')} display adapter`);
+          // Heads, resolution and 3D are the owner's settings (SetDisplay): they travel, checked
+          // again against this host's model when the definition is made (guest-definition.ts).
+          let resolution: [number, number] = [0, 0];
+          let accel3d = false;
+          r.children(model, {
+            acceleration: (acceleration) => {
+              const a = r.leaf(acceleration, {
+                accel3d: 'read',
+                accel2d: { drop: S.videoSettings },
+                rendernode: { drop: S.videoSettings },
+              });
+              accel3d = a.accel3d === 'yes';
+            },
+            resolution: (element) => {
+              const { x, y } = r.leaf(element, { x: 'read', y: 'read' });
+              const width = whole(x);
+              const height = whole(y);
+              if (width > 0 && height > 0) resolution = [width, height];
+              else r.drop(S.videoSettings);
+            },
+          });
+          const type = read.type;
+          if (type !== undefined && includes(VIDEO_MODELS, type)) {
+            guest.video = type as VideoModel;
+            const heads = read.heads === undefined ? 1 : whole(read.heads);
+            if (heads === 0) r.drop(S.videoSettings);
+            guest.videoSettings = { heads: Math.max(heads, 1), resolution, accel3d };
+          } else r.drop(`its ${shorten(type ?? 'unnamed')} display adapter`);
         },
         driver: { drop: S.videoSettings },
         address: 'quiet',

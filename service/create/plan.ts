@@ -150,6 +150,12 @@ export interface StatedGuest {
   display: 'spice' | 'vnc' | '';
   /** Its video model when the model offers it; undefined leaves it to the model. */
   video: VideoModel | undefined;
+  /**
+   * Its display as its owner set it (SetDisplay): heads, a fixed resolution
+   * ([0, 0]: it follows its viewer's window) and 3D; undefined when the
+   * definition said nothing of them, which leaves them to the model.
+   */
+  videoSettings?: { heads: number; resolution: [width: number, height: number]; accel3d: boolean };
   sound: SoundModel | undefined;
   tpm: TpmModel | undefined;
   settings: SwitcherSettings;

@@ -211,7 +211,7 @@ describe("issue 18's example: QEMU's namespace as the default namespace", () => 
 });
 
 describe('every setting travels', () => {
-  it('autostart, title, description, OS id, monitor, USB rules and seat come back after Export and Import', async () => {
+  it('autostart, title, description, OS id, display, monitors, USB rules and seat come back after Export and Import', async () => {
     const pool = (await defaultPool()) as string;
     const { path: disk } = await createVolume(stack, pool, 'travels.raw', MiB);
     const definition = `<domain type='qemu'>
@@ -231,10 +231,17 @@ and a &lt;tag&gt; in them</description>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
     <interface type='user'><mac address='52:54:00:77:66:55'/><model type='e1000e'/></interface>
     <sound model='ich6'/>
+    <graphics type='spice' autoport='yes'><listen type='none'/></graphics>
+    <video><model type='virtio' primary='yes'/></video>
   </devices>
 </domain>`;
     await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [definition]);
     const path = await stack.client.waitForGuest('travels');
+    // The display as its owner sets it, through the service: two heads of 2560 × 1440, a monitor each.
+    await stack.client.service(path, GUEST, 'SetDisplay', 'a{sv}', [
+      { heads: new Variant('u', 2), resolution: new Variant('(uu)', [2560, 1440]) },
+    ]);
+    await stack.client.service(path, GUEST, 'SetMonitors', 'as', [['HDMI-A-2', 'DP-1']]);
     expect(
       await stack.client.errorOf(path, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [
         GUEST,
@@ -243,7 +250,14 @@ and a &lt;tag&gt; in them</description>
       ]),
     ).toBe('ok');
     const before = await stack.client.properties(path, GUEST);
-    expect(before).toMatchObject({ Autostart: true, Monitor: 'HDMI-A-2', Seat: 'seat1' });
+    expect(before).toMatchObject({
+      Autostart: true,
+      Monitor: 'HDMI-A-2',
+      Monitors: ['HDMI-A-2', 'DP-1'],
+      Heads: 2,
+      Resolution: [2560, 1440],
+      Seat: 'seat1',
+    });
     const folder = mkdtempSync(join(work, 'travels-'));
     const [job] = await call(path, GUEST, 'Export', 's', [folder]);
     expect(await jobEnd(stack, job as string)).toMatchObject({ success: true });
@@ -258,7 +272,20 @@ and a &lt;tag&gt; in them</description>
     expect(await importBundle(bundle)).toMatchObject({ success: true });
     const again = await stack.client.waitForGuest('travels');
     const after = await stack.client.properties(again, GUEST);
-    for (const key of ['Uuid', 'Autostart', 'OsId', 'Monitor', 'UsbRules', 'Seat', 'Vcpus', 'MemoryMiB'])
+    for (const key of [
+      'Uuid',
+      'Autostart',
+      'OsId',
+      'Monitor',
+      'Monitors',
+      'Heads',
+      'Resolution',
+      'Accel3D',
+      'UsbRules',
+      'Seat',
+      'Vcpus',
+      'MemoryMiB',
+    ])
       expect([key, after[key]]).toEqual([key, before[key]]);
     expect(await libvirtAutostart(stack, 'travels', QEMU)).toBe(true);
     const xml = await xmlOf('travels');

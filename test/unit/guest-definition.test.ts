@@ -6,6 +6,7 @@ import {
   cloneDefinition,
   importDefinition,
   macFromBytes,
+  planImportedGuest,
   readDefinition,
   type ImportModel,
 } from '../../service/bundle/guest-definition.js';
@@ -244,6 +245,62 @@ describe('an imported definition', () => {
     expect(plan({ ...FULL_HOST, efi: false, secureBoot: false })).toThrow(
       expect.objectContaining({ kind: 'MissingHostFeature' }),
     );
+  });
+
+  describe('keeps the display its owner set', () => {
+    const uuid = '3d1b6c0e-5a2f-4e47-9d7b-2f0c8a6e4b11';
+    const images = new Map([['vda', { format: 'raw', flattened: false }]]);
+    const twoHeads = (video: string, graphics = "<graphics type='spice' autoport='yes'/>") =>
+      shapedGuestXml(
+        'wide',
+        uuid,
+        (FIRMWARE_SHAPES[0] as (typeof FIRMWARE_SHAPES)[number]).os('wide'),
+        graphics,
+      ).replace("<video><model type='virtio'/></video>", video);
+    const WIDE_3D =
+      "<video><model type='virtio' heads='2' primary='yes'><acceleration accel3d='yes'/><resolution x='5120' y='2880'/></model></video>";
+    const made = (xml: string, host = FULL_HOST) =>
+      importDefinition(xml, {
+        diskPaths: new Map([['vda', '/pool/vda.raw']]),
+        nvramPath: `/nvram/${uuid}_VARS.fd`,
+        model: modelFor('http://fedoraproject.org/fedora/32', images, host),
+      });
+
+    it('two heads of 5120 × 2880 with 3D, on a host that has 3D', () => {
+      const xml = made(twoHeads(WIDE_3D));
+      expect(domainXmlProblems(xml)).toBe('');
+      expect(xml).toMatch(
+        /<model type="virtio" heads="2" primary="yes">\s*<acceleration accel3d="yes"\/>\s*<resolution x="5120" y="2880"\/>/,
+      );
+      expect(xml).toMatch(/<gl enable="yes"/);
+    });
+
+    it('the heads and resolution without 3D on a host with no render node, said', () => {
+      const host = { ...FULL_HOST, renderNode: false };
+      const xml = made(twoHeads(WIDE_3D), host);
+      expect(domainXmlProblems(xml)).toBe('');
+      expect(xml).toMatch(/heads="2"/);
+      expect(xml).toMatch(/<resolution x="5120" y="2880"\/>/);
+      expect(xml).not.toMatch(/accel3d|<gl /);
+      const plan = planImportedGuest(
+        twoHeads(WIDE_3D),
+        `/nvram/${uuid}_VARS.fd`,
+        modelFor('http://fedoraproject.org/fedora/32', images, host),
+      );
+      expect(plan.warnings.join('\n')).toMatch(/display is not as it was: .*render node/);
+    });
+
+    it('one head that follows the window when its display cannot show two (VNC), said', () => {
+      const xml = made(twoHeads(WIDE_3D, "<graphics type='vnc' autoport='yes'/>"), { ...FULL_HOST, renderNode: false });
+      expect(domainXmlProblems(xml)).toBe('');
+      expect(xml).toMatch(/heads='1'|heads="1"/);
+      expect(xml).not.toMatch(/heads="2"|<resolution/);
+    });
+
+    it('3D off where its owner turned it off, though this host could give it', () => {
+      const xml = made(twoHeads("<video><model type='virtio' heads='1' primary='yes'/></video>"));
+      expect(xml).not.toMatch(/accel3d|<gl /);
+    });
   });
 
   it('refuses a bundle whose images miss a disk', () => {
