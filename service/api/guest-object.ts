@@ -1,5 +1,6 @@
 // me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
 
+import { isDeepStrictEqual } from 'node:util';
 import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
 import { invalidArgument, invalidState, noSuchGuest } from '../errors.js';
 import { checkShutdownTimeout, type GuestActions } from '../guests/actions.js';
@@ -105,8 +106,7 @@ export function changedGuestProperties(before: GuestProperties, after: GuestProp
   const changed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(after)) {
     const old = (before as unknown as Record<string, unknown>)[key];
-    const same = typeof value === 'object' ? JSON.stringify(old) === JSON.stringify(value) : old === value;
-    if (!same) changed[key] = value;
+    if (!isDeepStrictEqual(old, value)) changed[key] = value;
   }
   return changed as Partial<GuestProperties>;
 }

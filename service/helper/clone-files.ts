@@ -3,6 +3,7 @@
 // clone's UEFI variables and TPM state named from its own UUID, its disks
 // into the volumes the service made for that UUID.
 
+import { isDeepStrictEqual } from 'node:util';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ export async function cloneFiles(
       );
     }
     const wanted = request.disks.map((d) => d.target).sort();
-    if (JSON.stringify(wanted) !== JSON.stringify(files.disks.map((d) => d.target as string).sort())) {
+    if (!isDeepStrictEqual(wanted, files.disks.map((d) => d.target as string).sort())) {
       throw invalidState(`${source.definition.name}'s disks changed meanwhile; nothing was made`);
     }
     session.total(allGuestFiles(files).reduce((sum, f) => sum + f.content.dataBytes, 0));

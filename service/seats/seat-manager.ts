@@ -3,6 +3,7 @@
 // guest, moving a device to a seat through logind, and giving a seat's
 // keyboards and mice to its guest as evdev input.
 
+import { isDeepStrictEqual } from 'node:util';
 import { EventEmitter } from 'node:events';
 import { errorMessage, invalidArgument, invalidState, noSuchDevice, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
@@ -239,7 +240,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
       const known = this.seats.get(id);
       this.seats.set(id, view);
       if (!known) this.emit('added', view);
-      else if (JSON.stringify(known) !== JSON.stringify(view)) this.emit('changed', view);
+      else if (!isDeepStrictEqual(known, view)) this.emit('changed', view);
     }
   }
 
