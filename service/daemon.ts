@@ -236,22 +236,11 @@ export class Daemon {
     const libvirt = this.libvirt(buses.libvirt, endpoint);
     const access = this.access(buses, libvirt.registry);
     const viewers = this.viewers(libvirt, endpoint.uri);
-    const inventory = new UsbInventory(
-      options.sysfsRoot ?? '/sys',
-      new UdevMonitor(options.udevadmCommand),
-      options.udevDataRoot,
-    );
+    const sysfsRoot = options.sysfsRoot ?? '/sys';
+    const inventory = new UsbInventory(sysfsRoot, new UdevMonitor(options.udevadmCommand), options.udevDataRoot);
     const usb = this.own(new UsbManager(inventory, libvirt.registry, libvirt.client, libvirt.actions), (u) => u.stop());
-    const seats = this.own(
-      new SeatManager(
-        access.logind,
-        libvirt.registry,
-        libvirt.actions,
-        libvirt.client,
-        inventory,
-        options.sysfsRoot ?? '/sys',
-      ),
-      (m) => m.stop(),
+    const seats = this.own(new SeatManager({ ...libvirt, logind: access.logind, inventory, sysfsRoot }), (m) =>
+      m.stop(),
     );
     const files = this.files(endpoint.uri, buses.libvirtChoice);
     // Phyllome's model on this host: one for CreateGuest and Import, so both make guests one way.
