@@ -18,8 +18,10 @@ import {
   changedGuestProperties,
   GuestObject,
   GUEST_INTERFACE,
+  type GuestObjectParts,
   guestProperties,
   shareProperties,
+  type DisplayOpener,
   type GuestSharing,
 } from './api/guest-object.js';
 import { GuestDisplays } from './guests/displays.js';
@@ -50,7 +52,7 @@ import { DEFAULT_FILES_SOCKET, FilesClient, locateFilesHelper, type FilesLink } 
 import { Journal } from './jobs/journal.js';
 import { DEFAULT_DEADLINES, LibvirtClient, type Deadlines } from './libvirt/client.js';
 import { LibvirtDaemonWatch } from './libvirt/daemon-watch.js';
-import { daemonSocketFor, endpointFor } from './libvirt/uri.js';
+import { daemonSocketFor, endpointFor, type LibvirtEndpoint } from './libvirt/uri.js';
 import { GuestCreator } from './create/creator.js';
 import { GuestModel } from './create/guest-model.js';
 import { GuestStops } from './guests/stops.js';
@@ -64,7 +66,7 @@ import { readdirSync } from 'node:fs';
 import { REAL_CLOCK, type Clock } from './sharing/clock.js';
 import { hostCertificate, type HostCertificate } from './sharing/host-certificate.js';
 import { parseShareOptions, type SharingSettings } from './sharing/share-options.js';
-import { Shares, type ShareState } from './sharing/shares.js';
+import { Shares } from './sharing/shares.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -141,11 +143,48 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const DBUS_NAME_FLAG_DO_NOT_QUEUE = 4;
 const REQUEST_NAME_PRIMARY_OWNER = 1;
 
+/** The buses we speak on: our name's, libvirt-dbus's (often the same one), and logind's and polkit's. */
+interface Buses {
+  service: MessageBus;
+  libvirt: MessageBus;
+  /** Where libvirt-dbus is, as the guest-files helper and the display relays are told. */
+  libvirtChoice: BusChoice;
+  /** The system bus; undefined with --seats none, or when it cannot be reached (then every change is refused). */
+  system: MessageBus | undefined;
+}
+
+/** Guests as libvirt has them, and what acts on them. */
+interface Libvirt {
+  client: LibvirtClient;
+  registry: GuestRegistry;
+  actions: GuestActions;
+}
+
+/** Who may do what: where a caller sits, the seats' rule and polkit, and how much a caller may run at once. */
+interface Access {
+  logind: LogindClient | undefined;
+  resolver: CallerResolver;
+  authority: Authority;
+  expensive: PerUserCalls;
+}
+
+/** The guest-files helper and the service's own files, which the jobs that make files share. */
+interface Files {
+  stateDir: string;
+  journal: Journal;
+  files: FilesClient;
+}
+
+/** What the service shows of guests elsewhere: display sockets for other users' sessions, and shares. */
+interface Reach {
+  displays: DisplaySockets | undefined;
+  opener: DisplayOpener | undefined;
+  sharing: { shares: Shares; door: GuestSharing } | undefined;
+}
+
 export class Daemon {
   private readonly cleanups: (() => void)[] = [];
   private closedHandler: (() => void) | undefined;
-  /** Announces a guest's share beginning or ending (set once the exporter is up). */
-  private shareChanged: ((guestPath: string, share: ShareState | undefined) => void) | undefined;
   private jobs: JobManager | undefined;
 
   private constructor(readonly options: DaemonOptions) {}
@@ -184,9 +223,250 @@ export class Daemon {
     await this.jobs?.cancelAll(timeoutMs);
   }
 
+  /** Each step makes one part from the parts made before it; stop() releases them in reverse. */
+  private async init(): Promise<void> {
+    const { options } = this;
+    const endpoint = endpointFor(options.uri);
+    const hostWide = options.hostWide === true;
+    // The system daemon's QEMU runs as its own user: it may not read a caller's installer.
+    const privileged = isPrivilegedUri(endpoint.uri, process.geteuid?.() ?? -1);
+
+    const buses = await this.connectBuses(endpoint);
+    const exporter = this.exporter(buses.service, loadContract(options.contractPath));
+    const libvirt = this.libvirt(buses.libvirt, endpoint);
+    const access = this.access(buses, libvirt.registry);
+    const viewers = this.viewers(libvirt, endpoint.uri);
+    const sysfsRoot = options.sysfsRoot ?? '/sys';
+    const inventory = new UsbInventory(sysfsRoot, new UdevMonitor(options.udevadmCommand), options.udevDataRoot);
+    const usb = this.own(new UsbManager(inventory, libvirt.registry, libvirt.client, libvirt.actions), (u) => u.stop());
+    const seats = this.own(new SeatManager({ ...libvirt, logind: access.logind, inventory, sysfsRoot }), (m) =>
+      m.stop(),
+    );
+    const files = this.files(endpoint.uri, buses.libvirtChoice);
+    // Phyllome's model on this host: one for CreateGuest and Import, so both make guests one way.
+    const model = new GuestModel(libvirt.client, {
+      uri: endpoint.uri,
+      ...(options.virtType ? { virtType: options.virtType } : {}),
+    });
+    const creator = new GuestCreator({
+      ...libvirt,
+      ...files,
+      serviceBus: buses.service,
+      model,
+      copyMedia: privileged,
+    });
+    // A guest's display in its definition; what the host has for 3D is the model's host probe.
+    const displaySettings = new GuestDisplays(libvirt.registry, libvirt.client, libvirt.actions, () =>
+      model.capabilities(),
+    );
+    // Export, Import, Clone and the live move run as jobs, each its own object.
+    const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
+    this.jobs = jobs;
+    const transfers = new Transfers({
+      ...libvirt,
+      ...files,
+      // Where libvirt keeps UEFI variables and TPM state: the helper's rule, which an import's plan names.
+      dirs: libvirtStateDirs(privileged),
+      model,
+      jobs,
+      ownUri: endpoint.uri,
+      serviceBus: buses.service,
+      trust: hostWide ? 'any-caller' : 'caller-is-owner',
+    });
+    const reach = this.reach(files.stateDir, buses.libvirtChoice, access.resolver);
+    // Live figures, read only while a client watches.
+    const stats = this.own(
+      new StatsSampler(buses.service, libvirt.registry, {
+        read: () => allDomainStats(libvirt.client),
+        timeoutMs: CONNECT_TIMEOUT_MS,
+      }),
+      (s) => s.stop(),
+    );
+    const stops = this.own(new GuestStops(libvirt.client, libvirt.registry), (s) => s.stop());
+
+    exporter.export(MANAGER_PATH, [
+      new ManagerObject({
+        uri: endpoint.uri,
+        scope: hostWide ? 'host' : 'user',
+        sharingAllowed: reach.sharing !== undefined,
+        ...libvirt,
+        usb,
+        seats,
+        creator,
+        transfers,
+        jobs,
+        authority: access.authority,
+        stats,
+        expensive: access.expensive,
+      }),
+    ]);
+    publishUsbDevices(exporter, usb, { authority: access.authority, seats, registry: libvirt.registry });
+    publishSeats(exporter, seats, access.authority);
+    publishJobs(exporter, jobs, access.authority);
+    publishStops(exporter, stops);
+    publishGuests(exporter, {
+      registry: libvirt.registry,
+      actions: libvirt.actions,
+      viewers,
+      authority: access.authority,
+      transfers,
+      expensive: access.expensive,
+      displaySettings,
+      stats,
+      reach,
+    });
+    libvirt.registry.on('connected', (connected) => {
+      log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);
+      exporter.emitPropertiesChanged(MANAGER_PATH, MANAGER_INTERFACE, { Connected: connected });
+    });
+
+    await this.startWork(libvirt, files, { stops, usb, seats });
+    await this.takeName(buses.service);
+    log.info(
+      `serving ${BUS_NAME} for ${endpoint.uri} (${count(libvirt.registry.paths().length, 'guest')}, libvirt ${libvirt.registry.connected ? 'connected' : 'not connected'})`,
+    );
+  }
+
   private own<T>(resource: T, release: (resource: T) => void): T {
     this.cleanups.push(() => release(resource));
     return resource;
+  }
+
+  private async connect(choice: BusChoice): Promise<MessageBus> {
+    const where = choice === 'session' || choice === 'system' ? `the ${choice} bus` : `the bus at ${choice}`;
+    const failed = (error: unknown): Error => new Error(`cannot reach ${where}: ${errorMessage(error)}`);
+    let bus: MessageBus;
+    try {
+      bus = this.own(openBus(choice), (b) => b.disconnect());
+    } catch (error) {
+      throw failed(error);
+    }
+    // A failed connection is reported through the returned promise; keep the emitter quiet.
+    onBusError(bus, (error) => log.debug(`bus ${choice}: ${errorMessage(error)}`));
+    await whenConnected(bus, CONNECT_TIMEOUT_MS).catch((error: unknown) => {
+      throw failed(error);
+    });
+    onBusClosed(bus, () => this.closedHandler?.());
+    return bus;
+  }
+
+  private async connectBuses(endpoint: LibvirtEndpoint): Promise<Buses> {
+    const { options } = this;
+    const service = await this.connect(options.bus);
+    const libvirtChoice = options.libvirtBus ?? endpoint.bus;
+    const libvirt = libvirtChoice === options.bus ? service : await this.connect(libvirtChoice);
+    // With --seats none (one person, no logind) there are no seats and nothing is checked; otherwise a
+    // logind that cannot be reached refuses every change: never no checks.
+    const system =
+      options.seats === 'none'
+        ? undefined
+        : await this.connect(options.systemBus ?? 'system').catch((error: unknown) => {
+            log.warning(
+              `no system bus, so no logind nor polkit: every change is refused (${errorMessage(error)}); ` +
+                'on a host with one person and no logind, run with --seats none',
+            );
+            return undefined;
+          });
+    return { service, libvirt, libvirtChoice, system };
+  }
+
+  /** Our D-Bus face; objects are exported on it as they come. */
+  private exporter(bus: MessageBus, contract: ReturnType<typeof loadContract>): ObjectExporter {
+    const exporter = this.own(new ObjectExporter(bus, contract, MANAGER_PATH), (e) => e.stop());
+    exporter.onMissingObject(GUEST_PATH_PREFIX, (path) => noSuchGuest(`at ${path}`));
+    exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
+    exporter.start();
+    return exporter;
+  }
+
+  private libvirt(bus: MessageBus, endpoint: LibvirtEndpoint): Libvirt {
+    const client = new LibvirtClient(bus, endpoint, this.options.deadlines ?? DEFAULT_DEADLINES);
+    const registry = this.own(new GuestRegistry(client, this.options.reconnect), (r) => r.stop());
+    // libvirt's daemon restarting is something libvirt-dbus does not tell: watch its socket ourselves.
+    const daemonSocket = this.options.libvirtSocket ?? daemonSocketFor(endpoint.uri);
+    if (daemonSocket) {
+      const watch = this.own(new LibvirtDaemonWatch(daemonSocket), (w) => w.stop());
+      watch.on('gone', (reason) => registry.daemonGone(reason));
+      watch.on('back', () => registry.daemonBack());
+      watch.start();
+    }
+    const actions = this.own(new GuestActions(registry, client), (a) => a.stop());
+    return { client, registry, actions };
+  }
+
+  private access(buses: Buses, registry: GuestRegistry): Access {
+    const { options } = this;
+    const logind = buses.system ? new LogindClient(buses.system) : undefined;
+    const resolver = new CallerResolver(buses.service, logind);
+    const authority = new Authority(resolver, new PolkitClient(buses.system), registry, {
+      seats: options.seats ?? 'logind',
+      // A caller on polkit's own bus is named to it by bus name; one on another bus, by its process.
+      subject: options.bus === (options.systemBus ?? 'system') ? 'system-bus-name' : 'unix-process',
+    });
+    // Expensive calls (DescribeInstaller, CreateGuest and the transfers) are limited per uid and in all.
+    const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
+    return { logind, resolver, authority, expensive };
+  }
+
+  private viewers({ client }: Libvirt, uri: string): ViewerManager {
+    const isRunning = async (guest: Guest): Promise<boolean> => {
+      const state = stateFromLibvirt(...(await client.domainState(guest.libvirtPath)));
+      return state === 'running' || state === 'paused';
+    };
+    const options = {
+      ...DEFAULT_VIEWER_OPTIONS,
+      ...(this.options.viewerCommand ? { command: this.options.viewerCommand } : {}),
+      uri: this.options.viewerUri ?? uri,
+    };
+    return this.own(new ViewerManager(options, isRunning), (v) => v.stop());
+  }
+
+  /**
+   * Every file of a guest's or a caller's is the guest-files helper's to open (host-wide: a unit of its own,
+   * root with few capabilities; per user: our child, as us), and the paths callers name its workers'.
+   */
+  private files(uri: string, libvirtChoice: BusChoice): Files {
+    const { options } = this;
+    const stateDir = options.stateDir ?? defaultStateDir(options.hostWide === true);
+    const link: FilesLink = options.hostWide
+      ? { socket: options.filesSocket ?? DEFAULT_FILES_SOCKET }
+      : {
+          command: [
+            ...(options.filesHelper ?? [locateFilesHelper()]),
+            '--stdio',
+            '--connect',
+            uri,
+            '--libvirt-bus',
+            libvirtChoice,
+            '--state-dir',
+            join(stateDir, 'files'),
+          ],
+        };
+    const files = this.own(new FilesClient(link), (f) => f.stop());
+    return { stateDir, journal: new Journal(join(stateDir, 'journal')), files };
+  }
+
+  /**
+   * The host-wide service shows guests in the users' own sessions, through display sockets; a share (either
+   * service) reaches its guest's display through a socket of the service's own the same way.
+   */
+  private reach(stateDir: string, libvirtChoice: BusChoice, resolver: CallerResolver): Reach {
+    const { options } = this;
+    const hostWide = options.hostWide === true;
+    if (!hostWide && !options.sharing) return { displays: undefined, opener: undefined, sharing: undefined };
+    const displays = this.own(
+      new DisplaySockets({
+        dir: options.displayDir ?? defaultDisplayDir(hostWide, stateDir),
+        relay: options.displayRelay ?? ['gjs', '-m', locateRelay()],
+        libvirtBus: libvirtChoice,
+      }),
+      (d) => d.stop(),
+    );
+    const opener: DisplayOpener | undefined = hostWide
+      ? { open: async (caller, guest) => displays.open((await resolver.credentials(caller.sender)).uid, guest) }
+      : undefined;
+    const sharing = options.sharing ? this.sharing(options.sharing, stateDir, displays, resolver) : undefined;
+    return { displays, opener, sharing };
   }
 
   /** The shares of guests with other computers, and the Guest objects' door to them. */
@@ -217,7 +497,6 @@ export class Daemon {
       }),
       (s) => s.stop(),
     );
-    shares.on('changed', (guestPath) => this.shareChanged?.(guestPath, shares.state(guestPath)));
     const door: GuestSharing = {
       request: (options) => parseShareOptions(options, settings),
       share: async (caller, guest, request) =>
@@ -228,296 +507,12 @@ export class Daemon {
     return { shares, door };
   }
 
-  private async connect(choice: BusChoice): Promise<MessageBus> {
-    const where = choice === 'session' || choice === 'system' ? `the ${choice} bus` : `the bus at ${choice}`;
-    const failed = (error: unknown): Error => new Error(`cannot reach ${where}: ${errorMessage(error)}`);
-    let bus: MessageBus;
-    try {
-      bus = this.own(openBus(choice), (b) => b.disconnect());
-    } catch (error) {
-      throw failed(error);
-    }
-    // A failed connection is reported through the returned promise; keep the emitter quiet.
-    onBusError(bus, (error) => log.debug(`bus ${choice}: ${errorMessage(error)}`));
-    await whenConnected(bus, CONNECT_TIMEOUT_MS).catch((error: unknown) => {
-      throw failed(error);
-    });
-    onBusClosed(bus, () => this.closedHandler?.());
-    return bus;
-  }
-
-  private async init(): Promise<void> {
-    const { options } = this;
-    const endpoint = endpointFor(options.uri);
-    const contract = loadContract(options.contractPath);
-    const serviceBus = await this.connect(options.bus);
-    const libvirtChoice = options.libvirtBus ?? endpoint.bus;
-    const libvirtBus = libvirtChoice === options.bus ? serviceBus : await this.connect(libvirtChoice);
-
-    const exporter = this.own(new ObjectExporter(serviceBus, contract, MANAGER_PATH), (e) => e.stop());
-    exporter.onMissingObject(GUEST_PATH_PREFIX, (path) => noSuchGuest(`at ${path}`));
-    exporter.start();
-
-    const client = new LibvirtClient(libvirtBus, endpoint, options.deadlines ?? DEFAULT_DEADLINES);
-    const registry = this.own(new GuestRegistry(client, options.reconnect), (r) => r.stop());
-    // libvirt's daemon restarting is something libvirt-dbus does not tell: watch its socket ourselves.
-    const daemonSocket = options.libvirtSocket ?? daemonSocketFor(endpoint.uri);
-    if (daemonSocket) {
-      const watch = this.own(new LibvirtDaemonWatch(daemonSocket), (w) => w.stop());
-      watch.on('gone', (reason) => registry.daemonGone(reason));
-      watch.on('back', () => registry.daemonBack());
-      watch.start();
-    }
-    const isRunning = async (guest: Guest): Promise<boolean> => {
-      const state = stateFromLibvirt(...(await client.domainState(guest.libvirtPath)));
-      return state === 'running' || state === 'paused';
-    };
-    const viewers = this.own(
-      new ViewerManager(
-        {
-          ...DEFAULT_VIEWER_OPTIONS,
-          ...(options.viewerCommand ? { command: options.viewerCommand } : {}),
-          uri: options.viewerUri ?? endpoint.uri,
-        },
-        isRunning,
-      ),
-      (v) => v.stop(),
-    );
-    const actions = this.own(new GuestActions(registry, client), (a) => a.stop());
-    viewers.on('pid', (path, pid) => {
-      if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
-    });
-
-    const sysfsRoot = options.sysfsRoot ?? '/sys';
-    const inventory = new UsbInventory(sysfsRoot, new UdevMonitor(options.udevadmCommand), options.udevDataRoot);
-    const usb = this.own(new UsbManager(inventory, registry, client, actions), (u) => u.stop());
-    exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
-    usb.on('added', (device) => {
-      const path = usbDevicePath(device.id);
-      exporter.export(path, [new UsbDeviceObject(device.id, usb, authority, seats, registry)]);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceAdded', [path]);
-    });
-    usb.on('removed', (device) => {
-      const path = usbDevicePath(device.id);
-      exporter.unexport(path);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceRemoved', [path]);
-    });
-    usb.on('changed', (device) => {
-      const { Name, Classes, Serial } = usbDeviceProperties(device, usb.owner(device.id));
-      exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Name, Classes, Serial });
-    });
-    usb.on('owner', (device, owner) =>
-      exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Owner: owner }),
-    );
-    usb.on('ask', (device, guest) =>
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbAttachRequested', [usbDevicePath(device.id), guest]),
-    );
-
-    // Seats, from logind on the system bus. With --seats none (one person, no logind) there are none and
-    // nothing is checked; otherwise a logind that cannot be reached refuses every change: never no checks.
-    const seatsMode = options.seats ?? 'logind';
-    const systemChoice = options.systemBus ?? 'system';
-    const systemBus =
-      seatsMode === 'none'
-        ? undefined
-        : await this.connect(systemChoice).catch((error: unknown) => {
-            log.warning(
-              `no system bus, so no logind nor polkit: every change is refused (${errorMessage(error)}); ` +
-                'on a host with one person and no logind, run with --seats none',
-            );
-            return undefined;
-          });
-    const logind = systemBus ? new LogindClient(systemBus) : undefined;
-    const seats = this.own(new SeatManager(logind, registry, actions, client, inventory, sysfsRoot), (m) => m.stop());
-    const resolver = new CallerResolver(serviceBus, logind);
-    const authority = new Authority(resolver, new PolkitClient(systemBus), registry, {
-      seats: seatsMode,
-      // A caller on polkit's own bus is named to it by bus name; one on another bus, by its process.
-      subject: options.bus === systemChoice ? 'system-bus-name' : 'unix-process',
-    });
-    seats.on('added', (seat) => {
-      exporter.export(seatPath(seat.id), [new SeatObject(seat.id, seats, authority)]);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatAdded', [seatPath(seat.id)]);
-    });
-    seats.on('removed', (seat) => {
-      exporter.unexport(seatPath(seat.id));
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatRemoved', [seatPath(seat.id)]);
-    });
-    seats.on('changed', (seat) => {
-      exporter.emitPropertiesChanged(
-        seatPath(seat.id),
-        SEAT_INTERFACE,
-        new SeatObject(seat.id, seats, authority).changing(),
-      );
-    });
-
-    // Every file of a guest's or a caller's is the guest-files helper's to open (host-wide: a unit of its own,
-    // root with few capabilities; per user: our child, as us), and the paths callers name its workers'.
-    const stateDir = options.stateDir ?? defaultStateDir(options.hostWide === true);
-    const journal = new Journal(join(stateDir, 'journal'));
-    const filesLink: FilesLink = options.hostWide
-      ? { socket: options.filesSocket ?? DEFAULT_FILES_SOCKET }
-      : {
-          command: [
-            ...(options.filesHelper ?? [locateFilesHelper()]),
-            '--stdio',
-            '--connect',
-            endpoint.uri,
-            '--libvirt-bus',
-            libvirtChoice,
-            '--state-dir',
-            join(stateDir, 'files'),
-          ],
-        };
-    const files = this.own(new FilesClient(filesLink), (f) => f.stop());
-    // Where libvirt keeps UEFI variables and TPM state: the helper's rule, which an import's plan names.
-    const stateDirs = libvirtStateDirs(isPrivilegedUri(endpoint.uri, process.geteuid?.() ?? -1));
-    // Phyllome's model on this host: one for CreateGuest and Import, so both make guests one way.
-    const model = new GuestModel(client, {
-      uri: endpoint.uri,
-      ...(options.virtType ? { virtType: options.virtType } : {}),
-    });
-    const creator = new GuestCreator(client, registry, serviceBus, files, journal, model, {
-      // On the system daemon QEMU runs as its own user, who may not read the caller's installer.
-      copyMedia: isPrivilegedUri(endpoint.uri, process.geteuid?.() ?? -1),
-    });
-    // A guest's display in its definition; what the host has for 3D is the model's host probe.
-    const displaySettings = new GuestDisplays(registry, client, actions, () => model.capabilities());
-    // Export, Import, Clone and the live move run as jobs, each its own object.
-    const jobs = this.own(new JobManager(options.jobLingerMs), (j) => j.stop());
-    this.jobs = jobs;
-    const transfers = new Transfers(
-      client,
-      registry,
-      stateDirs,
-      model,
-      files,
-      journal,
-      jobs,
-      endpoint.uri,
-      serviceBus,
-      options.hostWide ? 'any-caller' : 'caller-is-owner',
-    );
-    jobs.on('added', (job) => {
-      const object = new JobObject(job, authority);
-      exporter.export(job.path, [object]);
-      job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
-      job.on('completed', (success, message) =>
-        exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message]),
-      );
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobAdded', [job.path]);
-    });
-    jobs.on('removed', (job) => {
-      exporter.unexport(job.path);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobRemoved', [job.path]);
-    });
-
-    // The host-wide service shows guests in the users' own sessions, through display sockets; a share
-    // (either service) reaches its guest's display through a socket of the service's own the same way.
-    const hostWide = options.hostWide === true;
-    const displays =
-      hostWide || options.sharing
-        ? this.own(
-            new DisplaySockets({
-              dir: options.displayDir ?? defaultDisplayDir(hostWide, stateDir),
-              relay: options.displayRelay ?? ['gjs', '-m', locateRelay()],
-              libvirtBus: libvirtChoice,
-            }),
-            (d) => d.stop(),
-          )
-        : undefined;
-    // Expensive calls (DescribeInstaller, CreateGuest and the transfers) are limited per uid and in all.
-    const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
-    const displayOpener = hostWide &&
-      displays && {
-        open: async (caller: { sender: string }, guest: Guest) =>
-          displays.open((await resolver.credentials(caller.sender)).uid, guest),
-      };
-    const sharing =
-      displays && options.sharing ? this.sharing(options.sharing, stateDir, displays, resolver) : undefined;
-
-    // Live figures, read only while a client watches.
-    const stats = this.own(
-      new StatsSampler(serviceBus, registry, { read: () => allDomainStats(client), timeoutMs: CONNECT_TIMEOUT_MS }),
-      (s) => s.stop(),
-    );
-    stats.on('figures', (path, { cpuPercent, memoryUsedMiB }) => {
-      if (registry.get(path))
-        exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { CpuPercent: cpuPercent, MemoryUsedMiB: memoryUsedMiB });
-    });
-    const stops = this.own(new GuestStops(client, registry), (s) => s.stop());
-    stops.on('stopped', (guest, reason) =>
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestStopped', [guest.path, reason]),
-    );
-    exporter.export(MANAGER_PATH, [
-      new ManagerObject(
-        endpoint.uri,
-        registry,
-        actions,
-        usb,
-        seats,
-        creator,
-        transfers,
-        jobs,
-        authority,
-        stats,
-        expensive,
-        options.hostWide ? 'host' : 'user',
-        sharing !== undefined,
-      ),
-    ]);
-    this.shareChanged = (guestPath, share) => {
-      if (registry.get(guestPath)) exporter.emitPropertiesChanged(guestPath, GUEST_INTERFACE, shareProperties(share));
-    };
-    registry.on('added', (guest) => {
-      exporter.export(guest.path, [
-        new GuestObject(
-          guest.path,
-          registry,
-          actions,
-          viewers,
-          authority,
-          transfers,
-          expensive,
-          displaySettings,
-          displayOpener || undefined,
-          (path) => stats.figures(path),
-          sharing?.door,
-        ),
-      ]);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
-    });
-    registry.on('removed', (guest) => {
-      viewers.close(guest.path);
-      sharing?.shares.unshare(guest.path, 'the guest is gone');
-      displays?.closeGuest(guest.path);
-      exporter.unexport(guest.path);
-      exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
-    });
-    registry.on('changed', (guest, changed, before) => {
-      const pid = viewers.pid(guest.path);
-      exporter.emitPropertiesChanged(
-        guest.path,
-        GUEST_INTERFACE,
-        changedGuestProperties(guestProperties(before, pid), guestProperties(guest, pid)),
-      );
-      // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
-      if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed')) {
-        viewers.close(guest.path);
-        sharing?.shares.unshare(guest.path, 'the guest stopped');
-        displays?.closeGuest(guest.path);
-      }
-      // Whoever was let in for its old seat is not necessarily for its new one; nor was a share asked for there.
-      if (changed.includes('settings') && guest.settings.seat !== before.settings.seat) {
-        sharing?.shares.unshare(guest.path, 'the guest changed seat');
-        displays?.closeGuest(guest.path);
-      }
-    });
-    registry.on('connected', (connected) => {
-      log.info(`libvirt ${endpoint.uri}: ${connected ? 'connected' : 'disconnected'}`);
-      exporter.emitPropertiesChanged(MANAGER_PATH, MANAGER_INTERFACE, { Connected: connected });
-    });
-
+  /** Starts what watches and recovers, once every object and its signals are wired. */
+  private async startWork(
+    { client, registry }: Libvirt,
+    { stateDir, journal, files }: Files,
+    watchers: { stops: GuestStops; usb: UsbManager; seats: SeatManager },
+  ): Promise<void> {
     // What jobs of a service killed mid-way left in libvirt is dealt with once libvirt can be asked.
     let recovered = false;
     const recover = (): void => {
@@ -530,15 +525,19 @@ export class Daemon {
     recover();
     // The helper deals with what it left when it starts: start it now where it may have left something (the
     // host-wide one's journal is root's to read: it is always reached at once).
-    if (options.hostWide || hasJournal(join(stateDir, 'files', 'journal'))) {
+    if (this.options.hostWide || hasJournal(join(stateDir, 'files', 'journal'))) {
       void files.start().catch((error: unknown) => log.warning(`guest-files helper: ${errorMessage(error)}`));
     }
-    stops.start();
-    await usb.start();
-    await seats.start();
+    watchers.stops.start();
+    await watchers.usb.start();
+    await watchers.seats.start();
+  }
 
-    // Take the name last, so whoever the bus starts us for finds every guest already there.
-    // It goes with the connection when we stop: no release call to wait on.
+  /**
+   * Takes our name last, so whoever the bus starts us for finds every guest already there. It goes with the
+   * connection when we stop: no release call to wait on.
+   */
+  private async takeName(bus: MessageBus): Promise<void> {
     const request = new Message({
       destination: 'org.freedesktop.DBus',
       path: '/org/freedesktop/DBus',
@@ -547,12 +546,143 @@ export class Daemon {
       signature: 'su',
       body: [BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE],
     });
-    const [reply] = (await callWithDeadline(serviceBus, request, CONNECT_TIMEOUT_MS)).body;
+    const [reply] = (await callWithDeadline(bus, request, CONNECT_TIMEOUT_MS)).body;
     if (reply !== REQUEST_NAME_PRIMARY_OWNER) {
       throw new SwitcherError('InvalidState', `${BUS_NAME} is already owned on this bus; is another instance running?`);
     }
-    log.info(
-      `serving ${BUS_NAME} for ${endpoint.uri} (${count(registry.paths().length, 'guest')}, libvirt ${registry.connected ? 'connected' : 'not connected'})`,
-    );
   }
+}
+
+/** USB devices as objects, and the Manager's signals about them. */
+function publishUsbDevices(
+  exporter: ObjectExporter,
+  usb: UsbManager,
+  parts: { authority: Authority; seats: SeatManager; registry: GuestRegistry },
+): void {
+  usb.on('added', (device) => {
+    const path = usbDevicePath(device.id);
+    exporter.export(path, [new UsbDeviceObject(device.id, usb, parts.authority, parts.seats, parts.registry)]);
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceAdded', [path]);
+  });
+  usb.on('removed', (device) => {
+    const path = usbDevicePath(device.id);
+    exporter.unexport(path);
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbDeviceRemoved', [path]);
+  });
+  usb.on('changed', (device) => {
+    const { Name, Classes, Serial } = usbDeviceProperties(device, usb.owner(device.id));
+    exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Name, Classes, Serial });
+  });
+  usb.on('owner', (device, owner) =>
+    exporter.emitPropertiesChanged(usbDevicePath(device.id), USB_DEVICE_INTERFACE, { Owner: owner }),
+  );
+  usb.on('ask', (device, guest) =>
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'UsbAttachRequested', [usbDevicePath(device.id), guest]),
+  );
+}
+
+/** logind's seats as objects. */
+function publishSeats(exporter: ObjectExporter, seats: SeatManager, authority: Authority): void {
+  seats.on('added', (seat) => {
+    exporter.export(seatPath(seat.id), [new SeatObject(seat.id, seats, authority)]);
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatAdded', [seatPath(seat.id)]);
+  });
+  seats.on('removed', (seat) => {
+    exporter.unexport(seatPath(seat.id));
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'SeatRemoved', [seatPath(seat.id)]);
+  });
+  seats.on('changed', (seat) => {
+    exporter.emitPropertiesChanged(
+      seatPath(seat.id),
+      SEAT_INTERFACE,
+      new SeatObject(seat.id, seats, authority).changing(),
+    );
+  });
+}
+
+/** Each job as its own object while it runs and a while after. */
+function publishJobs(exporter: ObjectExporter, jobs: JobManager, authority: Authority): void {
+  jobs.on('added', (job) => {
+    const object = new JobObject(job, authority);
+    exporter.export(job.path, [object]);
+    job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
+    job.on('completed', (success, message) =>
+      exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message]),
+    );
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobAdded', [job.path]);
+  });
+  jobs.on('removed', (job) => {
+    exporter.unexport(job.path);
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobRemoved', [job.path]);
+  });
+}
+
+function publishStops(exporter: ObjectExporter, stops: GuestStops): void {
+  stops.on('stopped', (guest, reason) =>
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestStopped', [guest.path, reason]),
+  );
+}
+
+/** Each guest as an object, its properties kept current, and what it had open closed when it stops or goes. */
+function publishGuests(
+  exporter: ObjectExporter,
+  parts: Omit<GuestObjectParts, 'path' | 'figures' | 'displays' | 'sharing'> & { stats: StatsSampler; reach: Reach },
+): void {
+  const { registry, viewers, stats, reach } = parts;
+  const { displays, sharing } = reach;
+  registry.on('added', (guest) => {
+    exporter.export(guest.path, [
+      new GuestObject({
+        path: guest.path,
+        registry,
+        actions: parts.actions,
+        viewers,
+        authority: parts.authority,
+        transfers: parts.transfers,
+        expensive: parts.expensive,
+        displaySettings: parts.displaySettings,
+        displays: reach.opener,
+        figures: (path) => stats.figures(path),
+        sharing: sharing?.door,
+      }),
+    ]);
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestAdded', [guest.path]);
+  });
+  registry.on('removed', (guest) => {
+    viewers.close(guest.path);
+    sharing?.shares.unshare(guest.path, 'the guest is gone');
+    displays?.closeGuest(guest.path);
+    exporter.unexport(guest.path);
+    exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'GuestRemoved', [guest.path]);
+  });
+  registry.on('changed', (guest, changed, before) => {
+    const pid = viewers.pid(guest.path);
+    exporter.emitPropertiesChanged(
+      guest.path,
+      GUEST_INTERFACE,
+      changedGuestProperties(guestProperties(before, pid), guestProperties(guest, pid)),
+    );
+    // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
+    if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed')) {
+      viewers.close(guest.path);
+      sharing?.shares.unshare(guest.path, 'the guest stopped');
+      displays?.closeGuest(guest.path);
+    }
+    // Whoever was let in for its old seat is not necessarily for its new one; nor was a share asked for there.
+    if (changed.includes('settings') && guest.settings.seat !== before.settings.seat) {
+      sharing?.shares.unshare(guest.path, 'the guest changed seat');
+      displays?.closeGuest(guest.path);
+    }
+  });
+  viewers.on('pid', (path, pid) => {
+    if (registry.get(path)) exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { ViewerPid: pid });
+  });
+  stats.on('figures', (path, { cpuPercent, memoryUsedMiB }) => {
+    if (registry.get(path))
+      exporter.emitPropertiesChanged(path, GUEST_INTERFACE, { CpuPercent: cpuPercent, MemoryUsedMiB: memoryUsedMiB });
+  });
+  sharing?.shares.on('changed', (guestPath) => {
+    if (registry.get(guestPath))
+      exporter.emitPropertiesChanged(guestPath, GUEST_INTERFACE, shareProperties(sharing.shares.state(guestPath)));
+  });
 }

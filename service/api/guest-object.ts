@@ -1,5 +1,6 @@
 // me.phyllo.Switcher1.Guest on /me/phyllo/Switcher1/guest/<uuid>.
 
+import { isDeepStrictEqual } from 'node:util';
 import { GUEST_INTERFACE, type GuestProperties } from '../contract/switcher1.js';
 import { invalidArgument, invalidState, noSuchGuest } from '../errors.js';
 import { checkShutdownTimeout, type GuestActions } from '../guests/actions.js';
@@ -105,8 +106,7 @@ export function changedGuestProperties(before: GuestProperties, after: GuestProp
   const changed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(after)) {
     const old = (before as unknown as Record<string, unknown>)[key];
-    const same = typeof value === 'object' ? JSON.stringify(old) === JSON.stringify(value) : old === value;
-    if (!same) changed[key] = value;
+    if (!isDeepStrictEqual(old, value)) changed[key] = value;
   }
   return changed as Partial<GuestProperties>;
 }
@@ -125,32 +125,40 @@ export interface GuestSharing {
   state(guestPath: string): ShareState | undefined;
 }
 
+/** What a Guest object answers from, by name: the guest's path and the service's parts it acts through. */
+export interface GuestObjectParts {
+  path: string;
+  registry: GuestRegistry;
+  actions: GuestActions;
+  viewers: ViewerManager;
+  authority: Authority;
+  transfers: Transfers;
+  /** Export, Clone and MigrateTo: a few at once per caller and in all. */
+  expensive: ExpensiveCalls;
+  displaySettings: GuestDisplays;
+  /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
+  displays?: DisplayOpener | undefined;
+  /** The guest's live figures; unknown when not given. */
+  figures?: ((path: string) => Figures) | undefined;
+  /** Sharing with other computers; undefined where no administrator allowed it. */
+  sharing?: GuestSharing | undefined;
+}
+
 export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   readonly interfaceName = GUEST_INTERFACE;
 
-  constructor(
-    private readonly path: string,
-    private readonly registry: GuestRegistry,
-    private readonly actions: GuestActions,
-    private readonly viewers: ViewerManager,
-    private readonly authority: Authority,
-    private readonly transfers: Transfers,
-    /** Export, Clone and MigrateTo: a few at once per caller and in all. */
-    private readonly expensive: ExpensiveCalls,
-    private readonly displaySettings: GuestDisplays,
-    /** The host-wide service's display sockets; undefined for the per-user service, whose viewers Show opens. */
-    private readonly displays: DisplayOpener | undefined,
-    private readonly figures: (path: string) => Figures = () => UNKNOWN_FIGURES,
-    /** Sharing with other computers; undefined where no administrator allowed it. */
-    private readonly sharing: GuestSharing | undefined = undefined,
-  ) {}
+  private readonly path: string;
+
+  constructor(private readonly parts: GuestObjectParts) {
+    this.path = parts.path;
+  }
 
   properties(): GuestProperties {
     return guestProperties(
       this.guest(),
-      this.viewers.pid(this.path),
-      this.figures(this.path),
-      this.sharing?.state(this.path),
+      this.parts.viewers.pid(this.path),
+      this.parts.figures?.(this.path) ?? UNKNOWN_FIGURES,
+      this.parts.sharing?.state(this.path),
     );
   }
 
@@ -158,7 +166,7 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   async setProperty(name: string, value: unknown, caller: Caller): Promise<void> {
     if (name !== 'Autostart' || typeof value !== 'boolean') throw invalidArgument(`${name} cannot be set to that`);
     await this.authorize(caller);
-    await this.actions.setAutostart(this.path, value);
+    await this.parts.actions.setAutostart(this.path, value);
   }
 
   // Each: its arguments checked, then the caller, then the action.
@@ -186,22 +194,22 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     Shutdown: async ([timeoutSeconds], caller) => {
       checkShutdownTimeout(timeoutSeconds);
       await this.authorize(caller);
-      return [await this.actions.shutdown(this.path, timeoutSeconds)];
+      return [await this.parts.actions.shutdown(this.path, timeoutSeconds)];
     },
     SetMonitor: async ([connector], caller) => {
       validateConnector(connector);
       await this.authorize(caller);
-      await this.actions.setMonitor(this.path, connector);
+      await this.parts.actions.setMonitor(this.path, connector);
       return [];
     },
     SetMonitors: async ([connectors], caller) => {
       validateMonitors(connectors);
       await this.authorize(caller);
-      await this.displaySettings.setMonitors(this.path, connectors);
+      await this.parts.displaySettings.setMonitors(this.path, connectors);
       return [];
     },
     DescribeDisplay: async () => {
-      const d = await this.displaySettings.describe(this.path);
+      const d = await this.parts.displaySettings.describe(this.path);
       return [
         {
           'video-model': new Variant('s', d.model),
@@ -215,25 +223,25 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
     },
     SetDisplay: async ([settings], caller) => {
       const request = parseDisplayRequest(settings as Record<string, unknown>);
-      await this.displaySettings.check(this.path, request);
+      await this.parts.displaySettings.check(this.path, request);
       await this.authorize(caller);
-      await this.displaySettings.set(this.path, request);
+      await this.parts.displaySettings.set(this.path, request);
       return [];
     },
     // Transfers check their arguments (and the caller's access to the paths), then authorize. Each plans a
     // long job, reading files: limited per caller and in all (Busy beyond).
     Export: ([directory], caller) =>
-      this.expensive.run(caller, async () => [
-        (await this.transfers.exportGuest(this.path, directory, this.transferRequest(caller))).path,
+      this.parts.expensive.run(caller, async () => [
+        (await this.parts.transfers.exportGuest(this.path, directory, this.transferRequest(caller))).path,
       ]),
     Clone: ([name], caller) =>
-      this.expensive.run(caller, async () => [
-        (await this.transfers.cloneGuest(this.path, name, this.transferRequest(caller))).path,
+      this.parts.expensive.run(caller, async () => [
+        (await this.parts.transfers.cloneGuest(this.path, name, this.transferRequest(caller))).path,
       ]),
     MigrateTo: ([uri, options], caller) =>
-      this.expensive.run(caller, async () => [
+      this.parts.expensive.run(caller, async () => [
         (
-          await this.transfers.migrateGuest(
+          await this.parts.transfers.migrateGuest(
             this.path,
             uri,
             options as Record<string, MigrationOption>,
@@ -242,50 +250,50 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
         ).path,
       ]),
     Show: async (_args, caller) => {
-      if (this.displays) {
+      if (this.parts.displays) {
         throw invalidState(
           'The host-wide service has no screen to open a viewer on: call OpenDisplay and open its URI in a viewer of your session',
         );
       }
       await this.authorize(caller);
-      const guest = await this.actions.bringUp(this.path);
-      await this.viewers.open(guest);
+      const guest = await this.parts.actions.bringUp(this.path);
+      await this.parts.viewers.open(guest);
       return [];
     },
     OpenDisplay: async (_args, caller) => {
-      if (!this.displays) throw invalidState('The per-user service opens viewers itself: call Show');
-      const displays = this.displays;
+      if (!this.parts.displays) throw invalidState('The per-user service opens viewers itself: call Show');
+      const displays = this.parts.displays;
       checkSocketDisplay(this.guest());
       await this.authorize(caller);
       // Like Show: a guest that drives a screen of its own is started, and the caller told where to look.
-      const guest = await this.actions.bringUp(this.path);
+      const guest = await this.parts.actions.bringUp(this.path);
       if (!guest.display) throw noDisplay(guest);
       return [await displays.open(caller, guest)];
     },
     // What the host allows first (the same for everybody), then the guest, then the caller, then the share.
     Share: async ([options], caller) => {
-      if (!this.sharing) throw sharingOff();
-      const request = this.sharing.request(options);
+      if (!this.parts.sharing) throw sharingOff();
+      const request = this.parts.sharing.request(options);
       checkShareable(this.guest());
       await this.authorize(caller);
-      return [shareReply(await this.sharing.share(caller, this.guest(), request))];
+      return [shareReply(await this.parts.sharing.share(caller, this.guest(), request))];
     },
     Unshare: async (_args, caller) => {
       await this.authorize(caller);
-      this.sharing?.unshare(this.path);
+      this.parts.sharing?.unshare(this.path);
       return [];
     },
   };
 
   private guest(): Guest {
-    const guest = this.registry.get(this.path);
+    const guest = this.parts.registry.get(this.path);
     if (!guest) throw noSuchGuest(`at ${this.path}`);
     return guest;
   }
 
   private async run(action: 'Start' | 'ForceOff' | 'Reboot' | 'Pause' | 'Resume', caller: Caller): Promise<void> {
     await this.authorize(caller);
-    await this.actions.run(this.path, action);
+    await this.parts.actions.run(this.path, action);
   }
 
   private transferRequest(caller: Caller): TransferRequest {
@@ -293,7 +301,7 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
       sender: caller.sender,
       authorize: () => {
         this.guest();
-        return this.authority.requireGuestStarter(caller, this.path);
+        return this.parts.authority.requireGuestStarter(caller, this.path);
       },
     };
   }
@@ -301,7 +309,7 @@ export class GuestObject implements InterfaceImpl<typeof GUEST_INTERFACE> {
   /** A guest assigned to a seat is that seat's; one of none is anybody's at the machine. */
   private authorize(caller: Caller): Promise<void> {
     this.guest();
-    return this.authority.requireGuest(caller, this.path);
+    return this.parts.authority.requireGuest(caller, this.path);
   }
 }
 

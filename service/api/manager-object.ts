@@ -23,37 +23,41 @@ export { MANAGER_INTERFACE };
 
 const MAX_NAME_LENGTH = 1024;
 
+/** What the Manager answers from, by name. */
+export interface ManagerObjectParts {
+  /** The libvirt connection the service serves. */
+  uri: string;
+  /** 'user': one person's service on the session bus; 'host': every user's, on the system bus. */
+  scope: 'user' | 'host';
+  /** An administrator allowed sharing guests with other computers (--share-listen). */
+  sharingAllowed: boolean;
+  registry: GuestRegistry;
+  actions: GuestActions;
+  usb: UsbManager;
+  seats: SeatManager;
+  creator: GuestCreator;
+  transfers: Transfers;
+  jobs: JobManager;
+  authority: Authority;
+  stats: StatsSampler;
+  /** DescribeInstaller, CreateGuest and Import: a few at once per caller and in all. */
+  expensive: ExpensiveCalls;
+}
+
 export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
   readonly interfaceName = MANAGER_INTERFACE;
   // ListGuests' reply, marshalled once per change of the guest list.
   private encodedFor: readonly string[] | undefined;
   private encodedList: EncodedBody | undefined;
 
-  constructor(
-    private readonly uri: string,
-    private readonly registry: GuestRegistry,
-    private readonly actions: GuestActions,
-    private readonly usb: UsbManager,
-    private readonly seats: SeatManager,
-    private readonly creator: GuestCreator,
-    private readonly transfers: Transfers,
-    private readonly jobs: JobManager,
-    private readonly authority: Authority,
-    private readonly stats: StatsSampler,
-    /** DescribeInstaller, CreateGuest and Import: a few at once per caller and in all. */
-    private readonly expensive: ExpensiveCalls,
-    /** 'user': one person's service on the session bus; 'host': every user's, on the system bus. */
-    private readonly scope: 'user' | 'host',
-    /** An administrator allowed sharing guests with other computers (--share-listen). */
-    private readonly sharingAllowed = false,
-  ) {}
+  constructor(private readonly parts: ManagerObjectParts) {}
 
   properties(): ManagerProperties {
     return {
-      Connection: this.uri,
-      Connected: this.registry.connected,
-      Scope: this.scope,
-      SharingAllowed: this.sharingAllowed,
+      Connection: this.parts.uri,
+      Connected: this.parts.registry.connected,
+      Scope: this.parts.scope,
+      SharingAllowed: this.parts.sharingAllowed,
     };
   }
 
@@ -61,53 +65,58 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     ListGuests: () => this.listGuests(),
     FindGuest: ([nameOrUuid]) => [this.findGuest(nameOrUuid)],
     // Bulk: only the guests the caller may act on.
-    PauseAll: async (_args, caller) => [await this.actions.pauseAll(await this.allowedGuests(caller))],
-    ResumeAll: async (_args, caller) => [await this.actions.resumeAll(await this.allowedGuests(caller))],
-    ListUsbDevices: () => [this.usb.devices().map((d) => usbDevicePath(d.id))],
-    ListSeats: () => [this.seats.list().map((s) => seatPath(s.id))],
+    PauseAll: async (_args, caller) => [await this.parts.actions.pauseAll(await this.allowedGuests(caller))],
+    ResumeAll: async (_args, caller) => [await this.parts.actions.resumeAll(await this.allowedGuests(caller))],
+    ListUsbDevices: () => [this.parts.usb.devices().map((d) => usbDevicePath(d.id))],
+    ListSeats: () => [this.parts.seats.list().map((s) => seatPath(s.id))],
     // Each reads a caller's files or starts helper processes: limited per caller and in all (Busy beyond).
     DescribeInstaller: ([path], caller) =>
-      this.expensive.run(caller, async () => [await this.creator.describeInstaller(path, caller.sender)]),
-    ListOperatingSystems: async ([search]) => [await this.creator.listOperatingSystems(search)],
+      this.parts.expensive.run(caller, async () => [await this.parts.creator.describeInstaller(path, caller.sender)]),
+    ListOperatingSystems: async ([search]) => [await this.parts.creator.listOperatingSystems(search)],
     // A new guest is of no seat; its arguments are checked (creator) before the caller is.
     CreateGuest: ([name, osId, installer, options], caller) =>
-      this.expensive.run(caller, async () => [
-        await this.creator.createGuest(name, osId, installer, options as Record<string, unknown>, caller.sender, () =>
-          this.authority.require(caller, [''], `a new guest '${name}'`),
+      this.parts.expensive.run(caller, async () => [
+        await this.parts.creator.createGuest(
+          name,
+          osId,
+          installer,
+          options as Record<string, unknown>,
+          caller.sender,
+          () => this.parts.authority.require(caller, [''], `a new guest '${name}'`),
         ),
       ]),
     // A bundle's guest keeps the seat its metadata names: the caller must be allowed there.
     Import: ([bundle], caller) =>
-      this.expensive.run(caller, async () => [
+      this.parts.expensive.run(caller, async () => [
         (
-          await this.transfers.importBundle(bundle, {
+          await this.parts.transfers.importBundle(bundle, {
             sender: caller.sender,
-            authorize: (seat) => this.authority.requireStarter(caller, [seat], `the guest in ${bundle}`),
+            authorize: (seat) => this.parts.authority.requireStarter(caller, [seat], `the guest in ${bundle}`),
           })
         ).path,
       ]),
     WatchStats: async (_args, caller) => {
-      await this.stats.watch(caller.sender);
+      await this.parts.stats.watch(caller.sender);
       return [];
     },
     UnwatchStats: (_args, caller) => {
-      this.stats.unwatch(caller.sender);
+      this.parts.stats.unwatch(caller.sender);
       return [];
     },
-    ListJobs: () => [this.jobs.list().map((job) => job.path)],
+    ListJobs: () => [this.parts.jobs.list().map((job) => job.path)],
     SetFocusedGuest: async ([guest], caller) => {
       const to = guest === '/' ? '' : guest;
-      if (to && !this.registry.get(to)) throw noSuchGuest(`at ${to}`);
+      if (to && !this.parts.registry.get(to)) throw noSuchGuest(`at ${to}`);
       // Devices that follow the focus leave the guest that had it for the new one: both are acted on.
-      const from = this.usb.focusedGuest;
+      const from = this.parts.usb.focusedGuest;
       if (from === to) return [];
-      const seats = [from, to].map((path) => (path ? (this.registry.get(path)?.settings.seat ?? '') : ''));
-      await this.authority.require(caller, seats, 'the focus');
-      this.usb.setFocused(guest);
+      const seats = [from, to].map((path) => (path ? (this.parts.registry.get(path)?.settings.seat ?? '') : ''));
+      await this.parts.authority.require(caller, seats, 'the focus');
+      this.parts.usb.setFocused(guest);
       return [];
     },
     DescribeCaller: async (_args, caller) => {
-      const where = await this.authority.describe(caller);
+      const where = await this.parts.authority.describe(caller);
       return [
         {
           uid: new Variant('u', where.uid),
@@ -122,13 +131,17 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
 
   /** The guests the caller may act on, as a test for the bulk actions. */
   private async allowedGuests(caller: Caller): Promise<(guest: Guest) => boolean> {
-    const allowed = await this.authority.filter(caller, this.registry.guests(), (guest) => guest.settings.seat);
+    const allowed = await this.parts.authority.filter(
+      caller,
+      this.parts.registry.guests(),
+      (guest) => guest.settings.seat,
+    );
     const paths = new Set(allowed.map((guest) => guest.path));
     return (guest) => paths.has(guest.path);
   }
 
   private listGuests(): EncodedBody {
-    const paths = this.registry.paths(); // the same array until the list changes
+    const paths = this.parts.registry.paths(); // the same array until the list changes
     if (paths !== this.encodedFor || !this.encodedList) {
       this.encodedList = encodeStringArray('ao', paths);
       this.encodedFor = paths;
@@ -140,7 +153,7 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     if (nameOrUuid.length === 0) throw invalidArgument('FindGuest needs a guest name or UUID, not an empty string');
     if (nameOrUuid.length > MAX_NAME_LENGTH)
       throw invalidArgument(`A guest name is at most ${MAX_NAME_LENGTH} characters`);
-    const guest = this.registry.find(nameOrUuid);
+    const guest = this.parts.registry.find(nameOrUuid);
     if (!guest) throw noSuchGuest(`named or with UUID '${nameOrUuid}'`);
     return guest.path;
   }

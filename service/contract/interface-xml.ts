@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XMLParser } from 'fast-xml-parser';
+import { asNodes, attribute, child, escapeXml, readXml } from '../xml/plain.js';
 
 export interface ArgSpec {
   name: string;
@@ -42,91 +42,62 @@ export interface InterfaceSpec {
 
 export const CONTRACT_FILE = 'me.phyllo.Switcher1.xml';
 
-interface RawArg {
-  '@_name'?: string;
-  '@_type'?: string;
-  '@_direction'?: string;
-}
-interface RawAnnotation {
-  '@_name'?: string;
-  '@_value'?: string;
-}
-interface RawMember {
-  '@_name'?: string;
-  '@_type'?: string;
-  '@_access'?: string;
-  arg?: RawArg[];
-  annotation?: RawAnnotation[];
-}
-interface RawInterface {
-  '@_name'?: string;
-  method?: RawMember[];
-  property?: RawMember[];
-  signal?: RawMember[];
-  annotation?: RawAnnotation[];
-}
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  isArray: (name) => ['interface', 'method', 'property', 'signal', 'arg', 'annotation', 'node'].includes(name),
-});
-
-function required(value: string | undefined, what: string): string {
+function required(value: string, what: string): string {
   if (!value) throw new Error(`interface XML: ${what} lacks a name or type`);
   return value;
 }
 
-function args(raw: RawArg[] | undefined, direction: 'in' | 'out' | 'signal'): ArgSpec[] {
-  return (raw ?? [])
-    .filter((a) => direction === 'signal' || (a['@_direction'] ?? 'in') === direction)
-    .map((a, i) => ({ name: a['@_name'] ?? `arg${i}`, type: required(a['@_type'], 'an arg') }));
+function args(raw: unknown, direction: 'in' | 'out' | 'signal'): ArgSpec[] {
+  return asNodes(raw)
+    .filter((a) => direction === 'signal' || (attribute(a, 'direction') || 'in') === direction)
+    .map((a, i) => ({ name: attribute(a, 'name') || `arg${i}`, type: required(attribute(a, 'type'), 'an arg') }));
 }
 
-function emitsChanged(
-  annotations: RawAnnotation[] | undefined,
-  fallback: PropertySpec['emitsChanged'],
-): PropertySpec['emitsChanged'] {
-  const value = annotations?.find((a) => a['@_name'] === 'org.freedesktop.DBus.Property.EmitsChangedSignal')?.[
-    '@_value'
-  ];
+function emitsChanged(annotations: unknown, fallback: PropertySpec['emitsChanged']): PropertySpec['emitsChanged'] {
+  const found = asNodes(annotations).find(
+    (a) => attribute(a, 'name') === 'org.freedesktop.DBus.Property.EmitsChangedSignal',
+  );
+  const value = attribute(found, 'value');
   return value === 'true' || value === 'invalidates' || value === 'const' || value === 'false' ? value : fallback;
 }
 
 export function parseInterfaceXml(xml: string): Map<string, InterfaceSpec> {
-  const doc = parser.parse(xml) as { node?: { interface?: RawInterface[] }[] };
+  const root = child(readXml(xml), 'node');
   const interfaces = new Map<string, InterfaceSpec>();
-  for (const raw of doc.node?.[0]?.interface ?? []) {
-    const name = required(raw['@_name'], 'an interface');
+  for (const raw of asNodes(root.interface)) {
+    const name = required(attribute(raw, 'name'), 'an interface');
     const ifaceDefault = emitsChanged(raw.annotation, 'true');
     const spec: InterfaceSpec = { name, methods: new Map(), properties: new Map(), signals: new Map() };
-    for (const m of raw.method ?? []) {
+    for (const m of asNodes(raw.method)) {
       const inArgs = args(m.arg, 'in');
       const outArgs = args(m.arg, 'out');
-      spec.methods.set(required(m['@_name'], 'a method'), {
-        name: required(m['@_name'], 'a method'),
+      const methodName = required(attribute(m, 'name'), 'a method');
+      spec.methods.set(methodName, {
+        name: methodName,
         inArgs,
         outArgs,
         inSignature: inArgs.map((a) => a.type).join(''),
         outSignature: outArgs.map((a) => a.type).join(''),
       });
     }
-    for (const p of raw.property ?? []) {
-      const access = p['@_access'];
+    for (const p of asNodes(raw.property)) {
+      const access = attribute(p, 'access');
       if (access !== 'read' && access !== 'write' && access !== 'readwrite') {
-        throw new Error(`interface XML: property ${p['@_name'] ?? '?'} has no valid access`);
+        throw new Error(`interface XML: property ${attribute(p, 'name') || '?'} has no valid access`);
       }
-      spec.properties.set(required(p['@_name'], 'a property'), {
-        name: required(p['@_name'], 'a property'),
-        type: required(p['@_type'], 'a property'),
+      const propertyName = required(attribute(p, 'name'), 'a property');
+      spec.properties.set(propertyName, {
+        name: propertyName,
+        type: required(attribute(p, 'type'), 'a property'),
         access,
         emitsChanged: emitsChanged(p.annotation, ifaceDefault),
       });
     }
-    for (const s of raw.signal ?? []) {
-      const signalArgs = args(s.arg, 'signal');
-      spec.signals.set(required(s['@_name'], 'a signal'), {
-        name: required(s['@_name'], 'a signal'),
+    for (const sig of asNodes(raw.signal)) {
+      const signalArgs = args(sig.arg, 'signal');
+      const signalName = required(attribute(sig, 'name'), 'a signal');
+      spec.signals.set(signalName, {
+        name: signalName,
         args: signalArgs,
         signature: signalArgs.map((a) => a.type).join(''),
       });
@@ -155,9 +126,6 @@ export function locateContract(): string {
 export function loadContract(path = locateContract()): Map<string, InterfaceSpec> {
   return parseInterfaceXml(readFileSync(path, 'utf8'));
 }
-
-const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // The standard interfaces every object of ours answers.
 const STANDARD_INTERFACES = `  <interface name="org.freedesktop.DBus.Introspectable">

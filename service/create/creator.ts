@@ -30,7 +30,15 @@ import { modelDefinition } from './model-definition.js';
 import { offer, planGuest, SIZE_LIMITS, UNKNOWN_OS_ID, type PlannedDisk, type Placement } from './plan.js';
 import { count } from '../readable.js';
 
-export interface CreatorOptions {
+/** What the creator works with, by name. */
+export interface CreatorParts {
+  client: LibvirtClient;
+  registry: GuestRegistry;
+  serviceBus: MessageBus;
+  files: FilesClient;
+  journal: Journal;
+  /** Phyllome's model on this host, shared with Import. */
+  model: GuestModel;
   /**
    * Whether QEMU runs as another user than the caller (the system daemon): installers are then copied
    * into a volume of the guest's, which QEMU can read and nobody can swap.
@@ -97,20 +105,11 @@ export class GuestCreator {
   /** Names being created now, so two calls cannot race to one name. */
   private readonly pending = new Set<string>();
 
-  constructor(
-    private readonly client: LibvirtClient,
-    private readonly registry: GuestRegistry,
-    private readonly serviceBus: MessageBus,
-    private readonly files: FilesClient,
-    private readonly journal: Journal,
-    /** Phyllome's model on this host, shared with Import. */
-    private readonly model: GuestModel,
-    private readonly options: CreatorOptions,
-  ) {}
+  constructor(private readonly parts: CreatorParts) {}
 
   /** libosinfo's database, read once, on first use. */
   osinfo(): Promise<OsinfoDb> {
-    return this.model.osinfo();
+    return this.parts.model.osinfo();
   }
 
   async listOperatingSystems(search: string): Promise<[string, string][]> {
@@ -120,12 +119,12 @@ export class GuestCreator {
 
   /** Who a worker reads a caller's installers as: the caller, as the bus vouches for it. */
   private async caller(sender: string | undefined): Promise<Caller> {
-    return (await filesCallerFor(this.serviceBus, sender)) ?? selfCaller();
+    return (await filesCallerFor(this.parts.serviceBus, sender)) ?? selfCaller();
   }
 
   /** Installers read by a worker run as the caller (and the OS libosinfo sees on each, when `detect`). */
   private async inspect(caller: Caller, media: MediaRef[], detect: boolean): Promise<MediaFound[]> {
-    const { media: found } = await this.files.ask({ op: 'inspect-media', caller, media, detect });
+    const { media: found } = await this.parts.files.ask({ op: 'inspect-media', caller, media, detect });
     return found;
   }
 
@@ -146,7 +145,7 @@ export class GuestCreator {
     };
     try {
       this.requireConnected();
-      const host = await this.model.capabilities();
+      const host = await this.parts.model.capabilities();
       const described = offer(profile, host, await this.placement());
       const sizes = (prefix: string, s: { memoryMiB: number; vcpus: number; diskGiB?: number }): void => {
         result[`${prefix}memory-mib`] = new Variant('t', BigInt(s.memoryMiB));
@@ -218,7 +217,7 @@ export class GuestCreator {
     if (id && !db.has(id)) throw unknownOs(`libosinfo knows no OS '${id}'; ListOperatingSystems lists those it knows`);
     if (!id) id = (installerFound.osName && db.idByName(installerFound.osName)) || UNKNOWN_OS_ID;
     const profile = db.profile(id) as OsProfile;
-    const host = await this.model.capabilities();
+    const host = await this.parts.model.capabilities();
     const placement = await this.placement();
     const request = {
       name,
@@ -231,16 +230,16 @@ export class GuestCreator {
     };
     // Everything the input can fail on, before anything is made.
     planGuest(profile, host, placement, request);
-    const template = this.model.template(profile.template);
+    const template = this.parts.model.template(profile.template);
     await authorize();
 
-    const pool = await this.model.ensurePool();
-    const info = await poolSpace(this.client, pool);
+    const pool = await this.parts.model.ensurePool();
+    const info = await poolSpace(this.parts.client, pool);
     let plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
     // Every volume named from the UUID, never from the name (so the helper can tell they are this guest's).
     const [planned] = plan.disks as [PlannedDisk];
     const disk = guestVolumeName(request.uuid, planned.dev, planned.format);
-    const isos = this.options.copyMedia
+    const isos = this.parts.copyMedia
       ? [installerFound, ...(driversFound ? [driversFound] : [])].map((found, i) => ({
           found,
           what: (media[i] as MediaRef).what,
@@ -248,19 +247,19 @@ export class GuestCreator {
         }))
       : [];
     for (const volumeName of [disk, ...isos.map((iso) => iso.name)]) {
-      if (await volumeByName(this.client, pool.path, volumeName)) {
+      if (await volumeByName(this.parts.client, pool.path, volumeName)) {
         throw alreadyExists(`The storage pool already has a volume ${volumeName}; it is left as it is`);
       }
     }
     const key = `create-${Date.now().toString(36)}-${process.pid}`;
-    const journal = await this.journal.begin(key, { op: 'create', uuid: request.uuid });
+    const journal = await this.parts.journal.begin(key, { op: 'create', uuid: request.uuid });
     const made: { volume: string; name: string }[] = [];
     /** A volume recorded in the journal before it is made; its file. */
     const makeVolume = async (volumeName: string, capacity: VolumeCapacity): Promise<string> => {
       await journal.record({ made: 'volume', pool: pool.name, volume: volumeName });
-      const volume = await createRawVolume(this.client, pool, volumeName, capacity);
+      const volume = await createRawVolume(this.parts.client, pool, volumeName, capacity);
       made.push({ volume, name: volumeName });
-      return volumeFilePath(this.client, volume);
+      return volumeFilePath(this.parts.client, volume);
     };
     let libvirtPath: string;
     try {
@@ -269,7 +268,7 @@ export class GuestCreator {
         // What the guest boots is the installer as the caller read it when it was copied, in a volume of its own.
         const copies: string[] = [];
         for (const iso of isos) copies.push(await makeVolume(iso.name, { bytes: iso.found.size }));
-        const call = await this.files.request(
+        const call = await this.parts.files.request(
           {
             op: 'copy-media',
             job: key,
@@ -286,10 +285,10 @@ export class GuestCreator {
         plan = planGuest(profile, host, { ...placement, poolCapacityGiB: info.capacityGiB }, request);
       }
       const xml = modelDefinition(template, plan, new Map([[planned.dev, diskFile]]));
-      libvirtPath = await this.client.defineXml(xml);
+      libvirtPath = await this.parts.client.defineXml(xml);
     } catch (error) {
       for (const volume of made.reverse()) {
-        await deleteVolume(this.client, volume.volume).catch((e: unknown) => {
+        await deleteVolume(this.parts.client, volume.volume).catch((e: unknown) => {
           log.error(`CreateGuest ${name}: could not remove the volume ${volume.name} again: ${errorMessage(e)}`);
         });
       }
@@ -298,7 +297,7 @@ export class GuestCreator {
     }
     await journal.finish();
     for (const warning of plan.warnings) log.warning(`CreateGuest ${name}: ${warning}`);
-    const guest = this.registry.get(libvirtPath) ?? (await this.registry.refresh(libvirtPath));
+    const guest = this.parts.registry.get(libvirtPath) ?? (await this.parts.registry.refresh(libvirtPath));
     log.info(
       `CreateGuest ${name}: ${profile.name} from the ${plan.family} model, ${plan.sizes.memoryMiB} MiB, ${count(plan.sizes.vcpus, 'vCPU')}, ${plan.sizes.diskGiB} GiB in ${Date.now() - started} ms`,
     );
@@ -307,15 +306,15 @@ export class GuestCreator {
   }
 
   private async requireFreeName(name: string): Promise<void> {
-    if (this.registry.find(name)) throw alreadyExists(`A guest named '${name}' exists already`);
-    if (await domainByName(this.client, name)) throw alreadyExists(`A guest named '${name}' exists already`);
+    if (this.parts.registry.find(name)) throw alreadyExists(`A guest named '${name}' exists already`);
+    if (await domainByName(this.parts.client, name)) throw alreadyExists(`A guest named '${name}' exists already`);
   }
 
   private placement(): Promise<Placement> {
-    return this.model.placement();
+    return this.parts.model.placement();
   }
 
   private requireConnected(): void {
-    if (!this.registry.connected) throw notConnected('libvirt is not reachable right now');
+    if (!this.parts.registry.connected) throw notConnected('libvirt is not reachable right now');
   }
 }

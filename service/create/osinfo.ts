@@ -5,7 +5,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { asList, asNode, asNodes, attribute, child, readXml, text as elementText, type Node } from '../xml/plain.js';
 import type { TemplateFamily } from './template.js';
 
 export const DEFAULT_OSINFO_DIRS = ['/usr/share/osinfo', '/etc/osinfo'];
@@ -58,23 +58,10 @@ const VIRTIO = {
   input: ['http://pcisig.com/pci/1af4/1052'],
 };
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (name) =>
-    ['os', 'short-id', 'name', 'derives-from', 'clones', 'resources', 'device', 'firmware', 'devices'].includes(name),
-});
+/** An element's text as libosinfo means it: its ids and names are never padded. */
+const text = (value: unknown): string => elementText(value).trim();
 
-type Node = Record<string, unknown>;
-const asNode = (v: unknown): Node => (typeof v === 'object' && v !== null ? (v as Node) : {});
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : typeof asNode(v)['#text'] === 'string' ? String(asNode(v)['#text']) : '';
-
-function resources(node: unknown): Resources {
-  const n = asNode(node);
+function resources(n: Node): Resources {
   const out: Resources = {};
   const ram = Number(text(n.ram));
   if (ram > 0) out.ramMiB = Math.ceil(ram / 2 ** 20);
@@ -86,37 +73,40 @@ function resources(node: unknown): Resources {
 }
 
 function parseOs(node: Node): RawOs {
-  const names = asArray(node.name).filter((n) => asNode(n)['@_xml:lang'] === undefined);
+  // The name in no language of its own (the others are translations).
+  const names = asList(node.name).filter((n) => attribute(asNode(n), 'xml:lang') === '');
   const minimum: Resources = {};
   const recommended: Resources = {};
   // x86_64 first, then 'all': the first value found wins.
-  const sets = asArray(node.resources).map(asNode);
+  const sets = asNodes(node.resources);
   const ordered = [
-    ...sets.filter((r) => r['@_arch'] === 'x86_64'),
-    ...sets.filter((r) => r['@_arch'] === 'all' || r['@_arch'] === undefined),
+    ...sets.filter((r) => attribute(r, 'arch') === 'x86_64'),
+    ...sets.filter((r) => attribute(r, 'arch') === 'all' || attribute(r, 'arch') === ''),
   ];
   for (const set of ordered) {
-    Object.assign(minimum, { ...resources(set.minimum), ...minimum });
-    Object.assign(recommended, { ...resources(set.recommended), ...recommended });
+    Object.assign(minimum, { ...resources(child(set, 'minimum')), ...minimum });
+    Object.assign(recommended, { ...resources(child(set, 'recommended')), ...recommended });
   }
   const devices = new Map<string, boolean>();
-  for (const group of asArray(node.devices)) {
-    for (const device of asArray(asNode(group).device).map(asNode)) {
-      const id = device['@_id'];
-      if (typeof id === 'string') devices.set(id, device['@_supported'] !== 'false');
+  for (const group of asNodes(node.devices)) {
+    for (const device of asNodes(group.device)) {
+      const id = attribute(device, 'id');
+      if (id) devices.set(id, attribute(device, 'supported') !== 'false');
     }
   }
   const firmware = new Map<string, boolean>();
-  for (const fw of asArray(node.firmware).map(asNode)) {
-    if (fw['@_arch'] !== 'x86_64' && fw['@_arch'] !== undefined) continue;
-    if (typeof fw['@_type'] === 'string') firmware.set(fw['@_type'], fw['@_supported'] !== 'false');
+  for (const fw of asNodes(node.firmware)) {
+    const arch = attribute(fw, 'arch');
+    if (arch !== 'x86_64' && arch !== '') continue;
+    const type = attribute(fw, 'type');
+    if (type) firmware.set(type, attribute(fw, 'supported') !== 'false');
   }
-  const parents = [...asArray(node['derives-from']), ...asArray(node.clones)]
-    .map((p) => asNode(p)['@_id'])
-    .filter((id): id is string => typeof id === 'string');
+  const parents = [...asNodes(node['derives-from']), ...asNodes(node.clones)]
+    .map((p) => attribute(p, 'id'))
+    .filter(Boolean);
   return {
-    id: String(node['@_id'] ?? ''),
-    shortIds: asArray(node['short-id']).map(text),
+    id: attribute(node, 'id'),
+    shortIds: asList(node['short-id']).map(text),
     name: text(names[0]),
     family: text(node.family),
     distro: text(node.distro),
@@ -156,8 +146,8 @@ export class OsinfoDb {
     for (const dir of dirs) {
       const files = await xmlFiles(join(dir, 'os'));
       for (const file of files) {
-        const doc = asNode(parser.parse(await readFile(file, 'utf8')));
-        for (const os of asArray(asNode(doc.libosinfo).os).map(asNode)) {
+        const doc = readXml(await readFile(file, 'utf8'));
+        for (const os of asNodes(child(doc, 'libosinfo').os)) {
           const parsed = parseOs(os);
           if (parsed.id && parsed.name) all.set(parsed.id, parsed);
         }

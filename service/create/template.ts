@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { escapeXml } from '../xml/plain.js';
 
 export type TemplateFamily = 'linux' | 'windows' | 'other';
 export const TEMPLATE_FAMILIES: readonly TemplateFamily[] = ['linux', 'windows', 'other'];
@@ -42,15 +43,8 @@ export function readTemplate(family: TemplateFamily, dir = locateTemplates()): s
   return readFileSync(join(dir, `${family}.xml`), 'utf8');
 }
 
-const escapeXml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // A value is filled in once: braces from one never make another placeholder.
-    .replace(/\{/g, '&#123;');
+// A value is filled in once: braces from one never make another placeholder.
+const escapeValue = (text: string): string => escapeXml(text).replace(/\{/g, '&#123;');
 
 const BLOCK = /^[ \t]*<!-- if (!?)([a-z_0-9]+) -->\n([\s\S]*?)^[ \t]*<!-- end \1\2 -->\n/gm;
 const EACH = /^[ \t]*<!-- each ([a-z_0-9]+) -->\n([\s\S]*?)^[ \t]*<!-- end \1 -->\n/gm;
@@ -74,7 +68,7 @@ function fillValues(text: string, values: TemplateValues, has: (name: string) =>
     if (!has(name)) return all;
     const value = values[name];
     if (value === undefined) throw new Error(`template value '${name}' is not given`);
-    return escapeXml(String(value));
+    return escapeValue(String(value));
   });
 }
 

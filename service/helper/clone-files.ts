@@ -3,10 +3,10 @@
 // clone's UEFI variables and TPM state named from its own UUID, its disks
 // into the volumes the service made for that UUID.
 
+import { isDeepStrictEqual } from 'node:util';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import { alreadyExists, invalidState, SwitcherError } from '../errors.js';
+import { invalidState } from '../errors.js';
 import type { Answers, CloneDisk, GuestFilesFound } from '../guest-files/protocol.js';
 import { log } from '../log.js';
 import { copyOpenFile } from '../copy/file-copy.js';
@@ -14,7 +14,8 @@ import { allGuestFiles, closeGuestFiles, openGuestFiles, type OpenGuestFile } fr
 import { undoUnlessDefined } from './import-files.js';
 import { MadeFiles } from './made-files.js';
 import type { HelperParts, Session } from './session.js';
-import { createInFolder, existsIn, makeFolderIn, openFileByPath, openTrustedFolder } from './trusted-path.js';
+import { makeStateFiles } from './state-files.js';
+import { openFileByPath } from './trusted-path.js';
 
 /** What a guest's files are, for the service to plan a clone (the volumes it must make, and their sizes). */
 export async function inspectGuest(parts: HelperParts, uuid: string): Promise<GuestFilesFound> {
@@ -37,12 +38,6 @@ export async function inspectGuest(parts: HelperParts, uuid: string): Promise<Gu
   }
 }
 
-const cannotMake = (error: unknown, what: string): SwitcherError => {
-  if (error instanceof SwitcherError) return error;
-  if ((error as NodeJS.ErrnoException).code === 'EEXIST') return alreadyExists(`${what} is already there`);
-  return new SwitcherError('Internal', `Cannot make ${what}: ${(error as Error).message}`);
-};
-
 export async function cloneFiles(
   parts: HelperParts,
   session: Session,
@@ -64,65 +59,36 @@ export async function cloneFiles(
       );
     }
     const wanted = request.disks.map((d) => d.target).sort();
-    if (JSON.stringify(wanted) !== JSON.stringify(files.disks.map((d) => d.target as string).sort())) {
+    if (!isDeepStrictEqual(wanted, files.disks.map((d) => d.target as string).sort())) {
       throw invalidState(`${source.definition.name}'s disks changed meanwhile; nothing was made`);
     }
     session.total(allGuestFiles(files).reduce((sum, f) => sum + f.content.dataBytes, 0));
     done = new MadeFiles(await parts.journal.begin(session.id, { op: 'clone', uuid }));
     const made = done;
-    const making = { making: (path: string) => made.add({ made: 'dir', path }) };
     const copy = async (from: OpenGuestFile, to: FileHandle): Promise<void> => {
       await copyOpenFile(from.handle, from.content, to, {
         signal: session.signal,
         onBytes: (bytes) => session.progress(bytes),
       });
     };
-    let nvramPath: string | null = null;
-    if (files.nvram) {
-      const target = locator.newNvram(uuid);
-      const folder = await openTrustedFolder(target.folder, { mode: 0o755, ...making });
-      try {
-        await made.add({ made: 'file', path: target.path });
-        const handle = await createInFolder(folder, target.name, 0o600).catch((e: unknown) => {
-          throw cannotMake(e, `UEFI variables for UUID ${uuid}`);
-        });
+    const copies: [OpenGuestFile, FileHandle][] = [];
+    let nvramPath = await makeStateFiles(
+      locator,
+      uuid,
+      made,
+      {
+        nvram: files.nvram,
+        tpm: files.tpm.map((file) => {
+          const [folder, name] = file.bundlePath.split('/').slice(1) as [string, string];
+          return { file, folder, name };
+        }),
+      },
+      (file, handle) => {
         targets.push(handle);
-        await copy(files.nvram, handle);
-        nvramPath = target.path;
-      } finally {
-        await folder.close();
-      }
-    }
-    if (files.tpm.length > 0) {
-      const swtpm = await openTrustedFolder(locator.dirs.swtpmDir, { mode: 0o711, ...making });
-      const tpmDir = locator.tpmDir(uuid);
-      try {
-        await made.add({ made: 'dir', path: tpmDir });
-        const own = await makeFolderIn(swtpm, uuid, 0o711).catch((e: unknown) => {
-          throw cannotMake(e, `TPM state for UUID ${uuid}`);
-        });
-        try {
-          for (const file of files.tpm) {
-            const [sub, name] = file.bundlePath.split('/').slice(1) as [string, string];
-            const there = await existsIn(own, sub);
-            if (!there) await made.add({ made: 'dir', path: join(tpmDir, sub) });
-            const inner = there ? await openTrustedFolder(join(tpmDir, sub)) : await makeFolderIn(own, sub, 0o700);
-            try {
-              await made.add({ made: 'file', path: join(tpmDir, sub, name) });
-              const handle = await createInFolder(inner, name, 0o600);
-              targets.push(handle);
-              await copy(file, handle);
-            } finally {
-              await inner.close();
-            }
-          }
-        } finally {
-          await own.close();
-        }
-      } finally {
-        await swtpm.close();
-      }
-    }
+        copies.push([file, handle]);
+      },
+    );
+    for (const [from, to] of copies) await copy(from, to);
     for (const disk of request.disks) {
       session.signal.throwIfAborted();
       const from = files.disks.find((d) => d.target === disk.target) as OpenGuestFile;

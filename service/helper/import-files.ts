@@ -8,14 +8,14 @@
 
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import { alreadyExists, errorMessage, invalidArgument, invalidState, SwitcherError } from '../errors.js';
+import { alreadyExists, errorMessage, invalidArgument, invalidState } from '../errors.js';
 import type { Answers, ImportFile } from '../guest-files/protocol.js';
 import { log } from '../log.js';
 import { MadeFiles } from './made-files.js';
 import { imageRefusal, QCOW2_HEADER_BYTES } from './qcow2-header.js';
 import type { HelperParts, Session } from './session.js';
-import { createInFolder, existsIn, makeFolderIn, openFileByPath, openTrustedFolder } from './trusted-path.js';
+import { cannotMake, makeStateFiles } from './state-files.js';
+import { existsIn, openFileByPath, openTrustedFolder } from './trusted-path.js';
 import { workerOutcome } from './worker-launcher.js';
 import type { Caller } from '../guest-files/protocol.js';
 
@@ -24,15 +24,6 @@ interface Place {
   file: ImportFile;
   handle: FileHandle;
 }
-
-const made = (error: unknown, what: string): SwitcherError => {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EEXIST') return alreadyExists(`${what} is already there`);
-  if (code === 'EUNTRUSTED') return invalidState(`Cannot make ${what}: ${(error as Error).message}`);
-  return error instanceof SwitcherError
-    ? error
-    : new SwitcherError('Internal', `Cannot make ${what}: ${(error as Error).message}`);
-};
 
 /** Refuses a UUID whose UEFI variables or TPM state this host has already (an import never overwrites). */
 export async function checkFree(parts: HelperParts, uuid: string, nvram: boolean, tpm: boolean): Promise<void> {
@@ -72,62 +63,27 @@ export async function importFiles(
   const places: Place[] = [];
   let nvramPath: string | null = null;
   try {
-    const making = { making: (path: string) => done.add({ made: 'dir', path }) };
-    const nvram = request.files.find((f) => f.role === 'nvram');
-    if (nvram) {
-      const target = locator.newNvram(uuid);
-      const folder = await openTrustedFolder(target.folder, { mode: 0o755, ...making }).catch((e: unknown) => {
-        throw made(e, `the folder of UEFI variables ${target.folder}`);
-      });
-      try {
-        await done.add({ made: 'file', path: target.path });
-        const handle = await createInFolder(folder, target.name, 0o600).catch((e: unknown) => {
-          throw made(e, `UEFI variables for UUID ${uuid} at ${target.path}`);
-        });
-        places.push({ file: nvram, handle });
-        nvramPath = target.path;
-      } finally {
-        await folder.close();
-      }
-    }
-    const tpmFiles = request.files.filter((f) => f.role === 'tpm');
-    if (tpmFiles.length > 0) {
-      // libvirt hands the folder and its files to swtpm's user when the guest starts.
-      const swtpm = await openTrustedFolder(locator.dirs.swtpmDir, { mode: 0o711, ...making }).catch((e: unknown) => {
-        throw made(e, `the folder of TPM states ${locator.dirs.swtpmDir}`);
-      });
-      const tpmDir = locator.tpmDir(uuid);
-      try {
-        await done.add({ made: 'dir', path: tpmDir });
-        const own = await makeFolderIn(swtpm, uuid, 0o711).catch((e: unknown) => {
-          throw made(e, `TPM state for UUID ${uuid} at ${tpmDir}`);
-        });
-        try {
-          for (const file of tpmFiles) {
-            const [sub, name] = (file.tpmPath as string).split('/') as [string, string];
-            const there = await existsIn(own, sub);
-            if (!there) await done.add({ made: 'dir', path: join(tpmDir, sub) });
-            const inner = there ? await openTrustedFolder(join(tpmDir, sub)) : await makeFolderIn(own, sub, 0o700);
-            try {
-              await done.add({ made: 'file', path: join(tpmDir, sub, name) });
-              places.push({ file, handle: await createInFolder(inner, name, 0o600) });
-            } finally {
-              await inner.close();
-            }
-          }
-        } finally {
-          await own.close();
-        }
-      } finally {
-        await swtpm.close();
-      }
-    }
+    nvramPath = await makeStateFiles(
+      locator,
+      uuid,
+      done,
+      {
+        nvram: request.files.find((f) => f.role === 'nvram'),
+        tpm: request.files
+          .filter((f) => f.role === 'tpm')
+          .map((file) => {
+            const [folder, name] = (file.tpmPath as string).split('/') as [string, string];
+            return { file, folder, name };
+          }),
+      },
+      (file, handle) => places.push({ file, handle }),
+    );
     for (const disk of request.files.filter((f) => f.role === 'disk')) {
       const ref = { pool: disk.pool as string, volume: disk.volume as string };
       const path = await locator.volumeFile(ref);
       if (!path) throw invalidState(`libvirt's pool ${ref.pool} has no volume ${ref.volume}`);
       const handle = await openFileByPath(path, constants.O_RDWR, true).catch((e: unknown) => {
-        throw made(e, `disk ${disk.target}'s volume ${path}`);
+        throw cannotMake(e, `disk ${disk.target}'s volume ${path}`);
       });
       places.push({ file: disk, handle });
       const { size } = await handle.stat();

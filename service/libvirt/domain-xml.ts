@@ -9,7 +9,7 @@ import {
   type SwitcherSettings,
 } from './switcher-metadata.js';
 import { videoFacts, type VideoFacts } from './video-xml.js';
-import { asNode, asNodes, attribute, text, xmlParser, type Node } from '../xml/plain.js';
+import { asNode, asNodes, attribute, readXml, text, type Node } from '../xml/plain.js';
 
 export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
 
@@ -76,7 +76,7 @@ function libosinfoId(metadata: Node | undefined): string {
 }
 
 export function parseDomainXml(xml: string): DomainFacts {
-  const domain = asNode((xmlParser.parse(xml) as Node).domain);
+  const domain = asNode(readXml(xml).domain);
   if (!domain) throw new Error('not a libvirt domain XML document');
   const vcpu = domain.vcpu;
   const current = attribute(asNode(vcpu), 'current');

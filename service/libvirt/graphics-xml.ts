@@ -14,7 +14,7 @@
 //            3D then through egl-headless beside it.
 // Pure; the values are checked by the caller.
 
-import { XMLBuilder } from 'fast-xml-parser';
+import { xmlBuilder } from '../xml/plain.js';
 
 export type DisplayReach =
   { kind: 'local' } | { kind: 'socket'; socket: string } | { kind: 'network'; address: string };
@@ -25,8 +25,6 @@ export interface DisplayShape {
   /** The DRM render node 3D uses (/dev/dri/renderD128); undefined: libvirt picks the host's first. */
   renderNode?: string;
 }
-
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
 
 /** The <graphics> elements of a display of this shape, in the order a viewer finds them (the one it opens first). */
 export function graphicsXml(shape: DisplayShape): string {
@@ -53,5 +51,5 @@ export function graphicsXml(shape: DisplayShape): string {
   // For another computer, 3D is rendered off screen and sent as plain frames.
   if (shape.accel3d && reach.kind === 'network')
     elements.push({ graphics: { '@_type': 'egl-headless', ...(shape.renderNode ? { gl: gl(false) } : {}) } });
-  return elements.map((e) => builder.build(e) as string).join('');
+  return elements.map((e) => xmlBuilder.build(e) as string).join('');
 }

@@ -4,9 +4,9 @@
 // pure; HostProbe asks libvirt-dbus.
 
 import { readdir } from 'node:fs/promises';
-import { XMLParser } from 'fast-xml-parser';
 import type { LibvirtClient } from './client.js';
 import { SwitcherError } from '../errors.js';
+import { asList, asNodes, attribute, child, readXml, text, type Node } from '../xml/plain.js';
 
 export interface HostCapabilities {
   /** kvm, or qemu (software emulation) when the host has no KVM. */
@@ -31,44 +31,29 @@ export interface HostCapabilities {
   cpus: number;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  isArray: (name) => ['enum', 'value', 'mode'].includes(name),
-});
-
-type Node = Record<string, unknown>;
-const asNode = (v: unknown): Node => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : {});
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : typeof asNode(v)['#text'] === 'string' ? String(asNode(v)['#text']) : '';
-
 /** The values of <enum name=…> in a capabilities element. */
-function enumValues(node: unknown, name: string): string[] {
-  const found = asArray(asNode(node).enum)
-    .map(asNode)
-    .find((e) => e['@_name'] === name);
-  return asArray(found?.value).map(text);
+function enumValues(node: Node, name: string): string[] {
+  const found = asNodes(node.enum).find((e) => attribute(e, 'name') === name);
+  return asList(found?.value).map((value) => text(value).trim());
 }
 
-const supported = (node: unknown): boolean => asNode(node)['@_supported'] === 'yes';
+const supported = (node: Node): boolean => attribute(node, 'supported') === 'yes';
 
 export type DomainCapabilities = Omit<HostCapabilities, 'memoryMiB' | 'cpus' | 'renderNode'>;
 
 export function parseDomainCapabilities(xml: string): DomainCapabilities {
-  const caps = asNode(asNode(parser.parse(xml)).domainCapabilities);
-  const os = asNode(caps.os);
-  const loader = asNode(os.loader);
-  const devices = asNode(caps.devices);
-  const tpm = asNode(devices.tpm);
-  const graphics = enumValues(devices.graphics, 'type');
-  const modes = asArray(asNode(caps.cpu).mode).map(asNode);
-  const loaders = asArray(loader.value).map(text);
+  const caps = child(readXml(xml), 'domainCapabilities');
+  const os = child(caps, 'os');
+  const loader = child(os, 'loader');
+  const devices = child(caps, 'devices');
+  const tpm = child(devices, 'tpm');
+  const hyperv = child(child(caps, 'features'), 'hyperv');
+  const graphics = enumValues(child(devices, 'graphics'), 'type');
+  const modes = asNodes(child(caps, 'cpu').mode);
+  const loaders = asList(loader.value).map((value) => text(value).trim());
   const efi = supported(os) && enumValues(os, 'firmware').includes('efi');
   return {
-    domainType: text(caps.domain) === 'kvm' ? 'kvm' : 'qemu',
+    domainType: text(caps.domain).trim() === 'kvm' ? 'kvm' : 'qemu',
     efi,
     // Secure Boot firmware: the loader can be secure, and one of the loaders is a Secure Boot build.
     secureBoot:
@@ -80,11 +65,11 @@ export function parseDomainCapabilities(xml: string): DomainCapabilities {
       (enumValues(tpm, 'backendVersion').length === 0 || enumValues(tpm, 'backendVersion').includes('2.0')),
     spice: graphics.includes('spice'),
     opengl: graphics.includes('egl-headless'),
-    virtioGpu: enumValues(devices.video, 'modelType').includes('virtio'),
-    hostModelCpu: modes.some((m) => m['@_name'] === 'host-model' && m['@_supported'] === 'yes'),
-    maxVcpus: Number(asNode(caps.vcpu)['@_max']) || 1,
-    memfd: enumValues(caps.memoryBacking, 'sourceType').includes('memfd'),
-    hypervFeatures: supported(asNode(caps.features).hyperv) ? enumValues(asNode(caps.features).hyperv, 'features') : [],
+    virtioGpu: enumValues(child(devices, 'video'), 'modelType').includes('virtio'),
+    hostModelCpu: modes.some((m) => attribute(m, 'name') === 'host-model' && supported(m)),
+    maxVcpus: Number(attribute(child(caps, 'vcpu'), 'max')) || 1,
+    memfd: enumValues(child(caps, 'memoryBacking'), 'sourceType').includes('memfd'),
+    hypervFeatures: supported(hyperv) ? enumValues(hyperv, 'features') : [],
   };
 }
 

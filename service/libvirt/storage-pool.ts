@@ -5,10 +5,10 @@
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
 import { Variant } from '../dbus/bus.js';
 import { errorMessage, SwitcherError } from '../errors.js';
 import { log } from '../log.js';
+import { attribute, child, escapeXml, readXml, text } from '../xml/plain.js';
 import type { LibvirtClient } from './client.js';
 
 const CONNECT = 'org.libvirt.Connect';
@@ -19,8 +19,6 @@ const POOL_RUNNING = 2;
 
 /** The pool new guests' disks and imported guests' go into, as virt-install and virt-manager name it. */
 export const DEFAULT_POOL = 'default';
-
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
 
 /**
  * Where libvirt keeps images for a connection, as virt-install and
@@ -64,13 +62,12 @@ export async function poolByName(client: LibvirtClient, name: string): Promise<P
 
 export async function poolInfo(client: LibvirtClient, path: string): Promise<PoolInfo> {
   const [xml] = await client.call(path, POOL, 'GetXMLDesc', 'u', [0]);
-  const pool = (parser.parse(String(xml)) as { pool?: Record<string, unknown> }).pool ?? {};
-  const target = pool.target as { path?: unknown } | undefined;
+  const pool = child(readXml(String(xml)), 'pool');
   return {
     path,
-    name: String(pool.name ?? ''),
-    targetPath: typeof target?.path === 'string' ? target.path : '',
-    type: String(pool['@_type'] ?? ''),
+    name: text(pool.name),
+    targetPath: text(child(pool, 'target').path),
+    type: attribute(pool, 'type'),
   };
 }
 
@@ -84,9 +81,6 @@ export async function poolByTargetPath(client: LibvirtClient, directory: string)
   }
   return undefined;
 }
-
-const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
 
 /**
  * The pool `name`, active: defined as a directory pool at `directory`, built,

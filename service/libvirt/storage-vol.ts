@@ -6,6 +6,7 @@
 import { SwitcherError } from '../errors.js';
 import type { LibvirtClient } from './client.js';
 import { isNotFound, type PoolInfo } from './storage-pool.js';
+import { escapeXml } from '../xml/plain.js';
 
 const CONNECT = 'org.libvirt.Connect';
 const POOL = 'org.libvirt.StoragePool';
@@ -16,8 +17,6 @@ const VOLUME_MS = 60_000;
 
 /** How big a new volume is: a number of bytes, or of GiB (a disk's size as a person gives it). */
 export type VolumeCapacity = { bytes: number } | { gib: number };
-
-const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * Creates an empty raw volume in `pool` (allocation 0: all holes), of

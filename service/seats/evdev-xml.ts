@@ -2,12 +2,10 @@
 // directly, past the host's compositor. Keyboards grab all input devices
 // and toggle with Left Ctrl + Right Ctrl. Built from validated values only.
 
-import { XMLBuilder } from 'fast-xml-parser';
 import { invalidArgument } from '../errors.js';
+import { xmlBuilder } from '../xml/plain.js';
 
 export const EVDEV_NODE = /^\/dev\/input\/(event\d{1,4}|by-(id|path)\/[A-Za-z0-9._:+-]{1,200})$/;
-
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
 
 export function evdevInputXml(node: string, kind: 'keyboard' | 'mouse'): string {
   if (!EVDEV_NODE.test(node))
@@ -18,5 +16,5 @@ export function evdevInputXml(node: string, kind: 'keyboard' | 'mouse'): string 
     source['@_grabToggle'] = 'ctrl-ctrl';
     source['@_repeat'] = 'on';
   }
-  return builder.build({ input: { '@_type': 'evdev', source } }) as string;
+  return xmlBuilder.build({ input: { '@_type': 'evdev', source } }) as string;
 }

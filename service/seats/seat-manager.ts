@@ -3,6 +3,7 @@
 // guest, moving a device to a seat through logind, and giving a seat's
 // keyboards and mice to its guest as evdev input.
 
+import { isDeepStrictEqual } from 'node:util';
 import { EventEmitter } from 'node:events';
 import { errorMessage, invalidArgument, invalidState, noSuchDevice, noSuchGuest, SwitcherError } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
@@ -37,42 +38,48 @@ export function seatPath(id: string): string {
   return SEAT_PATH_PREFIX + id.replace(/[^A-Za-z0-9]/g, '_');
 }
 
+/** What the seats are kept from and act through, by name. */
+export interface SeatManagerParts {
+  /** undefined with --seats none, or with no system bus: then there are no seats. */
+  logind: LogindClient | undefined;
+  registry: GuestRegistry;
+  actions: GuestActions;
+  client: LibvirtClient;
+  /** The host's USB devices, whose seats udev tells. */
+  inventory: UsbInventory;
+  /** Where sysfs is (tests give a recorded tree). */
+  sysfsRoot: string;
+}
+
 export class SeatManager extends EventEmitter<SeatManagerEvents> {
   private readonly seats = new Map<string, SeatView>();
   private refreshing: Promise<void> | undefined;
   private again = false;
 
-  constructor(
-    private readonly logind: LogindClient | undefined,
-    private readonly registry: GuestRegistry,
-    private readonly actions: GuestActions,
-    private readonly client: LibvirtClient,
-    private readonly inventory: UsbInventory,
-    private readonly sysfsRoot: string,
-  ) {
+  constructor(private readonly parts: SeatManagerParts) {
     super();
   }
 
   async start(): Promise<void> {
-    if (!this.logind) return;
-    this.logind.on('changed', () => void this.refresh());
+    if (!this.parts.logind) return;
+    this.parts.logind.on('changed', () => void this.refresh());
     // A guest's seat lives in its metadata; devices' seats come from udev.
     const touched = (): void => {
       for (const seat of this.seats.values()) this.emit('changed', seat);
     };
-    this.registry.on('changed', (guest, changed, before) => {
+    this.parts.registry.on('changed', (guest, changed, before) => {
       if (changed.includes('settings') && guest.settings.seat !== before.settings.seat) touched();
     });
-    this.registry.on('removed', touched);
-    this.inventory.on('added', touched);
-    this.inventory.on('removed', touched);
-    this.inventory.on('changed', touched);
-    await this.logind.start();
+    this.parts.registry.on('removed', touched);
+    this.parts.inventory.on('added', touched);
+    this.parts.inventory.on('removed', touched);
+    this.parts.inventory.on('changed', touched);
+    await this.parts.logind.start();
     await this.refresh();
   }
 
   stop(): void {
-    this.logind?.stop();
+    this.parts.logind?.stop();
     this.removeAllListeners();
   }
 
@@ -86,11 +93,11 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
 
   /** The guest assigned to a seat, or undefined. */
   guestOf(seatId: string): string | undefined {
-    return this.registry.guests().find((g) => g.settings.seat === seatId)?.path;
+    return this.parts.registry.guests().find((g) => g.settings.seat === seatId)?.path;
   }
 
   devicesOf(seatId: string): string[] {
-    return this.inventory
+    return this.parts.inventory
       .list()
       .filter((d) => (d.seat ?? 'seat0') === seatId)
       .map((d) => d.id);
@@ -98,7 +105,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
 
   /** The seat a device is on ('' if it is not plugged in). */
   seatOfDevice(deviceId: string): string {
-    const device = this.inventory.get(deviceId);
+    const device = this.parts.inventory.get(deviceId);
     return device ? (device.seat ?? 'seat0') : '';
   }
 
@@ -109,7 +116,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
   assignTargets(seatId: string, guestPath: string): string[] {
     this.requireSeat(seatId);
     if (guestPath === '/') return [seatId];
-    const guest = this.registry.get(guestPath);
+    const guest = this.parts.registry.get(guestPath);
     if (!guest) throw noSuchGuest(`at ${guestPath}`);
     return [seatId, guest.settings.seat];
   }
@@ -117,7 +124,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
   /** The seats AttachDevice touches, once the seat and device exist: this seat, and the device's now. */
   attachTargets(seatId: string, deviceId: string): string[] {
     this.requireSeat(seatId);
-    if (!this.inventory.get(deviceId)) throw noSuchDevice(`at port ${deviceId}`);
+    if (!this.parts.inventory.get(deviceId)) throw noSuchDevice(`at port ${deviceId}`);
     return [seatId, this.seatOfDevice(deviceId)];
   }
 
@@ -130,28 +137,28 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
   /** Assigns a guest to a seat (one guest per seat: another one there is unassigned); '/' clears. */
   async assignGuest(seatId: string, guestPath: string): Promise<void> {
     this.requireSeat(seatId);
-    const guest = guestPath === '/' ? undefined : this.registry.get(guestPath);
+    const guest = guestPath === '/' ? undefined : this.parts.registry.get(guestPath);
     if (guestPath !== '/' && !guest) throw noSuchGuest(`at ${guestPath}`);
-    for (const other of this.registry.guests()) {
+    for (const other of this.parts.registry.guests()) {
       if (other.settings.seat === seatId && other.path !== guestPath) {
-        await this.actions.updateSettings(other.path, (settings) =>
+        await this.parts.actions.updateSettings(other.path, (settings) =>
           settings.seat === seatId ? { ...settings, seat: '' } : settings,
         );
       }
     }
-    if (guest) await this.actions.updateSettings(guest.path, (settings) => ({ ...settings, seat: seatId }));
+    if (guest) await this.parts.actions.updateSettings(guest.path, (settings) => ({ ...settings, seat: seatId }));
     log.info(`seat ${seatId}: ${guest ? JSON.stringify(guest.name) : 'no guest'}`);
   }
 
   /** Moves a host USB device to a seat, through logind. */
   async attachDevice(seatId: string, deviceId: string): Promise<void> {
     this.requireSeat(seatId);
-    if (!this.logind) throw new SwitcherError('NotConnected', 'systemd-logind is not reachable');
-    const device = this.inventory.get(deviceId);
+    if (!this.parts.logind) throw new SwitcherError('NotConnected', 'systemd-logind is not reachable');
+    const device = this.parts.inventory.get(deviceId);
     if (!device) throw noSuchDevice(`at port ${deviceId}`);
-    await this.logind.attachDevice(seatId, `/sys/bus/usb/devices/${deviceId}`);
+    await this.parts.logind.attachDevice(seatId, `/sys/bus/usb/devices/${deviceId}`);
     // logind's udev change event will say so too; the seat is already true now.
-    this.inventory.setSeat(deviceId, seatId);
+    this.parts.inventory.setSeat(deviceId, seatId);
     log.info(`USB ${deviceId} -> ${seatId}`);
   }
 
@@ -172,27 +179,27 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
    * several monitors, each guest gets its own keyboard and mouse this way.
    */
   async passDeviceInput(deviceId: string, guestPath: string, enable: boolean): Promise<void> {
-    if (!this.inventory.get(deviceId)) throw noSuchDevice(`at port ${deviceId}`);
+    if (!this.parts.inventory.get(deviceId)) throw noSuchDevice(`at port ${deviceId}`);
     if (!this.inputKind(deviceId)) throw invalidState(`The device at ${deviceId} is neither a keyboard nor a mouse`);
     await this.passDevices(guestPath, [deviceId], enable, deviceId);
   }
 
   private inputKind(id: string): 'keyboard' | 'mouse' | undefined {
-    const device = this.inventory.get(id);
+    const device = this.parts.inventory.get(id);
     return device?.classes.includes('keyboard') ? 'keyboard' : device?.classes.includes('mouse') ? 'mouse' : undefined;
   }
 
   private async passDevices(guestPath: string, deviceIds: string[], enable: boolean, what: string): Promise<void> {
-    const guest = this.registry.get(guestPath);
+    const guest = this.parts.registry.get(guestPath);
     if (!guest) throw noSuchGuest(`at ${guestPath}`);
     const inputs: [string, 'keyboard' | 'mouse'][] = [];
     for (const id of deviceIds) {
       const kind = this.inputKind(id);
-      if (kind) for (const node of await eventNodes(this.sysfsRoot, id)) inputs.push([node, kind]);
+      if (kind) for (const node of await eventNodes(this.parts.sysfsRoot, id)) inputs.push([node, kind]);
     }
     if (inputs.length === 0) throw invalidState(`${what} has no keyboard or mouse with an input device to give`);
     for (const [node, kind] of inputs) {
-      await this.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_CONFIG);
+      await this.parts.client.domainDevice(guest.libvirtPath, enable, evdevInputXml(node, kind), AFFECT_CONFIG);
     }
     log.info(
       `input ${enable ? 'given to' : 'taken back from'} ${JSON.stringify(guest.name)}: ${inputs.map(([n]) => n).join(', ')}`,
@@ -221,7 +228,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
   }
 
   private async refreshOnce(): Promise<void> {
-    const logind = this.logind;
+    const logind = this.parts.logind;
     if (!logind?.available) {
       for (const seat of [...this.seats.values()]) this.drop(seat);
       return;
@@ -239,7 +246,7 @@ export class SeatManager extends EventEmitter<SeatManagerEvents> {
       const known = this.seats.get(id);
       this.seats.set(id, view);
       if (!known) this.emit('added', view);
-      else if (JSON.stringify(known) !== JSON.stringify(view)) this.emit('changed', view);
+      else if (!isDeepStrictEqual(known, view)) this.emit('changed', view);
     }
   }
 

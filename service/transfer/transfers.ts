@@ -3,20 +3,15 @@
 // Import, Clone and the live move. One job at a time per guest, name and
 // UUID, so two requests cannot race for the same thing.
 
-import type { GuestModel } from '../create/guest-model.js';
 import type { MessageBus } from '../dbus/bus.js';
 import { callerPath } from '../access/caller-files.js';
 import { invalidState, noSuchGuest, notConnected } from '../errors.js';
-import type { FilesClient } from '../guest-files/client.js';
 import { filesCallerFor, selfCaller } from '../access/worker-caller.js';
 import type { Caller } from '../guest-files/protocol.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { Job, JobStarter } from '../jobs/job.js';
 import type { JobManager } from '../jobs/job-manager.js';
-import type { Journal } from '../jobs/journal.js';
-import type { LibvirtClient } from '../libvirt/client.js';
-import type { LibvirtStateDirs } from '../libvirt/state-dirs.js';
 import { planClone, runClone } from './clone-guest.js';
 import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';
@@ -35,26 +30,35 @@ export interface TransferRequest {
   authorize: (seat: string) => Promise<JobStarter>;
 }
 
+/** What the transfers work with, by name: the host's parts (shared with CreateGuest) and the service's. */
+export interface TransfersParts extends TransferHost {
+  jobs: JobManager;
+  /** The libvirt connection the service serves, which a move starts from. */
+  ownUri: string;
+  serviceBus: MessageBus;
+  /** Whether a caller's URI may name local programs and files (the per-user service: its own user). */
+  trust: MigrationTrust;
+}
+
 export class Transfers {
   private readonly host: TransferHost;
   /** What running jobs hold: guest paths, names and UUIDs. */
   private readonly held = new Set<string>();
 
-  constructor(
-    client: LibvirtClient,
-    private readonly registry: GuestRegistry,
-    dirs: LibvirtStateDirs,
-    /** Phyllome's model on this host, which an imported guest is made again from (shared with CreateGuest). */
-    model: GuestModel,
-    files: FilesClient,
-    journal: Journal,
-    private readonly jobs: JobManager,
-    private readonly ownUri: string,
-    private readonly serviceBus: MessageBus,
-    /** Whether a caller's URI may name local programs and files (the per-user service: its own user). */
-    private readonly trust: MigrationTrust,
-  ) {
+  private readonly registry: GuestRegistry;
+  private readonly jobs: JobManager;
+  private readonly ownUri: string;
+  private readonly serviceBus: MessageBus;
+  private readonly trust: MigrationTrust;
+
+  constructor(parts: TransfersParts) {
+    const { client, registry, dirs, model, files, journal } = parts;
     this.host = { client, registry, dirs, model, files, journal };
+    this.registry = registry;
+    this.jobs = parts.jobs;
+    this.ownUri = parts.ownUri;
+    this.serviceBus = parts.serviceBus;
+    this.trust = parts.trust;
   }
 
   /** Export(s directory) → the job; the bundle is <directory>/<name>.phyllome. */

@@ -1,6 +1,7 @@
 // The live list of host USB devices: read from sysfs once, then kept current
 // from udev's hot-plug events, one event at a time, in order.
 
+import { isDeepStrictEqual } from 'node:util';
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
 import { log } from '../log.js';
@@ -118,7 +119,7 @@ export class UsbInventory extends EventEmitter<UsbInventoryEvents> {
   private async reread(known: UsbDeviceInfo): Promise<void> {
     const read = await readUsbDevice(this.sysfsRoot, known.id);
     const device = read && { ...read, seat: known.seat };
-    if (!device || device.devnum !== known.devnum || JSON.stringify(device) === JSON.stringify(known)) return;
+    if (!device || device.devnum !== known.devnum || isDeepStrictEqual(device, known)) return;
     this.devices.set(device.id, device);
     this.emit('changed', device);
   }

@@ -23,7 +23,7 @@ import {
   type BundleFile,
 } from '../bundle/manifest.js';
 import { fileError } from '../copy/file-error.js';
-import type { ExportFile } from './protocol.js';
+import type { WorkerTask } from './protocol.js';
 
 export interface WorkContext {
   signal: AbortSignal;
@@ -97,16 +97,8 @@ async function hold(path: string): Promise<FileHandle> {
 
 const through = (handle: FileHandle): string => `/proc/self/fd/${handle.fd}`;
 
-export interface ExportTask {
-  directory: string;
-  bundleName: string;
-  temporaryName: string;
-  /** The room the bundle takes, checked before anything is written. */
-  needed: number;
-  definition: string;
-  guest: { name: string; uuid: string; autostart: boolean };
-  files: ExportFile[];
-}
+/** An export as the helper asks for it (protocol.ts). */
+export type ExportTask = Omit<Extract<WorkerTask, { op: 'export' }>, 'op' | 'walkAs'>;
 
 /** What a worker answers when its plan stands (and waits for 'go'). */
 export interface PlannedBundle {

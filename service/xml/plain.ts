@@ -1,6 +1,11 @@
-// The one way we read and write libvirt's XML, so that every value comes
-// back exactly as libvirt keeps it: text and attributes untrimmed, libvirt's
-// entities and character references decoded, numbers left as strings.
+// XML we trust, read as plain objects and written from them, set up once
+// for every document of the kind: libvirt's definitions and capabilities,
+// libosinfo's database, our D-Bus contract. Every value comes back exactly
+// as written: text and attributes untrimmed (' padded ' is a name libvirt
+// keeps as it is), entities and character references decoded, numbers left
+// as strings. A repeatable element is one object or an array of them
+// (asNodes takes either). XML we do not trust is namespaced.ts's; libvirt's
+// XML to change and write back, ordered.ts's.
 
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 
@@ -11,7 +16,6 @@ export const xmlParser = new XMLParser({
   attributeNamePrefix: '@_',
   parseTagValue: false,
   parseAttributeValue: false,
-  // ' padded ' is a name libvirt keeps as it is.
   trimValues: false,
   // libxml2 writes &#10; and the like in attributes; decode them.
   htmlEntities: true,
@@ -23,14 +27,34 @@ export const xmlBuilder = new XMLBuilder({
   suppressEmptyNode: true,
 });
 
+/** A document's elements, {} when it has none. */
+export function readXml(xml: string): Node {
+  return asNode(xmlParser.parse(xml)) ?? {};
+}
+
+/** Text for an element or an attribute value: the five characters XML gives a meaning to, escaped. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
 export const asNode = (value: unknown): Node | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Node) : undefined;
 
-/** Every element of a repeatable child, whether the parser gave one or many. */
+/** A child element with attributes or children of its own, {} when there is none (or it is only text). */
+export const child = (node: Node | undefined, name: string): Node => asNode(node?.[name]) ?? {};
+
+/** Every occurrence of a repeatable child, whether the parser gave one or many: text elements as strings. */
+export const asList = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
+
+/** Every element of a repeatable child that has attributes or children, whether the parser gave one or many. */
 export const asNodes = (value: unknown): Node[] =>
-  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
-    (v): v is Node => typeof v === 'object' && v !== null,
-  );
+  asList(value).filter((v): v is Node => typeof v === 'object' && v !== null);
 
 /** An element's text exactly, whether it has attributes or not. */
 export function text(value: unknown): string {

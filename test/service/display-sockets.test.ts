@@ -26,7 +26,7 @@ import { GUEST, SERVICE } from '../support/dbus-client.js';
 import { libvirtCall, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
 import { ServiceStack } from '../support/stack.js';
-import { SystemUser } from '../support/system-user.js';
+import { makeSystemUser, type SystemUser } from '../support/system-accounts.js';
 import { twoUsers, UidCaller, type FsAttempt, type Outcomes } from '../support/uid-caller.js';
 import { startXvfb } from '../support/xvfb.js';
 
@@ -90,7 +90,7 @@ except OSError: print('')`,
 }
 
 beforeAll(async () => {
-  user = SystemUser.create(['libvirt']);
+  user = makeSystemUser('user', ['libvirt']);
   stack = await ServiceStack.start({
     systemBus: true,
     realLibvirtd: true,

@@ -33,7 +33,7 @@ import { LogindMock } from '../support/logind-mock.js';
 import { NetworkPair } from '../support/network-pair.js';
 import { isMagenta, paintedGuestXml } from '../support/painted-guest.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
-import { SystemUser } from '../support/system-user.js';
+import { makeSystemUser, type SystemUser } from '../support/system-accounts.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
 import { readXwd } from '../support/xwd.js';
 import { startXvfb } from '../support/xvfb.js';
@@ -177,7 +177,7 @@ async function sharedBecomes(guest: string, shared: boolean, from: number, timeo
 }
 
 beforeAll(async () => {
-  user = SystemUser.create(['libvirt']);
+  user = makeSystemUser('user', ['libvirt']);
   stack = await ServiceStack.start({
     systemBus: true,
     realLibvirtd: true,

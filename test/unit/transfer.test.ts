@@ -64,15 +64,19 @@ describe('the block checksum', () => {
 });
 
 describe('data maps and zero runs', () => {
-  it('parses the kernel’s extents and refuses anything out of order or past the end', () => {
-    expect(parseDataMap('0 4096\n8192 100\n', 10_000)).toEqual([
+  it('reads qemu-img’s map and refuses anything out of order or short of the end', () => {
+    const map = (...entries: [number, number, boolean][]): string =>
+      JSON.stringify(entries.map(([start, length, data]) => ({ start, length, data, zero: !data })));
+    expect(parseDataMap(map([0, 4096, true], [4096, 4096, false], [8192, 1808, true]), 10_000)).toEqual([
       { offset: 0, length: 4096 },
-      { offset: 8192, length: 100 },
+      { offset: 8192, length: 1808 },
     ]);
-    expect(parseDataMap('', 10)).toEqual([]);
-    expect(() => parseDataMap('100 10\n0 10\n', 1000)).toThrow(/order/);
-    expect(() => parseDataMap('0 2000\n', 1000)).toThrow(/past the end/);
-    expect(() => parseDataMap('0 but true 4096\n', 10_000)).toThrow(/unexpected/);
+    // Adjacent data joined; the last sector cut at the file's end.
+    expect(parseDataMap(map([0, 512, true], [512, 512, true]), 700)).toEqual([{ offset: 0, length: 700 }]);
+    expect(parseDataMap('[]', 0)).toEqual([]);
+    expect(() => parseDataMap(map([100, 10, true], [0, 10, true]), 1000)).toThrow(/order/);
+    expect(() => parseDataMap(map([0, 100, true]), 1000)).toThrow(/before the file's end/);
+    expect(() => parseDataMap('[{"start": "0 but true", "length": 4096, "data": true}]', 10_000)).toThrow(/unexpected/);
   });
 
   it('counts data per stretch of the file', () => {
