@@ -8,7 +8,7 @@
 // name field creates.
 
 import { INTERFACE_XML } from './client/switcher1.js';
-import { dbusCalls } from './dbus-calls.js';
+import { dbusCalls } from './client/calls.js';
 import { Adw, asWidget, Gio, GLib, Gtk, _ } from './gi-app.js';
 import { proposeGuestName, readDescription, type InstallerDescription } from './model/new-guest.js';
 

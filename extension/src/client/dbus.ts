@@ -1,9 +1,9 @@
-// The Shell process's D-Bus calls (see dbus-calls.ts), on its GI barrel.
+// The Shell process's D-Bus calls (see calls.ts), on its GI barrel.
 
-import { dbusCalls } from '../dbus-calls.js';
+import { dbusCalls } from './calls.js';
 import { Gio, GLib } from '../gi.js';
 
-export { unpack } from '../dbus-calls.js';
+export { unpack } from './calls.js';
 export const { newProxy, callProxy, serviceConnection, isCancelled, isServiceGone, remoteErrorName, describeError } =
   dbusCalls(Gio, GLib);
 

@@ -112,7 +112,7 @@ export class SwitcherClient {
 
   constructor(
     private readonly listener: SwitcherClientListener,
-    /** By default the bus the service is found on (dbus-calls.ts serviceConnection). */
+    /** By default the bus the service is found on (calls.ts serviceConnection). */
     private connection?: Gio.DBusConnection,
   ) {
     const kind = <T extends { path: string }>(
