@@ -4,9 +4,10 @@
 // (landing in the seat's guest) is remembered on this object, which lives as
 // long as the Shell; calls cut short by a disable are nobody's failure.
 
-import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
+import { describeError, isCancelled, remoteErrorName } from './client/calls.js';
 import { JobWatcher } from './client/job-watcher.js';
-import { BUS_NAME, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
+import { ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
+import { BUS_NAME, ERROR } from './client/switcher1.js';
 import { GuestTransfers } from './guest-transfers.js';
 import { GuestSharing } from './guest-sharing.js';
 import { _, Extension, Gio, GLib, Main, type PopupMenu } from './gi.js';
@@ -373,7 +374,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
       try {
         await client.usbAction(device.path, 'Attach', new GLib.Variant('(o)', [guest.path]));
       } catch (error) {
-        if (remoteErrorName(error) !== 'me.phyllo.Switcher1.Error.LastInputDevice') throw error;
+        if (remoteErrorName(error) !== ERROR.LastInputDevice) throw error;
         const keyboard = device.classes.includes('keyboard');
         const question = confirm({
           title: _('Give %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),

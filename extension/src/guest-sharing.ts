@@ -2,7 +2,7 @@
 // then the credential, once) and the service's Share and Unshare. One owner
 // of the dialogs it opens, closed in destroy().
 
-import { describeError } from './client/dbus.js';
+import { describeError } from './client/calls.js';
 import type { SwitcherClient } from './client/switcher-client.js';
 import { _ } from './gi.js';
 import type { GuestSummary } from './model/guest-list.js';

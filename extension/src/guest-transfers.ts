@@ -3,7 +3,7 @@
 // progress, Cancel, and how it ended. One owner of the dialogs and
 // notifications it opens, released in destroy().
 
-import { describeError } from './client/dbus.js';
+import { describeError } from './client/calls.js';
 import type { JobWatcher } from './client/job-watcher.js';
 import type { SwitcherClient } from './client/switcher-client.js';
 import { _, GLib, Main } from './gi.js';

@@ -7,15 +7,11 @@
 // Every call is asynchronous; Enter in the ISO field reads it, Enter in the
 // name field creates.
 
-import { INTERFACE_XML } from './client/switcher1.js';
-import { dbusCalls } from './client/calls.js';
+import { callProxy, describeError, newProxy, serviceConnection } from './client/calls.js';
+import { BUS_NAME, INTERFACE_XML, MANAGER_INTERFACE, MANAGER_PATH } from './client/switcher1.js';
 import { Adw, asWidget, Gio, GLib, Gtk, _ } from './gi-app.js';
 import { proposeGuestName, readDescription, type InstallerDescription } from './model/new-guest.js';
 
-const { newProxy, callProxy, serviceConnection, describeError } = dbusCalls(Gio, GLib);
-const SERVICE = 'me.phyllo.Switcher1';
-const MANAGER_PATH = '/me/phyllo/Switcher1';
-const MANAGER = 'me.phyllo.Switcher1.Manager';
 const DESCRIBE_TIMEOUT_MS = 30_000;
 const CREATE_TIMEOUT_MS = 120_000;
 const TITLE = _('New Guest');
@@ -110,9 +106,9 @@ class NewGuestWindow {
     this.window.present();
     this.iso.grab_focus();
     try {
-      const info = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML).lookup_interface(MANAGER);
+      const info = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML).lookup_interface(MANAGER_INTERFACE);
       if (!info) throw new Error('the contract has no Manager');
-      this.manager = await newProxy(info, SERVICE, MANAGER_PATH, this.cancellable, {
+      this.manager = await newProxy(info, BUS_NAME, MANAGER_PATH, this.cancellable, {
         connection: await serviceConnection(this.cancellable),
       });
       const reply = await callProxy(

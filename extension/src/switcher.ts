@@ -6,8 +6,9 @@
 // on its monitor when it appears. A guest that drives a screen of its own
 // (no display for a viewer) is started, and the user told where it is.
 
-import { remoteErrorName } from './client/dbus.js';
+import { remoteErrorName } from './client/calls.js';
 import type { SwitcherClient } from './client/switcher-client.js';
+import { ERROR } from './client/switcher1.js';
 import { _, Main } from './gi.js';
 import type { GuestList, GuestSummary } from './model/guest-list.js';
 import { fixedResolution } from './model/display.js';
@@ -38,7 +39,7 @@ export class GuestSwitcher {
         : this.client.show(guest.path);
     showing.catch((error: unknown) => {
       this.windows.forget(guest.path);
-      const ownScreen = remoteErrorName(error) === 'me.phyllo.Switcher1.Error.NoDisplay';
+      const ownScreen = remoteErrorName(error) === ERROR.NoDisplay;
       this.report(
         (ownScreen ? _('%s is on a screen of its own') : _('Could not switch to %s')).replace('%s', guest.name),
         error,

@@ -27,25 +27,25 @@ import {
   remoteErrorName,
   serviceConnection,
   unpack,
-  unpackString,
-} from './dbus.js';
+} from './calls.js';
 import { guestChanges, guestSummary, seatSummary, usbSummary } from './summaries.js';
 import {
+  BUS_NAME,
+  ERROR,
   GUEST_INTERFACE,
   INTERFACE_XML,
+  JOB_INTERFACE,
+  MANAGER_PATH,
   MANAGER_INTERFACE,
   SEAT_INTERFACE,
   USB_DEVICE_INTERFACE,
 } from './switcher1.js';
 import { WorkQueue } from './work-queue.js';
 
-export const BUS_NAME = 'me.phyllo.Switcher1';
-export const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
 // What a person asked for may wait for them to authenticate (polkit, through the service: up to 2 min).
 const INTERACTION_MS = 120_000;
 const ACTION_TIMEOUT_MS = CALL_TIMEOUT_MS + INTERACTION_MS;
-const ACCESS_DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
 // Show may start a guest first: the service allows it a minute.
 const SHOW_TIMEOUT_MS = 90_000;
 
@@ -242,7 +242,7 @@ export class SwitcherClient {
    * 'host' (viewers run here, from OpenDisplay).
    */
   get scope(): 'user' | 'host' {
-    return unpackString(this.manager?.get_cached_property('Scope') ?? null) === 'host' ? 'host' : 'user';
+    return unpack<string>(this.manager?.get_cached_property('Scope'), '') === 'host' ? 'host' : 'user';
   }
 
   /** Whether an administrator allowed sharing guests with other computers (the Manager's SharingAllowed). */
@@ -275,7 +275,7 @@ export class SwitcherClient {
       (reply) => {
         if (asked !== this.owner) return;
         const [where] = reply.deepUnpack() as [Record<string, GLib.Variant>];
-        this.listener.ownSeat(unpackString(where.seat ?? null));
+        this.listener.ownSeat(unpack(where.seat, ''));
       },
       (error: unknown) => {
         // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
@@ -423,7 +423,7 @@ export class SwitcherClient {
       connection.call(
         BUS_NAME,
         job,
-        'me.phyllo.Switcher1.Job',
+        JOB_INTERFACE,
         'Cancel',
         null,
         null,
@@ -462,7 +462,7 @@ export class SwitcherClient {
     ).catch((error: unknown) => {
       // The service leaving meanwhile is no news: it is told again once it is back. Refused: with
       // several seats, the focus is another seat's guest's; this session's is not for it to move.
-      if (!isCancelled(error) && !isServiceGone(error) && remoteErrorName(error) !== ACCESS_DENIED)
+      if (!isCancelled(error) && !isServiceGone(error) && remoteErrorName(error) !== ERROR.AccessDenied)
         console.warn(`Phyllome Switcher: SetFocusedGuest failed: ${String(error)}`);
     });
   }
@@ -525,7 +525,7 @@ export class SwitcherClient {
     const manager = this.manager;
     // Followed only while its owner is there (see follow and unfollow).
     if (!manager) return { kind: 'absent' };
-    const uri = unpackString(manager.get_cached_property('Connection'));
+    const uri = unpack(manager.get_cached_property('Connection'), '');
     // Right after the service (re)appears its properties are still on their way: not a disconnection.
     const connected = unpack(manager.get_cached_property('Connected'), true);
     return connected ? { kind: 'ready', uri } : { kind: 'disconnected', uri };

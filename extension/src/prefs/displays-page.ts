@@ -10,7 +10,7 @@
 // call is async, on one cancellable that destroy() (the window closing)
 // cancels.
 
-import { INTERFACE_XML } from '../client/switcher1.js';
+import { BUS_NAME, GUEST_INTERFACE, INTERFACE_XML, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
 import { _, Adw, Gio, GLib, Gtk, ngettext } from '../gi-prefs.js';
 import {
   ACCEL3D_COST,
@@ -25,10 +25,16 @@ import {
   type DisplayDescription,
   type ResolutionChoice,
 } from '../model/display.js';
-import { callProxy, describeError, isCancelled, isServiceGone, newProxy, serviceConnection, unpack } from './dbus.js';
+import {
+  callProxy,
+  describeError,
+  isCancelled,
+  isServiceGone,
+  newProxy,
+  serviceConnection,
+  unpack,
+} from '../client/calls.js';
 
-const BUS_NAME = 'me.phyllo.Switcher1';
-const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
 // What a person asks for may wait for them to authenticate (polkit, through the service).
 const INTERACTION_MS = 120_000;
@@ -70,7 +76,7 @@ export class DisplaysPage {
     let manager: Gio.DBusProxy;
     try {
       this.connection = await serviceConnection(this.cancellable);
-      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable, {
+      manager = await newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, {
         connection: this.connection,
       });
     } catch (error) {
@@ -115,7 +121,7 @@ export class DisplaysPage {
       const [paths] = reply.deepUnpack() as [string[]];
       const proxies = await Promise.all(
         paths.map((path) =>
-          newProxy(this.info('me.phyllo.Switcher1.Guest'), BUS_NAME, path, this.cancellable, {
+          newProxy(this.info(GUEST_INTERFACE), BUS_NAME, path, this.cancellable, {
             flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
             ...(this.connection ? { connection: this.connection } : {}),
           }),

@@ -7,13 +7,26 @@
 // words, and the row goes back to the seat's real guest. Every call is
 // async, on one cancellable that destroy() (the window closing) cancels.
 
-import { INTERFACE_XML } from '../client/switcher1.js';
+import {
+  BUS_NAME,
+  GUEST_INTERFACE,
+  INTERFACE_XML,
+  MANAGER_INTERFACE,
+  MANAGER_PATH,
+  SEAT_INTERFACE,
+} from '../client/switcher1.js';
 import { _, Adw, Gio, GLib, Gtk } from '../gi-prefs.js';
 import { N_ } from '../model/i18n.js';
-import { callProxy, describeError, isCancelled, isServiceGone, newProxy, serviceConnection, unpack } from './dbus.js';
+import {
+  callProxy,
+  describeError,
+  isCancelled,
+  isServiceGone,
+  newProxy,
+  serviceConnection,
+  unpack,
+} from '../client/calls.js';
 
-const BUS_NAME = 'me.phyllo.Switcher1';
-const MANAGER_PATH = '/me/phyllo/Switcher1';
 const CALL_TIMEOUT_MS = 30_000;
 const NO_GUEST = '/';
 const NO_GUEST_LABEL = N_('No Guest');
@@ -58,7 +71,7 @@ export class SeatsPage {
     try {
       // The host-wide service's bus (the system bus) where it is installed, else the session bus.
       this.connection = await serviceConnection(this.cancellable);
-      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable, {
+      manager = await newProxy(this.info(MANAGER_INTERFACE), BUS_NAME, MANAGER_PATH, this.cancellable, {
         connection: this.connection,
       });
     } catch (error) {
@@ -117,10 +130,7 @@ export class SeatsPage {
           ),
         );
       const [seats, guests] = wanted
-        ? await Promise.all([
-            proxies(seatPaths, 'me.phyllo.Switcher1.Seat'),
-            proxies(guestPaths, 'me.phyllo.Switcher1.Guest'),
-          ])
+        ? await Promise.all([proxies(seatPaths, SEAT_INTERFACE), proxies(guestPaths, GUEST_INTERFACE)])
         : [[], []];
       if (generation !== this.generation) return;
       this.show(seats, guests);
