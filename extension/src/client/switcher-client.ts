@@ -28,7 +28,7 @@ import {
   serviceConnection,
   unpack,
 } from './calls.js';
-import { guestChanges, guestSummary, seatSummary, usbSummary } from './summaries.js';
+import { guestChanges, guestSummary, seatSummary, usbSummary } from '../model/summaries.js';
 import {
   BUS_NAME,
   ERROR,
@@ -40,7 +40,7 @@ import {
   SEAT_INTERFACE,
   USB_DEVICE_INTERFACE,
 } from './switcher1.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../model/work-queue.js';
 
 const CALL_TIMEOUT_MS = 30_000;
 // What a person asked for may wait for them to authenticate (polkit, through the service: up to 2 min).

@@ -2,10 +2,10 @@
 // properties a Gio proxy caches, with the contract's generated types.
 
 import type { Gio } from '../gi.js';
-import type { GuestSummary } from '../model/guest-list.js';
-import type { SeatSummary } from '../model/seats.js';
-import type { UsbSummary } from '../model/usb-list.js';
-import type { GuestProperties, SeatProperties, UsbDeviceProperties } from './switcher1.js';
+import type { GuestSummary } from './guest-list.js';
+import type { SeatSummary } from './seats.js';
+import type { UsbSummary } from './usb-list.js';
+import type { GuestProperties, SeatProperties, UsbDeviceProperties } from '../client/switcher1.js';
 
 /** A property as recursiveUnpack() gives it, or the fallback when the proxy has none cached. */
 function read<P, K extends keyof P & string>(proxy: Gio.DBusProxy, name: K, fallback: P[K]): P[K] {
