@@ -2,12 +2,12 @@
 // then the credential, once) and the service's Share and Unshare. One owner
 // of the dialogs it opens, closed in destroy().
 
-import { describeError } from './client/calls.js';
-import type { SwitcherClient } from './client/switcher-client.js';
-import { _ } from './gi.js';
-import type { GuestSummary } from './model/guest-list.js';
-import { shareCredential } from './model/sharing.js';
-import { openShareDialog, type OpenShareDialog } from './ui/share-dialog.js';
+import { describeError } from '../client/calls.js';
+import type { SwitcherClient } from '../client/switcher-client.js';
+import { _ } from '../gi.js';
+import type { GuestSummary } from '../model/guest-list.js';
+import { shareCredential } from '../model/sharing.js';
+import { openShareDialog, type OpenShareDialog } from '../ui/share-dialog.js';
 
 export class GuestSharing {
   private readonly dialogs = new Set<OpenShareDialog>();

@@ -3,14 +3,14 @@
 // progress, Cancel, and how it ended. One owner of the dialogs and
 // notifications it opens, released in destroy().
 
-import { describeError } from './client/calls.js';
-import type { JobWatcher } from './client/job-watcher.js';
-import type { SwitcherClient } from './client/switcher-client.js';
-import { _, GLib, Main } from './gi.js';
-import type { GuestList, GuestSummary } from './model/guest-list.js';
-import { cloneName, expandPath, progressText, type TransferAction } from './model/transfer.js';
-import { askForText, type EntryQuestion, type OpenEntryDialog } from './ui/entry-dialog.js';
-import { JobNotification } from './ui/job-notification.js';
+import { describeError } from '../client/calls.js';
+import type { JobWatcher } from '../client/job-watcher.js';
+import type { SwitcherClient } from '../client/switcher-client.js';
+import { _, GLib, Main } from '../gi.js';
+import type { GuestList, GuestSummary } from '../model/guest-list.js';
+import { cloneName, expandPath, progressText, type TransferAction } from '../model/transfer.js';
+import { askForText, type EntryQuestion, type OpenEntryDialog } from '../ui/entry-dialog.js';
+import { JobNotification } from '../ui/job-notification.js';
 
 /** '%s' in a translated sentence, filled in order. */
 const fill = (template: string, ...values: string[]): string =>

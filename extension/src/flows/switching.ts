@@ -6,15 +6,15 @@
 // on its monitor when it appears. A guest that drives a screen of its own
 // (no display for a viewer) is started, and the user told where it is.
 
-import { remoteErrorName } from './client/calls.js';
-import type { SwitcherClient } from './client/switcher-client.js';
-import { ERROR } from './client/switcher1.js';
-import { _, Main } from './gi.js';
-import type { GuestList, GuestSummary } from './model/guest-list.js';
-import { fixedResolution } from './model/display.js';
-import { switchTarget, type SwitchRequest } from './model/switching.js';
-import type { SessionViewers } from './windows/session-viewers.js';
-import { viewedGuest, type ViewerWindows } from './windows/viewer-windows.js';
+import { remoteErrorName } from '../client/calls.js';
+import type { SwitcherClient } from '../client/switcher-client.js';
+import { ERROR } from '../client/switcher1.js';
+import { _, Main } from '../gi.js';
+import type { GuestList, GuestSummary } from '../model/guest-list.js';
+import { fixedResolution } from '../model/display.js';
+import { switchTarget, type SwitchRequest } from '../model/switching.js';
+import type { SessionViewers } from '../windows/session-viewers.js';
+import { viewedGuest, type ViewerWindows } from '../windows/viewer-windows.js';
 
 export type Report = (title: string, error: unknown) => void;
 
