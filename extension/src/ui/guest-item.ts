@@ -20,7 +20,7 @@ import {
 import { figuresText } from '../model/figures.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction } from '../model/guest-state.js';
-import type { MonitorChoice } from '../monitors/monitor-list.js';
+import type { MonitorChoice } from '../windows/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
 import { transfersFor, type TransferAction } from '../model/transfer.js';
