@@ -98,7 +98,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     );
     this.own(() => launcher.destroy());
 
-    const newGuest = new NewGuestWindow(`${this.path}/new-guest.js`, (message) =>
+    const newGuest = new NewGuestWindow(`${this.path}/new-guest/window.js`, (message) =>
       notifier.notify(_('The New Guest window failed'), message),
     );
     this.own(() => newGuest.close());

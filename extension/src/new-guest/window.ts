@@ -7,10 +7,10 @@
 // Every call is asynchronous; Enter in the ISO field reads it, Enter in the
 // name field creates.
 
-import { callProxy, describeError, newProxy, serviceConnection } from './client/calls.js';
-import { BUS_NAME, INTERFACE_XML, MANAGER_INTERFACE, MANAGER_PATH } from './client/switcher1.js';
-import { Adw, asWidget, Gio, GLib, Gtk, _ } from './gi-app.js';
-import { proposeGuestName, readDescription, type InstallerDescription } from './model/new-guest.js';
+import { callProxy, describeError, newProxy, serviceConnection } from '../client/calls.js';
+import { BUS_NAME, INTERFACE_XML, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
+import { Adw, asWidget, Gio, GLib, Gtk, _ } from '../gi-app.js';
+import { proposeGuestName, readDescription, type InstallerDescription } from './proposal.js';
 
 const DESCRIBE_TIMEOUT_MS = 30_000;
 const CREATE_TIMEOUT_MS = 120_000;
