@@ -30,7 +30,7 @@ import { Launcher } from './ui/launcher.js';
 import { Notifier } from './ui/notify-actions.js';
 import { FocusReporter } from './windows/focus-reporter.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
-import { NewGuestWindow } from './windows/new-guest-window.js';
+import { NewGuestWindow } from './windows/gtk-program.js';
 import { SessionViewers } from './windows/session-viewers.js';
 import { ViewerWindows, viewedGuest } from './windows/viewer-windows.js';
 

@@ -1,5 +1,5 @@
 // The New Guest window: a GTK 4 program of its own, run by gjs when the
-// switcher's "New Guest…" is chosen (windows/new-guest-window.ts). The user
+// switcher's "New Guest…" is chosen (windows/gtk-program.ts). The user
 // picks an installer ISO (typed, or with the file chooser), sees the OS
 // libosinfo recognises on it and what this host lacks for it, keeps or
 // changes name, memory, CPUs and disk size, and creates: the service
