@@ -5,14 +5,27 @@
 // long as the Shell; calls cut short by a disable are nobody's failure.
 
 import { describeError, isCancelled, remoteErrorName } from './client/calls.js';
-import { JobWatcher } from './client/job-watcher.js';
-import { ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
-import { BUS_NAME, ERROR } from './client/switcher1.js';
+import { displaySettings, SwitcherClient } from './client/switcher-client.js';
+import {
+  ERROR,
+  GUEST_INTERFACE,
+  MANAGER_INTERFACE,
+  MANAGER_PATH,
+  SEAT_INTERFACE,
+  USB_DEVICE_INTERFACE,
+} from './client/switcher1.js';
+import { ServiceFeed } from './flows/service-feed.js';
 import { GuestTransfers } from './flows/transfers.js';
 import { GuestSharing } from './flows/sharing.js';
 import { _, Extension, Gio, GLib, Main, type PopupMenu } from './gi.js';
 import { KeyBindings } from './ui/keybindings.js';
-import { ACCEL3D_COST, ACCEL3D_COST_TITLE, withHeadMonitor, type DisplayChange } from './model/display.js';
+import {
+  ACCEL3D_COST,
+  ACCEL3D_COST_TITLE,
+  displayDescription,
+  withHeadMonitor,
+  type DisplayChange,
+} from './model/display.js';
 import { GuestList, type GuestSummary } from './model/guest-list.js';
 import type { UsbSummary } from './model/usb-list.js';
 import { needsConfirmation } from './model/guest-state.js';
@@ -85,7 +98,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     this.own(() => inhibitGrant.disable());
 
     // Live figures are read only while the menu or the launcher is open.
-    const demand = new StatsDemand((on) => client.watchStats(on));
+    const demand = new StatsDemand((on) => feed.watchStats(on));
     this.own(() => demand.clear());
 
     // The launcher and indicator call the client and switcher made below; only ever after enable() returned.
@@ -109,13 +122,22 @@ export default class PhyllomeSwitcherExtension extends Extension {
         action: (guest, action) => void this.runGuestAction(client, settings, guest, action, switcher),
         assignMonitor: (guest, connector) =>
           client
-            .setMonitor(guest.path, connector)
+            .call(guest.path, GUEST_INTERFACE, 'SetMonitor', [connector], { interactive: true })
             .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
         assignHeadMonitor: (guest, head, connector) =>
           client
-            .setMonitors(guest.path, withHeadMonitor(viewedGuest(guest).monitors, head, connector))
+            .call(
+              guest.path,
+              GUEST_INTERFACE,
+              'SetMonitors',
+              [withHeadMonitor(viewedGuest(guest).monitors, head, connector)],
+              {
+                interactive: true,
+              },
+            )
             .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
-        describeDisplay: (guest) => client.describeDisplay(guest.path),
+        describeDisplay: (guest) =>
+          client.call(guest.path, GUEST_INTERFACE, 'DescribeDisplay', []).then(([d]) => displayDescription(d)),
         setDisplay: (guest, change) => void this.setDisplay(client, settings, guest, change),
         monitors: () => listMonitors(cancellable),
         seats: () => session.seatList(),
@@ -124,7 +146,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
           const target = seatPath ?? session.seatList().find((s) => s.guest === guest.path)?.path;
           if (!target) return;
           client
-            .assignSeat(target, seatPath ? guest.path : '/')
+            .call(target, SEAT_INTERFACE, 'AssignGuest', [seatPath ? guest.path : '/'], { interactive: true })
             .catch((error: unknown) =>
               this.report(_('Could not change the seat of %s').replace('%s', guest.name), error),
             );
@@ -133,19 +155,21 @@ export default class PhyllomeSwitcherExtension extends Extension {
         transfer: (guest, action) => transfers.run(guest, action),
         usbRule: (guest, device, mode) =>
           client
-            .usbAction(device.path, 'SetRule', new GLib.Variant('(oss)', [guest.path, mode, 'device']))
+            .call(device.path, USB_DEVICE_INTERFACE, 'SetRule', [guest.path, mode, 'device'], { interactive: true })
             .catch((error: unknown) =>
               this.report(_('Could not change the rule for %s').replace('%s', device.name), error),
             ),
         usbReturn: (device) =>
           client
-            .usbAction(device.path, 'Detach')
+            .call(device.path, USB_DEVICE_INTERFACE, 'Detach', [], { interactive: true })
             .catch((error: unknown) =>
               this.report(_('Could not return %s to the host').replace('%s', device.name), error),
             ),
         autostart: (guest, enabled) =>
           client
-            .setAutostart(guest.path, enabled)
+            .setProperty(guest.path, GUEST_INTERFACE, 'Autostart', GLib.Variant.new_boolean(enabled), {
+              interactive: true,
+            })
             .catch((error: unknown) =>
               this.report(_('Could not change whether %s starts with the host').replace('%s', guest.name), error),
             ),
@@ -228,10 +252,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
     this.own(() => viewers.detach());
 
     // Jobs are followed from before the first is started, so none ends unseen.
-    const jobs = new JobWatcher(BUS_NAME);
-    this.own(() => jobs.stop());
-    const client = new SwitcherClient({
-      connected: (connection) => jobs.start(connection),
+    const client = new SwitcherClient({ objects: true, jobs: true });
+    const feed = new ServiceFeed(client, {
       statusChanged: (status) => {
         indicator.setStatus(status);
         if (status.kind === 'ready') focus.resend();
@@ -262,13 +284,14 @@ export default class PhyllomeSwitcherExtension extends Extension {
         ]);
       },
     });
-    const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
+    const focus = new FocusReporter(windows, (path) => feed.setFocusedGuest(path));
     focus.start();
     this.own(() => focus.stop());
     const switcher = new GuestSwitcher(guests, client, windows, viewers, (title, error) => this.report(title, error));
     void client.start();
     this.own(() => client.destroy());
-    const transfers = new GuestTransfers(client, guests, jobs);
+    this.own(() => feed.destroy());
+    const transfers = new GuestTransfers(client, guests);
     this.own(() => transfers.destroy());
     const sharing = new GuestSharing(client, (title, error) => this.report(title, error));
     this.own(() => sharing.destroy());
@@ -325,16 +348,23 @@ export default class PhyllomeSwitcherExtension extends Extension {
       this.releases = this.releases.filter((r) => r !== question.close);
       if (!confirmed) return;
     }
+    const title = FAILED[action]().replace('%s', guest.name);
     try {
-      await client.guestAction(guest.path, action, settings.get_uint('shutdown-timeout'));
+      if (action === 'Shutdown') {
+        // The service waits as long as asked, and says whether the guest went down meanwhile.
+        const seconds = settings.get_uint('shutdown-timeout');
+        const [stopped] = await client.call(guest.path, GUEST_INTERFACE, 'Shutdown', [seconds], {
+          interactive: true,
+          timeoutMs: (seconds + 10) * 1000,
+        });
+        if (!stopped)
+          this.notifier?.notify(
+            title,
+            _('It did not shut down within %d seconds and is still on.').replace('%d', String(seconds)),
+          );
+      } else await client.call(guest.path, GUEST_INTERFACE, action, [], { interactive: true });
     } catch (error) {
-      const title = FAILED[action]().replace('%s', guest.name);
-      if (error instanceof ShutdownTimedOut) {
-        this.notifier?.notify(
-          title,
-          _('It did not shut down within %d seconds and is still on.').replace('%d', String(error.seconds)),
-        );
-      } else this.report(title, error);
+      this.report(title, error);
     }
   }
 
@@ -358,7 +388,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
       settings.set_boolean('accel3d-cost-told', true);
     }
     try {
-      await client.setDisplay(guest.path, change);
+      await client.call(guest.path, GUEST_INTERFACE, 'SetDisplay', [displaySettings(change)], { interactive: true });
     } catch (error) {
       this.report(_('Could not change the display of %s').replace('%s', guest.name), error);
     }
@@ -368,11 +398,11 @@ export default class PhyllomeSwitcherExtension extends Extension {
   private async usbToggle(client: SwitcherClient, guest: GuestSummary, device: UsbSummary): Promise<void> {
     try {
       if (device.owner === guest.path) {
-        await client.usbAction(device.path, 'Detach');
+        await client.call(device.path, USB_DEVICE_INTERFACE, 'Detach', [], { interactive: true });
         return;
       }
       try {
-        await client.usbAction(device.path, 'Attach', new GLib.Variant('(o)', [guest.path]));
+        await client.call(device.path, USB_DEVICE_INTERFACE, 'Attach', [guest.path], { interactive: true });
       } catch (error) {
         if (remoteErrorName(error) !== ERROR.LastInputDevice) throw error;
         const keyboard = device.classes.includes('keyboard');
@@ -391,7 +421,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
         this.own(question.close);
         const confirmed = await question.answer;
         this.releases = this.releases.filter((r) => r !== question.close);
-        if (confirmed) await client.usbAction(device.path, 'ForceAttach', new GLib.Variant('(o)', [guest.path]));
+        if (confirmed)
+          await client.call(device.path, USB_DEVICE_INTERFACE, 'ForceAttach', [guest.path], { interactive: true });
       }
     } catch (error) {
       this.report(_('Could not move %s').replace('%s', device.name), error);
@@ -408,8 +439,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
       return;
     }
     try {
-      const count = await client.managerAction(action);
-      if (count === 0 && action === 'ResumeAll') {
+      const [paths] = await client.call(MANAGER_PATH, MANAGER_INTERFACE, action, [], { interactive: true });
+      if (paths.length === 0 && action === 'ResumeAll') {
         this.notifier?.notify(_('Nothing to resume'), _('No guest that Pause All paused is still paused.'));
       }
     } catch (error) {

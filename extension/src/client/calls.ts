@@ -1,7 +1,7 @@
-// Promise wrappers for the few Gio D-Bus calls we make, each with a
-// cancellable and a time-out, so no process of ours ever waits on the bus;
-// and what a failed call means. Shared by the Shell, the preferences and the
-// GTK programs: it imports only the GI modules every one of them has.
+// The client's helpers: a proxy made asynchronously with a cancellable, the
+// bus the service is on, and what a failed call means. Shared by the Shell,
+// the preferences and the GTK programs: it imports only the GI modules every
+// one of them has.
 
 import { Gio, GLib } from '../gi-shared.js';
 import { BUS_NAME } from './switcher1.js';
@@ -26,30 +26,6 @@ export function newProxy(
     Gio.DBusProxy.new(connection, flags, info, name, path, info.name, cancellable, (_source, result) => {
       try {
         resolve(Gio.DBusProxy.new_finish(result));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
-
-/**
- * Calls a method. `interactive`: a person asked for it, so the service may
- * have polkit ask them for a password (ALLOW_INTERACTIVE_AUTHORIZATION).
- */
-export function callProxy(
-  proxy: Gio.DBusProxy,
-  method: string,
-  parameters: GLib.Variant | null,
-  timeoutMs: number,
-  cancellable: Gio.Cancellable,
-  interactive = false,
-): Promise<GLib.Variant> {
-  const flags = interactive ? Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION : Gio.DBusCallFlags.NONE;
-  return new Promise((resolve, reject) => {
-    proxy.call(method, parameters, flags, timeoutMs, cancellable, (source, result) => {
-      try {
-        resolve((source as Gio.DBusProxy).call_finish(result));
       } catch (error) {
         reject(error);
       }
@@ -129,7 +105,3 @@ export function describeError(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
-
-/** A property value unpacked, or the fallback when it is absent. */
-export const unpack = <T>(value: GLib.Variant | null | undefined, fallback: T): T =>
-  value ? (value.deepUnpack() as T) : fallback;

@@ -4,7 +4,8 @@
 
 import { describeError } from '../client/calls.js';
 import type { SwitcherClient } from '../client/switcher-client.js';
-import { _ } from '../gi.js';
+import { GUEST_INTERFACE } from '../client/switcher1.js';
+import { _, GLib } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { shareCredential } from '../model/sharing.js';
 import { openShareDialog, type OpenShareDialog } from '../ui/share-dialog.js';
@@ -20,14 +21,16 @@ export class GuestSharing {
 
   /** Whether the host allows sharing (an administrator turned it on). */
   get allowed(): boolean {
-    return this.client.sharingAllowed;
+    return this.client.managerProperty('SharingAllowed', false);
   }
 
   /** Opens the Share dialog for a guest. */
   share(guest: GuestSummary): void {
     const dialog = openShareDialog(guest.name, {
       share: async (seconds) => {
-        const credential = shareCredential(await this.client.share(guest.path, seconds));
+        const options = { duration: GLib.Variant.new_uint32(seconds) };
+        const [answer] = await this.client.call(guest.path, GUEST_INTERFACE, 'Share', [options], { interactive: true });
+        const credential = shareCredential(answer);
         if (credential) return credential;
         // Shared, but with nothing another computer could use: not left open.
         this.unshare(guest);
@@ -43,7 +46,7 @@ export class GuestSharing {
   /** Ends a guest's share. */
   unshare(guest: GuestSummary): void {
     this.client
-      .unshare(guest.path)
+      .call(guest.path, GUEST_INTERFACE, 'Unshare', [], { interactive: true })
       .catch((error: unknown) => this.report(_('Could not stop sharing %s').replace('%s', guest.name), error));
   }
 

@@ -4,8 +4,8 @@
 // notifications it opens, released in destroy().
 
 import { describeError } from '../client/calls.js';
-import type { JobWatcher } from '../client/job-watcher.js';
 import type { SwitcherClient } from '../client/switcher-client.js';
+import { GUEST_INTERFACE, JOB_INTERFACE, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
 import { _, GLib, Main } from '../gi.js';
 import type { GuestList, GuestSummary } from '../model/guest-list.js';
 import { cloneName, expandPath, progressText, type TransferAction } from '../model/transfer.js';
@@ -69,7 +69,6 @@ export class GuestTransfers {
   constructor(
     private readonly client: SwitcherClient,
     private readonly guests: GuestList,
-    private readonly watcher: JobWatcher,
   ) {}
 
   /** Asks what the action needs, then starts it. */
@@ -102,18 +101,19 @@ export class GuestTransfers {
     const [question, wording] = this.words(guest, action);
     const answer = await this.ask(question);
     if (answer === undefined) return;
-    let args: GLib.Variant;
-    if (action === 'Export') {
-      this.folder = expandPath(answer, GLib.get_home_dir());
-      args = new GLib.Variant('(s)', [this.folder]);
-    } else if (action === 'Clone') {
-      args = new GLib.Variant('(s)', [answer]);
-    } else {
+    const start = (): Promise<[job: string]> => {
+      const options = { interactive: true };
+      if (action === 'Export') {
+        this.folder = expandPath(answer, GLib.get_home_dir());
+        return this.client.call(guest.path, GUEST_INTERFACE, 'Export', [this.folder], options);
+      }
+      if (action === 'Clone') return this.client.call(guest.path, GUEST_INTERFACE, 'Clone', [answer], options);
       this.uri = answer;
-      args = new GLib.Variant('(sa{sv})', [answer, {}]);
-    }
+      return this.client.call(guest.path, GUEST_INTERFACE, 'MigrateTo', [answer, {}], options);
+    };
     try {
-      this.follow(await this.client.startGuestJob(guest.path, action, args), wording);
+      const [job] = await start();
+      this.follow(job, wording);
     } catch (error) {
       Main.notify(fill(wording.failed, name), describeError(error));
     }
@@ -134,7 +134,9 @@ export class GuestTransfers {
       cancelled: _('Import cancelled'),
     };
     try {
-      this.follow(await this.client.importBundle(expandPath(answer, GLib.get_home_dir())), wording);
+      const bundle = expandPath(answer, GLib.get_home_dir());
+      const [job] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'Import', [bundle], { interactive: true });
+      this.follow(job, wording);
     } catch (error) {
       Main.notify(wording.failed, describeError(error));
     }
@@ -143,10 +145,13 @@ export class GuestTransfers {
   /** The notification of a started job, until it ends. */
   private follow(job: string, wording: Wording): void {
     const notification = new JobNotification(wording.running, progressText(0, 0, 0), () => {
-      this.client.cancelJob(job).catch((error: unknown) => Main.notify(wording.failed, describeError(error)));
+      // A person asked; for another seat's job polkit may ask them who they are.
+      this.client
+        .call(job, JOB_INTERFACE, 'Cancel', [], { interactive: true })
+        .catch((error: unknown) => Main.notify(wording.failed, describeError(error)));
     });
     this.notifications.add(notification);
-    this.watcher.watch(job, {
+    this.client.watchJob(job, {
       progress: ({ progress, bytesDone, bytesTotal }) =>
         notification.update(wording.running, progressText(progress, bytesDone, bytesTotal)),
       completed: ({ success, message, state }) => {

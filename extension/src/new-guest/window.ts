@@ -7,8 +7,9 @@
 // Every call is asynchronous; Enter in the ISO field reads it, Enter in the
 // name field creates.
 
-import { callProxy, describeError, newProxy, serviceConnection } from '../client/calls.js';
-import { BUS_NAME, INTERFACE_XML, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
+import { describeError } from '../client/calls.js';
+import { SwitcherClient } from '../client/switcher-client.js';
+import { MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
 import { Adw, asWidget, Gio, GLib, Gtk, _ } from '../gi-app.js';
 import { proposeGuestName, readDescription, type InstallerDescription } from './proposal.js';
 
@@ -19,7 +20,8 @@ const TITLE = _('New Guest');
 class NewGuestWindow {
   readonly window: Adw.ApplicationWindow;
   private readonly cancellable = new Gio.Cancellable();
-  private manager: Gio.DBusProxy | undefined;
+  /** The service, asked only through its Manager: no guest or device is followed here. */
+  private readonly client = new SwitcherClient();
   private description: InstallerDescription | undefined;
   private describedPath = '';
   /** libosinfo's systems, for when the ISO is not recognised: ids beside the combo's names. */
@@ -98,6 +100,7 @@ class NewGuestWindow {
     this.window.set_content(asWidget(view));
     this.window.connect('close-request', () => {
       this.cancellable.cancel();
+      this.client.destroy();
       return false;
     });
   }
@@ -106,19 +109,10 @@ class NewGuestWindow {
     this.window.present();
     this.iso.grab_focus();
     try {
-      const info = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML).lookup_interface(MANAGER_INTERFACE);
-      if (!info) throw new Error('the contract has no Manager');
-      this.manager = await newProxy(info, BUS_NAME, MANAGER_PATH, this.cancellable, {
-        connection: await serviceConnection(this.cancellable),
+      void this.client.start();
+      const [systems] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'ListOperatingSystems', [''], {
+        timeoutMs: DESCRIBE_TIMEOUT_MS,
       });
-      const reply = await callProxy(
-        this.manager,
-        'ListOperatingSystems',
-        new GLib.Variant('(s)', ['']),
-        DESCRIBE_TIMEOUT_MS,
-        this.cancellable,
-      );
-      const [systems] = reply.deepUnpack() as [[string, string][]];
       this.osIds = ['', ...systems.map(([id]) => id)];
       this.osNames.splice(
         1,
@@ -163,18 +157,13 @@ class NewGuestWindow {
   /** Asks the service what the ISO holds, and fills the form from the answer. */
   private async describe(): Promise<void> {
     const path = this.iso.text.trim();
-    if (!path || !this.manager) return;
+    if (!path) return;
     this.setBusy(true);
     try {
-      const reply = await callProxy(
-        this.manager,
-        'DescribeInstaller',
-        new GLib.Variant('(s)', [path]),
-        DESCRIBE_TIMEOUT_MS,
-        this.cancellable,
-      );
-      const [raw] = reply.deepUnpack() as [Record<string, GLib.Variant>];
-      const d = readDescription(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.deepUnpack()])));
+      const [raw] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'DescribeInstaller', [path], {
+        timeoutMs: DESCRIBE_TIMEOUT_MS,
+      });
+      const d = readDescription(raw);
       this.description = d;
       this.describedPath = path;
       this.osRow.subtitle = d.name || _('Not recognised: choose it below, or keep the generic model');
@@ -214,7 +203,7 @@ class NewGuestWindow {
   }
 
   private async createGuest(): Promise<void> {
-    if (!this.create.sensitive || !this.manager) return;
+    if (!this.create.sensitive) return;
     this.setBusy(true);
     const options = {
       'memory-mib': new GLib.Variant('t', this.memory.value),
@@ -223,16 +212,14 @@ class NewGuestWindow {
     };
     const osId = this.osIds[this.osChoice.selected] ?? '';
     try {
-      const reply = await callProxy(
-        this.manager,
+      const [path] = await this.client.call(
+        MANAGER_PATH,
+        MANAGER_INTERFACE,
         'CreateGuest',
-        new GLib.Variant('(sssa{sv})', [this.name.text.trim(), osId, this.describedPath, options]),
-        CREATE_TIMEOUT_MS,
-        this.cancellable,
+        [this.name.text.trim(), osId, this.describedPath, options],
         // The person creating may be asked to authenticate (polkit, through the service).
-        true,
+        { interactive: true, timeoutMs: CREATE_TIMEOUT_MS },
       );
-      const [path] = reply.deepUnpack() as [string];
       print(`created ${path}`);
       this.window.close();
     } catch (error) {
