@@ -123,7 +123,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
         assignMonitor: (guest, connector) =>
           client
             .call(guest.path, GUEST_INTERFACE, 'SetMonitor', [connector], { interactive: true })
-            .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
+            .catch((error: unknown) => this.report(_('Could not move %s').format(guest.name), error)),
         assignHeadMonitor: (guest, head, connector) =>
           client
             .call(
@@ -135,7 +135,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
                 interactive: true,
               },
             )
-            .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
+            .catch((error: unknown) => this.report(_('Could not move %s').format(guest.name), error)),
         describeDisplay: (guest) =>
           client.call(guest.path, GUEST_INTERFACE, 'DescribeDisplay', []).then(([d]) => displayDescription(d)),
         setDisplay: (guest, change) => void this.setDisplay(client, settings, guest, change),
@@ -147,31 +147,25 @@ export default class PhyllomeSwitcherExtension extends Extension {
           if (!target) return;
           client
             .call(target, SEAT_INTERFACE, 'AssignGuest', [seatPath ? guest.path : '/'], { interactive: true })
-            .catch((error: unknown) =>
-              this.report(_('Could not change the seat of %s').replace('%s', guest.name), error),
-            );
+            .catch((error: unknown) => this.report(_('Could not change the seat of %s').format(guest.name), error));
         },
         usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
         transfer: (guest, action) => transfers.run(guest, action),
         usbRule: (guest, device, mode) =>
           client
             .call(device.path, USB_DEVICE_INTERFACE, 'SetRule', [guest.path, mode, 'device'], { interactive: true })
-            .catch((error: unknown) =>
-              this.report(_('Could not change the rule for %s').replace('%s', device.name), error),
-            ),
+            .catch((error: unknown) => this.report(_('Could not change the rule for %s').format(device.name), error)),
         usbReturn: (device) =>
           client
             .call(device.path, USB_DEVICE_INTERFACE, 'Detach', [], { interactive: true })
-            .catch((error: unknown) =>
-              this.report(_('Could not return %s to the host').replace('%s', device.name), error),
-            ),
+            .catch((error: unknown) => this.report(_('Could not return %s to the host').format(device.name), error)),
         autostart: (guest, enabled) =>
           client
             .setProperty(guest.path, GUEST_INTERFACE, 'Autostart', GLib.Variant.new_boolean(enabled), {
               interactive: true,
             })
             .catch((error: unknown) =>
-              this.report(_('Could not change whether %s starts with the host').replace('%s', guest.name), error),
+              this.report(_('Could not change whether %s starts with the host').format(guest.name), error),
             ),
         sharingAllowed: () => sharing.allowed,
         share: (guest) => sharing.share(guest),
@@ -237,14 +231,10 @@ export default class PhyllomeSwitcherExtension extends Extension {
         return;
       }
       if (!guest) return;
-      notifier.notify(
-        _('Attach %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),
-        _('It was just plugged in.'),
-        [
-          { label: _('Attach'), run: () => void this.usbToggle(client, guest, device) },
-          { label: _('Not Now'), run: () => undefined },
-        ],
-      );
+      notifier.notify(_('Attach %1$s to %2$s?').format(device.name, guest.name), _('It was just plugged in.'), [
+        { label: _('Attach'), run: () => void this.usbToggle(client, guest, device) },
+        { label: _('Not Now'), run: () => undefined },
+      ]);
     };
 
     const viewers = (this.sessionViewers ??= new SessionViewers());
@@ -279,7 +269,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
         const guest = guests.get(guestPath);
         const notice = stopNotice(reason);
         if (!guest || !notice) return;
-        notifier.notify(_(notice.title).replace('%s', guest.name), _(notice.body), [
+        notifier.notify(_(notice.title).format(guest.name), _(notice.body), [
           { label: _(START_AGAIN), run: () => void this.runGuestAction(client, settings, guest, 'Start', switcher) },
         ]);
       },
@@ -339,7 +329,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     }
     if (needsConfirmation(action)) {
       const question = confirm({
-        title: _('Force off %s?').replace('%s', guest.name),
+        title: _('Force off %s?').format(guest.name),
         description: _('The guest is switched off at once, like pulling its plug. Work not saved inside it is lost.'),
         confirmLabel: _('Force Off'),
       });
@@ -348,7 +338,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
       this.releases = this.releases.filter((r) => r !== question.close);
       if (!confirmed) return;
     }
-    const title = FAILED[action]().replace('%s', guest.name);
+    const title = FAILED[action]().format(guest.name);
     try {
       if (action === 'Shutdown') {
         // The service waits as long as asked, and says whether the guest went down meanwhile.
@@ -358,10 +348,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
           timeoutMs: (seconds + 10) * 1000,
         });
         if (!stopped)
-          this.notifier?.notify(
-            title,
-            _('It did not shut down within %d seconds and is still on.').replace('%d', String(seconds)),
-          );
+          this.notifier?.notify(title, _('It did not shut down within %d seconds and is still on.').format(seconds));
       } else await client.call(guest.path, GUEST_INTERFACE, action, [], { interactive: true });
     } catch (error) {
       this.report(title, error);
@@ -390,7 +377,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     try {
       await client.call(guest.path, GUEST_INTERFACE, 'SetDisplay', [displaySettings(change)], { interactive: true });
     } catch (error) {
-      this.report(_('Could not change the display of %s').replace('%s', guest.name), error);
+      this.report(_('Could not change the display of %s').format(guest.name), error);
     }
   }
 
@@ -407,7 +394,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
         if (remoteErrorName(error) !== ERROR.LastInputDevice) throw error;
         const keyboard = device.classes.includes('keyboard');
         const question = confirm({
-          title: _('Give %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),
+          title: _('Give %1$s to %2$s?').format(device.name, guest.name),
           description: (keyboard
             ? _(
                 "It is the host's last keyboard. While %s has it, the host can only be reached with the switching shortcuts on another keyboard, or by unplugging it.",
@@ -415,7 +402,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
             : _(
                 "It is the host's last pointer. While %s has it, the host can only be reached with the switching shortcuts, or by unplugging it.",
               )
-          ).replace('%s', guest.name),
+          ).format(guest.name),
           confirmLabel: _('Give It Away'),
         });
         this.own(question.close);
@@ -425,7 +412,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
           await client.call(device.path, USB_DEVICE_INTERFACE, 'ForceAttach', [guest.path], { interactive: true });
       }
     } catch (error) {
-      this.report(_('Could not move %s').replace('%s', device.name), error);
+      this.report(_('Could not move %s').format(device.name), error);
     }
   }
 

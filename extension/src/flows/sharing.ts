@@ -47,7 +47,7 @@ export class GuestSharing {
   unshare(guest: GuestSummary): void {
     this.client
       .call(guest.path, GUEST_INTERFACE, 'Unshare', [], { interactive: true })
-      .catch((error: unknown) => this.report(_('Could not stop sharing %s').replace('%s', guest.name), error));
+      .catch((error: unknown) => this.report(_('Could not stop sharing %s').format(guest.name), error));
   }
 
   destroy(): void {

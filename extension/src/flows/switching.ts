@@ -45,7 +45,7 @@ export class GuestSwitcher {
       this.windows.forget(guest.path);
       const ownScreen = remoteErrorName(error) === ERROR.NoDisplay;
       this.report(
-        (ownScreen ? _('%s is on a screen of its own') : _('Could not switch to %s')).replace('%s', guest.name),
+        (ownScreen ? _('%s is on a screen of its own') : _('Could not switch to %s')).format(guest.name),
         error,
       );
     });

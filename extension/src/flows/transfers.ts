@@ -12,10 +12,6 @@ import { cloneName, expandPath, progressText, type TransferAction } from '../mod
 import { askForText, type EntryQuestion, type OpenEntryDialog } from '../ui/entry-dialog.js';
 import { JobNotification } from '../ui/job-notification.js';
 
-/** '%s' in a translated sentence, filled in order. */
-const fill = (template: string, ...values: string[]): string =>
-  values.reduce((text, value) => text.replace('%s', value), template);
-
 interface Wording {
   running: string;
   done: string;
@@ -115,7 +111,7 @@ export class GuestTransfers {
       const [job] = await start();
       this.follow(job, wording);
     } catch (error) {
-      Main.notify(fill(wording.failed, name), describeError(error));
+      Main.notify(wording.failed.format(name), describeError(error));
     }
   }
 
@@ -175,16 +171,16 @@ export class GuestTransfers {
     }[action];
     return [
       {
-        title: fill(text.title, name),
-        description: fill(text.description, name),
+        title: text.title.format(name),
+        description: text.description.format(name),
         text: answer,
         confirmLabel: text.confirm,
       },
       {
-        running: fill(text.running, name),
-        done: fill(text.done, name),
-        failed: fill(text.failed, name),
-        cancelled: fill(text.cancelled, name),
+        running: text.running.format(name),
+        done: text.done.format(name),
+        failed: text.failed.format(name),
+        cancelled: text.cancelled.format(name),
       },
     ];
   }
