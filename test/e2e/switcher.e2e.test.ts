@@ -143,25 +143,29 @@ describe('the switcher in GNOME Shell 48', () => {
     await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
     // A failure's notification: its title says which guest, by name.
     await stack.libvirtDbus?.stop('SIGKILL');
-    await shell.waitFor<MenuView>(MENU, (v) => v.status?.startsWith('Cannot reach libvirt') ?? false);
-    expect(await clickAction(name, 'Start')).toBe(true);
-    const titles = await shell.waitFor<string[]>(
-      `Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title))`,
-      (list) => list.some((t) => t.startsWith('Could not start')),
-    );
-    expect(titles.filter((t) => t.startsWith('Could not start'))).toEqual(['Could not start $& %s']);
-    await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
-    await stack.startLibvirtDbus();
-    await shell.waitFor<MenuView>(MENU, (v) => v.status === undefined && v.guests.length === 2);
-    await libvirtCall(
-      stack,
-      `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`,
-      'org.libvirt.Domain',
-      'Undefine',
-      'u',
-      [0],
-    );
-    await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
+    try {
+      await shell.waitFor<MenuView>(MENU, (v) => v.status?.startsWith('Cannot reach libvirt') ?? false);
+      expect(await clickAction(name, 'Start')).toBe(true);
+      const titles = await shell.waitFor<string[]>(
+        `Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title))`,
+        (list) => list.some((t) => t.startsWith('Could not start')),
+      );
+      expect(titles.filter((t) => t.startsWith('Could not start'))).toEqual(['Could not start $& %s']);
+    } finally {
+      // What the tests after this one find: libvirt back, this guest gone.
+      await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
+      await stack.startLibvirtDbus();
+      await shell.waitFor<MenuView>(MENU, (v) => v.status === undefined && v.guests.length === 2);
+      await libvirtCall(
+        stack,
+        `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`,
+        'org.libvirt.Domain',
+        'Undefine',
+        'u',
+        [0],
+      );
+      await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
+    }
   });
 
   it('keeps the open menu as a screenshot', async () => {
