@@ -67,8 +67,9 @@ export const glibScheduler: IdleScheduler = {
 
 export class ServiceFeed {
   private readonly queue: WorkQueue;
-  private readonly kinds: [InterfaceName, Kind][];
-  private readonly unsubscribe: () => void;
+  private listener: FeedListener | undefined;
+  private kinds: [InterfaceName, Kind][] = [];
+  private unsubscribe: (() => void) | undefined;
   /** Whether we want live figures: asked again of a service that (re)appears. */
   private statsWanted = false;
   /** Counts the service's appearances: an answer meant for an earlier one is dropped. */
@@ -76,10 +77,15 @@ export class ServiceFeed {
 
   constructor(
     private readonly client: SwitcherClient,
-    private readonly listener: FeedListener,
     scheduler: IdleScheduler = glibScheduler,
   ) {
     this.queue = new WorkQueue(scheduler);
+  }
+
+  /** Follows the client from now on: the listener hears the status at once, then every change. */
+  start(listener: FeedListener): void {
+    if (this.listener) return;
+    this.listener = listener;
     const kind = <T extends { path: string }>(
       listener: CollectionListener<T>,
       summarize: (path: string, properties: Record<string, unknown>) => T,
@@ -99,18 +105,18 @@ export class ServiceFeed {
         kind(listener.seats, seatSummary, (p) => ({ guest: seatSummary('', p).guest }), undefined, ['Guest']),
       ],
     ];
-    this.unsubscribe = client.subscribe({
+    this.unsubscribe = this.client.subscribe({
       presenceChanged: (present) => this.presenceChanged(present),
       managerChanged: () => this.reportStatus(),
       managerSignal: (signal, args) => {
         if (signal === 'UsbAttachRequested') {
           const [device, guest] = args as [string, string];
           // After the device's own InterfacesAdded, which came before this signal.
-          this.queue.push(() => this.listener.usbAsk(device, guest));
+          this.queue.push(() => listener.usbAsk(device, guest));
         } else if (signal === 'GuestStopped') {
           const [guest, reason] = args as [string, string];
           // After the State change the service sent first.
-          this.queue.push(() => this.listener.guestStopped(guest, reason));
+          this.queue.push(() => listener.guestStopped(guest, reason));
         }
       },
       objectChanged: (path) => this.queue.push(() => this.apply(path)),
@@ -124,9 +130,11 @@ export class ServiceFeed {
     if (this.statsWanted) this.client.tell(MANAGER_PATH, MANAGER_INTERFACE, 'UnwatchStats', []);
     this.statsWanted = false;
     this.appearance++;
-    this.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.queue.destroy();
     for (const [, kind] of this.kinds) kind.known.clear();
+    this.listener = undefined;
   }
 
   /**
@@ -168,14 +176,14 @@ export class ServiceFeed {
     this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'DescribeCaller', []).then(
       ([where]) => {
         if (asked !== this.appearance) return;
-        this.listener.ownSeat(typeof where.seat === 'string' ? where.seat : '');
+        this.listener?.ownSeat(typeof where.seat === 'string' ? where.seat : '');
       },
       (error: unknown) => {
         // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
         if (isCancelled(error) || asked !== this.appearance) return;
         if (!isServiceGone(error))
           console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
-        this.listener.ownSeat('');
+        this.listener?.ownSeat('');
       },
     );
   }
@@ -197,7 +205,7 @@ export class ServiceFeed {
   }
 
   private reportStatus(): void {
-    this.listener.statusChanged(this.status());
+    this.listener?.statusChanged(this.status());
   }
 
   /**

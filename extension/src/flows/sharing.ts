@@ -7,16 +7,33 @@ import type { SwitcherClient } from '../client/switcher-client.js';
 import { GUEST_INTERFACE } from '../client/switcher1.js';
 import { _, GLib } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
-import { shareCredential } from '../model/sharing.js';
-import { openShareDialog, type OpenShareDialog } from '../ui/share-dialog.js';
+import { shareCredential, type ShareCredential } from '../model/sharing.js';
+import type { Report } from './prompts.js';
+
+export interface ShareHandlers {
+  /** Shares the guest for `seconds`; resolves to the credential. */
+  share(seconds: number): Promise<ShareCredential>;
+  /** Ends a share whose credential came after the dialog closed: nobody was shown it. */
+  abandon(): void;
+  describeError(error: unknown): string;
+}
+
+/** The Share dialog on screen (ui/share-dialog.ts). */
+export interface OpenShare {
+  /** Settles when the dialog has closed, however it closed. */
+  closed: Promise<void>;
+  close(): void;
+}
 
 export class GuestSharing {
-  private readonly dialogs = new Set<OpenShareDialog>();
+  private readonly dialogs = new Set<OpenShare>();
 
   constructor(
     private readonly client: SwitcherClient,
+    /** Opens the Share dialog: how long, then the credential, once. */
+    private readonly openShareDialog: (guestName: string, handlers: ShareHandlers) => OpenShare,
     /** A failure the user should hear of (title, error). */
-    private readonly report: (title: string, error: unknown) => void,
+    private readonly report: Report,
   ) {}
 
   /** Whether the host allows sharing (an administrator turned it on). */
@@ -26,7 +43,7 @@ export class GuestSharing {
 
   /** Opens the Share dialog for a guest. */
   share(guest: GuestSummary): void {
-    const dialog = openShareDialog(guest.name, {
+    const dialog = this.openShareDialog(guest.name, {
       share: async (seconds) => {
         const options = { duration: GLib.Variant.new_uint32(seconds) };
         const [answer] = await this.client.call(guest.path, GUEST_INTERFACE, 'Share', [options], { interactive: true });

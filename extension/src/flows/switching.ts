@@ -15,8 +15,7 @@ import { fixedResolution } from '../model/display.js';
 import { switchTarget, type SwitchRequest } from '../model/switching.js';
 import type { SessionViewers } from '../windows/session-viewers.js';
 import { viewedGuest, type ViewerWindows } from '../windows/viewer-windows.js';
-
-export type Report = (title: string, error: unknown) => void;
+import type { Report } from './prompts.js';
 
 // Show and OpenDisplay may start a guest first: the service allows it a minute.
 const SHOW_TIMEOUT_MS = 90_000;

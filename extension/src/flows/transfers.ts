@@ -6,11 +6,17 @@
 import { describeError } from '../client/calls.js';
 import type { SwitcherClient } from '../client/switcher-client.js';
 import { GUEST_INTERFACE, JOB_INTERFACE, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
-import { _, GLib, Main } from '../gi.js';
+import { _, GLib } from '../gi.js';
 import type { GuestList, GuestSummary } from '../model/guest-list.js';
 import { cloneName, expandPath, progressText, type TransferAction } from '../model/transfer.js';
-import { askForText, type EntryQuestion, type OpenEntryDialog } from '../ui/entry-dialog.js';
-import { JobNotification } from '../ui/job-notification.js';
+import {
+  OpenQuestions,
+  type AskText,
+  type JobProgress,
+  type Notices,
+  type ShowJob,
+  type TextQuestion,
+} from './prompts.js';
 
 interface Wording {
   running: string;
@@ -56,16 +62,24 @@ const TEXTS: Record<TransferAction, () => Record<'title' | 'description' | 'conf
   }),
 };
 
+export interface GuestTransfersOptions {
+  client: SwitcherClient;
+  guests: GuestList;
+  askText: AskText;
+  showJob: ShowJob;
+  notices: Notices;
+}
+
 export class GuestTransfers {
-  private readonly dialogs = new Set<OpenEntryDialog>();
-  private readonly notifications = new Set<JobNotification>();
+  private readonly questions = new OpenQuestions();
+  private readonly notifications = new Set<JobProgress>();
+  private readonly client: SwitcherClient;
   private folder = GLib.get_home_dir();
   private uri = 'qemu+ssh://';
 
-  constructor(
-    private readonly client: SwitcherClient,
-    private readonly guests: GuestList,
-  ) {}
+  constructor(private readonly options: GuestTransfersOptions) {
+    this.client = options.client;
+  }
 
   /** Asks what the action needs, then starts it. */
   run(guest: GuestSummary, action: TransferAction): void {
@@ -78,18 +92,13 @@ export class GuestTransfers {
   }
 
   destroy(): void {
-    for (const dialog of this.dialogs) dialog.close();
-    this.dialogs.clear();
+    this.questions.closeAll();
     for (const notification of this.notifications) notification.destroy();
     this.notifications.clear();
   }
 
-  private async ask(question: EntryQuestion): Promise<string | undefined> {
-    const dialog = askForText(question);
-    this.dialogs.add(dialog);
-    const answer = await dialog.answer;
-    this.dialogs.delete(dialog);
-    return answer;
+  private ask(question: TextQuestion): Promise<string | undefined> {
+    return this.questions.ask(this.options.askText(question));
   }
 
   private async startGuestJob(guest: GuestSummary, action: TransferAction): Promise<void> {
@@ -111,7 +120,7 @@ export class GuestTransfers {
       const [job] = await start();
       this.follow(job, wording);
     } catch (error) {
-      Main.notify(wording.failed.format(name), describeError(error));
+      this.options.notices.notify(wording.failed.format(name), describeError(error));
     }
   }
 
@@ -134,17 +143,17 @@ export class GuestTransfers {
       const [job] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'Import', [bundle], { interactive: true });
       this.follow(job, wording);
     } catch (error) {
-      Main.notify(wording.failed, describeError(error));
+      this.options.notices.notify(wording.failed, describeError(error));
     }
   }
 
   /** The notification of a started job, until it ends. */
   private follow(job: string, wording: Wording): void {
-    const notification = new JobNotification(wording.running, progressText(0, 0, 0), () => {
+    const notification = this.options.showJob(wording.running, progressText(0, 0, 0), () => {
       // A person asked; for another seat's job polkit may ask them who they are.
       this.client
         .call(job, JOB_INTERFACE, 'Cancel', [], { interactive: true })
-        .catch((error: unknown) => Main.notify(wording.failed, describeError(error)));
+        .catch((error: unknown) => this.options.notices.notify(wording.failed, describeError(error)));
     });
     this.notifications.add(notification);
     this.client.watchJob(job, {
@@ -158,14 +167,14 @@ export class GuestTransfers {
     });
   }
 
-  private words(guest: GuestSummary, action: TransferAction): [EntryQuestion, Wording] {
+  private words(guest: GuestSummary, action: TransferAction): [TextQuestion, Wording] {
     const text = TEXTS[action]();
     const name = guest.name;
     const answer = {
       Export: this.folder,
       Clone: cloneName(
         name,
-        this.guests.ordered().map((g) => g.name),
+        this.options.guests.ordered().map((g) => g.name),
       ),
       MigrateTo: this.uri,
     }[action];
