@@ -8,7 +8,7 @@ import type { SwitcherClient } from '../client/switcher-client.js';
 import { GUEST_INTERFACE, JOB_INTERFACE, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
 import { _, GLib } from '../gi.js';
 import type { GuestList, GuestSummary } from '../model/guest-list.js';
-import { cloneName, expandPath, progressText, type TransferAction } from '../model/transfer.js';
+import { cloneName, expandPath, progressPercent, type TransferAction } from '../model/transfer.js';
 import {
   OpenQuestions,
   type AskText,
@@ -17,6 +17,15 @@ import {
   type ShowJob,
   type TextQuestion,
 } from './prompts.js';
+
+/** '42 % — 1.2 GB of 2.8 GB' in the reader's language, or just the percentage while the total is not known. */
+function progressText(progress: number, done: number, total: number): string {
+  const percent = progressPercent(progress);
+  // TRANSLATORS: a job's progress: its percentage, then the bytes copied of all (e.g. "1.2 GB of 2.8 GB").
+  if (total > 0) return _('%d %% — %s of %s').format(percent, GLib.format_size(done), GLib.format_size(total));
+  // TRANSLATORS: a job's progress while its size is not known yet, e.g. "42 %".
+  return _('%d %%').format(percent);
+}
 
 interface Wording {
   running: string;
