@@ -29,7 +29,7 @@ import { Launcher } from './ui/launcher.js';
 import { Notifier } from './ui/notify-actions.js';
 import { openShareDialog } from './ui/share-dialog.js';
 import { FocusReporter } from './windows/focus-reporter.js';
-import { NewGuestWindow } from './windows/gtk-program.js';
+import { chooseFolder, NewGuestWindow } from './windows/gtk-program.js';
 import { listMonitors } from './windows/monitor-list.js';
 import { SessionViewers } from './windows/session-viewers.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
@@ -87,6 +87,10 @@ export default class PhyllomeSwitcherExtension extends Extension {
       client,
       guests,
       askText: askForText,
+      chooseFolder: (question) =>
+        chooseFolder(`${this.path}/folder-chooser/chooser.js`, question, (message) =>
+          notifier.notify(_('The folder chooser failed'), message),
+        ),
       showJob: (title, body, cancel) => new JobNotification(title, body, cancel),
       notices: notifier,
     });

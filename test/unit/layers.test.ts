@@ -84,6 +84,7 @@ const EXTENSION_FLOORS = [
 const PROCESSES: Record<string, string[]> = {
   prefs: ['prefs.ts', 'prefs', 'gi-prefs.ts'],
   'new-guest': ['new-guest', 'gi-app.ts'],
+  'folder-chooser': ['folder-chooser', 'gi-app.ts'],
 };
 /** What every process shares: the client (on the barrel all of them have) and the pure model. */
 const SHARED = ['gi-shared.ts', 'client', 'model'];

@@ -33,6 +33,15 @@ export interface TextQuestion {
   confirmLabel: string;
 }
 
+/** Asks for a folder, in a file chooser (where a path can still be typed). */
+export interface FolderQuestion {
+  title: string;
+  /** The chooser's button, e.g. "Export". */
+  acceptLabel: string;
+  /** Where the chooser opens. */
+  folder: string;
+}
+
 /** A question on screen: its answer, and a way to take it away (the answer is then a refusal). */
 export interface OpenQuestion<T> {
   answer: Promise<T>;
@@ -42,6 +51,8 @@ export interface OpenQuestion<T> {
 export type Confirm = (question: Confirmation) => OpenQuestion<boolean>;
 /** The text confirmed (trimmed, never empty), or undefined. */
 export type AskText = (question: TextQuestion) => OpenQuestion<string | undefined>;
+/** The folder chosen, or undefined. */
+export type ChooseFolder = (question: FolderQuestion) => OpenQuestion<string | undefined>;
 
 /** A job's notification on screen: its text follows the progress, then it gives way to how the job ended. */
 export interface JobProgress {

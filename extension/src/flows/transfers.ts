@@ -1,17 +1,18 @@
-// Export…, Clone…, Move to… and Import…: a question (a folder, a name, a
-// libvirt address), the service's job, and a notification that follows it —
-// progress, Cancel, and how it ended. One owner of the dialogs and
-// notifications it opens, released in destroy().
+// Export…, Clone…, Move to… and Import…: a question (a folder, in a file
+// chooser; a name or a libvirt address, typed), the service's job, and a
+// notification that follows it — progress, Cancel, and how it ended. One
+// owner of the dialogs and notifications it opens, released in destroy().
 
 import { describeError } from '../client/calls.js';
 import type { SwitcherClient } from '../client/switcher-client.js';
 import { GUEST_INTERFACE, JOB_INTERFACE, MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
 import { _, GLib } from '../gi.js';
 import type { GuestList, GuestSummary } from '../model/guest-list.js';
-import { cloneName, expandPath, progressPercent, type TransferAction } from '../model/transfer.js';
+import { cloneName, progressPercent, type TransferAction } from '../model/transfer.js';
 import {
   OpenQuestions,
   type AskText,
+  type ChooseFolder,
   type JobProgress,
   type Notices,
   type ShowJob,
@@ -35,12 +36,13 @@ interface Wording {
 }
 
 /** Each action's words, '%s' standing for the guest's name. */
-const TEXTS: Record<TransferAction, () => Record<'title' | 'description' | 'confirm' | keyof Wording, string>> = {
+const TEXTS: Record<
+  TransferAction,
+  () => Record<'title' | 'confirm' | keyof Wording, string> & { description?: string }
+> = {
+  // Asked in a file chooser: a title and a button, no sentence (the README says what a bundle holds).
   Export: () => ({
     title: _('Export %s'),
-    description: _(
-      'Its definition, disks, UEFI variables and TPM state go into a new folder, %s.phyllome, in this folder. The guest stays here as it is.',
-    ),
     confirm: _('Export'),
     running: _('Exporting %s'),
     done: _('Exported %s'),
@@ -75,6 +77,7 @@ export interface GuestTransfersOptions {
   client: SwitcherClient;
   guests: GuestList;
   askText: AskText;
+  chooseFolder: ChooseFolder;
   showJob: ShowJob;
   notices: Notices;
 }
@@ -106,21 +109,24 @@ export class GuestTransfers {
     this.notifications.clear();
   }
 
-  private ask(question: TextQuestion): Promise<string | undefined> {
-    return this.questions.ask(this.options.askText(question));
+  /** A folder, in a file chooser that opens where the last one was chosen. */
+  private async chooseFolder(title: string, acceptLabel: string): Promise<string | undefined> {
+    const folder = await this.questions.ask(this.options.chooseFolder({ title, acceptLabel, folder: this.folder }));
+    if (folder !== undefined) this.folder = folder;
+    return folder;
   }
 
   private async startGuestJob(guest: GuestSummary, action: TransferAction): Promise<void> {
     const name = guest.name;
     const [question, wording] = this.words(guest, action);
-    const answer = await this.ask(question);
+    const answer =
+      action === 'Export'
+        ? await this.chooseFolder(question.title, question.confirmLabel)
+        : await this.questions.ask(this.options.askText(question));
     if (answer === undefined) return;
     const start = (): Promise<[job: string]> => {
       const options = { interactive: true };
-      if (action === 'Export') {
-        this.folder = expandPath(answer, GLib.get_home_dir());
-        return this.client.call(guest.path, GUEST_INTERFACE, 'Export', [this.folder], options);
-      }
+      if (action === 'Export') return this.client.call(guest.path, GUEST_INTERFACE, 'Export', [answer], options);
       if (action === 'Clone') return this.client.call(guest.path, GUEST_INTERFACE, 'Clone', [answer], options);
       this.uri = answer;
       return this.client.call(guest.path, GUEST_INTERFACE, 'MigrateTo', [answer, {}], options);
@@ -134,13 +140,9 @@ export class GuestTransfers {
   }
 
   private async startImport(): Promise<void> {
-    const answer = await this.ask({
-      title: _('Import a Guest'),
-      description: _('The folder of a bundle that Export made (its name ends in .phyllome).'),
-      text: this.folder,
-      confirmLabel: _('Import'),
-    });
-    if (answer === undefined) return;
+    // The bundle is a folder that Export made (its name ends in .phyllome).
+    const bundle = await this.chooseFolder(_('Import a Guest'), _('Import'));
+    if (bundle === undefined) return;
     const wording: Wording = {
       running: _('Importing a guest'),
       done: _('Guest imported'),
@@ -148,7 +150,6 @@ export class GuestTransfers {
       cancelled: _('Import cancelled'),
     };
     try {
-      const bundle = expandPath(answer, GLib.get_home_dir());
       const [job] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'Import', [bundle], { interactive: true });
       this.follow(job, wording);
     } catch (error) {
@@ -190,7 +191,7 @@ export class GuestTransfers {
     return [
       {
         title: text.title.format(name),
-        description: text.description.format(name),
+        description: text.description?.format(name) ?? '',
         text: answer,
         confirmLabel: text.confirm,
       },

@@ -28,11 +28,3 @@ export function cloneName(name: string, taken: Iterable<string>): string {
     if (!names.has(candidate)) return candidate;
   }
 }
-
-/** Whether a path a person typed can be sent as is: absolute, after '~/' is expanded. */
-export function expandPath(path: string, home: string): string {
-  const trimmed = path.trim();
-  if (trimmed === '~') return home;
-  if (trimmed.startsWith('~/')) return `${home.replace(/\/$/, '')}/${trimmed.slice(2)}`;
-  return trimmed;
-}

@@ -1,8 +1,10 @@
-// Opens the "New Guest" window: a small GTK 4 program of its own
-// (new-guest.js, run by gjs), started asynchronously from the Shell, so the
-// Shell's main loop never waits on a file chooser, an ISO being read or the
-// service creating a guest. One at a time: asked again, the open one is
-// brought forward. It is stopped, by its PID, when the extension is disabled.
+// The GTK 4 programs of ours, each run by gjs in a process of its own and
+// started asynchronously from the Shell, so the Shell's main loop never
+// waits on a file chooser, an ISO being read or the service creating a
+// guest: the "New Guest" window (new-guest/window.js; one at a time: asked
+// again, the open one is brought forward) and the folder chooser of Export…
+// and Import… (folder-chooser/chooser.js). Each is stopped, by its PID, when
+// the extension is disabled.
 
 import { Gio, GLib, Main } from '../gi.js';
 
@@ -56,4 +58,53 @@ export class NewGuestWindow {
     this.process?.send_signal(15);
     this.process = undefined;
   }
+}
+
+/** A folder asked for, on screen: the answer (undefined when dismissed), and a way to take it away. */
+export interface OpenFolderChooser {
+  answer: Promise<string | undefined>;
+  close(): void;
+}
+
+/**
+ * Asks for a folder in GTK's file chooser (folder-chooser/chooser.js):
+ * `title`, the accept button's `acceptLabel`, opened in `folder`. Its answer
+ * is the line the program prints (a JSON string; empty when dismissed); a
+ * failure to start it is told to `onFailure` and answers undefined.
+ */
+export function chooseFolder(
+  program: string,
+  { title, acceptLabel, folder }: { title: string; acceptLabel: string; folder: string },
+  onFailure: (message: string) => void,
+): OpenFolderChooser {
+  const cancellable = new Gio.Cancellable();
+  let process: Gio.Subprocess | undefined;
+  const answer = new Promise<string | undefined>((resolve) => {
+    try {
+      process = Gio.Subprocess.new(['gjs', '-m', program, title, acceptLabel, folder], Gio.SubprocessFlags.STDOUT_PIPE);
+    } catch (error) {
+      onFailure(error instanceof GLib.Error ? error.message : String(error));
+      resolve(undefined);
+      return;
+    }
+    // The first line is the answer, told as soon as the dialog gives it; the process ends on its own.
+    const stdout = new Gio.DataInputStream({ base_stream: process.get_stdout_pipe() as Gio.InputStream });
+    stdout.read_line_async(GLib.PRIORITY_DEFAULT, cancellable, (_source, result) => {
+      try {
+        const [line] = stdout.read_line_finish_utf8(result);
+        const path: unknown = line ? JSON.parse(line) : undefined;
+        resolve(typeof path === 'string' && path !== '' ? path : undefined);
+      } catch {
+        // Cancelled by close(), or the program gone without a word: no answer.
+        resolve(undefined);
+      }
+    });
+  });
+  return {
+    answer,
+    close: () => {
+      cancellable.cancel();
+      process?.send_signal(15);
+    },
+  };
 }
