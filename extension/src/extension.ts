@@ -29,7 +29,7 @@ import { Launcher } from './ui/launcher.js';
 import { Notifier } from './ui/notify-actions.js';
 import { openShareDialog } from './ui/share-dialog.js';
 import { FocusReporter } from './windows/focus-reporter.js';
-import { chooseFolder, NewGuestWindow } from './windows/gtk-program.js';
+import { chooseFolder, NewGuestProgram } from './windows/gtk-program.js';
 import { listMonitors } from './windows/monitor-list.js';
 import { SessionViewers } from './windows/session-viewers.js';
 import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
@@ -97,7 +97,7 @@ export default class PhyllomeSwitcherExtension extends Extension {
     this.own(() => transfers.destroy());
     const sharing = new GuestSharing(client, openShareDialog, report);
     this.own(() => sharing.destroy());
-    const newGuest = new NewGuestWindow(`${this.path}/new-guest/window.js`, (message) =>
+    const newGuest = new NewGuestProgram(`${this.path}/new-guest/window.js`, (message) =>
       notifier.notify(_('The New Guest window failed'), message),
     );
     this.own(() => newGuest.close());

@@ -8,7 +8,8 @@
 
 import { Gio, GLib, Main } from '../gi.js';
 
-export class NewGuestWindow {
+/** The New Guest window's process, as the Shell starts and stops it (the window itself: new-guest/window.ts). */
+export class NewGuestProgram {
   private process: Gio.Subprocess | undefined;
   private readonly cancellable = new Gio.Cancellable();
 
