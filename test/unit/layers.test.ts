@@ -124,3 +124,17 @@ it('has every module of the extension import only its floor and those below, eac
   }
   expect(wrong).toEqual([]);
 });
+
+it("uses the Shell's String.prototype.format only in the Shell's own parts", () => {
+  // GNOME Shell installs GJS's format in its process alone: the preferences, the GTK programs, and
+  // the client and model they share, would throw on a translated sentence's .format().
+  const filled = /['"`],?\s*\)\s*\.format\(/;
+  const wrong = sources(EXTENSION)
+    .filter((file) => {
+      const top = topOf(file);
+      return processOf(top) !== undefined || SHARED.includes(top);
+    })
+    .filter((file) => filled.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(EXTENSION, file));
+  expect(wrong).toEqual([]);
+});
