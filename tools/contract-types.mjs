@@ -2,7 +2,10 @@
 // data/me.phyllo.Switcher1.xml, so neither side hand-writes a cast:
 //   service/contract/switcher1.ts      values as dbus-next gives and takes them
 //   extension/src/client/switcher1.ts  values as GJS's recursiveUnpack() gives them,
-//                                      and the contract's XML for Gio's proxies
+//                                      the contract's XML for Gio's proxies, and the
+//                                      names the extension's three processes call
+//                                      by: the bus name, the Manager's path, each
+//                                      method's signatures and the typed errors
 // `node tools/contract-types.mjs` writes them; `--check` fails when they are stale
 // (the unit tests run it).
 
@@ -63,6 +66,26 @@ function tsType(type, side) {
 }
 
 const shortName = (iface) => iface.split('.').pop();
+
+// The bus name is the namespace every interface of the contract shares, and
+// the Manager lives at the path that spells it (the D-Bus convention the
+// contract's opening comment states: /me/phyllo/Switcher1).
+const interfaceNames = doc.node.interface.map((iface) => iface.name);
+const BUS_NAME = interfaceNames[0].slice(0, interfaceNames[0].lastIndexOf('.'));
+if (!interfaceNames.every((name) => name.startsWith(`${BUS_NAME}.`))) {
+  throw new Error(`the contract's interfaces do not share one namespace: ${interfaceNames.join(', ')}`);
+}
+const MANAGER_PATH = `/${BUS_NAME.replaceAll('.', '/')}`;
+// The typed errors, as the contract's opening comment lists them.
+const errorPrefix = `${BUS_NAME}.Error.`;
+const ERRORS = [
+  ...new Set(
+    [...xml.matchAll(new RegExp(`^\\s*${errorPrefix.replaceAll('.', '\\.')}(\\w+)\\s`, 'gm'))].map((m) => m[1]),
+  ),
+];
+if (ERRORS.length === 0) throw new Error(`the contract lists no ${errorPrefix}* error`);
+/** A method's in or out arguments as one D-Bus tuple signature. */
+const signature = (args) => `(${args.map((a) => a.type).join('')})`;
 const argName = (arg, i) => (arg.name ?? `arg${i}`).replace(/[^A-Za-z0-9_]/g, '_');
 const tuple = (args, side) => `[${args.map((a, i) => `${argName(a, i)}: ${tsType(a.type, side)}`).join(', ')}]`;
 
@@ -102,6 +125,39 @@ function generate(side) {
   lines.push('export type InterfaceName = keyof Switcher1;', '');
   if (side === 'extension') {
     lines.push(
+      '/** The well-known name the service owns. */',
+      `export const BUS_NAME = '${BUS_NAME}';`,
+      '',
+      '/** Where the Manager (and the ObjectManager of every other object) lives. */',
+      `export const MANAGER_PATH = '${MANAGER_PATH}';`,
+      '',
+      "/** The contract's typed errors, by their short name. */",
+      'export const ERROR = {',
+      ...ERRORS.map((name) => `  ${name}: '${errorPrefix}${name}',`),
+      '} as const;',
+      '',
+      "/** Each method's in and out arguments as D-Bus tuple signatures, for packing a call and reading its reply. */",
+      'export const SIGNATURES = {',
+    );
+    for (const iface of doc.node.interface) {
+      lines.push(`  '${iface.name}': {`);
+      for (const m of iface.method ?? []) {
+        const args = m.arg ?? [];
+        const ins = args.filter((a) => (a.direction ?? 'in') === 'in');
+        const outs = args.filter((a) => a.direction === 'out');
+        lines.push(`    ${m.name}: { in: '${signature(ins)}', out: '${signature(outs)}' },`);
+      }
+      lines.push('  },');
+    }
+    lines.push(
+      '} as const;',
+      '',
+      '/** The methods of an interface, by name. */',
+      "export type MethodName<I extends InterfaceName> = keyof Switcher1[I]['methods'] & string;",
+      '/** What a method takes (variants as GLib.Variant) and what its reply unpacks to. */',
+      "export type MethodIn<I extends InterfaceName, M extends MethodName<I>> = Switcher1[I]['methods'][M] extends { in: infer A } ? A : never;",
+      "export type MethodOut<I extends InterfaceName, M extends MethodName<I>> = Switcher1[I]['methods'][M] extends { out: infer A } ? A : never;",
+      '',
       '/** The contract itself, for Gio.DBusNodeInfo. */',
       `export const INTERFACE_XML = ${JSON.stringify(xml)};`,
       '',

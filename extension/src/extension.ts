@@ -1,47 +1,39 @@
-// enable() makes everything, disable() releases it all: one owner, one list,
-// released in reverse order (extensions.gnome.org rules). The Shell disables
-// and enables us again at every screen lock: what happens once per login
-// (landing in the seat's guest) is remembered on this object, which lives as
-// long as the Shell; calls cut short by a disable are nobody's failure.
+// enable() only wires: it makes each part and hands it what it needs, and
+// disable() releases them all — one owner, one list, released in reverse
+// order (extensions.gnome.org rules). What happens is in the flows
+// (flows/), what is shown in the widgets (ui/). Nothing is started before
+// everything it may call is made. The Shell disables and enables us again
+// at every screen lock: what happens once per login (landing in the seat's
+// guest) is remembered on this object, which lives as long as the Shell.
 
-import { describeError, isCancelled, remoteErrorName } from './client/dbus.js';
-import { JobWatcher } from './client/job-watcher.js';
-import { BUS_NAME, ShutdownTimedOut, SwitcherClient } from './client/switcher-client.js';
-import { GuestTransfers } from './guest-transfers.js';
-import { GuestSharing } from './guest-sharing.js';
-import { _, Extension, Gio, GLib, Main, type PopupMenu } from './gi.js';
-import { KeyBindings } from './keybindings.js';
-import { ACCEL3D_COST, ACCEL3D_COST_TITLE, withHeadMonitor, type DisplayChange } from './model/display.js';
-import { GuestList, type GuestSummary } from './model/guest-list.js';
-import type { UsbSummary } from './model/usb-list.js';
-import { needsConfirmation } from './model/guest-state.js';
+import { SwitcherClient } from './client/switcher-client.js';
+import { GuestActions } from './flows/guest-actions.js';
+import { reporter } from './flows/prompts.js';
+import { SeatSession } from './flows/seat-landing.js';
+import { ServiceFeed } from './flows/service-feed.js';
+import { GuestSharing } from './flows/sharing.js';
+import { GuestSwitcher } from './flows/switching.js';
+import { GuestTransfers } from './flows/transfers.js';
+import { UsbAsk } from './flows/usb-ask.js';
+import { _, Extension, Gio, Main, type PopupMenu } from './gi.js';
+import { GuestList } from './model/guest-list.js';
 import { StatsDemand } from './model/stats-demand.js';
-import { START_AGAIN, stopNotice } from './model/stop-notice.js';
 import { SWITCH_KEYS } from './model/switching.js';
-import { listMonitors } from './monitors/monitor-list.js';
-import { SeatSession } from './seat-session.js';
-import { GuestSwitcher } from './switcher.js';
 import { confirm } from './ui/confirm-dialog.js';
-import type { MenuAction } from './ui/guest-item.js';
+import { askForText } from './ui/entry-dialog.js';
 import { GuestSearchProvider } from './ui/guest-search-provider.js';
-import { SwitcherIndicator, type ManagerAction } from './ui/indicator.js';
+import { SwitcherIndicator } from './ui/indicator.js';
+import { JobNotification } from './ui/job-notification.js';
+import { KeyBindings } from './ui/keybindings.js';
 import { Launcher } from './ui/launcher.js';
 import { Notifier } from './ui/notify-actions.js';
+import { openShareDialog } from './ui/share-dialog.js';
 import { FocusReporter } from './windows/focus-reporter.js';
-import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
-import { NewGuestWindow } from './windows/new-guest-window.js';
+import { chooseFolder, NewGuestProgram } from './windows/gtk-program.js';
+import { listMonitors } from './windows/monitor-list.js';
 import { SessionViewers } from './windows/session-viewers.js';
+import { ShortcutInhibitGrant } from './windows/shortcut-inhibit.js';
 import { ViewerWindows, viewedGuest } from './windows/viewer-windows.js';
-
-/** What a failed action was, in the user's words (each %s is the guest's name). */
-const FAILED: Record<Exclude<MenuAction, 'Switch'>, () => string> = {
-  Start: () => _('Could not start %s'),
-  Resume: () => _('Could not resume %s'),
-  Pause: () => _('Could not pause %s'),
-  Shutdown: () => _('Could not shut down %s'),
-  Reboot: () => _('Could not restart %s'),
-  ForceOff: () => _('Could not force off %s'),
-};
 
 export default class PhyllomeSwitcherExtension extends Extension {
   private releases: (() => void)[] = [];
@@ -49,7 +41,6 @@ export default class PhyllomeSwitcherExtension extends Extension {
   private readonly landing = { landed: false };
   /** The host-wide service's viewers run in this session and outlive a screen lock's disable. */
   private sessionViewers: SessionViewers | undefined;
-  private notifier: Notifier | undefined;
 
   enable(): void {
     const settings = this.getSettings();
@@ -57,11 +48,8 @@ export default class PhyllomeSwitcherExtension extends Extension {
     const cancellable = new Gio.Cancellable();
     this.own(() => cancellable.cancel());
     const notifier = new Notifier(_('Guests'));
-    this.notifier = notifier;
-    this.own(() => {
-      notifier.destroy();
-      this.notifier = undefined;
-    });
+    this.own(() => notifier.destroy());
+    const report = reporter(notifier);
 
     const guests = new GuestList();
     const windows = new ViewerWindows({
@@ -76,18 +64,45 @@ export default class PhyllomeSwitcherExtension extends Extension {
           .map((g) => ({ ...viewedGuest(g), viewerPid: g.viewerPid ?? 0 })),
       connectors: async () => (await listMonitors(cancellable)).map((m) => m.connector),
     });
-    windows.start();
     this.own(() => windows.stop());
-
     const inhibitGrant = new ShortcutInhibitGrant((window) => guests.byViewerPid(window.get_pid()) !== undefined);
-    inhibitGrant.enable();
     this.own(() => inhibitGrant.disable());
 
+    // The service, and what it says fed into our lists; jobs followed from before the first starts.
+    const client = new SwitcherClient({ objects: true, jobs: true });
+    this.own(() => client.destroy());
+    const feed = new ServiceFeed(client);
+    this.own(() => feed.destroy());
     // Live figures are read only while the menu or the launcher is open.
-    const demand = new StatsDemand((on) => client.watchStats(on));
+    const demand = new StatsDemand((on) => feed.watchStats(on));
     this.own(() => demand.clear());
 
-    // The launcher and indicator call the client and switcher made below; only ever after enable() returned.
+    // The flows: what a person asks for, and what they hear back.
+    const viewers = (this.sessionViewers ??= new SessionViewers());
+    this.own(() => viewers.detach());
+    const switcher = new GuestSwitcher(guests, client, windows, viewers, report);
+    const actions = new GuestActions({ client, settings, confirm, notices: notifier });
+    this.own(() => actions.destroy());
+    const transfers = new GuestTransfers({
+      client,
+      guests,
+      askText: askForText,
+      chooseFolder: (question) =>
+        chooseFolder(`${this.path}/folder-chooser/chooser.js`, question, (message) =>
+          notifier.notify(_('The folder chooser failed'), message),
+        ),
+      showJob: (title, body, cancel) => new JobNotification(title, body, cancel),
+      notices: notifier,
+    });
+    this.own(() => transfers.destroy());
+    const sharing = new GuestSharing(client, openShareDialog, report);
+    this.own(() => sharing.destroy());
+    const newGuest = new NewGuestProgram(`${this.path}/new-guest/window.js`, (message) =>
+      notifier.notify(_('The New Guest window failed'), message),
+    );
+    this.own(() => newGuest.close());
+
+    // The widgets.
     const launcher = new Launcher(
       guests,
       (guest) => windows.windowFor(guest.viewerPid ?? 0),
@@ -96,79 +111,41 @@ export default class PhyllomeSwitcherExtension extends Extension {
       (open) => demand.need('launcher', open),
     );
     this.own(() => launcher.destroy());
-
-    const newGuest = new NewGuestWindow(`${this.path}/new-guest.js`, (message) =>
-      notifier.notify(_('The New Guest window failed'), message),
-    );
-    this.own(() => newGuest.close());
-
     const indicator = new SwitcherIndicator(
       guests,
       {
-        action: (guest, action) => void this.runGuestAction(client, settings, guest, action, switcher),
-        assignMonitor: (guest, connector) =>
-          client
-            .setMonitor(guest.path, connector)
-            .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
-        assignHeadMonitor: (guest, head, connector) =>
-          client
-            .setMonitors(guest.path, withHeadMonitor(viewedGuest(guest).monitors, head, connector))
-            .catch((error: unknown) => this.report(_('Could not move %s').replace('%s', guest.name), error)),
-        describeDisplay: (guest) => client.describeDisplay(guest.path),
-        setDisplay: (guest, change) => void this.setDisplay(client, settings, guest, change),
+        action: (guest, action) => (action === 'Switch' ? switcher.switchTo(guest) : void actions.run(guest, action)),
+        assignMonitor: (guest, connector) => actions.assignMonitor(guest, connector),
+        assignHeadMonitor: (guest, head, connector) => actions.assignHeadMonitor(guest, head, connector),
+        describeDisplay: (guest) => actions.describeDisplay(guest),
+        setDisplay: (guest, change) => void actions.setDisplay(guest, change),
         monitors: () => listMonitors(cancellable),
+        // The seat session is made below, from the indicator; the menu asks only once it is open.
         seats: () => session.seatList(),
-        assignSeat: (guest, seatPath) => {
-          // No seat: take the guest off the seat it is on.
-          const target = seatPath ?? session.seatList().find((s) => s.guest === guest.path)?.path;
-          if (!target) return;
-          client
-            .assignSeat(target, seatPath ? guest.path : '/')
-            .catch((error: unknown) =>
-              this.report(_('Could not change the seat of %s').replace('%s', guest.name), error),
-            );
-        },
-        usbToggle: (guest, device) => void this.usbToggle(client, guest, device),
+        assignSeat: (guest, seatPath) => actions.assignSeat(guest, seatPath, session.seatList()),
+        usbToggle: (guest, device) => void actions.usbToggle(guest, device),
         transfer: (guest, action) => transfers.run(guest, action),
-        usbRule: (guest, device, mode) =>
-          client
-            .usbAction(device.path, 'SetRule', new GLib.Variant('(oss)', [guest.path, mode, 'device']))
-            .catch((error: unknown) =>
-              this.report(_('Could not change the rule for %s').replace('%s', device.name), error),
-            ),
-        usbReturn: (device) =>
-          client
-            .usbAction(device.path, 'Detach')
-            .catch((error: unknown) =>
-              this.report(_('Could not return %s to the host').replace('%s', device.name), error),
-            ),
-        autostart: (guest, enabled) =>
-          client
-            .setAutostart(guest.path, enabled)
-            .catch((error: unknown) =>
-              this.report(_('Could not change whether %s starts with the host').replace('%s', guest.name), error),
-            ),
+        usbRule: (guest, device, mode) => actions.usbRule(guest, device, mode),
+        usbReturn: (device) => actions.usbReturn(device),
+        autostart: (guest, enabled) => actions.autostart(guest, enabled),
         sharingAllowed: () => sharing.allowed,
         share: (guest) => sharing.share(guest),
         unshare: (guest) => sharing.unshare(guest),
       },
-      (action) =>
-        action === 'NewGuest'
-          ? newGuest.open()
-          : action === 'Import'
-            ? transfers.importBundle()
-            : void this.runManagerAction(client, action, launcher),
+      (action) => {
+        if (action === 'NewGuest') newGuest.open();
+        else if (action === 'Import') transfers.importBundle();
+        else if (action === 'ShowLauncher') launcher.open();
+        else void actions.everyGuest(action);
+      },
     );
-    Main.panel.addToStatusArea(this.uuid, indicator);
     this.own(() => indicator.destroy());
     (indicator.menu as PopupMenu.PopupMenu).connect('open-state-changed', (_menu, open: boolean) => {
       demand.need('menu', open);
       return undefined;
     });
-
     // The overview's search finds guests by name or OS; a result switches to its guest.
     const search = new GuestSearchProvider(guests, (guest) => switcher.switchTo(guest));
-    search.register();
     this.own(() => search.unregister());
 
     // With several seats this session shows its seat's guests, and lands in its seat's guest. Its seat
@@ -202,35 +179,26 @@ export default class PhyllomeSwitcherExtension extends Extension {
       (guest) => switcher.switchTo(guest),
       this.landing,
     );
+    const usbAsk = new UsbAsk({
+      device: (path) => indicator.usbDevice(path),
+      guest: (path) => guests.get(path),
+      notices: notifier,
+      give: (guest, device) => void actions.usbToggle(guest, device),
+    });
+    this.own(() => usbAsk.destroy());
+    const focus = new FocusReporter(windows, (path) => feed.setFocusedGuest(path));
+    this.own(() => focus.stop());
+    const keys = new KeyBindings(settings);
+    this.own(() => keys.removeAll());
 
-    const pendingAsks = new Map<string, string>();
-    const ask = (devicePath: string, guestPath: string): void => {
-      const device = indicator.usbDevice(devicePath);
-      const guest = guests.get(guestPath);
-      if (!device) {
-        pendingAsks.set(devicePath, guestPath);
-        return;
-      }
-      if (!guest) return;
-      notifier.notify(
-        _('Attach %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),
-        _('It was just plugged in.'),
-        [
-          { label: _('Attach'), run: () => void this.usbToggle(client, guest, device) },
-          { label: _('Not Now'), run: () => undefined },
-        ],
-      );
-    };
-
-    const viewers = (this.sessionViewers ??= new SessionViewers());
+    // Everything is made: now it starts.
+    Main.panel.addToStatusArea(this.uuid, indicator);
+    windows.start();
+    inhibitGrant.enable();
+    search.register();
     viewers.attach((path, pid) => session.guests.changed(path, { viewerPid: pid }));
-    this.own(() => viewers.detach());
-
-    // Jobs are followed from before the first is started, so none ends unseen.
-    const jobs = new JobWatcher(BUS_NAME);
-    this.own(() => jobs.stop());
-    const client = new SwitcherClient({
-      connected: (connection) => jobs.start(connection),
+    focus.start();
+    feed.start({
       statusChanged: (status) => {
         indicator.setStatus(status);
         if (status.kind === 'ready') focus.resend();
@@ -243,43 +211,24 @@ export default class PhyllomeSwitcherExtension extends Extension {
         added: (device) => {
           indicator.putUsb(device);
           // The service may ask about a device before we have it.
-          const guestPath = pendingAsks.get(device.path);
-          pendingAsks.delete(device.path);
-          if (guestPath) ask(device.path, guestPath);
+          usbAsk.deviceAdded(device.path);
         },
         removed: (path) => indicator.removeUsb(path),
         changed: (path, changes) => indicator.changeUsb(path, changes),
       },
-      usbAsk: (devicePath, guestPath) => ask(devicePath, guestPath),
-      // A guest that crashed, or that the host stopped, is said aloud, with a way to start it again.
+      usbAsk: (devicePath, guestPath) => usbAsk.ask(devicePath, guestPath),
       guestStopped: (guestPath, reason) => {
         const guest = guests.get(guestPath);
-        const notice = stopNotice(reason);
-        if (!guest || !notice) return;
-        notifier.notify(_(notice.title).replace('%s', guest.name), _(notice.body), [
-          { label: _(START_AGAIN), run: () => void this.runGuestAction(client, settings, guest, 'Start', switcher) },
-        ]);
+        if (guest) actions.stopped(guest, reason);
       },
     });
-    const focus = new FocusReporter(windows, (path) => client.setFocusedGuest(path));
-    focus.start();
-    this.own(() => focus.stop());
-    const switcher = new GuestSwitcher(guests, client, windows, viewers, (title, error) => this.report(title, error));
     void client.start();
-    this.own(() => client.destroy());
-    const transfers = new GuestTransfers(client, guests, jobs);
-    this.own(() => transfers.destroy());
-    const sharing = new GuestSharing(client, (title, error) => this.report(title, error));
-    this.own(() => sharing.destroy());
-
-    const keys = new KeyBindings(settings);
     for (const [key, request] of SWITCH_KEYS) keys.add(key, () => switcher.switchBy(request));
     keys.add('show-launcher', () => launcher.toggle());
     keys.add('back-to-host', () => {
       launcher.close();
       switcher.backToHost();
     });
-    this.own(() => keys.removeAll());
   }
 
   disable(): void {
@@ -294,125 +243,5 @@ export default class PhyllomeSwitcherExtension extends Extension {
 
   private own(release: () => void): void {
     this.releases.push(release);
-  }
-
-  /** A failure the user should hear of; one cut short by a disable (or a lock) is nobody's. */
-  private report(title: string, error: unknown): void {
-    if (isCancelled(error)) return;
-    this.notifier?.notify(title, describeError(error));
-  }
-
-  private async runGuestAction(
-    client: SwitcherClient,
-    settings: Gio.Settings,
-    guest: GuestSummary,
-    action: MenuAction,
-    switcher: GuestSwitcher,
-  ): Promise<void> {
-    if (action === 'Switch') {
-      switcher.switchTo(guest);
-      return;
-    }
-    if (needsConfirmation(action)) {
-      const question = confirm({
-        title: _('Force off %s?').replace('%s', guest.name),
-        description: _('The guest is switched off at once, like pulling its plug. Work not saved inside it is lost.'),
-        confirmLabel: _('Force Off'),
-      });
-      this.own(question.close);
-      const confirmed = await question.answer;
-      this.releases = this.releases.filter((r) => r !== question.close);
-      if (!confirmed) return;
-    }
-    try {
-      await client.guestAction(guest.path, action, settings.get_uint('shutdown-timeout'));
-    } catch (error) {
-      const title = FAILED[action]().replace('%s', guest.name);
-      if (error instanceof ShutdownTimedOut) {
-        this.notifier?.notify(
-          title,
-          _('It did not shut down within %d seconds and is still on.').replace('%d', String(error.seconds)),
-        );
-      } else this.report(title, error);
-    }
-  }
-
-  /** Changes a guest's display; turning 3D on says first, once, what it costs. */
-  private async setDisplay(
-    client: SwitcherClient,
-    settings: Gio.Settings,
-    guest: GuestSummary,
-    change: DisplayChange,
-  ): Promise<void> {
-    if (change.accel3d && !settings.get_boolean('accel3d-cost-told')) {
-      const question = confirm({
-        title: _(ACCEL3D_COST_TITLE),
-        description: _(ACCEL3D_COST),
-        confirmLabel: _('Turn On 3D'),
-      });
-      this.own(question.close);
-      const confirmed = await question.answer;
-      this.releases = this.releases.filter((r) => r !== question.close);
-      if (!confirmed) return;
-      settings.set_boolean('accel3d-cost-told', true);
-    }
-    try {
-      await client.setDisplay(guest.path, change);
-    } catch (error) {
-      this.report(_('Could not change the display of %s').replace('%s', guest.name), error);
-    }
-  }
-
-  /** Gives a device to a guest (asking before the host's last keyboard or pointer goes), or takes it back. */
-  private async usbToggle(client: SwitcherClient, guest: GuestSummary, device: UsbSummary): Promise<void> {
-    try {
-      if (device.owner === guest.path) {
-        await client.usbAction(device.path, 'Detach');
-        return;
-      }
-      try {
-        await client.usbAction(device.path, 'Attach', new GLib.Variant('(o)', [guest.path]));
-      } catch (error) {
-        if (remoteErrorName(error) !== 'me.phyllo.Switcher1.Error.LastInputDevice') throw error;
-        const keyboard = device.classes.includes('keyboard');
-        const question = confirm({
-          title: _('Give %1$s to %2$s?').replace('%1$s', device.name).replace('%2$s', guest.name),
-          description: (keyboard
-            ? _(
-                "It is the host's last keyboard. While %s has it, the host can only be reached with the switching shortcuts on another keyboard, or by unplugging it.",
-              )
-            : _(
-                "It is the host's last pointer. While %s has it, the host can only be reached with the switching shortcuts, or by unplugging it.",
-              )
-          ).replace('%s', guest.name),
-          confirmLabel: _('Give It Away'),
-        });
-        this.own(question.close);
-        const confirmed = await question.answer;
-        this.releases = this.releases.filter((r) => r !== question.close);
-        if (confirmed) await client.usbAction(device.path, 'ForceAttach', new GLib.Variant('(o)', [guest.path]));
-      }
-    } catch (error) {
-      this.report(_('Could not move %s').replace('%s', device.name), error);
-    }
-  }
-
-  private async runManagerAction(
-    client: SwitcherClient,
-    action: Exclude<ManagerAction, 'NewGuest' | 'Import'>,
-    launcher: Launcher,
-  ): Promise<void> {
-    if (action === 'ShowLauncher') {
-      launcher.open();
-      return;
-    }
-    try {
-      const count = await client.managerAction(action);
-      if (count === 0 && action === 'ResumeAll') {
-        this.notifier?.notify(_('Nothing to resume'), _('No guest that Pause All paused is still paused.'));
-      }
-    } catch (error) {
-      this.report(action === 'PauseAll' ? _('Could not pause all guests') : _('Could not resume all guests'), error);
-    }
   }
 }

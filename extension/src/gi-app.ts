@@ -1,13 +1,13 @@
-// Every GI import of the New Guest window's own process (new-guest.ts, run
-// by gjs): GTK 4 and Adwaita, none of the Shell's and none of the Extensions
-// app's, which that process does not have. The build checks it.
+// Every GI import of our GTK programs' processes (new-guest/window.ts and
+// folder-chooser/chooser.ts, each run by gjs): GTK 4 and Adwaita, none of
+// the Shell's and none of the Extensions app's, which those processes do not
+// have. The build checks it.
 
-import GLib from 'gi://GLib';
 import { bindtextdomain } from 'gettext';
+import { GLib } from './gi-shared.js';
 
 export { default as Adw } from 'gi://Adw';
-export { default as Gio } from 'gi://Gio';
-export { default as GLib } from 'gi://GLib';
+export { Gio, GLib } from './gi-shared.js';
 export { default as Gtk } from 'gi://Gtk?version=4.0';
 
 export const GETTEXT_DOMAIN = 'phyllome-switcher';

@@ -6,9 +6,7 @@ import type GtkTypes from 'gi://Gtk?version=4.0';
 
 export { default as Adw } from 'gi://Adw';
 export { default as Gdk } from 'gi://Gdk?version=4.0';
-export { default as Gio } from 'gi://Gio';
-export { default as GLib } from 'gi://GLib';
-export { default as GObject } from 'gi://GObject';
+export { Gio, GLib, GObject } from './gi-shared.js';
 export { default as Gtk } from 'gi://Gtk?version=4.0';
 export { ExtensionPreferences } from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
 // Every string a person reads goes through these, in the extension's gettext domain (metadata.json).

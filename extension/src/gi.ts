@@ -3,9 +3,7 @@
 // leaks in, and a version difference has one place to be handled.
 
 export { default as Clutter } from 'gi://Clutter';
-export { default as Gio } from 'gi://Gio';
-export { default as GLib } from 'gi://GLib';
-export { default as GObject } from 'gi://GObject';
+export { Gio, GLib, GObject } from './gi-shared.js';
 export { default as Meta } from 'gi://Meta';
 export { default as Shell } from 'gi://Shell';
 export { default as St } from 'gi://St';

@@ -2,6 +2,7 @@
 // wait for a guest to shut down, each guest's display, and with several
 // seats, each seat's guest.
 
+import { SwitcherClient } from './client/switcher-client.js';
 import { _, Adw, Gio, Gtk, ExtensionPreferences } from './gi-prefs.js';
 import { DisplaysPage } from './prefs/displays-page.js';
 import { SeatsPage } from './prefs/seats-page.js';
@@ -29,17 +30,19 @@ export default class PhyllomeSwitcherPreferences extends ExtensionPreferences {
     const settings = this.getSettings();
     window.add(shortcutsPage(settings));
     window.add(guestsPage(settings));
-    // Added once the service answers, if it reports several seats; the window does not wait for it.
-    const seats = new SeatsPage(window);
-    // Added once the service answers with guests that have a display, after the Seats page.
-    const displays = new DisplaysPage(window, settings);
+    // One client of the service for both pages; the window does not wait for it.
+    const client = new SwitcherClient({ objects: true });
+    // Added once the service is there, if it reports several seats. Told first, so its place is the third.
+    const seats = new SeatsPage(window, client);
+    // Added once the service is there with guests that have a display, after the Seats page.
+    const displays = new DisplaysPage(window, settings, client);
     window.connect('close-request', () => {
-      seats.destroy();
       displays.destroy();
+      seats.destroy();
+      client.destroy();
       return false;
     });
-    // The Seats page first, where there is one: its place is the third.
-    void seats.start().finally(() => void displays.start());
+    void client.start();
     return Promise.resolve();
   }
 }

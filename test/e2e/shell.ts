@@ -123,7 +123,7 @@ export class ShellDriver {
    */
   async spyOnSwitcher(method: 'switchTo' | 'switchBy', record: string): Promise<void> {
     await this.eval(`(() => {
-      const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('switcher.js').get_uri();
+      const uri = Main.extensionManager.lookup('${UUID}').dir.get_child('flows').get_child('switching.js').get_uri();
       import(uri).then((m) => { globalThis.__phySwitcherModule = m; });
       return true;
     })()`);

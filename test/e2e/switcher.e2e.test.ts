@@ -135,6 +135,29 @@ describe('the switcher in GNOME Shell 48', () => {
     await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 1);
   });
 
+  it("puts a guest's name into a sentence as it is, '$&' and '%s' included", async () => {
+    // String.replace would read '$&' as "what matched" and give back '%s'.
+    const name = '$& %s';
+    await defineTestGuest(stack, name.replace(/&/g, '&amp;'));
+    await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);
+    // A failure's notification: its title says which guest, by name.
+    await stack.libvirtDbus?.stop('SIGKILL');
+    try {
+      await shell.waitFor<MenuView>(MENU, (v) => v.status?.startsWith('Cannot reach libvirt') ?? false);
+      expect(await clickAction(name, 'Start')).toBe(true);
+      const titles = await shell.waitFor<string[]>(
+        `Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title))`,
+        (list) => list.some((t) => t.startsWith('Could not start')),
+      );
+      expect(titles.filter((t) => t.startsWith('Could not start'))).toEqual(['Could not start $& %s']);
+    } finally {
+      // What the tests after this one find: libvirt back, and with it the test driver afresh, without this guest.
+      await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
+      await stack.startLibvirtDbus();
+      await shell.waitFor<MenuView>(MENU, (v) => v.status === undefined && names(v).join() === 'test');
+    }
+  });
+
   it('keeps the open menu as a screenshot', async () => {
     await defineTestGuest(stack, 'Fedora Workstation', { osId: 'http://fedoraproject.org/fedora/41' });
     await shell.waitFor<MenuView>(MENU, (v) => v.guests.length === 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { proposeGuestName, readDescription } from '../../extension/src/model/new-guest.js';
+import { proposeGuestName, readDescription } from '../../extension/src/new-guest/proposal.js';
 
 describe('the New Guest window', () => {
   it('proposes a name from the OS that a guest can take, unique among those there', () => {

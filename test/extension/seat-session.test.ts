@@ -1,10 +1,10 @@
 // A session's seat as the service places it (DescribeCaller), not XDG_SEAT:
-// which guests it shows and where it lands (extension/src/seat-session.ts).
+// which guests it shows and where it lands (extension/src/flows/seat-landing.ts).
 
 import { describe, expect, it } from 'vitest';
 import type { CollectionListener } from '../../extension/src/model/collection.js';
 import type { GuestSummary } from '../../extension/src/model/guest-list.js';
-import { SeatSession } from '../../extension/src/seat-session.js';
+import { SeatSession } from '../../extension/src/flows/seat-landing.js';
 
 const guest = (name: string, seat: string): GuestSummary => ({
   path: `/g/${name}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkQueue, type IdleScheduler } from '../../extension/src/client/work-queue.js';
+import { WorkQueue, type IdleScheduler } from '../../extension/src/model/work-queue.js';
 
 /** A main loop by hand: idle callbacks run when run() is called, and time moves as tasks say. */
 class FakeLoop implements IdleScheduler {

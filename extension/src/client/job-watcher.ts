@@ -3,9 +3,9 @@
 // a job that ends at once is missed; each job's progress and its one ending
 // go to the listener that asked for it.
 
-import { Gio, GLib } from '../gi.js';
+import { Gio, GLib } from '../gi-shared.js';
+import { JOB_INTERFACE } from './switcher1.js';
 
-export const JOB_INTERFACE = 'me.phyllo.Switcher1.Job';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 /** Endings kept for jobs nobody watches yet (a reply still on its way to its caller). */
 const KEEP_ENDINGS = 16;

@@ -1,147 +1,127 @@
-// The extension's view of the service, through the standard
-// org.freedesktop.DBus.ObjectManager: one Gio.DBusObjectManagerClient gets
-// every guest, USB device and seat with all their properties in one round
-// trip, and keeps them exactly in step with the service (InterfacesAdded,
-// InterfacesRemoved, PropertiesChanged). What it hands on is applied a
-// little at a time (work-queue.ts), always read from the manager client's
-// current state, so at rest our lists are the service's. A Gio.DBusProxy for
-// the Manager carries its properties, methods and signals. One watch on the
-// service's name follows its owners: both are made anew for each owner, by
-// its unique name, and dropped when it vanishes — a service replaced (a
+// The one client of the service, for every process of ours: the Shell, the
+// preferences and the New Guest window. It finds the service's bus (the
+// system bus where the host-wide service is, else the session bus) and
+// follows its name with one watch: for each owner, by its unique name, a
+// Gio.DBusProxy for the Manager (its properties, methods and signals) and,
+// where asked for, one Gio.DBusObjectManagerClient that holds every guest,
+// USB device and seat with all their properties (org.freedesktop.DBus.
+// ObjectManager: one round trip, then InterfacesAdded, InterfacesRemoved
+// and PropertiesChanged keep it exactly the service's). Both are made anew
+// for each owner and dropped when it vanishes: a service replaced (a
 // restart) is a new owner, never missed, and nothing made for an old owner
-// or before a disable asks anything of a later one. Everything is created
-// asynchronously with one cancellable, cancelled on destroy.
+// or before destroy() asks anything of a later one. Every call is packed
+// from the contract's signatures (switcher1.ts, generated), has a deadline
+// and the one cancellable that destroy() cancels. It holds no word a person
+// reads: what it cannot do, the service says (its typed errors).
 
-import { _, Gio, GLib, GObject } from '../gi.js';
-import type { CollectionListener } from '../model/collection.js';
-import { displayDescription, type DisplayChange, type DisplayDescription } from '../model/display.js';
-import type { GuestSummary, ServiceStatus } from '../model/guest-list.js';
-import type { GuestAction } from '../model/guest-state.js';
-import type { SeatSummary } from '../model/seats.js';
-import type { UsbSummary } from '../model/usb-list.js';
+import { Gio, GLib, GObject } from '../gi-shared.js';
+import { isCancelled, isServiceGone, newProxy, serviceConnection } from './calls.js';
+import { JobWatcher, type JobListener } from './job-watcher.js';
 import {
-  callProxy,
-  isCancelled,
-  isServiceGone,
-  newProxy,
-  remoteErrorName,
-  serviceConnection,
-  unpack,
-  unpackString,
-} from './dbus.js';
-import { guestChanges, guestSummary, seatSummary, usbSummary } from './summaries.js';
-import {
-  GUEST_INTERFACE,
+  BUS_NAME,
   INTERFACE_XML,
   MANAGER_INTERFACE,
-  SEAT_INTERFACE,
-  USB_DEVICE_INTERFACE,
+  MANAGER_PATH,
+  SIGNATURES,
+  type InterfaceName,
+  type ManagerProperties,
+  type ManagerSignals,
+  type MethodIn,
+  type MethodName,
+  type MethodOut,
+  type Switcher1,
 } from './switcher1.js';
-import { WorkQueue } from './work-queue.js';
 
-export const BUS_NAME = 'me.phyllo.Switcher1';
-export const MANAGER_PATH = '/me/phyllo/Switcher1';
-const CALL_TIMEOUT_MS = 30_000;
-// What a person asked for may wait for them to authenticate (polkit, through the service: up to 2 min).
-const INTERACTION_MS = 120_000;
-const ACTION_TIMEOUT_MS = CALL_TIMEOUT_MS + INTERACTION_MS;
-const ACCESS_DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
-// Show may start a guest first: the service allows it a minute.
-const SHOW_TIMEOUT_MS = 90_000;
+/** A call's deadline when nothing else is said. */
+export const CALL_TIMEOUT_MS = 30_000;
+/** What a person asked for may wait for them to authenticate (polkit, through the service: up to 2 min). */
+export const INTERACTION_MS = 120_000;
 
-/** Receives one kind of object: a fresh start, then single changes, in order. */
-export type { CollectionListener };
-
-export interface SwitcherClientListener {
-  statusChanged(status: ServiceStatus): void;
-  guests: CollectionListener<GuestSummary>;
-  usb: CollectionListener<UsbSummary>;
-  seats: CollectionListener<SeatSummary>;
-  /** A plugged-in device that a guest's 'ask' rule matches. */
-  usbAsk(devicePath: string, guestPath: string): void;
-  /**
-   * Where the service places this process (logind's session of it, else its
-   * user's display session): its seat, '' when none or unknown. Told each
-   * time the service (re)appears.
-   */
-  ownSeat(seat: string): void;
-  /** The bus the service was found on, told once, before anything is asked of the service. */
-  connected(connection: Gio.DBusConnection): void;
-  /** A guest stopped, and why (the contract's GuestStopped reasons: crashed, failed, shutdown…). */
-  guestStopped?(guestPath: string, reason: string): void;
+/** What a client tells those who follow the service; every member is optional. */
+export interface ClientEvents {
+  /** The service's bus was found: told once, before anything is asked of the service there. */
+  connected?(connection: Gio.DBusConnection): void;
+  /** An owner of the name is followed now (true), or none is any more (false). */
+  presenceChanged?(present: boolean): void;
+  /** Some of the Manager's properties changed (their names). */
+  managerChanged?(names: string[]): void;
+  /** One of the Manager's signals, its arguments unpacked. */
+  managerSignal?(signal: keyof ManagerSignals, args: unknown[]): void;
+  /** An object of the service came, or went (read what it holds now with properties()). */
+  objectChanged?(path: string): void;
+  /** Some properties of one of an object's interfaces changed (their names). */
+  propertiesChanged?(path: string, iface: InterfaceName, names: string[]): void;
 }
 
-/** How one kind of object becomes what the listener gets. */
-interface Kind<T extends { path: string }> {
-  listener: CollectionListener<T>;
-  summarize(path: string, proxy: Gio.DBusProxy): T;
-  changes(proxy: Gio.DBusProxy, names: string[]): Partial<Omit<T, 'path'>>;
-  /** The paths the listener knows. */
-  known: Set<string>;
+export interface ClientOptions {
+  /** Follow every guest, USB device and seat (an object manager client); the New Guest window needs none. */
+  objects?: boolean;
+  /** Follow jobs' progress and endings (watchJob), subscribed before any job can start. */
+  jobs?: boolean;
+  /** By default the bus the service is found on (calls.ts serviceConnection). */
+  connection?: Gio.DBusConnection;
 }
 
-/** Where each kind of object lives, by the service's naming. */
-const KIND_BY_PATH: [prefix: string, iface: string][] = [
-  [`${MANAGER_PATH}/guest/`, GUEST_INTERFACE],
-  [`${MANAGER_PATH}/usb/`, USB_DEVICE_INTERFACE],
-  [`${MANAGER_PATH}/seat/`, SEAT_INTERFACE],
-];
+export interface CallOptions {
+  /** A person asked for it: polkit (through the service) may ask them to authenticate, within INTERACTION_MS more. */
+  interactive?: boolean;
+  /** The deadline before the interaction's time; CALL_TIMEOUT_MS by default. */
+  timeoutMs?: number;
+}
 
-export const glibScheduler = {
-  idle: (fn: () => boolean): number => GLib.idle_add(GLib.PRIORITY_DEFAULT_IDLE, fn),
-  remove: (id: number): void => {
-    GLib.source_remove(id);
-  },
-  now: (): number => GLib.get_monotonic_time() / 1000,
-};
+/** The properties of one interface of the contract, as recursiveUnpack() gives them. */
+export type PropertiesOf<I extends InterfaceName> = Switcher1[I]['properties'];
+
+interface Followed {
+  /** The owner's unique name: everything is asked of it alone. */
+  owner: string;
+  manager: Gio.DBusProxy;
+  objects: Gio.DBusObjectManagerClient | undefined;
+}
+
+interface GObjectLike {
+  connect(signal: string, handler: (...args: unknown[]) => void): number;
+  disconnect(id: number): void;
+}
 
 export class SwitcherClient {
   private readonly cancellable = new Gio.Cancellable();
   private readonly nodeInfo = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML);
-  private readonly queue = new WorkQueue(glibScheduler);
-  private manager: Gio.DBusProxy | undefined;
-  private objects: Gio.DBusObjectManagerClient | undefined;
+  private readonly listeners = new Set<ClientEvents>();
+  private readonly jobs: JobWatcher | undefined;
+  private connection: Gio.DBusConnection | undefined;
+  /** Settles once the service's bus is known (undefined: start() could not find it, or destroy() came first). */
+  private found: Promise<Gio.DBusConnection | undefined> | undefined;
+  private followed: Followed | undefined;
   private readonly handlers: [GObjectLike, number][] = [];
-  private readonly kinds: Record<string, Kind<{ path: string }>>;
-  /** Whether we want live figures: asked again of a service that (re)appears. */
-  private statsWanted = false;
   /** The watch on the service's name (Gio.bus_watch_name_on_connection), 0 when none. */
   private nameWatch = 0;
-  /** Counts the owners followed: proxies made for an earlier one are dropped. */
-  private owner = 0;
+  /** Counts the owners followed: what was made for an earlier one is dropped. */
+  private generation = 0;
+  private destroyed = false;
 
-  constructor(
-    private readonly listener: SwitcherClientListener,
-    /** By default the bus the service is found on (dbus-calls.ts serviceConnection). */
-    private connection?: Gio.DBusConnection,
-  ) {
-    const kind = <T extends { path: string }>(
-      listener: CollectionListener<T>,
-      summarize: (path: string, proxy: Gio.DBusProxy) => T,
-      changes: (proxy: Gio.DBusProxy, names: string[]) => Partial<Omit<T, 'path'>>,
-    ): Kind<{ path: string }> =>
-      ({ listener, summarize, changes, known: new Set() }) as unknown as Kind<{ path: string }>;
-    this.kinds = {
-      [GUEST_INTERFACE]: kind(listener.guests, guestSummary, guestChanges),
-      [USB_DEVICE_INTERFACE]: kind(listener.usb, usbSummary, (proxy) => ({ owner: usbSummary('', proxy).owner })),
-      [SEAT_INTERFACE]: kind(listener.seats, seatSummary, (proxy) => ({ guest: seatSummary('', proxy).guest })),
-    };
+  constructor(private readonly options: ClientOptions = {}) {
+    this.connection = options.connection;
+    this.jobs = options.jobs ? new JobWatcher(BUS_NAME) : undefined;
   }
 
+  /** Adds a follower; the returned function takes it away. */
+  subscribe(events: ClientEvents): () => void {
+    this.listeners.add(events);
+    return () => this.listeners.delete(events);
+  }
+
+  /** Finds the service's bus and follows its name; resolves once the watch is there (not the service). */
   async start(): Promise<void> {
-    let connection: Gio.DBusConnection;
-    try {
-      connection = this.connection ?? (await serviceConnection(this.cancellable));
-    } catch (error) {
-      if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot find the service's bus: ${String(error)}`);
-      return;
-    }
-    this.connection = connection;
-    if (this.cancellable.is_cancelled()) return;
-    this.listener.connected(connection);
+    this.found ??= this.findBus();
+    const connection = await this.found;
+    if (!connection || this.destroyed || this.nameWatch) return;
+    // Jobs are followed from before the first is started there, so none ends unseen.
+    this.jobs?.start(connection);
+    this.emit((l) => l.connected?.(connection));
     // One watch on the name tells each owner that comes and goes, a replacement (systemd's restart)
     // as the old one vanishing and the new one appearing; AUTO_START: the first look starts an
-    // activatable service, as a proxy's first call would.
+    // activatable service, as a first call would.
     this.nameWatch = Gio.bus_watch_name_on_connection(
       connection,
       BUS_NAME,
@@ -150,291 +130,175 @@ export class SwitcherClient {
         void this.follow(connection, owner)) as unknown as GObject.Closure,
       (() => this.unfollow()) as unknown as GObject.Closure,
     );
-    this.reportStatus();
   }
 
-  /**
-   * Makes the Manager's proxy and the object manager client for one owner of
-   * the name (its unique name: they follow that process only, so one that
-   * outlives us or its owner never asks anything of a later one), and
-   * follows them until the owner vanishes. Made while the owner leaves, they
-   * fail: the next owner comes with its own appearance.
-   */
-  private async follow(connection: Gio.DBusConnection, owner: string): Promise<void> {
-    this.unfollow();
-    const followed = this.owner;
-    let manager: Gio.DBusProxy;
-    let objects: Gio.DBusObjectManagerClient;
+  private async findBus(): Promise<Gio.DBusConnection | undefined> {
     try {
-      [manager, objects] = await Promise.all([
-        newProxy(this.info(MANAGER_INTERFACE), owner, MANAGER_PATH, this.cancellable, {
-          connection,
-          flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
-        }),
-        newObjectManager(connection, owner, this.cancellable),
-      ]);
+      const connection = this.connection ?? (await serviceConnection(this.cancellable));
+      this.connection = connection;
+      return this.destroyed ? undefined : connection;
     } catch (error) {
-      if (isCancelled(error)) return;
-      if (isServiceGone(error)) console.log(`Phyllome Switcher: the service (${owner}) left as we reached it`);
-      else console.error(`Phyllome Switcher: cannot reach the service: ${String(error)}`);
-      return;
+      if (!isCancelled(error)) console.error(`Phyllome Switcher: cannot find the service's bus: ${String(error)}`);
+      return undefined;
     }
-    // destroy() (a quick disable) or another owner came meanwhile: these are nobody's.
-    if (this.cancellable.is_cancelled() || followed !== this.owner) return;
-    this.manager = manager;
-    this.objects = objects;
-    this.wire(manager, objects);
-  }
-
-  /** The owner vanished (or another came): what it served is gone, until the next one is followed. */
-  private unfollow(): void {
-    this.owner++;
-    for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
-    const followed = this.manager !== undefined;
-    this.manager = undefined;
-    this.objects = undefined;
-    if (!followed) return;
-    this.reportStatus();
-    this.queue.push(() => this.resync());
-  }
-
-  /** Follows one owner's Manager and objects; all it hands on goes through the queue, in order. */
-  private wire(manager: Gio.DBusProxy, objects: Gio.DBusObjectManagerClient): void {
-    this.connect(manager, 'g-properties-changed', () => this.reportStatus());
-    this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
-      if (signal === 'UsbAttachRequested') {
-        const [device, guest] = parameters.deepUnpack() as [string, string];
-        // After the device's own InterfacesAdded, which came before this signal.
-        this.queue.push(() => this.listener.usbAsk(device, guest));
-      } else if (signal === 'GuestStopped') {
-        const [guest, reason] = parameters.deepUnpack() as [string, string];
-        // After the State change the service sent first.
-        this.queue.push(() => this.listener.guestStopped?.(guest, reason));
-      }
-    });
-    // A new owner knows nothing of our watch.
-    if (this.statsWanted) this.callStats('WatchStats');
-    this.connect(objects, 'object-added', (_m: unknown, object: Gio.DBusObject) => {
-      const path = object.get_object_path();
-      this.queue.push(() => this.apply(path));
-    });
-    this.connect(objects, 'object-removed', (_m: unknown, object: Gio.DBusObject) => {
-      const path = object.get_object_path();
-      this.queue.push(() => this.apply(path));
-    });
-    this.connect(
-      objects,
-      'interface-proxy-properties-changed',
-      (_m: unknown, object: Gio.DBusObjectProxy, proxy: Gio.DBusProxy, changed: GLib.Variant) => {
-        const path = object.get_object_path();
-        const names = Object.keys(changed.deepUnpack() as Record<string, unknown>);
-        const iface = proxy.get_interface_name();
-        this.queue.push(() => this.applyChanges(path, iface, names));
-      },
-    );
-    this.reportStatus();
-    this.placeCaller();
-    this.queue.push(() => this.resync());
-  }
-
-  /**
-   * Whom the service serves: 'user' (it opens viewers itself, Show) or
-   * 'host' (viewers run here, from OpenDisplay).
-   */
-  get scope(): 'user' | 'host' {
-    return unpackString(this.manager?.get_cached_property('Scope') ?? null) === 'host' ? 'host' : 'user';
-  }
-
-  /** Whether an administrator allowed sharing guests with other computers (the Manager's SharingAllowed). */
-  get sharingAllowed(): boolean {
-    const value = this.manager?.get_cached_property('SharingAllowed');
-    return value ? value.get_boolean() : false;
-  }
-
-  /** Shares a guest with another computer for `seconds`; resolves to Share's answer, unpacked (for this caller only). */
-  async share(path: string, seconds: number): Promise<Record<string, unknown>> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const options = new GLib.Variant('(a{sv})', [{ duration: GLib.Variant.new_uint32(seconds) }]);
-    const reply = await callProxy(proxy, 'Share', options, ACTION_TIMEOUT_MS, this.cancellable, true);
-    return (reply.recursiveUnpack() as [Record<string, unknown>])[0];
-  }
-
-  /** Ends a guest's share at once. */
-  async unshare(path: string): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    await callProxy(proxy, 'Unshare', null, ACTION_TIMEOUT_MS, this.cancellable, true);
-  }
-
-  /** Asks the service where it places this process, and tells the listener its seat. */
-  private placeCaller(): void {
-    const manager = this.manager;
-    if (!manager) return;
-    // An answer (or the failure) of an owner that has since been replaced is not this one's.
-    const asked = this.owner;
-    callProxy(manager, 'DescribeCaller', null, CALL_TIMEOUT_MS, this.cancellable).then(
-      (reply) => {
-        if (asked !== this.owner) return;
-        const [where] = reply.deepUnpack() as [Record<string, GLib.Variant>];
-        this.listener.ownSeat(unpackString(where.seat ?? null));
-      },
-      (error: unknown) => {
-        // Not placed (logind unreachable): no seat of its own, which shows only what is of no seat.
-        if (isCancelled(error) || asked !== this.owner) return;
-        if (!isServiceGone(error))
-          console.warn(`Phyllome Switcher: cannot tell the seat of this session: ${String(error)}`);
-        this.listener.ownSeat('');
-      },
-    );
   }
 
   destroy(): void {
-    // Our connection outlives us (it is the Shell's): the service must not go on sampling for it.
-    if (this.statsWanted && this.manager) {
-      this.manager.call('UnwatchStats', null, Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, null, null);
-    }
-    this.statsWanted = false;
+    this.destroyed = true;
     if (this.nameWatch) Gio.bus_unwatch_name(this.nameWatch);
     this.nameWatch = 0;
-    this.owner++;
+    this.generation++;
     this.cancellable.cancel();
-    this.queue.destroy();
-    for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
-    this.manager = undefined;
-    this.objects = undefined;
-    for (const kind of Object.values(this.kinds)) kind.known.clear();
+    this.jobs?.stop();
+    this.disconnectAll();
+    this.followed = undefined;
+    this.listeners.clear();
   }
 
-  /** Calls a guest action; rejects with the service's error. */
-  async guestAction(path: string, action: GuestAction, shutdownTimeoutSeconds: number): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    if (action === 'Shutdown') {
-      const parameters = new GLib.Variant('(u)', [shutdownTimeoutSeconds]);
-      const reply = await callProxy(
-        proxy,
-        'Shutdown',
-        parameters,
-        (shutdownTimeoutSeconds + 10) * 1000 + INTERACTION_MS,
-        this.cancellable,
-        true,
-      );
-      const [stopped] = reply.deepUnpack() as [boolean];
-      if (!stopped) throw new ShutdownTimedOut(shutdownTimeoutSeconds);
-      return;
-    }
-    await callProxy(proxy, action, null, ACTION_TIMEOUT_MS, this.cancellable, true);
+  /** Whether an owner of the name is followed now. */
+  get present(): boolean {
+    return this.followed !== undefined;
   }
 
-  /** Starts the guest if needed and opens its viewer; resolves once the viewer shows it. */
-  async show(path: string): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    await callProxy(proxy, 'Show', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
+  /** The bus the service is on, once found. */
+  get bus(): Gio.DBusConnection | undefined {
+    return this.connection;
   }
 
-  /** The host-wide service: starts the guest if needed; resolves to the URI of its display socket for a viewer here. */
-  async openDisplay(path: string): Promise<string> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const reply = await callProxy(proxy, 'OpenDisplay', null, SHOW_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
-    return (reply.deepUnpack() as [string])[0];
+  /** One of the Manager's properties as the service last said it, or the fallback while none is known. */
+  managerProperty<K extends keyof ManagerProperties>(name: K, fallback: ManagerProperties[K]): ManagerProperties[K] {
+    return unpackRecursive(this.followed?.manager.get_cached_property(name), fallback);
   }
 
-  async setMonitor(path: string, connector: string): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const parameters = new GLib.Variant('(s)', [connector]);
-    await callProxy(proxy, 'SetMonitor', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
-  }
-
-  /** Each head's monitor, head 1 first ('' for none). */
-  async setMonitors(path: string, connectors: string[]): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    await callProxy(
-      proxy,
-      'SetMonitors',
-      new GLib.Variant('(as)', [connectors]),
-      ACTION_TIMEOUT_MS,
-      this.cancellable,
-      true,
-    );
-  }
-
-  /** What the guest's display may be set to here (its video model's limits, and whether 3D can be had). */
-  async describeDisplay(path: string): Promise<DisplayDescription> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const reply = await callProxy(proxy, 'DescribeDisplay', null, CALL_TIMEOUT_MS, this.cancellable);
-    return displayDescription((reply.recursiveUnpack() as [Record<string, unknown>])[0]);
-  }
-
-  /** Changes the guest's display from its next start: heads, a resolution (or following the window), 3D. */
-  async setDisplay(path: string, change: DisplayChange): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const settings: Record<string, GLib.Variant> = {};
-    if (change.heads !== undefined) settings.heads = GLib.Variant.new_uint32(change.heads);
-    if (change.resolution === 'window') settings.resolution = GLib.Variant.new_string('window');
-    else if (change.resolution) settings.resolution = new GLib.Variant('(uu)', change.resolution);
-    if (change.accel3d !== undefined) settings.accel3d = GLib.Variant.new_boolean(change.accel3d);
-    await callProxy(
-      proxy,
-      'SetDisplay',
-      new GLib.Variant('(a{sv})', [settings]),
-      ACTION_TIMEOUT_MS,
-      this.cancellable,
-      true,
-    );
-  }
-
-  /** Attach (forced or not), Detach, or SetRule on a USB device. */
-  async usbAction(
-    devicePath: string,
-    method: 'Attach' | 'ForceAttach' | 'Detach' | 'SetRule',
-    args?: GLib.Variant,
-  ): Promise<void> {
-    const proxy = this.proxy(devicePath, USB_DEVICE_INTERFACE, _('This device was unplugged'));
-    await callProxy(proxy, method, args ?? null, ACTION_TIMEOUT_MS, this.cancellable, true);
+  /** The paths of every object of the service with this interface (objects: true). */
+  paths(iface: InterfaceName): string[] {
+    const objects = this.followed?.objects;
+    if (!objects) return [];
+    return objects
+      .get_objects()
+      .filter((object) => object.get_interface(iface) !== null)
+      .map((object) => object.get_object_path());
   }
 
   /**
-   * Starts Export(s directory), Clone(s name) or MigrateTo(s uri, a{sv} options)
-   * on a guest; resolves to the job's object path.
+   * An object's properties of one interface (those named, or all), as the
+   * service last said them; undefined when it has no such object.
    */
-  async startGuestJob(path: string, method: 'Export' | 'Clone' | 'MigrateTo', args: GLib.Variant): Promise<string> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const reply = await callProxy(proxy, method, args, CALL_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true);
-    return (reply.deepUnpack() as [string])[0];
+  properties<I extends InterfaceName>(
+    path: string,
+    iface: I,
+    names?: readonly string[],
+  ): Partial<PropertiesOf<I>> | undefined {
+    const proxy = this.followed?.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
+    if (!proxy) return undefined;
+    const properties: Record<string, unknown> = {};
+    for (const name of names ?? proxy.get_cached_property_names() ?? []) {
+      const value = proxy.get_cached_property(name);
+      if (value) properties[name] = value.recursiveUnpack();
+    }
+    return properties as Partial<PropertiesOf<I>>;
   }
 
-  /** Import(s bundle); resolves to the job's object path. */
-  async importBundle(bundle: string): Promise<string> {
-    if (!this.manager) throw new Error(_('The guest service is not running'));
-    const reply = await callProxy(
-      this.manager,
-      'Import',
-      new GLib.Variant('(s)', [bundle]),
-      CALL_TIMEOUT_MS + INTERACTION_MS,
-      this.cancellable,
-      true,
-    );
-    return (reply.deepUnpack() as [string])[0];
+  /**
+   * Calls a method of the Manager or of one of its objects, packed from the
+   * contract's signature; resolves to its reply, unpacked. It goes to the
+   * owner followed now (to the name, which may start the service, while
+   * none is) and rejects with the service's error.
+   */
+  async call<I extends InterfaceName, M extends MethodName<I>>(
+    path: string,
+    iface: I,
+    method: M,
+    args: MethodIn<I, M>,
+    options: CallOptions = {},
+  ): Promise<MethodOut<I, M>> {
+    const [parameters, replyType] = pack(iface, method, args);
+    const reply = await this.send(path, iface, method, parameters, replyType, options);
+    return reply.recursiveUnpack() as MethodOut<I, M>;
   }
 
-  /** Cancels a job; it ends (Completed) once it has undone its work. */
-  cancelJob(job: string): Promise<void> {
+  /**
+   * Sends a call to the owner followed now, at once, and waits for nothing:
+   * for what must still reach the service as we go (destroy() cancels every
+   * call still waiting). Nothing is sent while no owner is followed.
+   */
+  tell<I extends InterfaceName, M extends MethodName<I>>(
+    path: string,
+    iface: I,
+    method: M,
+    args: MethodIn<I, M>,
+  ): void {
+    const followed = this.followed;
     const connection = this.connection;
-    if (!connection) return Promise.reject(new Error(_('The guest service is not running')));
+    if (!followed || !connection) return;
+    const [parameters] = pack(iface, method, args);
+    connection.call(
+      followed.owner,
+      path,
+      iface,
+      method,
+      parameters,
+      null,
+      Gio.DBusCallFlags.NONE,
+      CALL_TIMEOUT_MS,
+      null,
+      null,
+    );
+  }
+
+  /** Sets a writable property of an object (org.freedesktop.DBus.Properties.Set). */
+  async setProperty<I extends InterfaceName>(
+    path: string,
+    iface: I,
+    name: keyof PropertiesOf<I> & string,
+    value: GLib.Variant,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const parameters = new GLib.Variant('(ssv)', [iface, name, value]);
+    await this.send(path, 'org.freedesktop.DBus.Properties', 'Set', parameters, null, options);
+  }
+
+  /** Follows a job until it ends (at once, if it already has); needs jobs: true. */
+  watchJob(path: string, listener: JobListener): void {
+    if (!this.jobs) throw new Error('this client follows no jobs');
+    this.jobs.watch(path, listener);
+  }
+
+  /** The D-Bus interface description of one of the contract's interfaces. */
+  interfaceInfo(name: InterfaceName): Gio.DBusInterfaceInfo {
+    const info = this.nodeInfo.lookup_interface(name);
+    if (!info) throw new Error(`${name} is missing from the interface XML`);
+    return info;
+  }
+
+  private async send(
+    path: string,
+    iface: string,
+    method: string,
+    parameters: GLib.Variant | null,
+    replyType: GLib.VariantType | null,
+    { interactive = false, timeoutMs = CALL_TIMEOUT_MS }: CallOptions,
+  ): Promise<GLib.Variant> {
+    // A call may come while the bus is still looked for (the New Guest window's first): it waits for it.
+    const connection = await (this.found ?? Promise.reject(new Error('the client was not started')));
+    if (this.destroyed) throw cancelled();
+    if (!connection) throw new Error("The guest service's bus could not be found");
+    const flags = interactive ? Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION : Gio.DBusCallFlags.NONE;
+    const deadline = timeoutMs + (interactive ? INTERACTION_MS : 0);
     return new Promise((resolve, reject) => {
       connection.call(
-        BUS_NAME,
-        job,
-        'me.phyllo.Switcher1.Job',
-        'Cancel',
-        null,
-        null,
-        // A person asked; for another seat's job polkit may ask them who they are.
-        Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION,
-        CALL_TIMEOUT_MS + INTERACTION_MS,
+        this.followed?.owner ?? BUS_NAME,
+        path,
+        iface,
+        method,
+        parameters,
+        replyType,
+        flags,
+        deadline,
         this.cancellable,
         (source, result) => {
           try {
-            (source as Gio.DBusConnection).call_finish(result);
-            resolve();
+            resolve((source as Gio.DBusConnection).call_finish(result));
           } catch (error) {
             reject(error);
           }
@@ -443,148 +307,127 @@ export class SwitcherClient {
     });
   }
 
-  /** Assigns a guest ('/' for none) to a seat. */
-  async assignSeat(seatPath: string, guestPath: string): Promise<void> {
-    const proxy = this.proxy(seatPath, SEAT_INTERFACE, _('This seat is gone'));
-    const parameters = new GLib.Variant('(o)', [guestPath]);
-    await callProxy(proxy, 'AssignGuest', parameters, ACTION_TIMEOUT_MS, this.cancellable, true);
-  }
-
-  /** Tells the service which guest has the focus ('/' for the host). */
-  setFocusedGuest(path: string): void {
-    if (!this.manager) return;
-    callProxy(
-      this.manager,
-      'SetFocusedGuest',
-      new GLib.Variant('(o)', [path]),
-      CALL_TIMEOUT_MS,
-      this.cancellable,
-    ).catch((error: unknown) => {
-      // The service leaving meanwhile is no news: it is told again once it is back. Refused: with
-      // several seats, the focus is another seat's guest's; this session's is not for it to move.
-      if (!isCancelled(error) && !isServiceGone(error) && remoteErrorName(error) !== ACCESS_DENIED)
-        console.warn(`Phyllome Switcher: SetFocusedGuest failed: ${String(error)}`);
-    });
-  }
-
-  /** Sets a guest's Autostart (libvirt's own flag); rejects with the service's error. */
-  async setAutostart(path: string, autostart: boolean): Promise<void> {
-    const proxy = this.proxy(path, GUEST_INTERFACE, _('This guest is gone'));
-    const args = new GLib.Variant('(ssv)', [GUEST_INTERFACE, 'Autostart', GLib.Variant.new_boolean(autostart)]);
-    await callProxy(proxy, 'org.freedesktop.DBus.Properties.Set', args, ACTION_TIMEOUT_MS, this.cancellable, true);
-  }
-
   /**
-   * Asks the service for live figures (on) or says we no longer need them;
-   * asked again whenever the service comes back while on.
+   * Makes the Manager's proxy and the object manager client for one owner
+   * of the name (its unique name: they follow that process only), and
+   * follows them until the owner vanishes. Made while the owner leaves, they
+   * fail: the next owner comes with its own appearance.
    */
-  watchStats(on: boolean): void {
-    if (on === this.statsWanted) return;
-    this.statsWanted = on;
-    this.callStats(on ? 'WatchStats' : 'UnwatchStats');
-  }
-
-  private callStats(method: 'WatchStats' | 'UnwatchStats'): void {
-    if (!this.manager) return;
-    callProxy(this.manager, method, null, CALL_TIMEOUT_MS, this.cancellable).catch((error: unknown) => {
-      if (!isCancelled(error) && !isServiceGone(error))
-        console.warn(`Phyllome Switcher: ${method} failed: ${String(error)}`);
+  private async follow(connection: Gio.DBusConnection, owner: string): Promise<void> {
+    this.unfollow();
+    const generation = this.generation;
+    let manager: Gio.DBusProxy;
+    let objects: Gio.DBusObjectManagerClient | undefined;
+    try {
+      [manager, objects] = await Promise.all([
+        newProxy(this.interfaceInfo(MANAGER_INTERFACE), owner, MANAGER_PATH, this.cancellable, {
+          connection,
+          flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
+        }),
+        this.options.objects ? newObjectManager(connection, owner, this.cancellable) : undefined,
+      ]);
+    } catch (error) {
+      if (isCancelled(error)) return;
+      if (isServiceGone(error)) console.log(`Phyllome Switcher: the service (${owner}) left as we reached it`);
+      else console.error(`Phyllome Switcher: cannot reach the service: ${String(error)}`);
+      return;
+    }
+    // destroy() or another owner came meanwhile: these are nobody's.
+    if (this.destroyed || generation !== this.generation) return;
+    this.followed = { owner, manager, objects };
+    this.connect(manager, 'g-properties-changed', (_proxy: unknown, changed: GLib.Variant) => {
+      const names = Object.keys(changed.deepUnpack() as Record<string, unknown>);
+      this.emit((l) => l.managerChanged?.(names));
     });
+    this.connect(manager, 'g-signal', (_proxy: unknown, _sender: string, signal: string, parameters: GLib.Variant) => {
+      const args = parameters.recursiveUnpack() as unknown[];
+      this.emit((l) => l.managerSignal?.(signal as keyof ManagerSignals, args));
+    });
+    if (objects) {
+      const changed = (_m: unknown, object: Gio.DBusObject): void => {
+        const path = object.get_object_path();
+        this.emit((l) => l.objectChanged?.(path));
+      };
+      this.connect(objects, 'object-added', changed);
+      this.connect(objects, 'object-removed', changed);
+      this.connect(
+        objects,
+        'interface-proxy-properties-changed',
+        (_m: unknown, object: Gio.DBusObjectProxy, proxy: Gio.DBusProxy, properties: GLib.Variant) => {
+          const path = object.get_object_path();
+          const names = Object.keys(properties.deepUnpack() as Record<string, unknown>);
+          const iface = proxy.get_interface_name() as InterfaceName;
+          this.emit((l) => l.propertiesChanged?.(path, iface, names));
+        },
+      );
+    }
+    this.emit((l) => l.presenceChanged?.(true));
   }
 
-  /** PauseAll or ResumeAll; resolves to the number of guests acted on. */
-  async managerAction(method: 'PauseAll' | 'ResumeAll'): Promise<number> {
-    if (!this.manager) throw new Error(_('The guest service is not running'));
-    const reply = await callProxy(this.manager, method, null, ACTION_TIMEOUT_MS, this.cancellable, true);
-    const [paths] = reply.deepUnpack() as [string[]];
-    return paths.length;
+  /** The owner vanished (or another came): what it served is gone, until the next one is followed. */
+  private unfollow(): void {
+    this.generation++;
+    this.disconnectAll();
+    const followed = this.followed !== undefined;
+    this.followed = undefined;
+    if (followed) this.emit((l) => l.presenceChanged?.(false));
   }
 
-  /** Work still queued (for tests and the bench: 0 means our lists are the service's). */
-  get pendingWork(): number {
-    return this.queue.pending;
+  private emit(tell: (listener: ClientEvents) => void): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        tell(listener);
+      } catch (error) {
+        console.error(`Phyllome Switcher: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
   }
 
   private connect(object: GObjectLike, signal: string, handler: (...args: never[]) => void): void {
     this.handlers.push([object, object.connect(signal, handler as (...args: unknown[]) => void)]);
   }
 
-  private proxy(path: string, iface: string, gone: string): Gio.DBusProxy {
-    const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
-    if (!proxy) throw new Error(gone); // shown to the user: translated by the caller
-    return proxy;
-  }
-
-  private info(name: string): Gio.DBusInterfaceInfo {
-    const info = this.nodeInfo.lookup_interface(name);
-    if (!info) throw new Error(`${name} is missing from the interface XML`);
-    return info;
-  }
-
-  private status(): ServiceStatus {
-    const manager = this.manager;
-    // Followed only while its owner is there (see follow and unfollow).
-    if (!manager) return { kind: 'absent' };
-    const uri = unpackString(manager.get_cached_property('Connection'));
-    // Right after the service (re)appears its properties are still on their way: not a disconnection.
-    const connected = unpack(manager.get_cached_property('Connected'), true);
-    return connected ? { kind: 'ready', uri } : { kind: 'disconnected', uri };
-  }
-
-  private reportStatus(): void {
-    this.listener.statusChanged(this.status());
-  }
-
-  /**
-   * Starts each listener afresh from what the manager client holds now: an
-   * empty list at once, then one object per task, so that a thousand guests
-   * are taken in small steps.
-   */
-  private resync(): void {
-    for (const kind of Object.values(this.kinds)) {
-      kind.known.clear();
-      kind.listener.reset([]);
-    }
-    for (const object of this.objects?.get_objects() ?? []) {
-      const path = object.get_object_path();
-      this.queue.push(() => this.apply(path));
-    }
-  }
-
-  /** Brings one object in line with the manager client: added, removed, or read anew. */
-  private apply(path: string): void {
-    // Each kind of object lives under its own path (…/guest/, …/usb/, …/seat/): one look-up, not three.
-    const iface = KIND_BY_PATH.find(([prefix]) => path.startsWith(prefix))?.[1];
-    const kind = iface ? this.kinds[iface] : undefined;
-    if (!iface || !kind) return;
-    const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
-    if (proxy && !kind.known.has(path)) {
-      kind.known.add(path);
-      kind.listener.added(kind.summarize(path, proxy));
-    } else if (!proxy && kind.known.delete(path)) {
-      kind.listener.removed(path);
-    }
-  }
-
-  private applyChanges(path: string, iface: string, names: string[]): void {
-    const kind = this.kinds[iface];
-    const proxy = this.objects?.get_interface(path, iface) as Gio.DBusProxy | null | undefined;
-    if (!kind || !proxy || !kind.known.has(path)) return;
-    const changes = kind.changes(proxy, names);
-    if (Object.keys(changes).length > 0) kind.listener.changed(path, changes);
+  private disconnectAll(): void {
+    for (const [object, id] of this.handlers.splice(0)) object.disconnect(id);
   }
 }
 
-/** The guest did not go down in the time allowed (the menu says so in the user's words). */
-export class ShutdownTimedOut extends Error {
-  constructor(readonly seconds: number) {
-    super(`did not shut down within ${seconds} s`);
-  }
+/** A change of a guest's display, as Guest.SetDisplay takes it (model/display.ts reads it the same way). */
+export interface DisplaySettings {
+  heads?: number;
+  resolution?: [number, number] | 'window';
+  accel3d?: boolean;
 }
 
-interface GObjectLike {
-  connect(signal: string, handler: (...args: unknown[]) => void): number;
-  disconnect(id: number): void;
+/** SetDisplay's a{sv}: only what the change sets. */
+export function displaySettings(change: DisplaySettings): Record<string, GLib.Variant> {
+  const settings: Record<string, GLib.Variant> = {};
+  if (change.heads !== undefined) settings.heads = GLib.Variant.new_uint32(change.heads);
+  if (change.resolution === 'window') settings.resolution = GLib.Variant.new_string('window');
+  else if (change.resolution) settings.resolution = new GLib.Variant('(uu)', change.resolution);
+  if (change.accel3d !== undefined) settings.accel3d = GLib.Variant.new_boolean(change.accel3d);
+  return settings;
+}
+
+/** A call's arguments packed as the contract's signature says, and the type of its reply. */
+function pack(iface: string, method: string, args: unknown): [GLib.Variant | null, GLib.VariantType] {
+  const signatures = (SIGNATURES as Record<string, Record<string, { in: string; out: string }>>)[iface]?.[method];
+  if (!signatures) throw new Error(`${iface}.${method} is not in the contract`);
+  const parameters = signatures.in === '()' ? null : new GLib.Variant(signatures.in, args);
+  return [parameters, new GLib.VariantType(signatures.out)];
+}
+
+/** A value as recursiveUnpack() gives it, or the fallback when there is none. */
+function unpackRecursive<T>(value: GLib.Variant | null | undefined, fallback: T): T {
+  return value ? (value.recursiveUnpack() as T) : fallback;
+}
+
+function cancelled(): GLib.Error {
+  return GLib.Error.new_literal(
+    Gio.io_error_quark(),
+    Gio.IOErrorEnum.CANCELLED,
+    'The client of the service was destroyed',
+  );
 }
 
 /** An object manager client of one owner (a unique name), never starting a service. */

@@ -15,23 +15,9 @@ export function transfersFor(state: string): TransferAction[] {
   return [];
 }
 
-/** Bytes as a person reads them: 1.2 GB, 340 MB, 12 kB (decimal units, like Files). */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  if (unit === 0) return `${Math.round(value)} ${units[0]}`;
-  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** '42 % — 1.2 GB of 2.8 GB', or just the percentage when the total is not known yet. */
-export function progressText(progress: number, done: number, total: number): string {
-  const percent = `${Math.floor(Math.min(1, Math.max(0, progress)) * 100)} %`;
-  return total > 0 ? `${percent} — ${formatBytes(done)} of ${formatBytes(total)}` : percent;
+/** A job's progress (0..1, as the service says it) in whole percent, never beyond 0..100. */
+export function progressPercent(progress: number): number {
+  return Math.floor(Math.min(1, Math.max(0, progress)) * 100);
 }
 
 /** A name for a clone that no guest has yet: '<name> copy', then '<name> copy 2'… */
@@ -41,12 +27,4 @@ export function cloneName(name: string, taken: Iterable<string>): string {
     const candidate = n === 1 ? `${name} copy` : `${name} copy ${n}`;
     if (!names.has(candidate)) return candidate;
   }
-}
-
-/** Whether a path a person typed can be sent as is: absolute, after '~/' is expanded. */
-export function expandPath(path: string, home: string): string {
-  const trimmed = path.trim();
-  if (trimmed === '~') return home;
-  if (trimmed.startsWith('~/')) return `${home.replace(/\/$/, '')}/${trimmed.slice(2)}`;
-  return trimmed;
 }

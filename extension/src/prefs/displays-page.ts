@@ -4,13 +4,14 @@
 // per guest, which asks the service what the guest's video model takes when
 // it is first opened. A switch the host or guest cannot have is insensitive
 // and says why; turning 3D on says first, once, what it costs. The rows
-// follow changes made elsewhere (the guests' PropertiesChanged, guests
-// coming and going, the service restarting); a refusal is a toast with the
-// service's words, and the row shows the guest's real setting again. Every
-// call is async, on one cancellable that destroy() (the window closing)
-// cancels.
+// follow changes made elsewhere, as the client of the service tells them
+// (the guests' properties, guests coming and going, the service
+// restarting); a refusal is a toast with the service's words, and the row
+// shows the guest's real setting again.
 
-import { INTERFACE_XML } from '../client/switcher1.js';
+import { describeError, isCancelled } from '../client/calls.js';
+import { displaySettings, type SwitcherClient } from '../client/switcher-client.js';
+import { GUEST_INTERFACE } from '../client/switcher1.js';
 import { _, Adw, Gio, GLib, Gtk, ngettext } from '../gi-prefs.js';
 import {
   ACCEL3D_COST,
@@ -25,21 +26,13 @@ import {
   type DisplayDescription,
   type ResolutionChoice,
 } from '../model/display.js';
-import { callProxy, describeError, isCancelled, isServiceGone, newProxy, serviceConnection, unpack } from './dbus.js';
+import { compareGuests } from '../model/guest-list.js';
 
-const BUS_NAME = 'me.phyllo.Switcher1';
-const MANAGER_PATH = '/me/phyllo/Switcher1';
-const CALL_TIMEOUT_MS = 30_000;
-// What a person asks for may wait for them to authenticate (polkit, through the service).
-const INTERACTION_MS = 120_000;
-const RELIST_SIGNALS = new Set(['GuestAdded', 'GuestRemoved']);
 const DISPLAY_PROPERTIES = ['Name', 'Heads', 'Resolution', 'Accel3D', 'RunningDisplay', 'Display'];
 
 /** A guest's expander row, and its rows once opened. */
 interface GuestEntry {
   path: string;
-  proxy: Gio.DBusProxy;
-  handler: number;
   expander: Adw.ExpanderRow;
   limits?: DisplayDescription;
   resolution?: { row: Adw.ComboRow; choices: ResolutionChoice[] };
@@ -48,92 +41,55 @@ interface GuestEntry {
 }
 
 export class DisplaysPage {
-  private readonly cancellable = new Gio.Cancellable();
-  private readonly nodeInfo = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML);
-  private manager: Gio.DBusProxy | undefined;
-  private readonly managerHandlers: number[] = [];
-  private connection: Gio.DBusConnection | undefined;
   private page: Adw.PreferencesPage | undefined;
   private group: Adw.PreferencesGroup | undefined;
   private guests: GuestEntry[] = [];
-  // Bumped on every relisting: the results of older async work are dropped.
+  private destroyed = false;
+  // Bumped on every relisting: the answers of calls made for an older list are dropped.
   private generation = 0;
   // Set while we change a row ourselves, so that it is not taken for the user's.
   private syncing = 0;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly window: Adw.PreferencesWindow,
     private readonly settings: Gio.Settings,
-  ) {}
-
-  async start(): Promise<void> {
-    let manager: Gio.DBusProxy;
-    try {
-      this.connection = await serviceConnection(this.cancellable);
-      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable, {
-        connection: this.connection,
-      });
-    } catch (error) {
-      if (!isCancelled(error)) console.warn(`Phyllome Switcher: no proxy for the service: ${describeError(error)}`);
-      return;
-    }
-    if (this.cancellable.is_cancelled()) return;
-    this.manager = manager;
-    this.managerHandlers.push(
-      manager.connect('notify::g-name-owner', () => void this.relist()),
-      manager.connect('g-signal', (_proxy, _sender, signal: string) => {
-        if (RELIST_SIGNALS.has(signal)) void this.relist();
-      }),
-    );
-    await this.relist();
+    private readonly client: SwitcherClient,
+  ) {
+    this.unsubscribe = client.subscribe({
+      presenceChanged: () => this.relist(),
+      objectChanged: (path) => {
+        const listed = this.guests.some((g) => g.path === path);
+        if (listed !== (this.client.properties(path, GUEST_INTERFACE, []) !== undefined)) this.relist();
+      },
+      propertiesChanged: (path, iface, names) => {
+        if (iface !== GUEST_INTERFACE || !names.some((n) => DISPLAY_PROPERTIES.includes(n))) return;
+        const entry = this.guests.find((g) => g.path === path);
+        // A guest that gains or loses a display of ours comes or goes; a rename may move it.
+        if (!entry || names.includes('Display') || names.includes('Name')) this.relist();
+        else this.sync(entry);
+      },
+    });
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.generation++;
-    this.cancellable.cancel();
-    if (this.manager) for (const id of this.managerHandlers.splice(0)) this.manager.disconnect(id);
-    this.manager = undefined;
+    this.unsubscribe();
     this.unwatch();
   }
 
-  private info(name: string): Gio.DBusInterfaceInfo {
-    const info = this.nodeInfo.lookup_interface(name);
-    if (!info) throw new Error(`${name} is not in the D-Bus contract`);
-    return info;
-  }
-
-  /** Lists the guests anew, a proxy and a row each; no guests (or no service): no page. */
-  private async relist(): Promise<void> {
-    const generation = ++this.generation;
-    const manager = this.manager;
-    if (!manager?.g_name_owner) {
-      this.show([]);
-      return;
-    }
-    try {
-      const reply = await callProxy(manager, 'ListGuests', null, CALL_TIMEOUT_MS, this.cancellable);
-      const [paths] = reply.deepUnpack() as [string[]];
-      const proxies = await Promise.all(
-        paths.map((path) =>
-          newProxy(this.info('me.phyllo.Switcher1.Guest'), BUS_NAME, path, this.cancellable, {
-            flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
-            ...(this.connection ? { connection: this.connection } : {}),
-          }),
-        ),
-      );
-      if (generation !== this.generation) return;
-      this.show(proxies);
-    } catch (error) {
-      if (isCancelled(error) || generation !== this.generation) return;
-      if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot list the guests: ${describeError(error)}`);
-      this.show([]);
-    }
-  }
-
-  private show(proxies: Gio.DBusProxy[]): void {
+  /** A row per guest with a display of ours, as the service has them now; none (or no service): no page. */
+  private relist(): void {
+    this.generation++;
     this.unwatch();
     // Guests on a screen of their own (a passed-through GPU) have no display of ours to set.
-    const shown = proxies.filter((p) => unpack(p.get_cached_property('Display'), '') !== '');
+    const shown = this.client
+      .paths(GUEST_INTERFACE)
+      .map((path) => ({ path, ...this.client.properties(path, GUEST_INTERFACE, ['Name', 'Display']) }))
+      .filter((g) => (g.Display ?? '') !== '')
+      .map((g) => ({ path: g.path, name: g.Name ?? '' }))
+      .sort(compareGuests);
     if (shown.length === 0) {
       if (this.page) this.window.remove(this.page);
       this.page = undefined;
@@ -149,21 +105,13 @@ export class DisplaysPage {
         'A fixed resolution may be larger than your monitor: the guest is shown scaled to fit. Several screens show the guest on several monitors, one each. Changes take effect when the guest next starts.',
       ),
     });
-    for (const proxy of shown) this.guests.push(this.guestRow(proxy));
+    for (const { path } of shown) this.guests.push(this.guestRow(path));
     this.page.add(this.group);
   }
 
-  private guestRow(proxy: Gio.DBusProxy): GuestEntry {
-    const expander = new Adw.ExpanderRow({ title: GLib.markup_escape_text(this.name(proxy), -1) });
-    const entry: GuestEntry = {
-      path: proxy.g_object_path,
-      proxy,
-      expander,
-      handler: proxy.connect('g-properties-changed', (_proxy, changed: GLib.Variant) => {
-        const names = Object.keys(changed.deepUnpack() as Record<string, unknown>);
-        if (names.some((n) => DISPLAY_PROPERTIES.includes(n))) this.sync(entry);
-      }),
-    };
+  private guestRow(path: string): GuestEntry {
+    const expander = new Adw.ExpanderRow({ title: GLib.markup_escape_text(this.name(path), -1) });
+    const entry: GuestEntry = { path, expander };
     // What the guest's model takes is asked once, when its row is first opened.
     expander.connect('notify::expanded', () => {
       if (expander.expanded && !entry.limits) void this.describe(entry);
@@ -173,24 +121,25 @@ export class DisplaysPage {
     return entry;
   }
 
-  private name(proxy: Gio.DBusProxy): string {
-    return unpack(proxy.get_cached_property('Name'), '');
+  private name(path: string): string {
+    return this.client.properties(path, GUEST_INTERFACE, ['Name'])?.Name ?? '';
   }
 
   private current(entry: GuestEntry): { heads: number; resolution: [number, number]; accel3d: boolean } {
+    const properties = this.client.properties(entry.path, GUEST_INTERFACE, ['Heads', 'Resolution', 'Accel3D']);
     return {
-      heads: unpack(entry.proxy.get_cached_property('Heads'), 1),
-      resolution: unpack(entry.proxy.get_cached_property('Resolution'), [0, 0] as [number, number]),
-      accel3d: unpack(entry.proxy.get_cached_property('Accel3D'), false),
+      heads: properties?.Heads ?? 1,
+      resolution: properties?.Resolution ?? [0, 0],
+      accel3d: properties?.Accel3D ?? false,
     };
   }
 
   private async describe(entry: GuestEntry): Promise<void> {
     const generation = this.generation;
     try {
-      const reply = await callProxy(entry.proxy, 'DescribeDisplay', null, CALL_TIMEOUT_MS, this.cancellable);
+      const [description] = await this.client.call(entry.path, GUEST_INTERFACE, 'DescribeDisplay', []);
       if (generation !== this.generation) return;
-      entry.limits = displayDescription((reply.recursiveUnpack() as [Record<string, unknown>])[0]);
+      entry.limits = displayDescription(description);
       this.addRows(entry, entry.limits);
       this.sync(entry);
     } catch (error) {
@@ -243,10 +192,12 @@ export class DisplaysPage {
   /** Shows the guest's real settings in its rows. */
   private sync(entry: GuestEntry): void {
     const { heads, resolution, accel3d } = this.current(entry);
-    const pending = displayPending(unpack(entry.proxy.get_cached_property('RunningDisplay'), {}));
+    const pending = displayPending(
+      this.client.properties(entry.path, GUEST_INTERFACE, ['RunningDisplay'])?.RunningDisplay,
+    );
     this.syncing++;
     try {
-      entry.expander.title = GLib.markup_escape_text(this.name(entry.proxy), -1);
+      entry.expander.title = GLib.markup_escape_text(this.name(entry.path), -1);
       const summary = [
         _(
           resolutionLabel(
@@ -295,7 +246,7 @@ export class DisplaysPage {
         dialog.connect('response', (_dialog, response: string) => resolve(response));
         dialog.present(this.window);
       });
-      if (answer !== 'on' || this.cancellable.is_cancelled()) {
+      if (answer !== 'on' || this.destroyed) {
         this.sync(entry);
         return;
       }
@@ -306,24 +257,15 @@ export class DisplaysPage {
 
   /** Asks the service; a refusal is said, and the row shows the guest's real setting again. */
   private change(entry: GuestEntry, change: DisplayChange): void {
-    const settings: Record<string, GLib.Variant> = {};
-    if (change.heads !== undefined) settings.heads = GLib.Variant.new_uint32(change.heads);
-    if (change.resolution === 'window') settings.resolution = GLib.Variant.new_string('window');
-    else if (change.resolution) settings.resolution = new GLib.Variant('(uu)', change.resolution);
-    if (change.accel3d !== undefined) settings.accel3d = GLib.Variant.new_boolean(change.accel3d);
     const generation = this.generation;
-    callProxy(
-      entry.proxy,
-      'SetDisplay',
-      new GLib.Variant('(a{sv})', [settings]),
-      CALL_TIMEOUT_MS + INTERACTION_MS,
-      this.cancellable,
-      true,
-    ).catch((error: unknown) => {
-      if (isCancelled(error)) return;
-      this.toast(describeError(error));
-      if (generation === this.generation) this.sync(entry);
-    });
+    const settings = displaySettings(change);
+    this.client
+      .call(entry.path, GUEST_INTERFACE, 'SetDisplay', [settings], { interactive: true })
+      .catch((error: unknown) => {
+        if (isCancelled(error)) return;
+        this.toast(describeError(error));
+        if (generation === this.generation) this.sync(entry);
+      });
   }
 
   private toast(message: string): void {
@@ -331,9 +273,8 @@ export class DisplaysPage {
     this.window.add_toast(new Adw.Toast({ title: GLib.markup_escape_text(message, -1), timeout: 8 }));
   }
 
-  /** Drops the rows and every proxy but the manager's. */
+  /** Drops the rows. */
   private unwatch(): void {
-    for (const { proxy, handler } of this.guests) proxy.disconnect(handler);
     this.guests = [];
     if (this.group && this.page) this.page.remove(this.group);
     this.group = undefined;

@@ -1,139 +1,78 @@
 // The "Seats" page: with several seats (systemd-logind's, as the service
 // reports them), the guest a person at each seat lands in, one combo row per
 // seat. The page is there only while the service is and reports more than
-// one seat. It follows changes made elsewhere: the seats' and guests'
-// PropertiesChanged, seats and guests coming and going, the service leaving
-// or restarting. A refused change is shown as a toast with the service's
-// words, and the row goes back to the seat's real guest. Every call is
-// async, on one cancellable that destroy() (the window closing) cancels.
+// one seat. It follows changes made elsewhere, as the client of the service
+// tells them: the seats' and guests' properties, seats and guests coming
+// and going, the service leaving or restarting. A refused change is shown
+// as a toast with the service's words, and the row goes back to the seat's
+// real guest.
 
-import { INTERFACE_XML } from '../client/switcher1.js';
-import { _, Adw, Gio, GLib, Gtk } from '../gi-prefs.js';
+import { describeError, isCancelled } from '../client/calls.js';
+import type { SwitcherClient } from '../client/switcher-client.js';
+import { GUEST_INTERFACE, SEAT_INTERFACE } from '../client/switcher1.js';
+import { _, Adw, GLib, Gtk } from '../gi-prefs.js';
+import { compareGuests } from '../model/guest-list.js';
 import { N_ } from '../model/i18n.js';
-import { callProxy, describeError, isCancelled, isServiceGone, newProxy, serviceConnection, unpack } from './dbus.js';
 
-const BUS_NAME = 'me.phyllo.Switcher1';
-const MANAGER_PATH = '/me/phyllo/Switcher1';
-const CALL_TIMEOUT_MS = 30_000;
 const NO_GUEST = '/';
 const NO_GUEST_LABEL = N_('No Guest');
-/** Manager signals after which the seats and guests are listed anew. */
-// What a person asks for may wait for them to authenticate (polkit, through the service).
-const INTERACTION_MS = 120_000;
-const RELIST_SIGNALS = new Set(['SeatAdded', 'SeatRemoved', 'GuestAdded', 'GuestRemoved']);
 
-interface Watched {
+interface SeatRow {
   path: string;
-  proxy: Gio.DBusProxy;
-  handler: number;
-}
-
-interface SeatEntry extends Watched {
-  id: string;
   row: Adw.ComboRow;
   model: Gtk.StringList;
 }
 
 export class SeatsPage {
-  private readonly cancellable = new Gio.Cancellable();
-  private readonly nodeInfo = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML);
-  private manager: Gio.DBusProxy | undefined;
-  private readonly managerHandlers: number[] = [];
   private page: Adw.PreferencesPage | undefined;
   private group: Adw.PreferencesGroup | undefined;
-  private seats: SeatEntry[] = [];
+  private seats: SeatRow[] = [];
   /** In the order of the combo rows' choices, after "No Guest". */
-  private guests: Watched[] = [];
-  // Bumped on every relisting: the results of older async work are dropped.
+  private guests: string[] = [];
+  // Bumped on every relisting: the answers of calls made for an older list are dropped.
   private generation = 0;
   // Set while we change a row's selection ourselves, so that it is not taken for the user's.
   private syncing = 0;
+  private readonly unsubscribe: () => void;
 
-  private connection: Gio.DBusConnection | undefined;
-
-  constructor(private readonly window: Adw.PreferencesWindow) {}
-
-  async start(): Promise<void> {
-    let manager: Gio.DBusProxy;
-    try {
-      // The host-wide service's bus (the system bus) where it is installed, else the session bus.
-      this.connection = await serviceConnection(this.cancellable);
-      manager = await newProxy(this.info('me.phyllo.Switcher1.Manager'), BUS_NAME, MANAGER_PATH, this.cancellable, {
-        connection: this.connection,
-      });
-    } catch (error) {
-      if (!isCancelled(error)) console.warn(`Phyllome Switcher: no proxy for the service: ${describeError(error)}`);
-      return;
-    }
-    if (this.cancellable.is_cancelled()) return;
-    this.manager = manager;
-    this.managerHandlers.push(
-      manager.connect('notify::g-name-owner', () => void this.relist()),
-      manager.connect('g-signal', (_proxy, _sender, signal: string) => {
-        if (RELIST_SIGNALS.has(signal)) void this.relist();
-      }),
-    );
-    await this.relist();
+  constructor(
+    private readonly window: Adw.PreferencesWindow,
+    private readonly client: SwitcherClient,
+  ) {
+    this.unsubscribe = client.subscribe({
+      presenceChanged: () => this.relist(),
+      objectChanged: (path) => {
+        const listed = this.seats.some((s) => s.path === path) || this.guests.includes(path);
+        const known =
+          this.client.properties(path, SEAT_INTERFACE, []) ?? this.client.properties(path, GUEST_INTERFACE, []);
+        if (listed !== (known !== undefined)) this.relist();
+      },
+      propertiesChanged: (path, iface, names) => {
+        if (iface === SEAT_INTERFACE && names.includes('Guest')) {
+          const seat = this.seats.find((s) => s.path === path);
+          if (seat) this.select(seat);
+        } else if (iface === GUEST_INTERFACE && names.includes('Name') && this.guests.includes(path)) {
+          // Renamed: its place among the choices may change.
+          this.relist();
+        }
+      },
+    });
   }
 
   destroy(): void {
     this.generation++;
-    this.cancellable.cancel();
-    if (this.manager) for (const id of this.managerHandlers.splice(0)) this.manager.disconnect(id);
-    this.manager = undefined;
+    this.unsubscribe();
     this.unwatch();
   }
 
-  private info(name: string): Gio.DBusInterfaceInfo {
-    const info = this.nodeInfo.lookup_interface(name);
-    if (!info) throw new Error(`${name} is not in the D-Bus contract`);
-    return info;
-  }
-
-  /** Lists the seats and guests anew, with a proxy each, and shows them (or hides the page). */
-  private async relist(): Promise<void> {
-    const generation = ++this.generation;
-    const manager = this.manager;
-    if (!manager?.g_name_owner) {
-      this.show([], []);
-      return;
-    }
-    try {
-      const list = (method: string): Promise<string[]> =>
-        callProxy(manager, method, null, CALL_TIMEOUT_MS, this.cancellable).then(
-          (reply) => (reply.deepUnpack() as [string[]])[0],
-        );
-      const [seatPaths, guestPaths] = await Promise.all([list('ListSeats'), list('ListGuests')]);
-      if (generation !== this.generation) return;
-      // Fewer than two seats: no page, and no proxies to make.
-      const wanted = seatPaths.length > 1;
-      const proxies = (paths: string[], iface: string): Promise<Gio.DBusProxy[]> =>
-        Promise.all(
-          paths.map((path) =>
-            newProxy(this.info(iface), BUS_NAME, path, this.cancellable, {
-              flags: Gio.DBusProxyFlags.DO_NOT_AUTO_START,
-              ...(this.connection ? { connection: this.connection } : {}),
-            }),
-          ),
-        );
-      const [seats, guests] = wanted
-        ? await Promise.all([
-            proxies(seatPaths, 'me.phyllo.Switcher1.Seat'),
-            proxies(guestPaths, 'me.phyllo.Switcher1.Guest'),
-          ])
-        : [[], []];
-      if (generation !== this.generation) return;
-      this.show(seats, guests);
-    } catch (error) {
-      if (isCancelled(error) || generation !== this.generation) return;
-      if (!isServiceGone(error)) console.warn(`Phyllome Switcher: cannot list the seats: ${describeError(error)}`);
-      this.show([], []);
-    }
-  }
-
-  /** Replaces the rows with one per seat; removes the page with fewer than two seats. */
-  private show(seats: Gio.DBusProxy[], guests: Gio.DBusProxy[]): void {
+  /** Shows one row per seat, as the service has them now; no page with fewer than two seats. */
+  private relist(): void {
+    this.generation++;
     this.unwatch();
+    const seats = this.client
+      .paths(SEAT_INTERFACE)
+      .map((path) => ({ path, id: this.client.properties(path, SEAT_INTERFACE, ['Id'])?.Id ?? '' }))
+      .sort((a, b) => a.id.localeCompare(b.id));
     if (seats.length < 2) {
       if (this.page) this.window.remove(this.page);
       this.page = undefined;
@@ -149,36 +88,24 @@ export class SeatsPage {
         'A seat is a screen, keyboard and mouse for one person. Whoever signs in at a seat lands in its guest, started full-screen.',
       ),
     });
-    this.guests = guests.map((proxy) => ({
-      path: proxy.g_object_path,
-      proxy,
-      handler: proxy.connect('g-properties-changed', (_proxy, changed: GLib.Variant) => {
-        if ('Name' in (changed.deepUnpack() as Record<string, unknown>)) this.renameGuest(proxy.g_object_path);
-      }),
-    }));
-    const labels = [_(NO_GUEST_LABEL), ...guests.map((proxy) => unpack(proxy.get_cached_property('Name'), ''))];
-    for (const proxy of seats) this.seats.push(this.seatRow(proxy, labels));
+    const guests = this.client
+      .paths(GUEST_INTERFACE)
+      .map((path) => ({ path, name: this.client.properties(path, GUEST_INTERFACE, ['Name'])?.Name ?? '' }))
+      .sort(compareGuests);
+    this.guests = guests.map((g) => g.path);
+    const labels = [_(NO_GUEST_LABEL), ...guests.map((g) => g.name)];
+    for (const { path, id } of seats) this.seats.push(this.seatRow(path, id, labels));
     this.page.add(this.group);
   }
 
-  private seatRow(proxy: Gio.DBusProxy, labels: string[]): SeatEntry {
-    const id = unpack(proxy.get_cached_property('Id'), '');
+  private seatRow(path: string, id: string, labels: string[]): SeatRow {
     const model = Gtk.StringList.new(labels);
     const row = new Adw.ComboRow({
       title: GLib.markup_escape_text(id, -1),
       subtitle: _('The guest a person at this seat lands in'),
       model,
     });
-    const seat: SeatEntry = {
-      path: proxy.g_object_path,
-      id,
-      proxy,
-      row,
-      model,
-      handler: proxy.connect('g-properties-changed', (_proxy, changed: GLib.Variant) => {
-        if ('Guest' in (changed.deepUnpack() as Record<string, unknown>)) this.select(seat);
-      }),
-    };
+    const seat: SeatRow = { path, row, model };
     this.select(seat);
     row.connect('notify::selected', () => {
       if (this.syncing === 0) this.assign(seat);
@@ -187,18 +114,18 @@ export class SeatsPage {
     return seat;
   }
 
-  /** The seat's guest as the service says (its cached property). */
-  private guestOf(seat: SeatEntry): string {
-    return unpack(seat.proxy.get_cached_property('Guest'), NO_GUEST);
+  /** The seat's guest as the service says. */
+  private guestOf(seat: SeatRow): string {
+    return this.client.properties(seat.path, SEAT_INTERFACE, ['Guest'])?.Guest ?? NO_GUEST;
   }
 
   /** Shows the seat's real guest in its row. */
-  private select(seat: SeatEntry): void {
+  private select(seat: SeatRow): void {
     const guest = this.guestOf(seat);
-    const index = guest === NO_GUEST ? 0 : this.guests.findIndex((g) => g.path === guest) + 1;
+    const index = guest === NO_GUEST ? 0 : this.guests.indexOf(guest) + 1;
     this.syncing++;
     try {
-      // A guest we do not list yet: its GuestAdded is on its way, and with it a new list.
+      // A guest we do not list yet: it is on its way, and with it a new list.
       seat.row.selected = guest === NO_GUEST || index > 0 ? index : Gtk.INVALID_LIST_POSITION;
     } finally {
       this.syncing--;
@@ -206,42 +133,24 @@ export class SeatsPage {
   }
 
   /** The user picked a choice: assigns it, or says why not and shows the real one again. */
-  private assign(seat: SeatEntry): void {
+  private assign(seat: SeatRow): void {
     const index = seat.row.selected;
-    const guest = index === 0 ? NO_GUEST : this.guests[index - 1]?.path;
+    const guest = index === 0 ? NO_GUEST : this.guests[index - 1];
     if (guest === undefined || guest === this.guestOf(seat)) return;
     const generation = this.generation;
     // Asked for by the person at the window: polkit may ask them to authenticate.
-    const parameters = new GLib.Variant('(o)', [guest]);
-    callProxy(seat.proxy, 'AssignGuest', parameters, CALL_TIMEOUT_MS + INTERACTION_MS, this.cancellable, true).catch(
-      (error: unknown) => {
+    this.client
+      .call(seat.path, SEAT_INTERFACE, 'AssignGuest', [guest], { interactive: true })
+      .catch((error: unknown) => {
         if (isCancelled(error)) return;
         // Adw.Toast titles are markup.
         this.window.add_toast(new Adw.Toast({ title: GLib.markup_escape_text(describeError(error), -1), timeout: 8 }));
         if (generation === this.generation) this.select(seat);
-      },
-    );
+      });
   }
 
-  private renameGuest(path: string): void {
-    const index = this.guests.findIndex((g) => g.path === path);
-    const guest = this.guests[index];
-    if (!guest) return;
-    const name = unpack(guest.proxy.get_cached_property('Name'), '');
-    for (const seat of this.seats) {
-      this.syncing++;
-      try {
-        seat.model.splice(index + 1, 1, [name]);
-      } finally {
-        this.syncing--;
-      }
-      this.select(seat);
-    }
-  }
-
-  /** Drops the rows and every proxy but the manager's. */
+  /** Drops the rows. */
   private unwatch(): void {
-    for (const { proxy, handler } of [...this.seats, ...this.guests]) proxy.disconnect(handler);
     this.seats = [];
     this.guests = [];
     if (this.group && this.page) this.page.remove(this.group);

@@ -20,7 +20,7 @@ import {
 import { figuresText } from '../model/figures.js';
 import type { GuestSummary } from '../model/guest-list.js';
 import { ACTION_LABEL, actionsFor, canSwitchTo, presentState, type GuestAction } from '../model/guest-state.js';
-import type { MonitorChoice } from '../monitors/monitor-list.js';
+import type { MonitorChoice } from '../windows/monitor-list.js';
 import type { SeatSummary } from '../model/seats.js';
 import { nextRule, RULE_LABEL, ruleFor, type UsbRuleMode, type UsbSummary } from '../model/usb-list.js';
 import { transfersFor, type TransferAction } from '../model/transfer.js';
@@ -262,7 +262,7 @@ export const GuestItem = GObject.registerClass(
       section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(_('Another Computer')));
       if (shared) {
         const until = GLib.DateTime.new_from_unix_local(this.guest.sharedUntil ?? 0)?.format('%X') ?? '';
-        const note = new PopupMenu.PopupMenuItem(_('Shared until %s').replace('%s', until), {
+        const note = new PopupMenu.PopupMenuItem(_('Shared until %s').format(until), {
           reactive: false,
           can_focus: false,
         });
@@ -356,7 +356,7 @@ export const GuestItem = GObject.registerClass(
         }
       }
       for (const count of headChoices(limits)) {
-        choose(ngettext('%d Screen', '%d Screens', count).replace('%d', String(count)), count === heads, {
+        choose(ngettext('%d Screen', '%d Screens', count).format(count), count === heads, {
           heads: count,
         });
       }
@@ -387,7 +387,7 @@ export const GuestItem = GObject.registerClass(
         const section = addSection(this.menu);
         this.sections.all.push(section);
         // With one head, as before: Show On. With several, one list per head.
-        const title = heads > 1 ? _('Screen %d On').replace('%d', String(head + 1)) : _('Show On');
+        const title = heads > 1 ? _('Screen %d On').format(head + 1) : _('Show On');
         section.addMenuItem(new PopupMenu.PopupSeparatorMenuItem(title));
         const choices: [string, string][] = [
           ['', head === 0 ? _('Where the Pointer Is') : _('Beside the Other Screens')],

@@ -332,7 +332,7 @@ export const SwitcherIndicator = GObject.registerClass(
       for (const device of away) {
         const guest = this.guests.get(device.owner)?.name ?? _('a guest');
         // TRANSLATORS: %1$s is a USB device's name, %2$s a guest's.
-        const label = _('Return %1$s from %2$s').replace('%1$s', device.name).replace('%2$s', guest);
+        const label = _('Return %1$s from %2$s').format(device.name, guest);
         const item = new PopupMenu.PopupMenuItem(label);
         item.connect('activate', () => this.onUsbReturn(device));
         this.usbSection.addMenuItem(item);
@@ -360,7 +360,7 @@ export const SwitcherIndicator = GObject.registerClass(
       this.accessible_name =
         running === undefined
           ? _('Guests: service not running')
-          : ngettext('Guests: %d running', 'Guests: %d running', running).replace('%d', String(running));
+          : ngettext('Guests: %d running', 'Guests: %d running', running).format(running);
     }
   },
 );

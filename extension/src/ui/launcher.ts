@@ -214,7 +214,7 @@ export class Launcher {
     grid.destroy_all_children();
     this.tiles = [];
     if (this.filterLabel) {
-      this.filterLabel.text = this.filter ? _('Showing “%s”').replace('%s', this.filter) : '';
+      this.filterLabel.text = this.filter ? _('Showing “%s”').format(this.filter) : '';
       this.filterLabel.visible = this.filter !== '';
     }
     this.matching = this.guests.ordered().filter((g) => this.matches(g));
@@ -383,10 +383,7 @@ export class Launcher {
     const place = this.guests.indexOf(guest.path) + 1;
     tile.button.accessible_name =
       place >= 1 && place <= 9
-        ? _('%1$s, %2$s, shortcut %3$d')
-            .replace('%1$s', guest.name)
-            .replace('%2$s', details)
-            .replace('%3$d', String(place))
+        ? _('%1$s, %2$s, shortcut %3$d').format(guest.name, details, place)
         : `${guest.name}, ${details}`;
   }
 

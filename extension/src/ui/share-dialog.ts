@@ -13,10 +13,6 @@ export interface OpenShareDialog {
   close(): void;
 }
 
-/** '%s' in a translated sentence, filled in order. */
-const fill = (template: string, ...values: string[]): string =>
-  values.reduce((text, value) => text.replace('%s', value), template);
-
 /** A label that wraps instead of cutting a long value short (a fingerprint, an address). */
 function wrapping(text: string, styleClass: string): St.Label {
   const label = new St.Label({ text, style_class: styleClass, x_expand: true });
@@ -61,19 +57,16 @@ export function openShareDialog(guestName: string, handlers: ShareDialogHandlers
     if (!closed) dialog.close();
   };
   const content = new Dialog.MessageDialogContent({
-    title: fill(_('Share %s with Another Computer'), guestName),
-    description: fill(
-      _(
-        'A person on another computer will see and use %s over the network, encrypted, with a password shown to you alone, once. Sharing stops when you stop it, when the guest stops, or after:',
-      ),
-      guestName,
-    ),
+    title: _('Share %s with Another Computer').format(guestName),
+    description: _(
+      'A person on another computer will see and use %s over the network, encrypted, with a password shown to you alone, once. Sharing stops when you stop it, when the guest stops, or after:',
+    ).format(guestName),
   });
   dialog.contentLayout.add_child(content);
 
   const showCredential = (credential: ShareCredential): void => {
     const until = GLib.DateTime.new_from_unix_local(credential.expires)?.format('%X') ?? '';
-    content.title = fill(_('%s Is Shared'), guestName);
+    content.title = _('%s Is Shared').format(guestName);
     content.description = _(
       'On the other computer, save the connection file (Copy Connection File) as share.vv and open it with remote-viewer (virt-viewer): remote-viewer share.vv. Any other SPICE client: connect to the address with the password, and check that the certificate’s fingerprint is this one. This is the only time the password is shown.',
     );
@@ -91,7 +84,7 @@ export function openShareDialog(guestName: string, handlers: ShareDialogHandlers
     );
     const copy = (): void => {
       St.Clipboard.get_default().set_text(St.ClipboardType.CLIPBOARD, credential.connectionFile);
-      content.title = fill(_('%s Is Shared — Connection File Copied'), guestName);
+      content.title = _('%s Is Shared — Connection File Copied').format(guestName);
     };
     dialog.setButtons([
       { label: _('Copy Connection File'), action: copy },
@@ -109,7 +102,7 @@ export function openShareDialog(guestName: string, handlers: ShareDialogHandlers
       },
       (error: unknown) => {
         if (closed) return;
-        content.title = fill(_('Could not share %s'), guestName);
+        content.title = _('Could not share %s').format(guestName);
         content.description = handlers.describeError(error);
         dialog.setButtons([{ label: _('Close'), action: close, default: true, key: Clutter.KEY_Escape }]);
       },

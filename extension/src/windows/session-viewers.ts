@@ -9,7 +9,7 @@
 // found again by its PID on the next enable; this object, kept by the
 // extension for the Shell's life, remembers them.
 
-import type { CollectionListener } from '../client/switcher-client.js';
+import type { CollectionListener } from '../model/collection.js';
 import { Gio } from '../gi.js';
 import type { GuestSummary } from '../model/guest-list.js';
 

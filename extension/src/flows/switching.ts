@@ -6,16 +6,19 @@
 // on its monitor when it appears. A guest that drives a screen of its own
 // (no display for a viewer) is started, and the user told where it is.
 
-import { remoteErrorName } from './client/dbus.js';
-import type { SwitcherClient } from './client/switcher-client.js';
-import { _, Main } from './gi.js';
-import type { GuestList, GuestSummary } from './model/guest-list.js';
-import { fixedResolution } from './model/display.js';
-import { switchTarget, type SwitchRequest } from './model/switching.js';
-import type { SessionViewers } from './windows/session-viewers.js';
-import { viewedGuest, type ViewerWindows } from './windows/viewer-windows.js';
+import { remoteErrorName } from '../client/calls.js';
+import type { SwitcherClient } from '../client/switcher-client.js';
+import { ERROR, GUEST_INTERFACE } from '../client/switcher1.js';
+import { _, Main } from '../gi.js';
+import type { GuestList, GuestSummary } from '../model/guest-list.js';
+import { fixedResolution } from '../model/display.js';
+import { switchTarget, type SwitchRequest } from '../model/switching.js';
+import type { SessionViewers } from '../windows/session-viewers.js';
+import { viewedGuest, type ViewerWindows } from '../windows/viewer-windows.js';
+import type { Report } from './prompts.js';
 
-export type Report = (title: string, error: unknown) => void;
+// Show and OpenDisplay may start a guest first: the service allows it a minute.
+const SHOW_TIMEOUT_MS = 90_000;
 
 export class GuestSwitcher {
   constructor(
@@ -30,17 +33,18 @@ export class GuestSwitcher {
     if (Main.overview.visible) Main.overview.hide();
     if (this.windows.present(viewedGuest(guest), guest.viewerPid ?? 0)) return;
     // No window yet: the service starts what it must; the window is placed when it shows.
+    const options = { interactive: true, timeoutMs: SHOW_TIMEOUT_MS };
     const showing =
-      this.client.scope === 'host'
+      this.client.managerProperty('Scope', 'user') === 'host'
         ? this.client
-            .openDisplay(guest.path)
-            .then((uri) => void this.viewers.open(guest.path, uri, guest.name, fixedResolution(guest)))
-        : this.client.show(guest.path);
+            .call(guest.path, GUEST_INTERFACE, 'OpenDisplay', [], options)
+            .then(([uri]) => void this.viewers.open(guest.path, uri, guest.name, fixedResolution(guest)))
+        : this.client.call(guest.path, GUEST_INTERFACE, 'Show', [], options);
     showing.catch((error: unknown) => {
       this.windows.forget(guest.path);
-      const ownScreen = remoteErrorName(error) === 'me.phyllo.Switcher1.Error.NoDisplay';
+      const ownScreen = remoteErrorName(error) === ERROR.NoDisplay;
       this.report(
-        (ownScreen ? _('%s is on a screen of its own') : _('Could not switch to %s')).replace('%s', guest.name),
+        (ownScreen ? _('%s is on a screen of its own') : _('Could not switch to %s')).format(guest.name),
         error,
       );
     });

@@ -4,9 +4,9 @@
 // guest's seat lands in the guest). Landing is once per login: the extension
 // is disabled and enabled again at each screen lock, and must not land again.
 
-import type { CollectionListener } from './model/collection.js';
-import type { GuestSummary } from './model/guest-list.js';
-import { seatGuest, usableBy, type SeatSummary } from './model/seats.js';
+import type { CollectionListener } from '../model/collection.js';
+import type { GuestSummary } from '../model/guest-list.js';
+import { seatGuest, usableBy, type SeatSummary } from '../model/seats.js';
 
 export class SeatSession {
   private readonly seats = new Map<string, SeatSummary>();

@@ -1,5 +1,5 @@
 // The New Guest window: a GTK 4 program of its own, run by gjs when the
-// switcher's "New Guest…" is chosen (windows/new-guest-window.ts). The user
+// switcher's "New Guest…" is chosen (windows/gtk-program.ts). The user
 // picks an installer ISO (typed, or with the file chooser), sees the OS
 // libosinfo recognises on it and what this host lacks for it, keeps or
 // changes name, memory, CPUs and disk size, and creates: the service
@@ -7,15 +7,12 @@
 // Every call is asynchronous; Enter in the ISO field reads it, Enter in the
 // name field creates.
 
-import { INTERFACE_XML } from './client/switcher1.js';
-import { dbusCalls } from './dbus-calls.js';
-import { Adw, asWidget, Gio, GLib, Gtk, _ } from './gi-app.js';
-import { proposeGuestName, readDescription, type InstallerDescription } from './model/new-guest.js';
+import { describeError } from '../client/calls.js';
+import { SwitcherClient } from '../client/switcher-client.js';
+import { MANAGER_INTERFACE, MANAGER_PATH } from '../client/switcher1.js';
+import { Adw, asWidget, Gio, GLib, Gtk, _ } from '../gi-app.js';
+import { proposeGuestName, readDescription, type InstallerDescription } from './proposal.js';
 
-const { newProxy, callProxy, serviceConnection, describeError } = dbusCalls(Gio, GLib);
-const SERVICE = 'me.phyllo.Switcher1';
-const MANAGER_PATH = '/me/phyllo/Switcher1';
-const MANAGER = 'me.phyllo.Switcher1.Manager';
 const DESCRIBE_TIMEOUT_MS = 30_000;
 const CREATE_TIMEOUT_MS = 120_000;
 const TITLE = _('New Guest');
@@ -23,7 +20,8 @@ const TITLE = _('New Guest');
 class NewGuestWindow {
   readonly window: Adw.ApplicationWindow;
   private readonly cancellable = new Gio.Cancellable();
-  private manager: Gio.DBusProxy | undefined;
+  /** The service, asked only through its Manager: no guest or device is followed here. */
+  private readonly client = new SwitcherClient();
   private description: InstallerDescription | undefined;
   private describedPath = '';
   /** libosinfo's systems, for when the ISO is not recognised: ids beside the combo's names. */
@@ -102,6 +100,7 @@ class NewGuestWindow {
     this.window.set_content(asWidget(view));
     this.window.connect('close-request', () => {
       this.cancellable.cancel();
+      this.client.destroy();
       return false;
     });
   }
@@ -110,19 +109,10 @@ class NewGuestWindow {
     this.window.present();
     this.iso.grab_focus();
     try {
-      const info = Gio.DBusNodeInfo.new_for_xml(INTERFACE_XML).lookup_interface(MANAGER);
-      if (!info) throw new Error('the contract has no Manager');
-      this.manager = await newProxy(info, SERVICE, MANAGER_PATH, this.cancellable, {
-        connection: await serviceConnection(this.cancellable),
+      void this.client.start();
+      const [systems] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'ListOperatingSystems', [''], {
+        timeoutMs: DESCRIBE_TIMEOUT_MS,
       });
-      const reply = await callProxy(
-        this.manager,
-        'ListOperatingSystems',
-        new GLib.Variant('(s)', ['']),
-        DESCRIBE_TIMEOUT_MS,
-        this.cancellable,
-      );
-      const [systems] = reply.deepUnpack() as [[string, string][]];
       this.osIds = ['', ...systems.map(([id]) => id)];
       this.osNames.splice(
         1,
@@ -167,18 +157,13 @@ class NewGuestWindow {
   /** Asks the service what the ISO holds, and fills the form from the answer. */
   private async describe(): Promise<void> {
     const path = this.iso.text.trim();
-    if (!path || !this.manager) return;
+    if (!path) return;
     this.setBusy(true);
     try {
-      const reply = await callProxy(
-        this.manager,
-        'DescribeInstaller',
-        new GLib.Variant('(s)', [path]),
-        DESCRIBE_TIMEOUT_MS,
-        this.cancellable,
-      );
-      const [raw] = reply.deepUnpack() as [Record<string, GLib.Variant>];
-      const d = readDescription(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.deepUnpack()])));
+      const [raw] = await this.client.call(MANAGER_PATH, MANAGER_INTERFACE, 'DescribeInstaller', [path], {
+        timeoutMs: DESCRIBE_TIMEOUT_MS,
+      });
+      const d = readDescription(raw);
       this.description = d;
       this.describedPath = path;
       this.osRow.subtitle = d.name || _('Not recognised: choose it below, or keep the generic model');
@@ -218,7 +203,7 @@ class NewGuestWindow {
   }
 
   private async createGuest(): Promise<void> {
-    if (!this.create.sensitive || !this.manager) return;
+    if (!this.create.sensitive) return;
     this.setBusy(true);
     const options = {
       'memory-mib': new GLib.Variant('t', this.memory.value),
@@ -227,16 +212,14 @@ class NewGuestWindow {
     };
     const osId = this.osIds[this.osChoice.selected] ?? '';
     try {
-      const reply = await callProxy(
-        this.manager,
+      const [path] = await this.client.call(
+        MANAGER_PATH,
+        MANAGER_INTERFACE,
         'CreateGuest',
-        new GLib.Variant('(sssa{sv})', [this.name.text.trim(), osId, this.describedPath, options]),
-        CREATE_TIMEOUT_MS,
-        this.cancellable,
+        [this.name.text.trim(), osId, this.describedPath, options],
         // The person creating may be asked to authenticate (polkit, through the service).
-        true,
+        { interactive: true, timeoutMs: CREATE_TIMEOUT_MS },
       );
-      const [path] = reply.deepUnpack() as [string];
       print(`created ${path}`);
       this.window.close();
     } catch (error) {

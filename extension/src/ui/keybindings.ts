@@ -2,7 +2,7 @@
 // guest's viewer holds the keyboard (keyboard-shortcuts inhibition), which
 // is exactly when the user needs them.
 
-import { Gio, Main, Meta, Shell } from './gi.js';
+import { Gio, Main, Meta, Shell } from '../gi.js';
 
 export class KeyBindings {
   private readonly names: string[] = [];

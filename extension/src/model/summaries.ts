@@ -1,16 +1,16 @@
-// What the menu needs of each of the service's objects, read from the
-// properties a Gio proxy caches, with the contract's generated types.
+// What the menu needs of each of the service's objects, from their
+// properties as the client reads them (the contract's generated types).
+// Pure: a property the service has not said yet takes its fallback.
 
-import type { Gio } from '../gi.js';
-import type { GuestSummary } from '../model/guest-list.js';
-import type { SeatSummary } from '../model/seats.js';
-import type { UsbSummary } from '../model/usb-list.js';
-import type { GuestProperties, SeatProperties, UsbDeviceProperties } from './switcher1.js';
+import type { GuestSummary } from './guest-list.js';
+import type { SeatSummary } from './seats.js';
+import type { UsbSummary } from './usb-list.js';
+import type { GuestProperties, SeatProperties, UsbDeviceProperties } from '../client/switcher1.js';
 
-/** A property as recursiveUnpack() gives it, or the fallback when the proxy has none cached. */
-function read<P, K extends keyof P & string>(proxy: Gio.DBusProxy, name: K, fallback: P[K]): P[K] {
-  const value = proxy.get_cached_property(name);
-  return value ? (value.recursiveUnpack() as P[K]) : fallback;
+/** A property as the client read it, or the fallback when it has none. */
+function read<P, K extends keyof P & string>(properties: Partial<P>, name: K, fallback: P[K]): P[K] {
+  const value = properties[name];
+  return value === undefined ? fallback : (value as P[K]);
 }
 
 // Each guest property the menu follows, and the summary field it fills.
@@ -56,18 +56,24 @@ const GUEST_FALLBACKS: { [K in keyof typeof GUEST_FIELDS]: GuestProperties[K] } 
   SharedUntil: 0,
 };
 
-export function guestSummary(path: string, proxy: Gio.DBusProxy): GuestSummary {
-  return { path, ...guestChanges(proxy, Object.keys(GUEST_FIELDS)) } as GuestSummary;
+/** The guest properties the menu follows. */
+export const GUEST_PROPERTIES = Object.keys(GUEST_FIELDS) as readonly (keyof typeof GUEST_FIELDS)[];
+
+export function guestSummary(path: string, properties: Partial<GuestProperties>): GuestSummary {
+  return { path, ...guestChanges(properties, GUEST_PROPERTIES) } as GuestSummary;
 }
 
-/** The summary fields a PropertiesChanged of a guest touches, read from the proxy (only those). */
-export function guestChanges(proxy: Gio.DBusProxy, names: readonly string[]): Partial<Omit<GuestSummary, 'path'>> {
+/** The summary fields a PropertiesChanged of a guest touches (only those of `names`). */
+export function guestChanges(
+  properties: Partial<GuestProperties>,
+  names: readonly string[],
+): Partial<Omit<GuestSummary, 'path'>> {
   const changes: Record<string, unknown> = {};
   for (const name of names) {
     if (!(name in GUEST_FIELDS)) continue;
     const property = name as keyof typeof GUEST_FIELDS;
     changes[GUEST_FIELDS[property]] = read<GuestProperties, typeof property>(
-      proxy,
+      properties,
       property,
       GUEST_FALLBACKS[property],
     );
@@ -75,9 +81,9 @@ export function guestChanges(proxy: Gio.DBusProxy, names: readonly string[]): Pa
   return changes as Partial<Omit<GuestSummary, 'path'>>;
 }
 
-export function usbSummary(path: string, proxy: Gio.DBusProxy): UsbSummary {
+export function usbSummary(path: string, properties: Partial<UsbDeviceProperties>): UsbSummary {
   const get = <K extends keyof UsbDeviceProperties & string>(name: K, fallback: UsbDeviceProperties[K]) =>
-    read<UsbDeviceProperties, K>(proxy, name, fallback);
+    read<UsbDeviceProperties, K>(properties, name, fallback);
   return {
     path,
     name: get('Name', ''),
@@ -90,8 +96,8 @@ export function usbSummary(path: string, proxy: Gio.DBusProxy): UsbSummary {
   };
 }
 
-export function seatSummary(path: string, proxy: Gio.DBusProxy): SeatSummary {
+export function seatSummary(path: string, properties: Partial<SeatProperties>): SeatSummary {
   const get = <K extends keyof SeatProperties & string>(name: K, fallback: SeatProperties[K]) =>
-    read<SeatProperties, K>(proxy, name, fallback);
+    read<SeatProperties, K>(properties, name, fallback);
   return { path, id: get('Id', ''), guest: get('Guest', '/') };
 }
