@@ -148,29 +148,28 @@ export class GuestList {
 
   /** The index of a guest known to be in the list. */
   private position(guest: GuestSummary): number {
-    let low = 0;
-    let high = this.order.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const order = compareGuests(this.order[middle] as GuestSummary, guest);
-      if (order === 0) return middle;
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    throw new Error(`guest ${guest.path} is not where its name puts it`);
+    const at = sortedIndex(this.order, guest);
+    const found = this.order[at];
+    if (found === undefined || compareGuests(found, guest) !== 0)
+      throw new Error(`guest ${guest.path} is not where its name puts it`);
+    return at;
   }
 
   /** Where a guest not yet in the list goes. */
   private insertionPoint(guest: GuestSummary): number {
-    let low = 0;
-    let high = this.order.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (compareGuests(this.order[middle] as GuestSummary, guest) < 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return sortedIndex(this.order, guest);
   }
+}
+
+/** Where a guest goes in a list kept in list order: the first place not before it (binary search). */
+export function sortedIndex(list: readonly GuestSummary[], guest: GuestSummary): number {
+  let low = 0;
+  for (let high = list.length; low < high;) {
+    const middle = (low + high) >> 1;
+    if (compareGuests(list[middle] as GuestSummary, guest) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** The line the menu shows instead of guests (untranslated), or undefined when there is nothing to say. */

@@ -7,7 +7,7 @@
 // follows the guest list, one tile at a time.
 
 import { _, Clutter, ensureActorVisibleInScrollView, Main, Meta, Shell, St } from '../gi.js';
-import { compareGuests, type GuestList, type GuestSummary } from '../model/guest-list.js';
+import { sortedIndex, type GuestList, type GuestSummary } from '../model/guest-list.js';
 import { figuresText } from '../model/figures.js';
 import { presentState } from '../model/guest-state.js';
 import { osLabel } from '../model/os-label.js';
@@ -451,15 +451,4 @@ export class Launcher {
     }
     return Clutter.EVENT_PROPAGATE;
   }
-}
-
-/** Where a guest goes in a list kept in list order (binary search). */
-function sortedIndex(list: readonly GuestSummary[], guest: GuestSummary): number {
-  let low = 0;
-  for (let high = list.length; low < high;) {
-    const middle = (low + high) >> 1;
-    if (compareGuests(list[middle] as GuestSummary, guest) < 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
