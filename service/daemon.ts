@@ -259,7 +259,7 @@ export class Daemon {
     exporter.start();
 
     const client = new LibvirtClient(libvirtBus, endpoint, options.deadlines ?? DEFAULT_DEADLINES);
-    const registry = this.own(new GuestRegistry(client, options.reconnect), (r) => r.stop());
+    const registry = this.own(new GuestRegistry(client, options.reconnect, options.clock), (r) => r.stop());
     // libvirt's daemon restarting is something libvirt-dbus does not tell: watch its socket ourselves.
     const daemonSocket = options.libvirtSocket ?? daemonSocketFor(endpoint.uri);
     if (daemonSocket) {
