@@ -7,8 +7,8 @@
 import type { EventEmitter } from 'node:events';
 
 export interface WaitOptions {
-  /** What is awaited, for the failure's message. */
-  what: string;
+  /** What is awaited, for the failure's message (a function: read when it fails). */
+  what: string | (() => string);
   timeoutMs?: number;
   /** Check again on each of these events; without any, every `pollMs`. */
   on?: [emitter: EventEmitter, event: string][];
@@ -31,7 +31,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value) return value as NonNullable<T>;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+      if (left <= 0) throw new Error(`waited ${timeoutMs} ms for ${typeof what === 'string' ? what : what()}`);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         woken,
