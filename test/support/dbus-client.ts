@@ -209,6 +209,17 @@ export class TestClient {
 
   /** Waits until a guest property has a value, re-reading it on each PropertiesChanged of that object. */
   async waitForProperty(path: string, name: string, expected: unknown, timeoutMs = 5_000): Promise<void> {
+    await this.waitForPropertyThat(path, name, (value) => value === expected, timeoutMs, String(expected));
+  }
+
+  /** Resolves to a guest property's value once `check` accepts it, re-read on each PropertiesChanged of that object. */
+  async waitForPropertyThat<T>(
+    path: string,
+    name: string,
+    check: (value: T) => boolean,
+    timeoutMs = 5_000,
+    wanted = 'as wanted',
+  ): Promise<T> {
     await this.addMatch(
       `type='signal',sender='${SERVICE}',path='${path}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'`,
     );
@@ -216,14 +227,15 @@ export class TestClient {
     await waitFor(
       async () => {
         value = await this.property(path, GUEST, name).catch(() => undefined);
-        return value === expected;
+        return value !== undefined && check(value as T);
       },
       {
-        what: () => `${name} of ${path} to be ${String(expected)} (it is ${String(value)})`,
+        what: () => `${name} of ${path} to be ${wanted} (it is ${String(value)})`,
         timeoutMs,
         on: [[this.events, 'signal']],
       },
     );
+    return value as T;
   }
 
   disconnect(): void {
