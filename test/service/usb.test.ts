@@ -93,10 +93,15 @@ describe('hot-plug', () => {
     const added = await stack.client.waitForSignal((s) => s.member === 'UsbDeviceAdded', 5_000, from);
     expect(added.body).toEqual([at('1-4')]);
     // Its interfaces come after it, as from the kernel: it is known for a keyboard and a mouse once they are there.
-    const classes = async (): Promise<string> => String(await stack.client.property(at('1-4'), USB, 'Classes'));
-    for (let i = 0; i < 100 && (await classes()) !== 'keyboard,mouse'; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await stack.client.waitForPropertyThat<string[]>(
+      at('1-4'),
+      'Classes',
+      (classes) => String(classes) === 'keyboard,mouse',
+      {
+        iface: USB,
+        wanted: 'keyboard,mouse',
+      },
+    );
     expect(await stack.client.property(at('1-4'), USB, 'Classes')).toEqual(['keyboard', 'mouse']);
     await lab.remove('unifying-receiver');
     const removed = await stack.client.waitForSignal((s) => s.member === 'UsbDeviceRemoved', 5_000, from);
@@ -171,9 +176,7 @@ describe('rules', () => {
     const before = service.output().length;
     await lab.remove('cruzer-blade-a');
     await lab.add('cruzer-blade-a');
-    for (let i = 0; i < 100 && !/USB rule: SanDisk Cruzer Blade not moved/.test(service.output().slice(before)); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await service.waitForOutput(/USB rule: SanDisk Cruzer Blade not moved/, 5_000, before);
     expect(service.output().slice(before)).toMatch(
       /USB rule: SanDisk Cruzer Blade not moved: .*(not supported|support)/i,
     );
@@ -245,9 +248,7 @@ describe('a device unplugged while a guest has it', () => {
     await stack.client.waitForSignal(propertiesChanged(at('1-5'), 'Owner', holder), 5_000, from);
     const before = service.output().length;
     await lab.remove('cruzer-blade-a');
-    for (let i = 0; i < 100 && !/unplugged from "holder-a"/.test(service.output().slice(before)); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await service.waitForOutput(/unplugged from "holder-a"/, 5_000, before);
     expect(service.output().slice(before)).toMatch(/USB SanDisk Cruzer Blade unplugged from "holder-a": .*support/i);
     await lab.add('cruzer-blade-a');
     await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);

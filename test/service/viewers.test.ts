@@ -22,7 +22,7 @@ const viewerPid = async (): Promise<number> => (await stack.client.property(path
 const cmdline = (pid: number): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
 
 const waitForViewerPid = (check: (pid: number) => boolean, timeoutMs = 10_000): Promise<number> =>
-  stack.client.waitForPropertyThat(path, 'ViewerPid', check, timeoutMs);
+  stack.client.waitForPropertyThat(path, 'ViewerPid', check, { timeoutMs });
 
 beforeAll(async () => {
   stack = await ServiceStack.start({ realLibvirtd: true, withService: false });

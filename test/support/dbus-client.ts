@@ -188,6 +188,12 @@ export class TestClient {
     );
   }
 
+  /** Waits until `name` has an owner on the bus (whoever starts it): woken by NameOwnerChanged. */
+  async waitForOwner(name: string, timeoutMs = 10_000): Promise<void> {
+    await this.addMatch(`type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${name}'`);
+    await waitFor(() => this.hasOwner(name), { what: `${name} on the bus`, timeoutMs, on: [[this.events, 'signal']] });
+  }
+
   /** A guest's path once the service knows it (it may still be reading it from libvirt): woken by GuestAdded. */
   async waitForGuest(name: string, timeoutMs = 10_000): Promise<string> {
     await this.addMatch(`type='signal',sender='${SERVICE}',path='${MANAGER_PATH}',member='GuestAdded'`);
@@ -209,16 +215,19 @@ export class TestClient {
 
   /** Waits until a guest property has a value, re-reading it on each PropertiesChanged of that object. */
   async waitForProperty(path: string, name: string, expected: unknown, timeoutMs = 5_000): Promise<void> {
-    await this.waitForPropertyThat(path, name, (value) => value === expected, timeoutMs, String(expected));
+    await this.waitForPropertyThat(path, name, (value) => value === expected, { timeoutMs, wanted: String(expected) });
   }
 
-  /** Resolves to a guest property's value once `check` accepts it, re-read on each PropertiesChanged of that object. */
+  /** Resolves to a property's value (a guest's by default) once `check` accepts it, re-read on each PropertiesChanged of that object. */
   async waitForPropertyThat<T>(
     path: string,
     name: string,
     check: (value: T) => boolean,
-    timeoutMs = 5_000,
-    wanted = 'as wanted',
+    {
+      timeoutMs = 5_000,
+      iface = GUEST,
+      wanted = 'as wanted',
+    }: { timeoutMs?: number; iface?: string; wanted?: string } = {},
   ): Promise<T> {
     await this.addMatch(
       `type='signal',sender='${SERVICE}',path='${path}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'`,
@@ -226,7 +235,7 @@ export class TestClient {
     let value: unknown;
     await waitFor(
       async () => {
-        value = await this.property(path, GUEST, name).catch(() => undefined);
+        value = await this.property(path, iface, name).catch(() => undefined);
         return value !== undefined && check(value as T);
       },
       {

@@ -35,14 +35,17 @@ export class TrackedProcess {
     return this.chunks.join('');
   }
 
-  /** Resolves when the process has printed text matching pattern: checked on each chunk it prints. */
-  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  /**
+   * Resolves when the process has printed text matching pattern (in what it
+   * printed from character `from` on): checked on each chunk it prints.
+   */
+  async waitForOutput(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
     const on: [EventEmitter, string][] = [[this.child, 'exit']];
     if (this.child.stdout) on.push([this.child.stdout, 'data']);
     if (this.child.stderr) on.push([this.child.stderr, 'data']);
     return waitFor(
       () => {
-        const match = pattern.exec(this.output());
+        const match = pattern.exec(this.output().slice(from));
         if (match) return match;
         if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}: ${this.output()}`);
         return undefined;
