@@ -240,7 +240,6 @@ it("offers a guest's display in its submenu: following the window, sizes up to 5
     expect(display.filter((i) => i.checked).map((i) => i.label)).toEqual(['Follow the Window', '1 Screen']);
     // This host has no render node: the switch is off and insensitive, and the line under it says why.
     expect(display.find((i) => i.label === '3D Acceleration')).toMatchObject({ state: false, sensitive: false });
-    await pause(300);
     await shell.screenshot(join(ARTIFACTS, 'displays-menu.png'));
   } finally {
     await closeMenu();
@@ -305,7 +304,6 @@ it('shows the guest with one full-screen viewer window per monitor, head 1 focus
   // The viewer keeps the fixed resolution: it does not resize the guest to its windows.
   const pid = await viewerPid('duo');
   expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--auto-resize=never');
-  await pause(1_500); // both heads paint: SeaBIOS on the first, QEMU's "not initialized" on the second
   await shell.screenshot(join(ARTIFACTS, 'displays-two-heads.png'));
 }, 90_000);
 
@@ -377,7 +375,6 @@ it('shows a UEFI guest drawing at a resolution larger than its monitor, scaled t
   const deadline = Date.now() + 90_000;
   while (framebuffer('wide')[0] !== 2560 && Date.now() < deadline) await pause(1_000);
   expect(framebuffer('wide')).toEqual([2560, 1440]);
-  await pause(1_000);
   await shell.screenshot(join(ARTIFACTS, 'displays-scaled.png'));
   await stack.client.service(paths.wide as string, GUEST, 'ForceOff', '', [], 30_000);
 });
@@ -400,7 +397,6 @@ it("sets a guest's resolution from the preferences' Displays page", async () => 
   await type(['ISO_Left_Tab', 'Right', 'Right', 'Return']);
   // Into the page: solo's row is the second (by name); open it, then its Resolution row.
   await type(['Tab', 'Down', 'Return']);
-  await pause(1_000); // DescribeDisplay
   await shell.screenshot(join(ARTIFACTS, 'prefs-displays.png'));
   await type(['Down', 'Return']);
   await pause(500);

@@ -188,7 +188,6 @@ it('says so when a guest is killed behind our back, and Start Again starts it', 
     actions: ['Start Again'],
   });
   await stack.client.waitForProperty(paths.foxtrot as string, 'State', 'crashed');
-  await sleep(300);
   await shell.screenshot(join(ARTIFACTS, 'everyday-crash-notification.png'));
   await shell.eval(`(() => {
     for (const s of Main.messageTray.getSources())
@@ -211,7 +210,6 @@ it("finds a guest in the overview's search by part of its name, and switches to 
   );
   // Its state is the menu's own icon for it: off.
   expect(results).toEqual([{ name: 'echo-lab', state: 'system-shutdown-symbolic' }]);
-  await sleep(300);
   await shell.screenshot(join(ARTIFACTS, 'everyday-search.png'));
   // Enter activates the first result, ours.
   await pressChord(shell, ['Return']);

@@ -109,7 +109,6 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
   // The first row of the first page, Next Guest, has the focus when the window opens.
   await pressChord(shell, ['Return']);
   await waitForFocused(DIALOG_TITLE);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-dialog.png'));
 
   // A key that types text, or one every application needs, is refused: the dialog stays.
@@ -139,7 +138,6 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
   await shell.stopSpying();
 
   await waitForFocused(PREFS_TITLE);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-changed.png'));
 });
 

@@ -126,7 +126,6 @@ it('asks how long, then shows the credential once, and Copy puts the connection 
   const asked = await shell.waitFor<DialogView | null>(VIEW, (v) => v !== null);
   expect(asked?.title).toBe('Share shared-vm with Another Computer');
   expect(asked?.buttons).toEqual(['Cancel', '15 Minutes', '1 Hour', '4 Hours']);
-  await new Promise((r) => setTimeout(r, 300)); // let it fade in
   await shell.screenshot(join(ARTIFACTS, 'share-ask.png'));
   expect(await click('1 Hour')).toBe(true);
   const shown = await shell.waitFor<DialogView | null>(VIEW, (v) => v?.title === 'shared-vm Is Shared', 30_000);

@@ -112,7 +112,6 @@ it('puts a second guest full-screen on the other monitor, each filling one (Supe
   await pressChord(shell, ['Super_L', 'Alt_L', '2']);
   await waitForWindow('bravo', { monitor: 1, fullscreen: true, focused: true }, 60_000);
   expect(await viewerWindow('alpha')).toEqual({ monitor: 0, fullscreen: true, focused: false });
-  await new Promise((r) => setTimeout(r, 1_500)); // let both guests paint their firmware screens
   await shell.screenshot(join(ARTIFACTS, 'switching-two-monitors.png'));
 });
 
@@ -178,7 +177,6 @@ it('opens the launcher with a live tile per guest; arrows and Enter switch', asy
   // The launcher is ours; it is reached through the indicator's extension state for the test only.
   const launcher = `(() => { const a = Main.uiGroup.get_children().find((c) => c.has_style_class_name?.('phyllome-launcher')); return a ? true : false; })()`;
   await shell.waitFor<boolean>(launcher, (open) => open);
-  await new Promise((r) => setTimeout(r, 300));
   await shell.screenshot(join(ARTIFACTS, 'launcher.png'));
   const focusedName = `global.stage.get_key_focus()?.get_child?.()?.get_children?.()[1]?.text ?? null`;
   expect(await shell.waitFor(focusedName, (n) => n !== null)).toBe('alpha');

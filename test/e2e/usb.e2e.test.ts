@@ -81,7 +81,6 @@ it("asks, in a notification with Attach and Not Now, when a device its 'ask' rul
     body: 'It was just plugged in.',
     actions: ['Attach', 'Not Now'],
   });
-  await new Promise((r) => setTimeout(r, 300));
   await shell.screenshot(join(ARTIFACTS, 'usb-ask.png'));
 });
 

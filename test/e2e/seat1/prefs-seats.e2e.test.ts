@@ -171,7 +171,6 @@ it("assigns the guest picked in seat1's row to seat1, and the session lands in i
   // the selected one, No Guest; Down: test.
   const from = client().signals.length;
   await type(['Tab', 'Down', 'Return']);
-  await pause(400);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-choices.png'));
   await type(['Down', 'Return']);
   await waitForSeatGuest('seat1', test);
@@ -179,7 +178,6 @@ it("assigns the guest picked in seat1's row to seat1, and the session lands in i
   expect(await client().property(test, GUEST, 'Seat')).toBe('seat1');
   expect(await guestOf('seat0')).toBe('/');
   expect(await shell.waitFor<string[]>('globalThis.__phySpy ?? []', (l) => l.length > 0)).toEqual([test]);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-assigned.png'));
 });
 
@@ -197,7 +195,6 @@ it('follows a change made elsewhere', async () => {
 it("says why seat0's guest is refused, and its row goes back to the seat's guest", async () => {
   // Up: seat0's row. Not this session's seat, and polkit says no.
   await type(['Up', 'Return', 'Down', 'Return']);
-  await pause(1000);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-refused.png'));
   expect(await guestOf('seat0')).toBe('/');
   expect(await guestOf('seat1')).toBe(test);
@@ -209,7 +206,6 @@ it("says why seat0's guest is refused, and its row goes back to the seat's guest
   await waitForSeatGuest('seat0', test);
   expect(await guestOf('seat1')).toBe('/');
   await polkitAllows([]);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-moved.png'));
 });
 
