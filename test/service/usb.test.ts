@@ -4,7 +4,7 @@
 // from a guest's live XML, and every refusal typed.
 
 import { Variant } from '@jellybrick/dbus-next';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract, type InterfaceSpec } from '../../service/contract/interface-xml.js';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
@@ -151,10 +151,20 @@ describe('refusals', () => {
 });
 
 describe('rules', () => {
+  const askOnDevice = (): Promise<unknown[]> =>
+    stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
+  const alwaysOnPort = (): Promise<unknown[]> =>
+    stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'port']);
+  // Each test sets the rules it needs; none is left for the next.
+  afterEach(async () => {
+    await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, '', 'device']);
+    await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, '', 'port']);
+  });
+
   it("are kept in the guest's libvirt metadata and shown on the guest", async () => {
     const serial = (await stack.client.property(at('1-6'), USB, 'Serial')) as string;
-    await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
-    await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'port']);
+    await askOnDevice();
+    await alwaysOnPort();
     expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([
       { mode: 'ask', match_by: 'device', vendor: '0781', product: '5567', serial },
       { mode: 'always', match_by: 'port', port: '1-5' },
@@ -165,6 +175,7 @@ describe('rules', () => {
   });
 
   it('ask the Shell when a matching device is plugged in', async () => {
+    await askOnDevice();
     const from = stack.client.signals.length;
     await lab.remove('cruzer-blade-b');
     await lab.add('cruzer-blade-b');
@@ -173,6 +184,7 @@ describe('rules', () => {
   });
 
   it('give a replugged device back to its sticky guest (here libvirt is asked, and its test driver refuses)', async () => {
+    await alwaysOnPort();
     const before = service.output().length;
     await lab.remove('cruzer-blade-a');
     await lab.add('cruzer-blade-a');
@@ -183,6 +195,9 @@ describe('rules', () => {
   });
 
   it('can be removed', async () => {
+    await askOnDevice();
+    await alwaysOnPort();
+    expect(await stack.client.property(test, GUEST, 'UsbRules')).toHaveLength(2);
     await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, '', 'device']);
     await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, '', 'port']);
     expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([]);
@@ -293,10 +308,9 @@ describe('serials exactly as devices report them', () => {
     from = stack.client.signals.length;
     await stack.client.service(at('1-9'), USB, 'SetRule', 'oss', [test, '', 'device']);
   });
-});
 
-describe('settings written at once', () => {
-  it('keep every change: rules for two devices and a monitor, all in the same moment', async () => {
+  // Two of the devices above.
+  it('keep every change, written at once: rules for two devices and a monitor, all in the same moment', async () => {
     await Promise.all([
       stack.client.service(at('1-8'), USB, 'SetRule', 'oss', [test, 'always', 'device']),
       stack.client.service(at('1-11'), USB, 'SetRule', 'oss', [test, 'follow-focus', 'port']),
