@@ -110,8 +110,7 @@ export class LoadProbe {
 
   /** Where memory and actors stand with the extension disabled, once the stage holds still. */
   async rest(): Promise<{ heap: number; rss: number; actors: number; census: Record<string, number> }> {
-    // The Shell's deferred work announces nothing: the same count twice, 300 ms apart, with nothing moving.
-    await this.shell.waitForStill();
+    // The Shell's deferred work announces nothing: the same count twice, 300 ms apart.
     let last = -1;
     await waitFor(
       async () => {
