@@ -63,7 +63,7 @@ import { PerUserCalls } from './access/expensive-calls.js';
 import { log } from './log.js';
 import { count } from './readable.js';
 import { readdirSync } from 'node:fs';
-import { REAL_CLOCK, type Clock } from './sharing/clock.js';
+import { REAL_CLOCK, type Clock } from './clock.js';
 import { hostCertificate, type HostCertificate } from './sharing/host-certificate.js';
 import { parseShareOptions, type SharingSettings } from './sharing/share-options.js';
 import { Shares } from './sharing/shares.js';
@@ -381,7 +381,7 @@ export class Daemon {
 
   private libvirt(bus: MessageBus, endpoint: LibvirtEndpoint): Libvirt {
     const client = new LibvirtClient(bus, endpoint, this.options.deadlines ?? DEFAULT_DEADLINES);
-    const registry = this.own(new GuestRegistry(client, this.options.reconnect), (r) => r.stop());
+    const registry = this.own(new GuestRegistry(client, this.options.reconnect, this.options.clock), (r) => r.stop());
     // libvirt's daemon restarting is something libvirt-dbus does not tell: watch its socket ourselves.
     const daemonSocket = this.options.libvirtSocket ?? daemonSocketFor(endpoint.uri);
     if (daemonSocket) {

@@ -5,6 +5,7 @@
 // Connected is false.
 
 import { EventEmitter } from 'node:events';
+import { REAL_CLOCK, type Clock } from '../clock.js';
 import { errorMessage, SwitcherError } from '../errors.js';
 import { isDomainGone, type LibvirtClient } from '../libvirt/client.js';
 import { parseDomainXml } from '../libvirt/domain-xml.js';
@@ -30,7 +31,7 @@ export interface ReconnectPolicy {
 
 const FETCH_CONCURRENCY = 16;
 // How long after an action of ours a contrary event is checked with libvirt before it counts.
-const SETTLE_WINDOW_NS = 500_000_000n;
+const SETTLE_WINDOW_MS = 500;
 // virDomainState's shut off, and virDomainXMLFlags' INACTIVE.
 const LIBVIRT_SHUTOFF = 5;
 const XML_INACTIVE = 2;
@@ -44,7 +45,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private isConnected = false;
   private resyncRunning: Promise<void> | undefined;
   private resyncAgain = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private cancelRetry: (() => void) | undefined;
   private retryDelayMs: number;
   private activatable = false;
   /** libvirt's daemon is known to be down: wait for it to come back rather than retrying on a timer. */
@@ -58,7 +59,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
    */
   private readonly eventCount = new Map<string, number>();
   /** The last state an action of ours settled per domain, and when. */
-  private readonly settled = new Map<string, { state: GuestState; at: bigint }>();
+  private readonly settled = new Map<string, { state: GuestState; at: number }>();
   /**
    * Reads of a domain under way, and how many times it was removed since the
    * first of them began: a reply libvirt computed before the domain went can
@@ -67,11 +68,13 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
    */
   private readonly reads = new Map<string, { count: number; removals: number; started: number; applied: number }>();
   /** Domains libvirt listed but would not let us read, with their retry timers. */
-  private readonly unreadable = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
+  private readonly unreadable = new Map<string, { attempts: number; cancelTimer?: () => void }>();
 
   constructor(
     private readonly client: LibvirtClient,
     private readonly reconnect: ReconnectPolicy = { firstDelayMs: 250, maxDelayMs: 30_000 },
+    /** The retries' and the settle window's time. */
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
     super();
     this.setMaxListeners(0); // every Shutdown in flight waits on 'changed'
@@ -96,8 +99,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
-    for (const { timer } of this.unreadable.values()) clearTimeout(timer);
+    this.cancelRetry?.();
+    for (const { cancelTimer } of this.unreadable.values()) cancelTimer?.();
     this.unreadable.clear();
     this.client.stop();
     this.removeAllListeners();
@@ -142,7 +145,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   settle(guest: Guest, state: GuestState): void {
     const current = this.byPath.get(guest.path);
     if (!current) return;
-    this.settled.set(current.libvirtPath, { state, at: process.hrtime.bigint() });
+    this.settled.set(current.libvirtPath, { state, at: this.clock.now() });
     this.update(current, { state });
   }
 
@@ -203,8 +206,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   daemonGone(reason: string): void {
     if (this.stopped) return;
     this.daemonDown = true;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.cancelRetry?.();
+    this.cancelRetry = undefined;
     log.warning(`libvirt's daemon is gone: ${reason}`);
     this.setConnected(false);
   }
@@ -263,8 +266,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     }
     if (unreachable) return; // onFetchError has scheduled a retry
     this.retryDelayMs = this.reconnect.firstDelayMs;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.cancelRetry?.();
+    this.cancelRetry = undefined;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     log.info(`libvirt ${this.client.endpoint.uri}: ${count(this.byPath.size, 'guest')} in sync (${ms.toFixed(1)} ms)`);
     // One domain we could not read does not make libvirt unreachable: it is retried on its own.
@@ -331,13 +334,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     const guest = this.byLibvirtPath.get(libvirtPath);
     const state = stateFromEvent(event, detail);
     const settled = this.settled.get(libvirtPath);
-    if (
-      guest &&
-      state &&
-      settled &&
-      state !== settled.state &&
-      process.hrtime.bigint() - settled.at < SETTLE_WINDOW_NS
-    ) {
+    if (guest && state && settled && state !== settled.state && this.clock.now() - settled.at < SETTLE_WINDOW_MS) {
       // Right after an action of ours, an event saying otherwise may be an older one: ask libvirt.
       await this.refreshState(guest);
     } else if (guest && state) {
@@ -374,19 +371,19 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private retryUnreadable(libvirtPath: string): void {
     const entry = this.unreadable.get(libvirtPath) ?? { attempts: 0 };
     this.unreadable.set(libvirtPath, entry);
-    if (entry.timer || entry.attempts >= UNREADABLE_RETRIES || this.stopped) return;
+    if (entry.cancelTimer || entry.attempts >= UNREADABLE_RETRIES || this.stopped) return;
     const delay = Math.min(this.reconnect.firstDelayMs * 2 ** entry.attempts, this.reconnect.maxDelayMs);
     entry.attempts++;
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
+    entry.cancelTimer = this.clock.after(delay, () => {
+      entry.cancelTimer = undefined;
       void this.refresh(libvirtPath);
-    }, delay);
+    });
   }
 
   private readable(libvirtPath: string): void {
     const entry = this.unreadable.get(libvirtPath);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    entry.cancelTimer?.();
     this.unreadable.delete(libvirtPath);
   }
 
@@ -404,13 +401,13 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer || this.stopped || this.daemonDown) return;
+    if (this.cancelRetry || this.stopped || this.daemonDown) return;
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.reconnect.maxDelayMs);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
+    this.cancelRetry = this.clock.after(delay, () => {
+      this.cancelRetry = undefined;
       void this.resync();
-    }, delay);
+    });
   }
 
   private setConnected(connected: boolean): void {

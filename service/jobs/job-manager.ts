@@ -5,6 +5,7 @@
 // more is refused with Busy before it starts.
 
 import { EventEmitter } from 'node:events';
+import { REAL_CLOCK, type Clock } from '../clock.js';
 import { SwitcherError } from '../errors.js';
 import { log } from '../log.js';
 import { count } from '../readable.js';
@@ -30,13 +31,16 @@ export interface JobManagerEvents {
 export class JobManager extends EventEmitter<JobManagerEvents> {
   private readonly jobs = new Map<string, Job>();
   private readonly running = new Set<Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancels the timers that drop finished jobs. */
+  private readonly timers = new Set<() => void>();
   private next = 1;
   private stopped = false;
 
   constructor(
     private readonly lingerMs = DEFAULT_LINGER_MS,
     private readonly limits: JobLimits = DEFAULT_JOB_LIMITS,
+    /** The lingering's, the cancel's and the jobs' progress time. */
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
     super();
   }
@@ -63,7 +67,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       );
     }
     const id = this.next++;
-    const job = new Job(id, `${JOB_PATH_PREFIX}${id}`, operation, guest, startedBy);
+    const job = new Job(id, `${JOB_PATH_PREFIX}${id}`, operation, guest, startedBy, this.clock);
     this.jobs.set(job.path, job);
     log.info(
       `job ${id} (${operation}) started by uid ${startedBy.uid}${startedBy.seat ? ` on ${startedBy.seat}` : ''}`,
@@ -72,12 +76,11 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     job.once('completed', (_success, message) => {
       log.info(`job ${id} (${operation}) ${job.state}: ${message}`);
       if (this.stopped) return;
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+      const cancel = this.clock.after(this.lingerMs, () => {
+        this.timers.delete(cancel);
         this.remove(job);
-      }, this.lingerMs);
-      timer.unref();
-      this.timers.add(timer);
+      });
+      this.timers.add(cancel);
     });
     const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => job.run(run));
     this.running.add(done);
@@ -97,21 +100,21 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   /** Cancels every running job; resolves once each has undone its work, or after timeoutMs. */
   async cancelAll(timeoutMs: number): Promise<void> {
     for (const job of this.jobs.values()) if (job.state === 'running') job.cancel();
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | undefined;
     await Promise.race([
       Promise.all([...this.running]),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
+        cancel = this.clock.after(timeoutMs, resolve);
       }),
     ]);
-    clearTimeout(timer);
+    cancel?.();
   }
 
   /** Cancels what runs and forgets every job (their cleanup goes on; see cancelAll to wait for it). */
   stop(): void {
     this.stopped = true;
     for (const job of this.jobs.values()) if (job.state === 'running') job.cancel();
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
     this.jobs.clear();
     this.removeAllListeners();

@@ -4,6 +4,7 @@
 // ending — success or failure, with a sentence a person can read.
 
 import { EventEmitter } from 'node:events';
+import { REAL_CLOCK, type Clock } from '../clock.js';
 import { errorMessage, invalidState, SwitcherError } from '../errors.js';
 import { readableMessage } from '../readable.js';
 
@@ -52,14 +53,14 @@ export interface JobEvents {
 
 export const NO_GUEST = '/';
 /** Progress announcements at most this often: each is a D-Bus signal, and a copy runs between them. */
-const ANNOUNCE_INTERVAL_NS = 250_000_000n;
+const ANNOUNCE_INTERVAL_MS = 250;
 
 export class Job extends EventEmitter<JobEvents> {
   private controller = new AbortController();
   private done = 0n;
   private total = 0n;
   private announcedPercent = -1;
-  private announcedAt = 0n;
+  private announcedAt = 0;
   private currentGuest: string;
   private currentState: JobState = 'running';
   private outcome = '';
@@ -71,6 +72,8 @@ export class Job extends EventEmitter<JobEvents> {
     readonly operation: JobOperation,
     guest: string,
     readonly startedBy: JobStarter,
+    /** The time progress is announced by. */
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
     super();
     this.currentGuest = guest || NO_GUEST;
@@ -160,8 +163,8 @@ export class Job extends EventEmitter<JobEvents> {
   private announceProgress(): void {
     const percent = Math.floor(this.progress * 100);
     if (percent === this.announcedPercent) return;
-    const now = process.hrtime.bigint();
-    if (this.announcedPercent >= 0 && now - this.announcedAt < ANNOUNCE_INTERVAL_NS) return;
+    const now = this.clock.now();
+    if (this.announcedPercent >= 0 && now - this.announcedAt < ANNOUNCE_INTERVAL_MS) return;
     this.announcedPercent = percent;
     this.announcedAt = now;
     this.emit('changed', ['progress']);

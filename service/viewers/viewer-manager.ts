@@ -7,6 +7,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { REAL_CLOCK, type Clock } from '../clock.js';
 import { errorMessage, SwitcherError } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import { log } from '../log.js';
@@ -82,11 +83,14 @@ export function viewerResizeArgs(guest: Guest): string[] {
 export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
   private readonly viewers = new Map<string, Viewer>();
   private readonly quickDeaths = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancels the settle timers under way. */
+  private readonly timers = new Set<() => void>();
 
   constructor(
     private readonly options: ViewerOptions,
     private readonly isRunning: IsRunning,
+    /** The show deadline's, the settle's and the quick deaths' time. */
+    private readonly clock: Clock = REAL_CLOCK,
   ) {
     super();
   }
@@ -124,7 +128,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
   }
 
   stop(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
     for (const path of [...this.viewers.keys()]) this.close(path);
     this.removeAllListeners();
@@ -140,7 +144,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     const name = viewer.guest.name;
     return new Promise<void>((resolve, reject) => {
       const finish = (error?: SwitcherError): void => {
-        clearTimeout(timer);
+        cancelTimer();
         viewer.said.off('output', check);
         viewer.child.off('exit', onExit);
         if (error) reject(error);
@@ -157,14 +161,14 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
         const said = viewer.output.trim().split('\n').filter(Boolean).pop() ?? 'it exited at once';
         finish(failed(said));
       };
-      const timer = setTimeout(() => {
+      const cancelTimer = this.clock.after(this.options.showDeadlineMs, () => {
         const last = viewer.output.trim().split('\n').filter(Boolean).pop();
         finish(
           failed(
             `it showed nothing within ${this.options.showDeadlineMs / 1000} s${last ? ` (last said: ${last})` : ''}`,
           ),
         );
-      }, this.options.showDeadlineMs);
+      });
       viewer.said.on('output', check);
       viewer.child.once('exit', onExit);
       check();
@@ -194,7 +198,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     const viewer: Viewer = {
       child,
       guest,
-      startedAt: Date.now(),
+      startedAt: this.clock.now(),
       output: '',
       said: new EventEmitter(),
       shown: false,
@@ -226,7 +230,7 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
     log.info(`viewer for ${JSON.stringify(viewer.guest.name)} exited (${signal ?? `code ${code}`})`);
     // Closed by us, by the user (a clean exit), or it never showed the guest: it stays closed until the next Show.
     if (viewer.closing || code === 0 || !viewer.shown) return;
-    const quick = Date.now() - viewer.startedAt < this.options.quickDeathMs;
+    const quick = this.clock.now() - viewer.startedAt < this.options.quickDeathMs;
     const deaths = quick ? (this.quickDeaths.get(path) ?? 0) + 1 : 0;
     this.quickDeaths.set(path, deaths);
     if (deaths >= this.options.maxQuickDeaths) {
@@ -234,11 +238,11 @@ export class ViewerManager extends EventEmitter<ViewerManagerEvents> {
       return;
     }
     // The guest may be going down (its display closing is what ended the viewer): settle, then ask libvirt.
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const cancel = this.clock.after(this.options.settleMs, () => {
+      this.timers.delete(cancel);
       void this.reopenIfRunning(viewer.guest);
-    }, this.options.settleMs);
-    this.timers.add(timer);
+    });
+    this.timers.add(cancel);
   }
 
   private async reopenIfRunning(guest: Guest): Promise<void> {

@@ -20,6 +20,7 @@ import { ROOT, type ServiceStack } from '../support/stack.js';
 import { createInputDevices, pressChord } from './input.js';
 import { INDICATOR } from './menu.js';
 import { realGuestsInShell, type ShellDriver } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const QEMU = '/org/libvirt/QEMU';
@@ -75,14 +76,14 @@ async function waitForWindows(
   check: (windows: WindowView[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<WindowView[]> {
-  const deadline = Date.now() + timeoutMs;
   let last: WindowView[] = [];
-  for (;;) {
-    last = await viewerWindows(name);
-    if (check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`${name}'s viewer windows are ${JSON.stringify(last)}`);
-    await pause(100);
-  }
+  return waitFor(
+    async () => {
+      last = await viewerWindows(name);
+      return check(last) ? last : undefined;
+    },
+    { what: () => `${name}'s viewer windows (they are ${JSON.stringify(last)})`, timeoutMs, pollMs: 100 },
+  );
 }
 
 /** The texts of a guest's open submenu, its display section filled (it comes a moment after opening). */
@@ -240,7 +241,6 @@ it("offers a guest's display in its submenu: following the window, sizes up to 5
     expect(display.filter((i) => i.checked).map((i) => i.label)).toEqual(['Follow the Window', '1 Screen']);
     // This host has no render node: the switch is off and insensitive, and the line under it says why.
     expect(display.find((i) => i.label === '3D Acceleration')).toMatchObject({ state: false, sensitive: false });
-    await pause(300);
     await shell.screenshot(join(ARTIFACTS, 'displays-menu.png'));
   } finally {
     await closeMenu();
@@ -255,7 +255,7 @@ it("sets two screens of 5120 × 2880 from the submenu, in libvirt's own definiti
   await openSubmenu('duo');
   await click('duo', 'Display', '5120 × 2880');
   await closeMenu();
-  for (let i = 0; i < 50 && ((await property('duo', 'Resolution')) as number[])[0] !== 5120; i++) await pause(100);
+  await stack.client.waitForPropertyThat<number[]>(paths.duo as string, 'Resolution', (r) => r[0] === 5120);
   expect(await property('duo', 'Resolution')).toEqual([5120, 2880]);
   expect(await definition('duo')).toMatch(
     /<model type='virtio' heads='2' primary='yes'>\s*<resolution x='5120' y='2880'\/>/,
@@ -279,7 +279,7 @@ it('gives each head its monitor from the submenu, kept in the guest’s metadata
   await openSubmenu('duo', 'Screen 2 On');
   await click('duo', 'Screen 2 On', /\(Meta-1\)$/);
   await closeMenu();
-  for (let i = 0; i < 50 && ((await property('duo', 'Monitors')) as string[]).length < 2; i++) await pause(100);
+  await stack.client.waitForPropertyThat<string[]>(paths.duo as string, 'Monitors', (m) => m.length >= 2);
   expect(await property('duo', 'Monitors')).toEqual(['Meta-0', 'Meta-1']);
 });
 
@@ -305,7 +305,6 @@ it('shows the guest with one full-screen viewer window per monitor, head 1 focus
   // The viewer keeps the fixed resolution: it does not resize the guest to its windows.
   const pid = await viewerPid('duo');
   expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--auto-resize=never');
-  await pause(1_500); // both heads paint: SeaBIOS on the first, QEMU's "not initialized" on the second
   await shell.screenshot(join(ARTIFACTS, 'displays-two-heads.png'));
 }, 90_000);
 
@@ -345,7 +344,9 @@ it('says that a change to a running guest waits for its next start', async () =>
   await openSubmenu('duo');
   await click('duo', 'Display', 'Follow the Window');
   await closeMenu();
-  for (let i = 0; i < 100 && ((await property('duo', 'Resolution')) as number[])[0] !== 0; i++) await pause(100);
+  await stack.client.waitForPropertyThat<number[]>(paths.duo as string, 'Resolution', (r) => r[0] === 0, {
+    timeoutMs: 10_000,
+  });
   expect([await property('duo', 'Resolution'), await notifications()]).toEqual([[0, 0], []]);
   expect(Object.keys((await property('duo', 'RunningDisplay')) as Record<string, unknown>)).toEqual(['resolution']);
   await openSubmenu('duo', 'Changes take effect when it next starts');
@@ -365,7 +366,7 @@ it('shows a UEFI guest drawing at a resolution larger than its monitor, scaled t
   } finally {
     await closeMenu();
   }
-  for (let i = 0; i < 50 && ((await property('wide', 'Resolution')) as number[])[0] !== 2560; i++) await pause(100);
+  await stack.client.waitForPropertyThat<number[]>(paths.wide as string, 'Resolution', (r) => r[0] === 2560);
   await pressChord(shell, ['Super_L', 'Alt_L', '3']);
   const [window] = await waitForWindows(
     'wide',
@@ -374,10 +375,13 @@ it('shows a UEFI guest drawing at a resolution larger than its monitor, scaled t
   );
   expect([window?.width, window?.height]).toEqual([1280, 800]);
   // OVMF sets the mode the guest's EDID prefers: its framebuffer is twice the monitor's size each way.
-  const deadline = Date.now() + 90_000;
-  while (framebuffer('wide')[0] !== 2560 && Date.now() < deadline) await pause(1_000);
+  // The guest's framebuffer announces nothing outside: read every second, up to the deadline.
+  await waitFor(() => framebuffer('wide')[0] === 2560, {
+    what: () => `wide's framebuffer 2560 wide (it is ${framebuffer('wide').join(' × ')})`,
+    timeoutMs: 90_000,
+    pollMs: 1_000,
+  });
   expect(framebuffer('wide')).toEqual([2560, 1440]);
-  await pause(1_000);
   await shell.screenshot(join(ARTIFACTS, 'displays-scaled.png'));
   await stack.client.service(paths.wide as string, GUEST, 'ForceOff', '', [], 30_000);
 });
@@ -400,13 +404,14 @@ it("sets a guest's resolution from the preferences' Displays page", async () => 
   await type(['ISO_Left_Tab', 'Right', 'Right', 'Return']);
   // Into the page: solo's row is the second (by name); open it, then its Resolution row.
   await type(['Tab', 'Down', 'Return']);
-  await pause(1_000); // DescribeDisplay
   await shell.screenshot(join(ARTIFACTS, 'prefs-displays.png'));
   await type(['Down', 'Return']);
   await pause(500);
   // Following the window, then 1920 × 1080, then 2560 × 1440.
   await type(['Down', 'Down', 'Return']);
-  for (let i = 0; i < 100 && ((await property('solo', 'Resolution')) as number[])[0] !== 2560; i++) await pause(100);
+  await stack.client.waitForPropertyThat<number[]>(paths.solo as string, 'Resolution', (r) => r[0] === 2560, {
+    timeoutMs: 10_000,
+  });
   expect(await property('solo', 'Resolution')).toEqual([2560, 1440]);
   await shell.screenshot(join(ARTIFACTS, 'prefs-displays-set.png'));
 });

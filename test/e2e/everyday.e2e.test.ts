@@ -22,6 +22,7 @@ import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord, typeText } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { realGuestsInShell, type ShellDriver } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 const QEMU = '/org/libvirt/QEMU';
 const FIGURES = /^Running · \d+(\.\d)?% CPU · \d+ MiB$/;
@@ -109,13 +110,16 @@ afterAll(async () => {
 it('shows live figures beside the state while the menu is open, and they change', async () => {
   await shell.eval(`${INDICATOR}.menu.open(false); true`);
   const seen = new Set<string>();
-  const deadline = Date.now() + 15_000;
   const calls = libvirtCalls.count();
-  while (seen.size < 2 && Date.now() < deadline) {
-    const details = await rowDetails('delta');
-    if (details && FIGURES.test(details)) seen.add(details);
-    await sleep(200);
-  }
+  // The row follows delta's figures, which the service announces about once a second.
+  await waitFor(
+    async () => {
+      const details = await rowDetails('delta');
+      if (details && FIGURES.test(details)) seen.add(details);
+      return seen.size >= 2;
+    },
+    { what: () => `two figures in delta's row (saw ${[...seen].join(' | ')})`, timeoutMs: 15_000, pollMs: 200 },
+  );
   expect([...seen].length, [...seen].join(' | ')).toBeGreaterThanOrEqual(2);
   expect(await rowDetails('foxtrot')).toMatch(FIGURES);
   // The guest that is off has a state and nothing else.
@@ -188,7 +192,6 @@ it('says so when a guest is killed behind our back, and Start Again starts it', 
     actions: ['Start Again'],
   });
   await stack.client.waitForProperty(paths.foxtrot as string, 'State', 'crashed');
-  await sleep(300);
   await shell.screenshot(join(ARTIFACTS, 'everyday-crash-notification.png'));
   await shell.eval(`(() => {
     for (const s of Main.messageTray.getSources())
@@ -211,7 +214,6 @@ it("finds a guest in the overview's search by part of its name, and switches to 
   );
   // Its state is the menu's own icon for it: off.
   expect(results).toEqual([{ name: 'echo-lab', state: 'system-shutdown-symbolic' }]);
-  await sleep(300);
   await shell.screenshot(join(ARTIFACTS, 'everyday-search.png'));
   // Enter activates the first result, ours.
   await pressChord(shell, ['Return']);
@@ -221,9 +223,10 @@ it("finds a guest in the overview's search by part of its name, and switches to 
   // Switched to: its viewer's window is shown and focused.
   const viewer = async (): Promise<number> =>
     (await stack.client.property(paths['echo-lab'] as string, GUEST, 'ViewerPid')) as number;
-  const deadline = Date.now() + 30_000;
-  while ((await viewer()) === 0 && Date.now() < deadline) await sleep(100);
-  const pid = await viewer();
+  const pid = await stack.client.waitForPropertyThat<number>(paths['echo-lab'] as string, 'ViewerPid', (p) => p > 0, {
+    timeoutMs: 30_000,
+  });
+  expect(await viewer()).toBe(pid);
   await shell.waitFor<boolean>(`global.display.focus_window?.get_pid() === ${pid}`, (focused) => focused, 30_000);
 });
 

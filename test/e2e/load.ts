@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ServiceStack } from '../support/stack.js';
 import { ROOT } from '../support/stack.js';
 import { libvirtCall } from '../support/libvirt.js';
+import { waitFor } from '../support/wait.js';
 import type { ShellDriver } from './shell.js';
 
 export interface EnableFigures {
@@ -109,13 +110,17 @@ export class LoadProbe {
 
   /** Where memory and actors stand with the extension disabled, once the stage holds still. */
   async rest(): Promise<{ heap: number; rss: number; actors: number; census: Record<string, number> }> {
-    let last = await this.actors();
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 300));
-      const now = await this.actors();
-      if (now === last) break;
-      last = now;
-    }
+    // The Shell's deferred work announces nothing: the same count twice, 300 ms apart.
+    let last = -1;
+    await waitFor(
+      async () => {
+        const now = await this.actors();
+        const same = now === last;
+        last = now;
+        return same;
+      },
+      { what: 'the stage to hold still', timeoutMs: 6_000, pollMs: 300 },
+    ).catch(() => undefined); // as before: measured as it stands after the deadline
     return { heap: await this.heap(), rss: this.rss(), actors: await this.actors(), census: await this.census() };
   }
 

@@ -3,6 +3,8 @@
 
 import type { ShellDriver } from './shell.js';
 import { UUID } from './shell.js';
+import { libvirtCall } from '../support/libvirt.js';
+import type { ServiceStack } from '../support/stack.js';
 
 export const INDICATOR = `Main.panel.statusArea['${UUID}']`;
 
@@ -41,4 +43,21 @@ export function clickItem(shell: ShellDriver, guest: string, label: string): Pro
     indicator.menu.close(false);
     return true;
   })()`);
+}
+
+/**
+ * The menu once it has handled everything the service said before now: a
+ * marker guest defined on libvirt's test driver after the fact shows in the
+ * menu, then goes from it. The service announces in order and the extension
+ * handles in order, so what came before the marker is in the view returned.
+ */
+export async function menuAtRest(shell: ShellDriver, stack: ServiceStack): Promise<MenuView> {
+  const name = `marker-${process.hrtime.bigint()}`;
+  const xml = `<domain type='test'><name>${name}</name><memory unit='MiB'>16</memory><vcpu>1</vcpu><os><type arch='i686'>hvm</type></os></domain>`;
+  const [marker] = (await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+    xml,
+  ])) as [string];
+  await shell.waitFor<MenuView>(MENU, (v) => v.guests.some((g) => g.name === name));
+  await libvirtCall(stack, marker, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+  return shell.waitFor<MenuView>(MENU, (v) => !v.guests.some((g) => g.name === name));
 }

@@ -14,6 +14,7 @@ import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { ARTIFACTS } from '../support/artifacts.js';
+import { waitFor } from '../support/wait.js';
 import { createInputDevices, pressChord, typeText } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { ShellDriver, viewerInShellArgs } from './shell.js';
@@ -82,7 +83,6 @@ it('shows the OS on the ISO a person types in, then creates the guest, which app
   await pressChord(shell, ['Return']);
   // The window names the OS libosinfo recognised on the ISO in its title.
   await waitForWindow((w) => w.title === 'New Guest: Microsoft Windows 11' && w.focused);
-  await new Promise((r) => setTimeout(r, 500)); // the frame after the title's
   await shell.screenshot(join(ARTIFACTS, 'new-guest-window.png'));
   // The name (proposed from the OS) has the focus: Enter creates.
   await pressChord(shell, ['Return']);
@@ -107,25 +107,22 @@ it('Switch To starts the new guest and shows its installer', async () => {
   const clicked = await clickItem(shell, GUEST_NAME, 'Switch To');
   expect(clicked).toBe(true);
   await stack.client.waitForProperty(path, 'State', 'running', 60_000);
-  const deadline = Date.now() + 30_000;
-  let pid = 0;
-  while (pid === 0 && Date.now() < deadline) {
-    pid = (await stack.client.property(path, GUEST, 'ViewerPid')) as number;
-    if (pid === 0) await new Promise((r) => setTimeout(r, 200));
-  }
+  const pid = await stack.client.waitForPropertyThat<number>(path, 'ViewerPid', (p) => p > 0, { timeoutMs: 30_000 });
   expect(pid).toBeGreaterThan(0);
   await waitForWindow((w) => w.pid === pid);
   // The viewer fills the first monitor; under emulation the firmware takes some seconds to reach
   // the installer's menu, which then shows in the Shell's own screenshot (GRUB's highlighted entry).
   const shot = join(ARTIFACTS, 'new-guest-switched-to.png');
   const monitorWidth = await shell.eval<number>('global.display.get_monitor_geometry(0).width');
-  const shown = Date.now() + 90_000;
-  let rows: number[] = [];
-  while (rows.length === 0 && Date.now() < shown) {
-    await new Promise((r) => setTimeout(r, 2000));
-    await shell.screenshot(shot);
-    rows = highlightedRows(readPng(readFileSync(shot)), 0, monitorWidth);
-  }
+  // A guest's screen announces nothing outside: a screenshot every 2 s, up to the deadline.
+  const rows = await waitFor(
+    async () => {
+      await shell.screenshot(shot);
+      const highlighted = highlightedRows(readPng(readFileSync(shot)), 0, monitorWidth);
+      return highlighted.length > 0 ? highlighted : undefined;
+    },
+    { what: "the installer's menu on the guest's screen", timeoutMs: 90_000, pollMs: 2_000 },
+  );
   expect(rows).not.toEqual([]);
   expect((await windows()).some((w) => w.pid === pid)).toBe(true);
   await stack.client.service(path, GUEST, 'ForceOff', '', [], 30_000);

@@ -12,6 +12,7 @@ import { TestClient } from '../support/dbus-client.js';
 import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord } from './input.js';
 import { ShellDriver, UUID } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 const PREFS_TITLE = 'Phyllome Switcher';
 const DIALOG_TITLE = 'Set Shortcut';
@@ -58,6 +59,11 @@ const waitForGone = (title: string): Promise<WindowView[]> =>
   shell.waitFor<WindowView[]>(WINDOWS, (list) => !list.some((w) => w.title === title));
 
 /** Running and not a zombie, on the host's /proc (the root shares our PID namespace). */
+/** Not our child: nothing announces its end but /proc, looked at every 100 ms up to the deadline. */
+function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  return waitFor(() => !alive(pid), { what: `process ${pid} to end`, timeoutMs, pollMs: 100 });
+}
+
 function alive(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
@@ -88,7 +94,7 @@ afterAll(async () => {
       .catch(() => undefined);
   }
   // The Extensions service ends on its own once its window is closed; if a failed test left it, end it.
-  for (let i = 0; i < 50 && prefsPid > 0 && alive(prefsPid); i++) await pause(100);
+  if (prefsPid > 0) await gone(prefsPid, 5_000).catch(() => undefined);
   if (prefsPid > 0 && alive(prefsPid)) process.kill(prefsPid, 'SIGTERM');
   client?.disconnect();
 });
@@ -98,7 +104,6 @@ it('opens through org.gnome.Shell.Extensions, focused', async () => {
   const list = await waitForFocused(PREFS_TITLE);
   prefsPid = list.find((w) => w.title === PREFS_TITLE)?.pid ?? 0;
   expect(prefsPid).toBeGreaterThan(0);
-  await pause(500); // its first frames
   const file = join(ARTIFACTS, 'prefs.png');
   await shell.screenshot(file);
   expect(readFileSync(file).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -109,17 +114,16 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
   // The first row of the first page, Next Guest, has the focus when the window opens.
   await pressChord(shell, ['Return']);
   await waitForFocused(DIALOG_TITLE);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-dialog.png'));
 
   // A key that types text, or one every application needs, is refused: the dialog stays.
   await pressChord(shell, ['a']);
   await pressChord(shell, ['Return']);
-  await pause(500);
+  await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-refused.png'));
   expect((await windows()).some((w) => w.title === DIALOG_TITLE)).toBe(true);
   expect(await nextGuest()).toEqual({ value: NEXT_DEFAULT, user: null });
-  await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-refused.png'));
 
+  // Keys reach the dialog in order: had it taken `a` (or closed on Return), this chord would not be the one set.
   await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
   await waitForGone(DIALOG_TITLE);
   await waitForNextGuest({ value: ['<Control><Alt>n'], user: ['<Control><Alt>n'] });
@@ -128,18 +132,23 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
   // The Shell can read the new value from dconf a moment before the change notice that makes mutter rebind arrives.
   await shell.spyOnSwitcher('switchBy', 'arg.kind');
   const calls = (): Promise<string[]> => shell.spied<string>();
-  for (let i = 0; i < 20 && (await calls()).length === 0; i++) {
-    await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
-    await pause(250);
-  }
+  await waitFor(
+    async () => {
+      if ((await calls()).length > 0) return true;
+      await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
+      return false;
+    },
+    { what: 'the new chord to reach the extension', timeoutMs: 5_000, pollMs: 250 },
+  );
   expect(await calls()).toEqual(['next']);
+  // The old chord, then the new one again: once the second call came, the old chord was handled, and did nothing.
   await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Down']);
-  await pause(300);
-  expect(await calls()).toEqual(['next']);
+  await pressChord(shell, ['Control_L', 'Alt_L', 'n']);
+  await waitFor(async () => (await calls()).length >= 2, { what: 'the new chord again', pollMs: 50 });
+  expect(await calls()).toEqual(['next', 'next']);
   await shell.stopSpying();
 
   await waitForFocused(PREFS_TITLE);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-changed.png'));
 });
 
@@ -176,7 +185,7 @@ it('closes, and the Extensions service that showed it ends', async () => {
     `global.get_window_actors().map((a) => a.get_meta_window()).find((w) => w.get_title() === '${PREFS_TITLE}').delete(global.display.get_current_time_roundtrip()); true`,
   );
   await waitForGone(PREFS_TITLE);
-  for (let i = 0; i < 100 && alive(prefsPid); i++) await pause(100);
+  await gone(prefsPid, 10_000);
   expect(alive(prefsPid)).toBe(false);
 });
 

@@ -14,6 +14,7 @@ import { defineTestGuest, libvirtCall, libvirtDomainPath } from '../support/libv
 import { ServiceStack } from '../support/stack.js';
 import { INDICATOR } from './menu.js';
 import { ShellDriver } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 let stack: ServiceStack;
 let shell: ShellDriver;
@@ -77,11 +78,7 @@ const BUS: [string, string, string] = ['org.freedesktop.DBus', '/org/freedesktop
 
 /** Waits until `done` holds, looking every 20 ms until the deadline. */
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(done, { what: 'the condition', timeoutMs });
 }
 
 /** The Shell log from `offset` on. */

@@ -17,6 +17,7 @@ import { paintedGuestXml } from '../support/painted-guest.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { clickItem, INDICATOR, submenu } from './menu.js';
 import { ShellDriver } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const PROBE = resolve(ROOT, 'test/support/remote-probe.mjs');
@@ -126,7 +127,6 @@ it('asks how long, then shows the credential once, and Copy puts the connection 
   const asked = await shell.waitFor<DialogView | null>(VIEW, (v) => v !== null);
   expect(asked?.title).toBe('Share shared-vm with Another Computer');
   expect(asked?.buttons).toEqual(['Cancel', '15 Minutes', '1 Hour', '4 Hours']);
-  await new Promise((r) => setTimeout(r, 300)); // let it fade in
   await shell.screenshot(join(ARTIFACTS, 'share-ask.png'));
   expect(await click('1 Hour')).toBe(true);
   const shown = await shell.waitFor<DialogView | null>(VIEW, (v) => v?.title === 'shared-vm Is Shared', 30_000);
@@ -166,9 +166,9 @@ it('says until when it is shared, and Stop Sharing ends it', async () => {
   expect(await clickItem(shell, 'shared-vm', 'Stop Sharing')).toBe(true);
   await stack.client.waitForProperty(guest, 'Shared', false, 10_000);
   // The menu follows the service's PropertiesChanged.
-  const deadline = Date.now() + 10_000;
-  while ((await sharingItems())[1] !== 'Share…') {
-    if (Date.now() > deadline) throw new Error(`the menu still says ${JSON.stringify(await sharingItems())}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(async () => (await sharingItems())[1] === 'Share…', {
+    what: 'the menu to offer Share…',
+    timeoutMs: 10_000,
+    pollMs: 100,
+  });
 });

@@ -8,8 +8,21 @@ import { TestClient } from '../support/dbus-client.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { entriesIn } from '../shell/shell-log-problems.mjs';
 import { shellOwnWarning } from './shell-warnings.js';
+import { waitFor } from '../support/wait.js';
 
 export const UUID = 'switcher@phyllo.me';
+
+/** How many of the stage's actors have a transition running (the Shell eases these properties). */
+const STILL = `(() => {
+  const eased = ['opacity', 'scale-x', 'scale-y', 'translation-x', 'translation-y', 'x', 'y', 'width', 'height'];
+  let moving = 0;
+  const walk = (a) => {
+    if (eased.some((p) => a.get_transition(p))) moving++;
+    a.get_children().forEach(walk);
+  };
+  walk(global.stage);
+  return moving;
+})()`;
 
 export class ShellDriver {
   constructor(private readonly client: TestClient) {}
@@ -23,16 +36,30 @@ export class ShellDriver {
     return (out === '' ? undefined : JSON.parse(out)) as T;
   }
 
-  /** Evaluates until `check` accepts the value, or fails after timeoutMs with the last value. */
-  async waitFor<T>(code: string, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Evaluates until `check` accepts the value, or fails after timeoutMs with
+   * the last value: the deadline helper for what the Shell announces to no
+   * one outside (its actors' state), looked at every `pollMs`.
+   */
+  async waitFor<T>(code: string, check: (value: T) => boolean, timeoutMs = 10_000, pollMs = 100): Promise<T> {
     let last: T | undefined;
-    for (;;) {
-      last = await this.eval<T>(code);
-      if (check(last)) return last;
-      if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(last)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () => {
+        last = await this.eval<T>(code);
+        return check(last);
+      },
+      { what: () => `${code.slice(0, 200)}; last value: ${JSON.stringify(last)}`, timeoutMs, pollMs },
+    );
+    return last as T;
+  }
+
+  /**
+   * Waits until no actor on the stage is being animated (a dialog fading
+   * in, a menu sliding open): what a screenshot must wait for to show the
+   * end of the change rather than a frame of it.
+   */
+  async waitForStill(timeoutMs = 10_000): Promise<void> {
+    await this.waitFor<number>(STILL, (moving) => moving === 0, timeoutMs, 50);
   }
 
   async extensionInfo(uuid = UUID): Promise<{ state: number; error: string }> {
@@ -64,16 +91,14 @@ export class ShellDriver {
       [uuid],
     );
     const done = (state: number): boolean => (enabled ? state === 1 || state === 3 : state !== 1);
-    const deadline = Date.now() + timeoutMs;
-    let state = (await this.extensionInfo(uuid)).state;
-    while (!done(state)) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `${uuid} is in state ${state}, ${timeoutMs} ms after being ${enabled ? 'enabled' : 'disabled'}`,
-        );
-      await new Promise((r) => setTimeout(r, 20));
-      state = (await this.extensionInfo(uuid)).state;
-    }
+    let state = -1;
+    await waitFor(
+      async () => {
+        state = (await this.extensionInfo(uuid)).state;
+        return done(state);
+      },
+      { what: () => `${uuid} ${enabled ? 'enabled' : 'disabled'} (it is in state ${state})`, timeoutMs },
+    );
   }
 
   /**
@@ -97,10 +122,11 @@ export class ShellDriver {
     }
   }
 
-  /** A PNG of the whole stage, copied to `out` on the host. */
+  /** A PNG of the whole stage once nothing on it moves, copied to `out` on the host. */
   async screenshot(out: string): Promise<void> {
     const state = process.env.SHELL_TEST_STATE;
     if (!state) throw new Error('not inside run-shell.sh');
+    await this.waitForStill();
     const inside = join(state, `shot-${process.pid}-${Date.now()}.png`);
     const [ok] = (await this.client.call(
       'org.gnome.Shell.Screenshot',

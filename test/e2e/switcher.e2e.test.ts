@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { ARTIFACTS } from '../support/artifacts.js';
 import { defineTestGuest, libvirtCall, libvirtDomainPath, libvirtState } from '../support/libvirt.js';
-import { clickItem, INDICATOR, MENU, type MenuView } from './menu.js';
+import { clickItem, INDICATOR, MENU, menuAtRest, type MenuView } from './menu.js';
 import { ShellDriver } from './shell.js';
 
 let stack: ServiceStack;
@@ -77,11 +77,16 @@ describe('the switcher in GNOME Shell 48', () => {
       (t) => t !== null,
     );
     expect(title).toBe('Force off test?');
-    await new Promise((r) => setTimeout(r, 300)); // let it fade in before the capture
     await shell.screenshot(join(ARTIFACTS, 'switcher-force-off-dialog.png'));
     await pressButton(0); // Cancel
     await shell.waitFor<boolean>(`${dialog} === undefined`, (gone) => gone);
-    await new Promise((r) => setTimeout(r, 300));
+    // A Pause asked after the Cancel goes the same way, after anything the Cancel could have sent:
+    // once it is done, the guest was paused from running, not forced off.
+    expect(await clickAction('test', 'Pause')).toBe(true);
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'paused');
+    expect(await libvirtState(stack, 'test')).toBe(3); // VIR_DOMAIN_PAUSED
+    expect(await clickAction('test', 'Resume')).toBe(true);
+    await shell.waitFor<MenuView>(MENU, (v) => guestIn(v, 'test')?.state === 'running');
     expect(await libvirtState(stack, 'test')).toBe(1);
 
     expect(await clickAction('test', 'Force Off…')).toBe(true);
@@ -164,7 +169,6 @@ describe('the switcher in GNOME Shell 48', () => {
     await shell.eval(
       `(() => { const i = ${INDICATOR}; i.menu.open(false); i.rowFor('test').setSubmenuShown(true); return true; })()`,
     );
-    await new Promise((r) => setTimeout(r, 500));
     const file = join(ARTIFACTS, 'switcher-menu.png');
     await shell.screenshot(file);
     expect(readFileSync(file).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -197,8 +201,8 @@ describe('the switcher in GNOME Shell 48', () => {
     });
     await stack.startService();
     const view = await shell.waitFor<MenuView>(MENU, (v) => v.guests.length > 0);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await shell.eval<MenuView>(MENU)).toEqual(view);
+    // Still so once everything the new service said was handled.
+    expect(await menuAtRest(shell, stack)).toEqual(view);
     expect(names(view)).toEqual(['test']);
     const rows = await shell.eval<number>(
       `(() => { ${INDICATOR}.menu.open(false); const n = ${INDICATOR}.describe().rows; ${INDICATOR}.menu.close(false); return n; })()`,
@@ -228,15 +232,20 @@ describe('the switcher in GNOME Shell 48', () => {
     await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
     type Census = { all: number; ours: number; statusArea: number };
     // Windows of earlier test files may still be going away: take the baseline once the stage holds still.
+    // The Shell's deferred work announces nothing: the same census twice, 500 ms apart, with nothing moving.
     const steady = async (): Promise<Census> => {
-      let last = await shell.eval<Census>(census);
-      for (let i = 0; i < 20; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        const now = await shell.eval<Census>(census);
-        if (JSON.stringify(now) === JSON.stringify(last)) return now;
-        last = now;
-      }
-      return last;
+      await shell.waitForStill();
+      let last = '';
+      return shell.waitFor<Census>(
+        census,
+        (now) => {
+          const same = JSON.stringify(now) === last;
+          last = JSON.stringify(now);
+          return same;
+        },
+        10_000,
+        500,
+      );
     };
     await shell.setEnabled(false);
     try {

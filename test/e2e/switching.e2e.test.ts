@@ -15,6 +15,7 @@ import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { createInputDevices, movePointer, pressChord } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { realGuestsInShell, type ShellDriver, UUID } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 const guestXml = (name: string): string => tinyQemuGuestXml(name, { display: true });
 
@@ -42,15 +43,18 @@ async function viewerWindow(name: string): Promise<WindowView | null> {
 }
 
 async function waitForWindow(name: string, expected: Partial<WindowView>, timeoutMs = 30_000): Promise<WindowView> {
-  const deadline = Date.now() + timeoutMs;
   let last: WindowView | null = null;
-  for (;;) {
-    last = await viewerWindow(name);
-    if (last && Object.entries(expected).every(([k, v]) => last?.[k as keyof WindowView] === v)) return last;
-    if (Date.now() > deadline)
-      throw new Error(`${name}'s viewer window is ${JSON.stringify(last)}, wanted ${JSON.stringify(expected)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitFor(
+    async () => {
+      last = await viewerWindow(name);
+      return last && Object.entries(expected).every(([k, v]) => last?.[k as keyof WindowView] === v) ? last : null;
+    },
+    {
+      what: () => `${name}'s viewer window ${JSON.stringify(expected)} (it is ${JSON.stringify(last)})`,
+      timeoutMs,
+      pollMs: 100,
+    },
+  );
 }
 
 /** A keybinding the way any extension adds one (maskable), to tell whether shortcuts are inhibited. */
@@ -112,7 +116,6 @@ it('puts a second guest full-screen on the other monitor, each filling one (Supe
   await pressChord(shell, ['Super_L', 'Alt_L', '2']);
   await waitForWindow('bravo', { monitor: 1, fullscreen: true, focused: true }, 60_000);
   expect(await viewerWindow('alpha')).toEqual({ monitor: 0, fullscreen: true, focused: false });
-  await new Promise((r) => setTimeout(r, 1_500)); // let both guests paint their firmware screens
   await shell.screenshot(join(ARTIFACTS, 'switching-two-monitors.png'));
 });
 
@@ -122,12 +125,12 @@ it('switches while the viewer holds the keyboard, where an ordinary shortcut is 
   await new Promise((r) => setTimeout(r, 500));
   const before = await probeCount();
   await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
-  await new Promise((r) => setTimeout(r, 300));
-  expect(await probeCount()).toBe(before); // inhibited: the ordinary binding did not fire
-  // …and the Shell did not ask whether the viewer may inhibit shortcuts: we granted it.
+  // The Shell did not ask whether the viewer may inhibit shortcuts: we granted it.
   expect(await shell.eval(OPEN_DIALOGS)).toEqual([]);
   await pressChord(shell, ['Super_L', 'Alt_L', '1']);
   await waitForWindow('alpha', { monitor: 0, fullscreen: true, focused: true });
+  // Keys are handled in order: the switch came after the ordinary chord, which was inhibited.
+  expect(await probeCount()).toBe(before);
   expect(await viewerWindow('bravo')).toMatchObject({ monitor: 1, fullscreen: true });
 });
 
@@ -165,10 +168,10 @@ it('goes back to the host while the viewer holds the keyboard', async () => {
   await new Promise((r) => setTimeout(r, 500));
   const before = await probeCount();
   await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
-  await new Promise((r) => setTimeout(r, 300));
-  expect(await probeCount()).toBe(before);
   await pressChord(shell, ['Super_L', 'Alt_L', 'Escape']);
   await shell.waitFor<boolean>('Main.overview.visible', (v) => v);
+  // Keys are handled in order: the overview came after the ordinary chord, which was inhibited.
+  expect(await probeCount()).toBe(before);
   await shell.eval('Main.overview.hide(); true');
   await shell.waitFor<boolean>('Main.overview.visible', (v) => !v);
 });
@@ -178,7 +181,6 @@ it('opens the launcher with a live tile per guest; arrows and Enter switch', asy
   // The launcher is ours; it is reached through the indicator's extension state for the test only.
   const launcher = `(() => { const a = Main.uiGroup.get_children().find((c) => c.has_style_class_name?.('phyllome-launcher')); return a ? true : false; })()`;
   await shell.waitFor<boolean>(launcher, (open) => open);
-  await new Promise((r) => setTimeout(r, 300));
   await shell.screenshot(join(ARTIFACTS, 'launcher.png'));
   const focusedName = `global.stage.get_key_focus()?.get_child?.()?.get_children?.()[1]?.text ?? null`;
   expect(await shell.waitFor(focusedName, (n) => n !== null)).toBe('alpha');
@@ -193,11 +195,14 @@ it('places a reopened viewer back on its monitor, full-screen', async () => {
   const old = await viewerPid('bravo');
   expect(old).toBeGreaterThan(0); // process.kill(0) would kill this test's own process group
   process.kill(old, 'SIGKILL');
-  for (let i = 0; i < 100; i++) {
-    const pid = await viewerPid('bravo');
-    if (pid !== 0 && pid !== old) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await stack.client.waitForPropertyThat<number>(
+    paths.bravo as string,
+    'ViewerPid',
+    (pid) => pid !== 0 && pid !== old,
+    {
+      timeoutMs: 10_000,
+    },
+  );
   expect(await viewerPid('bravo')).not.toBe(old);
   await waitForWindow('bravo', { monitor: 1, fullscreen: true });
 });
@@ -256,7 +261,7 @@ it('does not report a call cut short by a disable (a screen lock) as a failure',
   await shell.setEnabled(false);
   await shell.setEnabled(true);
   await shell.waitFor<number>(`${INDICATOR}.describe().guests.length`, (n) => n === 2);
-  await new Promise((r) => setTimeout(r, 1_500));
+  // The disable cut the call short within itself; the Shell has run its handlers since (it answered us).
   const titles = await shell.eval<string[]>(
     'Main.messageTray.getSources().flatMap((s) => s.notifications.map((n) => n.title))',
   );

@@ -44,7 +44,6 @@ async function answerDialog(text: string | undefined, screenshot?: string): Prom
     `(() => { const d = ${DIALOG}; if (!d) return null; const [content, entry] = d.contentLayout.get_children(); return { title: content.title, text: entry.get_text() }; })()`,
     (d) => d !== null,
   );
-  await new Promise((r) => setTimeout(r, 300)); // let it fade in
   if (screenshot) await shell.screenshot(join(ARTIFACTS, screenshot));
   if (text === undefined) {
     await shell.eval(`(() => { ${DIALOG}.buttonLayout.get_children()[0].emit('clicked', 1); return true; })()`);
@@ -159,7 +158,6 @@ it('offers Export… and Clone… for a guest that is off, Move to… for one th
     ${INDICATOR}.rowFor('alpha').setSubmenuShown(true);
     return true;
   })()`);
-  await new Promise((r) => setTimeout(r, 400));
   await shell.screenshot(join(ARTIFACTS, 'transfer-menu.png'));
   await shell.eval(`(() => { ${INDICATOR}.menu.close(false); return true; })()`);
   expect(await transferItems('alpha')).toEqual(['Move or Copy', 'Export…', 'Clone…']);
@@ -260,7 +258,6 @@ it('imports from the top-bar menu, through the file chooser, and offers Import�
     `(() => { const out = []; const walk = (a) => { if (a.has_style_class_name?.('phyllome-launcher-action')) out.push(a.label); a.get_children().forEach(walk); }; walk(${LAUNCHER}); return out; })()`,
   );
   expect(buttons).toEqual(['Import…', 'Export…', 'Clone…', 'Export…', 'Clone…']);
-  await new Promise((r) => setTimeout(r, 300));
   await shell.screenshot(join(ARTIFACTS, 'transfer-launcher.png'));
   // Its Clone… closes the launcher and asks for a name.
   await shell.eval(`(() => {

@@ -11,6 +11,7 @@ import { UsbLab } from '../support/usb-lab.js';
 import { startServiceInLab, type LabService } from '../support/usb-service.js';
 import { INDICATOR, submenu as submenuOf } from './menu.js';
 import { ShellDriver } from './shell.js';
+import { waitFor } from '../support/wait.js';
 
 const USB = 'me.phyllo.Switcher1.UsbDevice';
 const STICK = '/me/phyllo/Switcher1/usb/1_5';
@@ -38,13 +39,14 @@ beforeAll(async () => {
 
 /** A guest's submenu once `check` accepts it. */
 async function waitForSubmenu(guest: string, check: (sections: string[][]) => boolean): Promise<string[][]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const sections = await submenu(guest);
-    if (check(sections)) return sections;
-    if (Date.now() > deadline) throw new Error(`submenu of ${guest}: ${JSON.stringify(sections)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let sections: string[][] = [];
+  return waitFor(
+    async () => {
+      sections = await submenu(guest);
+      return check(sections) ? sections : undefined;
+    },
+    { what: () => `submenu of ${guest} (it is ${JSON.stringify(sections)})`, timeoutMs: 10_000, pollMs: 100 },
+  );
 }
 
 afterAll(async () => {
@@ -81,7 +83,6 @@ it("asks, in a notification with Attach and Not Now, when a device its 'ask' rul
     body: 'It was just plugged in.',
     actions: ['Attach', 'Not Now'],
   });
-  await new Promise((r) => setTimeout(r, 300));
   await shell.screenshot(join(ARTIFACTS, 'usb-ask.png'));
 });
 

@@ -36,24 +36,24 @@ async function destroy(path: string): Promise<void> {
   await libvirtCall(stack, path, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
 }
 
-/** Our list by name once it has held still for a moment. */
+/**
+ * Our list by name once every event before now was handled: a marker guest
+ * defined after the churn is announced, then undefined and announced gone.
+ * libvirt sends its events in order, and the service handles them in order.
+ */
 async function namesAtRest(): Promise<string[]> {
-  let previous = '';
-  for (;;) {
-    const from = stack.client.signals.length;
-    await new Promise((r) => setTimeout(r, 300));
-    const names: string[] = [];
-    try {
-      for (const path of await stack.client.listGuests()) {
-        names.push((await stack.client.property(path, 'me.phyllo.Switcher1.Guest', 'Name')) as string);
-      }
-    } catch {
-      continue; // one went while it was read
-    }
-    const now = names.join();
-    if (now === previous && stack.client.signals.length === from) return names;
-    previous = now;
+  const [marker] = (await libvirtCall(stack, CONNECT, 'org.libvirt.Connect', 'DomainDefineXML', 's', [
+    transientXml('marker'),
+  ])) as [string];
+  const ours = await stack.client.waitForGuest('marker');
+  const from = stack.client.signals.length;
+  await libvirtCall(stack, marker, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+  await stack.client.waitForSignal((s) => s.member === 'GuestRemoved' && s.body[0] === ours, 5_000, from);
+  const names: string[] = [];
+  for (const path of await stack.client.listGuests()) {
+    names.push((await stack.client.property(path, 'me.phyllo.Switcher1.Guest', 'Name')) as string);
   }
+  return names;
 }
 
 it('leaves no ghost when a transient guest goes as soon as it is announced, 50 times', async () => {

@@ -102,12 +102,14 @@ describe('live figures', () => {
     const first = await watcher();
     await watch(first);
     const [calls, stats] = [libvirtCalls.count(), libvirtCalls.count('GetAllDomainStats')];
-    await sleep(3_500);
-    // About one reading a second, and nothing else asked of libvirt meanwhile.
+    const watched = Date.now();
+    // Four readings, the first at once: one call each, about a second apart, and nothing else asked of libvirt.
+    await libvirtCalls.until(stats + 4, 'GetAllDomainStats', 15_000);
+    const elapsed = Date.now() - watched;
     const [allSince, statsSince] = [libvirtCalls.count() - calls, libvirtCalls.count('GetAllDomainStats') - stats];
-    expect(statsSince).toBeGreaterThanOrEqual(3);
-    expect(statsSince).toBeLessThanOrEqual(5);
+    expect(statsSince).toBe(4);
     expect(allSince).toBe(statsSince);
+    expect(elapsed).toBeGreaterThanOrEqual(2_500); // not faster than one a second
 
     // The guest did work (libvirt's CPU time grew), and we said how much of its vCPU it took.
     expect(await libvirtCpuTime('alpha')).toBeGreaterThan(cpuBefore);

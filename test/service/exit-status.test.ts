@@ -5,7 +5,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TestClient } from '../support/dbus-client.js';
 import { SERVICE_EXECUTABLE, ServiceStack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 /** Runs the executable as installed (its #! line) to its end. */
 function run(...args: string[]): { status: number | null; output: string } {
@@ -89,12 +91,17 @@ describe('a failure exits 1 with one clean line', () => {
           env: stack.env,
         },
       );
-      // Once it is connected to the bus (so running our code), and still starting.
-      for (let i = 0; i < 100 && !(await onTheBus(stack, service.pid)); i++)
-        await new Promise((r) => setTimeout(r, 20));
-      process.kill(service.pid, 'SIGTERM');
-      await new Promise((r) => setTimeout(r, 100));
+      // Once it is connected to the bus (so running our code), and still starting: the bus announces
+      // each new connection with NameOwnerChanged.
+      const client = stack.client;
+      await client.addMatch("type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged'");
+      await waitFor(() => onTheBus(client, service.pid), {
+        what: 'the service on the bus',
+        on: [[client.events, 'signal']],
+      });
       expect(service.output()).not.toContain('serving');
+      // Heard while starting (its handler is in place from the first moment), acted on once started.
+      process.kill(service.pid, 'SIGTERM');
       process.kill(libvirtDbus, 'SIGCONT');
       expect(await service.exited).toBe(0);
     } finally {
@@ -114,11 +121,11 @@ describe('a failure exits 1 with one clean line', () => {
 });
 
 /** Whether a process has a connection to the stack's bus. */
-async function onTheBus(stack: ServiceStack, pid: number): Promise<boolean> {
+async function onTheBus(client: TestClient, pid: number): Promise<boolean> {
   const bus = ['org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus'] as const;
-  const [names] = (await stack.client.call(...bus, 'ListNames')) as [string[]];
+  const [names] = (await client.call(...bus, 'ListNames')) as [string[]];
   for (const name of names.filter((n) => n.startsWith(':'))) {
-    const [owner] = await stack.client.call(...bus, 'GetConnectionUnixProcessID', 's', [name]).catch(() => [0]);
+    const [owner] = await client.call(...bus, 'GetConnectionUnixProcessID', 's', [name]).catch(() => [0]);
     if (owner === pid) return true;
   }
   return false;

@@ -1,6 +1,6 @@
 // The service against a real libvirt-dbus on libvirt's test driver.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
 import { defineTestGuest, libvirtCall, libvirtState, switcherMetadata } from '../support/libvirt.js';
@@ -133,6 +133,10 @@ describe('actions', () => {
 });
 
 describe('monitor assignment', () => {
+  afterEach(async () => {
+    await stack.client.service(test, GUEST, 'SetMonitor', 's', ['']);
+  });
+
   it("is kept in the domain's own metadata and announced", async () => {
     const from = stack.client.signals.length;
     await stack.client.service(test, GUEST, 'SetMonitor', 's', ['DP-2']);
@@ -143,6 +147,7 @@ describe('monitor assignment', () => {
   });
 
   it('refuses what is not a connector name, and changes nothing', async () => {
+    await stack.client.service(test, GUEST, 'SetMonitor', 's', ['DP-2']);
     for (const bad of ['DP 1', '../../etc', '<x/>', 'x'.repeat(40), '-DP']) {
       expect(await stack.client.errorOf(test, GUEST, 'SetMonitor', 's', [bad])).toBe(`${ERR}.InvalidArgument`);
     }
@@ -150,6 +155,7 @@ describe('monitor assignment', () => {
   });
 
   it('is cleared with an empty name', async () => {
+    await stack.client.service(test, GUEST, 'SetMonitor', 's', ['DP-2']);
     await stack.client.service(test, GUEST, 'SetMonitor', 's', ['']);
     expect(await stack.client.property(test, GUEST, 'Monitor')).toBe('');
   });
@@ -190,31 +196,51 @@ describe('guests defined and undefined behind our back', () => {
 });
 
 describe('PauseAll and ResumeAll', () => {
-  it('resume only what PauseAll paused', async () => {
-    const a = await defineTestGuest(stack, 'alpha');
-    const b = await defineTestGuest(stack, 'bravo');
-    const pathOf = (uuid: string): string => `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
+  const pathOf = (uuid: string): string => `/me/phyllo/Switcher1/guest/${uuid.replace(/-/g, '_')}`;
+  const defined: string[] = [];
+
+  /** alpha and bravo running, bravo then paused by the user; test running. */
+  async function twoGuests(): Promise<[string, string]> {
+    const [a, b] = [await defineTestGuest(stack, 'alpha'), await defineTestGuest(stack, 'bravo')];
+    defined.push(a, b);
     for (const uuid of [a, b]) await stack.client.waitForProperty(pathOf(uuid), 'State', 'shutoff');
     for (const uuid of [a, b]) await stack.client.service(pathOf(uuid), GUEST, 'Start');
     await stack.client.service(pathOf(b), GUEST, 'Pause'); // the user's own pause
     await stack.client.waitForProperty(pathOf(b), 'State', 'paused');
     await stack.client.waitForProperty(pathOf(a), 'State', 'running');
+    return [pathOf(a), pathOf(b)];
+  }
 
+  // Each test's guests go with it, and test runs again, as the other tests expect.
+  afterEach(async () => {
+    for (const uuid of defined.splice(0)) {
+      const domain = `/org/libvirt/Test/domain/_${uuid.replace(/-/g, '_')}`;
+      await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Destroy', 'u', [0]).catch(() => undefined);
+      await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
+      await stack.client.waitForSignal((sig) => sig.member === 'GuestRemoved' && sig.body[0] === pathOf(uuid));
+    }
+    if ((await stack.client.property(test, GUEST, 'State')) === 'paused') {
+      await stack.client.service(test, GUEST, 'Resume');
+      await stack.client.waitForProperty(test, 'State', 'running');
+    }
+  });
+
+  it('resume only what PauseAll paused', async () => {
+    const [a, b] = await twoGuests();
     const [paused] = await stack.client.service(MANAGER_PATH, MANAGER, 'PauseAll');
-    expect(paused).toEqual([pathOf(a), test].sort());
+    expect(paused).toEqual([a, test].sort());
     await stack.client.waitForProperty(test, 'State', 'paused');
     const [resumed] = await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll');
-    expect(resumed).toEqual([pathOf(a), test].sort());
+    expect(resumed).toEqual([a, test].sort());
     await stack.client.waitForProperty(test, 'State', 'running');
-    await stack.client.waitForProperty(pathOf(a), 'State', 'running');
-    expect(await stack.client.property(pathOf(b), GUEST, 'State')).toBe('paused');
+    await stack.client.waitForProperty(a, 'State', 'running');
+    expect(await stack.client.property(b, GUEST, 'State')).toBe('paused');
     // A second ResumeAll has nothing left to resume.
     expect(await stack.client.service(MANAGER_PATH, MANAGER, 'ResumeAll')).toEqual([[]]);
   });
 
   it('leaves to the user a guest the user resumed and paused again after PauseAll', async () => {
-    const alpha = await stack.client.guestByName('alpha');
-    const bravo = await stack.client.guestByName('bravo');
+    const [alpha, bravo] = await twoGuests();
     await stack.client.service(bravo, GUEST, 'Resume');
     await stack.client.waitForProperty(bravo, 'State', 'running');
     const [paused] = await stack.client.service(MANAGER_PATH, MANAGER, 'PauseAll');

@@ -51,6 +51,7 @@ import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
 import type { ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
+import { waitFor } from '../support/wait.js';
 
 const NVRAM_DIR = '/var/lib/libvirt/qemu/nvram';
 const SWTPM_DIR = '/var/lib/libvirt/swtpm';
@@ -345,10 +346,9 @@ describe('the export folder swapped between the check and the writing (issue 18 
     let reply: Promise<{ error: string; body: unknown[]; message: string }>;
     try {
       reply = bob.call(SERVICE, dataGuest, GUEST, 'Export', 's', [join(base, 'E', 'out')]);
-      for (const deadline = Date.now() + 20_000; calls() === seen;) {
-        if (Date.now() > deadline) throw new Error('nothing called libvirt');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // dbus-monitor prints each call as it sees it.
+      await monitor.waitForOutput(/\nmethod call /, 20_000, monitor.output().length - 1);
+      expect(calls()).toBeGreaterThan(seen);
       exchangeAsBob(join(base, 'E'), decoy);
     } finally {
       process.kill(libvirtDbus, 'SIGCONT');
@@ -547,7 +547,12 @@ describe('the guest-files helper killed with SIGKILL', () => {
       expect(readdirSync(out)).toHaveLength(1);
       process.kill(worker as number, 'SIGCONT');
       // Its input gone, the worker undoes its work and ends.
-      for (let i = 0; i < 100 && existsSync(`/proc/${worker}`); i++) await new Promise((r) => setTimeout(r, 50));
+      // Not our child: nothing announces its end but /proc.
+      await waitFor(() => !existsSync(`/proc/${worker}`), {
+        what: `worker ${worker} to end`,
+        timeoutMs: 5_000,
+        pollMs: 50,
+      });
       expect(readdirSync(out)).toEqual([]);
     } finally {
       await host.startHelper();

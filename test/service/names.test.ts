@@ -41,17 +41,9 @@ async function define(name: string): Promise<string | undefined> {
 }
 
 async function findByName(name: string): Promise<{ path: string; name: string; uuid: string }> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      const path = await stack.client.guestByName(name);
-      const props = await stack.client.properties(path, GUEST);
-      return { path, name: props.Name as string, uuid: props.Uuid as string };
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const path = await stack.client.waitForGuest(name, 5_000);
+  const props = await stack.client.properties(path, GUEST);
+  return { path, name: props.Name as string, uuid: props.Uuid as string };
 }
 
 it('tells apart names that differ only in spaces, and keeps digits, accents and entities', async () => {

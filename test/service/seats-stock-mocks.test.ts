@@ -30,16 +30,7 @@ beforeAll(async () => {
   // The mocks are told what to do on their own bus.
   const mocks = await TestClient.connect(system.address);
   try {
-    for (const [name, process] of [
-      [LOGIND, 'stock logind'],
-      [POLKIT, 'stock polkitd'],
-    ] as const) {
-      const deadline = Date.now() + 10_000;
-      while (!(await mocks.hasOwner(name))) {
-        if (Date.now() > deadline) throw new Error(`${process} did not appear`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    for (const name of [LOGIND, POLKIT]) await mocks.waitForOwner(name);
     await mocks.call(LOGIND, LOGIND_PATH, MOCK, 'AddSeat', 's', ['seat0']);
     await mocks.call(LOGIND, LOGIND_PATH, MOCK, 'AddSeat', 's', ['seat1']);
   } finally {

@@ -9,34 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Clock } from '../../service/sharing/clock.js';
 import { hostCertificate, type HostCertificate } from '../../service/sharing/host-certificate.js';
 import { ShareGate } from '../../service/sharing/share-gate.js';
 import { ShareListener } from '../../service/sharing/share-listener.js';
-
-/** Timers that fire only when the test moves time on. */
-class TestClock implements Clock {
-  private time = 1_000_000;
-  private timers: { at: number; callback: () => void }[] = [];
-  now(): number {
-    return this.time;
-  }
-  after(ms: number, callback: () => void): () => void {
-    const timer = { at: this.time + ms, callback };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((t) => t !== timer));
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    const due = this.timers.filter((t) => t.at <= this.time);
-    this.timers = this.timers.filter((t) => t.at > this.time);
-    for (const timer of due) timer.callback();
-  }
-}
+import { ManualClock } from '../support/manual-clock.js';
 
 let work = '';
 let certificate: HostCertificate;
-const clock = new TestClock();
+const clock = new ManualClock(1_000_000);
 let listener: ShareListener;
 const displaysAsked: number[] = [];
 

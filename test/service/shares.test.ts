@@ -10,34 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Guest } from '../../service/guests/guest.js';
-import type { Clock } from '../../service/sharing/clock.js';
 import { hostCertificate, type HostCertificate } from '../../service/sharing/host-certificate.js';
 import { Shares } from '../../service/sharing/shares.js';
-
-class TestClock implements Clock {
-  private time = 1_800_000_000_000;
-  private timers: { at: number; callback: () => void }[] = [];
-  now(): number {
-    return this.time;
-  }
-  after(ms: number, callback: () => void): () => void {
-    const timer = { at: this.time + ms, callback };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((t) => t !== timer));
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    const due = this.timers.filter((t) => t.at <= this.time);
-    this.timers = this.timers.filter((t) => t.at > this.time);
-    for (const timer of due) timer.callback();
-  }
-}
+import { ManualClock } from '../support/manual-clock.js';
 
 const FIRST = randomInt(40_000, 60_000);
 const LAST = FIRST + 2;
 let work = '';
 let certificate: HostCertificate;
-let clock: TestClock;
+let clock: ManualClock;
 let shares: Shares;
 let opened: string[];
 let closed: string[];
@@ -70,7 +51,7 @@ beforeAll(async () => {
 });
 
 function makeShares(openDisplay: (g: Guest) => Promise<string> = async (g) => `/nowhere/${g.uuid}.sock`): Shares {
-  clock = new TestClock();
+  clock = new ManualClock();
   opened = [];
   closed = [];
   shares = new Shares({

@@ -42,6 +42,7 @@ import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
 import { checksumOf } from '../../service/copy/block-checksum.js';
 import { DBusError } from '@jellybrick/dbus-next';
+import { waitFor } from '../support/wait.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -164,8 +165,13 @@ describe('a UEFI guest with a TPM and a 1 GiB sparse disk', () => {
     expect(await errorOf(path, GUEST, 'Clone', 's', ['uefi-copy'])).toBe('me.phyllo.Switcher1.Error.InvalidState');
     expect(readdirSync(exports)).toEqual([]);
     expect(await libvirtDomain('uefi-copy')).toBeUndefined();
-    // Let OVMF run a moment before pulling the plug.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Its first start made its variables and its TPM's state: pull the plug once both are there.
+    await waitFor(
+      () =>
+        existsSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`)) &&
+        existsSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`)),
+      { what: "uefi's variables and TPM state", timeoutMs: 30_000, pollMs: 100 },
+    );
     await setState(path, 'ForceOff', 'shutoff');
     original.nvram = readFileSync(sandbox(`${NVRAM_DIR}/uefi_VARS.fd`));
     original.tpm = readFileSync(sandbox(`${SWTPM_DIR}/${original.uuid}/tpm2/tpm2-00.permall`));

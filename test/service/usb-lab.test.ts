@@ -40,15 +40,16 @@ function parseMonitor(text: string): UEvent[] {
 }
 
 async function waitForEvents(lab: UsbLab, pid: number, count: number, timeoutMs = 10_000): Promise<UEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // only whole blocks: the last one is complete once a blank line follows it
-    const text = lab.output(pid);
-    const events = parseMonitor(text.slice(0, text.lastIndexOf('\n\n') + 1));
-    if (events.length >= count) return events;
-    if (Date.now() > deadline) throw new Error(`saw ${events.length}/${count} events: ${text}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return lab.waitForOutputThat(
+    pid,
+    (text) => {
+      // only whole blocks: the last one is complete once a blank line follows it
+      const events = parseMonitor(text.slice(0, text.lastIndexOf('\n\n') + 1));
+      return events.length >= count ? events : undefined;
+    },
+    `${count} events`,
+    timeoutMs,
+  );
 }
 
 function attr(lab: UsbLab, device: string, name: string): string {

@@ -4,7 +4,7 @@
 // from a guest's live XML, and every refusal typed.
 
 import { Variant } from '@jellybrick/dbus-next';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract, type InterfaceSpec } from '../../service/contract/interface-xml.js';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
@@ -93,10 +93,15 @@ describe('hot-plug', () => {
     const added = await stack.client.waitForSignal((s) => s.member === 'UsbDeviceAdded', 5_000, from);
     expect(added.body).toEqual([at('1-4')]);
     // Its interfaces come after it, as from the kernel: it is known for a keyboard and a mouse once they are there.
-    const classes = async (): Promise<string> => String(await stack.client.property(at('1-4'), USB, 'Classes'));
-    for (let i = 0; i < 100 && (await classes()) !== 'keyboard,mouse'; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await stack.client.waitForPropertyThat<string[]>(
+      at('1-4'),
+      'Classes',
+      (classes) => String(classes) === 'keyboard,mouse',
+      {
+        iface: USB,
+        wanted: 'keyboard,mouse',
+      },
+    );
     expect(await stack.client.property(at('1-4'), USB, 'Classes')).toEqual(['keyboard', 'mouse']);
     await lab.remove('unifying-receiver');
     const removed = await stack.client.waitForSignal((s) => s.member === 'UsbDeviceRemoved', 5_000, from);
@@ -146,10 +151,20 @@ describe('refusals', () => {
 });
 
 describe('rules', () => {
+  const askOnDevice = (): Promise<unknown[]> =>
+    stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
+  const alwaysOnPort = (): Promise<unknown[]> =>
+    stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'port']);
+  // Each test sets the rules it needs; none is left for the next.
+  afterEach(async () => {
+    await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, '', 'device']);
+    await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, '', 'port']);
+  });
+
   it("are kept in the guest's libvirt metadata and shown on the guest", async () => {
     const serial = (await stack.client.property(at('1-6'), USB, 'Serial')) as string;
-    await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, 'ask', 'device']);
-    await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, 'always', 'port']);
+    await askOnDevice();
+    await alwaysOnPort();
     expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([
       { mode: 'ask', match_by: 'device', vendor: '0781', product: '5567', serial },
       { mode: 'always', match_by: 'port', port: '1-5' },
@@ -160,6 +175,7 @@ describe('rules', () => {
   });
 
   it('ask the Shell when a matching device is plugged in', async () => {
+    await askOnDevice();
     const from = stack.client.signals.length;
     await lab.remove('cruzer-blade-b');
     await lab.add('cruzer-blade-b');
@@ -168,18 +184,20 @@ describe('rules', () => {
   });
 
   it('give a replugged device back to its sticky guest (here libvirt is asked, and its test driver refuses)', async () => {
+    await alwaysOnPort();
     const before = service.output().length;
     await lab.remove('cruzer-blade-a');
     await lab.add('cruzer-blade-a');
-    for (let i = 0; i < 100 && !/USB rule: SanDisk Cruzer Blade not moved/.test(service.output().slice(before)); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await service.waitForOutput(/USB rule: SanDisk Cruzer Blade not moved/, 5_000, before);
     expect(service.output().slice(before)).toMatch(
       /USB rule: SanDisk Cruzer Blade not moved: .*(not supported|support)/i,
     );
   });
 
   it('can be removed', async () => {
+    await askOnDevice();
+    await alwaysOnPort();
+    expect(await stack.client.property(test, GUEST, 'UsbRules')).toHaveLength(2);
     await stack.client.service(at('1-6'), USB, 'SetRule', 'oss', [test, '', 'device']);
     await stack.client.service(at('1-5'), USB, 'SetRule', 'oss', [test, '', 'port']);
     expect(await stack.client.property(test, GUEST, 'UsbRules')).toEqual([]);
@@ -245,9 +263,7 @@ describe('a device unplugged while a guest has it', () => {
     await stack.client.waitForSignal(propertiesChanged(at('1-5'), 'Owner', holder), 5_000, from);
     const before = service.output().length;
     await lab.remove('cruzer-blade-a');
-    for (let i = 0; i < 100 && !/unplugged from "holder-a"/.test(service.output().slice(before)); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await service.waitForOutput(/unplugged from "holder-a"/, 5_000, before);
     expect(service.output().slice(before)).toMatch(/USB SanDisk Cruzer Blade unplugged from "holder-a": .*support/i);
     await lab.add('cruzer-blade-a');
     await libvirtCall(stack, libvirtPath as string, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
@@ -292,10 +308,9 @@ describe('serials exactly as devices report them', () => {
     from = stack.client.signals.length;
     await stack.client.service(at('1-9'), USB, 'SetRule', 'oss', [test, '', 'device']);
   });
-});
 
-describe('settings written at once', () => {
-  it('keep every change: rules for two devices and a monitor, all in the same moment', async () => {
+  // Two of the devices above.
+  it('keep every change, written at once: rules for two devices and a monitor, all in the same moment', async () => {
     await Promise.all([
       stack.client.service(at('1-8'), USB, 'SetRule', 'oss', [test, 'always', 'device']),
       stack.client.service(at('1-11'), USB, 'SetRule', 'oss', [test, 'follow-focus', 'port']),

@@ -5,7 +5,9 @@
 // without asking the service.
 
 import type { TestClient } from './dbus-client.js';
+import type { EventEmitter } from 'node:events';
 import type { ProcessGroup, TrackedProcess } from './processes.js';
+import { waitFor } from './wait.js';
 
 const DBUS: [string, string, string] = ['org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus'];
 
@@ -50,7 +52,18 @@ export class CallCounter {
       .filter((l) => l.startsWith('method call ') && (!member || l.endsWith(`member=${member}`))).length;
   }
 
-  /** Calls seen during `ms` milliseconds from now. */
+  /** Waits until `count` calls (of `member`, or all) have been seen: checked on each line dbus-monitor prints. */
+  async until(count: number, member?: string, timeoutMs = 10_000): Promise<void> {
+    const on: [EventEmitter, string][] = this.monitor.child.stdout ? [[this.monitor.child.stdout, 'data']] : [];
+    await waitFor(() => this.count(member) >= count, {
+      what: () => `${count} calls${member ? ` of ${member}` : ''} (saw ${this.count(member)})`,
+      timeoutMs,
+      on,
+      pollMs: 100,
+    });
+  }
+
+  /** Calls seen during `ms` milliseconds from now: for what must not happen while a periodic timer would fire. */
   async countDuring(ms: number): Promise<number> {
     const before = this.count();
     await new Promise((r) => setTimeout(r, ms));

@@ -1,8 +1,12 @@
 // A plain D-Bus client for tests: calls with deadlines, property reads and a
-// signal recorder, on any bus address.
+// signal recorder, on any bus address. Its waits wake on the signals that
+// announce what they wait for (NameOwnerChanged, GuestAdded,
+// PropertiesChanged), each with a deadline; none sleeps.
 
+import { EventEmitter } from 'node:events';
 import { DBusError, Message, MessageBus, Variant, sessionBus } from '@jellybrick/dbus-next';
 import { callWithDeadline, whenConnected } from '../../service/dbus/bus.js';
+import { waitFor } from './wait.js';
 
 export const SERVICE = 'me.phyllo.Switcher1';
 export const MANAGER_PATH = '/me/phyllo/Switcher1';
@@ -19,17 +23,24 @@ export interface RecordedSignal {
   at: bigint;
 }
 
+const DBUS: [string, string, string] = ['org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus'];
+
 export class TestClient {
   readonly signals: RecordedSignal[] = [];
+  /** Emits 'signal' with each signal recorded. */
+  readonly events = new EventEmitter();
+  private readonly matches = new Set<string>();
   private readonly onMessage = (message: Message): void => {
     if (message.type !== 4) return;
-    this.signals.push({
+    const signal = {
       path: message.path,
       interface: message.interface,
       member: message.member,
       body: message.body,
       at: process.hrtime.bigint(),
-    });
+    };
+    this.signals.push(signal);
+    this.events.emit('signal', signal);
   };
 
   private constructor(readonly bus: MessageBus) {}
@@ -44,9 +55,14 @@ export class TestClient {
 
   /** Records every signal our service (or the given sender) sends. */
   async watch(sender = SERVICE): Promise<void> {
-    await this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'AddMatch', 's', [
-      `type='signal',sender='${sender}'`,
-    ]);
+    await this.addMatch(`type='signal',sender='${sender}'`);
+  }
+
+  /** Records the signals a match rule selects (each rule added once). */
+  async addMatch(rule: string): Promise<void> {
+    if (this.matches.has(rule)) return;
+    await this.call(...DBUS, 'AddMatch', 's', [rule]);
+    this.matches.add(rule);
   }
 
   async call(
@@ -146,60 +162,89 @@ export class TestClient {
     );
   }
 
-  /** Waits until `owner` (still running) has taken `name` on the bus. */
+  /** Waits until `owner` (still running) has taken `name` on the bus: woken by NameOwnerChanged. */
   async waitForName(
     name: string,
-    owner: { name: string; running: boolean; output(): string },
+    owner: { name: string; running: boolean; output(): string; exited?: Promise<unknown> },
     timeoutMs = 10_000,
   ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await this.hasOwner(name))) {
-      if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
-      if (Date.now() > deadline) throw new Error(`${name} did not appear: ${owner.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await this.addMatch(`type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${name}'`);
+    const exited = new EventEmitter();
+    void owner.exited?.then(() => exited.emit('exit'));
+    await waitFor(
+      async () => {
+        if (await this.hasOwner(name)) return true;
+        if (!owner.running) throw new Error(`${owner.name} exited: ${owner.output()}`);
+        return false;
+      },
+      {
+        what: () => `${name} to appear: ${owner.output()}`,
+        timeoutMs,
+        on: [
+          [this.events, 'signal'],
+          [exited, 'exit'],
+        ],
+      },
+    );
   }
 
-  /** A guest's path once the service knows it (it may still be reading it from libvirt). */
+  /** Waits until `name` has an owner on the bus (whoever starts it): woken by NameOwnerChanged. */
+  async waitForOwner(name: string, timeoutMs = 10_000): Promise<void> {
+    await this.addMatch(`type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${name}'`);
+    await waitFor(() => this.hasOwner(name), { what: `${name} on the bus`, timeoutMs, on: [[this.events, 'signal']] });
+  }
+
+  /** A guest's path once the service knows it (it may still be reading it from libvirt): woken by GuestAdded. */
   async waitForGuest(name: string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const path = await this.guestByName(name).catch(() => '');
-      if (path) return path;
-      if (Date.now() > deadline) throw new Error(`no guest ${name} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await this.addMatch(`type='signal',sender='${SERVICE}',path='${MANAGER_PATH}',member='GuestAdded'`);
+    return waitFor(() => this.guestByName(name).catch(() => ''), {
+      what: `guest ${name}`,
+      timeoutMs,
+      on: [[this.events, 'signal']],
+    });
   }
 
   /** Waits until a recorded signal (from index `from` on) satisfies match. */
   async waitForSignal(match: (s: RecordedSignal) => boolean, timeoutMs = 5_000, from = 0): Promise<RecordedSignal> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.signals.slice(from).find(match);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `no matching signal in ${timeoutMs} ms; saw ${this.signals.map((s) => `${s.member}@${s.path}`).join(', ')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    return waitFor(() => this.signals.slice(from).find(match), {
+      what: () => `a matching signal; saw ${this.signals.map((s) => `${s.member}@${s.path}`).join(', ')}`,
+      timeoutMs,
+      on: [[this.events, 'signal']],
+    });
   }
 
-  /** Waits until a guest property has a value, by re-reading it on each signal. */
+  /** Waits until a guest property has a value, re-reading it on each PropertiesChanged of that object. */
   async waitForProperty(path: string, name: string, expected: unknown, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let value: unknown;
-      try {
-        value = await this.property(path, GUEST, name);
-      } catch {
-        value = undefined;
-      }
-      if (value === expected) return;
-      if (Date.now() > deadline) throw new Error(`${name} of ${path} is ${String(value)}, not ${String(expected)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await this.waitForPropertyThat(path, name, (value) => value === expected, { timeoutMs, wanted: String(expected) });
+  }
+
+  /** Resolves to a property's value (a guest's by default) once `check` accepts it, re-read on each PropertiesChanged of that object. */
+  async waitForPropertyThat<T>(
+    path: string,
+    name: string,
+    check: (value: T) => boolean,
+    {
+      timeoutMs = 5_000,
+      iface = GUEST,
+      wanted = 'as wanted',
+    }: { timeoutMs?: number; iface?: string; wanted?: string } = {},
+  ): Promise<T> {
+    await this.addMatch(
+      `type='signal',sender='${SERVICE}',path='${path}',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'`,
+    );
+    let value: unknown;
+    await waitFor(
+      async () => {
+        value = await this.property(path, iface, name).catch(() => undefined);
+        return value !== undefined && check(value as T);
+      },
+      {
+        what: () => `${name} of ${path} to be ${wanted} (it is ${String(value)})`,
+        timeoutMs,
+        on: [[this.events, 'signal']],
+      },
+    );
+    return value as T;
   }
 
   disconnect(): void {

@@ -1,9 +1,11 @@
 // Every process a test starts, tracked by PID and stopped by PID.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ARTIFACTS } from './artifacts.js';
+import { waitFor } from './wait.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -33,17 +35,23 @@ export class TrackedProcess {
     return this.chunks.join('');
   }
 
-  /** Resolves when the process has printed text matching pattern. */
-  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.output());
-      if (match) return match;
-      if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}: ${this.output()}`);
-      if (Date.now() > deadline)
-        throw new Error(`${this.name} did not print ${pattern} in ${timeoutMs} ms: ${this.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /**
+   * Resolves when the process has printed text matching pattern (in what it
+   * printed from character `from` on): checked on each chunk it prints.
+   */
+  async waitForOutput(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
+    const on: [EventEmitter, string][] = [[this.child, 'exit']];
+    if (this.child.stdout) on.push([this.child.stdout, 'data']);
+    if (this.child.stderr) on.push([this.child.stderr, 'data']);
+    return waitFor(
+      () => {
+        const match = pattern.exec(this.output().slice(from));
+        if (match) return match;
+        if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}: ${this.output()}`);
+        return undefined;
+      },
+      { what: () => `${this.name} to print ${pattern}: ${this.output()}`, timeoutMs, on },
+    );
   }
 
   /** SIGTERM, then SIGKILL after graceMs; always by PID. */

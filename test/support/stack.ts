@@ -161,14 +161,9 @@ export class ServiceStack {
   private async signalSandbox(signal: NodeJS.Signals, done: RegExp): Promise<void> {
     const sandbox = this.libvirtDbus;
     if (!sandbox || this.libvirtdNamespacePid === undefined) throw new Error('no libvirtd sandbox');
-    const before = [...sandbox.output().matchAll(done)].length;
+    const from = sandbox.output().length;
     process.kill(sandbox.pid, signal);
-    const deadline = Date.now() + 20_000;
-    while ([...sandbox.output().matchAll(done)].length <= before) {
-      if (!sandbox.running || Date.now() > deadline)
-        throw new Error(`the sandbox did not answer ${signal}: ${sandbox.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await sandbox.waitForOutput(done, 20_000, from);
   }
 
   get env(): NodeJS.ProcessEnv {

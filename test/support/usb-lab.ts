@@ -2,10 +2,11 @@
 // driven over its line protocol. Devices come from test/fixtures/usb/*.umockdev;
 // programs that should see them are started through spawn().
 
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ProcessGroup, type TrackedProcess } from './processes.js';
+import { waitFor } from './wait.js';
 
 function projectRoot(): string {
   let dir = import.meta.dirname;
@@ -148,14 +149,29 @@ export class UsbLab {
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
-  async waitForOutput(pid: number, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.output(pid));
-      if (match) return match;
-      if (Date.now() > deadline)
-        throw new Error(`usb-lab: ${pid} did not print ${pattern} in ${timeoutMs} ms: ${this.output(pid)}`);
-      await new Promise((r) => setTimeout(r, 20));
+  /** Resolves when `pid` has printed text matching pattern (from character `from` on). */
+  waitForOutput(pid: number, pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
+    return this.waitForOutputThat(pid, (text) => pattern.exec(text.slice(from)), `${pattern}`, timeoutMs);
+  }
+
+  /** Resolves to the first truthy value `check` gives for what `pid` printed, re-read as its output file changes (inotify). */
+  async waitForOutputThat<T>(
+    pid: number,
+    check: (text: string) => T,
+    what: string,
+    timeoutMs = 10_000,
+  ): Promise<NonNullable<T>> {
+    const file = this.outputs.get(pid);
+    if (!file) throw new Error(`usb-lab: ${pid} was not spawned here`);
+    const changes = watch(dirname(file));
+    try {
+      return await waitFor(() => check(this.output(pid)), {
+        what: () => `${pid} to print ${what}: ${this.output(pid)}`,
+        timeoutMs,
+        on: [[changes, 'change']],
+      });
+    } finally {
+      changes.close();
     }
   }
 
@@ -210,12 +226,9 @@ export class UsbLab {
     return pids;
   }
 
+  /** Nothing announces a socket bound: /proc is looked at every few milliseconds, up to the deadline. */
   async waitForListener(pid: number, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.listenerPids().includes(pid)) {
-      if (Date.now() > deadline) throw new Error(`usb-lab: ${pid} bound no uevent socket in ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(() => this.listenerPids().includes(pid), { what: `${pid} to bind a uevent socket`, timeoutMs });
   }
 
   /** Stops every spawned process and the lab, by PID, and deletes the testbed. */

@@ -4,10 +4,13 @@
 import type { ServiceStack } from './stack.js';
 import { SERVICE_EXECUTABLE, seatsArgs, shebangFlags } from './stack.js';
 import type { UsbLab } from './usb-lab.js';
+import { waitFor } from './wait.js';
 
 export interface LabService {
   pid: number;
   output(): string;
+  /** Resolves when it has printed text matching pattern (from character `from` on). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   stop(): Promise<void>;
 }
 
@@ -34,18 +37,21 @@ export async function startServiceInLab(
     ],
     { DBUS_SESSION_BUS_ADDRESS: stack.bus.address, PHYLLOME_DEBUG: '1' },
   );
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const named = await stack.client.hasOwner('me.phyllo.Switcher1');
-    // Its udevadm must be listening too, or the first plug-in would go unheard.
-    if (named && lab.listenerPids().some((p) => !before.has(p))) break;
-    if ((await lab.status(pid)) !== 'running') throw new Error(`service exited: ${lab.output(pid)}`);
-    if (Date.now() > deadline) throw new Error(`service not ready: ${lab.output(pid)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // Its name on the bus, and its udevadm listening too, or the first plug-in would go unheard: nothing
+  // announces the socket, so this looks every few milliseconds up to the deadline.
+  await waitFor(
+    async () => {
+      const named = await stack.client.hasOwner('me.phyllo.Switcher1');
+      if (named && lab.listenerPids().some((p) => !before.has(p))) return true;
+      if ((await lab.status(pid)) !== 'running') throw new Error(`service exited: ${lab.output(pid)}`);
+      return false;
+    },
+    { what: () => `the service ready: ${lab.output(pid)}`, timeoutMs: 15_000 },
+  );
   return {
     pid,
     output: () => lab.output(pid),
+    waitForOutput: (pattern, timeoutMs, from) => lab.waitForOutput(pid, pattern, timeoutMs, from),
     stop: async () => {
       if ((await lab.status(pid)) === 'running') await lab.kill(pid);
     },

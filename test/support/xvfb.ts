@@ -1,7 +1,8 @@
 // A private X server for tests that need a display (virt-viewer's windows).
 
-import { existsSync } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import type { ProcessGroup } from './processes.js';
+import { waitFor } from './wait.js';
 
 /**
  * Starts Xvfb on a free display number; resolves to its DISPLAY value. anyUser: clients of every user (-ac);
@@ -24,9 +25,27 @@ export async function startXvfb(
     ...access,
     ...(options.fbdir ? ['-fbdir', options.fbdir] : []),
   ]);
-  for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${display}`); i++) {
-    if (!xvfb.running) throw new Error(`Xvfb exited: ${xvfb.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
+  // Its socket's appearance, seen by inotify (looked for every 20 ms when Xvfb has yet to make the folder).
+  const sockets = existsSync('/tmp/.X11-unix') ? watch('/tmp/.X11-unix') : undefined;
+  try {
+    await waitFor(
+      () => {
+        if (!xvfb.running) throw new Error(`Xvfb exited: ${xvfb.output()}`);
+        return existsSync(`/tmp/.X11-unix/X${display}`);
+      },
+      {
+        what: `Xvfb's socket for :${display}`,
+        timeoutMs: 5_000,
+        on: sockets
+          ? [
+              [sockets, 'change'],
+              [xvfb.child, 'exit'],
+            ]
+          : [],
+      },
+    );
+  } finally {
+    sockets?.close();
   }
   return `:${display}`;
 }

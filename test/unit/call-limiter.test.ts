@@ -1,35 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CallLimiter, type CallLimits, type Release, type Timers } from '../../service/access/call-limiter.js';
+import { CallLimiter, type CallLimits, type Release } from '../../service/access/call-limiter.js';
 import { SwitcherError } from '../../service/errors.js';
 import { PerUserCalls } from '../../service/access/expensive-calls.js';
-
-/** A clock the test moves by hand. */
-class FakeClock implements Timers {
-  now = 0;
-  private timers: { at: number; callback: () => void; live: boolean }[] = [];
-
-  after(ms: number, callback: () => void): () => void {
-    const timer = { at: this.now + ms, callback, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  }
-
-  advance(ms: number): void {
-    this.now += ms;
-    const due = this.timers.filter((t) => t.live && t.at <= this.now).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((t) => !due.includes(t));
-    for (const timer of due) {
-      timer.live = false;
-      timer.callback();
-    }
-  }
-
-  get pending(): number {
-    return this.timers.filter((t) => t.live).length;
-  }
-}
+import { ManualClock } from '../support/manual-clock.js';
 
 const LIMITS: CallLimits = { perCaller: 2, total: 3, waitingPerCaller: 2, waitingTotal: 3, maxWaitMs: 1000 };
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -50,7 +23,7 @@ function attempt(limiter: CallLimiter, caller: string) {
 
 describe('the call limiter', () => {
   it('lets a caller run a few calls at once, queues a few more, and refuses the rest at once with Busy', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new CallLimiter(LIMITS, clock);
     const calls = Array.from({ length: 10 }, () => attempt(limiter, 'bob'));
     await flush();
@@ -69,7 +42,7 @@ describe('the call limiter', () => {
   });
 
   it('gives a freed place to the caller with the fewest running, so one flood does not starve another', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new CallLimiter(LIMITS, clock);
     const bob = [attempt(limiter, 'bob')];
     const carol = [attempt(limiter, 'carol'), attempt(limiter, 'carol')];
@@ -90,7 +63,7 @@ describe('the call limiter', () => {
   });
 
   it('refuses a call whose turn does not come in time, and forgets it', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new CallLimiter(LIMITS, clock);
     const first = [attempt(limiter, 'bob'), attempt(limiter, 'bob')];
     const late = attempt(limiter, 'bob');
@@ -111,7 +84,7 @@ describe('the call limiter', () => {
   });
 
   it('cancels the wait timer of a call that got its turn', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new CallLimiter(LIMITS, clock);
     const first = [attempt(limiter, 'bob'), attempt(limiter, 'bob')];
     const next = attempt(limiter, 'bob');
@@ -127,7 +100,7 @@ describe('the call limiter', () => {
   });
 
   it('bounds the calls of everybody together: running, then waiting', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new CallLimiter(LIMITS, clock);
     const callers = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
     const calls = callers.map((caller) => attempt(limiter, caller));
@@ -139,7 +112,7 @@ describe('the call limiter', () => {
   });
 
   it('gives a place back once however often release is called, and run() gives it back on failure', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const limiter = new CallLimiter(LIMITS, clock);
     const one = attempt(limiter, 'bob');
     await flush();
@@ -158,7 +131,7 @@ describe('expensive calls per user', () => {
   it('counts every connection of a uid as that uid, asking the bus once per connection', async () => {
     const asked: string[] = [];
     const uids: Record<string, number> = { ':1.1': 1001, ':1.2': 1001, ':1.3': 1000 };
-    const calls = new PerUserCalls(new CallLimiter(LIMITS, new FakeClock()), async (sender) => {
+    const calls = new PerUserCalls(new CallLimiter(LIMITS, new ManualClock()), async (sender) => {
       asked.push(sender);
       const uid = uids[sender];
       if (uid === undefined) throw new SwitcherError('AccessDenied', 'The bus does not tell who is calling');

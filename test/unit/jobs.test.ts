@@ -1,16 +1,25 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Job, type JobContext, type JobField } from '../../service/jobs/job.js';
 import { JobManager } from '../../service/jobs/job-manager.js';
 
 const ADA = { uid: 1000, seat: 'seat0' };
 const BOB = { uid: 1001, seat: 'seat1' };
 import { SwitcherError } from '../../service/errors.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('a job', () => {
   it('counts bytes, announces progress at most once per percent and 4 times a second, and ends once', async () => {
-    const job = new Job(1, '/me/phyllo/Switcher1/job/1', 'export', '/me/phyllo/Switcher1/guest/a', ADA);
+    // Time stands still: all of it comes within a quarter second.
+    const job = new Job(
+      1,
+      '/me/phyllo/Switcher1/job/1',
+      'export',
+      '/me/phyllo/Switcher1/guest/a',
+      ADA,
+      new ManualClock(),
+    );
     const changes: JobField[][] = [];
     const completed: [boolean, string][] = [];
     job.on('changed', (fields) => changes.push(fields));
@@ -30,16 +39,20 @@ describe('a job', () => {
   });
 
   it('announces each new percent once a quarter second has passed', async () => {
-    const job = new Job(5, '/j/5', 'export', '/g', ADA);
+    const clock = new ManualClock();
+    const job = new Job(5, '/j/5', 'export', '/g', ADA, clock);
     const announced: number[] = [];
     job.on('changed', () => announced.push(job.progress));
     await job.run(async (context) => {
       context.setTotal(100);
+      clock.advance(249);
+      context.advance(5); // 5 %, too soon after 0 %
       for (let i = 0; i < 3; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 260));
-        context.advance(10);
+        clock.advance(251);
+        context.advance(i === 0 ? 5 : 10);
         context.advance(0);
       }
+      clock.advance(249);
       context.advance(1); // 31 %, too soon after 30 %
       return { result: '', message: '' };
     });
@@ -91,13 +104,9 @@ describe('a job', () => {
 });
 
 describe('the job manager', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('numbers jobs from 1, answers before the job runs, and drops a finished one after a while', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const jobs = new JobManager(60_000);
+    const clock = new ManualClock();
+    const jobs = new JobManager(60_000, undefined, clock);
     const removed: string[] = [];
     jobs.on('removed', (job) => removed.push(job.path));
     let ran = false;
@@ -113,9 +122,9 @@ describe('the job manager', () => {
     expect(ran).toBe(true);
     expect(first.state).toBe('succeeded');
     expect(jobs.list().map((j) => j.id)).toEqual([1, 2]);
-    vi.advanceTimersByTime(59_000);
+    clock.advance(59_999);
     expect(jobs.get(first.path)).toBe(first);
-    vi.advanceTimersByTime(1_000);
+    clock.advance(1);
     expect(jobs.get(first.path)).toBeUndefined();
     expect(removed).toEqual([first.path]);
     expect(jobs.list()).toEqual([second]);
@@ -132,10 +141,11 @@ describe('the job manager', () => {
       (context) =>
         new Promise((_, reject) => {
           context.signal.addEventListener('abort', () => {
-            setTimeout(() => {
+            // Undoing takes a turn of the event loop or more, as real cleanup does.
+            setImmediate(() => {
               undone = true;
               reject(context.signal.reason);
-            }, 20);
+            });
           });
         }),
     );

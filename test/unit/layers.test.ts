@@ -10,7 +10,7 @@ const SERVICE = resolve(import.meta.dirname, '../../service');
 
 /** Lowest first. A top-level file is its own floor, named by its file. */
 const FLOORS = [
-  ['errors.ts', 'log.ts', 'owned-process.ts', 'readable.ts'],
+  ['clock.ts', 'errors.ts', 'log.ts', 'owned-process.ts', 'readable.ts'],
   ['xml'],
   ['dbus'],
   ['guest-files'],

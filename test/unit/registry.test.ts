@@ -8,6 +8,11 @@ import { expect, it } from 'vitest';
 import { SwitcherError } from '../../service/errors.js';
 import { GuestRegistry } from '../../service/guests/registry.js';
 import type { LibvirtClient } from '../../service/libvirt/client.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { nextEvent } from '../support/wait.js';
+
+/** One turn of the event loop: every promise the stand-in settled has run its handlers (it does no I/O). */
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const domainXml = (name: string, uuid: string): string =>
   `<domain type='test'><name>${name}</name><uuid>${uuid}</uuid><memory unit='MiB'>16</memory><vcpu>1</vcpu></domain>`;
@@ -41,7 +46,11 @@ class FlakyLibvirt extends EventEmitter {
     const xml = this.domains.get(path);
     if (xml === undefined) throw new SwitcherError('NoSuchGuest', 'Domain not found');
     const held = this.held.get(path);
-    if (held) await new Promise<void>((release) => held.push(release));
+    if (held) {
+      const answered = new Promise<void>((release) => held.push(release));
+      this.emit('held', path);
+      await answered;
+    }
     return xml;
   }
   async domainState(): Promise<[number, number]> {
@@ -57,14 +66,24 @@ class FlakyLibvirt extends EventEmitter {
 it('is connected though one domain cannot be read, and reads that one again until it can', async () => {
   const libvirt = new FlakyLibvirt();
   libvirt.failures.set('/org/libvirt/Test/domain/_b', 2);
-  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient, { firstDelayMs: 10, maxDelayMs: 100 });
+  const clock = new ManualClock();
+  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient, { firstDelayMs: 10, maxDelayMs: 100 }, clock);
   const added: string[] = [];
   registry.on('added', (guest) => added.push(guest.name));
   try {
     await registry.start();
     expect(registry.connected).toBe(true);
     expect(added).toEqual(['alpha']);
-    for (let i = 0; i < 100 && added.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    clock.advance(9);
+    await flush();
+    expect(libvirt.failures.get('/org/libvirt/Test/domain/_b')).toBe(1); // not yet read again
+    clock.advance(1); // the first retry, 10 ms on: it fails too
+    await flush();
+    expect(libvirt.failures.get('/org/libvirt/Test/domain/_b')).toBe(0);
+    expect(added).toEqual(['alpha']);
+    const bravo = nextEvent(registry, 'added');
+    clock.advance(20); // the second, 20 ms after the first
+    await bravo;
     expect(added).toEqual(['alpha', 'bravo']);
     expect(libvirt.failures.get('/org/libvirt/Test/domain/_b')).toBe(0);
   } finally {
@@ -75,15 +94,22 @@ it('is connected though one domain cannot be read, and reads that one again unti
 it('gives up after a few tries, and reads the domain again on its next event', async () => {
   const libvirt = new FlakyLibvirt();
   libvirt.failures.set('/org/libvirt/Test/domain/_b', 1_000);
-  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient, { firstDelayMs: 1, maxDelayMs: 4 });
+  const clock = new ManualClock();
+  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient, { firstDelayMs: 1, maxDelayMs: 4 }, clock);
   try {
     await registry.start();
-    await new Promise((r) => setTimeout(r, 200));
+    // Far longer than the five backoffs (1, 2, 4, 4, 4 ms), each retry answered before time moves on.
+    for (let ms = 0; ms < 100; ms++) {
+      clock.advance(1);
+      await flush();
+    }
     const tries = 1_000 - (libvirt.failures.get('/org/libvirt/Test/domain/_b') ?? 0);
     expect(tries).toBe(6); // the resync's read, then five retries
+    expect(clock.pending).toBe(0); // and no sixth one waiting
     libvirt.failures.set('/org/libvirt/Test/domain/_b', 0);
+    const added = nextEvent(registry, 'added');
     libvirt.emit('domainEvent', '/org/libvirt/Test/domain/_b', 4, 0);
-    for (let i = 0; i < 100 && !registry.find('bravo'); i++) await new Promise((r) => setTimeout(r, 5));
+    await added;
     expect(registry.find('bravo')?.name).toBe('bravo');
     expect(registry.connected).toBe(true);
   } finally {
@@ -102,19 +128,21 @@ it('does not bring back a domain that went while a read of it was under way', as
     await registry.start();
     // A definition change makes us read bravo; libvirt answers, but the reply is slow to come.
     libvirt.held.set(bravo, []);
+    const asked = nextEvent(libvirt, 'held');
     libvirt.emit('metadataChange', bravo);
-    await new Promise((r) => setTimeout(r, 5));
+    await asked;
     const heldReads = libvirt.held.get(bravo) ?? [];
     expect(heldReads).toHaveLength(1);
     // Meanwhile bravo goes, and its event says so.
     libvirt.held.delete(bravo);
     libvirt.domains.delete(bravo);
+    const removed = nextEvent(registry, 'removed');
     libvirt.emit('domainEvent', bravo, 1, 0); // Undefined
-    for (let i = 0; i < 100 && registry.find('bravo'); i++) await new Promise((r) => setTimeout(r, 5));
+    await removed;
     expect(registry.find('bravo')).toBeUndefined();
-    // The late reply arrives.
+    // The late reply arrives, and is handled within this turn of the loop.
     for (const release of heldReads) release();
-    await new Promise((r) => setTimeout(r, 20));
+    await flush();
     expect(registry.find('bravo')).toBeUndefined();
     expect(seen).toEqual(['+alpha', '+bravo', '-bravo']);
   } finally {
@@ -130,8 +158,9 @@ it('keeps what a later read told when an earlier read of the same domain answers
     await registry.start();
     // A read of bravo begins (its definition event) and is slow to be answered.
     libvirt.held.set(bravo, []);
+    const asked = nextEvent(libvirt, 'held');
     libvirt.emit('metadataChange', bravo);
-    await new Promise((r) => setTimeout(r, 5));
+    await asked;
     const heldReads = libvirt.held.get(bravo) ?? [];
     expect(heldReads).toHaveLength(1);
     // Meanwhile autostart is set (libvirt sends no event for it) and bravo is read again, at once.
@@ -140,7 +169,7 @@ it('keeps what a later read told when an earlier read of the same domain answers
     expect((await registry.refresh(bravo))?.autostart).toBe(true);
     // The first read's answer, from before the flag, arrives last.
     for (const release of heldReads) release();
-    await new Promise((r) => setTimeout(r, 20));
+    await flush();
     expect(registry.find('bravo')?.autostart).toBe(true);
   } finally {
     registry.stop();

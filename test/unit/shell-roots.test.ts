@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -31,11 +31,12 @@ function standIn(name: string, stamp: string | undefined): string {
   return root;
 }
 
-beforeAll(() => {
+// A folder of its own per test: each lists what it finds there.
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'phyllome-roots-'));
 });
 
-afterAll(() => {
+afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

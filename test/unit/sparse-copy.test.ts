@@ -57,7 +57,12 @@ describe('a sparse copy', () => {
 
   it('never overwrites a file when creating', async () => {
     const measured = await measureFile(source);
-    await expect(copyFileTo(measured, join(dir, 'copy.img'), 'create')).rejects.toMatchObject({ code: 'EEXIST' });
+    const existing = join(dir, 'existing.img');
+    const fd = openSync(existing, 'w');
+    writeSync(fd, Buffer.from('kept as it was'));
+    closeSync(fd);
+    await expect(copyFileTo(measured, existing, 'create')).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(readFileSync(existing, 'utf8')).toBe('kept as it was');
   });
 
   it('overwrites a file it is told to, leaving nothing of it', async () => {

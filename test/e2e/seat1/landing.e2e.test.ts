@@ -141,10 +141,7 @@ it("offers only seat1's guests and those of no seat", async () => {
   const find = (name: string): Promise<string> =>
     system.call(SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', 's', [name]).then((r) => r[0] as string);
   const charlie = await find('charlie');
-  const deadline = Date.now() + 60_000;
-  while ((await system.property(charlie, GUEST, 'State')) !== 'running' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await system.waitForProperty(charlie, 'State', 'running', 60_000);
   expect(await system.property(charlie, GUEST, 'State')).toBe('running');
   expect(await system.property(await find('bravo'), GUEST, 'State')).toBe('shutoff');
   // Its viewer, the session's, goes with it when it stops.
@@ -163,7 +160,7 @@ it('does not land again when the screen is locked and unlocked: a guest the user
   // Its viewer closes with it; the focus is measured once it has.
   const alphaUuid = (await system.property(alpha, GUEST, 'Uuid')) as string;
   await shell.waitFor(VIEWERS, (list: { pid: number }[]) => !list.some((w) => cmdline(w.pid).includes(alphaUuid)));
-  await new Promise((r) => setTimeout(r, 500));
+  await shell.waitForStill();
   const focus = 'global.display.focus_window?.get_pid() ?? 0';
   const focusedBefore = await shell.eval<number>(focus);
   // What the Shell's own screen lock does to the session mode; our extension is disabled and enabled again.

@@ -14,6 +14,7 @@ import { ServiceStack } from '../../support/stack.js';
 import { ARTIFACTS } from '../../support/artifacts.js';
 import { createInputDevices, pressChord } from '../input.js';
 import { ShellDriver, UUID } from '../shell.js';
+import { waitFor } from '../../support/wait.js';
 
 const PREFS_TITLE = 'Phyllome Switcher';
 const SEAT = 'me.phyllo.Switcher1.Seat';
@@ -48,13 +49,16 @@ const guestOf = (seat: string): Promise<unknown> => client().property(seatPath(s
 
 /** Waits until a seat's guest is `expected`; the service writes it to libvirt first. */
 async function waitForSeatGuest(seat: string, expected: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await guestOf(seat);
-    if (value === expected) return;
-    if (Date.now() > deadline) throw new Error(`${seat}'s guest is ${String(value)}, not ${expected}`);
-    await pause(100);
-  }
+  await client().waitForPropertyThat(seatPath(seat), 'Guest', (value) => value === expected, {
+    iface: SEAT,
+    timeoutMs,
+    wanted: expected,
+  });
+}
+
+/** Not our child: nothing announces its end but /proc, looked at every 100 ms up to the deadline. */
+function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  return waitFor(() => !alive(pid), { what: `process ${pid} to end`, timeoutMs, pollMs: 100 });
 }
 
 /** Running and not a zombie, on the host's /proc (the root shares our PID namespace). */
@@ -98,7 +102,7 @@ async function cleanUp(): Promise<void> {
       )
       .catch(() => undefined);
     // The Extensions service ends on its own once its window is closed; if a failed test left it, end it.
-    for (let i = 0; i < 50 && alive(prefsPid); i++) await pause(100);
+    await gone(prefsPid, 5_000).catch(() => undefined);
     if (alive(prefsPid)) process.kill(prefsPid, 'SIGTERM');
   }
   if (polkit) {
@@ -171,7 +175,6 @@ it("assigns the guest picked in seat1's row to seat1, and the session lands in i
   // the selected one, No Guest; Down: test.
   const from = client().signals.length;
   await type(['Tab', 'Down', 'Return']);
-  await pause(400);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-choices.png'));
   await type(['Down', 'Return']);
   await waitForSeatGuest('seat1', test);
@@ -179,7 +182,6 @@ it("assigns the guest picked in seat1's row to seat1, and the session lands in i
   expect(await client().property(test, GUEST, 'Seat')).toBe('seat1');
   expect(await guestOf('seat0')).toBe('/');
   expect(await shell.waitFor<string[]>('globalThis.__phySpy ?? []', (l) => l.length > 0)).toEqual([test]);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-assigned.png'));
 });
 
@@ -197,7 +199,6 @@ it('follows a change made elsewhere', async () => {
 it("says why seat0's guest is refused, and its row goes back to the seat's guest", async () => {
   // Up: seat0's row. Not this session's seat, and polkit says no.
   await type(['Up', 'Return', 'Down', 'Return']);
-  await pause(1000);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-refused.png'));
   expect(await guestOf('seat0')).toBe('/');
   expect(await guestOf('seat1')).toBe(test);
@@ -209,7 +210,6 @@ it("says why seat0's guest is refused, and its row goes back to the seat's guest
   await waitForSeatGuest('seat0', test);
   expect(await guestOf('seat1')).toBe('/');
   await polkitAllows([]);
-  await pause(300);
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-moved.png'));
 });
 
@@ -218,7 +218,7 @@ it('closes, and the Extensions service that showed it ends', async () => {
     `global.get_window_actors().map((a) => a.get_meta_window()).find((w) => w.get_title() === '${PREFS_TITLE}').delete(global.display.get_current_time_roundtrip()); true`,
   );
   await shell.waitFor<WindowView[]>(WINDOWS, (l) => !l.some((w) => w.title === PREFS_TITLE));
-  for (let i = 0; i < 100 && alive(prefsPid); i++) await pause(100);
+  await gone(prefsPid, 10_000);
   expect(alive(prefsPid)).toBe(false);
 });
 
