@@ -32,9 +32,22 @@ afterAll(() => {
 function image(name: string, ...args: string[]): Buffer {
   const path = join(work, name);
   const size = /^\d+[KMG]$/.test(args.at(-1) ?? '') ? [args.pop() as string] : [];
-  execFileSync('qemu-img', ['create', '-q', ...args.map((a) => a.replaceAll('@', work)), path, ...size], {
-    stdio: 'pipe',
-  });
+  const create = (): void => {
+    execFileSync('qemu-img', ['create', '-q', ...args.map((a) => a.replaceAll('@', work)), path, ...size], {
+      stdio: 'pipe',
+    });
+  };
+  // LUKS times its key derivation by the CPU time it gets; on a busy machine qemu-img may measure
+  // none ("Unable to get accurate CPU usage") and refuse: that is qemu-img's, so ask it again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      create();
+      break;
+    } catch (error) {
+      const said = String((error as { stderr?: Buffer }).stderr ?? '');
+      if (attempt >= 10 || !said.includes('Unable to get accurate CPU usage')) throw error;
+    }
+  }
   const fd = openSync(path, 'r');
   try {
     const buffer = Buffer.alloc(QCOW2_HEADER_BYTES);
