@@ -12,8 +12,5 @@ export default defineConfig({
       'test/unit/create-plan.test.ts',
       'test/unit/rebuild-plan.test.ts',
     ],
-    // The product suite's limit (vitest.config.ts): create-plan's template checks run virt-xml-validate
-    // some 60 times, which on 2 shared cores under Stryker's own load took longer than vitest's 5 s.
-    testTimeout: 30_000,
   },
 });
