@@ -193,3 +193,170 @@ describe('the plan', () => {
     expect([plan.disks[0]?.bus, plan.interfaces[0]?.model]).toEqual(['sata', 'e1000e']);
   });
 });
+
+describe('the plan, on hosts and OSes made for the case', () => {
+  function profile(template: OsProfile['template'], more: Partial<OsProfile> = {}): OsProfile {
+    const virtio = template === 'linux';
+    return {
+      id: `http://example.org/${template}`,
+      name: `Example ${template}`,
+      family: template,
+      template,
+      minimum: {},
+      recommended: {},
+      virtio: { block: virtio, net: virtio, gpu: virtio, input: virtio },
+      efi: true,
+      efiOnly: false,
+      derivesFrom: () => false,
+      ...more,
+    };
+  }
+  const LINUX = profile('linux');
+  const OTHER = profile('other');
+  const NO_EFI: HostCapabilities = { ...FULL_HOST, efi: false, secureBoot: false };
+
+  it('fills every value and sets every flag of a Linux guest on a full host', () => {
+    const plan = planGuest(LINUX, FULL_HOST, { userNetworking: false, network: 'default' }, REQUEST);
+    expect(plan.values).toStrictEqual({
+      name: 'guest',
+      uuid: REQUEST.uuid,
+      os_id: 'http://example.org/linux',
+      description: "Made by Phyllome Switcher from Phyllome's linux model for Example linux.",
+      domain_type: 'kvm',
+      memory_mib: 2048,
+      vcpus: 4,
+      secure_boot: 'no',
+      clock_offset: 'utc',
+      network: 'default',
+      video_model: 'virtio',
+      tpm_model: 'tpm-crb',
+    });
+    expect(plan.flags).toMatchObject({
+      kvm: true,
+      tpm: true,
+      secure_boot: false,
+      efi: true,
+      spice: true,
+      gl: true,
+      virtio: true,
+      drivers: false,
+      display: true,
+      osinfo: true,
+      description: true,
+      title: false,
+      genid: false,
+      nvram: false,
+      sound: false,
+      scsi: false,
+      net_user: false,
+    });
+    expect(plan.disks).toEqual([{ dev: 'vda', bus: 'virtio', format: 'raw' }]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('says in the description what the host lacks', () => {
+    const plan = planGuest(LINUX, { ...FULL_HOST, opengl: false }, SESSION, REQUEST);
+    expect(plan.warnings).toEqual(["This host's QEMU has no OpenGL: virtio-gpu without 3D"]);
+    expect(plan.values.description).toBe(
+      "Made by Phyllome Switcher from Phyllome's linux model for Example linux. This host's QEMU has no OpenGL: virtio-gpu without 3D.",
+    );
+  });
+
+  it('boots an OS of the other model from BIOS where the host has no UEFI, unless it needs UEFI', () => {
+    const plan = planGuest(OTHER, { ...NO_EFI, tpm2: false }, SESSION, REQUEST);
+    expect(plan.flags).toMatchObject({ efi: false, secure_boot: false, tpm: false });
+    expect(plan.values.video_model).toBe('vga');
+    // The other model says nothing of a TPM it does not give.
+    expect(plan.warnings).toEqual([
+      'This host has no UEFI firmware for QEMU (install ovmf): the guest starts from BIOS',
+    ]);
+    expect(planGuest({ ...OTHER, efi: false }, FULL_HOST, SESSION, REQUEST).flags.efi).toBe(false);
+    expect(planGuest({ ...OTHER, efi: false }, NO_EFI, SESSION, REQUEST).warnings).toEqual([]);
+    expect(() => planGuest({ ...OTHER, efiOnly: true }, NO_EFI, SESSION, REQUEST)).toThrow(
+      'This host has no UEFI firmware for QEMU, which Example other needs here: install ovmf',
+    );
+    // Linux and Windows are made from UEFI templates: no UEFI, no guest.
+    expect(() => planGuest(LINUX, NO_EFI, SESSION, REQUEST)).toThrow(
+      'This host has no UEFI firmware for QEMU, which Example linux needs here: install ovmf',
+    );
+    expect(planGuest(LINUX, FULL_HOST, SESSION, REQUEST).flags.efi).toBe(true);
+  });
+
+  it('gives Windows other than 11 no Secure Boot where there is none, and says so', () => {
+    const windows = profile('windows');
+    const plan = planGuest(windows, { ...FULL_HOST, secureBoot: false }, SESSION, REQUEST);
+    expect(plan.flags.secure_boot).toBe(false);
+    expect(plan.values.secure_boot).toBe('no');
+    expect(plan.warnings).toEqual([
+      'This host has no Secure Boot firmware for QEMU: install ovmf; the guest starts without Secure Boot',
+    ]);
+    // Without KVM: one warning, the Hyper-V one, not a list of each enlightenment lacking.
+    expect(planGuest(windows, { ...FULL_HOST, domainType: 'qemu' }, SESSION, REQUEST).warnings).toEqual([
+      'No KVM for this guest: it runs under software emulation, slowly, and without Hyper-V enlightenments',
+    ]);
+    expect(planGuest(LINUX, { ...FULL_HOST, domainType: 'qemu' }, SESSION, REQUEST).warnings).toEqual([
+      'No KVM for this guest: it runs under software emulation, slowly',
+    ]);
+    // A Linux guest on a KVM lacking Hyper-V is not told about it.
+    expect(planGuest(LINUX, { ...FULL_HOST, hypervFeatures: [] }, SESSION, REQUEST).warnings).toEqual([]);
+  });
+
+  it('says when there is no SPICE, and gives 3D only to an OS that drives virtio-gpu', () => {
+    const plan = planGuest(LINUX, { ...FULL_HOST, spice: false }, SESSION, REQUEST);
+    expect(plan.flags).toMatchObject({ spice: false, gl: false });
+    expect(plan.warnings).toEqual([
+      "This host's QEMU has no SPICE: the guest is shown over VNC on the loopback",
+      "This host's QEMU has no OpenGL: virtio-gpu without 3D",
+    ]);
+    const noGpu = profile('linux', { virtio: { block: true, net: true, gpu: false, input: true } });
+    const plain = planGuest(noGpu, FULL_HOST, SESSION, REQUEST);
+    expect(plain.flags.gl).toBe(false);
+    expect(plain.values.video_model).toBe('bochs');
+    expect(plain.warnings).toEqual([]);
+    // virtio disks but no virtio network card: not virtio.
+    const halfway = profile('linux', { virtio: { block: true, net: false, gpu: true, input: true } });
+    expect(planGuest(halfway, FULL_HOST, SESSION, REQUEST).flags.virtio).toBe(false);
+    expect(planGuest(halfway, FULL_HOST, SESSION, REQUEST).disks[0]).toEqual({
+      dev: 'vda',
+      bus: 'virtio',
+      format: 'raw',
+    });
+  });
+
+  it('takes an empty drivers-iso as none', () => {
+    const plan = planGuest(LINUX, FULL_HOST, SESSION, { ...REQUEST, drivers: '' });
+    expect(plan.flags.drivers).toBe(false);
+    expect(plan.media).toEqual([{ dev: 'sdb', bus: 'sata', path: '/isos/installer.iso' }]);
+  });
+
+  it('sizes from what libosinfo says, ignoring sizes that are none, and half the host’s memory at most', () => {
+    const sized = profile('linux', {
+      minimum: { ramMiB: -1, nCpus: 1, storageGiB: 0 },
+      recommended: { ramMiB: 8192, storageGiB: -5 },
+    });
+    const small = { ...FULL_HOST, memoryMiB: 4096, cpus: 2 };
+    expect(offer(sized, small, SESSION)).toStrictEqual({
+      family: 'linux',
+      minimum: { memoryMiB: 128, vcpus: 1, diskGiB: 1 },
+      defaults: { memoryMiB: 2048, vcpus: 2, diskGiB: 32 },
+      maximum: { memoryMiB: 4096, vcpus: 2 },
+      warnings: [],
+    });
+    expect(offer(sized, small, { ...SESSION, poolCapacityGiB: 10 }).maximum).toEqual({
+      memoryMiB: 4096,
+      vcpus: 2,
+      diskGiB: 10,
+    });
+    expect(() => planGuest(sized, small, SESSION, { ...REQUEST, vcpus: 0 })).toThrow(
+      'vcpus must be at least 1 CPU for Example linux, not 0',
+    );
+    expect(() => planGuest(sized, small, SESSION, { ...REQUEST, vcpus: 3 })).toThrow(
+      "vcpus of 3 CPUs is more than the host's 2 CPUs",
+    );
+    expect(() => planGuest(sized, small, SESSION, { ...REQUEST, diskGiB: 0 })).toThrow(
+      'disk-gib must be at least 1 GiB for Example linux, not 0',
+    );
+    // As much as the host has is not more than it has.
+    expect(planGuest(sized, small, SESSION, { ...REQUEST, memoryMiB: 4096, vcpus: 2 }).sizes.memoryMiB).toBe(4096);
+  });
+});

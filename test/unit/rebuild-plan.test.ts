@@ -172,7 +172,8 @@ describe('a guest made again here', () => {
     const none = planRebuild(DEBIAN, HOST, SYSTEM, PLAIN);
     expect(none.flags).toMatchObject({ genid: false, title: false, description: false, osinfo: false, sound: false });
     expect(none.flags).toMatchObject({ tpm: false, scsi: false, display: false, spice: false, gl: false });
-    expect(none.flags.scsi).toBe(false);
+    // No TPM: the flag leaves it out; the value stays one libvirt takes.
+    expect(none.values.tpm_model).toBe('tpm-crb');
     expect(
       planRebuild(DEBIAN, HOST, SYSTEM, { ...PLAIN, disks: [{ dev: 'sda', bus: 'scsi', format: 'raw' }] }).flags.scsi,
     ).toBe(true);
