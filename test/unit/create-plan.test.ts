@@ -323,6 +323,23 @@ describe('the plan, on hosts and OSes made for the case', () => {
     });
   });
 
+  it('joins what the host lacks into the description as sentences', () => {
+    const plan = planGuest(LINUX, { ...FULL_HOST, spice: false }, SESSION, REQUEST);
+    expect(plan.values.description).toBe(
+      "Made by Phyllome Switcher from Phyllome's linux model for Example linux. This host's QEMU has no SPICE: the guest is shown over VNC on the loopback. This host's QEMU has no OpenGL: virtio-gpu without 3D.",
+    );
+  });
+
+  it('makes Linux and Windows guests from UEFI templates even for an OS libosinfo gives BIOS', () => {
+    expect(planGuest({ ...LINUX, efi: false }, FULL_HOST, SESSION, REQUEST).flags.efi).toBe(true);
+  });
+
+  it('weighs 3D for Linux alone: a Windows that drives virtio-gpu is told nothing of OpenGL', () => {
+    const windows = profile('windows', { virtio: { block: true, net: true, gpu: true, input: true } });
+    const plan = planGuest(windows, { ...FULL_HOST, opengl: false }, SESSION, REQUEST);
+    expect([plan.flags.gl, plan.warnings]).toEqual([false, []]);
+  });
+
   it('takes an empty drivers-iso as none', () => {
     const plan = planGuest(LINUX, FULL_HOST, SESSION, { ...REQUEST, drivers: '' });
     expect(plan.flags.drivers).toBe(false);

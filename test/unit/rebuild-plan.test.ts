@@ -289,6 +289,13 @@ describe('virtio and the display', () => {
     expect(withDisk.values.video_model).toBe('virtio');
     const withCard = planRebuild(WINDOWS, HOST, SYSTEM, { ...WIN11, interfaces: [{ model: 'virtio', mac: 'm' }] });
     expect(withCard.flags.virtio).toBe(true);
+    // An OS that drives virtio gets it though the guest had none; Windows only with its drivers.
+    const sata: Partial<StatedGuest> = { disks: [{ dev: 'sda', bus: 'sata', format: 'raw' }], interfaces: [] };
+    expect(planRebuild(DEBIAN, HOST, SYSTEM, { ...PLAIN, ...sata }).flags.virtio).toBe(true);
+    const windowsVirtio: OsProfile = { ...WINDOWS, virtio: DEBIAN.virtio };
+    expect(planRebuild(windowsVirtio, HOST, SYSTEM, { ...WIN11, ...sata }).flags.virtio).toBe(false);
+    const netOnly: OsProfile = { ...DEBIAN, virtio: { ...DEBIAN.virtio, block: false } };
+    expect(planRebuild(netOnly, HOST, SYSTEM, { ...PLAIN, ...sata }).flags.virtio).toBe(false);
     // An OS that drives virtio disks but not virtio network cards does not get virtio.
     const halfway: OsProfile = { ...DEBIAN, virtio: { ...DEBIAN.virtio, net: false } };
     expect(planRebuild(halfway, HOST, SYSTEM, { ...PLAIN, disks: [] }).flags.virtio).toBe(false);
