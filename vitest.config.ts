@@ -6,7 +6,8 @@ export default defineConfig({
     globalSetup: ['test/support/preflight.ts', 'test/support/temp-dir-check.ts'],
     include: ['test/**/*.test.ts'],
     // test/e2e needs a running GNOME Shell: test/shell/run-e2e.sh runs it with vitest.e2e.config.ts.
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    // test/harness tests our test harness, not the product: vitest.harness.config.ts runs it apart.
+    exclude: ['test/e2e/**', 'test/harness/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file starts its own buses and daemons; two cores, so not too many at once.

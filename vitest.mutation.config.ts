@@ -8,7 +8,9 @@ export default defineConfig({
       'test/unit/seat-policy.test.ts',
       'test/unit/usb.test.ts',
       'test/unit/transfer.test.ts',
+      'test/unit/bundle-manifest.test.ts',
       'test/unit/create-plan.test.ts',
+      'test/unit/rebuild-plan.test.ts',
     ],
   },
 });

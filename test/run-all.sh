@@ -49,6 +49,11 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "[$(ts)] the service and the unit tests, on this host's libvirt"
 npx vitest run --reporter=default --reporter=json --outputFile="$results/main.json" "$@" || status=$?
 
+# The harness's own tests (test/harness), apart: their count is not the product's.
+echo "[$(ts)] the test harness's own tests"
+npx vitest run --config vitest.harness.config.ts --reporter=default --reporter=json \
+  --outputFile="$results/harness.json" || status=$?
+
 declare -A root_ok
 for shell in $(shells_all); do
   if reap "${root_job[$shell]}"; then root_ok[$shell]=1; else status=1; fi
@@ -100,19 +105,26 @@ rm -rf --one-file-system "$bench_tmp"
 # that failed, the end of what its daemons printed (CI keeps nothing else to read).
 BENCH_FAILED=$bench_failed node -e '
   const fs = require("fs"), path = require("path");
-  let passed = 0, failed = 0;
   const failedFiles = [];
-  for (const file of process.argv.slice(1)) {
-    try {
-      const r = JSON.parse(fs.readFileSync(file, "utf8"));
-      passed += r.numPassedTests;
-      for (const result of r.testResults) {
-        const failures = result.assertionResults.filter((a) => a.status === "failed").length;
-        // A file that failed outside its tests (its setup) counts once.
-        if (result.status === "failed") { failed += Math.max(failures, 1); failedFiles.push([file, result.name]); }
-      }
-    } catch { failed += 1; console.log(`no results in ${file}`); }
-  }
+  const tally = (files) => {
+    let passed = 0, failed = 0;
+    for (const file of files) {
+      try {
+        const r = JSON.parse(fs.readFileSync(file, "utf8"));
+        passed += r.numPassedTests;
+        for (const result of r.testResults) {
+          const failures = result.assertionResults.filter((a) => a.status === "failed").length;
+          // A file that failed outside its tests (its setup) counts once.
+          if (result.status === "failed") { failed += Math.max(failures, 1); failedFiles.push([file, result.name]); }
+        }
+      } catch { failed += 1; console.log(`no results in ${file}`); }
+    }
+    return [passed, failed];
+  };
+  // The first file holds the tests of the harness: counted apart, so that the last line counts the product.
+  const [harness, ...product] = process.argv.slice(1);
+  const [harnessPassed, harnessFailed] = tally([harness]);
+  let [passed, failed] = tally(product);
   // Each run keeps what its processes printed in its own artifacts folder (test/support/artifacts.ts).
   const folder = (file) => {
     const run = path.basename(file, ".json");
@@ -132,8 +144,9 @@ BENCH_FAILED=$bench_failed node -e '
   }
   // The bench smoke run counts as one test.
   if (process.env.BENCH_FAILED === "1") { failed += 1; console.log("the bench smoke run failed"); } else passed += 1;
-  // Bare, alone on the last line: the plain form CI reads for its count.
+  console.log(`the test harness: ${harnessPassed} passed, ${harnessFailed} failed`);
+  // Bare, alone on the last line: the plain form CI reads for its count (of the product alone).
   console.log(`${passed} passed, ${failed} failed`);
-' "$results/main.json" "$results/libvirt-$LIBVIRT_SUITE.json" \
+' "$results/harness.json" "$results/main.json" "$results/libvirt-$LIBVIRT_SUITE.json" \
   $(for shell in $(shells_all); do echo "$results/e2e-main-$shell.json $results/e2e-seat1-$shell.json"; done)
 exit $status

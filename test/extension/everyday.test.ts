@@ -23,10 +23,14 @@ describe('live figures as shown', () => {
   });
 
   it('translates its words with the function it is given', () => {
-    const german: Record<string, string> = { '%s CPU': 'CPU %s', '%s MiB': '%s MiB' };
-    expect(figuresText({ cpuPercent: 12, memoryUsedMiB: 100 }, (t) => german[t] ?? t, 'de')).toBe(
-      'CPU 12\u00a0% · 100 MiB',
+    // French writes mebibytes "Mio" and gibibytes "Gio": each word differs from the English one.
+    const french: Record<string, string> = { '%s CPU': 'processeur %s', '%s MiB': '%s Mio', '%s GiB': '%s Gio' };
+    const translate = (t: string): string => french[t] ?? 'untranslated';
+    // (The number as the locale writes it is the test above's; here, the words around it.)
+    expect(figuresText({ cpuPercent: 12, memoryUsedMiB: 100 }, translate, 'fr')).toBe(
+      `processeur ${formatPercent(12, 'fr')} · 100 Mio`,
     );
+    expect(figuresText({ memoryUsedMiB: 1536 }, translate, 'fr')).toBe('1,5 Gio');
   });
 });
 

@@ -120,7 +120,9 @@ describe('live figures', () => {
         `${name}: ${cpu.join(', ')}`,
       ).toBe(true);
       const [now, memory] = await figures(name);
+      // A share of its vCPUs, known while watched (-1 is "unknown").
       expect(now).toBeGreaterThanOrEqual(0);
+      expect(now).toBeLessThanOrEqual(100);
       // A 64 MiB guest: its QEMU process holds tens of MiB.
       expect(Number(memory)).toBeGreaterThan(8);
       expect(Number(memory)).toBeLessThan(1024);

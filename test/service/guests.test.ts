@@ -1,6 +1,7 @@
 // The service against a real libvirt-dbus on libvirt's test driver.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CallCounter } from '../support/bus-monitor.js';
 import { ServiceStack } from '../support/stack.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
 import { defineTestGuest, libvirtCall, libvirtState, switcherMetadata } from '../support/libvirt.js';
@@ -122,7 +123,24 @@ describe('actions', () => {
   });
 
   it('forces off and reboots', async () => {
-    await act('Reboot');
+    // A reboot leaves the guest running, as it was: what shows it happened is the service's call to libvirt.
+    const [domain] = await libvirtCall(stack, '/org/libvirt/Test', 'org.libvirt.Connect', 'DomainLookupByName', 's', [
+      'test',
+    ]);
+    const libvirt = await CallCounter.start(
+      stack.group,
+      stack.client,
+      stack.bus.address,
+      stack.service?.pid as number,
+      'org.libvirt',
+    );
+    try {
+      await act('Reboot');
+      expect(await libvirt.waitForCall('Reboot')).toBe(domain);
+      expect(libvirt.count('Reboot')).toBe(1);
+    } finally {
+      await libvirt.stop();
+    }
     expect(await libvirtState(stack, 'test')).toBe(1);
     await act('ForceOff');
     await stack.client.waitForProperty(test, 'State', 'shutoff');

@@ -44,6 +44,30 @@ export class CallCounter {
     return new CallCounter(monitor);
   }
 
+  /**
+   * Starts counting every call to `destination`, whoever makes it: for a
+   * process the bus cannot tell by PID (one started inside another's world).
+   */
+  static async startForAll(group: ProcessGroup, address: string, destination: string): Promise<CallCounter> {
+    const monitor = group.start('dbus-monitor', 'dbus-monitor', [
+      '--address',
+      address,
+      '--monitor',
+      `type='method_call',destination='${destination}'`,
+    ]);
+    await monitor.waitForOutput(/member=NameLost/, 10_000);
+    return new CallCounter(monitor);
+  }
+
+  /** The object path of the first call of `member` seen, once it is seen; throws after `timeoutMs`. */
+  async waitForCall(member: string, timeoutMs = 10_000): Promise<string> {
+    const [, path] = await this.monitor.waitForOutput(
+      new RegExp(`^method call .* path=([^;]*); interface=[^;]*; member=${member}$`, 'm'),
+      timeoutMs,
+    );
+    return path as string;
+  }
+
   /** Calls seen so far: all of them, or only those of `member`. */
   count(member?: string): number {
     return this.monitor

@@ -1,13 +1,11 @@
-// Phyllome's model adapted to a host and an OS: the templates filled with
-// every flag on and off are valid for virt-xml-validate; what the host
-// lacks is a warning, or an error when the OS cannot do without it.
+// Phyllome's model adapted to a host and an OS (service/create/plan.ts): what
+// the host lacks is a warning, or an error when the OS cannot do without it.
+// The templates themselves: templates.test.ts.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDomainCapabilities, type HostCapabilities } from '../../service/libvirt/host.js';
 import { OsinfoDb, type OsProfile } from '../../service/create/osinfo.js';
 import { HYPERV_FEATURES, offer, planGuest, UNKNOWN_OS_ID, type Placement } from '../../service/create/plan.js';
-import { fillTemplate, readTemplate, TEMPLATE_FAMILIES, type TemplateLists } from '../../service/create/template.js';
-import { domainXmlProblems } from '../support/validate-xml.js';
 
 const FULL_HOST: HostCapabilities = {
   domainType: 'kvm',
@@ -33,119 +31,6 @@ const os = (id: string): OsProfile => db.profile(id) as OsProfile;
 
 beforeAll(async () => {
   db = await OsinfoDb.load();
-});
-
-const validate = domainXmlProblems;
-
-describe('the templates', () => {
-  const FLAGS = [
-    'kvm',
-    'tpm',
-    'secure_boot',
-    'efi',
-    'spice',
-    'gl',
-    'virtio',
-    'drivers',
-    'net_user',
-    'hyperv',
-    'hv_clock',
-    ...HYPERV_FEATURES.map((f) => `hv_${f}`),
-    'display',
-    'osinfo',
-    'title',
-    'description',
-    'genid',
-    'nvram',
-    'sound',
-    'scsi',
-  ];
-  const values = {
-    name: REQUEST.name,
-    uuid: REQUEST.uuid,
-    genid: 'e7c5a4b0-1111-2222-3333-444455556666',
-    title: 'A title',
-    os_id: 'http://microsoft.com/win/11',
-    description: "A guest's <description> & more",
-    domain_type: 'kvm',
-    memory_mib: 4096,
-    vcpus: 4,
-    secure_boot: 'yes',
-    nvram_path: `/var/lib/libvirt/qemu/nvram/${REQUEST.uuid}_VARS.fd`,
-    clock_offset: 'localtime',
-    network: 'default',
-    video_model: 'virtio',
-    sound_model: 'ich9',
-    tpm_model: 'tpm-crb',
-  };
-  // Two disks, a CD with its installer and an empty one, a card with its MAC and one without.
-  const lists: TemplateLists = {
-    disks: [
-      { values: { disk_dev: 'vda', disk_bus: 'virtio', disk_format: 'raw', disk_path: '/images/a.raw' }, flags: {} },
-      { values: { disk_dev: 'sda', disk_bus: 'scsi', disk_format: 'qcow2', disk_path: '/images/b.qcow2' }, flags: {} },
-    ],
-    media: [
-      {
-        values: { media_dev: 'sdb', media_bus: 'sata', media_path: '/isos/installer.iso' },
-        flags: { media_inserted: true },
-      },
-      { values: { media_dev: 'sdc', media_bus: 'sata' }, flags: { media_inserted: false } },
-    ],
-    interfaces: [
-      { values: { net_model: 'virtio', net_mac: '52:54:00:12:34:56' }, flags: { net_mac: true } },
-      { values: { net_model: 'e1000e' }, flags: { net_mac: false } },
-    ],
-  };
-
-  for (const family of TEMPLATE_FAMILIES) {
-    it(`${family}.xml is valid with every flag on, off, and each one flipped`, () => {
-      const template = readTemplate(family);
-      const all = (on: boolean): Record<string, boolean> => Object.fromEntries(FLAGS.map((f) => [f, on]));
-      const cases = [
-        all(true),
-        all(false),
-        ...FLAGS.flatMap((f) => [
-          { ...all(true), [f]: false },
-          { ...all(false), [f]: true },
-        ]),
-      ];
-      for (const flags of cases) {
-        const xml = fillTemplate(template, { ...values, secure_boot: flags.secure_boot ? 'yes' : 'no' }, flags, lists);
-        expect([JSON.stringify(flags), validate(xml)]).toEqual([JSON.stringify(flags), '']);
-        expect(xml).not.toMatch(/\{\{|<!-- (if|end) /);
-      }
-    });
-  }
-
-  it('escapes values and says which value or flag is missing', () => {
-    const template = readTemplate('linux');
-    const flags = Object.fromEntries(FLAGS.map((f) => [f, false]));
-    expect(fillTemplate(template, values, { ...flags, description: true }, lists)).toContain(
-      'A guest&apos;s &lt;description&gt; &amp; more',
-    );
-    expect(() => fillTemplate(template, { ...values, name: undefined as unknown as string }, flags, lists)).toThrow(
-      /'name'/,
-    );
-    expect(() => fillTemplate(template, values, { ...flags, tpm: undefined as unknown as boolean }, lists)).toThrow(
-      /'tpm'/,
-    );
-    expect(() => fillTemplate(template, values, flags, { ...lists, disks: undefined as never })).toThrow(/'disks'/);
-    // A value is filled in once: a placeholder in one stays text.
-    expect(fillTemplate(template, { ...values, title: '{{uuid}}' }, { ...flags, title: true }, lists)).toContain(
-      '<title>&#123;&#123;uuid}}</title>',
-    );
-  });
-
-  it('repeats each list item with its own values and flags', () => {
-    const flags = Object.fromEntries(FLAGS.map((f) => [f, false]));
-    const xml = fillTemplate(readTemplate('linux'), values, flags, lists);
-    expect(xml.match(/<disk type='file' device='disk'>/g)).toHaveLength(2);
-    expect(xml).toContain("<source file='/images/b.qcow2'/>");
-    expect(xml).toContain("<target dev='sdc' bus='sata'/>");
-    expect(xml.match(/<source file='\/isos\/installer.iso'\/>/g)).toHaveLength(1);
-    expect(xml.match(/<interface type='network'>/g)).toHaveLength(2);
-    expect(xml.match(/<mac address=/g)).toHaveLength(1);
-  });
 });
 
 describe('host capabilities', () => {
@@ -306,5 +191,189 @@ describe('the plan', () => {
     expect(plan.flags).toMatchObject({ efi: true, secure_boot: false, virtio: false });
     expect(plan.values).toMatchObject({ video_model: 'bochs', clock_offset: 'utc' });
     expect([plan.disks[0]?.bus, plan.interfaces[0]?.model]).toEqual(['sata', 'e1000e']);
+  });
+});
+
+describe('the plan, on hosts and OSes made for the case', () => {
+  function profile(template: OsProfile['template'], more: Partial<OsProfile> = {}): OsProfile {
+    const virtio = template === 'linux';
+    return {
+      id: `http://example.org/${template}`,
+      name: `Example ${template}`,
+      family: template,
+      template,
+      minimum: {},
+      recommended: {},
+      virtio: { block: virtio, net: virtio, gpu: virtio, input: virtio },
+      efi: true,
+      efiOnly: false,
+      derivesFrom: () => false,
+      ...more,
+    };
+  }
+  const LINUX = profile('linux');
+  const OTHER = profile('other');
+  const NO_EFI: HostCapabilities = { ...FULL_HOST, efi: false, secureBoot: false };
+
+  it('fills every value and sets every flag of a Linux guest on a full host', () => {
+    const plan = planGuest(LINUX, FULL_HOST, { userNetworking: false, network: 'default' }, REQUEST);
+    expect(plan.values).toStrictEqual({
+      name: 'guest',
+      uuid: REQUEST.uuid,
+      os_id: 'http://example.org/linux',
+      description: "Made by Phyllome Switcher from Phyllome's linux model for Example linux.",
+      domain_type: 'kvm',
+      memory_mib: 2048,
+      vcpus: 4,
+      secure_boot: 'no',
+      clock_offset: 'utc',
+      network: 'default',
+      video_model: 'virtio',
+      tpm_model: 'tpm-crb',
+    });
+    expect(plan.flags).toMatchObject({
+      kvm: true,
+      tpm: true,
+      secure_boot: false,
+      efi: true,
+      spice: true,
+      gl: true,
+      virtio: true,
+      drivers: false,
+      display: true,
+      osinfo: true,
+      description: true,
+      title: false,
+      genid: false,
+      nvram: false,
+      sound: false,
+      scsi: false,
+      net_user: false,
+    });
+    expect(plan.disks).toEqual([{ dev: 'vda', bus: 'virtio', format: 'raw' }]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('says in the description what the host lacks', () => {
+    const plan = planGuest(LINUX, { ...FULL_HOST, opengl: false }, SESSION, REQUEST);
+    expect(plan.warnings).toEqual(["This host's QEMU has no OpenGL: virtio-gpu without 3D"]);
+    expect(plan.values.description).toBe(
+      "Made by Phyllome Switcher from Phyllome's linux model for Example linux. This host's QEMU has no OpenGL: virtio-gpu without 3D.",
+    );
+  });
+
+  it('boots an OS of the other model from BIOS where the host has no UEFI, unless it needs UEFI', () => {
+    const plan = planGuest(OTHER, { ...NO_EFI, tpm2: false }, SESSION, REQUEST);
+    expect(plan.flags).toMatchObject({ efi: false, secure_boot: false, tpm: false });
+    expect(plan.values.video_model).toBe('vga');
+    // The other model says nothing of a TPM it does not give.
+    expect(plan.warnings).toEqual([
+      'This host has no UEFI firmware for QEMU (install ovmf): the guest starts from BIOS',
+    ]);
+    expect(planGuest({ ...OTHER, efi: false }, FULL_HOST, SESSION, REQUEST).flags.efi).toBe(false);
+    expect(planGuest({ ...OTHER, efi: false }, NO_EFI, SESSION, REQUEST).warnings).toEqual([]);
+    expect(() => planGuest({ ...OTHER, efiOnly: true }, NO_EFI, SESSION, REQUEST)).toThrow(
+      'This host has no UEFI firmware for QEMU, which Example other needs here: install ovmf',
+    );
+    // Linux and Windows are made from UEFI templates: no UEFI, no guest.
+    expect(() => planGuest(LINUX, NO_EFI, SESSION, REQUEST)).toThrow(
+      'This host has no UEFI firmware for QEMU, which Example linux needs here: install ovmf',
+    );
+    expect(planGuest(LINUX, FULL_HOST, SESSION, REQUEST).flags.efi).toBe(true);
+  });
+
+  it('gives Windows other than 11 no Secure Boot where there is none, and says so', () => {
+    const windows = profile('windows');
+    const plan = planGuest(windows, { ...FULL_HOST, secureBoot: false }, SESSION, REQUEST);
+    expect(plan.flags.secure_boot).toBe(false);
+    expect(plan.values.secure_boot).toBe('no');
+    expect(plan.warnings).toEqual([
+      'This host has no Secure Boot firmware for QEMU: install ovmf; the guest starts without Secure Boot',
+    ]);
+    // Without KVM: one warning, the Hyper-V one, not a list of each enlightenment lacking.
+    expect(planGuest(windows, { ...FULL_HOST, domainType: 'qemu' }, SESSION, REQUEST).warnings).toEqual([
+      'No KVM for this guest: it runs under software emulation, slowly, and without Hyper-V enlightenments',
+    ]);
+    expect(planGuest(LINUX, { ...FULL_HOST, domainType: 'qemu' }, SESSION, REQUEST).warnings).toEqual([
+      'No KVM for this guest: it runs under software emulation, slowly',
+    ]);
+    // A Linux guest on a KVM lacking Hyper-V is not told about it.
+    expect(planGuest(LINUX, { ...FULL_HOST, hypervFeatures: [] }, SESSION, REQUEST).warnings).toEqual([]);
+  });
+
+  it('says when there is no SPICE, and gives 3D only to an OS that drives virtio-gpu', () => {
+    const plan = planGuest(LINUX, { ...FULL_HOST, spice: false }, SESSION, REQUEST);
+    expect(plan.flags).toMatchObject({ spice: false, gl: false });
+    expect(plan.warnings).toEqual([
+      "This host's QEMU has no SPICE: the guest is shown over VNC on the loopback",
+      "This host's QEMU has no OpenGL: virtio-gpu without 3D",
+    ]);
+    const noGpu = profile('linux', { virtio: { block: true, net: true, gpu: false, input: true } });
+    const plain = planGuest(noGpu, FULL_HOST, SESSION, REQUEST);
+    expect(plain.flags.gl).toBe(false);
+    expect(plain.values.video_model).toBe('bochs');
+    expect(plain.warnings).toEqual([]);
+    // virtio disks but no virtio network card: not virtio.
+    const halfway = profile('linux', { virtio: { block: true, net: false, gpu: true, input: true } });
+    expect(planGuest(halfway, FULL_HOST, SESSION, REQUEST).flags.virtio).toBe(false);
+    expect(planGuest(halfway, FULL_HOST, SESSION, REQUEST).disks[0]).toEqual({
+      dev: 'vda',
+      bus: 'virtio',
+      format: 'raw',
+    });
+  });
+
+  it('joins what the host lacks into the description as sentences', () => {
+    const plan = planGuest(LINUX, { ...FULL_HOST, spice: false }, SESSION, REQUEST);
+    expect(plan.values.description).toBe(
+      "Made by Phyllome Switcher from Phyllome's linux model for Example linux. This host's QEMU has no SPICE: the guest is shown over VNC on the loopback. This host's QEMU has no OpenGL: virtio-gpu without 3D.",
+    );
+  });
+
+  it('makes Linux and Windows guests from UEFI templates even for an OS libosinfo gives BIOS', () => {
+    expect(planGuest({ ...LINUX, efi: false }, FULL_HOST, SESSION, REQUEST).flags.efi).toBe(true);
+  });
+
+  it('weighs 3D for Linux alone: a Windows that drives virtio-gpu is told nothing of OpenGL', () => {
+    const windows = profile('windows', { virtio: { block: true, net: true, gpu: true, input: true } });
+    const plan = planGuest(windows, { ...FULL_HOST, opengl: false }, SESSION, REQUEST);
+    expect([plan.flags.gl, plan.warnings]).toEqual([false, []]);
+  });
+
+  it('takes an empty drivers-iso as none', () => {
+    const plan = planGuest(LINUX, FULL_HOST, SESSION, { ...REQUEST, drivers: '' });
+    expect(plan.flags.drivers).toBe(false);
+    expect(plan.media).toEqual([{ dev: 'sdb', bus: 'sata', path: '/isos/installer.iso' }]);
+  });
+
+  it('sizes from what libosinfo says, ignoring sizes that are none, and half the host’s memory at most', () => {
+    const sized = profile('linux', {
+      minimum: { ramMiB: -1, nCpus: 1, storageGiB: 0 },
+      recommended: { ramMiB: 8192, storageGiB: -5 },
+    });
+    const small = { ...FULL_HOST, memoryMiB: 4096, cpus: 2 };
+    expect(offer(sized, small, SESSION)).toStrictEqual({
+      family: 'linux',
+      minimum: { memoryMiB: 128, vcpus: 1, diskGiB: 1 },
+      defaults: { memoryMiB: 2048, vcpus: 2, diskGiB: 32 },
+      maximum: { memoryMiB: 4096, vcpus: 2 },
+      warnings: [],
+    });
+    expect(offer(sized, small, { ...SESSION, poolCapacityGiB: 10 }).maximum).toEqual({
+      memoryMiB: 4096,
+      vcpus: 2,
+      diskGiB: 10,
+    });
+    expect(() => planGuest(sized, small, SESSION, { ...REQUEST, vcpus: 0 })).toThrow(
+      'vcpus must be at least 1 CPU for Example linux, not 0',
+    );
+    expect(() => planGuest(sized, small, SESSION, { ...REQUEST, vcpus: 3 })).toThrow(
+      "vcpus of 3 CPUs is more than the host's 2 CPUs",
+    );
+    expect(() => planGuest(sized, small, SESSION, { ...REQUEST, diskGiB: 0 })).toThrow(
+      'disk-gib must be at least 1 GiB for Example linux, not 0',
+    );
+    // As much as the host has is not more than it has.
+    expect(planGuest(sized, small, SESSION, { ...REQUEST, memoryMiB: 4096, vcpus: 2 }).sizes.memoryMiB).toBe(4096);
   });
 });

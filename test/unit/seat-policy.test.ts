@@ -1,5 +1,6 @@
 // Who may act on what (service/access/policy.ts), from facts alone.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   actsAsOwn,
@@ -68,6 +69,31 @@ describe('a refusal', () => {
     expect(refusal({ ...AT_SEAT1, active: false }, ['seat1'], 'test', 'challenge')).toMatch(
       /not the active one of its seat.*ALLOW_INTERACTIVE_AUTHORIZATION/,
     );
+  });
+
+  it('says where the caller sits, first what logind says of its session, then the seats', () => {
+    const why = (place: CallerPlace | undefined, seats: string[]): string =>
+      refusal(place, seats, 'test', 'no').replace(/^Not allowed to act on test: (.*), and polkit.*$/, '$1');
+    expect(why(undefined, ['seat0'])).toBe(
+      'logind places your process in no session (and your user has none on a display)',
+    );
+    expect(why({ ...AT_SEAT1, local: false, active: false }, ['seat0'])).toBe('your session c1 is remote');
+    expect(why({ ...AT_SEAT1, active: false }, ['seat0'])).toBe('your session c1 is not the active one of its seat');
+    expect(why(AT_SEAT1, ['seat2', 'seat0', ''])).toBe('it belongs to seat0 and seat2, and your session is on seat1');
+    expect(why({ session: 's', seat: '', active: true, local: true }, ['seat0'])).toBe(
+      'it belongs to seat0, and your session is on no seat',
+    );
+    // Nothing of another seat: no seat is named, "of no seat" least of all.
+    expect(why(AT_SEAT1, ['seat1'])).toBe('it is not of your seat');
+    expect(why(AT_SEAT1, [''])).toBe('it is not of your seat');
+  });
+});
+
+describe('the polkit actions asked about', () => {
+  it('are the ones our .policy file declares', () => {
+    const policy = readFileSync(new URL('../../data/me.phyllo.switcher.policy', import.meta.url), 'utf8');
+    const declared = [...policy.matchAll(/<action id="([^"]+)"/g)].map((m) => m[1]);
+    expect(declared).toEqual([OTHER_SEAT_ACTION, OTHER_USERS_JOB_ACTION]);
   });
 });
 

@@ -12,7 +12,7 @@ import { metadataElement } from '../../service/libvirt/domain-xml.js';
 import { validateDevicesXml } from '../support/validate-xml.js';
 import { xmlParser } from '../../service/xml/plain.js';
 import { ruleDictionary } from '../../service/api/guest-object.js';
-import { ruleMatches } from '../../service/usb/rules.js';
+import { matchFor, ruleMatches, sameMatch } from '../../service/usb/rules.js';
 import {
   classesOf,
   displayName,
@@ -128,6 +128,38 @@ describe('USB rules', () => {
     expect([stickA, stickB].filter((d) => ruleMatches(anyStick, d))).toEqual([stickA, stickB]);
     expect(ruleMatches(always({ kind: 'port', port: '1-5' }), stickA)).toBe(true);
     expect(ruleMatches(always({ kind: 'port', port: '1-5' }), stickB)).toBe(false);
+  });
+
+  it('match a device only when vendor and product both agree', () => {
+    const other = (vendor: string, product: string): UsbRule => always({ kind: 'device', vendor, product, serial: '' });
+    expect(ruleMatches(other('0781', '5567'), stickA)).toBe(true);
+    expect(ruleMatches(other('046d', '5567'), stickA)).toBe(false);
+    expect(ruleMatches(other('0781', 'c52b'), stickA)).toBe(false);
+    expect(ruleMatches(always({ kind: 'device', vendor: '046d', product: 'c52b', serial: '4C530001' }), stickA)).toBe(
+      false,
+    );
+  });
+
+  it('are made from a device by its port, or by its ids and serial', () => {
+    expect(matchFor(stickA, 'port')).toEqual({ kind: 'port', port: '1-5' });
+    expect(matchFor(stickB, 'device')).toEqual({ kind: 'device', vendor: '0781', product: '5567', serial: '4C530002' });
+    // What a rule is made from, it matches; the other stick only when the rule goes by ids and they have no serial.
+    expect(ruleMatches(always(matchFor(stickA, 'port')), stickB)).toBe(false);
+    expect(ruleMatches(always(matchFor(stickA, 'device')), stickA)).toBe(true);
+    expect(ruleMatches(always(matchFor(stickA, 'device')), stickB)).toBe(false);
+  });
+
+  it('are the same when they match alike: same kind, and every field equal', () => {
+    const port = { kind: 'port', port: '1-5' } as const;
+    const ids = { kind: 'device', vendor: '0781', product: '5567', serial: '' } as const;
+    expect(sameMatch(port, { ...port })).toBe(true);
+    expect(sameMatch(port, { kind: 'port', port: '1-6' })).toBe(false);
+    expect(sameMatch(port, ids)).toBe(false);
+    expect(sameMatch(ids, port)).toBe(false);
+    expect(sameMatch(ids, { ...ids })).toBe(true);
+    expect(sameMatch(ids, { ...ids, vendor: '046d' })).toBe(false);
+    expect(sameMatch(ids, { ...ids, product: 'c52b' })).toBe(false);
+    expect(sameMatch(ids, { ...ids, serial: '4C530001' })).toBe(false);
   });
 
   // Serials are whatever devices report: a USB network adapter's MAC, spaces, accents, quotes, controls.
