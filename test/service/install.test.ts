@@ -67,7 +67,13 @@ it('installs the service, its activation files and the extension under $HOME onl
     execFileSync('find', ['.', '-type', 'f'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
   expect(files(extension)).toEqual(files(join(ROOT, 'build/extension/switcher@phyllo.me')));
   expect(files(extension)).toEqual(
-    expect.arrayContaining(['./metadata.json', './extension.js', './prefs.js', './new-guest.js']),
+    expect.arrayContaining([
+      './metadata.json',
+      './extension.js',
+      './prefs.js',
+      './new-guest/window.js',
+      './folder-chooser/chooser.js',
+    ]),
   );
   expect(existsSync(join(extension, 'schemas/gschemas.compiled'))).toBe(true);
 });
