@@ -100,6 +100,45 @@ it('sends away a connection past the ones waiting for their verdict, and the res
   expect(displaysAsked).toEqual([]);
 });
 
+/** A TCP connection to the listener, up; `first` is all it ever sends. */
+const rawClient = (port: number, first?: Buffer): Promise<Socket> =>
+  new Promise((resolve, reject) => {
+    const socket = createConnection(port, '127.0.0.1', () => {
+      if (first) socket.write(first);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+
+it('ends connections that never finish TLS at their deadline, then serves a genuine client', async () => {
+  // A stranger fills every place: two say nothing, two send the first 3 bytes of a TLS hello (attack finding 2).
+  const hello = Buffer.from([0x16, 0x03, 0x01]);
+  const idle = [
+    await rawClient(listener.port),
+    await rawClient(listener.port),
+    await rawClient(listener.port, hello),
+    await rawClient(listener.port, hello),
+  ];
+  const idleClosed = Promise.all(idle.map(closedByServer));
+  // Full: the genuine client is sent away at once.
+  const early = await new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: listener.port, ca: certificate.certificate });
+    socket.once('secureConnect', () => resolve('served'));
+    socket.once('error', () => resolve('refused'));
+    socket.once('close', () => resolve('refused'));
+  });
+  expect(early).toBe('refused');
+  // The deadline, on the test's clock, from the connection's start: every idle one goes.
+  clock.advance(5_000);
+  await idleClosed;
+  const genuine = await quietClient(listener.port);
+  expect(genuine.destroyed).toBe(false);
+  // It says nothing either, so its own deadline ends it too, and every place is free again.
+  const genuineClosed = closedByServer(genuine);
+  clock.advance(5_000);
+  await genuineClosed;
+});
+
 it('holds no more connections than its limit, even before TLS', async () => {
   const raw = await Promise.all(
     Array.from(
