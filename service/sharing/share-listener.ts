@@ -43,12 +43,21 @@ export interface ListenerLimits {
   unjudged: number;
   /** From the first byte to the password's verdict (TLS included), at most. */
   linkTimeoutMs: number;
+  /** Connections at once from one address, TCP or TLS, that have not yet been judged. */
+  unjudgedPerAddress: number;
 }
 
 /** How long a refused client has to read its refusal before it is cut off. */
 const REFUSAL_GRACE_MS = 1_000;
 
-export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { connections: 32, unjudged: 8, linkTimeoutMs: 10_000 };
+// One address holds at most 8 of the 32 places before its password: a stranger
+// reconnecting at once still leaves the genuine client (elsewhere) 24.
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
+  connections: 32,
+  unjudged: 8,
+  linkTimeoutMs: 10_000,
+  unjudgedPerAddress: 8,
+};
 
 export interface ShareListenerOptions {
   /** For the log: the guest shared. */
@@ -120,6 +129,8 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
   private readonly sockets = new Set<Socket>();
   /** The deadline of each connection not yet judged, by its peer's address and port. */
   private readonly deadlines = new Map<string, () => void>();
+  /** Connections not yet judged, by the address they come from. */
+  private readonly unjudgedFrom = new Map<string, number>();
   private unjudged = 0;
   private closed = false;
   private readonly limits: ListenerLimits;
@@ -192,8 +203,25 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
       raw.destroy();
       return;
     }
+    const address = raw.remoteAddress ?? '?';
+    const from = this.unjudgedFrom.get(address) ?? 0;
+    if (from >= this.limits.unjudgedPerAddress) {
+      raw.destroy();
+      return;
+    }
+    this.unjudgedFrom.set(address, from + 1);
     const key = peerKey(raw);
-    const cancel = this.options.clock.after(this.limits.linkTimeoutMs, () => raw.destroy());
+    const stopTimer = this.options.clock.after(this.limits.linkTimeoutMs, () => raw.destroy());
+    let done = false;
+    // Judged, or gone: the deadline stops and the address has its place back, once.
+    const cancel = (): void => {
+      if (done) return;
+      done = true;
+      stopTimer();
+      const left = (this.unjudgedFrom.get(address) ?? 1) - 1;
+      if (left > 0) this.unjudgedFrom.set(address, left);
+      else this.unjudgedFrom.delete(address);
+    };
     this.deadlines.set(key, cancel);
     this.track(raw);
     raw.once('close', () => {

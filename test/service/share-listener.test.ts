@@ -77,7 +77,7 @@ beforeAll(async () => {
       throw new Error('no connection here should reach the display');
     },
     clock,
-    limits: { connections: 4, unjudged: 2, linkTimeoutMs: 5_000 },
+    limits: { connections: 6, unjudged: 2, linkTimeoutMs: 5_000, unjudgedPerAddress: 4 },
   });
 });
 
@@ -100,10 +100,10 @@ it('sends away a connection past the ones waiting for their verdict, and the res
   expect(displaysAsked).toEqual([]);
 });
 
-/** A TCP connection to the listener, up; `first` is all it ever sends. */
-const rawClient = (port: number, first?: Buffer): Promise<Socket> =>
+/** A TCP connection to the listener from `from` (a loopback address), up; `first` is all it ever sends. */
+const rawClient = (port: number, first?: Buffer, from = '127.0.0.1'): Promise<Socket> =>
   new Promise((resolve, reject) => {
-    const socket = createConnection(port, '127.0.0.1', () => {
+    const socket = createConnection({ port, host: '127.0.0.1', localAddress: from }, () => {
       if (first) socket.write(first);
       resolve(socket);
     });
@@ -139,20 +139,36 @@ it('ends connections that never finish TLS at their deadline, then serves a genu
   await genuineClosed;
 });
 
+it('holds only so many connections not yet judged from one address, and serves another at once', async () => {
+  // A stranger at 127.0.0.1 holds its four places, and a fifth from there is closed at once.
+  const stranger = await Promise.all(Array.from({ length: 4 }, () => rawClient(listener.port)));
+  const strangerClosed = Promise.all(stranger.map(closedByServer));
+  await closedByServer(await rawClient(listener.port));
+  // The genuine client, elsewhere, gets its TLS at once: no deadline had to pass.
+  const genuine = await new Promise<TLSSocket>((resolve, reject) => {
+    const socket = connect({
+      host: '127.0.0.1',
+      port: listener.port,
+      localAddress: '127.0.0.2',
+      ca: certificate.certificate,
+      checkServerIdentity: () => undefined,
+    });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+  const genuineClosed = closedByServer(genuine);
+  expect(stranger.some((socket) => socket.destroyed)).toBe(false);
+  clock.advance(5_000);
+  await Promise.all([strangerClosed, genuineClosed]);
+});
+
 it('holds no more connections than its limit, even before TLS', async () => {
-  const raw = await Promise.all(
-    Array.from(
-      { length: 5 },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = createConnection(listener.port, '127.0.0.1', () => resolve(socket));
-          socket.once('error', reject);
-        }),
-    ),
-  );
-  // The fifth is closed by the server at once; the four others wait for their TLS handshake.
+  // Four from one address, three from another: the seventh is past the six places and closed at once.
+  const raw = [...(await Promise.all(Array.from({ length: 4 }, () => rawClient(listener.port))))];
+  // One after the other, so that the last is the seventh the listener sees.
+  for (let i = 0; i < 3; i++) raw.push(await rawClient(listener.port, undefined, '127.0.0.2'));
   const closed = await Promise.race(raw.map((socket, i) => closedByServer(socket).then(() => i)));
-  expect(closed).toBe(4);
+  expect(closed).toBe(6);
   for (const socket of raw) socket.destroy();
 });
 
