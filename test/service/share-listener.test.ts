@@ -145,14 +145,9 @@ it('holds only so many connections not yet judged from one address, and serves a
   const strangerClosed = Promise.all(stranger.map(closedByServer));
   await closedByServer(await rawClient(listener.port));
   // The genuine client, elsewhere, gets its TLS at once: no deadline had to pass.
+  const elsewhere = await rawClient(listener.port, undefined, '127.0.0.2');
   const genuine = await new Promise<TLSSocket>((resolve, reject) => {
-    const socket = connect({
-      host: '127.0.0.1',
-      port: listener.port,
-      localAddress: '127.0.0.2',
-      ca: certificate.certificate,
-      checkServerIdentity: () => undefined,
-    });
+    const socket = connect({ socket: elsewhere, ca: certificate.certificate, checkServerIdentity: () => undefined });
     socket.once('secureConnect', () => resolve(socket));
     socket.once('error', reject);
   });
