@@ -43,12 +43,21 @@ export interface ListenerLimits {
   unjudged: number;
   /** From the first byte to the password's verdict (TLS included), at most. */
   linkTimeoutMs: number;
+  /** Connections at once from one address, TCP or TLS, that have not yet been judged. */
+  unjudgedPerAddress: number;
 }
 
 /** How long a refused client has to read its refusal before it is cut off. */
 const REFUSAL_GRACE_MS = 1_000;
 
-export const DEFAULT_LISTENER_LIMITS: ListenerLimits = { connections: 32, unjudged: 8, linkTimeoutMs: 10_000 };
+// One address holds at most 8 of the 32 places before its password: a stranger
+// reconnecting at once still leaves the genuine client (elsewhere) 24.
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
+  connections: 32,
+  unjudged: 8,
+  linkTimeoutMs: 10_000,
+  unjudgedPerAddress: 8,
+};
 
 export interface ShareListenerOptions {
   /** For the log: the guest shared. */
@@ -112,9 +121,16 @@ class Incoming {
   }
 }
 
+/** A connection's peer, which is the same for its TCP socket and the TLS socket over it, and unique while it lasts. */
+const peerKey = (socket: Socket): string => `${socket.remoteAddress ?? '?'} ${socket.remotePort ?? '?'}`;
+
 export class ShareListener extends EventEmitter<ListenerEvents> {
   private readonly key = new TicketKey();
   private readonly sockets = new Set<Socket>();
+  /** The deadline of each connection not yet judged, by its peer's address and port. */
+  private readonly deadlines = new Map<string, () => void>();
+  /** Connections not yet judged, by the address they come from. */
+  private readonly unjudgedFrom = new Map<string, number>();
   private unjudged = 0;
   private closed = false;
   private readonly limits: ListenerLimits;
@@ -138,13 +154,17 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
     });
     server.maxConnections = limits.connections;
     const listener = new ShareListener(options, server);
+    // Node's own handler (the TLS wrap) runs first; this one starts the connection's deadline.
+    server.on('connection', (socket: Socket) => listener.admit(socket));
     server.on('secureConnection', (socket) => listener.accept(socket));
     // A scan, or a client that does not trust the certificate: nothing worth more than a debug line.
-    server.on('tlsClientError', (error, socket) =>
+    // Node leaves the socket open once anyone listens for this: it must be ended here, or it holds its place.
+    server.on('tlsClientError', (error, socket) => {
       log.debug(
         `share of ${JSON.stringify(options.guestName)}: TLS from ${socket.remoteAddress ?? '?'}: ${error.message}`,
-      ),
-    );
+      );
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: options.address, port: options.port, exclusive: true }, () => {
@@ -167,8 +187,58 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
     if (this.closed) return;
     this.closed = true;
     this.server.close();
+    for (const cancel of this.deadlines.values()) cancel();
+    this.deadlines.clear();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+  }
+
+  /**
+   * A TCP connection, before TLS: its deadline starts now, whatever it sends
+   * (or not), and ends it (the TLS socket over it with it) unless its
+   * password is judged first.
+   */
+  private admit(raw: Socket): void {
+    if (this.closed) {
+      raw.destroy();
+      return;
+    }
+    const address = raw.remoteAddress ?? '?';
+    const from = this.unjudgedFrom.get(address) ?? 0;
+    if (from >= this.limits.unjudgedPerAddress) {
+      raw.destroy();
+      return;
+    }
+    this.unjudgedFrom.set(address, from + 1);
+    const key = peerKey(raw);
+    const stopTimer = this.options.clock.after(this.limits.linkTimeoutMs, () => raw.destroy());
+    let done = false;
+    // Judged, or gone: the deadline stops and the address has its place back, once.
+    const cancel = (): void => {
+      if (done) return;
+      done = true;
+      stopTimer();
+      const left = (this.unjudgedFrom.get(address) ?? 1) - 1;
+      if (left > 0) this.unjudgedFrom.set(address, left);
+      else this.unjudgedFrom.delete(address);
+    };
+    this.deadlines.set(key, cancel);
+    this.track(raw);
+    raw.once('close', () => {
+      cancel();
+      if (this.deadlines.get(key) === cancel) this.deadlines.delete(key);
+    });
+  }
+
+  /** The deadline `admit` started for the connection under `client` (one from now if it has none). */
+  private deadlineOf(client: TLSSocket): () => void {
+    const key = peerKey(client);
+    const cancel = this.deadlines.get(key);
+    if (cancel) {
+      this.deadlines.delete(key);
+      return cancel;
+    }
+    return this.options.clock.after(this.limits.linkTimeoutMs, () => client.destroy());
   }
 
   private track(socket: Socket): void {
@@ -190,11 +260,8 @@ export class ShareListener extends EventEmitter<ListenerEvents> {
       judged = true;
     };
     const display: { socket?: Socket } = {};
-    const cancelDeadline = this.options.clock.after(this.limits.linkTimeoutMs, () => {
-      if (judged) return;
-      client.destroy();
-      display.socket?.destroy();
-    });
+    // Ends the TCP connection under the client, which closes the client, and with it the display.
+    const cancelDeadline = this.deadlineOf(client);
     client.once('close', () => {
       judgedNow();
       display.socket?.destroy();

@@ -12,6 +12,7 @@ import {
   chmodSync,
   chownSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -46,6 +47,62 @@ function spiceLink(): Buffer {
   header.writeUInt32LE(2, 8);
   header.writeUInt32LE(message.length, 12);
   return Buffer.concat([header, message]);
+}
+
+/** bob's connections in the churn test; in the attack, 30,000 left 1,400 of the relay's descriptors open. */
+const CHURN = 3_000;
+
+/** The parent of each process now running. */
+function parents(): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      found.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+const commandLine = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** The display relay below the service process `service` (its child, or its wrapper's). */
+function relayOf(service: number): number {
+  const family = parents();
+  const below = (pid: number): boolean => pid > 1 && (pid === service || below(family.get(pid) ?? 0));
+  const relay = [...family.keys()].find((pid) => below(pid) && commandLine(pid).includes('display-relay'));
+  if (relay === undefined) throw new Error(`no display relay below ${service}`);
+  return relay;
+}
+
+/** The QEMU of the guest whose uuid is `uuid`. */
+function qemuOf(uuid: string): number {
+  const qemu = [...parents().keys()].find((pid) => {
+    const line = commandLine(pid);
+    return line.includes('qemu-system') && line.includes(uuid);
+  });
+  if (qemu === undefined) throw new Error(`no QEMU for ${uuid}`);
+  return qemu;
+}
+
+const descriptors = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
+
+/** Resolves once `done()` holds, looked at every 100 ms; fails with `state()` past `deadlineMs`. */
+async function until(done: () => boolean, deadlineMs: number, state: () => string): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not so within ${deadlineMs} ms: ${state()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 let user: SystemUser;
@@ -293,6 +350,34 @@ describe("a guest's display", () => {
       EACCES: 2,
     });
   }, 120_000);
+
+  it("keeps a user's connect-and-hang-up churn from reaching another user's display", async () => {
+    // Attack finding 3: bob connects to his own socket and hangs up 5 ms later, over and over, ten at a time.
+    const [adaVm, bobVm] = [guests['ada-vm'] as string, guests['bob-vm'] as string];
+    expect((await openDisplay(ada, adaVm)).error).toBe('ok');
+    expect((await openDisplay(bob, bobVm)).error).toBe('ok');
+    const [adaSocket, bobSocket] = [await socketOf(ADA, adaVm), await socketOf(BOB, bobVm)];
+    const relay = relayOf(stack.service?.pid ?? 0);
+    const qemu = qemuOf((await stack.client.property(bobVm, GUEST, 'Uuid')) as string);
+    const before = { relay: descriptors(relay), qemu: descriptors(qemu) };
+    const churning = bob.churn(bobSocket, CHURN, 10, 5);
+    // ada's viewer links to her guest all the while: every time, her guest's SPICE server answers.
+    const links: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const linked = await ada.socket(adaSocket, spiceLink());
+      links.push(linked.received.subarray(0, 4).toString('ascii') === 'REDQ' ? 'linked' : linked.error);
+    }
+    const churned = await churning;
+    expect(links).toEqual(Array.from({ length: 15 }, () => 'linked'));
+    expect(Object.values(churned).reduce((sum, n) => sum + n, 0)).toBe(CHURN);
+    expect(churned.closed).toBeGreaterThan(0);
+    // Every connection bob opened is gone on both sides: the relay's and his QEMU's descriptors come back.
+    await until(
+      () => descriptors(relay) <= before.relay && descriptors(qemu) <= before.qemu,
+      30_000,
+      () => JSON.stringify({ before, relay: descriptors(relay), qemu: descriptors(qemu), churned }),
+    );
+  }, 180_000);
 
   it('goes when the guest stops', async () => {
     expect(await act(ada, guests['ada-vm'] as string, 'ForceOff')).toBe('ok');

@@ -57,7 +57,7 @@ beforeAll(async () => {
       throw new Error('no connection here should reach the display');
     },
     clock,
-    limits: { connections: 4, unjudged: 2, linkTimeoutMs: 5_000 },
+    limits: { connections: 6, unjudged: 2, linkTimeoutMs: 5_000, unjudgedPerAddress: 4 },
   });
 });
 
@@ -80,20 +80,70 @@ it('sends away a connection past the ones waiting for their verdict, and the res
   expect(displaysAsked).toEqual([]);
 });
 
+/** A TCP connection to the listener from `from` (a loopback address), up; `first` is all it ever sends. */
+const rawClient = (port: number, first?: Buffer, from = '127.0.0.1'): Promise<Socket> =>
+  new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1', localAddress: from }, () => {
+      if (first) socket.write(first);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+
+it('ends connections that never finish TLS at their deadline, then serves a genuine client', async () => {
+  // A stranger fills every place: two say nothing, two send the first 3 bytes of a TLS hello (attack finding 2).
+  const hello = Buffer.from([0x16, 0x03, 0x01]);
+  const idle = [
+    await rawClient(listener.port),
+    await rawClient(listener.port),
+    await rawClient(listener.port, hello),
+    await rawClient(listener.port, hello),
+  ];
+  const idleClosed = Promise.all(idle.map(closedByServer));
+  // Full: the genuine client is sent away at once.
+  const early = await new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: listener.port, ca: certificate.certificate });
+    socket.once('secureConnect', () => resolve('served'));
+    socket.once('error', () => resolve('refused'));
+    socket.once('close', () => resolve('refused'));
+  });
+  expect(early).toBe('refused');
+  // The deadline, on the test's clock, from the connection's start: every idle one goes.
+  clock.advance(5_000);
+  await idleClosed;
+  const genuine = await quietClient(listener.port);
+  expect(genuine.destroyed).toBe(false);
+  // It says nothing either, so its own deadline ends it too, and every place is free again.
+  const genuineClosed = closedByServer(genuine);
+  clock.advance(5_000);
+  await genuineClosed;
+});
+
+it('holds only so many connections not yet judged from one address, and serves another at once', async () => {
+  // A stranger at 127.0.0.1 holds its four places, and a fifth from there is closed at once.
+  const stranger = await Promise.all(Array.from({ length: 4 }, () => rawClient(listener.port)));
+  const strangerClosed = Promise.all(stranger.map(closedByServer));
+  await closedByServer(await rawClient(listener.port));
+  // The genuine client, elsewhere, gets its TLS at once: no deadline had to pass.
+  const elsewhere = await rawClient(listener.port, undefined, '127.0.0.2');
+  const genuine = await new Promise<TLSSocket>((resolve, reject) => {
+    const socket = connect({ socket: elsewhere, ca: certificate.certificate, checkServerIdentity: () => undefined });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+  const genuineClosed = closedByServer(genuine);
+  expect(stranger.some((socket) => socket.destroyed)).toBe(false);
+  clock.advance(5_000);
+  await Promise.all([strangerClosed, genuineClosed]);
+});
+
 it('holds no more connections than its limit, even before TLS', async () => {
-  const raw = await Promise.all(
-    Array.from(
-      { length: 5 },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = createConnection(listener.port, '127.0.0.1', () => resolve(socket));
-          socket.once('error', reject);
-        }),
-    ),
-  );
-  // The fifth is closed by the server at once; the four others wait for their TLS handshake.
+  // Four from one address, three from another: the seventh is past the six places and closed at once.
+  const raw = [...(await Promise.all(Array.from({ length: 4 }, () => rawClient(listener.port))))];
+  // One after the other, so that the last is the seventh the listener sees.
+  for (let i = 0; i < 3; i++) raw.push(await rawClient(listener.port, undefined, '127.0.0.2'));
   const closed = await Promise.race(raw.map((socket, i) => closedByServer(socket).then(() => i)));
-  expect(closed).toBe(4);
+  expect(closed).toBe(6);
   for (const socket of raw) socket.destroy();
 });
 

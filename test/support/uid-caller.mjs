@@ -12,6 +12,8 @@
 //           attempts: { op: 'unlink'|'rmdir'|'mkdir'|'create'|'read', path } | { op: 'symlink', target, path }
 //                     | { op: 'rename', from, to }
 //   untamper: { id, op: 'untamper', tag }
+//   churn:  { id, op: 'churn', path, count, parallel, holdMs }  connects `count` times, `parallel` at a time,
+//           each closed `holdMs` after it connects; answers how often each outcome came ('closed', or an errno)
 
 import { Buffer } from 'node:buffer';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -167,11 +169,29 @@ function socket(request) {
   });
 }
 
+async function churn(request) {
+  const outcomes = {};
+  const once = () =>
+    new Promise((resolve) => {
+      const connection = createConnection(request.path);
+      const finish = (outcome) => {
+        connection.destroy();
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        resolve();
+      };
+      connection.on('connect', () => setTimeout(() => finish('closed'), request.holdMs));
+      connection.on('error', (error) => finish(error.code ?? String(error)));
+    });
+  for (let done = 0; done < request.count; done += request.parallel)
+    await Promise.all(Array.from({ length: Math.min(request.parallel, request.count - done) }, once));
+  return { ok: true, body: [outcomes] };
+}
+
 bus.on('connect', () => answer({ id: 0, ok: true, body: [process.getuid(), process.pid] }));
 bus.on('error', (error) => answer({ id: 0, ok: false, error: String(error) }));
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const request = JSON.parse(line);
-  const run = { socket, calls, tamper, untamper }[request.op] ?? call;
+  const run = { socket, calls, tamper, untamper, churn }[request.op] ?? call;
   const reply = await run(request);
   answer({ id: request.id, ...reply });
 });

@@ -150,6 +150,16 @@ export class UidCaller {
     return { error: reply.ok ? 'ok' : (reply.error ?? '?'), received: Buffer.from(reply.hex ?? '', 'hex') };
   }
 
+  /**
+   * Connects to a unix socket `count` times as this user, `parallel` at a
+   * time, hanging up on each `holdMs` after it connects; how often each
+   * outcome came ('closed', or the errno code).
+   */
+  async churn(path: string, count: number, parallel: number, holdMs: number): Promise<Outcomes> {
+    const reply = await this.send({ op: 'churn', path, count, parallel, holdMs }, 300_000);
+    return (reply.body?.[0] ?? {}) as Outcomes;
+  }
+
   stop(): Promise<number | null> {
     return this.process.stop();
   }

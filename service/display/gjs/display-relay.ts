@@ -22,9 +22,23 @@ import { line, parseCommand, type RelayEvent } from '../relay-protocol.js';
 // virDomainOpenGraphicsFlags: the service has authorized the user already.
 const SKIPAUTH = 1;
 const ACL_ATTRIBUTE = 'xattr-sys::system.posix_acl_access';
+/** A connection's deadline, from its accept to its display (OpenGraphicsFD answered). */
 const OPEN_TIMEOUT_MS = 10_000;
-const SPLICE =
-  Gio.IOStreamSpliceFlags.CLOSE_STREAM1 | Gio.IOStreamSpliceFlags.CLOSE_STREAM2 | Gio.IOStreamSpliceFlags.WAIT_FOR_BOTH;
+// Not WAIT_FOR_BOTH: when either side ends, both are closed. A viewer that hangs up mid-link would
+// otherwise leave QEMU's side open for good, waiting for the rest of its link (attack finding 3).
+const SPLICE = Gio.IOStreamSpliceFlags.CLOSE_STREAM1 | Gio.IOStreamSpliceFlags.CLOSE_STREAM2;
+/**
+ * One bus connection carries every user's OpenGraphicsFD, and the bus lets a
+ * connection wait for at most 128 replies (dbus-daemon's system default):
+ * each uid may have this many connections waiting for their display, below
+ * that with room for several users, a viewer's channels (about six, opened at
+ * once) and a share's (its own uid, at most 8 unjudged) included.
+ */
+const LINKING_PER_UID = 16;
+/** All uids together: half the bus's 128, so no sum of users reaches its limit. */
+const LINKING_IN_ALL = 64;
+/** Connections of one uid at once, linked or not: each holds two of the relay's descriptors. */
+const CONNECTIONS_PER_UID = 64;
 
 interface Listener {
   service: Gio.SocketService;
@@ -35,6 +49,37 @@ interface Listener {
 }
 
 const listeners = new Map<string, Listener>();
+
+/** What each uid holds of the relay now. */
+interface Held {
+  linking: number;
+  connections: number;
+}
+const held = new Map<number, Held>();
+let linkingInAll = 0;
+
+/** Takes a place for a connection of `uid`, or says why there is none (it is then closed at once, never queued). */
+function admit(uid: number): Held | string {
+  const mine = held.get(uid) ?? { linking: 0, connections: 0 };
+  if (mine.connections >= CONNECTIONS_PER_UID) return `uid ${uid} has ${CONNECTIONS_PER_UID} display connections open`;
+  if (mine.linking >= LINKING_PER_UID) return `uid ${uid} has ${LINKING_PER_UID} display connections being linked`;
+  if (linkingInAll >= LINKING_IN_ALL) return `${LINKING_IN_ALL} display connections are being linked`;
+  mine.linking++;
+  mine.connections++;
+  linkingInAll++;
+  held.set(uid, mine);
+  return mine;
+}
+
+function linked(mine: Held): void {
+  mine.linking--;
+  linkingInAll--;
+}
+
+function released(uid: number, mine: Held): void {
+  mine.connections--;
+  if (mine.connections === 0 && mine.linking === 0) held.delete(uid);
+}
 const loop = new GLib.MainLoop(null, false);
 
 function say(event: RelayEvent): void {
@@ -74,7 +119,13 @@ function openDisplay(domain: string, cancellable: Gio.Cancellable): Promise<Gio.
           const [reply, fds] = (connection as Gio.DBusConnection).call_with_unix_fd_list_finish(result);
           const [index] = reply.deepUnpack() as [number];
           if (!fds) throw new Error('libvirt-dbus sent no file descriptor');
-          resolve(Gio.Socket.new_from_fd(fds.get(index)).connection_factory_create_connection());
+          // Taken from the list, not copied (get() dups): a copy left in the list stays open until the list
+          // is collected, holding QEMU's side of a connection both ends have closed.
+          const taken = fds.steal_fds();
+          for (const [i, fd] of taken.entries()) if (i !== index) GLib.close(fd);
+          const fd = taken[index];
+          if (fd === undefined) throw new Error('libvirt-dbus sent no file descriptor');
+          resolve(Gio.Socket.new_from_fd(fd).connection_factory_create_connection());
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
@@ -99,22 +150,34 @@ async function serve(path: string, listener: Listener, viewer: Gio.SocketConnect
     viewer.close(null);
     return;
   }
+  const mine = admit(uid);
+  if (typeof mine === 'string') {
+    // Not said: a flood would write a line for each try.
+    viewer.close(null);
+    return;
+  }
+  let display: Gio.SocketConnection;
   try {
-    const display = await openDisplay(listener.domain, listener.cancellable);
-    say({ ev: 'connected', path, pid, uid });
-    viewer.splice_async(display, SPLICE, GLib.PRIORITY_DEFAULT, listener.cancellable, (source, result) => {
-      try {
-        Gio.IOStream.splice_finish(result);
-      } catch {
-        // Cancelled (the socket was closed), or a side hung up: both streams are closed either way.
-      }
-      viewer.close(null);
-      display.close(null);
-    });
+    display = await openDisplay(listener.domain, listener.cancellable);
   } catch (error) {
+    linked(mine);
+    released(uid, mine);
     say({ ev: 'error', path, message: error instanceof Error ? error.message : String(error) });
     viewer.close(null);
+    return;
   }
+  linked(mine);
+  say({ ev: 'connected', path, pid, uid });
+  viewer.splice_async(display, SPLICE, GLib.PRIORITY_DEFAULT, listener.cancellable, (_source, result) => {
+    try {
+      Gio.IOStream.splice_finish(result);
+    } catch {
+      // Cancelled (the socket was closed), or a side hung up: both streams are closed either way.
+    }
+    viewer.close(null);
+    display.close(null);
+    released(uid, mine);
+  });
 }
 
 /** Gives `uid` `perms` on a file of ours, and nobody else anything (the owner keeps `owner`). */
