@@ -1,10 +1,12 @@
 #!/bin/bash
-# `npm run demo`: the whole thing on libvirt's test driver — a real GNOME
-# Shell 48 with the switcher extension, our service and a few demo guests —
-# in a window where an X display exists (DISPLAY), else
-# headless — writing a screenshot of the open menu to .cache/artifacts/.
+# `npm run demo`: a real GNOME Shell 48 with the switcher extension and our
+# service, in a window where an X display exists (DISPLAY), else headless, in
+# two acts (tools/demo-in-shell.sh): demo guests on libvirt's test driver,
+# then a real libvirtd of its own with two tiny QEMU guests switched
+# full-screen, the launcher, and a new guest from Phyllome's model booting
+# its installer. A screenshot of each step goes to .cache/artifacts/demo-*.png.
 # Ctrl-C stops everything it started.
-#   --no-wait   take the screenshot, then stop
+#   --no-wait   stop after the last screenshot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
