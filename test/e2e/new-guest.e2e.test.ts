@@ -14,7 +14,9 @@ import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 import { ARTIFACTS } from '../support/artifacts.js';
-import { waitFor } from '../support/wait.js';
+import { waitOnGuest } from '../support/wait.js';
+import { domainCpuSeconds, libvirtDomainPath } from '../support/libvirt.js';
+import { QEMU } from '../support/guest-files.js';
 import { createInputDevices, pressChord, typeText } from './input.js';
 import { clickItem, INDICATOR } from './menu.js';
 import { ShellDriver, viewerInShellArgs } from './shell.js';
@@ -114,16 +116,20 @@ it('Switch To starts the new guest and shows its installer', async () => {
   // the installer's menu, which then shows in the Shell's own screenshot (GRUB's highlighted entry).
   const shot = join(ARTIFACTS, 'new-guest-switched-to.png');
   const monitorWidth = await shell.eval<number>('global.display.get_monitor_geometry(0).width');
-  // A guest's screen announces nothing outside: a screenshot every 2 s, up to the deadline.
-  const rows = await waitFor(
+  const domain = await libvirtDomainPath(stack, GUEST_NAME, QEMU);
+  const rows = await waitOnGuest(
     async () => {
       await shell.screenshot(shot);
       const highlighted = highlightedRows(readPng(readFileSync(shot)), 0, monitorWidth);
       return highlighted.length > 0 ? highlighted : undefined;
     },
-    { what: "the installer's menu on the guest's screen", timeoutMs: 90_000, pollMs: 2_000 },
+    {
+      what: "the installer's menu on the guest's screen",
+      cpuSeconds: () => domainCpuSeconds(stack, domain),
+      pollMs: 2_000,
+    },
   );
   expect(rows).not.toEqual([]);
   expect((await windows()).some((w) => w.pid === pid)).toBe(true);
   await stack.client.service(path, GUEST, 'ForceOff', '', [], 30_000);
-}, 180_000);
+}, 360_000);

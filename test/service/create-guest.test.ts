@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
 import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
 import { domainXmlProblems } from '../support/validate-xml.js';
-import { libvirtCall, libvirtDomainPath } from '../support/libvirt.js';
+import { domainCpuSeconds, libvirtCall, libvirtDomainPath } from '../support/libvirt.js';
+import { waitOnGuest } from '../support/wait.js';
 import { inSandbox, POOL_DIR, sha256File } from '../support/guest-files.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
@@ -70,34 +71,19 @@ async function domainXml(name: string, flags = 0): Promise<string> {
 const validate = domainXmlProblems;
 
 /** Waits until the guest's screen shows a menu with a highlighted entry; keeps the screenshot. */
-/** CPU time the guest has had, s (libvirt's dominfo); NaN where libvirt cannot say. */
-function guestCpuSeconds(name: string): number {
-  const match = /^CPU time:\s+([0-9.]+)s$/m.exec(virsh('dominfo', name));
-  return match ? Number(match[1]) : NaN;
-}
-
-/**
- * The rows of the installer's menu once the guest's screen shows it. Under emulation the firmware's
- * progress is the CPU time it gets, which a busy machine shares out: the deadline is 60 s of the
- * guest's CPU time (wall time where libvirt cannot say), within `wallMs` at most.
- */
-async function waitForMenu(name: string, artifact: string, cpuSeconds = 60, wallMs = 240_000): Promise<number[]> {
+/** The rows of the installer's menu once the guest's screen shows it (a screenshot a second). */
+async function waitForMenu(name: string, artifact: string): Promise<number[]> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const shot = join(ARTIFACTS, artifact);
-  const start = Date.now();
-  const spent = (): number => {
-    const cpu = guestCpuSeconds(name);
-    return Number.isNaN(cpu) ? (Date.now() - start) / 1000 : cpu;
-  };
-  let rows: number[] = [];
-  while (spent() < cpuSeconds && Date.now() - start < wallMs) {
-    virsh('screenshot', name, shot);
-    rows = highlightedRows(readPng(readFileSync(shot)));
-    if (rows.length > 0) return rows;
-    // A guest's screen announces nothing outside: look again in a second.
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return rows;
+  const domain = await libvirtDomainPath(stack, name, QEMU);
+  return waitOnGuest(
+    () => {
+      virsh('screenshot', name, shot);
+      const rows = highlightedRows(readPng(readFileSync(shot)));
+      return rows.length > 0 ? rows : undefined;
+    },
+    { what: `the installer's menu on ${name}'s screen`, cpuSeconds: () => domainCpuSeconds(stack, domain) },
+  );
 }
 
 /** Every domain name and every volume of the default pool, to show nothing was left behind. */

@@ -48,6 +48,28 @@ export async function libvirtDomainPath(
   return path as string;
 }
 
+/**
+ * The CPU time a running domain has had, s: libvirt's cpu.time where it has
+ * cgroups to read it from, else its vCPUs' own (vcpu.N.time, read from /proc).
+ */
+export async function domainCpuSeconds(stack: ServiceStack, domainPath: string): Promise<number> {
+  const CPU_TOTAL = 2;
+  const VCPU = 8;
+  const [stats] = (await libvirtCall(stack, domainPath, 'org.libvirt.Domain', 'GetStats', 'uu', [
+    CPU_TOTAL | VCPU,
+    0,
+  ])) as [Record<string, { value: unknown }>];
+  const ns = (key: string): number | undefined => {
+    const value = stats[key]?.value;
+    return typeof value === 'bigint' || typeof value === 'number' ? Number(value) : undefined;
+  };
+  const total = ns('cpu.time');
+  if (total !== undefined) return total / 1e9;
+  const vcpus = Object.keys(stats).filter((key) => /^vcpu\.\d+\.time$/.test(key));
+  if (vcpus.length === 0) throw new Error('libvirt gives no CPU time for the guest');
+  return vcpus.reduce((sum, key) => sum + (ns(key) ?? 0), 0) / 1e9;
+}
+
 /** Our element in a domain's metadata, as libvirt gives it back. */
 export async function switcherMetadata(stack: ServiceStack, name: string): Promise<string> {
   const path = await libvirtDomainPath(stack, name);

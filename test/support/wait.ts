@@ -64,3 +64,39 @@ export function nextEvent<A extends unknown[]>(
     emitter.on(event, listener);
   });
 }
+
+export interface GuestWaitOptions {
+  what: string;
+  /** The CPU time the guest has had so far, s. */
+  cpuSeconds: () => Promise<number>;
+  /** How much of its CPU time the guest gets to show it. */
+  cpuBudget?: number;
+  /** Whatever the guest gets, no longer than this. */
+  wallMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * Waits for what an emulated guest shows (its firmware's or installer's
+ * screen). Under software emulation a guest's progress is the CPU time it
+ * gets, which a busy machine shares out among everything it runs: so the
+ * deadline is `cpuBudget` seconds of the guest's own CPU time, within
+ * `wallMs` at most. A guest's screen announces nothing outside, so `check`
+ * is asked every `pollMs`.
+ */
+export async function waitOnGuest<T>(
+  check: () => T | Promise<T>,
+  { what, cpuSeconds, cpuBudget = 60, wallMs = 240_000, pollMs = 1_000 }: GuestWaitOptions,
+): Promise<NonNullable<T>> {
+  const start = Date.now();
+  const first = await cpuSeconds();
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    const spent = (await cpuSeconds()) - first;
+    const wall = Date.now() - start;
+    if (spent >= cpuBudget || wall >= wallMs)
+      throw new Error(`waited ${spent.toFixed(1)} s of the guest's CPU time (${wall} ms) for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
