@@ -35,6 +35,7 @@ import {
   type ImportModel,
 } from '../bundle/guest-definition.js';
 import type { BundleImage } from '../bundle/import-check.js';
+import type { StatedGuest } from '../create/plan.js';
 import { nvramPathFor } from '../libvirt/state-dirs.js';
 import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from '../bundle/manifest.js';
 import { jobKey, Undo, type TransferHost } from './transfer-context.js';
@@ -53,7 +54,8 @@ export interface ImportPlan {
   bundle: string;
   caller: Caller;
   manifest: Manifest;
-  definitionXml: string;
+  /** The guest its definition states, read once: the job makes the definition from it. */
+  guest: StatedGuest;
   uefi: boolean;
   /** The seat the guest's own metadata gives it ('' for none): it travels with the guest. */
   seat: string;
@@ -155,7 +157,7 @@ export async function planImport(host: TransferHost, bundlePath: string, caller:
   const model = await importModel(host, reading.guest.osId, images);
   // What the model makes of the guest here, now: a host it cannot run on is refused before any job.
   // The variable store is the helper's to make, named from the UUID as nvramPathFor names it.
-  const guestPlan = planImportedGuest(definitionXml, uefi ? nvramPathFor(host.dirs, uuid) : undefined, model.model);
+  const guestPlan = planImportedGuest(reading.guest, uefi ? nvramPathFor(host.dirs, uuid) : undefined, model.model);
   // Disks go into libvirt's 'default' pool, made by the job where a fresh host has none yet.
   const pool = disks.length > 0 ? await poolByName(host.client, DEFAULT_POOL) : undefined;
   const taken =
@@ -165,7 +167,7 @@ export async function planImport(host: TransferHost, bundlePath: string, caller:
     bundle: read.bundle,
     caller,
     manifest,
-    definitionXml,
+    guest: reading.guest,
     uefi,
     seat: reading.guest.settings.seat,
     pool,
@@ -266,7 +268,7 @@ export async function runImport(host: TransferHost, plan: ImportPlan, job: JobCo
         diskPaths.set(disk.entry.target as string, await volumeFilePath(host.client, volume));
       }
     }
-    const xml = importDefinition(plan.definitionXml, {
+    const xml = importDefinition(plan.guest, {
       diskPaths,
       nvramPath: typeof ready.nvramPath === 'string' ? ready.nvramPath : undefined,
       model: plan.model,
