@@ -37,10 +37,18 @@ import {
 import type { BundleImage } from '../bundle/import-check.js';
 import type { StatedGuest } from '../create/plan.js';
 import { nvramPathFor } from '../libvirt/state-dirs.js';
-import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from '../bundle/manifest.js';
+import {
+  DEFINITION_NAME,
+  MAX_BUNDLE_FILES,
+  MAX_SMALL_FILE,
+  parseManifest,
+  type BundleFile,
+  type Manifest,
+} from '../bundle/manifest.js';
 import { jobKey, Undo, type TransferHost } from './transfer-context.js';
 
 const VOLUME_TIMEOUT_MS = 60_000;
+const SMALL_FILE_BASE64 = Math.ceil(MAX_SMALL_FILE / 3) * 4;
 /** The formats an imported disk may have: raw (no header) and qcow2 (its header checked). */
 const IMAGE_FORMATS = new Set(['raw', 'qcow2']);
 
@@ -77,11 +85,14 @@ export interface ImportPlan {
 function bundleRead(value: unknown): BundleRead {
   const data = (value ?? {}) as Record<string, unknown>;
   const files = data.files;
+  // Sizes first: nothing larger than a bundle's small files is decoded (base64 is 4 characters for 3 bytes).
+  const small = (text: unknown): boolean => typeof text === 'string' && text.length <= SMALL_FILE_BASE64;
   const ok =
     typeof data.bundle === 'string' &&
-    typeof data.manifest === 'string' &&
-    typeof data.definition === 'string' &&
+    small(data.manifest) &&
+    small(data.definition) &&
     Array.isArray(files) &&
+    files.length <= MAX_BUNDLE_FILES &&
     files.every(
       (f: unknown) =>
         typeof (f as { path?: unknown }).path === 'string' &&
