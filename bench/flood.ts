@@ -5,7 +5,7 @@
 // within 2× of rest). Smoke: tiny sizes, one round, no target.
 
 import { MANAGER, MANAGER_PATH, SERVICE, GUEST } from '../test/support/dbus-client.js';
-import { startFloodedService, type FloodedService } from '../test/support/flood.js';
+import { COSTLY_BUNDLE, startFloodedService, type FloodedService } from '../test/support/flood.js';
 import { DEFAULT_CALL_LIMITS } from '../service/access/call-limiter.js';
 import { RawClient } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
@@ -50,16 +50,23 @@ interface Answer {
 async function floodRound(flood: FloodedService, sizes: FloodSizes): Promise<Answer[]> {
   const { bob, iso, guest, bobsFolder } = flood;
   // The transfers first, so that they take places before the burst of DescribeInstaller fills the rest.
-  const [exported, imported, described] = await Promise.all([
+  const [exported, imported, costly, described] = await Promise.all([
     bob.calls(sizes.transfers, DEADLINE_MS, SERVICE, guest, GUEST, 'Export', 's', [bobsFolder]),
     bob.calls(sizes.transfers, DEADLINE_MS, SERVICE, MANAGER_PATH, MANAGER, 'Import', 's', [
       join(bobsFolder, 'flood-0000.phyllome'),
     ]),
+    // Attack finding 1: a definition that once held the service's thread 15 s per Import.
+    bob.calls(1, DEADLINE_MS, SERVICE, MANAGER_PATH, MANAGER, 'Import', 's', [join(bobsFolder, COSTLY_BUNDLE)]),
     bob.calls(sizes.calls, DEADLINE_MS, SERVICE, MANAGER_PATH, MANAGER, 'DescribeInstaller', 's', [iso]),
   ]);
   const tag = (method: string, answers: { error: string; ms: number }[]): Answer[] =>
     answers.map((answer) => ({ method, ...answer }));
-  return [...tag('DescribeInstaller', described), ...tag('Export', exported), ...tag('Import', imported)];
+  return [
+    ...tag('DescribeInstaller', described),
+    ...tag('Export', exported),
+    ...tag('Import', imported),
+    ...tag('Import (costly)', costly),
+  ];
 }
 
 /** Per method: how its calls were answered, and the slowest answer. */
@@ -113,7 +120,7 @@ export async function benchFlood(smoke: boolean): Promise<void> {
       `   at rest                  ${fmt(rest)}\n` +
         `   while flooded            ${fmt(during)}\n` +
         `   ratio                    p50 ${(during.p50 / rest.p50).toFixed(1)}×  p99 ${ratio}×${smoke ? '' : '  (target p99 <= 2×)'}\n` +
-        `   the flood: ${sizes.rounds} × (${sizes.calls} DescribeInstaller + ${sizes.transfers} Export + ${sizes.transfers} Import at once), answered:\n` +
+        `   the flood: ${sizes.rounds} × (${sizes.calls} DescribeInstaller + ${sizes.transfers} Export + ${sizes.transfers} Import + 1 costly Import at once), answered:\n` +
         `${outcomes(answers)}\n` +
         `   osinfo-detect            ${runs.started} run, at most ${runs.atOnce} at once (limit ${DEFAULT_CALL_LIMITS.total}), nice ${[...runs.niceness].join('/')}, ${[...runs.ioClasses].join('/')}`,
     );

@@ -221,9 +221,17 @@ export interface ImportedGuestPlan extends GuestPlan {
   video: VideoChange | undefined;
 }
 
-/** The model's plan for the bundle's guest on this host; throws what the import would. */
-export function planImportedGuest(xml: string, nvramPath: string | undefined, model: ImportModel): ImportedGuestPlan {
-  const { guest } = readBundleDefinition(xml, model.images);
+/**
+ * The model's plan for the bundle's guest on this host; throws what the
+ * import would. Given the guest already read (checkImportDefinition), the
+ * caller's text is not parsed again: reading it is the costly part.
+ */
+export function planImportedGuest(
+  definition: string | StatedGuest,
+  nvramPath: string | undefined,
+  model: ImportModel,
+): ImportedGuestPlan {
+  const guest = typeof definition === 'string' ? readBundleDefinition(definition, model.images).guest : definition;
   const plan = planRebuild(model.os, model.host, { ...model.placement, nvramPath }, guest);
   return { ...plan, ...keptDisplay(guest, plan, model.host) };
 }
@@ -279,8 +287,8 @@ function keptDisplay(
  * guest had (Secure Boot), MAC addresses, UUID (so the TPM state stays the
  * guest's) and our settings kept.
  */
-export function importDefinition(xml: string, plan: ImportPlan): string {
-  const guestPlan = planImportedGuest(xml, plan.nvramPath, plan.model);
+export function importDefinition(definition: string | StatedGuest, plan: ImportPlan): string {
+  const guestPlan = planImportedGuest(definition, plan.nvramPath, plan.model);
   for (const disk of guestPlan.disks) {
     if (!plan.diskPaths.has(disk.dev)) throw invalidArgument(`the bundle has no image for disk ${disk.dev}`);
   }

@@ -40,7 +40,7 @@ import {
   type UsbRule,
 } from '../libvirt/switcher-metadata.js';
 import { attributeOf, FOREIGN, Reading, shorten, type El } from './allowlist-reading.js';
-import { readDevices, type BundleImage, type DiskRead } from './import-devices.js';
+import { NO_GUEST_HAS, readDevices, type BundleImage, type DiskRead } from './import-devices.js';
 import { S } from './import-labels.js';
 
 export type { BundleImage } from './import-devices.js';
@@ -59,6 +59,8 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const MAX_TITLE = 256;
 const MAX_DESCRIPTION = 64 * 1024;
 const MAX_NAMED = 24;
+/** Each USB rule is one device the guest takes: far fewer than this. */
+const MAX_USB_RULES = 256;
 
 const BYTES_PER_UNIT: Record<string, bigint> = {
   b: 1n,
@@ -283,8 +285,9 @@ function readDomain(r: Reading, domain: El, images: ReadonlyMap<string, BundleIm
   guest.disks = ordered.flatMap((d) => (d.disk ? [d.disk] : []));
   guest.media = ordered.flatMap((d) => (d.media ? [d.media] : []));
   const devs = [...guest.disks, ...guest.media].map((d) => d.dev);
-  const twice = devs.filter((dev, i) => devs.indexOf(dev) !== i);
-  for (const dev of new Set(twice)) r.refuseText(`two drives named ${dev}`, 'each drive has its own name');
+  const named = new Set<string>();
+  const twice = new Set(devs.filter((dev) => named.size === named.add(dev).size));
+  for (const dev of twice) r.refuseText(`two drives named ${dev}`, 'each drive has its own name');
   for (const [target] of images) {
     if (!guest.disks.some((d) => d.dev === target)) {
       r.refuseText(`the image of disk ${target}`, 'the definition has no such disk: the bundle is damaged');
@@ -369,6 +372,11 @@ function readSwitcher(r: Reading, element: El): SwitcherSettings {
       } else if (child.name === 'seat') {
         settings.seat = validateSeat(r.leaf(child, { id: 'read' }).id ?? '');
       } else if (child.name === 'usb-rule') {
+        if (settings.usbRules.length >= MAX_USB_RULES) {
+          if (!seen.has('usb-rule')) r.refuseText(`more than ${MAX_USB_RULES} USB rules`, NO_GUEST_HAS);
+          seen.add('usb-rule');
+          continue;
+        }
         const read = r.leaf(child, {
           mode: 'read',
           vendor: 'read',

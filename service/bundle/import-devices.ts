@@ -51,6 +51,11 @@ const whole = (value: string | undefined): number =>
 const includes = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
 
+/** More drives or network cards than any guest has are refused before each is compared with the others. */
+const MAX_DRIVES = 64;
+const MAX_CARDS = 32;
+export const NO_GUEST_HAS = 'more than a guest of Phyllome has';
+
 export function readDevices(
   r: Reading,
   devices: El,
@@ -60,14 +65,27 @@ export function readDevices(
 ): void {
   let graphics = 0;
   let videos = 0;
+  let drives = 0;
+  let cards = 0;
   r.children(devices, {
     emulator: { drop: S.emulator },
     disk: (el, p) => {
+      // Counted before anything is read: what a guest holds is checked against each other drive.
+      if (++drives > MAX_DRIVES) {
+        if (drives === MAX_DRIVES + 1) r.refuseText(`more than ${MAX_DRIVES} drives`, NO_GUEST_HAS);
+        return;
+      }
       const read = readDisk(r, el, p, images);
       if (read) disks.push(read);
     },
     controller: { drop: S.controllers },
-    interface: (el, p) => readInterface(r, el, p, guest),
+    interface: (el, p) => {
+      if (++cards > MAX_CARDS) {
+        if (cards === MAX_CARDS + 1) r.refuseText(`more than ${MAX_CARDS} network cards`, NO_GUEST_HAS);
+        return;
+      }
+      readInterface(r, el, p, guest);
+    },
     graphics: (el, p) => {
       const type = attributeOf(el, 'type') ?? '';
       if (type === 'spice' || type === 'vnc') {

@@ -22,6 +22,8 @@ export const BUNDLE_VERSION = 1;
 export const BUNDLE_SUFFIX = '.phyllome';
 /** Larger manifests or definitions are not ours: refused before parsing. */
 export const MAX_SMALL_FILE = 1024 * 1024;
+/** A guest's disks, UEFI variables and TPM state come to far fewer; the guest-files helper takes no more. */
+export const MAX_BUNDLE_FILES = 64;
 
 export type FileRole = 'definition' | 'disk' | 'nvram' | 'tpm';
 
@@ -114,6 +116,8 @@ export function parseManifest(text: string): Manifest {
   if (guest.autostart !== undefined && typeof guest.autostart !== 'boolean') bad('autostart is not true or false');
   if (typeof top.created !== 'string') bad('no creation time');
   if (!Array.isArray(top.files)) bad('no file list');
+  // Counted before any entry is read or compared with the others.
+  if ((top.files as unknown[]).length > MAX_BUNDLE_FILES) bad(`it lists more than ${MAX_BUNDLE_FILES} files`);
   const seen = new Set<string>();
   const files = (top.files as unknown[]).map((value, index): BundleFile => {
     const file = object(value, `file ${index}`);

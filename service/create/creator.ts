@@ -95,7 +95,9 @@ export function parseCreateOptions(options: Record<string, unknown>): CreateOpti
         if (variant.value) out.drivers = variant.value;
         break;
       default:
-        throw invalidArgument(`Unknown option '${key}'; CreateGuest takes memory-mib, vcpus, disk-gib, drivers-iso`);
+        throw invalidArgument(
+          `Unknown option '${key.slice(0, 64)}'; CreateGuest takes memory-mib, vcpus, disk-gib, drivers-iso`,
+        );
     }
   }
   return out;

@@ -88,7 +88,9 @@ export function parseShareOptions(options: Record<string, OptionValue>, settings
       case 'address':
         if (typeof option.value !== 'string') throw invalidArgument('Option address takes a string (s)');
         if (!settings.addresses.includes(option.value))
-          throw invalidArgument(`A share may listen on ${settings.addresses.join(', ')} only, not '${option.value}'`);
+          throw invalidArgument(
+            `A share may listen on ${settings.addresses.join(', ')} only, not '${option.value.slice(0, 64)}'`,
+          );
         request.address = option.value;
         break;
       case 'port': {
@@ -108,7 +110,7 @@ export function parseShareOptions(options: Record<string, OptionValue>, settings
         break;
       }
       default:
-        throw invalidArgument(`Unknown option '${key}'; Share takes address, port, duration`);
+        throw invalidArgument(`Unknown option '${key.slice(0, 64)}'; Share takes address, port, duration`);
     }
   }
   return request;

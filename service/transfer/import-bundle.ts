@@ -35,11 +35,20 @@ import {
   type ImportModel,
 } from '../bundle/guest-definition.js';
 import type { BundleImage } from '../bundle/import-check.js';
+import type { StatedGuest } from '../create/plan.js';
 import { nvramPathFor } from '../libvirt/state-dirs.js';
-import { DEFINITION_NAME, parseManifest, type BundleFile, type Manifest } from '../bundle/manifest.js';
+import {
+  DEFINITION_NAME,
+  MAX_BUNDLE_FILES,
+  MAX_SMALL_FILE,
+  parseManifest,
+  type BundleFile,
+  type Manifest,
+} from '../bundle/manifest.js';
 import { jobKey, Undo, type TransferHost } from './transfer-context.js';
 
 const VOLUME_TIMEOUT_MS = 60_000;
+const SMALL_FILE_BASE64 = Math.ceil(MAX_SMALL_FILE / 3) * 4;
 /** The formats an imported disk may have: raw (no header) and qcow2 (its header checked). */
 const IMAGE_FORMATS = new Set(['raw', 'qcow2']);
 
@@ -53,7 +62,8 @@ export interface ImportPlan {
   bundle: string;
   caller: Caller;
   manifest: Manifest;
-  definitionXml: string;
+  /** The guest its definition states, read once: the job makes the definition from it. */
+  guest: StatedGuest;
   uefi: boolean;
   /** The seat the guest's own metadata gives it ('' for none): it travels with the guest. */
   seat: string;
@@ -75,11 +85,14 @@ export interface ImportPlan {
 function bundleRead(value: unknown): BundleRead {
   const data = (value ?? {}) as Record<string, unknown>;
   const files = data.files;
+  // Sizes first: nothing larger than a bundle's small files is decoded (base64 is 4 characters for 3 bytes).
+  const small = (text: unknown): boolean => typeof text === 'string' && text.length <= SMALL_FILE_BASE64;
   const ok =
     typeof data.bundle === 'string' &&
-    typeof data.manifest === 'string' &&
-    typeof data.definition === 'string' &&
+    small(data.manifest) &&
+    small(data.definition) &&
     Array.isArray(files) &&
+    files.length <= MAX_BUNDLE_FILES &&
     files.every(
       (f: unknown) =>
         typeof (f as { path?: unknown }).path === 'string' &&
@@ -155,7 +168,7 @@ export async function planImport(host: TransferHost, bundlePath: string, caller:
   const model = await importModel(host, reading.guest.osId, images);
   // What the model makes of the guest here, now: a host it cannot run on is refused before any job.
   // The variable store is the helper's to make, named from the UUID as nvramPathFor names it.
-  const guestPlan = planImportedGuest(definitionXml, uefi ? nvramPathFor(host.dirs, uuid) : undefined, model.model);
+  const guestPlan = planImportedGuest(reading.guest, uefi ? nvramPathFor(host.dirs, uuid) : undefined, model.model);
   // Disks go into libvirt's 'default' pool, made by the job where a fresh host has none yet.
   const pool = disks.length > 0 ? await poolByName(host.client, DEFAULT_POOL) : undefined;
   const taken =
@@ -165,7 +178,7 @@ export async function planImport(host: TransferHost, bundlePath: string, caller:
     bundle: read.bundle,
     caller,
     manifest,
-    definitionXml,
+    guest: reading.guest,
     uefi,
     seat: reading.guest.settings.seat,
     pool,
@@ -266,7 +279,7 @@ export async function runImport(host: TransferHost, plan: ImportPlan, job: JobCo
         diskPaths.set(disk.entry.target as string, await volumeFilePath(host.client, volume));
       }
     }
-    const xml = importDefinition(plan.definitionXml, {
+    const xml = importDefinition(plan.guest, {
       diskPaths,
       nvramPath: typeof ready.nvramPath === 'string' ? ready.nvramPath : undefined,
       model: plan.model,

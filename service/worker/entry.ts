@@ -11,10 +11,13 @@ logToStderr();
 // The helper may be gone (killed): what cannot be said is not waited on.
 process.stdout.on('error', () => undefined);
 
-void runWorker().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log.error(`worker: ${errorMessage(error)}`);
-    process.exit(1);
-  },
-);
+// stdout is a socket, written asynchronously: exiting at once can cut off a long answer (a bundle's
+// 1 MiB definition). An empty write's callback runs once everything before it went out, or failed.
+const exitAfterOutput = (code: number): void => {
+  process.stdout.write('', () => process.exit(code));
+};
+
+void runWorker().then(exitAfterOutput, (error: unknown) => {
+  log.error(`worker: ${errorMessage(error)}`);
+  exitAfterOutput(1);
+});

@@ -5,7 +5,12 @@
 // XML 1.0 with the five predefined entities and character references is
 // taken: a document type declaration (entities of its own), a processing
 // instruction, an undeclared prefix, two roots or text before the root is
-// refused with a sentence saying what. Pure.
+// refused with a sentence saying what. Reading costs time linear in the
+// document's size: an element shares its parent's namespace scope and only
+// one that declares namespaces gets a scope of its own, and what no honest
+// libvirt definition needs (hundreds of declarations or attributes) is
+// refused, so that neither term of a product grows with what a caller
+// writes. Pure.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { invalidArgument } from '../errors.js';
@@ -38,9 +43,31 @@ export interface ReadLimits {
   depth: number;
   /** Most elements taken. */
   elements: number;
+  /** Most attributes (namespace declarations included) on one element. */
+  attributes: number;
+  /** Most namespace declarations on one element. */
+  declarations: number;
+  /** Most namespace declarations in the whole document. */
+  allDeclarations: number;
 }
 
-const DEFAULT_LIMITS: ReadLimits = { depth: 48, elements: 20_000 };
+// libvirt's own definitions stay far inside these: its widest element has a
+// dozen attributes, and metadata declares a namespace or two per application.
+export const DEFAULT_LIMITS: ReadLimits = {
+  depth: 48,
+  elements: 20_000,
+  attributes: 64,
+  declarations: 16,
+  allDeclarations: 64,
+};
+
+/** What a read did, for tests that count work instead of timing it. */
+export interface ReadWork {
+  /** Namespace bindings copied into new scopes. */
+  scopeEntriesCopied: number;
+  /** Elements and attributes whose namespace was looked up. */
+  lookups: number;
+}
 
 const parser = new XMLParser({
   preserveOrder: true,
@@ -69,6 +96,40 @@ function splitName(qualified: string): [prefix: string, local: string] {
   return colon < 0 ? ['', qualified] : [qualified.slice(0, colon), qualified.slice(colon + 1)];
 }
 
+const START_TAG = /<[^/!?]/g;
+
+/** Whether the text has more than `limit` start tags; counted natively and no further than the limit. */
+function moreStartTags(xml: string, limit: number): boolean {
+  START_TAG.lastIndex = 0;
+  let count = 0;
+  while (START_TAG.exec(xml)) if (++count > limit) return true;
+  return false;
+}
+
+const widerTags = new Map<number, RegExp>();
+
+/**
+ * A start tag with more than `limit` attributes (namespace declarations
+ * too), name captured. Names are parted by space or a value's closing
+ * quote and hold neither, a value holds no quote of its kind: each part can
+ * match one way only, so the search is linear. Attributes written in ways
+ * it does not see are still counted after parsing.
+ */
+function widerTag(limit: number): RegExp {
+  let found = widerTags.get(limit);
+  if (!found) {
+    found = new RegExp(
+      `<([^\\s/!?<>'"=]+)(?:(?:\\s+|(?<=['"]))[^\\s=<>/'"]+\\s*=\\s*(?:"[^"<]*"|'[^'<]*')){${limit + 1}}`,
+    );
+    widerTags.set(limit, found);
+  }
+  return found;
+}
+
+function shortText(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 3)}...` : text;
+}
+
 function tagOf(node: Raw): string | undefined {
   return Object.keys(node).find((key) => key !== ATTRIBUTES);
 }
@@ -77,7 +138,12 @@ function tagOf(node: Raw): string | undefined {
  * The document's one element, its namespaces resolved. `what` names the
  * document in messages ("the bundle's definition").
  */
-export function readNamespaced(xml: string, what: string, limits: ReadLimits = DEFAULT_LIMITS): NamespacedElement {
+export function readNamespaced(
+  xml: string,
+  what: string,
+  limits: ReadLimits = DEFAULT_LIMITS,
+  work: ReadWork = { scopeEntriesCopied: 0, lookups: 0 },
+): NamespacedElement {
   const bad = (why: string): never => {
     throw invalidArgument(`${what} is not plain XML: ${why}`);
   };
@@ -85,13 +151,18 @@ export function readNamespaced(xml: string, what: string, limits: ReadLimits = D
   if (/<!ENTITY/i.test(xml)) bad('it declares an entity');
   const reference = FOREIGN_REFERENCE.exec(xml);
   if (reference) bad(`'${xml.slice(reference.index, reference.index + 12).split(/[\s<]/)[0]}' is no XML entity`);
+  // The cheapest bound first, before any parser spends a pass on the document.
+  if (moreStartTags(xml, limits.elements)) bad(`it has more than ${limits.elements} elements`);
+  const wide = widerTag(limits.attributes).exec(xml);
+  if (wide) bad(`<${shortText(wide[1] ?? '', 40)}> has more than ${limits.attributes} attributes`);
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false });
-  if (valid !== true) bad(`${valid.err.msg} (line ${valid.err.line})`);
+  // The validator's message can quote the caller's document at length (every open tag).
+  if (valid !== true) bad(`${shortText(valid.err.msg, 160)} (line ${valid.err.line})`);
   let nodes: Raw[];
   try {
     nodes = parser.parse(xml) as Raw[];
   } catch (error) {
-    return bad((error as Error).message);
+    return bad(shortText((error as Error).message, 160));
   }
   let root: Raw | undefined;
   for (const node of nodes) {
@@ -102,33 +173,53 @@ export function readNamespaced(xml: string, what: string, limits: ReadLimits = D
       continue;
     }
     if (tag === '?xml') continue;
-    if (tag.startsWith('?')) bad(`it has a processing instruction <${tag}>`);
+    if (tag.startsWith('?')) bad(`it has a processing instruction <${shortText(tag, 40)}>`);
     if (root) bad('it has more than one top element');
     root = node;
   }
   if (!root) return bad('it has no element');
   let count = 0;
-  const scopeRoot = new Map<string, string>([['xml', XML_NS]]);
-  const convert = (node: Raw, scope: Map<string, string>, depth: number): NamespacedElement => {
+  let declarations = 0;
+  const scopeRoot: ReadonlyMap<string, string> = new Map<string, string>([['xml', XML_NS]]);
+  const convert = (node: Raw, scope: ReadonlyMap<string, string>, depth: number): NamespacedElement => {
     if (depth > limits.depth) bad(`its elements are nested deeper than ${limits.depth}`);
     if (++count > limits.elements) bad(`it has more than ${limits.elements} elements`);
     const qualified = tagOf(node) as string;
     const raw = (node[ATTRIBUTES] ?? {}) as Record<string, unknown>;
-    const inner = new Map(scope);
-    for (const [key, value] of Object.entries(raw)) {
-      const name = key.slice(2);
-      if (name === 'xmlns') inner.set('', String(value));
-      else if (name.startsWith('xmlns:')) {
-        const prefix = name.slice(6);
-        if (String(value) === '') bad(`the prefix ${prefix} is undeclared with an empty namespace`);
-        inner.set(prefix, String(value));
+    const entries = Object.entries(raw);
+    if (entries.length > limits.attributes) {
+      bad(`<${shortText(qualified, 40)}> has more than ${limits.attributes} attributes`);
+    }
+    const declared = entries.filter(([key]) => key === '@_xmlns' || key.startsWith('@_xmlns:'));
+    if (declared.length > limits.declarations) {
+      bad(`<${shortText(qualified, 40)}> declares more than ${limits.declarations} namespaces`);
+    }
+    declarations += declared.length;
+    if (declarations > limits.allDeclarations) bad(`it declares more than ${limits.allDeclarations} namespaces`);
+    // Shared with the parent unless this element declares: the copy is then at most allDeclarations long,
+    // and at most allDeclarations elements make one.
+    let inner = scope;
+    if (declared.length > 0) {
+      const own = new Map(scope);
+      work.scopeEntriesCopied += scope.size;
+      for (const [key, value] of declared) {
+        const name = key.slice(2);
+        if (name === 'xmlns') own.set('', String(value));
+        else {
+          const prefix = name.slice(6);
+          if (String(value) === '') bad(`the prefix ${shortText(prefix, 40)} is undeclared with an empty namespace`);
+          own.set(prefix, String(value));
+        }
       }
+      inner = own;
     }
     const resolve = (prefix: string, forElement: boolean, shown: string): string => {
+      work.lookups++;
       if (prefix === '') return forElement ? (inner.get('') ?? '') : '';
       if (prefix === 'xmlns') return 'http://www.w3.org/2000/xmlns/';
       const ns = inner.get(prefix);
-      if (ns === undefined) return bad(`<${shown}> uses the prefix ${prefix}, declared nowhere`);
+      if (ns === undefined)
+        return bad(`<${shortText(shown, 40)}> uses the prefix ${shortText(prefix, 40)}, declared nowhere`);
       return ns;
     };
     const [prefix, name] = splitName(qualified);
@@ -140,7 +231,7 @@ export function readNamespaced(xml: string, what: string, limits: ReadLimits = D
       children: [],
       text: '',
     };
-    for (const [key, value] of Object.entries(raw)) {
+    for (const [key, value] of entries) {
       const attributeName = key.slice(2);
       if (attributeName === 'xmlns' || attributeName.startsWith('xmlns:')) continue;
       const [attributePrefix, local] = splitName(attributeName);
@@ -154,7 +245,7 @@ export function readNamespaced(xml: string, what: string, limits: ReadLimits = D
     const seen = new Set<string>();
     for (const attribute of element.attributes) {
       const key = `${attribute.ns} ${attribute.name}`;
-      if (seen.has(key)) bad(`<${qualified}> has the attribute ${attribute.name} twice`);
+      if (seen.has(key)) bad(`<${shortText(qualified, 40)}> has the attribute ${shortText(attribute.name, 40)} twice`);
       seen.add(key);
     }
     const children = Array.isArray(node[qualified]) ? (node[qualified] as Raw[]) : [];
@@ -165,7 +256,7 @@ export function readNamespaced(xml: string, what: string, limits: ReadLimits = D
       else if (tag === '#cdata') {
         for (const part of Array.isArray(child['#cdata']) ? (child['#cdata'] as Raw[]) : [])
           element.text += String(part['#text'] ?? '');
-      } else if (tag.startsWith('?')) bad(`it has a processing instruction <${tag}>`);
+      } else if (tag.startsWith('?')) bad(`it has a processing instruction <${shortText(tag, 40)}>`);
       else element.children.push(convert(child, inner, depth + 1));
     }
     return element;

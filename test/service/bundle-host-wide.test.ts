@@ -24,11 +24,12 @@ import { twoUsers, UidCaller } from '../support/uid-caller.js';
 
 const QEMU = '/org/libvirt/QEMU';
 const QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0';
-const [, BOB] = twoUsers();
+const [ADA, BOB] = twoUsers();
 
 let host: HostWide;
 let stack: ServiceStack;
 let bob: UidCaller;
+let ada: UidCaller;
 let work: string;
 
 /** A diskless BIOS guest (the host-wide service and libvirtd see different /var/lib/libvirt here). */
@@ -78,8 +79,11 @@ beforeAll(async () => {
       const logind = await LogindMock.start(stack.group, { bus: stack.bus, policies: [polkitPolicy] });
       await logind.addSeat('seat0');
       await logind.addSeat('seat1');
+      await logind.addSession('c0', 'seat0', ADA, 'ada');
       await logind.addSession('c1', 'seat1', BOB, 'bob');
+      ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
       bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
+      await logind.bindPid(ada.pid, 'c0');
       await logind.bindPid(bob.pid, 'c1');
     },
   );
@@ -149,5 +153,31 @@ describe("a user's bundle that would run QEMU with arguments of its own", () => 
     expect(xml).toContain("<mac address='52:54:00:10:20:30'/>");
     // Made from the model: its memory backing is the model's, which bob's definition never had.
     expect(xml).toMatch(/<memoryBacking>\s*<source type='memfd'\/>/);
+  });
+});
+
+// Attack finding 1, as it was tried: bob's definition declares 10,000
+// namespaces on <domain> and holds 4,000 children (215 KB), its manifest
+// right. Reading it cost elements × declarations on the service's only
+// thread: ada's ListGuests on seat0 waited 14-16 s, the Import was refused
+// after 15-17 s, and again for every call.
+describe("a user's bundle whose definition would cost the service more than its size", () => {
+  it("is refused at once, naming the limit, while seat0's ListGuests is answered; nothing is defined", async () => {
+    const declarations = Array.from({ length: 10_000 }, (_, i) => ` xmlns:p${i}="urn:x"`).join('');
+    const bundle = bobsBundle(
+      'bob-bomb',
+      (u) => `<domain type='qemu'${declarations}><name>bob-bomb</name><uuid>${u}</uuid>${'<a/>'.repeat(4000)}</domain>`,
+    );
+    const before = await domains();
+    const importing = bob.call(SERVICE, MANAGER_PATH, MANAGER, 'Import', 's', [bundle]);
+    // Sent while the Import is read and checked: each must be answered well inside its deadline.
+    const answers = await ada.calls(3, 3000, SERVICE, MANAGER_PATH, MANAGER, 'ListGuests');
+    const reply = await importing;
+    expect(answers.map((a) => a.error)).toEqual(['ok', 'ok', 'ok']);
+    expect([reply.error, reply.message]).toEqual([
+      'me.phyllo.Switcher1.Error.InvalidArgument',
+      expect.stringMatching(/<domain> has more than 64 attributes/),
+    ]);
+    expect(await domains()).toEqual(before);
   });
 });

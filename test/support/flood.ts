@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeBundle } from './bundle-files.js';
 import { defineTestGuest } from './libvirt.js';
 import { installerIso, WINDOWS_11_LABEL } from './installer-iso.js';
 import { LogindMock } from './logind-mock.js';
@@ -137,6 +138,7 @@ export async function startFloodedService(guests: number): Promise<FloodedServic
     const bobsFolder = join(work, 'bob');
     mkdirSync(bobsFolder, { mode: 0o700 });
     chownSync(bobsFolder, bobUid, bobUid);
+    costlyBundle(bobsFolder, bobUid);
     for (let i = 0; i < guests; i++) await defineTestGuest(stack, `flood-${String(i).padStart(4, '0')}`);
     detect = CountedCommand.create('osinfo-detect');
     // The guest-files helper whose workers read installers as their callers: they find the counted
@@ -196,4 +198,19 @@ export async function startFloodedService(guests: number): Promise<FloodedServic
     rmSync(work, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Attack finding 1's bundle: a definition of 10,000 namespace declarations and 4,000 children, bob's. */
+export const COSTLY_BUNDLE = 'costly.phyllome';
+
+function costlyBundle(folder: string, uid: number): void {
+  const uuid = '6d1c3a52-6c0e-4d7e-9a51-2f8e4c0b7a10';
+  const declarations = Array.from({ length: 10_000 }, (_, i) => ` xmlns:p${i}="urn:x"`).join('');
+  const bundle = writeBundle(folder, {
+    name: 'costly',
+    uuid,
+    definition: `<domain type='qemu'${declarations}><name>costly</name><uuid>${uuid}</uuid>${'<a/>'.repeat(4000)}</domain>`,
+  });
+  for (const entry of [bundle, join(bundle, 'disks'), join(bundle, 'domain.xml'), join(bundle, 'manifest.json')])
+    chownSync(entry, uid, uid);
 }

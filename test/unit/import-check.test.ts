@@ -268,3 +268,37 @@ describe('what is dropped, and said', () => {
     expect(dropped).toContain('network attachment');
   });
 });
+
+// What no guest holds is refused before each one is compared with the others, so
+// that checking a definition costs no more than its size (attack finding 1).
+describe('more of a device than any guest has', () => {
+  const letters = (i: number): string => String.fromCharCode(97 + Math.floor(i / 26), 97 + (i % 26));
+  const disk = (i: number): string =>
+    `<disk type='file' device='cdrom'><target dev='sd${letters(i)}' bus='sata'/><readonly/></disk>`;
+  const card = (i: number): string =>
+    `<interface type='user'><mac address='52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}'/></interface>`;
+  const rule = (i: number): string => `<p:usb-rule mode='ask' port='1-${(i % 900) + 1}.${Math.floor(i / 900) + 1}'/>`;
+
+  it.each([
+    ['drives', withDevice(Array.from({ length: 65 }, (_, i) => disk(i)).join('')), /more than 64 drives/],
+    [
+      'network cards',
+      withDevice(Array.from({ length: 1000 }, (_, i) => card(i)).join('')),
+      /more than 32 network cards/,
+    ],
+    [
+      'USB rules',
+      withTop(
+        `<metadata><p:switcher xmlns:p='https://phyllo.me/xmlns/switcher/1'>${Array.from({ length: 257 }, (_, i) => rule(i)).join('')}</p:switcher></metadata>`,
+      ),
+      /more than 256 USB rules/,
+    ],
+  ])('refuses %s, naming the limit once', (_what, xml, named) => {
+    expect(() => readBundleDefinition(xml, VDA)).toThrow(named);
+    try {
+      readBundleDefinition(xml, VDA);
+    } catch (error) {
+      expect((error as Error).message.match(new RegExp(named.source, 'g'))).toHaveLength(1);
+    }
+  });
+});

@@ -31,6 +31,15 @@ describe("Share's options", () => {
   ])('refuses %o', (options, why) => {
     expect(() => parseShareOptions(options, SETTINGS)).toThrow(why);
   });
+
+  it("never says back more than a line of a caller's words", () => {
+    const long = 'x'.repeat(1 << 20);
+    for (const options of [{ [long]: new Variant('s', '') }, { address: new Variant('s', long) }]) {
+      expect(() => parseShareOptions(options, SETTINGS)).toThrow(
+        expect.objectContaining({ message: expect.stringMatching(/^.{1,200}$/) }),
+      );
+    }
+  });
 });
 
 describe('the connection file', () => {

@@ -136,6 +136,8 @@ describe('the manifest', () => {
       [edited((m) => fileList(m).push({ ...fileList(m)[1], path: 'disks/vdb.raw' })), /same device/],
       [edited((m) => fileList(m).splice(0, 1)), /exactly one definition/],
       [edited((m) => fileList(m).push(fileList(m)[2] as Record<string, unknown>)), /listed twice/],
+      // Counted before any is read: the caller's list is as long as a 1 MiB file holds.
+      [edited((m) => fileList(m).push(...Array.from({ length: 64 }, () => ({})))), /more than 64 files/],
     ];
     for (const [bad, why] of cases) expect(() => parseManifest(bad)).toThrow(why);
   });
