@@ -166,6 +166,10 @@ describe('the menu when the service is replaced on the bus', () => {
           // Clutter critical of the Shell's.
           await shell.waitFor<boolean>(`${INDICATOR}?.has_allocation() ?? false`, (laidOut) => laidOut);
           await shell.eval(`${INDICATOR}?.menu.open(false); true`);
+          // And once it is drawn, as a person sees it before doing anything else: a menu destroyed in the
+          // frame it opened in stays queued for Clutter's next layout, which then asks the destroyed
+          // BoxPointer for its size (GNOME Shell 50: "BoxPointer … has been already disposed").
+          await shell.waitFor<boolean>(`${INDICATOR}?.menu.actor.has_allocation() ?? true`, (laidOut) => laidOut);
         }
         await replaced;
         await shell.setEnabled(false);
