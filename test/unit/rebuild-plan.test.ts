@@ -5,26 +5,13 @@
 
 import { describe, expect, it } from 'vitest';
 import type { HostCapabilities } from '../../service/libvirt/host.js';
+import { FULL_HOST } from '../support/bundle-definitions.js';
 import { DEFAULT_SETTINGS } from '../../service/libvirt/switcher-metadata.js';
 import type { OsProfile } from '../../service/create/osinfo.js';
 import { HYPERV_FEATURES, planRebuild, type RebuildPlacement, type StatedGuest } from '../../service/create/plan.js';
 
-const HOST: HostCapabilities = {
-  domainType: 'kvm',
-  efi: true,
-  secureBoot: true,
-  tpm2: true,
-  spice: true,
-  opengl: true,
-  renderNode: true,
-  virtioGpu: true,
-  hostModelCpu: true,
-  maxVcpus: 288,
-  memfd: true,
-  hypervFeatures: [...HYPERV_FEATURES],
-  memoryMiB: 32768,
-  cpus: 8,
-};
+// A host with everything a guest may ask for (KVM, UEFI, Secure Boot, a TPM, SPICE, 3D).
+const HOST = FULL_HOST;
 
 function profile(id: string, template: OsProfile['template'], virtio: boolean): OsProfile {
   return {
