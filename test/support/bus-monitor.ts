@@ -126,13 +126,6 @@ export class CallCounter {
     });
   }
 
-  /** Calls seen during `ms` milliseconds from now: for what must not happen while a periodic timer would fire. */
-  async countDuring(ms: number): Promise<number> {
-    const before = this.count();
-    await new Promise((r) => setTimeout(r, ms));
-    return this.count() - before;
-  }
-
   async stop(): Promise<void> {
     await this.monitor.stop();
   }
