@@ -7,8 +7,10 @@
 // unknown again.
 
 import { EventEmitter } from 'node:events';
+import { REAL_CLOCK, type Clock } from '../clock.js';
 import { PeerWatch } from '../dbus/peer-watch.js';
 import type { MessageBus } from '../dbus/bus.js';
+import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
 import type { DomainStatsRecord } from '../libvirt/domain-stats.js';
 import { log } from '../log.js';
@@ -28,13 +30,23 @@ export interface StatsSamplerOptions {
   intervalMs?: number;
   /** Deadline of the bus calls that follow watchers. */
   timeoutMs: number;
+  /** The time readings are spaced and stamped by: the real one, or a test's own. */
+  clock?: Clock;
+}
+
+/** What the sampler needs of the registry: whether libvirt answers, and each guest's name and path. */
+export interface SampledGuests {
+  readonly connected: GuestRegistry['connected'];
+  guests(): readonly Pick<Guest, 'name' | 'path'>[];
 }
 
 export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
   private readonly watchers: PeerWatch;
   private readonly read: () => Promise<DomainStatsRecord[]>;
   private readonly intervalMs: number;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  /** Cancels the timer of the next reading; undefined while none is set. */
+  private cancelTimer: (() => void) | undefined;
   /** Changes at every start and halt, so a reading that outlives its run is dropped. */
   private run = 0;
   private sampling = false;
@@ -46,12 +58,13 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
 
   constructor(
     bus: MessageBus,
-    private readonly registry: GuestRegistry,
+    private readonly registry: SampledGuests,
     options: StatsSamplerOptions,
   ) {
     super();
     this.read = options.read;
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.clock = options.clock ?? REAL_CLOCK;
     this.watchers = new PeerWatch(bus, options.timeoutMs);
     this.watchers.on('gone', (name) => {
       log.debug(`stats watcher ${name} left the bus`);
@@ -104,8 +117,8 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
     if (!this.sampling) return;
     this.sampling = false;
     this.run++;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.samples.clear();
     const shown = [...this.shown.keys()];
     this.shown.clear();
@@ -114,8 +127,8 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
   }
 
   private async tick(run: number): Promise<void> {
-    this.timer = undefined;
-    const started = process.hrtime.bigint();
+    this.cancelTimer = undefined;
+    const started = this.clock.now();
     let records: DomainStatsRecord[] = [];
     if (this.registry.connected) {
       try {
@@ -128,10 +141,10 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
       }
     }
     if (run !== this.run) return; // halted (and perhaps started again) meanwhile
-    const now = process.hrtime.bigint();
-    this.apply(records, now);
-    const elapsedMs = Number(now - started) / 1e6;
-    this.timer = setTimeout(() => void this.tick(run), Math.max(0, this.intervalMs - elapsedMs));
+    const now = this.clock.now();
+    // The clock's milliseconds are the samples' time: CPU use over a second needs no finer grain.
+    this.apply(records, BigInt(Math.round(now)) * 1_000_000n);
+    this.cancelTimer = this.clock.after(Math.max(0, this.intervalMs - (now - started)), () => void this.tick(run));
   }
 
   /** New figures from one reading: guests that no longer run have none. */

@@ -32,8 +32,6 @@ let libvirtCalls: CallCounter;
 const paths: Record<string, string> = {};
 const watchers: TestClient[] = [];
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function watcher(): Promise<TestClient> {
   const client = await TestClient.connect(stack.bus.address);
   watchers.push(client);
@@ -54,6 +52,21 @@ function announced(name: string, property: string, from: number): unknown[] {
     .slice(from)
     .filter(propertiesChanged(paths[name] as string, property))
     .map((s) => (s.body[1] as Record<string, Variant>)[property]?.value);
+}
+
+/** The service's readings of statistics the bus has routed so far (the monitor caught up first). */
+async function readingsSoFar(): Promise<number> {
+  await libvirtCalls.caughtUp(stack.client);
+  return libvirtCalls.count('GetAllDomainStats');
+}
+
+/**
+ * Waits for the figures of `name` to go back to unknown: what the sampler
+ * says as it stops. Its memory, known from the first reading (its CPU use
+ * needs two).
+ */
+async function figuresForgotten(name: string, from: number): Promise<void> {
+  await stack.client.waitForSignal(propertiesChanged(paths[name] as string, 'MemoryUsedMiB', 0n), 5_000, from);
 }
 
 /** libvirt's own CPU time of a guest, ns. */
@@ -81,7 +94,6 @@ beforeAll(async () => {
   const service = stack.service?.pid as number;
   libvirtCalls = await CallCounter.start(stack.group, stack.client, stack.bus.address, service, 'org.libvirt');
   await warmUpDomainStats(stack);
-  await sleep(1_000); // the service's reads after the guests started are over
 }, 90_000);
 
 afterAll(async () => {
@@ -91,7 +103,8 @@ afterAll(async () => {
 
 describe('live figures', () => {
   it('are unknown, and nothing is read from libvirt, while nobody watches', async () => {
-    expect(await libvirtCalls.countDuring(3_000)).toBe(0);
+    // No timer reads while nobody watches: test/unit/stats-sampler.test.ts moves the clock on to show it.
+    expect(await readingsSoFar()).toBe(0);
     expect(await figures('alpha')).toEqual([-1, 0n]);
     expect(await figures('bravo')).toEqual([-1, 0n]);
   });
@@ -100,10 +113,12 @@ describe('live figures', () => {
     const from = stack.client.signals.length;
     const cpuBefore = await libvirtCpuTime('alpha');
     const first = await watcher();
-    await watch(first);
-    const [calls, stats] = [libvirtCalls.count(), libvirtCalls.count('GetAllDomainStats')];
+    const [calls, stats] = [libvirtCalls.count(), await readingsSoFar()];
     const watched = Date.now();
-    // Four readings, the first at once: one call each, about a second apart, and nothing else asked of libvirt.
+    await watch(first);
+    // The first reading at once: asked of libvirt before WatchStats answered.
+    expect((await readingsSoFar()) - stats).toBe(1);
+    // Four readings: one call each, about a second apart, and nothing else asked of libvirt.
     await libvirtCalls.until(stats + 4, 'GetAllDomainStats', 15_000);
     const elapsed = Date.now() - watched;
     const [allSince, statsSince] = [libvirtCalls.count() - calls, libvirtCalls.count('GetAllDomainStats') - stats];
@@ -137,15 +152,26 @@ describe('live figures', () => {
     const second = await watcher();
     await watch(second);
     await unwatch(first);
-    expect(await libvirtCalls.countDuring(2_500)).toBeGreaterThanOrEqual(2);
+    await libvirtCalls.until((await readingsSoFar()) + 2, 'GetAllDomainStats', 10_000);
 
     const from = stack.client.signals.length;
     second.disconnect(); // without UnwatchStats: the bus says it left
-    await stack.client.waitForSignal(propertiesChanged(paths.alpha as string, 'CpuPercent', -1), 5_000, from);
-    await sleep(500);
-    expect(await libvirtCalls.countDuring(3_000)).toBe(0);
+    await figuresForgotten('alpha', from);
     expect(await figures('alpha')).toEqual([-1, 0n]);
     expect(await figures('bravo')).toEqual([-1, 0n]);
+    // Stopped: the next reading is the one a new watcher gets at once, and it is the only one since.
+    const stopped = await readingsSoFar();
+    const third = await watcher();
+    const calls = libvirtCalls.count();
+    const watched = stack.client.signals.length;
+    await watch(third);
+    expect(await readingsSoFar()).toBe(stopped + 1);
+    expect(libvirtCalls.count()).toBe(calls + 1);
+    // Its figures are in (a reading still under way when the last watcher goes is dropped), then it goes.
+    await stack.client.waitForSignal(propertiesChanged(paths.alpha as string, 'MemoryUsedMiB'), 5_000, watched);
+    const unwatched = stack.client.signals.length;
+    await unwatch(third);
+    await figuresForgotten('alpha', unwatched);
   });
 
   it('count a client once however often it asks', async () => {
@@ -154,9 +180,10 @@ describe('live figures', () => {
     await watch(client);
     await watch(client);
     await stack.client.waitForSignal(propertiesChanged(paths.alpha as string, 'MemoryUsedMiB'), 5_000, from);
+    // One UnwatchStats stops it: the client was counted once.
+    const unwatched = stack.client.signals.length;
     await unwatch(client);
-    await sleep(500);
-    expect(await libvirtCalls.countDuring(2_500)).toBe(0);
+    await figuresForgotten('alpha', unwatched);
     // Asking to stop again, or without ever watching, changes nothing.
     await unwatch(client);
     await unwatch(stack.client);

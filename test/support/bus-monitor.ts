@@ -4,12 +4,22 @@
 // by PID in the test's group. For "the service called libvirt N times",
 // without asking the service.
 
+import { randomUUID } from 'node:crypto';
 import type { TestClient } from './dbus-client.js';
 import type { EventEmitter } from 'node:events';
 import type { ProcessGroup, TrackedProcess } from './processes.js';
 import { waitFor } from './wait.js';
 
 const DBUS: [string, string, string] = ['org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus'];
+/**
+ * Where the test pings the bus daemon to mark a point in the monitor's
+ * output: the daemon hands a monitor what it routes in the order it routes
+ * it, so once the monitor shows the mark it has shown every call the bus
+ * routed before it.
+ */
+const MARK_PATH = '/me/phyllo/Switcher1/Test/Mark';
+const MARK_RULE = `type='method_call',destination='org.freedesktop.DBus',path_namespace='${MARK_PATH}'`;
+const isMark = (line: string): boolean => line.includes(` path=${MARK_PATH}/`);
 
 /** The unique names of a process's connections to the bus. */
 export async function connectionsOf(client: TestClient, pid: number): Promise<string[]> {
@@ -38,7 +48,13 @@ export class CallCounter {
     const senders = await connectionsOf(client, pid);
     if (senders.length === 0) throw new Error(`process ${pid} has no connection to the bus`);
     const rules = senders.map((sender) => `type='method_call',sender='${sender}',destination='${destination}'`);
-    const monitor = group.start('dbus-monitor', 'dbus-monitor', ['--address', address, '--monitor', ...rules]);
+    const monitor = group.start('dbus-monitor', 'dbus-monitor', [
+      '--address',
+      address,
+      '--monitor',
+      ...rules,
+      MARK_RULE,
+    ]);
     // dbus-monitor prints the bus's NameLost for itself once it is a monitor.
     await monitor.waitForOutput(/member=NameLost/, 10_000);
     return new CallCounter(monitor);
@@ -54,6 +70,7 @@ export class CallCounter {
       address,
       '--monitor',
       `type='method_call',destination='${destination}'`,
+      MARK_RULE,
     ]);
     await monitor.waitForOutput(/member=NameLost/, 10_000);
     return new CallCounter(monitor);
@@ -70,10 +87,32 @@ export class CallCounter {
 
   /** Calls seen so far: all of them, or only those of `member`. */
   count(member?: string): number {
+    return this.lines().filter((l) => !isMark(l) && (!member || l.endsWith(`member=${member}`))).length;
+  }
+
+  /**
+   * Resolves once the monitor has shown every call the bus routed before
+   * now: `client` pings the bus daemon at the mark's path, and the ping is
+   * awaited in the monitor's output. For "none so far" without a window.
+   */
+  async caughtUp(client: TestClient, timeoutMs = 10_000): Promise<void> {
+    const mark = `${MARK_PATH}/_${randomUUID().replace(/-/g, '')}`;
+    // The daemon may refuse a ping at this path; the call itself is the mark.
+    await client.call(DBUS[0], mark, 'org.freedesktop.DBus.Peer', 'Ping').catch(() => undefined);
+    const on: [EventEmitter, string][] = this.monitor.child.stdout ? [[this.monitor.child.stdout, 'data']] : [];
+    await waitFor(() => this.lines().some((l) => l.includes(` path=${mark};`)), {
+      what: 'the monitor to show the mark',
+      timeoutMs,
+      on,
+      pollMs: 100,
+    });
+  }
+
+  private lines(): string[] {
     return this.monitor
       .output()
       .split('\n')
-      .filter((l) => l.startsWith('method call ') && (!member || l.endsWith(`member=${member}`))).length;
+      .filter((l) => l.startsWith('method call '));
   }
 
   /** Waits until `count` calls (of `member`, or all) have been seen: checked on each line dbus-monitor prints. */
@@ -85,13 +124,6 @@ export class CallCounter {
       on,
       pollMs: 100,
     });
-  }
-
-  /** Calls seen during `ms` milliseconds from now: for what must not happen while a periodic timer would fire. */
-  async countDuring(ms: number): Promise<number> {
-    const before = this.count();
-    await new Promise((r) => setTimeout(r, ms));
-    return this.count() - before;
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CallCounter } from '../../support/bus-monitor.js';
 import { GUEST, MANAGER, MANAGER_PATH, SERVICE, TestClient } from '../../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../../support/libvirt.js';
 import type { TrackedProcess } from '../../support/processes.js';
@@ -28,6 +29,12 @@ let service: TrackedProcess;
 
 /** The Shell's windows of remote-viewer, with the guest each shows (from its command line). */
 const VIEWERS = `global.get_window_actors().map((a) => a.get_meta_window()).filter((w) => w.get_wm_class() === 'remote-viewer').map((w) => ({ pid: w.get_pid(), fullscreen: w.is_fullscreen(), focused: global.display.focus_window === w }))`;
+
+function systemAddress(): string {
+  const address = process.env.SHELL_TEST_SYSTEM_BUS_ADDRESS;
+  if (!address) throw new Error('run through test/shell/run-e2e.sh');
+  return address;
+}
 
 function cmdline(pid: number): string {
   try {
@@ -163,13 +170,17 @@ it('does not land again when the screen is locked and unlocked: a guest the user
   await shell.waitForStill();
   const focus = 'global.display.focus_window?.get_pid() ?? 0';
   const focusedBefore = await shell.eval<number>(focus);
+  // Landing is the extension's OpenDisplay of the seat's guest (which starts it): counted by the bus itself.
+  const calls = await CallCounter.startForAll(stack.group, systemAddress(), SERVICE);
   // What the Shell's own screen lock does to the session mode; our extension is disabled and enabled again.
   await shell.eval(`Main.sessionMode.pushMode('unlock-dialog'); true`);
   await shell.waitFor<number>(`Main.extensionManager.lookup('switcher@phyllo.me').state`, (s) => s !== 1);
   await shell.eval(`Main.sessionMode.popMode('unlock-dialog'); true`);
   await shell.waitFor<number>(`Main.extensionManager.lookup('switcher@phyllo.me').state`, (s) => s === 1);
+  // The menu shows the seat's guests: the enabled extension had them and the seats, and chose not to land.
   await shell.waitFor<{ guests: unknown[] }>(MENU, (v) => v.guests.length === 2);
-  await new Promise((r) => setTimeout(r, 3_000));
+  await calls.caughtUp(system);
+  expect(calls.count('OpenDisplay')).toBe(0);
   expect(await system.property(alpha, GUEST, 'State')).toBe('shutoff');
   expect(await shell.eval<number>(focus)).toBe(focusedBefore);
 });
