@@ -18,7 +18,11 @@ export interface ViewerOptions {
   command: string[];
   /** The libvirt URI the viewer connects to. */
   uri: string;
-  /** How long a new viewer has to show the guest's display before it counts as failed. */
+  /**
+   * How long a new viewer that says nothing has to show the guest's display before it counts as
+   * failed. One that reports an error, or exits, fails at once; one that is only slow (a busy
+   * machine, a guest just started) is given this long.
+   */
   showDeadlineMs: number;
   /** How long after a viewer died to look at the guest's state (it may be stopping). */
   settleMs: number;
@@ -30,7 +34,7 @@ export interface ViewerOptions {
 
 export const DEFAULT_VIEWER_OPTIONS: Omit<ViewerOptions, 'uri'> = {
   command: ['virt-viewer'],
-  showDeadlineMs: 2_000,
+  showDeadlineMs: 10_000,
   settleMs: 1_000,
   quickDeathMs: 5_000,
   maxQuickDeaths: 3,

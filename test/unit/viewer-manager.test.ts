@@ -90,3 +90,24 @@ it('does not reopen a viewer it closed itself', async () => {
   expect(asked()).toBe(0);
   expect(() => process.kill(first, 0)).toThrow();
 });
+
+it('gives a viewer that says nothing the show deadline, then fails it as ViewerFailed', async () => {
+  const clock = new ManualClock();
+  viewers = new ViewerManager(
+    { ...DEFAULT_VIEWER_OPTIONS, command: ['/bin/sh', '-c', 'exec sleep 300', 'viewer'], uri: 'test:///default' },
+    async () => true,
+    clock,
+  );
+  let outcome: unknown;
+  const opening = viewers.open(guest).then(
+    () => (outcome = 'shown'),
+    (error: unknown) => (outcome = error),
+  );
+  // A slow viewer is not a failed one: nothing is decided before the deadline.
+  clock.advance(DEFAULT_VIEWER_OPTIONS.showDeadlineMs - 1);
+  await flush();
+  expect(outcome).toBeUndefined();
+  clock.advance(1);
+  await opening;
+  expect(outcome).toMatchObject({ kind: 'ViewerFailed', message: expect.stringMatching(/showed nothing within 10 s/) });
+});
