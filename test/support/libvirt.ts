@@ -49,8 +49,9 @@ export async function libvirtDomainPath(
 }
 
 /**
- * The CPU time a running domain has had, s: libvirt's cpu.time where it has
- * cgroups to read it from, else its vCPUs' own (vcpu.N.time, read from /proc).
+ * The CPU time a running domain's vCPUs have had, s (vcpu.N.time, which
+ * libvirt reads from /proc for each vCPU thread); libvirt's cpu.time (from
+ * cgroups) where it gives no vCPU times.
  */
 export async function domainCpuSeconds(stack: ServiceStack, domainPath: string): Promise<number> {
   const CPU_TOTAL = 2;
@@ -63,11 +64,11 @@ export async function domainCpuSeconds(stack: ServiceStack, domainPath: string):
     const value = stats[key]?.value;
     return typeof value === 'bigint' || typeof value === 'number' ? Number(value) : undefined;
   };
-  const total = ns('cpu.time');
-  if (total !== undefined) return total / 1e9;
   const vcpus = Object.keys(stats).filter((key) => /^vcpu\.\d+\.time$/.test(key));
-  if (vcpus.length === 0) throw new Error('libvirt gives no CPU time for the guest');
-  return vcpus.reduce((sum, key) => sum + (ns(key) ?? 0), 0) / 1e9;
+  if (vcpus.length > 0) return vcpus.reduce((sum, key) => sum + (ns(key) ?? 0), 0) / 1e9;
+  const total = ns('cpu.time');
+  if (total === undefined) throw new Error('libvirt gives no CPU time for the guest');
+  return total / 1e9;
 }
 
 /** Our element in a domain's metadata, as libvirt gives it back. */
