@@ -10,12 +10,23 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callWithDeadline } from '../../service/dbus/bus.js';
 import { FIRMWARE_SHAPES, shapedGuestXml } from '../support/bundle-definitions.js';
 import { readManifest, writeBundle } from '../support/bundle-files.js';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, SERVICE } from '../support/dbus-client.js';
-import { createVolume, inSandbox, jobEnd, POOL_DIR, QEMU, sha256File, volumeNames } from '../support/guest-files.js';
+import {
+  createVolume,
+  ensureDefaultPool,
+  inSandbox,
+  jobEnd,
+  lookupDefaultPool,
+  POOL_DIR,
+  QEMU,
+  removeDefaultPool,
+  sha256File,
+  volumeNames,
+} from '../support/guest-files.js';
 import { libvirtAutostart, libvirtCall, nvramElement } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
 
@@ -70,12 +81,7 @@ async function setState(path: string, action: 'Start' | 'ForceOff', state: strin
   });
 }
 
-async function defaultPool(): Promise<string | undefined> {
-  return libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolLookupByName', 's', ['default']).then(
-    ([path]) => path as string,
-    () => undefined,
-  );
-}
+const defaultPool = (): Promise<string | undefined> => lookupDefaultPool(stack);
 
 async function poolProperty(pool: string, name: string): Promise<unknown> {
   const [value] = await libvirtCall(stack, pool, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
@@ -106,6 +112,11 @@ afterAll(async () => {
 });
 
 describe('a fresh host, where libvirt has no storage pool yet', () => {
+  // Whatever ran before it made the pool: this test's host has none.
+  beforeEach(async () => {
+    await removeDefaultPool(stack);
+  }, 60_000);
+
   it("imports, making the 'default' pool as CreateGuest makes it", async () => {
     expect(await defaultPool()).toBeUndefined();
     const uuid = randomUUID();
@@ -198,7 +209,7 @@ describe("issue 18's example: QEMU's namespace as the default namespace", () => 
       disks: [{ target: 'vda', format: 'raw', data: image() }],
     });
     const guests = await stack.client.listGuests();
-    const pool = (await defaultPool()) as string;
+    const pool = await ensureDefaultPool(stack);
     const volumes = await volumeNames(stack, pool);
     expect(await refusal(bundle)).toMatch(
       /^me\.phyllo\.Switcher1\.Error\.InvalidArgument: .*<commandline> \(settings for QEMU or another program, outside libvirt's own: http:\/\/libvirt\.org\/schemas\/domain\/qemu\/1\.0\)/,
@@ -212,7 +223,7 @@ describe("issue 18's example: QEMU's namespace as the default namespace", () => 
 
 describe('every setting travels', () => {
   it('autostart, title, description, OS id, display, monitors, USB rules and seat come back after Export and Import', async () => {
-    const pool = (await defaultPool()) as string;
+    const pool = await ensureDefaultPool(stack);
     const { path: disk } = await createVolume(stack, pool, 'travels.raw', MiB);
     const definition = `<domain type='qemu'>
   <name>travels</name>
@@ -301,7 +312,7 @@ and a &lt;tag&gt; in them</description>
 
 describe('a clone of a guest virt-install defined and never started', () => {
   it('gets a variable store of its own, made fresh from the template at its first start', async () => {
-    const pool = (await defaultPool()) as string;
+    const pool = await ensureDefaultPool(stack);
     const { path: disk } = await createVolume(stack, pool, 'vi.raw', MiB);
     const sourceVars = `${NVRAM_DIR}/vi_VARS.fd`;
     await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [

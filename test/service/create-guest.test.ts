@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged } from '../support/dbus-client.js';
 import { installerIso, WINDOWS_11_LABEL } from '../support/installer-iso.js';
 import { domainXmlProblems } from '../support/validate-xml.js';
-import { domainCpuSeconds, libvirtCall, libvirtDomainPath } from '../support/libvirt.js';
+import { domainCpuSeconds, libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../support/libvirt.js';
 import { waitOnGuest } from '../support/wait.js';
-import { inSandbox, POOL_DIR, sha256File } from '../support/guest-files.js';
+import { ensureDefaultPool, inSandbox, POOL_DIR, sha256File } from '../support/guest-files.js';
 import { highlightedRows, readPng } from '../support/png.js';
 import { ROOT, ServiceStack } from '../support/stack.js';
 
@@ -339,12 +339,16 @@ describe('CreateGuest refuses bad input and leaves nothing behind', () => {
   }
 
   it('an existing name', async () => {
-    expect(await refusal('win11', WIN11, windowsIso)).toMatch(/^me.phyllo.Switcher1.Error.AlreadyExists: .*win11/);
+    // A guest of that name of its own, whatever CreateGuest made before.
+    await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainDefineXML', 's', [tinyQemuGuestXml('taken')]);
+    await stack.client.waitForGuest('taken');
+    expect(await refusal('taken', WIN11, windowsIso)).toMatch(/^me.phyllo.Switcher1.Error.AlreadyExists: .*taken/);
   });
 
   it('takes a name whose old-style disk volume is in the pool, and leaves that volume alone (every new volume is named from a new UUID)', async () => {
-    const [pool] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolLookupByName', 's', ['default']);
-    await libvirtCall(stack, pool as string, 'org.libvirt.StoragePool', 'StorageVolCreateXML', 'su', [
+    // The pool CreateGuest makes on its first call, made here when this test runs first.
+    const pool = await ensureDefaultPool(stack);
+    await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'StorageVolCreateXML', 'su', [
       "<volume><name>orphan-vda.raw</name><capacity unit='MiB'>1</capacity><target><format type='raw'/></target></volume>",
       0,
     ]);

@@ -13,12 +13,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Variant } from '@jellybrick/dbus-next';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { graphicsXml, type DisplayShape } from '../../service/libvirt/graphics-xml.js';
 import { withVideo } from '../../service/libvirt/video-xml.js';
 import { GUEST, propertiesChanged } from '../support/dbus-client.js';
 import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../support/libvirt.js';
 import { ServiceStack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 const QEMU = '/org/libvirt/QEMU';
 const ERR = 'me.phyllo.Switcher1.Error';
@@ -74,6 +75,14 @@ const VGA_GUEST = tinyQemuGuestXml('plain', { display: 'spice' }).replace(
   "<model type='vga'/>",
 );
 
+/** The guests every test starts from, as first defined: libvirt's inactive XML and what the service said of them. */
+const pristine: Record<string, { xml: string; said: Record<string, unknown> }> = {};
+const said = async (name: string): Promise<Record<string, unknown>> => ({
+  Heads: await property(name, 'Heads'),
+  Resolution: await property(name, 'Resolution'),
+  Monitors: await property(name, 'Monitors'),
+});
+
 beforeAll(async () => {
   stack = await ServiceStack.start({ realLibvirtd: true, uri: 'qemu:///session' });
   await stack.client.watch();
@@ -81,7 +90,39 @@ beforeAll(async () => {
   await define(tinyQemuGuestXml('vnc', { display: true }));
   await define(VGA_GUEST);
   for (const name of ['duo', 'vnc', 'plain']) paths[name] = await stack.client.waitForGuest(name);
+  for (const name of ['duo', 'vnc', 'plain']) pristine[name] = { xml: await inactiveXml(name), said: await said(name) };
 }, 120_000);
+
+/**
+ * Each test starts from the three guests shut off and defined as at first
+ * (the same XML given to libvirt again), once the service has seen that.
+ */
+beforeEach(async () => {
+  for (const name of ['duo', 'vnc', 'plain']) {
+    const domain = await libvirtDomainPath(stack, name, QEMU);
+    if ((await property(name, 'State')) !== 'shutoff') {
+      await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
+      await stack.client.waitForProperty(paths[name] as string, 'State', 'shutoff', 10_000);
+    }
+    const first = pristine[name] as { xml: string; said: Record<string, unknown> };
+    if ((await inactiveXml(name)) !== first.xml) await define(first.xml);
+    await waitFor(async () => JSON.stringify(await said(name)) === JSON.stringify(first.said), {
+      what: `the service to see ${name} as first defined`,
+      on: [[stack.client.events, 'signal']],
+    });
+  }
+}, 60_000);
+
+/** duo shut off with two heads of 5120×2880. */
+const twoBigHeads = (): Promise<unknown[]> =>
+  setDisplay('duo', { heads: new Variant('u', 2), resolution: new Variant('(uu)', [5120, 2880]) });
+
+/** duo running, started with two heads of 5120×2880. */
+async function runningWithTwoBigHeads(): Promise<void> {
+  await twoBigHeads();
+  await stack.client.service(paths.duo as string, GUEST, 'Start', '', [], 30_000);
+  await stack.client.waitForProperty(paths.duo as string, 'State', 'running', 10_000);
+}
 
 afterAll(async () => {
   await stack?.stop();
@@ -100,6 +141,7 @@ describe('heads and resolution', () => {
   });
 
   it('are what QEMU starts the guest with: two outputs, each 5120×2880, each a screen of its own', async () => {
+    await twoBigHeads();
     await stack.client.service(paths.duo as string, GUEST, 'Start', '', [], 30_000);
     await stack.client.waitForProperty(paths.duo as string, 'State', 'running', 10_000);
     const command = qemuCommandLine('duo');
@@ -119,6 +161,7 @@ describe('heads and resolution', () => {
   });
 
   it('changed while it runs, wait for its next start, and it says so', async () => {
+    await runningWithTwoBigHeads();
     await setDisplay('duo', { heads: new Variant('u', 1), resolution: new Variant('s', 'window') });
     expect(await property('duo', 'Heads')).toBe(1);
     expect(await property('duo', 'Resolution')).toEqual([0, 0]);

@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALLOW_INTERACTIVE_AUTHORIZATION, GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { jobEnd } from '../support/guest-files.js';
 import { libvirtCall, libvirtDomainPath, libvirtState, tinyQemuGuestXml } from '../support/libvirt.js';
@@ -31,6 +31,7 @@ import { LogindMock } from '../support/logind-mock.js';
 import { capabilityMask, HostWide, unitCapabilities } from '../support/host-wide.js';
 import type { ServiceStack } from '../support/stack.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
+import { waitFor } from '../support/wait.js';
 
 const ERR = 'me.phyllo.Switcher1.Error';
 const DENIED = `${ERR}.AccessDenied`;
@@ -38,6 +39,7 @@ const OTHER_SEAT = 'me.phyllo.switcher.manage-other-seat';
 const QEMU = '/org/libvirt/QEMU';
 const RUNNING = 1;
 const PAUSED = 3;
+const SHUTOFF = 5;
 // Two accounts of this host, neither root nor in the libvirt group (e.g. 1000 and nobody).
 const [ADA, BOB] = twoUsers();
 
@@ -76,20 +78,42 @@ function inSandboxAs(uid: number, command: string[]): { status: number | null; o
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/** ada on seat0 and bob on seat1, each in their session; the logind a test stopped is started again. */
+async function twoSessions(): Promise<void> {
+  await logind.addSeat('seat0');
+  await logind.addSeat('seat1');
+  await logind.addSession('c0', 'seat0', ADA, 'ada');
+  await logind.addSession('c1', 'seat1', BOB, 'bob');
+  await logind.bindPid(ada.pid, 'c0');
+  await logind.bindPid(bob.pid, 'c1');
+}
+
+/**
+ * Puts guests in the state a test starts from, through libvirt itself (no
+ * caller's rights involved), and waits until the service has seen it.
+ */
+async function guestsIn(wanted: 'running' | 'shutoff', names: string[]): Promise<void> {
+  for (const name of names) {
+    const now = await state(name);
+    const domain = await libvirtDomainPath(stack, name, QEMU);
+    if (wanted === 'shutoff' && now !== SHUTOFF)
+      await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Destroy', 'u', [0]);
+    if (wanted === 'running' && now === PAUSED) await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Resume');
+    if (wanted === 'running' && now === SHUTOFF)
+      await libvirtCall(stack, domain, 'org.libvirt.Domain', 'Create', 'u', [0]);
+    await stack.client.waitForProperty(guests[name] as string, 'State', wanted, 20_000);
+  }
+}
+
 beforeAll(async () => {
   host = await HostWide.start(
     () => [],
     async (started, { polkitPolicy }) => {
       stack = started;
       logind = await LogindMock.start(stack.group, { bus: stack.bus, policies: [polkitPolicy] });
-      await logind.addSeat('seat0');
-      await logind.addSeat('seat1');
-      await logind.addSession('c0', 'seat0', ADA, 'ada');
-      await logind.addSession('c1', 'seat1', BOB, 'bob');
       ada = await UidCaller.start(stack.group, ADA, stack.bus.address);
       bob = await UidCaller.start(stack.group, BOB, stack.bus.address);
-      await logind.bindPid(ada.pid, 'c0');
-      await logind.bindPid(bob.pid, 'c1');
+      await twoSessions();
       for (const [name, seat] of [
         ['ada-vm', 'seat0'],
         ['bob-vm', 'seat1'],
@@ -103,7 +127,23 @@ beforeAll(async () => {
   );
   stack = host.stack;
   for (const name of ['ada-vm', 'bob-vm', 'shared']) guests[name] = await stack.client.waitForGuest(name);
+  await stack.client.watch();
 }, 120_000);
+
+// What no test may leave to the next: logind stopped, polkit's rules, agent and record.
+beforeEach(async () => {
+  if (!logind.logind.running) {
+    await logind.startLogind();
+    await twoSessions();
+    await waitFor(
+      async () => ((await stack.client.service(MANAGER_PATH, MANAGER, 'ListSeats'))[0] as string[]).length === 2,
+      { what: "the service to see logind's seats again", on: [[stack.client.events, 'signal']] },
+    );
+  }
+  await logind.polkitAgent('none');
+  await logind.clearPolkitRules();
+  await logind.clearCheckedActions();
+}, 30_000);
 
 afterAll(async () => {
   await host?.stop();
@@ -167,6 +207,7 @@ describe('the system bus', () => {
 
 describe('two people on two seats', () => {
   it('each start, pause and stop their own seat’s guest', async () => {
+    await guestsIn('shutoff', ['ada-vm', 'bob-vm', 'shared']);
     expect(await errorOf(ada, guests['ada-vm'] as string, 'Start')).toBe('ok');
     expect(await errorOf(bob, guests['bob-vm'] as string, 'Start')).toBe('ok');
     expect(await errorOf(bob, guests.shared as string, 'Start')).toBe('ok');
@@ -177,8 +218,8 @@ describe('two people on two seats', () => {
   });
 
   it("neither pauses, stops, shows or takes the other's guest without polkit's yes", async () => {
+    await guestsIn('running', ['ada-vm', 'bob-vm', 'shared']);
     const adaVm = guests['ada-vm'] as string;
-    await logind.clearCheckedActions();
     for (const member of ['Pause', 'ForceOff', 'Reboot', 'OpenDisplay'])
       expect(await errorOf(bob, adaVm, member)).toBe(DENIED);
     expect(await errorOf(bob, adaVm, 'Shutdown', 'u', [10])).toBe(DENIED);
@@ -201,6 +242,7 @@ describe('two people on two seats', () => {
   });
 
   it("gets the other's with polkit's yes: a rule for that user, or an administrator's password when the call allows asking", async () => {
+    await guestsIn('running', ['ada-vm', 'bob-vm']);
     const adaVm = guests['ada-vm'] as string;
     await logind.polkitRule(OTHER_SEAT, BOB, 'yes');
     expect(await errorOf(bob, adaVm, 'Pause')).toBe('ok');
@@ -264,12 +306,15 @@ describe('two people on two seats', () => {
   });
 
   it("never runs a program or reads a file a caller names in a move's URI (libvirtd would, as root)", async () => {
+    await guestsIn('running', ['bob-vm']);
     const work = mkdtempSync(join(tmpdir(), 'phyllome-uri-'));
     try {
       const marker = join(work, 'ran');
       const script = join(work, 'evil.sh');
       writeFileSync(script, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
       const bobVm = guests['bob-vm'] as string;
+      // Jobs of earlier tests (an export's) stay listed: no new one may appear.
+      const [before] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListJobs');
       for (const uri of [
         `qemu+ssh://example.invalid/system?command=${script}`,
         `qemu+ssh://example.invalid/system?keyfile=/etc/shadow`,
@@ -280,7 +325,7 @@ describe('two people on two seats', () => {
         expect(reply.message).toMatch(/program or file on this host/);
       }
       const [jobs] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListJobs');
-      expect(jobs).toEqual([]);
+      expect(jobs).toEqual(before);
       expect(existsSync(marker)).toBe(false);
       expect(await state('bob-vm')).toBe(RUNNING);
     } finally {
@@ -289,6 +334,7 @@ describe('two people on two seats', () => {
   });
 
   it('places a process of no session (a Shell run as a systemd user unit) at its user’s display session', async () => {
+    await guestsIn('running', ['ada-vm']);
     const shell = await UidCaller.start(stack.group, ADA, stack.bus.address);
     const [where] = (await call(shell, MANAGER_PATH, MANAGER, 'DescribeCaller')).body as [Record<string, unknown>];
     expect(where).toEqual({ uid: ADA, session: 'c0', seat: 'seat0', active: true, local: true });
@@ -302,17 +348,29 @@ describe('two people on two seats', () => {
 describe('files a caller names', () => {
   // The service is root; it must not write or read for a user where that user may not.
   let work = '';
-  let job = '';
+  /** bob's export of bob-vm into his own folder: made by whichever test needs it first. */
+  let bobExport: Promise<{ error: string; job: string; end: unknown; folder: string }> | undefined;
+  const exportAsBob = () =>
+    (bobExport ??= (async () => {
+      const folder = join(work, 'bob');
+      mkdirSync(folder, { mode: 0o700 });
+      chownSync(folder, BOB, BOB);
+      const reply = await call(bob, guests['bob-vm'] as string, GUEST, 'Export', 's', [folder]);
+      const job = reply.body[0] as string;
+      return { error: reply.error, job, end: reply.error === 'ok' ? await jobEnd(stack, job) : undefined, folder };
+    })());
 
-  beforeAll(async () => {
-    await stack.client.watch();
+  beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'phyllome-files-'));
     chmodSync(work, 0o755);
-    expect(await errorOf(bob, guests['bob-vm'] as string, 'ForceOff')).toBe('ok');
   });
 
-  afterAll(async () => {
-    expect(await errorOf(bob, guests['bob-vm'] as string, 'Start')).toBe('ok');
+  // Exported shut off, as a person would.
+  beforeEach(async () => {
+    await guestsIn('shutoff', ['bob-vm']);
+  }, 30_000);
+
+  afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -326,14 +384,10 @@ describe('files a caller names', () => {
   });
 
   it("exports into the caller's own folder, the bundle theirs", async () => {
-    const own = join(work, 'bob');
-    mkdirSync(own, { mode: 0o700 });
-    chownSync(own, BOB, BOB);
-    const reply = await call(bob, guests['bob-vm'] as string, GUEST, 'Export', 's', [own]);
-    expect(reply.error).toBe('ok');
-    job = reply.body[0] as string;
-    expect(await jobEnd(stack, job)).toMatchObject({ success: true });
-    const bundle = join(own, 'bob-vm.phyllome');
+    const { error, end, folder } = await exportAsBob();
+    expect(error).toBe('ok');
+    expect(end).toMatchObject({ success: true });
+    const bundle = join(folder, 'bob-vm.phyllome');
     for (const path of [bundle, join(bundle, 'manifest.json'), join(bundle, 'domain.xml')])
       expect(statSync(path).uid).toBe(BOB);
   });
@@ -346,6 +400,7 @@ describe('files a caller names', () => {
     expect((await call(ada, guests['bob-vm'] as string, GUEST, 'Clone', 's', ['bobs-copy'])).error).toBe(DENIED);
     expect(readdirSync(adaOwn)).toEqual([]);
     // bob's bundle is in bob's closed folder: the service could read it, ada may not.
+    expect((await exportAsBob()).end).toMatchObject({ success: true });
     const imported = await call(ada, MANAGER_PATH, MANAGER, 'Import', 's', [join(work, 'bob', 'bob-vm.phyllome')]);
     expect(imported.error).toBe(DENIED);
     expect(imported.message).toMatch(/closed to you/);
@@ -353,6 +408,7 @@ describe('files a caller names', () => {
 
   it("lets only whoever started a job cancel it, asked before the job's own answer", async () => {
     // The job has ended: its starter hears that; anybody else hears no (test/service/job-owners.test.ts for more).
+    const { job } = await exportAsBob();
     const cancel = (who: UidCaller) => call(who, job, 'me.phyllo.Switcher1.Job', 'Cancel');
     expect((await cancel(ada)).error).toBe(DENIED);
     expect((await cancel(bob)).error).toBe(`${ERR}.InvalidState`);
@@ -364,6 +420,7 @@ describe('files a caller names', () => {
 
 describe('with logind gone', () => {
   it('refuses even its own seat’s guest, changing nothing', async () => {
+    await guestsIn('running', ['bob-vm']);
     await logind.stopLogind();
     expect(await errorOf(bob, guests['bob-vm'] as string, 'Pause')).toBe(DENIED);
     expect(await state('bob-vm')).toBe(RUNNING);

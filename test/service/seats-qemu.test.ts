@@ -7,12 +7,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { ServiceStack } from '../support/stack.js';
 import { libvirtCall, libvirtDomainPath, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
 
 const SEAT0 = '/me/phyllo/Switcher1/seat/seat0';
+const SEAT = 'me.phyllo.Switcher1.Seat';
+const GUEST = 'me.phyllo.Switcher1.Guest';
 let stack: ServiceStack;
 let logind: LogindMock;
 let sysfs: string;
@@ -75,6 +77,16 @@ const domainXml = async (): Promise<string> => {
   return xml as string;
 };
 
+// Each test starts from the guest shut off, with no evdev input in its definition.
+beforeEach(async () => {
+  if ((await stack.client.property(guest, GUEST, 'State')) !== 'shutoff') {
+    await stack.client.service(guest, GUEST, 'ForceOff');
+    await stack.client.waitForProperty(guest, 'State', 'shutoff');
+  }
+  // Taking back input that is not there is an error: only when it is.
+  if ((await domainXml()).includes("type='evdev'")) await stack.client.service(SEAT0, SEAT, 'PassInput', 'b', [false]);
+}, 30_000);
+
 it("puts the seat's keyboard in the guest's definition as evdev input, grab toggled by both Ctrl keys", async () => {
   await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [true]);
   expect(await domainXml()).toMatch(
@@ -83,6 +95,7 @@ it("puts the seat's keyboard in the guest's definition as evdev input, grab togg
 });
 
 it("passes libvirt's refusal to start with an input device that is not there back as Error.Libvirt", async () => {
+  await stack.client.service(SEAT0, SEAT, 'PassInput', 'b', [true]);
   const error = await stack.client.service(guest, 'me.phyllo.Switcher1.Guest', 'Start').then(
     () => undefined,
     (e: { type?: string; text?: string }) => e,
@@ -93,8 +106,6 @@ it("passes libvirt's refusal to start with an input device that is not there bac
 });
 
 it('gives one keyboard to any guest too (one seat, several monitors: a keyboard each)', async () => {
-  await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [false]);
-  expect(await domainXml()).not.toContain("type='evdev'");
   await stack.client.service('/me/phyllo/Switcher1/usb/1_2', 'me.phyllo.Switcher1.UsbDevice', 'PassInput', 'ob', [
     guest,
     true,
@@ -106,10 +117,11 @@ it('gives one keyboard to any guest too (one seat, several monitors: a keyboard 
     guest,
     false,
   ]);
-  await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [true]);
+  expect(await domainXml()).not.toContain("type='evdev'");
 });
 
 it('takes the input back, and the guest starts again', async () => {
+  await stack.client.service(SEAT0, SEAT, 'PassInput', 'b', [true]);
   await stack.client.service(SEAT0, 'me.phyllo.Switcher1.Seat', 'PassInput', 'b', [false]);
   expect(await domainXml()).not.toContain("type='evdev'");
   await stack.client.service(guest, 'me.phyllo.Switcher1.Guest', 'Start');

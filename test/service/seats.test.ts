@@ -7,7 +7,7 @@
 // Arguments are checked first, then the caller, then the service acts; every
 // refusal changes nothing; no answer from logind or polkit is a refusal.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Variant } from '@jellybrick/dbus-next';
 import { ServiceStack } from '../support/stack.js';
 import {
@@ -20,6 +20,7 @@ import {
 import { defineTestGuest, libvirtState, switcherMetadata } from '../support/libvirt.js';
 import { LogindMock, sessionPath } from '../support/logind-mock.js';
 import { UsbLab } from '../support/usb-lab.js';
+import { waitFor } from '../support/wait.js';
 import { startServiceInLab, type LabService } from '../support/usb-service.js';
 
 const SEAT = 'me.phyllo.Switcher1.Seat';
@@ -42,6 +43,8 @@ let service: LabService;
 let test: string;
 let second: string;
 let third: string;
+/** Whether the service runs on the fake logind's bus (one test starts it on none). */
+let serviceSeesLogind = true;
 
 /** Puts this test process (the caller) in the active session of `seatId`. */
 async function sitAt(seatId: string): Promise<void> {
@@ -86,16 +89,87 @@ beforeAll(async () => {
   await defineTestGuest(stack, 'third');
   second = await stack.client.waitForGuest('second');
   third = await stack.client.waitForGuest('third');
-  // test on seat0, second on seat1, third on none; all three running.
-  await sitAt('seat0');
-  await call(seat('seat0'), SEAT, 'AssignGuest', 'o', [test]);
-  await sitAt('seat1');
-  await call(seat('seat1'), SEAT, 'AssignGuest', 'o', [second]);
-  for (const guest of [second, third]) {
-    await call(guest, GUEST, 'Start');
-    await stack.client.waitForProperty(guest, 'State', 'running');
-  }
 }, 60_000);
+
+/** The two seats with their one active session each, and nothing else: what every test starts from. */
+async function resetLogind(): Promise<void> {
+  if (!logind.polkitd.running) await logind.startPolkit();
+  await logind.hang(false);
+  await logind.releaseHangingCalls();
+  await logind.polkitAgent('none');
+  await logind.clearPolkitRules();
+  if (!logind.logind.running) await logind.startLogind();
+  const seats = await logind.seats();
+  for (const id of seats) if (id !== 'seat0' && id !== 'seat1') await logind.removeSeat(id);
+  for (const id of ['seat0', 'seat1']) if (!seats.includes(id)) await logind.addSeat(id);
+  const sessions = await logind.sessions();
+  for (const { id } of sessions) if (id !== 'c0' && id !== 'c1') await logind.removeSession(id);
+  if (!sessions.some((s) => s.id === 'c0')) await logind.addSession('c0', 'seat0', 1000, 'ada');
+  if (!sessions.some((s) => s.id === 'c1')) await logind.addSession('c1', 'seat1', 1001, 'bob');
+  await logind.activate('c0');
+  await logind.activate('c1');
+  if (!serviceSeesLogind) {
+    await service.stop();
+    service = await startServiceInLab(stack, lab, 'test:///default', ['--system-bus', logind.address]);
+    serviceSeesLogind = true;
+  }
+  // The service follows logind's signals: a test starts once it has seen all of the above.
+  const seen = async (): Promise<boolean> => {
+    const [ids] = await call(MANAGER_PATH, MANAGER, 'ListSeats').catch(() => [[]]);
+    if (JSON.stringify(ids) !== JSON.stringify([seat('seat0'), seat('seat1')])) return false;
+    for (const [id, session] of [
+      ['seat0', 'c0'],
+      ['seat1', 'c1'],
+    ] as const) {
+      const sessions = await stack.client.property(seat(id), SEAT, 'Sessions').catch(() => []);
+      if (JSON.stringify(sessions) !== JSON.stringify([sessionPath(session)])) return false;
+    }
+    return true;
+  };
+  await waitFor(seen, { what: "the service to see logind's two seats", on: [[stack.client.events, 'signal']] });
+}
+
+/**
+ * test on seat0, second on seat1, third on none; all three running; the
+ * focus on the host; no USB rules; both devices on seat0. Mended with
+ * polkit's yes, as an administrator would, then polkit's record cleared and
+ * the caller placed nowhere: each test sits where it needs.
+ */
+async function resetService(): Promise<void> {
+  await standUp();
+  await logind.polkitRule(OTHER_SEAT, ME, 'yes');
+  for (const [guest, seatId] of [
+    [test, 'seat0'],
+    [second, 'seat1'],
+  ] as const) {
+    if ((await stack.client.property(guest, GUEST, 'Seat')) !== seatId)
+      await call(seat(seatId), SEAT, 'AssignGuest', 'o', [guest]);
+  }
+  if ((await stack.client.property(third, GUEST, 'Seat')) !== '') {
+    const where = (await stack.client.property(third, GUEST, 'Seat')) as string;
+    await call(seat(where), SEAT, 'AssignGuest', 'o', ['/']);
+  }
+  for (const guest of [test, second, third]) {
+    const now = await stack.client.property(guest, GUEST, 'State');
+    if (now === 'paused') await call(guest, GUEST, 'Resume');
+    else if (now !== 'running') await call(guest, GUEST, 'Start');
+    await stack.client.waitForProperty(guest, 'State', 'running');
+    if (((await stack.client.property(guest, GUEST, 'UsbRules')) as unknown[]).length > 0)
+      for (const device of [KEYBOARD, MOUSE]) await call(device, USB, 'SetRule', 'oss', [guest, '', 'device']);
+  }
+  await call(MANAGER_PATH, MANAGER, 'SetFocusedGuest', 'o', ['/']);
+  for (const device of [KEYBOARD, MOUSE]) {
+    if (!((await stack.client.property(seat('seat0'), SEAT, 'Devices')) as string[]).includes(device))
+      await call(seat('seat0'), SEAT, 'AttachDevice', 'o', [device]);
+  }
+  await logind.clearPolkitRules();
+  await logind.clearCheckedActions();
+}
+
+beforeEach(async () => {
+  await resetLogind();
+  await resetService();
+}, 30_000);
 
 afterAll(async () => {
   await service?.stop();
@@ -174,7 +248,6 @@ describe('where the caller sits', () => {
 
   it('is nowhere for a process of no session whose user has none: polkit decides even for a guest of no seat', async () => {
     await standUp();
-    await logind.clearCheckedActions();
     expect(await errorOf(third, GUEST, 'Pause')).toBe(DENIED);
     expect(await state('third')).toBe(RUNNING);
     expect(await checks()).toEqual([{ actionId: OTHER_SEAT, flags: 0, subject: `unix-process:${process.pid}` }]);
@@ -203,7 +276,6 @@ describe('where the caller sits', () => {
 describe("another seat's guest", () => {
   it('is refused without polkit, changing nothing', async () => {
     await sitAt('seat1');
-    await logind.clearCheckedActions();
     for (const member of ['Pause', 'ForceOff', 'Reboot', 'Show']) {
       expect(await errorOf(test, GUEST, member)).toBe(DENIED);
     }
@@ -218,6 +290,7 @@ describe("another seat's guest", () => {
   });
 
   it('cannot be taken to the caller’s seat', async () => {
+    await sitAt('seat1');
     expect(await errorOf(seat('seat1'), SEAT, 'AssignGuest', 'o', [test])).toBe(DENIED);
     expect(await errorOf(seat('seat0'), SEAT, 'AssignGuest', 'o', ['/'])).toBe(DENIED);
     expect(await stack.client.property(test, GUEST, 'Seat')).toBe('seat0');
@@ -225,6 +298,7 @@ describe("another seat's guest", () => {
   });
 
   it('is allowed when polkit says yes for this user', async () => {
+    await sitAt('seat1');
     await logind.polkitRule(OTHER_SEAT, ME, 'yes');
     await call(test, GUEST, 'Pause');
     expect(await state('test')).toBe(PAUSED);
@@ -237,7 +311,7 @@ describe("another seat's guest", () => {
   });
 
   it('asks with user interaction allowed when the call allows it, and the answer is kept', async () => {
-    await logind.clearCheckedActions();
+    await sitAt('seat1');
     await logind.polkitAgent('no');
     expect(await errorOf(test, GUEST, 'Pause', '', [], ALLOW_INTERACTIVE_AUTHORIZATION)).toBe(DENIED);
     await logind.polkitAgent('yes');
@@ -261,7 +335,6 @@ describe("another seat's guest", () => {
 describe('arguments', () => {
   it('are checked before the caller: a bad one is the same error for everybody, and polkit is not asked', async () => {
     await sitAt('seat1');
-    await logind.clearCheckedActions();
     expect(await errorOf(test, GUEST, 'Shutdown', 'u', [0])).toBe(`${ERR}.InvalidArgument`);
     expect(await errorOf(test, GUEST, 'SetMonitor', 's', ['no such connector!'])).toBe(`${ERR}.InvalidArgument`);
     expect(await errorOf(test, GUEST, 'SetMonitors', 'as', [['DP-1', 'DP-1']])).toBe(`${ERR}.InvalidArgument`);
@@ -346,13 +419,15 @@ describe('devices', () => {
 
   it('move to a seat through logind, and taking one from another seat needs polkit', async () => {
     await sitAt('seat1');
+    // logind keeps every AttachDevice it took, the reset's own included: this test's are those after now.
+    const before = (await logind.attachedDevices()).length;
     expect(await errorOf(seat('seat1'), SEAT, 'AttachDevice', 'o', [KEYBOARD])).toBe(DENIED);
-    expect(await logind.attachedDevices()).toEqual([]);
+    expect((await logind.attachedDevices()).slice(before)).toEqual([]);
     await logind.polkitRule(OTHER_SEAT, ME, 'yes');
     const from = stack.client.signals.length;
     await call(seat('seat1'), SEAT, 'AttachDevice', 'o', [KEYBOARD]);
     await logind.clearPolkitRules();
-    expect(await logind.attachedDevices()).toEqual([
+    expect((await logind.attachedDevices()).slice(before)).toEqual([
       { seat: 'seat1', sysfsPath: '/sys/bus/usb/devices/1-2', interactive: false },
     ]);
     await stack.client.waitForSignal(propertiesChanged(seat('seat1'), 'Devices'), 5_000, from);
@@ -374,7 +449,7 @@ describe('devices', () => {
   });
 });
 
-// Last: they take logind and polkit away.
+// They take logind and polkit away; the next test's reset brings them back.
 describe('when logind or polkit cannot answer', () => {
   it('refuses while logind is gone, though seats are then unknown, and allows again once it is back', async () => {
     await sitAt('seat1');
@@ -413,6 +488,7 @@ describe('when logind or polkit cannot answer', () => {
 
   it('refuses every change of a service that found no system bus: no seats known is no checks passed', async () => {
     await service.stop();
+    serviceSeesLogind = false;
     service = await startServiceInLab(stack, lab, 'test:///default', ['--system-bus', 'unix:path=/nonexistent']);
     expect(await stack.client.listGuests()).toHaveLength(3);
     expect(await errorOf(third, GUEST, 'Pause')).toBe(DENIED);

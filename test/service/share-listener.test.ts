@@ -8,7 +8,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { hostCertificate, type HostCertificate } from '../../service/sharing/host-certificate.js';
 import { ShareGate } from '../../service/sharing/share-gate.js';
 import { ShareListener } from '../../service/sharing/share-listener.js';
@@ -16,9 +16,9 @@ import { ManualClock } from '../support/manual-clock.js';
 
 let work = '';
 let certificate: HostCertificate;
-const clock = new ManualClock(1_000_000);
+let clock: ManualClock;
 let listener: ShareListener;
-const displaysAsked: number[] = [];
+let displaysAsked: number[] = [];
 
 /** A TLS connection that has finished its handshake and says nothing; resolves once it is up. */
 function quietClient(port: number): Promise<TLSSocket> {
@@ -46,6 +46,13 @@ const closedByServer = (socket: Socket): Promise<void> =>
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'phyllome-listener-'));
   certificate = await hostCertificate(join(work, 'sharing'), ['127.0.0.1'], Date.now());
+});
+
+// A listener of each test's own, with every place free and a clock of its own: connections one test
+// left behind take no place of the next's.
+beforeEach(async () => {
+  clock = new ManualClock(1_000_000);
+  displaysAsked = [];
   listener = await ShareListener.listen({
     guestName: 'bounded',
     address: '127.0.0.1',
@@ -61,8 +68,11 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => {
+afterEach(() => {
   listener?.close();
+});
+
+afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 

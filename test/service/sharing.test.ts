@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Variant } from '@jellybrick/dbus-next';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GUEST, MANAGER, MANAGER_PATH, propertiesChanged, SERVICE } from '../support/dbus-client.js';
 import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
@@ -250,6 +250,30 @@ beforeAll(async () => {
     expect((await who.call(SERVICE, guests[name] as string, GUEST, 'Start')).error).toBe('ok');
 }, 180_000);
 
+/** Each guest's owner, and the state every test starts it in. */
+const START: [name: string, owner: () => UidCaller, state: 'running' | 'shutoff'][] = [
+  ['ada-vm', () => ada, 'running'],
+  ['bob-vm', () => bob, 'running'],
+  ['ada-vnc', () => ada, 'running'],
+  ['ada-off', () => ada, 'shutoff'],
+];
+
+// Nothing shared, and each guest as the file starts it: ended and started again by its owner, as a person would.
+beforeEach(async () => {
+  for (const [name, owner, wanted] of START) {
+    const guest = guests[name] as string;
+    if ((await stack.client.property(guest, GUEST, 'Shared')) === true) {
+      const from = stack.client.signals.length;
+      expect((await owner().call(SERVICE, guest, GUEST, 'Unshare')).error).toBe('ok');
+      await sharedBecomes(guest, false, from);
+    }
+    if ((await stack.client.property(guest, GUEST, 'State')) !== wanted) {
+      expect((await owner().call(SERVICE, guest, GUEST, wanted === 'running' ? 'Start' : 'ForceOff')).error).toBe('ok');
+      await stack.client.waitForProperty(guest, 'State', wanted, 30_000);
+    }
+  }
+}, 90_000);
+
 afterAll(async () => {
   await stack?.stop();
   for (const dir of [work, runtime, stateDir && join(stateDir, '..')])
@@ -273,7 +297,14 @@ it('has nothing listening for the other computer before anything is shared', asy
 }, 120_000);
 
 describe('a share', () => {
-  let grant: Grant;
+  /** ada-vm shared by ada for ten minutes, once the service says so. */
+  async function sharedAdaVm(): Promise<Grant> {
+    const adaVm = guests['ada-vm'] as string;
+    const from = stack.client.signals.length;
+    const grant = await shareOk(ada, adaVm, { duration: new Variant('u', 600) });
+    await sharedBecomes(adaVm, true, from);
+    return grant;
+  }
 
   it('is refused, typed, for what the host does not allow, a guest that cannot be shared, and another seat', async () => {
     const adaVm = guests['ada-vm'] as string;
@@ -291,9 +322,7 @@ describe('a share', () => {
 
   it('is shown on the other computer by a real remote-viewer with the file its owner was given, encrypted', async () => {
     const adaVm = guests['ada-vm'] as string;
-    const from = stack.client.signals.length;
-    grant = await shareOk(ada, adaVm, { duration: new Variant('u', 600) });
-    await sharedBecomes(adaVm, true, from);
+    const grant = await sharedAdaVm();
     expect(grant.address).toBe(net.host.address);
     expect(grant.port).toBeGreaterThanOrEqual(FIRST_PORT);
     expect(grant.port).toBeLessThanOrEqual(LAST_PORT);
@@ -326,10 +355,12 @@ describe('a share', () => {
   }, 120_000);
 
   it('is the one port the other computer finds open', async () => {
+    const grant = await sharedAdaVm();
     expect(await scanHost()).toEqual([grant.port]);
   }, 120_000);
 
   it('refuses a wrong or empty password alike, later each time, and still takes the right one', async () => {
+    const grant = await sharedAdaVm();
     // The real client first, with a file whose password is wrong: refused, and no frame of the guest.
     const viewer = remoteViewer(grant['connection-file'].replace(grant.password, 'abcd-efgh-jkmn-pqrs'), 'wrong');
     try {
@@ -358,6 +389,7 @@ describe('a share', () => {
   }, 60_000);
 
   it('is judged by the fingerprint just as well, for a client with no connection file', async () => {
+    const grant = await sharedAdaVm();
     const answer = await remote<LinkAnswer>({
       op: 'link',
       host: grant.address,
@@ -369,6 +401,7 @@ describe('a share', () => {
   }, 60_000);
 
   it('keeps its local side from a second local user and root, and its key from every caller', async () => {
+    await sharedAdaVm();
     const uuid = (await stack.client.property(guests['ada-vm'] as string, GUEST, 'Uuid')) as string;
     const own = join(runtime, 'display', 'share', `${uuid}.sock`);
     expect(existsSync(own)).toBe(true);
@@ -389,11 +422,13 @@ describe('a share', () => {
   });
 
   it('cannot be had twice', async () => {
+    await sharedAdaVm();
     expect(await share(ada, guests['ada-vm'] as string)).toBe('me.phyllo.Switcher1.Error.InvalidState');
   });
 
   it('ends when its owner ends it: the other computer finds nothing, and the password opens nothing', async () => {
     const adaVm = guests['ada-vm'] as string;
+    const grant = await sharedAdaVm();
     const from = stack.client.signals.length;
     expect((await ada.call(SERVICE, adaVm, GUEST, 'Unshare')).error).toBe('ok');
     await sharedBecomes(adaVm, false, from);
@@ -445,8 +480,11 @@ describe('a share', () => {
     expect(await scanHost()).toEqual([]);
   }, 120_000);
 
-  it('never put a password it gave out into its log', () => {
-    expect(given.length).toBeGreaterThanOrEqual(4);
+  it('never put a password it gave out into its log', async () => {
+    // One of its own, used, whatever ran before: the log is checked for every password given out so far.
+    const grant = await sharedAdaVm();
+    expect((await link(grant, grant.password)).result).toBe(LINK_OK);
+    expect(given).toContain(grant.password);
     const output = stack.service?.output() ?? '';
     for (const password of given) expect(output).not.toContain(password);
   });

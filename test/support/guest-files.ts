@@ -34,6 +34,43 @@ export async function defineDefaultPool(stack: ServiceStack): Promise<string> {
   return pool as string;
 }
 
+/** libvirt's 'default' pool, or undefined where there is none. */
+export async function lookupDefaultPool(stack: ServiceStack): Promise<string | undefined> {
+  return libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'StoragePoolLookupByName', 's', ['default']).then(
+    ([path]) => path as string,
+    () => undefined,
+  );
+}
+
+/** The 'default' pool, running: defined here when no test before made it (a test run alone starts with none). */
+export async function ensureDefaultPool(stack: ServiceStack): Promise<string> {
+  const pool = await lookupDefaultPool(stack);
+  if (!pool) return defineDefaultPool(stack);
+  const [active] = await libvirtCall(stack, pool, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [
+    'org.libvirt.StoragePool',
+    'Active',
+  ]);
+  if (!(active as Variant).value) await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'Create', 'u', [0]);
+  return pool;
+}
+
+/**
+ * Takes the 'default' pool away with the volumes tests made in it, for a
+ * test of a fresh host whatever ran before it in the sandbox. Its folder
+ * stays, empty, as after a package removal.
+ */
+export async function removeDefaultPool(stack: ServiceStack): Promise<void> {
+  const pool = await lookupDefaultPool(stack);
+  if (!pool) return;
+  await ensureDefaultPool(stack);
+  await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'Refresh', 'u', [0]);
+  const [volumes] = await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'ListStorageVolumes', 'u', [0]);
+  for (const volume of volumes as string[])
+    await libvirtCall(stack, volume, 'org.libvirt.StorageVol', 'Delete', 'u', [0]);
+  await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'Destroy');
+  await libvirtCall(stack, pool, 'org.libvirt.StoragePool', 'Undefine');
+}
+
 /** A new raw volume of the default pool (all holes); its object and file path. */
 export async function createVolume(
   stack: ServiceStack,

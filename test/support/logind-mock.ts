@@ -118,9 +118,11 @@ export class LogindMock {
     /** The bus's dbus-daemon, when this helper started it. */
     readonly daemon: TrackedProcess | undefined,
     public logind: TrackedProcess,
-    readonly polkitd: TrackedProcess,
+    public polkitd: TrackedProcess,
     /** The helper's own connection, for the mock's control calls. */
     readonly control: TestClient,
+    /** The .policy files polkit reads, kept to start it again the same. */
+    private readonly policies: string[],
   ) {}
 
   /**
@@ -136,11 +138,12 @@ export class LogindMock {
     const bus = options.bus ?? (await startPrivateBus(group));
     const daemon = options.bus ? undefined : bus.daemon;
     const logind = startDbusmock(group, bus.address, 'logind');
-    const polkitd = startDbusmock(group, bus.address, POLKIT_TEMPLATE, { policies: options.policies ?? [POLICY] });
+    const policies = options.policies ?? [POLICY];
+    const polkitd = startDbusmock(group, bus.address, POLKIT_TEMPLATE, { policies });
     let control: TestClient | undefined;
     try {
       control = await TestClient.connect(bus.address);
-      const mock = new LogindMock(group, bus, daemon, logind, polkitd, control);
+      const mock = new LogindMock(group, bus, daemon, logind, polkitd, control, policies);
       await mock.control.waitForName(POLKIT, polkitd);
       await mock.completeLogind();
       return mock;
@@ -181,6 +184,13 @@ export class LogindMock {
     return this.bus.address;
   }
 
+  /** Starts polkit again after stopPolkit, with no rules, no agent and no calls recorded. */
+  async startPolkit(): Promise<void> {
+    if (this.polkitd.running) throw new Error('polkit is running');
+    this.polkitd = startDbusmock(this.group, this.bus.address, POLKIT_TEMPLATE, { policies: this.policies });
+    await this.control.waitForName(POLKIT, this.polkitd);
+  }
+
   /** PIDs of everything this helper started. */
   get pids(): number[] {
     return [...(this.daemon ? [this.daemon.pid] : []), this.logind.pid, this.polkitd.pid];
@@ -195,6 +205,18 @@ export class LogindMock {
   }
 
   // --- logind -------------------------------------------------------------
+
+  /** The ids of logind's seats, as its ListSeats answers. */
+  async seats(): Promise<string[]> {
+    const [rows] = await this.control.call(LOGIND, LOGIND_PATH, LOGIND_MANAGER, 'ListSeats');
+    return (rows as [string, string][]).map(([id]) => id);
+  }
+
+  /** logind's sessions, as its ListSessions answers. */
+  async sessions(): Promise<{ id: string; uid: number; seat: string }[]> {
+    const [rows] = await this.control.call(LOGIND, LOGIND_PATH, LOGIND_MANAGER, 'ListSessions');
+    return (rows as [string, number, string, string, string][]).map(([id, uid, , seat]) => ({ id, uid, seat }));
+  }
 
   /** Adds a seat and emits SeatNew; resolves to its object path. */
   async addSeat(id: string, options: { canGraphical?: boolean } = {}): Promise<string> {
