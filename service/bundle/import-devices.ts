@@ -25,6 +25,7 @@ import {
 } from '../create/plan.js';
 import { attributeOf, childrenNamed, NOT_IN_MODEL, shorten, type El, type Reading } from './allowlist-reading.js';
 import { HOST_DEVICE, HOST_FILE, S } from './import-labels.js';
+import { wholeNumber } from '../libvirt/video-xml.js';
 
 /** A disk image the bundle carries, as its manifest describes it. */
 export interface BundleImage {
@@ -43,10 +44,6 @@ export interface DiskRead {
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const DISK_DEV: Record<string, RegExp> = { virtio: /^vd[a-z]{1,2}$/, sata: /^sd[a-z]{1,2}$/, scsi: /^sd[a-z]{1,2}$/ };
 const INTEGER = /^\s*[0-9]{1,20}\s*$/;
-
-/** A whole number of at most 5 digits (heads, pixels), 0 for anything else. */
-const whole = (value: string | undefined): number =>
-  value !== undefined && /^[0-9]{1,5}$/.test(value) ? Number(value) : 0;
 
 const includes = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
@@ -131,8 +128,8 @@ export function readDevices(
             },
             resolution: (element) => {
               const { x, y } = r.leaf(element, { x: 'read', y: 'read' });
-              const width = whole(x);
-              const height = whole(y);
+              const width = wholeNumber(x);
+              const height = wholeNumber(y);
               if (width > 0 && height > 0) resolution = [width, height];
               else r.drop(S.videoSettings);
             },
@@ -140,7 +137,7 @@ export function readDevices(
           const type = read.type;
           if (type !== undefined && includes(VIDEO_MODELS, type)) {
             guest.video = type as VideoModel;
-            const heads = read.heads === undefined ? 1 : whole(read.heads);
+            const heads = read.heads === undefined ? 1 : wholeNumber(read.heads);
             if (heads === 0) r.drop(S.videoSettings);
             guest.videoSettings = { heads: Math.max(heads, 1), resolution, accel3d };
           } else r.drop(`its ${shorten(type ?? 'unnamed')} display adapter`);

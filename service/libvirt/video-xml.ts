@@ -39,7 +39,9 @@ export interface VideoFacts {
 
 export const NO_VIDEO: VideoFacts = { model: '', heads: 1, resolution: [0, 0], accel3d: false, framebufferKiB: 0 };
 
-const count = (value: string): number => (/^\d{1,9}$/.test(value) ? Number(value) : 0);
+/** A whole number as libvirt writes one (heads, pixels, KiB), 0 for anything else. */
+export const wholeNumber = (value: string | undefined): number =>
+  value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : 0;
 
 /** The video device a viewer shows first: the one marked primary, else the first. */
 function primaryVideo<T>(videos: T[], isPrimary: (video: T) => boolean): T | undefined {
@@ -53,14 +55,14 @@ export function videoFacts(devices: Node | undefined): VideoFacts {
   const type = attribute(model, 'type');
   if (!model || !type || type === 'none') return { ...NO_VIDEO, resolution: [0, 0] };
   const resolution = asNode(model.resolution);
-  const width = count(attribute(resolution, 'x'));
-  const height = count(attribute(resolution, 'y'));
+  const width = wholeNumber(attribute(resolution, 'x'));
+  const height = wholeNumber(attribute(resolution, 'y'));
   return {
     model: type,
-    heads: count(attribute(model, 'heads')) || 1,
+    heads: wholeNumber(attribute(model, 'heads')) || 1,
     resolution: width > 0 && height > 0 ? [width, height] : [0, 0],
     accel3d: attribute(asNode(model.acceleration), 'accel3d') === 'yes',
-    framebufferKiB: count(attribute(model, type === 'qxl' ? 'vgamem' : 'vram')),
+    framebufferKiB: wholeNumber(attribute(model, type === 'qxl' ? 'vgamem' : 'vram')),
   };
 }
 
