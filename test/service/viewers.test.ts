@@ -168,11 +168,8 @@ function viewersOf(uuid: string): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
-      try {
-        return cmdline(Number(pid)).includes('virt-viewer') && cmdline(Number(pid)).includes(uuid);
-      } catch {
-        return false;
-      }
+      const line = liveCmdline(Number(pid));
+      return line.includes('virt-viewer') && line.includes(uuid);
     })
     .map(Number);
 }
