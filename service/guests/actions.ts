@@ -112,8 +112,8 @@ export class GuestActions {
 
   async run(path: string, action: Exclude<GuestAction, 'Shutdown'>): Promise<void> {
     const guest = this.ready(path, action);
-    const transitional: GuestState | undefined = action === 'Start' ? 'starting' : undefined;
-    if (transitional) this.registry.setState(guest, transitional);
+    // Starting is ours: libvirt reads the guest as off until its Create returns.
+    const release = action === 'Start' ? this.registry.hold(guest, 'starting') : undefined;
     try {
       const [member, takesFlags] = LIBVIRT_MEMBER[action];
       await this.libvirt(guest, member, takesFlags ? 'u' : '', takesFlags ? [0] : []);
@@ -122,7 +122,10 @@ export class GuestActions {
       log.info(`${action} ${JSON.stringify(guest.name)}: done`);
     } finally {
       // libvirt's event normally settles the state; re-read it when we set one ourselves.
-      if (transitional) void this.registry.refreshState(guest);
+      if (release) {
+        release();
+        void this.registry.refreshState(guest);
+      }
     }
   }
 
@@ -137,9 +140,11 @@ export class GuestActions {
       down.cancel();
       throw error;
     }
+    // Stopping is ours while the guest's OS works on the request: libvirt reads it as running till it is down.
     const current = this.registry.get(guest.path);
-    if (current && current.state === 'running') this.registry.setState(current, 'stopping');
+    const release = current?.state === 'running' ? this.registry.hold(current, 'stopping') : undefined;
     const stopped = await down.promise;
+    release?.();
     if (!stopped) {
       const left = this.registry.get(guest.path);
       if (left) await this.registry.refreshState(left);

@@ -12,7 +12,7 @@ import { parseDomainXml } from '../libvirt/domain-xml.js';
 import { uuidFromDomainPath } from '../libvirt/uri.js';
 import { log } from '../log.js';
 import { changedFacts, guestPath, type Guest, type GuestFacts } from './guest.js';
-import { DomainEvent, stateFromEvent, stateFromLibvirt, type GuestState } from './state.js';
+import { DomainEvent, stateFromEvent, stateFromLibvirt, stillHeld, type GuestState } from './state.js';
 import { count } from '../readable.js';
 
 export interface GuestRegistryEvents {
@@ -58,6 +58,11 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
    * event's state rather than its own stale one.
    */
   private readonly eventCount = new Map<string, number>();
+  /**
+   * States of ours that libvirt has no word for (starting, stopping), per
+   * domain: they stand over libvirt's reads until libvirt says otherwise.
+   */
+  private readonly held = new Map<string, { state: GuestState }>();
   /** The last state an action of ours settled per domain, and when. */
   private readonly settled = new Map<string, { state: GuestState; at: number }>();
   /**
@@ -145,14 +150,28 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   settle(guest: Guest, state: GuestState): void {
     const current = this.byPath.get(guest.path);
     if (!current) return;
+    this.held.delete(current.libvirtPath);
     this.settled.set(current.libvirtPath, { state, at: this.clock.now() });
     this.update(current, { state });
   }
 
-  /** Sets a guest's state ourselves (starting, stopping) until libvirt says otherwise. */
-  setState(guest: Guest, state: GuestState): void {
+  /**
+   * Shows a state of ours that libvirt has no word for: starting while
+   * libvirt still reads the guest as off, stopping while an ACPI shutdown is
+   * under way and libvirt still reads it as running. Any re-read of the guest
+   * meanwhile (a metadata change, a resync, a late reply) keeps it; libvirt's
+   * events, a read of another state, settle() or the returned release end it.
+   */
+  hold(guest: Guest, state: GuestState): () => void {
     const current = this.byPath.get(guest.path);
-    if (current) this.update(current, { state });
+    if (!current) return () => undefined;
+    const { libvirtPath } = current;
+    const mine = { state };
+    this.held.set(libvirtPath, mine);
+    this.update(current, { state });
+    return () => {
+      if (this.held.get(libvirtPath) === mine) this.held.delete(libvirtPath);
+    };
   }
 
   /** Sets a fact we changed in libvirt ourselves and libvirt sends no event for (autostart). */
@@ -184,7 +203,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       const [state, reason] = await this.client.domainState(guest.libvirtPath);
       const current = this.byPath.get(guest.path);
       if (current && this.eventCount.get(guest.libvirtPath) === events) {
-        this.update(current, { state: stateFromLibvirt(state, reason) });
+        this.update(current, { state: this.readState(guest.libvirtPath, stateFromLibvirt(state, reason)) });
       }
     } catch (error) {
       this.onFetchError(guest.libvirtPath, error);
@@ -306,7 +325,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     return {
       name: facts.name,
       uuid: facts.uuid || uuidFromDomainPath(libvirtPath) || '',
-      state: stateFromLibvirt(state, reason),
+      state: this.readState(libvirtPath, stateFromLibvirt(state, reason)),
       vcpus: facts.vcpus,
       memoryMiB: facts.memoryMiB,
       autostart,
@@ -317,6 +336,15 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
       settings: facts.settings,
       usbHostdevs: facts.usbHostdevs,
     };
+  }
+
+  /** libvirt's reading of a domain's state, under any state of ours it has not reached yet. */
+  private readState(libvirtPath: string, read: GuestState): GuestState {
+    const held = this.held.get(libvirtPath);
+    if (!held) return read;
+    if (stillHeld(held.state, read)) return held.state;
+    this.held.delete(libvirtPath);
+    return read;
   }
 
   /** Fetched facts, with the state of any event that arrived while they were read. */
@@ -333,6 +361,8 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     this.eventCount.set(libvirtPath, (this.eventCount.get(libvirtPath) ?? 0) + 1);
     const guest = this.byLibvirtPath.get(libvirtPath);
     const state = stateFromEvent(event, detail);
+    // libvirt's own word on the state: no state of ours stands over it.
+    if (state) this.held.delete(libvirtPath);
     const settled = this.settled.get(libvirtPath);
     if (guest && state && settled && state !== settled.state && this.clock.now() - settled.at < SETTLE_WINDOW_MS) {
       // Right after an action of ours, an event saying otherwise may be an older one: ask libvirt.
@@ -450,6 +480,7 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
     if (read) read.removals++;
     this.eventCount.delete(guest.libvirtPath);
     this.settled.delete(guest.libvirtPath);
+    this.held.delete(guest.libvirtPath);
     this.readable(guest.libvirtPath);
     this.sortedPaths = undefined;
     log.info(`guest removed: ${JSON.stringify(guest.name)} (${guest.uuid})`);

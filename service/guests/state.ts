@@ -90,6 +90,21 @@ export function stateFromEvent(event: number, detail: number): GuestState | unde
   }
 }
 
+/**
+ * Our own states, which libvirt has no word for, and the states of libvirt's
+ * that they stand over: a guest asked to start still reads as shut off, one
+ * asked to shut down (ACPI) still reads as running, until it gets there.
+ */
+const HELD_OVER: Partial<Record<GuestState, readonly GuestState[]>> = {
+  starting: ['shutoff', 'crashed'],
+  stopping: ['running'],
+};
+
+/** Whether a state of ours still stands once libvirt reads `read`. */
+export function stillHeld(held: GuestState, read: GuestState): boolean {
+  return HELD_OVER[held]?.includes(read) ?? false;
+}
+
 const ALLOWED: Record<GuestAction, readonly GuestState[]> = {
   Start: ['shutoff', 'crashed'],
   Shutdown: ['running'],

@@ -134,7 +134,7 @@ it('answers NoDisplay for a guest without a display of its own, and leaves no vi
   await stack.client.service(headless, GUEST, 'ForceOff');
 });
 
-it('reports a viewer that cannot show the guest as a failure within 2 s, and closes it', async () => {
+it('reports a viewer that cannot show the guest as a failure in its own words, at once, and closes it', async () => {
   // A viewer pointed at a libvirt it cannot reach: it would sit behind an error dialog.
   await stack.service?.stop();
   await stack.startService(
@@ -146,14 +146,14 @@ it('reports a viewer that cannot show the guest as a failure within 2 s, and clo
   path = await stack.client.guestByName('shown');
   await stack.client.service(path, GUEST, 'Start');
   await stack.client.waitForProperty(path, 'State', 'running', 10_000);
-  const started = Date.now();
   const failure = await stack.client.service(path, GUEST, 'Show', '', [], 30_000).then(
     () => undefined,
     (e: { type?: string; text?: string }) => e,
   );
-  expect(Date.now() - started).toBeLessThan(2_500);
   expect(failure?.type).toBe('me.phyllo.Switcher1.Error.ViewerFailed');
+  // Its own error, as soon as it said it: not the deadline of a viewer that says nothing (no timing on a busy machine).
   expect(failure?.text).toMatch(/could not show shown: .*nonexistent/);
+  expect(failure?.text).not.toMatch(/showed nothing within/);
   await waitForViewerPid((pid) => pid === 0);
   const uuid = (await stack.client.property(path, GUEST, 'Uuid')) as string;
   // Its exit was seen (ViewerPid 0); nothing announces the going of what it may have started: look in /proc.

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { expect, it } from 'vitest';
 import { SwitcherError } from '../../service/errors.js';
+import type { Guest } from '../../service/guests/guest.js';
 import { GuestRegistry } from '../../service/guests/registry.js';
 import type { LibvirtClient } from '../../service/libvirt/client.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -53,8 +54,10 @@ class FlakyLibvirt extends EventEmitter {
     }
     return xml;
   }
-  async domainState(): Promise<[number, number]> {
-    return [5, 0];
+  /** virDomainGetState's answer per domain; shut off when not set. */
+  readonly states = new Map<string, [number, number]>();
+  async domainState(path: string): Promise<[number, number]> {
+    return this.states.get(path) ?? [5, 0];
   }
   /** Domains whose autostart flag is set. */
   readonly autostart = new Set<string>();
@@ -197,6 +200,68 @@ it("reads a running guest's two definitions, and once it is shut off it runs wit
     // ForceOff settles the state before libvirt's Stopped event has the guest read again.
     registry.settle(guest as NonNullable<typeof guest>, 'shutoff');
     expect(registry.guests()[0]?.runningVideo).toBeNull();
+  } finally {
+    registry.stop();
+  }
+});
+
+it('keeps a state of ours that libvirt has no word for over its reads, until libvirt says otherwise', async () => {
+  const libvirt = new FlakyLibvirt();
+  const alpha = '/org/libvirt/Test/domain/_a';
+  libvirt.states.set(alpha, [1, 1]); // running
+  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient);
+  const state = (): string | undefined => registry.find('alpha')?.state;
+  try {
+    await registry.start();
+    // An ACPI shutdown under way: libvirt still reads the guest as running.
+    const release = registry.hold(registry.find('alpha') as Guest, 'stopping');
+    expect(state()).toBe('stopping');
+    // A metadata change, a resync and a state read each read it anew, as running.
+    libvirt.emit('metadataChange', alpha);
+    await flush();
+    await registry.resync();
+    await registry.refreshState(registry.find('alpha') as Guest);
+    expect(state()).toBe('stopping');
+    // Once libvirt reads another state (the guest went down), that stands and the hold is over.
+    libvirt.states.set(alpha, [5, 1]);
+    await registry.refresh(alpha);
+    expect(state()).toBe('shutoff');
+    libvirt.states.set(alpha, [1, 1]);
+    await registry.refresh(alpha);
+    expect(state()).toBe('running');
+    release(); // late: it ends nothing newer
+    // A hold ends with libvirt's event, and with its release.
+    registry.hold(registry.find('alpha') as Guest, 'stopping');
+    libvirt.emit('domainEvent', alpha, 4, 0); // resumed
+    await flush();
+    expect(state()).toBe('running');
+    await registry.refresh(alpha);
+    expect(state()).toBe('running');
+    registry.hold(registry.find('alpha') as Guest, 'stopping')();
+    await registry.refresh(alpha);
+    expect(state()).toBe('running');
+  } finally {
+    registry.stop();
+  }
+});
+
+it('shows a guest starting while libvirt still reads it as off, and what libvirt says once it is up', async () => {
+  const libvirt = new FlakyLibvirt();
+  const bravo = '/org/libvirt/Test/domain/_b';
+  const registry = new GuestRegistry(libvirt as unknown as LibvirtClient);
+  try {
+    await registry.start();
+    registry.hold(registry.find('bravo') as Guest, 'starting');
+    await registry.refresh(bravo);
+    expect(registry.find('bravo')?.state).toBe('starting');
+    // Create returned: settle() puts what libvirt confirmed, and a read of the state before it changes nothing.
+    registry.settle(registry.find('bravo') as Guest, 'running');
+    libvirt.states.set(bravo, [1, 1]);
+    await registry.refresh(bravo);
+    expect(registry.find('bravo')?.state).toBe('running');
+    libvirt.states.set(bravo, [5, 1]);
+    await registry.refresh(bravo);
+    expect(registry.find('bravo')?.state).toBe('shutoff');
   } finally {
     registry.stop();
   }
