@@ -29,6 +29,7 @@ import { LogindMock } from '../support/logind-mock.js';
 import { ServiceStack } from '../support/stack.js';
 import { makeSystemUser, type SystemUser } from '../support/system-accounts.js';
 import { twoUsers, UidCaller, type FsAttempt, type Outcomes } from '../support/uid-caller.js';
+import { waitFor } from '../support/wait.js';
 import { startXvfb } from '../support/xvfb.js';
 
 const DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
@@ -95,15 +96,6 @@ function qemuOf(uuid: string): number {
 }
 
 const descriptors = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
-
-/** Resolves once `done()` holds, looked at every 100 ms; fails with `state()` past `deadlineMs`. */
-async function until(done: () => boolean, deadlineMs: number, state: () => string): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`not so within ${deadlineMs} ms: ${state()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 let user: SystemUser;
 let stack: ServiceStack;
@@ -372,11 +364,12 @@ describe("a guest's display", () => {
     expect(Object.values(churned).reduce((sum, n) => sum + n, 0)).toBe(CHURN);
     expect(churned.closed).toBeGreaterThan(0);
     // Every connection bob opened is gone on both sides: the relay's and his QEMU's descriptors come back.
-    await until(
-      () => descriptors(relay) <= before.relay && descriptors(qemu) <= before.qemu,
-      30_000,
-      () => JSON.stringify({ before, relay: descriptors(relay), qemu: descriptors(qemu), churned }),
-    );
+    // Nothing announces a descriptor closed in another process: waitFor looks in /proc now and again.
+    await waitFor(() => descriptors(relay) <= before.relay && descriptors(qemu) <= before.qemu, {
+      timeoutMs: 30_000,
+      what: () =>
+        `the descriptors back: ${JSON.stringify({ before, relay: descriptors(relay), qemu: descriptors(qemu), churned })}`,
+    });
   }, 180_000);
 
   it('goes when the guest stops', async () => {

@@ -36,6 +36,7 @@ import { ROOT, ServiceStack } from '../support/stack.js';
 import { makeSystemUser, type SystemUser } from '../support/system-accounts.js';
 import { twoUsers, UidCaller } from '../support/uid-caller.js';
 import { readXwd } from '../support/xwd.js';
+import { waitFor } from '../support/wait.js';
 import { startXvfb } from '../support/xvfb.js';
 
 const DENIED = 'me.phyllo.Switcher1.Error.AccessDenied';
@@ -341,11 +342,12 @@ describe('a share', () => {
     expect(everything).not.toContain(grant.password);
     const viewer = remoteViewer(grant['connection-file'], 'with the password');
     try {
-      const deadline = Date.now() + 60_000;
-      while (magentaOnScreen() < 10_000) {
-        if (Date.now() > deadline) throw new Error(`no frame of the guest: ${viewer.output()}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      // The screen is read as an X dump: nothing announces a frame drawn, so waitFor looks now and again.
+      await waitFor(() => magentaOnScreen() >= 10_000, {
+        timeoutMs: 60_000,
+        pollMs: 200,
+        what: () => `a frame of the guest: ${viewer.output()}`,
+      });
       await stack.service?.waitForOutput(
         new RegExp(`a viewer at ${net.remote.address.replace(/\./g, '\\.')} connected`),
       );

@@ -2,6 +2,7 @@
 // driven over its line protocol. Devices come from test/fixtures/usb/*.umockdev;
 // programs that should see them are started through spawn().
 
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,7 +39,8 @@ function alive(pid: number): boolean {
 export class UsbLab {
   private lines: string[] = [];
   private partial = '';
-  private waiters: (() => void)[] = [];
+  /** Announces each line the lab printed ('line') and its exit ('exit'), for nextLine. */
+  private readonly said = new EventEmitter();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly outputs = new Map<number, string>();
   private spawnedPids: number[] = [];
@@ -51,7 +53,9 @@ export class UsbLab {
     /** Where spawned processes' output files go. */
     private readonly scratch: string,
     private readonly ownsGroup: ProcessGroup | undefined,
-  ) {}
+  ) {
+    void process.exited.then(() => this.said.emit('exit'));
+  }
 
   /**
    * Starts the lab (umockdev-wrapper /usr/bin/python3 lab.py). Pass a group to
@@ -260,22 +264,20 @@ export class UsbLab {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
     this.lines.push(...parts);
-    for (const wake of this.waiters.splice(0)) wake();
+    this.said.emit('line');
   }
 
+  /** The lab's next line: woken by its output or its exit, within the deadline. */
   private async nextLine(timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length === 0) {
-      if (!this.process.running) throw new Error(`usb-lab exited: ${this.process.output()}`);
-      if (Date.now() > deadline) throw new Error(`usb-lab: no reply in ${timeoutMs} ms: ${this.process.output()}`);
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, 100);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-    }
+    await waitFor(() => this.lines.length > 0 || !this.process.running, {
+      what: () => `a reply of usb-lab: ${this.process.output()}`,
+      timeoutMs,
+      on: [
+        [this.said, 'line'],
+        [this.said, 'exit'],
+      ],
+    });
+    if (this.lines.length === 0) throw new Error(`usb-lab exited: ${this.process.output()}`);
     return this.lines.shift() as string;
   }
 
