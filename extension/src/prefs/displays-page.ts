@@ -27,6 +27,7 @@ import {
   type ResolutionChoice,
 } from '../model/display.js';
 import { compareGuests } from '../model/guest-list.js';
+import { OptionalPage } from './optional-page.js';
 
 const DISPLAY_PROPERTIES = ['Name', 'Heads', 'Resolution', 'Accel3D', 'RunningDisplay', 'Display'];
 
@@ -41,7 +42,7 @@ interface GuestEntry {
 }
 
 export class DisplaysPage {
-  private page: Adw.PreferencesPage | undefined;
+  private readonly page: OptionalPage;
   private group: Adw.PreferencesGroup | undefined;
   private guests: GuestEntry[] = [];
   private destroyed = false;
@@ -52,10 +53,18 @@ export class DisplaysPage {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly window: Adw.PreferencesWindow,
+    window: Adw.PreferencesWindow,
     private readonly settings: Gio.Settings,
     private readonly client: SwitcherClient,
   ) {
+    this.page = new OptionalPage(window, {
+      title: _('Displays'),
+      iconName: 'video-display-symbolic',
+      groupTitle: _('Each Guest’s Display'),
+      groupDescription: _(
+        'A fixed resolution may be larger than your monitor: the guest is shown scaled to fit. Several screens show the guest on several monitors, one each. Changes take effect when the guest next starts.',
+      ),
+    });
     this.unsubscribe = client.subscribe({
       presenceChanged: () => this.relist(),
       objectChanged: (path) => {
@@ -90,23 +99,8 @@ export class DisplaysPage {
       .filter((g) => (g.Display ?? '') !== '')
       .map((g) => ({ path: g.path, name: g.Name ?? '' }))
       .sort(compareGuests);
-    if (shown.length === 0) {
-      if (this.page) this.window.remove(this.page);
-      this.page = undefined;
-      return;
-    }
-    if (!this.page) {
-      this.page = new Adw.PreferencesPage({ title: _('Displays'), icon_name: 'video-display-symbolic' });
-      this.window.add(this.page);
-    }
-    this.group = new Adw.PreferencesGroup({
-      title: _('Each Guest’s Display'),
-      description: _(
-        'A fixed resolution may be larger than your monitor: the guest is shown scaled to fit. Several screens show the guest on several monitors, one each. Changes take effect when the guest next starts.',
-      ),
-    });
+    this.group = this.page.show(shown.length > 0);
     for (const { path } of shown) this.guests.push(this.guestRow(path));
-    this.page.add(this.group);
   }
 
   private guestRow(path: string): GuestEntry {
@@ -144,7 +138,7 @@ export class DisplaysPage {
       this.sync(entry);
     } catch (error) {
       if (isCancelled(error) || generation !== this.generation) return;
-      this.toast(describeError(error));
+      this.page.toast(describeError(error));
     }
   }
 
@@ -244,7 +238,7 @@ export class DisplaysPage {
       dialog.set_close_response('cancel');
       const answer = await new Promise<string>((resolve) => {
         dialog.connect('response', (_dialog, response: string) => resolve(response));
-        dialog.present(this.window);
+        dialog.present(this.page.parent);
       });
       if (answer !== 'on' || this.destroyed) {
         this.sync(entry);
@@ -263,20 +257,15 @@ export class DisplaysPage {
       .call(entry.path, GUEST_INTERFACE, 'SetDisplay', [settings], { interactive: true })
       .catch((error: unknown) => {
         if (isCancelled(error)) return;
-        this.toast(describeError(error));
+        this.page.toast(describeError(error));
         if (generation === this.generation) this.sync(entry);
       });
-  }
-
-  private toast(message: string): void {
-    // Adw.Toast titles are markup.
-    this.window.add_toast(new Adw.Toast({ title: GLib.markup_escape_text(message, -1), timeout: 8 }));
   }
 
   /** Drops the rows. */
   private unwatch(): void {
     this.guests = [];
-    if (this.group && this.page) this.page.remove(this.group);
+    this.page.clear();
     this.group = undefined;
   }
 }

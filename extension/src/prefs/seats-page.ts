@@ -12,6 +12,7 @@ import type { SwitcherClient } from '../client/switcher-client.js';
 import { GUEST_INTERFACE, SEAT_INTERFACE } from '../client/switcher1.js';
 import { _, Adw, GLib, Gtk } from '../gi-prefs.js';
 import { compareGuests } from '../model/guest-list.js';
+import { OptionalPage } from './optional-page.js';
 import { N_ } from '../model/i18n.js';
 
 const NO_GUEST = '/';
@@ -24,7 +25,7 @@ interface SeatRow {
 }
 
 export class SeatsPage {
-  private page: Adw.PreferencesPage | undefined;
+  private readonly page: OptionalPage;
   private group: Adw.PreferencesGroup | undefined;
   private seats: SeatRow[] = [];
   /** In the order of the combo rows' choices, after "No Guest". */
@@ -36,9 +37,17 @@ export class SeatsPage {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly window: Adw.PreferencesWindow,
+    window: Adw.PreferencesWindow,
     private readonly client: SwitcherClient,
   ) {
+    this.page = new OptionalPage(window, {
+      title: _('Seats'),
+      iconName: 'system-users-symbolic',
+      groupTitle: _('Guests at Each Seat'),
+      groupDescription: _(
+        'A seat is a screen, keyboard and mouse for one person. Whoever signs in at a seat lands in its guest, started full-screen.',
+      ),
+    });
     this.unsubscribe = client.subscribe({
       presenceChanged: () => this.relist(),
       objectChanged: (path) => {
@@ -73,21 +82,8 @@ export class SeatsPage {
       .paths(SEAT_INTERFACE)
       .map((path) => ({ path, id: this.client.properties(path, SEAT_INTERFACE, ['Id'])?.Id ?? '' }))
       .sort((a, b) => a.id.localeCompare(b.id));
-    if (seats.length < 2) {
-      if (this.page) this.window.remove(this.page);
-      this.page = undefined;
-      return;
-    }
-    if (!this.page) {
-      this.page = new Adw.PreferencesPage({ title: _('Seats'), icon_name: 'system-users-symbolic' });
-      this.window.add(this.page);
-    }
-    this.group = new Adw.PreferencesGroup({
-      title: _('Guests at Each Seat'),
-      description: _(
-        'A seat is a screen, keyboard and mouse for one person. Whoever signs in at a seat lands in its guest, started full-screen.',
-      ),
-    });
+    this.group = this.page.show(seats.length >= 2);
+    if (!this.group) return;
     const guests = this.client
       .paths(GUEST_INTERFACE)
       .map((path) => ({ path, name: this.client.properties(path, GUEST_INTERFACE, ['Name'])?.Name ?? '' }))
@@ -95,7 +91,6 @@ export class SeatsPage {
     this.guests = guests.map((g) => g.path);
     const labels = [_(NO_GUEST_LABEL), ...guests.map((g) => g.name)];
     for (const { path, id } of seats) this.seats.push(this.seatRow(path, id, labels));
-    this.page.add(this.group);
   }
 
   private seatRow(path: string, id: string, labels: string[]): SeatRow {
@@ -143,8 +138,7 @@ export class SeatsPage {
       .call(seat.path, SEAT_INTERFACE, 'AssignGuest', [guest], { interactive: true })
       .catch((error: unknown) => {
         if (isCancelled(error)) return;
-        // Adw.Toast titles are markup.
-        this.window.add_toast(new Adw.Toast({ title: GLib.markup_escape_text(describeError(error), -1), timeout: 8 }));
+        this.page.toast(describeError(error));
         if (generation === this.generation) this.select(seat);
       });
   }
@@ -153,7 +147,7 @@ export class SeatsPage {
   private unwatch(): void {
     this.seats = [];
     this.guests = [];
-    if (this.group && this.page) this.page.remove(this.group);
+    this.page.clear();
     this.group = undefined;
   }
 }
