@@ -606,8 +606,10 @@ function publishJobs(exporter: ObjectExporter, jobs: JobManager, authority: Auth
     const object = new JobObject(job, authority);
     exporter.export(job.path, [object]);
     job.on('changed', (fields) => exporter.emitPropertiesChanged(job.path, JOB_INTERFACE, object.changes(fields)));
+    // How it ended names what its caller named (a folder, a host): said to that caller alone, as
+    // xdg-desktop-portal sends a Request's Response. What all may read (State, Result) names none of it.
     job.on('completed', (success, message) =>
-      exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message]),
+      exporter.emitSignal(job.path, JOB_INTERFACE, 'Completed', [success, message], job.startedBy.sender),
     );
     exporter.emitSignal(MANAGER_PATH, MANAGER_INTERFACE, 'JobAdded', [job.path]);
   });

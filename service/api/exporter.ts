@@ -149,15 +149,17 @@ export class ObjectExporter {
     this.missing.set(prefix, error);
   }
 
+  /** Emits a signal of the contract's: to all, or to `destination` alone (a unique bus name). */
   emitSignal<I extends InterfaceName, S extends keyof Switcher1[I]['signals'] & string>(
     path: string,
     interfaceName: I,
     member: S,
     body: Switcher1[I]['signals'][S],
+    destination = '',
   ): void {
     const signal = this.spec(interfaceName).signals.get(member);
     if (!signal) throw new Error(`signal ${interfaceName}.${member} is not in the contract`);
-    this.signal(path, interfaceName, member, signal.signature, body as unknown[]);
+    this.signal(path, interfaceName, member, signal.signature, body as unknown[], destination);
   }
 
   /** Announces new values of properties; names not in the contract are a programming error. */
@@ -179,8 +181,18 @@ export class ObjectExporter {
     this.signal(path, PROPERTIES, 'PropertiesChanged', 'sa{sv}as', [interfaceName, values, []]);
   }
 
-  private signal(path: string, iface: string, member: string, signature: string, body: unknown[]): void {
-    sendQuietly(this.bus, Message.newSignal(path, iface, member, signature, body));
+  private signal(
+    path: string,
+    iface: string,
+    member: string,
+    signature: string,
+    body: unknown[],
+    destination = '',
+  ): void {
+    const message = Message.newSignal(path, iface, member, signature, body);
+    // A unicast signal: the bus delivers it to that connection alone.
+    if (destination) message.destination = destination;
+    sendQuietly(this.bus, message);
   }
 
   private isManaged(path: string): boolean {

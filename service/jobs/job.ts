@@ -43,6 +43,11 @@ export type JobField = 'progress' | 'guest' | 'result';
 export interface JobStarter {
   uid: number;
   seat: string;
+  /**
+   * The bus connection that started it, which alone hears how it ended
+   * (Completed names what the caller named: folders, hosts); '' for none.
+   */
+  sender?: string;
 }
 
 export interface JobEvents {

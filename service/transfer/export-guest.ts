@@ -8,6 +8,7 @@
 // with the caller's own rights. What can be refused at once (the folder,
 // room, a bundle of that name) is refused before any job exists.
 
+import { basename } from 'node:path';
 import type { Caller } from '../guest-files/protocol.js';
 import type { CallHandlers, FilesCall } from '../guest-files/client.js';
 import { invalidState } from '../errors.js';
@@ -71,7 +72,8 @@ export async function runExport(host: TransferHost, plan: ExportPlan, job: JobCo
       // Stopped because the guest started: say that, not the helper's "cancelled".
       throw guard.signal.aborted && !job.signal.aborted ? (guard.signal.reason as Error) : error;
     });
-    return { result: bundlePath, message: `Exported ${name} to ${bundlePath}` };
+    // Result is for all to read: the bundle's name, not the caller's folder (said in the message, to the caller).
+    return { result: basename(bundlePath), message: `Exported ${name} to ${bundlePath}` };
   } finally {
     guard.signal.removeEventListener('abort', cancel);
     guard.release();

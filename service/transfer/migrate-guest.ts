@@ -291,5 +291,6 @@ export async function runMigrate(host: TransferHost, plan: MigratePlan, job: Job
     job.signal.removeEventListener('abort', onAbort);
     host.client.off('jobCompleted', onJobCompleted);
   }
-  return { result: plan.uri, message: `Moved ${guest.name} to ${plan.uri}` };
+  // The caller's URI (a host, a user there) is said to the caller alone, in the message.
+  return { result: '', message: `Moved ${guest.name} to ${plan.uri}` };
 }

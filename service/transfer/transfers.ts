@@ -70,7 +70,7 @@ export class Transfers {
       const plan = await planExport(this.host, guest, directory, await this.caller(request));
       let starter: JobStarter;
       try {
-        starter = await request.authorize(guest.settings.seat);
+        starter = await this.starter(request, guest.settings.seat);
       } catch (error) {
         plan.call.cancel();
         throw error;
@@ -83,7 +83,7 @@ export class Transfers {
     callerPath(bundle, 'The bundle path');
     this.requireConnected();
     const plan = await planImport(this.host, bundle, await this.caller(request));
-    const starter = await request.authorize(plan.seat);
+    const starter = await this.starter(request, plan.seat);
     const { name, uuid } = plan.manifest.guest;
     return this.hold([`name:${name}`, `uuid:${uuid}`], async () =>
       this.jobs.start('import', '/', starter, (job) => runImport(this.host, plan, job)),
@@ -94,7 +94,7 @@ export class Transfers {
     const guest = this.guest(path);
     return this.hold([`guest:${path}`, `name:${name}`], async () => {
       const plan = await planClone(this.host, guest, name);
-      const starter = await request.authorize(guest.settings.seat);
+      const starter = await this.starter(request, guest.settings.seat);
       return this.jobs.start('clone', path, starter, (job) => runClone(this.host, plan, job));
     });
   }
@@ -107,10 +107,15 @@ export class Transfers {
   ): Promise<Job> {
     const guest = this.guest(path);
     const plan = planMigrate(guest, uri, this.ownUri, options, this.trust);
-    const starter = await request.authorize(guest.settings.seat);
+    const starter = await this.starter(request, guest.settings.seat);
     return this.hold([`guest:${path}`], async () =>
       this.jobs.start('migrate', path, starter, (job) => runMigrate(this.host, plan, job)),
     );
+  }
+
+  /** Who starts the job, once the seat check passed: the one connection that hears how it ends. */
+  private async starter(request: TransferRequest, seat: string): Promise<JobStarter> {
+    return { ...(await request.authorize(seat)), sender: request.sender ?? '' };
   }
 
   /** Who a worker runs as for this request: the caller, as the bus vouches for it. */

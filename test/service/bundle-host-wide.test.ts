@@ -147,7 +147,7 @@ describe("a user's bundle that would run QEMU with arguments of its own", () => 
     const bundle = bobsBundle('bobs-plain', (u) => definition('bobs-plain', u));
     const reply = await bob.call(SERVICE, MANAGER_PATH, MANAGER, 'Import', 's', [bundle]);
     expect(reply.error).toBe('ok');
-    expect(await jobEnd(stack, reply.body[0] as string)).toMatchObject({ success: true });
+    expect(await jobEnd(bob, reply.body[0] as string)).toMatchObject({ success: true });
     const [path] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainLookupByName', 's', ['bobs-plain']);
     const [xml] = await libvirtCall(stack, path as string, 'org.libvirt.Domain', 'GetXMLDesc', 'u', [0]);
     expect(xml).toContain("<mac address='52:54:00:10:20:30'/>");

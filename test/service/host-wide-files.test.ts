@@ -39,6 +39,7 @@ import {
   createVolume,
   defineDefaultPool,
   inSandbox,
+  isJobEnd,
   jobEnd,
   POOL_DIR,
   QEMU,
@@ -149,9 +150,8 @@ async function bobStarts(
 function firstProgress(job: string, from: number, timeoutMs = 60_000): Promise<unknown> {
   return stack.client.waitForSignal(
     (s) =>
-      s.path === job &&
-      (s.member === 'Completed' ||
-        (s.member === 'PropertiesChanged' && Number((s.body[1] as Record<string, Variant>).Progress?.value ?? 0) > 0)),
+      (s.path === job && isJobEnd(job)(s)) ||
+      (s.member === 'PropertiesChanged' && Number((s.body[1] as Record<string, Variant>).Progress?.value ?? 0) > 0),
     timeoutMs,
     from,
   );
@@ -285,21 +285,20 @@ describe('the export folder (issue 18 item 4)', () => {
       let seen = progressed(job, from);
       // Deterministic: one swap per progress announcement, at most 40, until the job ends.
       for (;;) {
-        const ended = stack.client.signals.slice(from).some((s) => s.path === job && s.member === 'Completed');
+        const ended = stack.client.signals.slice(from).some(isJobEnd(job));
         if (ended || swaps >= 40) break;
         exchange();
         swaps++;
         expect(readdirSync(adaPrivate)).toEqual([]);
         await stack.client.waitForSignal(
           (s) =>
-            s.path === job &&
-            (s.member === 'Completed' || (s.member === 'PropertiesChanged' && progressed(job, from) > seen)),
+            (s.path === job && isJobEnd(job)(s)) || (s.member === 'PropertiesChanged' && progressed(job, from) > seen),
           60_000,
           from,
         );
         seen = progressed(job, from);
       }
-      const end = await jobEnd(stack, job);
+      const end = await jobEnd(bob, job);
       expect(swaps).toBeGreaterThan(0);
       expect(readdirSync(adaPrivate)).toEqual([]);
       // The bundle is wherever bob's own folder went, or nowhere: never in ada's.
@@ -357,7 +356,7 @@ describe('the export folder swapped between the check and the writing (issue 18 
     }
     const answer = await reply;
     if (answer.error === 'ok') {
-      const end = await jobEnd(stack, answer.body[0] as string);
+      const end = await jobEnd(bob, answer.body[0] as string);
       if (!end.success) expect(end.message).toMatch(/You cannot write into|closed to you/);
     } else {
       expect(answer.error).toBe('me.phyllo.Switcher1.Error.AccessDenied');
@@ -435,7 +434,7 @@ describe('a disk image in a bundle that points outside itself', () => {
       );
       const before = await ourPlaces();
       const job = await bobStarts(MANAGER_PATH, MANAGER, 'Import', 's', [dir]);
-      const end = await jobEnd(stack, job);
+      const end = await jobEnd(bob, job);
       expect([kind, end.success]).toEqual([kind, false]);
       expect(end.message).toMatch(
         kind === 'backing'
@@ -519,7 +518,7 @@ describe('the guest-files helper killed with SIGKILL', () => {
     let restarted: Awaited<ReturnType<HostWide['startHelper']>> | undefined;
     try {
       process.kill(helper, 'SIGKILL');
-      const end = await jobEnd(stack, job);
+      const end = await jobEnd(bob, job);
       expect(end).toEqual({
         success: false,
         message: 'The guest-files helper stopped in the middle; what it made is removed when it starts again',
@@ -545,7 +544,7 @@ describe('the guest-files helper killed with SIGKILL', () => {
     expect(workers).toHaveLength(1);
     try {
       process.kill(host.helper?.pid as number, 'SIGKILL');
-      expect((await jobEnd(stack, job)).success).toBe(false);
+      expect((await jobEnd(bob, job)).success).toBe(false);
       expect(readdirSync(out)).toHaveLength(1);
       process.kill(worker as number, 'SIGCONT');
       // Its input gone, the worker undoes its work and ends.
@@ -568,7 +567,7 @@ describe('the guest-files helper killed with SIGKILL', () => {
     const { job, workers } = await exportFrozen(out);
     expect(workers).toHaveLength(1);
     for (const pid of [host.helper?.pid as number, ...workers]) process.kill(pid, 'SIGKILL');
-    expect((await jobEnd(stack, job)).success).toBe(false);
+    expect((await jobEnd(bob, job)).success).toBe(false);
     // The caller's own temporary bundle, in the caller's own folder, is left: root does not touch it.
     const [partial] = readdirSync(out);
     expect(partial).toMatch(/^\.bob-data\.phyllome\.partial-[0-9a-f]{8}$/);

@@ -357,7 +357,7 @@ describe('files a caller names', () => {
       chownSync(folder, BOB, BOB);
       const reply = await call(bob, guests['bob-vm'] as string, GUEST, 'Export', 's', [folder]);
       const job = reply.body[0] as string;
-      return { error: reply.error, job, end: reply.error === 'ok' ? await jobEnd(stack, job) : undefined, folder };
+      return { error: reply.error, job, end: reply.error === 'ok' ? await jobEnd(bob, job) : undefined, folder };
     })());
 
   beforeAll(() => {

@@ -15,7 +15,8 @@ import { libvirtCall, tinyQemuGuestXml } from '../support/libvirt.js';
 import { LogindMock } from '../support/logind-mock.js';
 import { HostWide } from '../support/host-wide.js';
 import type { ServiceStack } from '../support/stack.js';
-import { twoUsers, UidCaller } from '../support/uid-caller.js';
+import { twoUsers, UidCaller, type ReceivedSignal } from '../support/uid-caller.js';
+import { waitFor } from '../support/wait.js';
 
 const ERR = 'me.phyllo.Switcher1.Error';
 const DENIED = `${ERR}.AccessDenied`;
@@ -98,8 +99,27 @@ describe('an export', () => {
     const job = await bobExports(folder);
     expect([await jobProperty(job, 'StartedByUid'), await jobProperty(job, 'StartedFromSeat')]).toEqual([BOB, 'seat1']);
     expect((await cancel(bob, job)).error).toBe('ok');
-    expect(await jobEnd(stack, job)).toMatchObject({ success: false });
+    expect(await jobEnd(bob, job)).toMatchObject({ success: false });
   });
+
+  it('tells how it ended to its starter alone: another user hears its State, and nothing naming his folder', async () => {
+    // ada listens to everything the service broadcasts, as any user may.
+    await ada.addMatch(`type='signal',sender='${SERVICE}'`);
+    const folder = bobsFolder();
+    const job = await bobExports(folder);
+    expect(await jobEnd(bob, job)).toEqual({ success: true, message: `Exported shared to ${folder}/shared.phyllome` });
+    const ended = (s: ReceivedSignal): boolean =>
+      s.path === job && s.member === 'PropertiesChanged' && (s.body[1] as { State?: string }).State === 'succeeded';
+    await waitFor(async () => (await ada.signals()).some(ended), { what: 'ada to hear the export end', pollMs: 100 });
+    const heard = (await ada.signals()).filter((s) => s.path === job);
+    expect(heard.map((s) => s.member)).not.toContain('Completed');
+    expect(JSON.stringify(heard)).not.toContain(folder);
+    // What anybody may read names the bundle, not where it is.
+    const all = await ada.call(SERVICE, job, 'org.freedesktop.DBus.Properties', 'GetAll', 's', [JOB]);
+    expect(all.error).toBe('ok');
+    expect((all.body[0] as { Result?: string }).Result).toBe('shared.phyllome');
+    expect(JSON.stringify(all.body)).not.toContain(folder);
+  }, 90_000);
 
   it("is not another user's to cancel, though its guest is of no seat: AccessDenied, and it goes on", async () => {
     const folder = bobsFolder();
@@ -112,7 +132,7 @@ describe('an export', () => {
     await jobProgress(stack, job, 0.1);
     expect(await jobProperty(job, 'State')).toBe('running');
     expect((await cancel(bob, job)).error).toBe('ok');
-    expect(await jobEnd(stack, job)).toMatchObject({
+    expect(await jobEnd(bob, job)).toMatchObject({
       success: false,
       message: 'Export cancelled; nothing was changed',
     });
@@ -123,13 +143,13 @@ describe('an export', () => {
     await logind.polkitRule(CANCEL_OTHER, ADA, 'yes');
     const first = await bobExports(bobsFolder());
     expect((await cancel(ada, first)).error).toBe('ok');
-    expect(await jobEnd(stack, first)).toMatchObject({ success: false });
+    expect(await jobEnd(bob, first)).toMatchObject({ success: false });
     await logind.clearPolkitRules();
     await logind.polkitAgent('yes');
     const second = await bobExports(bobsFolder());
     expect((await cancel(ada, second)).error).toBe(DENIED);
     expect((await cancel(ada, second, ALLOW_INTERACTIVE_AUTHORIZATION)).error).toBe('ok');
-    expect(await jobEnd(stack, second)).toMatchObject({ success: false });
+    expect(await jobEnd(bob, second)).toMatchObject({ success: false });
     await logind.polkitAgent('none');
     await logind.clearPolkitRules();
     const checks = await logind.checkedActions();
@@ -141,7 +161,7 @@ describe('an import not yet tied to a guest', () => {
   it('is no longer anybody’s to cancel: another user gets AccessDenied, and it goes on to the end', async () => {
     const folder = bobsFolder();
     const exported = await bobExports(folder);
-    expect(await jobEnd(stack, exported, 60_000)).toMatchObject({ success: true });
+    expect(await jobEnd(bob, exported, 60_000)).toMatchObject({ success: true });
     // The guest goes (its disk stays), so its bundle can come back as it.
     const [domain] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainLookupByName', 's', ['shared']);
     await libvirtCall(stack, domain as string, 'org.libvirt.Domain', 'Undefine', 'u', [0]);
@@ -153,7 +173,7 @@ describe('an import not yet tied to a guest', () => {
     const refused = await cancel(ada, job);
     expect(refused.error).toBe(DENIED);
     expect(refused.message).toContain(`user ${BOB} started it`);
-    expect(await jobEnd(stack, job, 60_000)).toMatchObject({ success: true });
+    expect(await jobEnd(bob, job, 60_000)).toMatchObject({ success: true });
     guest = await stack.client.waitForGuest('shared');
     expect(await jobProperty(job, 'Result')).toBe(guest);
   }, 90_000);

@@ -12,6 +12,7 @@ import type { Variant } from '@jellybrick/dbus-next';
 import { libvirtCall } from './libvirt.js';
 import { checkLibvirtVersion, SANDBOX, type ServiceStack } from './stack.js';
 import type { TrackedProcess } from './processes.js';
+import { UidCaller } from './uid-caller.js';
 
 const run = promisify(execFile);
 
@@ -140,10 +141,27 @@ export interface JobEnd {
   message: string;
 }
 
-/** Waits for a job's Completed signal (the client must be watching our service). */
-export async function jobEnd(stack: ServiceStack, job: string, timeoutMs = 60_000): Promise<JobEnd> {
-  const signal = await stack.client.waitForSignal((s) => s.path === job && s.member === 'Completed', timeoutMs);
-  return { success: signal.body[0] as boolean, message: signal.body[1] as string };
+/**
+ * Waits for a job's Completed signal, which the service sends to the job's
+ * starter alone: the stack's client for a job it started (watching our
+ * service), or the UidCaller that started it.
+ */
+export async function jobEnd(starter: ServiceStack | UidCaller, job: string, timeoutMs = 60_000): Promise<JobEnd> {
+  const body =
+    starter instanceof UidCaller
+      ? (await starter.signal(job, 'Completed', timeoutMs)).body
+      : (await starter.client.waitForSignal((s) => s.path === job && s.member === 'Completed', timeoutMs)).body;
+  return { success: body[0] as boolean, message: body[1] as string };
+}
+
+const ENDED = ['succeeded', 'failed', 'cancelled'];
+
+/** A job's end as anybody watching sees it: its State, in PropertiesChanged, turned final. */
+export function isJobEnd(job: string): (signal: { path?: string; member?: string; body: unknown[] }) => boolean {
+  return (s) =>
+    s.path === job &&
+    s.member === 'PropertiesChanged' &&
+    ENDED.includes(String((s.body[1] as Record<string, Variant> | undefined)?.State?.value));
 }
 
 /** Waits until a job has announced at least `progress` (0..1). */
@@ -155,7 +173,7 @@ export async function jobProgress(
 ): Promise<void> {
   await stack.client.waitForSignal((s) => {
     if (s.path !== job) return false;
-    if (s.member === 'Completed') throw new Error(`job ended before ${progress * 100} %: ${String(s.body[1])}`);
+    if (s.member === 'Completed' || isJobEnd(job)(s)) throw new Error(`job ended before ${progress * 100} %`);
     const changed = s.member === 'PropertiesChanged' ? (s.body[1] as Record<string, Variant>) : {};
     return Number(changed.Progress?.value ?? -1) >= progress;
   }, timeoutMs);

@@ -14,6 +14,10 @@
 //   untamper: { id, op: 'untamper', tag }
 //   churn:  { id, op: 'churn', path, count, parallel, holdMs }  connects `count` times, `parallel` at a time,
 //           each closed `holdMs` after it connects; answers how often each outcome came ('closed', or an errno)
+//   signal: { id, op: 'signal', path, member, timeoutMs }  answers the first signal this connection got (from its
+//           start: unicast ones, and those its match rules let through) at that path and of that member
+//   signals: { id, op: 'signals' }  answers every signal this connection got so far
+//   match:  { id, op: 'match', rule }  adds a match rule (AddMatch), so that broadcast signals it names come here
 
 import { Buffer } from 'node:buffer';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -46,6 +50,54 @@ const revive = (value) => {
   return value;
 };
 const answer = (reply) => process.stdout.write(`${JSON.stringify(reply)}\n`);
+
+// Every signal this connection got, as the bus delivered it; those addressed to it alone have its name as destination.
+const SIGNAL = 4;
+const received = [];
+const newSignal = new Set();
+bus.on('message', (message) => {
+  if (message.type !== SIGNAL) return;
+  const { path, interface: iface, member, destination = '' } = message;
+  received.push({ path, iface, member, destination, body: plain(message.body) });
+  for (const wake of newSignal) wake();
+});
+
+async function signal(request) {
+  const found = () => received.find((s) => s.path === request.path && s.member === request.member);
+  let timer;
+  const wait = new Promise((resolve) => {
+    const wake = () => {
+      if (!found()) return;
+      newSignal.delete(wake);
+      resolve();
+    };
+    newSignal.add(wake);
+    timer = setTimeout(() => {
+      newSignal.delete(wake);
+      resolve();
+    }, request.timeoutMs);
+    wake();
+  });
+  await wait;
+  clearTimeout(timer);
+  const got = found();
+  return got
+    ? { ok: true, body: [got] }
+    : { ok: false, error: 'timeout', message: `no ${request.member} at ${request.path}` };
+}
+
+const signals = () => ({ ok: true, body: [received] });
+
+async function match(request) {
+  return call({
+    destination: 'org.freedesktop.DBus',
+    path: '/org/freedesktop/DBus',
+    iface: 'org.freedesktop.DBus',
+    member: 'AddMatch',
+    signature: 's',
+    body: [request.rule],
+  });
+}
 
 async function call(request) {
   const message = new Message({
@@ -191,7 +243,7 @@ bus.on('connect', () => answer({ id: 0, ok: true, body: [process.getuid(), proce
 bus.on('error', (error) => answer({ id: 0, ok: false, error: String(error) }));
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const request = JSON.parse(line);
-  const run = { socket, calls, tamper, untamper, churn }[request.op] ?? call;
+  const run = { socket, calls, tamper, untamper, churn, signal, signals, match }[request.op] ?? call;
   const reply = await run(request);
   answer({ id: request.id, ...reply });
 });

@@ -55,6 +55,15 @@ export type FsAttempt =
 /** How often each outcome came: 'ok', or an errno code such as 'EACCES'. */
 export type Outcomes = Record<string, number>;
 
+/** A signal as a UidCaller's connection got it; `destination` is its own name for one sent to it alone. */
+export interface ReceivedSignal {
+  path: string;
+  iface: string;
+  member: string;
+  destination: string;
+  body: unknown[];
+}
+
 export class UidCaller {
   private next = 1;
   private readonly pending = new Map<number, (reply: Reply) => void>();
@@ -158,6 +167,27 @@ export class UidCaller {
   async churn(path: string, count: number, parallel: number, holdMs: number): Promise<Outcomes> {
     const reply = await this.send({ op: 'churn', path, count, parallel, holdMs }, 300_000);
     return (reply.body?.[0] ?? {}) as Outcomes;
+  }
+
+  /**
+   * The first signal at `path` of `member` this user's connection got, from
+   * its start: unicast ones, and broadcast ones its match rules let through.
+   */
+  async signal(path: string, member: string, timeoutMs = 60_000): Promise<ReceivedSignal> {
+    const reply = await this.send({ op: 'signal', path, member, timeoutMs }, timeoutMs + 30_000);
+    if (!reply.ok) throw new Error(`caller ${this.uid}: ${reply.message ?? reply.error ?? '?'}`);
+    return reply.body?.[0] as ReceivedSignal;
+  }
+
+  /** Every signal this user's connection got so far. */
+  async signals(): Promise<ReceivedSignal[]> {
+    return ((await this.send({ op: 'signals' })).body?.[0] ?? []) as ReceivedSignal[];
+  }
+
+  /** Asks the bus for the broadcast signals `rule` names (AddMatch), as any listener may. */
+  async addMatch(rule: string): Promise<void> {
+    const reply = await this.send({ op: 'match', rule });
+    if (!reply.ok) throw new Error(`caller ${this.uid}: AddMatch: ${reply.message ?? reply.error ?? '?'}`);
   }
 
   stop(): Promise<number | null> {
