@@ -169,8 +169,44 @@ export class ShellDriver {
     return this.eval<T[]>('globalThis.__phySpy ?? []');
   }
 
+  /**
+   * Counts, in the Shell, each time an async method of one of the
+   * extension's classes has settled (its promise resolved or rejected), so a
+   * test can wait for a flow to have run its course, and then see that it
+   * did nothing, rather than wait a while. `module`: its path under the
+   * extension's folder. Undone by stopSpying.
+   */
+  async countSettled(module: string, cls: string, method: string): Promise<void> {
+    await this.eval(`(() => {
+      const uri = Main.extensionManager.lookup('${UUID}').dir.resolve_relative_path(${JSON.stringify(module)}).get_uri();
+      import(uri).then((m) => { globalThis.__phySettledModule = m; });
+      return true;
+    })()`);
+    await this.waitFor<boolean>('globalThis.__phySettledModule !== undefined', (ready) => ready);
+    await this.eval(`(() => {
+      const proto = globalThis.__phySettledModule[${JSON.stringify(cls)}].prototype;
+      const original = proto[${JSON.stringify(method)}];
+      globalThis.__phySettled = 0;
+      proto[${JSON.stringify(method)}] = function (...args) {
+        const settled = () => { globalThis.__phySettled++; };
+        const promise = original.apply(this, args);
+        promise.then(settled, settled);
+        return promise;
+      };
+      globalThis.__phySettledRestore = () => { proto[${JSON.stringify(method)}] = original; };
+      return true;
+    })()`);
+  }
+
+  /** Waits until the method countSettled watches has settled `count` times in all. */
+  async waitForSettled(count: number): Promise<void> {
+    await this.waitFor<number>('globalThis.__phySettled ?? 0', (n) => n >= count);
+  }
+
   async stopSpying(): Promise<void> {
     await this.eval(`(() => {
+      globalThis.__phySettledRestore?.();
+      for (const key of ['__phySettled', '__phySettledRestore', '__phySettledModule']) delete globalThis[key];
       if (!globalThis.__phySpiedMethod) return true;
       globalThis.__phySwitcherModule.GuestSwitcher.prototype[globalThis.__phySpiedMethod] = globalThis.__phySpiedOriginal;
       for (const key of ['__phySpy', '__phySpiedMethod', '__phySpiedOriginal', '__phySwitcherModule']) delete globalThis[key];

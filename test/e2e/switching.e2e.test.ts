@@ -57,7 +57,12 @@ async function waitForWindow(name: string, expected: Partial<WindowView>, timeou
   );
 }
 
-/** A keybinding the way any extension adds one (maskable), to tell whether shortcuts are inhibited. */
+/**
+ * A keybinding the way any extension adds one (maskable), to tell whether
+ * shortcuts are inhibited, and a non-maskable sentinel, counted whether or
+ * not they are: once the sentinel pressed after the probe is counted, the
+ * probe has been handled too (keys are handled in order).
+ */
 async function addProbeBinding(): Promise<void> {
   const dir = join(process.env.SHELL_TEST_STATE as string, 'probe-schema');
   mkdirSync(dir, { recursive: true });
@@ -65,6 +70,7 @@ async function addProbeBinding(): Promise<void> {
     join(dir, 'me.phyllo.test.probe.gschema.xml'),
     `<schemalist><schema id="me.phyllo.test.probe" path="/me/phyllo/test/probe/">
        <key name="probe" type="as"><default><![CDATA[['<Control><Alt>j']]]></default></key>
+       <key name="sentinel" type="as"><default><![CDATA[['<Control><Alt>k']]]></default></key>
      </schema></schemalist>`,
   );
   execFileSync('glib-compile-schemas', [dir]);
@@ -73,12 +79,33 @@ async function addProbeBinding(): Promise<void> {
     const source = Gio.SettingsSchemaSource.new_from_directory(${JSON.stringify(dir)}, Gio.SettingsSchemaSource.get_default(), false);
     const settings = new Gio.Settings({ settings_schema: source.lookup('me.phyllo.test.probe', false) });
     globalThis.__phyProbe = 0;
+    globalThis.__phySentinel = 0;
     Main.wm.addKeybinding('probe', settings, Meta.KeyBindingFlags.NONE, Shell.ActionMode.ALL, () => globalThis.__phyProbe++);
+    Main.wm.addKeybinding('sentinel', settings, Meta.KeyBindingFlags.NON_MASKABLE, Shell.ActionMode.ALL, () => globalThis.__phySentinel++);
     return true;
   })()`);
 }
 
 const probeCount = (): Promise<number> => shell.eval<number>('globalThis.__phyProbe');
+
+/**
+ * Waits until the viewer under the pointer holds the keyboard (its grab
+ * inhibits ordinary shortcuts), which it takes when the pointer enters it:
+ * the probe is pressed, then the sentinel, until the probe is no longer
+ * counted by the time the sentinel is.
+ */
+async function waitForInhibited(): Promise<void> {
+  await waitFor(
+    async () => {
+      const [probe, sentinel] = [await probeCount(), await shell.eval<number>('globalThis.__phySentinel')];
+      await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
+      await pressChord(shell, ['Control_L', 'Alt_L', 'k']);
+      await shell.waitFor<number>('globalThis.__phySentinel', (n) => n > sentinel);
+      return (await probeCount()) === probe;
+    },
+    { what: 'the viewer to hold the keyboard (ordinary shortcuts inhibited)', timeoutMs: 15_000, pollMs: 0 },
+  );
+}
 
 /** Titles of the modal dialogs on screen (ModalDialog.State OPENED 0, OPENING 2). */
 const OPEN_DIALOGS = `Main.layoutManager.modalDialogGroup.get_children().filter((d) => d.visible && (d.state === 0 || d.state === 2)).map((d) => d.contentLayout?.get_first_child()?.title ?? d.constructor.name)`;
@@ -122,7 +149,7 @@ it('puts a second guest full-screen on the other monitor, each filling one (Supe
 it('switches while the viewer holds the keyboard, where an ordinary shortcut is inhibited', async () => {
   // The pointer entering the focused viewer makes it grab the keyboard: shortcut inhibition.
   await movePointer(shell, 1280 + 640, 400);
-  await new Promise((r) => setTimeout(r, 500));
+  await waitForInhibited();
   const before = await probeCount();
   await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
   // The Shell did not ask whether the viewer may inhibit shortcuts: we granted it.
@@ -165,7 +192,7 @@ it("uses shortcuts that none of GNOME Shell 48's own take", async () => {
 
 it('goes back to the host while the viewer holds the keyboard', async () => {
   await movePointer(shell, 640, 400);
-  await new Promise((r) => setTimeout(r, 500));
+  await waitForInhibited();
   const before = await probeCount();
   await pressChord(shell, ['Control_L', 'Alt_L', 'j']);
   await pressChord(shell, ['Super_L', 'Alt_L', 'Escape']);
