@@ -138,7 +138,22 @@ export function templateFor(family: string): TemplateFamily {
 }
 
 export class OsinfoDb {
-  private constructor(private readonly all: Map<string, RawOs>) {}
+  /**
+   * Every OS in the order a list shows them (by name, numbers as numbers),
+   * with what a search looks in, lower-cased: made once, as a search is asked
+   * by anybody on the bus and must cost little.
+   */
+  private readonly listed: { id: string; name: string; haystack: string[] }[];
+
+  private constructor(private readonly all: Map<string, RawOs>) {
+    this.listed = [...all.values()]
+      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+      .map((os) => ({
+        id: os.id,
+        name: os.name,
+        haystack: [os.name, os.id, ...os.shortIds].map((s) => s.toLowerCase()),
+      }));
+  }
 
   /** Reads every OS of the database under `dirs` (their os/ folders). */
   static async load(dirs: readonly string[] = DEFAULT_OSINFO_DIRS): Promise<OsinfoDb> {
@@ -167,14 +182,9 @@ export class OsinfoDb {
   /** (id, name) of every OS whose name, short id or id contains `search` (case-insensitive), by name. */
   search(search: string): [id: string, name: string][] {
     const needle = search.trim().toLowerCase();
-    const matches = [...this.all.values()].filter(
-      (os) =>
-        !needle ||
-        os.name.toLowerCase().includes(needle) ||
-        os.id.toLowerCase().includes(needle) ||
-        os.shortIds.some((s) => s.toLowerCase().includes(needle)),
-    );
-    return matches.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })).map((os) => [os.id, os.name]);
+    return this.listed
+      .filter((os) => !needle || os.haystack.some((s) => s.includes(needle)))
+      .map((os) => [os.id, os.name]);
   }
 
   /** The id of the OS with this exact name (as osinfo-detect names it), or ''. */
