@@ -11,6 +11,7 @@ import {
   type BusChoice,
   type MessageBus,
 } from './dbus/bus.js';
+import type { RefusedMessage } from './dbus/inbound-limit.js';
 import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './api/exporter.js';
@@ -337,7 +338,9 @@ export class Daemon {
     const failed = (error: unknown): Error => new Error(`cannot reach ${where}: ${errorMessage(error)}`);
     let bus: MessageBus;
     try {
-      bus = this.own(openBus(choice), (b) => b.disconnect());
+      const onRefused = ({ sender, bytes }: RefusedMessage): void =>
+        log.warning(`refused a ${bytes}-byte message from ${sender || 'an unnamed sender'} unread: too large`);
+      bus = this.own(openBus(choice, { onRefused }), (b) => b.disconnect());
     } catch (error) {
       throw failed(error);
     }

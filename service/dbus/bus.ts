@@ -1,8 +1,11 @@
 // Opening a bus connection and the few things dbus-next leaves out: a
-// deadline on every call and notice of the connection closing. This is the
-// only module that touches dbus-next internals.
+// deadline on every call, notice of the connection closing, and a bound on
+// the size of what callers send (inbound-limit.ts). This is the only module
+// that touches dbus-next internals.
 
-import { DBusError, Message, MessageBus, Variant, sessionBus, systemBus } from '@jellybrick/dbus-next';
+import type { Readable } from 'node:stream';
+import { DBusError, Message, MessageBus, MessageType, Variant, sessionBus, systemBus } from '@jellybrick/dbus-next';
+import { limitInbound, type RefusedMessage } from './inbound-limit.js';
 
 export { DBusError, Message, MessageBus, Variant };
 
@@ -22,13 +25,48 @@ export class CallTimeoutError extends Error {
 
 interface BusInternals {
   _methodReturnHandlers: Record<number, unknown>;
-  _connection: NodeJS.EventEmitter;
+  _connection: NodeJS.EventEmitter & { stream?: Readable };
 }
 
-export function openBus(choice: BusChoice): MessageBus {
-  if (choice === 'session') return sessionBus();
-  if (choice === 'system') return systemBus();
-  return sessionBus({ busAddress: choice });
+/** Method calls and signals larger than this are refused unread (the bus itself takes up to 32 MB). */
+export const MAX_INBOUND_BYTES = 64 * 1024;
+
+/**
+ * A connection to the bus. Method calls and signals sent to it of more than
+ * `maxInbound` bytes are dropped before they are decoded, a caller waiting
+ * for an answer told LimitsExceeded, and each told to `onRefused`.
+ */
+export function openBus(
+  choice: BusChoice,
+  { maxInbound = MAX_INBOUND_BYTES, onRefused = () => undefined }: InboundOptions = {},
+): MessageBus {
+  const bus =
+    choice === 'session' ? sessionBus() : choice === 'system' ? systemBus() : sessionBus({ busAddress: choice });
+  const connection = (bus as unknown as BusInternals)._connection;
+  // Authenticated, and the reader not yet started: dbus-next starts it right after this event.
+  connection.once('connect', () => {
+    if (!connection.stream) return;
+    limitInbound(connection.stream, maxInbound, (refused) => {
+      if (refused.wantsReply && refused.sender) {
+        const error = new Message({
+          type: MessageType.ERROR,
+          errorName: 'org.freedesktop.DBus.Error.LimitsExceeded',
+          replySerial: refused.serial,
+          destination: refused.sender,
+          signature: 's',
+          body: [`The message is too large: ${refused.bytes} bytes, where at most ${maxInbound} are read`],
+        });
+        sendQuietly(bus, error);
+      }
+      onRefused(refused);
+    });
+  });
+  return bus;
+}
+
+export interface InboundOptions {
+  maxInbound?: number;
+  onRefused?: (refused: RefusedMessage) => void;
 }
 
 /** Resolves once the bus has said Hello, rejects on a connection error. */

@@ -6,6 +6,7 @@
 // keeps being answered: its ListGuests, and its own DescribeInstaller,
 // which a flood of bob's does not queue behind his.
 
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { startFloodedService, type FloodedService } from '../support/flood.js';
@@ -15,6 +16,8 @@ const CALLS = 120;
 /** What each of bob's calls may take: a queued one waits at most maxWaitMs for its turn, then runs. */
 const DEADLINE_MS = DEFAULT_CALL_LIMITS.maxWaitMs + 15_000;
 const BUSY = 'me.phyllo.Switcher1.Error.Busy';
+const LIMITS = 'org.freedesktop.DBus.Error.LimitsExceeded';
+const MiB = 1024 ** 2;
 
 let flood: FloodedService;
 
@@ -66,4 +69,27 @@ it('answers each of 120 DescribeInstaller at once, or says Busy, with a few osin
   expect([...runs.niceness]).toEqual(['10']);
   expect([...runs.ioClasses]).toEqual(['best-effort: prio 7']);
   expect(listed.length).toBeGreaterThan(0);
+}, 60_000);
+
+it('refuses a message larger than it reads before reading it: LimitsExceeded at once, nothing held, seat0 answered', async () => {
+  const { stack, bob } = flood;
+  const pid = stack.service?.pid as number;
+  const peakKiB = (): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  const before = peakKiB();
+  const sent = [
+    // 16 MB in one string: read, it would be held twice over.
+    bob.call(SERVICE, MANAGER_PATH, MANAGER, 'ListOperatingSystems', 's', ['x'.repeat(16 * MiB)]),
+    // 40 000 strings where one is asked for: decoding them, not the refusal of the signature, was the cost.
+    bob.call(SERVICE, MANAGER_PATH, MANAGER, 'FindGuest', 'as', [Array.from({ length: 40_000 }, () => 'y')]),
+  ];
+  const [guests] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', '', [], 1_000);
+  expect(guests).toHaveLength(21);
+  const answers = await Promise.all(sent);
+  expect(answers.map((a) => a.error)).toEqual([LIMITS, LIMITS]);
+  expect(answers[0]?.message).toMatch(/^The message is too large: \d+ bytes, where at most 65536 are read$/);
+  expect(peakKiB() - before).toBeLessThan(8 * 1024);
+  // Just under the limit, a call is read and answered as any other.
+  const under = await bob.call(SERVICE, MANAGER_PATH, MANAGER, 'ListOperatingSystems', 's', ['x'.repeat(60_000)]);
+  expect(under.error).toBe('me.phyllo.Switcher1.Error.InvalidArgument');
+  await stack.service?.waitForOutput(/refused a \d+-byte message from :\d+\.\d+ unread: too large/);
 }, 60_000);

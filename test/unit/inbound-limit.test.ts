@@ -1,0 +1,85 @@
+// The bound on what a caller's message may cost (service/dbus/inbound-limit.ts):
+// a byte stream of real D-Bus messages, written in odd-sized pieces, read the
+// way dbus-next reads it (16 bytes, then the rest), with messages too large
+// for the limit among them.
+
+import { PassThrough } from 'node:stream';
+import { expect, it } from 'vitest';
+import { limitInbound, senderOf, type RefusedMessage } from '../../service/dbus/inbound-limit.js';
+import { encodeMessage, marshal } from '../../service/dbus/wire-writer.js';
+
+const LIMIT = 4096;
+
+function message(type: number, serial: number, sender: string, body: Buffer, flags = 0): Buffer {
+  const bytes = encodeMessage(type, serial, body, (w) => {
+    w.field(1, 'o', () => w.string('/me/phyllo/Switcher1'));
+    w.field(3, 's', () => w.string('FindGuest'));
+    if (sender) w.field(7, 's', () => w.string(sender));
+    w.field(8, 'g', () => w.signature('as'));
+  });
+  bytes[2] = flags;
+  return bytes;
+}
+
+const strings = (count: number): Buffer => marshal('as', [Array.from({ length: count }, (_, i) => `s${i}`)]);
+
+/** What a reader like dbus-next's gets from the stream, message by message. */
+function reader(stream: PassThrough): Buffer[] {
+  const got: Buffer[] = [];
+  let header: Buffer | null = null;
+  stream.on('readable', () => {
+    for (;;) {
+      if (!header) {
+        header = stream.read(16) as Buffer | null;
+        if (!header) return;
+      }
+      const rest = Math.ceil(header.readUInt32LE(12) / 8) * 8 + header.readUInt32LE(4);
+      const tail = stream.read(rest) as Buffer | null;
+      if (!tail) return;
+      got.push(Buffer.concat([header, tail]));
+      header = null;
+    }
+  });
+  return got;
+}
+
+/** Writes `bytes` in pieces of `piece` bytes, each after the reader has had its turn. */
+async function feed(stream: PassThrough, bytes: Buffer, piece: number): Promise<void> {
+  for (let at = 0; at < bytes.length; at += piece) {
+    stream.write(bytes.subarray(at, at + piece));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+it('hands on calls within the limit and replies of any size; skips larger calls and signals unread, telling who sent them', async () => {
+  const small = message(1, 10, ':1.5', strings(3));
+  const bigCall = message(1, 11, ':1.7', strings(2000));
+  const bigSignal = message(4, 12, ':1.8', strings(2000));
+  const bigNoReply = message(1, 13, ':1.9', strings(2000), 0x1);
+  const bigReply = message(2, 14, ':1.2', strings(2000));
+  const last = message(1, 15, ':1.5', strings(1));
+  expect(bigCall.length).toBeGreaterThan(LIMIT);
+  for (const piece of [7, 1000, 1 << 20]) {
+    const stream = new PassThrough();
+    const refused: RefusedMessage[] = [];
+    limitInbound(stream, LIMIT, (r) => refused.push(r));
+    const got = reader(stream);
+    await feed(stream, Buffer.concat([small, bigCall, bigSignal, bigNoReply, bigReply, last]), piece);
+    expect(got, `in pieces of ${piece}`).toEqual([small, bigReply, last]);
+    expect(refused).toEqual([
+      { type: 1, serial: 11, sender: ':1.7', bytes: bigCall.length, wantsReply: true },
+      { type: 4, serial: 12, sender: ':1.8', bytes: bigSignal.length, wantsReply: false },
+      { type: 1, serial: 13, sender: ':1.9', bytes: bigNoReply.length, wantsReply: false },
+    ]);
+  }
+});
+
+it('finds the sender among the header fields, wherever it is, and says none when there is none', () => {
+  const fields = (bytes: Buffer): Buffer => bytes.subarray(16, 16 + bytes.readUInt32LE(12));
+  expect(senderOf(fields(message(1, 1, ':1.42', strings(1))), true)).toBe(':1.42');
+  expect(senderOf(fields(message(1, 1, '', strings(1))), true)).toBe('');
+  const first = encodeMessage(1, 1, Buffer.alloc(0), (w) => w.field(7, 's', () => w.string(':1.3')));
+  expect(senderOf(fields(first), true)).toBe(':1.3');
+  // Garbage: no answer rather than a throw.
+  expect(senderOf(Buffer.from([7, 1, 0x7a, 0, 0, 0, 0, 0]), true)).toBe('');
+});
