@@ -6,6 +6,8 @@
 // disk files alone. Progress is libvirt's job statistics; Cancel is its
 // AbortJob, after which the guest runs on here as before.
 
+import { isIPv4 } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { invalidArgument, invalidState } from '../errors.js';
 import type { Guest } from '../guests/guest.js';
 import type { JobContext, JobOutcome } from '../jobs/job.js';
@@ -175,8 +177,50 @@ export function validateTargetUri(uri: string, ownUri: string, trust: MigrationT
 
 // The address is whatever follows the user, line breaks too: NETWORK_ADDRESS is what judges it.
 const USER_AND_ADDRESS = /^(?:[A-Za-z0-9._][A-Za-z0-9._-]{0,63}@)?([\s\S]*)$/;
-/** This host by another name: localhost, 127.0.0.0/8, ::1. */
-const LOOPBACK = /^(localhost|localhost\.localdomain|127(\.\d{1,3}){3}|\[(0{0,4}:){2,7}0{0,3}1\])(:\d{1,5})?$/i;
+/**
+ * How a URL reads the host of `address` (host[:port]): IPv4 in any spelling
+ * (127.1, 2130706433, 0x7f000001, a final dot) as a dotted quad, IPv6
+ * compressed in brackets, names in lower case without a final dot; undefined
+ * when it reads none.
+ */
+function canonicalHost(address: string): string | undefined {
+  try {
+    return new URL(`http://${address}/`).hostname.replace(/\.$/, '') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A canonical IPv4 address that is this host whatever it runs on: 127.0.0.0/8 and 0.0.0.0/8. */
+const isOwnIpv4 = (ip: string): boolean => isIPv4(ip) && (ip.startsWith('127.') || ip.startsWith('0.'));
+
+/** Whether a canonical host is this one: a loopback or unspecified address or name, or an address or name of its own. */
+export function isThisHost(host: string, own: readonly string[] = ownHostNames()): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost') || host === 'localhost.localdomain') return true;
+  if (isOwnIpv4(host)) return true;
+  if (host.startsWith('[')) {
+    const ip = host.slice(1, -1);
+    if (ip === '::1' || ip === '::') return true;
+    // An IPv4 address mapped into IPv6 (::ffff:7f00:1) is that IPv4 address.
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
+    if (mapped) {
+      const [high, low] = [parseInt(mapped[1] as string, 16), parseInt(mapped[2] as string, 16)];
+      return isThisHost(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, own);
+    }
+  }
+  return own.includes(host);
+}
+
+/** This machine's own name and addresses, as canonicalHost() writes them. */
+function ownHostNames(): string[] {
+  const name = hostname().toLowerCase();
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .map((a) => (a?.family === 'IPv6' ? `[${a.address.replace(/%.*$/, '')}]` : (a?.address ?? '')));
+  return [name, name.split('.')[0] ?? name, ...addresses]
+    .map((h) => canonicalHost(h))
+    .filter((h): h is string => h !== undefined);
+}
 
 /**
  * The host part of a target URI: a host name or an IP address, with an
@@ -192,7 +236,8 @@ function checkTargetHost(uri: string, host: string, trust: MigrationTrust): void
     );
   }
   if (trust === 'caller-is-owner') return;
-  if (!host || LOOPBACK.test(address)) {
+  const canonical = canonicalHost(address);
+  if (!host || canonical === undefined || isThisHost(canonical)) {
     throw invalidArgument(`${uri.slice(0, 200)} is this host; the host-wide service moves guests to another host only`);
   }
 }

@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from 'node:os';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BlockChecksum, CHECKSUM_BLOCK, checksumOf } from '../../service/copy/block-checksum.js';
@@ -207,11 +208,35 @@ describe('live move requests', () => {
       'qemu+tcp://127.0.0.1/system',
       'qemu+ssh://root@localhost:22/system',
       'qemu+tls://[::1]/system',
+      // This host in other spellings (a second user's attack): every one a URL reads as this host.
+      'qemu+tcp://127.1/system',
+      'qemu+tcp://0/system',
+      'qemu+tcp://0.0.0.0/system',
+      'qemu+tcp://[::ffff:127.0.0.1]/system',
+      'qemu+tcp://[::]/system',
+      'qemu+tcp://[0:0:0:0:0:0:0:1]/system',
+      'qemu+tcp://2130706433/system',
+      'qemu+tcp://0x7f000001/system',
+      'qemu+tcp://127.0.0.1./system',
+      'qemu+ssh://LOCALHOST./system',
+      'qemu+ssh://x.localhost/system',
+      `qemu+ssh://${hostname()}/system`,
+      `qemu+ssh://${hostname().toUpperCase()}./system`,
+      // And by an address of one of its own network interfaces.
+      ...Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && !a.internal && a.family === 'IPv4')
+        .map((a) => `qemu+tcp://${a?.address}/system`),
     ]) {
       expect(() => validateTargetUri(uri, 'qemu:///system', 'any-caller'), uri).toThrow(/is this host/);
       expect(validateTargetUri(uri, 'qemu:///system', 'caller-is-owner')).toBe(uri);
     }
-    for (const uri of ['qemu+ssh://ann@other.example:2222/system', 'qemu+tcp://[fe80::2]:16509/system'])
+    for (const uri of [
+      'qemu+ssh://ann@other.example:2222/system',
+      'qemu+tcp://[fe80::2]:16509/system',
+      'qemu+tcp://10.0.0.99/system',
+      'qemu+tcp://[::ffff:10.0.0.99]/system',
+    ])
       expect(validateTargetUri(uri, 'qemu:///system', 'any-caller')).toBe(uri);
   });
 
