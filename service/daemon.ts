@@ -406,7 +406,7 @@ export class Daemon {
       // A caller on polkit's own bus is named to it by bus name; one on another bus, by its process.
       subject: options.bus === (options.systemBus ?? 'system') ? 'system-bus-name' : 'unix-process',
     });
-    // Expensive calls (DescribeInstaller, CreateGuest and the transfers) are limited per uid and in all.
+    // Expensive calls (DescribeInstaller, CreateGuest, the transfers, the OS list) are limited per uid and in all.
     const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
     return { logind, resolver, authority, expensive };
   }

@@ -1,6 +1,6 @@
 // How many expensive calls (DescribeInstaller, CreateGuest, Export, Import,
 // Clone, MigrateTo: each reads files, starts helper processes or plans a
-// long job) run at once: a few per caller and a few in all, the rest wait
+// long job; ListOperatingSystems, a large reply) run at once: a few per caller and a few in all, the rest wait
 // briefly for a turn or are refused at once with Busy. One caller's flood
 // so fills its own few places and its own short queue, never everybody's,
 // and a freed place goes to the waiting caller with the fewest calls

@@ -2,7 +2,7 @@
 
 import { MANAGER_INTERFACE, type ManagerProperties } from '../contract/switcher1.js';
 import { Variant } from '../dbus/bus.js';
-import { encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
+import { encodeBody, encodeStringArray, type EncodedBody } from '../dbus/encoded-reply.js';
 import { invalidArgument, noSuchGuest } from '../errors.js';
 import type { GuestActions } from '../guests/actions.js';
 import type { Guest } from '../guests/guest.js';
@@ -40,7 +40,7 @@ export interface ManagerObjectParts {
   jobs: JobManager;
   authority: Authority;
   stats: StatsSampler;
-  /** DescribeInstaller, CreateGuest and Import: a few at once per caller and in all. */
+  /** DescribeInstaller, CreateGuest, Import and ListOperatingSystems: a few at once per caller and in all. */
   expensive: ExpensiveCalls;
 }
 
@@ -49,6 +49,8 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
   // ListGuests' reply, marshalled once per change of the guest list.
   private encodedFor: readonly string[] | undefined;
   private encodedList: EncodedBody | undefined;
+  // ListOperatingSystems('')'s reply: libosinfo's database does not change while the service runs.
+  private encodedOsList: EncodedBody | undefined;
 
   constructor(private readonly parts: ManagerObjectParts) {}
 
@@ -72,7 +74,15 @@ export class ManagerObject implements InterfaceImpl<typeof MANAGER_INTERFACE> {
     // Each reads a caller's files or starts helper processes: limited per caller and in all (Busy beyond).
     DescribeInstaller: ([path], caller) =>
       this.parts.expensive.run(caller, async () => [await this.parts.creator.describeInstaller(path, caller.sender)]),
-    ListOperatingSystems: async ([search]) => [await this.parts.creator.listOperatingSystems(search)],
+    // Anybody may ask, and the whole list is 790 OSes (40 KB): marshalled by us, once for the whole list,
+    // and limited per caller like the expensive calls, so one user's flood cannot queue megabytes of
+    // replies on the service's connection ahead of everybody else's answers.
+    ListOperatingSystems: ([search], caller) =>
+      this.parts.expensive.run(caller, async () => {
+        if (search !== '') return encodeBody('a(ss)', await this.parts.creator.listOperatingSystems(search));
+        this.encodedOsList ??= encodeBody('a(ss)', await this.parts.creator.listOperatingSystems(''));
+        return this.encodedOsList;
+      }),
     // A new guest is of no seat; its arguments are checked (creator) before the caller is.
     CreateGuest: ([name, osId, installer, options], caller) =>
       this.parts.expensive.run(caller, async () => [

@@ -15,9 +15,14 @@ export class EncodedBody {
   ) {}
 }
 
+/** Marshals a body of one value of `signature`, at a fraction of what dbus-next's marshalling costs. */
+export function encodeBody(signature: string, value: unknown): EncodedBody {
+  return new EncodedBody(signature, marshal(signature, [value]));
+}
+
 /** Marshals an 'ao' (or 'as') body. */
 export function encodeStringArray(signature: 'ao' | 'as', values: readonly string[]): EncodedBody {
-  return new EncodedBody(signature, marshal(signature, [values]));
+  return encodeBody(signature, values);
 }
 
 /**

@@ -126,7 +126,11 @@ async function timedCall(request) {
   });
   const reply = await Promise.race([call(request), deadline]);
   clearTimeout(timer);
-  return { error: reply.ok ? 'ok' : reply.error, ms: performance.now() - started };
+  return {
+    error: reply.ok ? 'ok' : reply.error,
+    message: reply.ok ? '' : (reply.message ?? ''),
+    ms: performance.now() - started,
+  };
 }
 
 async function calls(request) {

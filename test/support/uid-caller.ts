@@ -125,13 +125,13 @@ export class UidCaller {
     member: string,
     signature = '',
     body: unknown[] = [],
-  ): Promise<{ error: string; ms: number }[]> {
+  ): Promise<{ error: string; message: string; ms: number }[]> {
     const reply = await this.send(
       { op: 'calls', count, timeoutMs, destination, path, iface, member, signature, body },
       timeoutMs + 30_000,
     );
     if (!reply.ok) throw new Error(`caller ${this.uid}: ${reply.error ?? '?'}`);
-    return reply.body as { error: string; ms: number }[];
+    return reply.body as { error: string; message: string; ms: number }[];
   }
 
   /** Tries each file-system change once as this user; per attempt, how often each outcome came ('ok' or errno). */
