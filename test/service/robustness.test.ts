@@ -127,6 +127,8 @@ const pointed: Call[] = [
   { path: 'GUEST', iface: GUEST, member: 'Start', args: [] },
   { path: 'GUEST', iface: GUEST, member: 'Shutdown', args: [['u', 0]] },
   { path: 'GUEST', iface: GUEST, member: 'Shutdown', args: [['u', 0xffffffff]] },
+  { path: MANAGER_PATH, iface: MANAGER, member: 'FindGuest', args: [['s', 'x'.repeat(60_000)]] },
+  // Past 64 KiB a message is not read at all: LimitsExceeded.
   { path: MANAGER_PATH, iface: MANAGER, member: 'FindGuest', args: [['s', 'x'.repeat(100_000)]] },
   { path: MANAGER_PATH, iface: MANAGER, member: 'FindGuest', args: [['s', '']] },
 ];
@@ -168,7 +170,7 @@ it('answers every malformed call with a typed error and stays up', async () => {
           if (!(error instanceof DBusError)) throw error;
           answers.set(error.type, (answers.get(error.type) ?? 0) + 1);
           expect(error.type).toMatch(
-            /^(me\.phyllo\.Switcher1\.Error\.(InvalidArgument|NoSuchGuest|InvalidState)|org\.freedesktop\.DBus\.Error\.(UnknownMethod|UnknownInterface|UnknownObject|UnknownProperty|InvalidArgs|PropertyReadOnly))$/,
+            /^(me\.phyllo\.Switcher1\.Error\.(InvalidArgument|NoSuchGuest|InvalidState)|org\.freedesktop\.DBus\.Error\.(UnknownMethod|UnknownInterface|UnknownObject|UnknownProperty|InvalidArgs|PropertyReadOnly|LimitsExceeded))$/,
           );
           expect(error.text).not.toMatch(/\n\s+at |node_modules|\.js:\d+/);
         }
@@ -182,8 +184,14 @@ it('answers every malformed call with a typed error and stays up', async () => {
   // Every kind of refusal was exercised, not just one.
   expect([...answers.keys()].sort()).toEqual([
     ...['InvalidArgument', 'InvalidState', 'NoSuchGuest'].map((k) => `me.phyllo.Switcher1.Error.${k}`),
-    ...['InvalidArgs', 'PropertyReadOnly', 'UnknownInterface', 'UnknownMethod', 'UnknownObject', 'UnknownProperty'].map(
-      (k) => `org.freedesktop.DBus.Error.${k}`,
-    ),
+    ...[
+      'InvalidArgs',
+      'LimitsExceeded',
+      'PropertyReadOnly',
+      'UnknownInterface',
+      'UnknownMethod',
+      'UnknownObject',
+      'UnknownProperty',
+    ].map((k) => `org.freedesktop.DBus.Error.${k}`),
   ]);
 });
