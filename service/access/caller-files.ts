@@ -152,13 +152,19 @@ export async function viewAsCaller(path: string, caller: FileCaller | undefined,
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+      if (code === 'EACCES') return { kind: 'closed', where: current };
       throw error;
     }
     if (found.isSymbolicLink()) {
       if (++links > MAX_LINKS) {
         throw Object.assign(new Error(`ELOOP: too many symbolic links, ${path}`), { code: 'ELOOP', path });
       }
-      const target = await readlink(next);
+      // A link the kernel will not show the caller (another's /proc/PID/root): closed to it, as a folder is.
+      const target = await readlink(next).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+        throw error;
+      });
+      if (target === undefined) return { kind: 'closed', where: next };
       pending = [...components(target), ...pending];
       if (isAbsolute(target)) {
         current = '/';

@@ -94,6 +94,15 @@ describe('behind a folder closed to the caller, a file and nothing look the same
       `${ERR}.AccessDenied: You cannot write into PATH: ${closed} is closed to you`,
     );
   });
+
+  // A second user's attack: another's /proc/PID/root is a link the kernel will not read for the caller.
+  it("through another's /proc/PID/root: closed, in words, not the kernel's errno", async () => {
+    const root = `/proc/${stack.service?.pid}/root`;
+    const there = await answer(MANAGER_PATH, MANAGER, 'DescribeInstaller', `${root}/etc/shadow`);
+    expect(there).toBe(`${ERR}.UnreadableFile: You cannot read the installer PATH: ${root} is closed to you`);
+    expect(await answer(MANAGER_PATH, MANAGER, 'DescribeInstaller', `${root}/nonexistent`)).toBe(there);
+    expect(there).not.toMatch(/EACCES|readlink/);
+  });
 });
 
 describe('where the caller may look, it is told what is there', () => {
