@@ -30,6 +30,11 @@ export default tseslint.config(
     },
   },
   {
+    // Run by gjs inside the Shell's root (test/e2e/atspi.ts starts it).
+    files: ['test/e2e/atspi-query.js'],
+    languageOptions: { globals: { imports: 'readonly', print: 'readonly' } },
+  },
+  {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

@@ -6,7 +6,9 @@
 // takes one of their monitors, following a monitor that goes and comes
 // back; a UEFI guest at a resolution larger than the monitor shown scaled to
 // fit it; a change while it runs said to wait for its next start; the 3D
-// switch saying why it is off here; and the preferences' Displays page.
+// switch saying why it is off here; and the preferences' Displays page,
+// driven from the keyboard, each key's effect awaited as accessibility
+// (AT-SPI, ./atspi.ts) tells it.
 // Run by test/shell/run-e2e.sh inside test/shell/run-shell.sh.
 
 import { spawnSync } from 'node:child_process';
@@ -21,10 +23,13 @@ import { createInputDevices, pressChord } from './input.js';
 import { INDICATOR } from './menu.js';
 import { realGuestsInShell, type ShellDriver } from './shell.js';
 import { waitFor } from '../support/wait.js';
+import { Accessibility, pages, type ComboRowView } from './atspi.js';
 
 const ARTIFACTS = join(ROOT, '.cache/artifacts');
 const QEMU = '/org/libvirt/QEMU';
 const PREFS_TITLE = 'Phyllome Switcher';
+/** What AT-SPI calls a guest's row on the Displays page (libadwaita's expander row). */
+const EXPANDER_ROLE = 'list item';
 
 /** A UEFI guest with a bochs display: OVMF draws at the resolution its EDID prefers. */
 const WIDE_XML = `<domain type='qemu'>
@@ -54,8 +59,8 @@ let stack: ServiceStack;
 let shell: ShellDriver;
 const paths: Record<string, string> = {};
 let prefsPid = 0;
+let a11y: Accessibility | undefined;
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const property = (name: string, property: string): Promise<unknown> =>
   stack.client.property(paths[name] as string, GUEST, property);
 const viewerPid = async (name: string): Promise<number> => (await property(name, 'ViewerPid')) as number;
@@ -206,6 +211,7 @@ beforeAll(async () => {
   await stack.client.service(paths.solo as string, GUEST, 'SetMonitor', 's', ['Meta-0']);
   await stack.client.service(paths.wide as string, GUEST, 'SetMonitor', 's', ['Meta-1']);
   await createInputDevices(shell);
+  a11y = Accessibility.start();
   await shell.waitFor<number>(`${INDICATOR}.describe().guests.length`, (n) => n === 3);
 }, 120_000);
 
@@ -217,6 +223,7 @@ afterAll(async () => {
       )
       .catch(() => undefined);
   }
+  await a11y?.stop();
   await stack?.stop();
 });
 
@@ -393,22 +400,41 @@ it("sets a guest's resolution from the preferences' Displays page", async () => 
     (windows) => windows.some((w) => w.title === PREFS_TITLE && w.focused),
   );
   prefsPid = list.find((w) => w.title === PREFS_TITLE)?.pid ?? 0;
-  await pause(1_000); // its pages, the Displays one once the service answered
-  const type = async (keys: string[]): Promise<void> => {
-    for (const key of keys) {
-      await pressChord(shell, [key]);
-      await pause(150);
-    }
+  const prefs = a11y as Accessibility;
+  const press = async (key: string, effect: () => Promise<unknown>): Promise<void> => {
+    await pressChord(shell, [key]);
+    await effect();
   };
+  const focusOn = (role: string, name: string | RegExp) => (): Promise<unknown> =>
+    prefs.waitForFocus(PREFS_TITLE, role, name);
+  const resolution = (what: string, check: (row: ComboRowView) => boolean) => (): Promise<unknown> =>
+    prefs.waitForComboRow(PREFS_TITLE, 'Resolution', what, check);
+  // The focus is on the first row of the first page; the Displays page comes once the service answered.
+  await focusOn('list item', 'Next Guest')();
+  await prefs.waitFor(PREFS_TITLE, 'a Displays page', ({ tree }) => pages(tree).includes('Displays'));
   // The page switcher is one Shift+Tab back from the first row; Displays is the third page (one seat: no Seats).
-  await type(['ISO_Left_Tab', 'Right', 'Right', 'Return']);
-  // Into the page: solo's row is the second (by name); open it, then its Resolution row.
-  await type(['Tab', 'Down', 'Return']);
+  await press('ISO_Left_Tab', focusOn('page tab', 'Shortcuts'));
+  await press('Right', focusOn('page tab', 'Guests'));
+  await press('Right', focusOn('page tab', 'Displays'));
+  await press('Return', () => prefs.waitForPage(PREFS_TITLE, 'Displays'));
+  // Into the page: solo's row is the second (by name); open it: its rows come once the service described its display.
+  await press('Tab', focusOn(EXPANDER_ROLE, /^duo/));
+  await press('Down', focusOn(EXPANDER_ROLE, /^solo/));
+  await press(
+    'Return',
+    resolution('shown', () => true),
+  );
   await shell.screenshot(join(ARTIFACTS, 'prefs-displays.png'));
-  await type(['Down', 'Return']);
-  await pause(500);
-  // Following the window, then 1920 × 1080, then 2560 × 1440.
-  await type(['Down', 'Down', 'Return']);
+  // Its Resolution row, its choices: following the window, then 1920 × 1080, then 2560 × 1440.
+  const openOn = (choice: string) => resolution(`open on ${choice}`, (r) => r.open && r.highlighted === choice);
+  await press('Down', focusOn('combo box', 'Resolution'));
+  await press('Return', openOn('Follow the Window'));
+  await press('Down', openOn('1920 × 1080'));
+  await press('Down', openOn('2560 × 1440'));
+  await press(
+    'Return',
+    resolution('showing 2560 × 1440', (r) => !r.open && r.shows === '2560 × 1440'),
+  );
   await stack.client.waitForPropertyThat<number[]>(paths.solo as string, 'Resolution', (r) => r[0] === 2560, {
     timeoutMs: 10_000,
   });

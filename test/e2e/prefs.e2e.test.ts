@@ -1,8 +1,9 @@
 // The preferences in a real GNOME Shell 48 (headless): opened the way the
 // Extensions app opens them (org.gnome.Shell.Extensions, D-Bus-activated in
 // the Shell's root), driven with the Shell's virtual keyboard like a person
-// would, and checked against the settings the extension binds its shortcuts
-// from, and against mutter calling the extension for the new chord.
+// would — each key's effect awaited as accessibility (AT-SPI, ./atspi.ts)
+// tells it — and checked against the settings the extension binds its
+// shortcuts from, and against mutter calling the extension for the new chord.
 // Run by test/shell/run-e2e.sh inside test/shell/run-shell.sh.
 
 import { readFileSync, statSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { ARTIFACTS } from '../support/artifacts.js';
 import { createInputDevices, pressChord } from './input.js';
 import { ShellDriver, UUID } from './shell.js';
 import { waitFor } from '../support/wait.js';
+import { Accessibility, labels, nodes } from './atspi.js';
 
 const PREFS_TITLE = 'Phyllome Switcher';
 const DIALOG_TITLE = 'Set Shortcut';
@@ -34,12 +36,19 @@ let client: TestClient;
 let shell: ShellDriver;
 let logStart = 0;
 let prefsPid = 0;
+let a11y: Accessibility;
 
 const WINDOWS = `global.get_window_actors().map((a) => a.get_meta_window()).map((w) => ({ title: w.get_title(), pid: w.get_pid(), focused: global.display.focus_window === w }))`;
 const SETTINGS = `Main.extensionManager.lookup('${UUID}').stateObj.getSettings()`;
 
 const windows = (): Promise<WindowView[]> => shell.eval<WindowView[]>(WINDOWS);
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The keyboard focus on the Next Guest row: where a key pressed in the window goes. */
+const waitForRowFocus = (): Promise<unknown> => a11y.waitForFocus(PREFS_TITLE, 'list item', 'Next Guest');
+
+/** Waits for the shortcut dialog to say why it refused a key. */
+const waitForRefusal = (reason: string): Promise<unknown> =>
+  a11y.waitFor(DIALOG_TITLE, `the refusal “${reason}”`, ({ tree }) => labels(tree ?? undefined).includes(reason));
 
 /** next-guest as the extension in the Shell reads it. */
 const NEXT_GUEST = `(() => {
@@ -80,6 +89,7 @@ beforeAll(async () => {
   client = await TestClient.connect(address);
   shell = new ShellDriver(client);
   await createInputDevices(shell);
+  a11y = Accessibility.start();
   await shell.eval(`${SETTINGS}.reset('next-guest'); true`);
 });
 
@@ -96,6 +106,7 @@ afterAll(async () => {
   // The Extensions service ends on its own once its window is closed; if a failed test left it, end it.
   if (prefsPid > 0) await gone(prefsPid, 5_000).catch(() => undefined);
   if (prefsPid > 0 && alive(prefsPid)) process.kill(prefsPid, 'SIGTERM');
+  await a11y?.stop();
   client?.disconnect();
 });
 
@@ -112,13 +123,16 @@ it('opens through org.gnome.Shell.Extensions, focused', async () => {
 
 it('takes a new Next Guest shortcut from the keyboard, and the Shell switches with it', async () => {
   // The first row of the first page, Next Guest, has the focus when the window opens.
+  await waitForRowFocus();
   await pressChord(shell, ['Return']);
   await waitForFocused(DIALOG_TITLE);
   await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-dialog.png'));
 
-  // A key that types text, or one every application needs, is refused: the dialog stays.
+  // A key that types text, or one every application needs, is refused: the dialog stays, and says why.
   await pressChord(shell, ['a']);
+  await waitForRefusal('This key types text: hold Ctrl, Alt or Super with it.');
   await pressChord(shell, ['Return']);
+  await waitForRefusal('Every application needs this key: hold Ctrl, Alt or Super with it.');
   await shell.screenshot(join(ARTIFACTS, 'prefs-shortcut-refused.png'));
   expect((await windows()).some((w) => w.title === DIALOG_TITLE)).toBe(true);
   expect(await nextGuest()).toEqual({ value: NEXT_DEFAULT, user: null });
@@ -153,26 +167,34 @@ it('takes a new Next Guest shortcut from the keyboard, and the Shell switches wi
 });
 
 it('resets it with the row’s reset button', async () => {
-  // The focus came back to the row; its reset button is next.
+  // The focus came back to the row; its reset button, shown now, is next.
+  await waitForRowFocus();
   await pressChord(shell, ['Tab']);
+  await a11y.waitForFocus(PREFS_TITLE, 'button', 'Reset to Default');
   await pressChord(shell, ['Return']);
   await waitForNextGuest({ value: NEXT_DEFAULT, user: null });
 });
 
 it('disables it with Backspace, leaves it on Escape, and resets it when given the default again', async () => {
-  await pause(300); // the reset button hides; the focus goes back to the row
+  // The reset button hides; the focus goes back to the row, and the row shows the default again.
+  await waitForRowFocus();
+  await a11y.waitFor(PREFS_TITLE, 'the reset button hidden', ({ tree }) =>
+    nodes(tree).every((n) => n.name !== 'Reset to Default'),
+  );
   await pressChord(shell, ['Return']);
   await waitForFocused(DIALOG_TITLE);
   await pressChord(shell, ['BackSpace']);
   await waitForGone(DIALOG_TITLE);
   await waitForNextGuest({ value: [], user: [] });
 
+  await waitForRowFocus();
   await pressChord(shell, ['Return']);
   await waitForFocused(DIALOG_TITLE);
   await pressChord(shell, ['Escape']);
   await waitForGone(DIALOG_TITLE);
   expect(await nextGuest()).toEqual({ value: [], user: [] });
 
+  await waitForRowFocus();
   await pressChord(shell, ['Return']);
   await waitForFocused(DIALOG_TITLE);
   await pressChord(shell, ['Super_L', 'Alt_L', 'Page_Down']);

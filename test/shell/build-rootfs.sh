@@ -51,8 +51,11 @@ ROOT=$(realpath -m "$ROOT")
 # What the Shell tests need inside the root. gnome-extensions(1) ships in
 # gnome-shell itself; fonts so the top bar draws text; the icon theme for the
 # panel/system indicators; dconf so gsettings written before start persist;
-# virt-viewer for the guest-display tests; xauth/xwayland are not needed
-# because the Shell runs with --no-x11.
+# virt-viewer for the guest-display tests; at-spi2-core (the accessibility
+# bus launcher, org.a11y.Bus, and its registry) so that GTK 4 apps in the
+# session show their widgets over AT-SPI, which the preferences tests read
+# (test/e2e/atspi.ts; the Atspi typelib comes with gnome-shell); xauth and
+# xwayland are not needed because the Shell runs with --no-x11.
 PACKAGES=(
   gnome-shell
   gjs
@@ -67,6 +70,7 @@ PACKAGES=(
   fonts-dejavu-core
   adwaita-icon-theme
   virt-viewer
+  at-spi2-core
 )
 
 # A suite's extras (shells.txt's third column) add the packages listed in

@@ -324,7 +324,12 @@ INNER_ENV=(
   XDG_STATE_HOME="$HOME_DIR/.local/state"
   XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME XDG_SESSION_DESKTOP=gnome
   DBUS_SESSION_BUS_ADDRESS="$SESSION_ADDR" DBUS_SYSTEM_BUS_ADDRESS="$SYSTEM_ADDR"
-  NO_AT_BRIDGE=1 GTK_A11Y=none
+  # GTK 4 apps of the session (the preferences, activated by the session bus
+  # with this environment) show their widgets on the accessibility bus, which
+  # the session bus starts (org.a11y.Bus, at-spi2-core in the root): the
+  # tests read them there (test/e2e/atspi.ts). The Shell and GTK 3 apps
+  # (virt-viewer) stay off it: ATK's bridge is not loaded.
+  NO_AT_BRIDGE=1
 )
 # For in-root.sh: the same environment plus the Shell's Wayland display.
 printf '%s\n' "${INNER_ENV[@]}" WAYLAND_DISPLAY=wayland-0 GDK_BACKEND=wayland >"$STATE/inner.env"

@@ -1,7 +1,8 @@
 // The preferences' Seats page in a real GNOME Shell 48 whose session is on
 // seat1 of two (fake logind), with the service on libvirt's test driver
 // (guest 'test'): opened as the Extensions app opens it, driven with the
-// Shell's virtual keyboard like a person would, and checked against the
+// Shell's virtual keyboard like a person would — each key's effect awaited
+// as accessibility (AT-SPI, ../atspi.ts) tells it — and checked against the
 // service. The preferences process is in the session on seat1, so it may
 // assign seat1's guest; seat0's is polkit's to allow (fake polkitd).
 // Run by test/shell/run-e2e.sh in its seat1 Shell run.
@@ -15,6 +16,7 @@ import { ARTIFACTS } from '../../support/artifacts.js';
 import { createInputDevices, pressChord } from '../input.js';
 import { ShellDriver, UUID } from '../shell.js';
 import { waitFor } from '../../support/wait.js';
+import { Accessibility, alerts, pages, type ComboRowView } from '../atspi.js';
 
 const PREFS_TITLE = 'Phyllome Switcher';
 const SEAT = 'me.phyllo.Switcher1.Seat';
@@ -34,16 +36,34 @@ let polkit: TestClient | undefined;
 let test = '';
 let logStart = 0;
 let prefsPid = 0;
+let a11y: Accessibility | undefined;
 
 const WINDOWS = `global.get_window_actors().map((a) => a.get_meta_window()).map((w) => ({ title: w.get_title(), pid: w.get_pid(), focused: global.display.focus_window === w }))`;
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const client = (): TestClient => (stack as ServiceStack).client;
-/** Presses keys one after the other, at a person's pace: a popover opens and closes between some. */
-async function type(keys: string[]): Promise<void> {
-  for (const key of keys) {
-    await pressChord(shell, [key]);
-    await pause(250);
-  }
+const prefs = (): Accessibility => a11y as Accessibility;
+
+/** Presses a key, then waits for what it does in the window. */
+async function press(key: string, effect: () => Promise<unknown>): Promise<void> {
+  await pressChord(shell, [key]);
+  await effect();
+}
+const focusOn = (role: string, name: string) => (): Promise<unknown> => prefs().waitForFocus(PREFS_TITLE, role, name);
+/** The seat's row as `check` wants it. */
+const seatRow = (seat: string, what: string, check: (row: ComboRowView) => boolean) => (): Promise<unknown> =>
+  prefs().waitForComboRow(PREFS_TITLE, seat, what, check);
+/** Its list of choices open, the keyboard on `choice`. */
+const choicesOn = (seat: string, choice: string) =>
+  seatRow(seat, `open on ${choice}`, (row) => row.open && row.highlighted === choice);
+/** Its list closed, the row (and the focus) on it, showing `choice`. */
+const showing = (seat: string, choice: string) => async (): Promise<void> => {
+  await seatRow(seat, `closed, showing ${choice}`, (row) => !row.open && row.shows === choice)();
+  await focusOn('combo box', seat)();
+};
+/** Picks the choice after the one the closed row shows, focused: its list opened, Down, Return. */
+async function pickNext(seat: string, from: string, to: string): Promise<void> {
+  await press('Return', choicesOn(seat, from));
+  await press('Down', choicesOn(seat, to));
+  await pressChord(shell, ['Return']);
 }
 const guestOf = (seat: string): Promise<unknown> => client().property(seatPath(seat), SEAT, 'Guest');
 
@@ -131,6 +151,7 @@ beforeAll(async () => {
   shellClient = await TestClient.connect(address);
   shell = new ShellDriver(shellClient);
   await createInputDevices(shell);
+  a11y = Accessibility.start();
   // An earlier file's notifications would cover the window; and this session has not landed yet.
   await shell.eval('Main.messageTray.getSources().forEach((s) => s.destroy()); true');
   await reenable();
@@ -143,6 +164,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cleanUp();
+  await a11y?.stop();
   shellClient?.disconnect();
 });
 
@@ -159,12 +181,14 @@ it('opens the preferences, with a Seats page', async () => {
   const list = await shell.waitFor<WindowView[]>(WINDOWS, (l) => l.some((w) => w.title === PREFS_TITLE && w.focused));
   prefsPid = list.find((w) => w.title === PREFS_TITLE)?.pid ?? 0;
   expect(prefsPid).toBeGreaterThan(0);
-  // Its first frames, and the Seats page, added once the service answered.
-  await pause(1000);
-  // The focus is on the first row of the first page; the page switcher is one Shift+Tab back.
-  // Right, Right: Shortcuts, Guests, Seats.
-  await type(['ISO_Left_Tab', 'Right', 'Right', 'Return']);
-  await pause(400);
+  // The focus is on the first row of the first page, and the Seats page is added once the service answered.
+  await focusOn('list item', 'Next Guest')();
+  await prefs().waitFor(PREFS_TITLE, 'a Seats page', ({ tree }) => pages(tree).includes('Seats'));
+  // The page switcher is one Shift+Tab back. Right, Right: Shortcuts, Guests, Seats.
+  await press('ISO_Left_Tab', focusOn('page tab', 'Shortcuts'));
+  await press('Right', focusOn('page tab', 'Guests'));
+  await press('Right', focusOn('page tab', 'Seats'));
+  await press('Return', () => prefs().waitForPage(PREFS_TITLE, 'Seats'));
   const file = join(ARTIFACTS, 'prefs-seats.png');
   await shell.screenshot(file);
   expect(readFileSync(file).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -174,9 +198,12 @@ it("assigns the guest picked in seat1's row to seat1, and the session lands in i
   // Tab: into the page, on seat0's row; Down: seat1's. Return opens its choices on
   // the selected one, No Guest; Down: test.
   const from = client().signals.length;
-  await type(['Tab', 'Down', 'Return']);
+  await press('Tab', focusOn('combo box', 'seat0'));
+  await press('Down', focusOn('combo box', 'seat1'));
+  await press('Return', choicesOn('seat1', 'No Guest'));
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-choices.png'));
-  await type(['Down', 'Return']);
+  await press('Down', choicesOn('seat1', 'test'));
+  await press('Return', showing('seat1', 'test'));
   await waitForSeatGuest('seat1', test);
   await client().waitForSignal(propertiesChanged(seatPath('seat1'), 'Guest', test), 5_000, from);
   expect(await client().property(test, GUEST, 'Seat')).toBe('seat1');
@@ -189,16 +216,22 @@ it('follows a change made elsewhere', async () => {
   const from = client().signals.length;
   await client().service(seatPath('seat1'), SEAT, 'AssignGuest', 'o', ['/']);
   await client().waitForSignal(propertiesChanged(seatPath('seat1'), 'Guest', '/'), 5_000, from);
-  await pause(500);
   // The row shows No Guest again, so Down picks test anew; had it stayed on test, Down and
   // Return would change nothing.
-  await type(['Return', 'Down', 'Return']);
+  await showing('seat1', 'No Guest')();
+  await pickNext('seat1', 'No Guest', 'test');
+  await showing('seat1', 'test')();
   await waitForSeatGuest('seat1', test);
 });
 
 it("says why seat0's guest is refused, and its row goes back to the seat's guest", async () => {
-  // Up: seat0's row. Not this session's seat, and polkit says no.
-  await type(['Up', 'Return', 'Down', 'Return']);
+  // Up: seat0's row. Not this session's seat, and polkit says no: a toast says why.
+  await press('Up', focusOn('combo box', 'seat0'));
+  await pickNext('seat0', 'No Guest', 'test');
+  await prefs().waitFor(PREFS_TITLE, 'the refusal', ({ tree }) =>
+    alerts(tree).some((text) => text.startsWith('Not allowed to act on the seats seat0 and seat1')),
+  );
+  await showing('seat0', 'No Guest')();
   await shell.screenshot(join(ARTIFACTS, 'prefs-seats-refused.png'));
   expect(await guestOf('seat0')).toBe('/');
   expect(await guestOf('seat1')).toBe(test);
@@ -206,7 +239,8 @@ it("says why seat0's guest is refused, and its row goes back to the seat's guest
   // The row is back on No Guest: once polkit allows it, the same keys assign test to seat0
   // (had it stayed on test, they would change nothing), and seat1's row follows to No Guest.
   await polkitAllows([OTHER_SEAT]);
-  await type(['Return', 'Down', 'Return']);
+  await pickNext('seat0', 'No Guest', 'test');
+  await showing('seat0', 'test')();
   await waitForSeatGuest('seat0', test);
   expect(await guestOf('seat1')).toBe('/');
   await polkitAllows([]);
