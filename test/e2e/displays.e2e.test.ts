@@ -93,11 +93,15 @@ async function waitForWindows(
 
 /** The texts of a guest's open submenu, its display section filled (it comes a moment after opening). */
 async function openSubmenu(guest: string, waitFor = 'Display'): Promise<void> {
-  await shell.eval(
-    `(() => { const i = ${INDICATOR}; i.menu.open(false); i.rowFor(${JSON.stringify(guest)}).setSubmenuShown(true); return true; })()`,
-  );
+  // Opened again on each look: a monitor change the test before made can still close the menu meanwhile.
   await shell.waitFor<boolean>(
-    `${INDICATOR}.rowFor(${JSON.stringify(guest)}).menu._getMenuItems().flatMap((s) => s._getMenuItems()).some((i) => i.label?.text === ${JSON.stringify(waitFor)})`,
+    `(() => {
+      const i = ${INDICATOR};
+      if (!i.menu.isOpen) i.menu.open(false);
+      const row = i.rowFor(${JSON.stringify(guest)});
+      if (!row.menu.isOpen) row.setSubmenuShown(true);
+      return row.menu._getMenuItems().flatMap((s) => s._getMenuItems()).some((i) => i.label?.text === ${JSON.stringify(waitFor)});
+    })()`,
     (found) => found,
     // The first DescribeDisplay after libvirtd started has it probe QEMU.
     30_000,
