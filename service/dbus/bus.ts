@@ -134,6 +134,26 @@ export async function callWithDeadline(bus: MessageBus, message: Message, timeou
   }
 }
 
+/** The bus daemon's own name and path: the sender it puts on its signals, which no client can. */
+export const BUS_DAEMON = 'org.freedesktop.DBus';
+export const BUS_DAEMON_PATH = '/org/freedesktop/DBus';
+
+/**
+ * Whether `message` is the bus daemon's signal `member`. Path, interface and
+ * member are not enough: any client may send any signal to our unique name,
+ * with the daemon's path and interface; only the sender, which the daemon
+ * writes itself, tells the daemon's own from a forgery.
+ */
+export function isBusDaemonSignal(message: Message, member: string): boolean {
+  return (
+    message.type === MessageType.SIGNAL &&
+    message.sender === BUS_DAEMON &&
+    message.path === BUS_DAEMON_PATH &&
+    message.interface === BUS_DAEMON &&
+    message.member === member
+  );
+}
+
 /** Sends without waiting; a closed connection is reported, not thrown. */
 export function sendQuietly(bus: MessageBus, message: Message): boolean {
   try {

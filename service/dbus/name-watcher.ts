@@ -3,10 +3,14 @@
 // back without asking it anything.
 
 import { EventEmitter } from 'node:events';
-import { callWithDeadline, Message, type MessageBus } from './bus.js';
-
-const DBUS = 'org.freedesktop.DBus';
-const DBUS_PATH = '/org/freedesktop/DBus';
+import {
+  BUS_DAEMON as DBUS,
+  BUS_DAEMON_PATH as DBUS_PATH,
+  callWithDeadline,
+  isBusDaemonSignal,
+  Message,
+  type MessageBus,
+} from './bus.js';
 
 export interface NameWatcherEvents {
   owner: [owner: string];
@@ -15,13 +19,7 @@ export interface NameWatcherEvents {
 export class NameWatcher extends EventEmitter<NameWatcherEvents> {
   private currentOwner = '';
   private readonly onMessage = (message: Message): void => {
-    if (
-      message.type === 4 /* SIGNAL */ &&
-      message.path === DBUS_PATH &&
-      message.interface === DBUS &&
-      message.member === 'NameOwnerChanged' &&
-      message.body[0] === this.name
-    ) {
+    if (isBusDaemonSignal(message, 'NameOwnerChanged') && message.body[0] === this.name) {
       this.setOwner(String(message.body[2] ?? ''));
     }
   };

@@ -6,12 +6,16 @@
 
 import { EventEmitter } from 'node:events';
 import { log } from '../log.js';
-import { callWithDeadline, Message, type MessageBus } from './bus.js';
+import {
+  BUS_DAEMON as DBUS,
+  BUS_DAEMON_PATH as DBUS_PATH,
+  callWithDeadline,
+  isBusDaemonSignal,
+  Message,
+  type MessageBus,
+} from './bus.js';
 import { errorMessage } from '../errors.js';
 
-const DBUS = 'org.freedesktop.DBus';
-const DBUS_PATH = '/org/freedesktop/DBus';
-const SIGNAL = 4;
 const RULE = `type='signal',sender='${DBUS}',path='${DBUS_PATH}',interface='${DBUS}',member='NameOwnerChanged'`;
 
 export interface PeerWatchEvents {
@@ -24,13 +28,7 @@ export class PeerWatch extends EventEmitter<PeerWatchEvents> {
   /** The match rule while it is (being) added; undefined while there is none. */
   private matched: Promise<unknown> | undefined;
   private readonly onMessage = (message: Message): void => {
-    if (
-      message.type !== SIGNAL ||
-      message.path !== DBUS_PATH ||
-      message.interface !== DBUS ||
-      message.member !== 'NameOwnerChanged'
-    )
-      return;
+    if (!isBusDaemonSignal(message, 'NameOwnerChanged')) return;
     const [name, , newOwner] = message.body as [unknown, unknown, unknown];
     if (typeof name === 'string' && newOwner === '' && this.peers.has(name)) this.drop(name);
   };

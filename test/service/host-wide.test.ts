@@ -426,3 +426,28 @@ describe('with logind gone', () => {
     expect(await state('bob-vm')).toBe(RUNNING);
   });
 });
+
+// A second user's attack: the bus lets anybody send any signal to the service's unique name.
+describe('signals another user sends the service', () => {
+  it("cannot pose as the bus daemon: a forged NameOwnerChanged moves neither libvirt's owner nor Connected", async () => {
+    const DBUS = 'org.freedesktop.DBus';
+    const service = (await bob.call(DBUS, '/org/freedesktop/DBus', DBUS, 'GetNameOwner', 's', [SERVICE]))
+      .body[0] as string;
+    const adaVm = guests['ada-vm'] as string;
+    const [domain] = await libvirtCall(stack, QEMU, 'org.libvirt.Connect', 'DomainLookupByName', 's', ['ada-vm']);
+    const before = await stack.client.property(adaVm, GUEST, 'State');
+    const owner = (newOwner: string) =>
+      bob.emit(service, '/org/freedesktop/DBus', DBUS, 'NameOwnerChanged', 'sss', ['org.libvirt', '', newOwner]);
+    // bob says libvirt-dbus is now him, speaks for libvirt (ada's guest suspended), then says it left the bus.
+    await owner(bob.busName);
+    await bob.emit(service, QEMU, 'org.libvirt.Connect', 'DomainEvent', 'oii', [domain, PAUSED, 0]);
+    await owner('');
+    // One connection's messages reach the service in order: once his call is answered, it has read them all.
+    expect((await bob.call(service, '/', 'org.freedesktop.DBus.Peer', 'Ping')).error).toBe('ok');
+    expect(await stack.client.property(adaVm, GUEST, 'State')).toBe(before);
+    expect(await stack.client.property(MANAGER_PATH, MANAGER, 'Connected')).toBe(true);
+    expect(await errorOf(ada, adaVm, 'Start')).toBe('ok');
+    await stack.client.waitForProperty(adaVm, 'State', 'running', 20_000);
+    expect(await errorOf(ada, adaVm, 'ForceOff')).toBe('ok');
+  });
+});

@@ -18,6 +18,8 @@
 //           start: unicast ones, and those its match rules let through) at that path and of that member
 //   signals: { id, op: 'signals' }  answers every signal this connection got so far
 //   match:  { id, op: 'match', rule }  adds a match rule (AddMatch), so that broadcast signals it names come here
+//   emit:   { id, op: 'emit', destination, path, iface, member, signature, body }  sends a signal ('' destination:
+//           to all), as any client may
 
 import { Buffer } from 'node:buffer';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -87,6 +89,20 @@ async function signal(request) {
 }
 
 const signals = () => ({ ok: true, body: [received] });
+
+function emit(request) {
+  const message = new Message({
+    type: SIGNAL,
+    path: request.path,
+    interface: request.iface,
+    member: request.member,
+    signature: request.signature ?? '',
+    body: revive(request.body ?? []),
+  });
+  if (request.destination) message.destination = request.destination;
+  bus.send(message);
+  return { ok: true, body: [] };
+}
 
 async function match(request) {
   return call({
@@ -243,11 +259,11 @@ async function churn(request) {
   return { ok: true, body: [outcomes] };
 }
 
-bus.on('connect', () => answer({ id: 0, ok: true, body: [process.getuid(), process.pid] }));
+bus.on('connect', () => answer({ id: 0, ok: true, body: [process.getuid(), process.pid, bus.name] }));
 bus.on('error', (error) => answer({ id: 0, ok: false, error: String(error) }));
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const request = JSON.parse(line);
-  const run = { socket, calls, tamper, untamper, churn, signal, signals, match }[request.op] ?? call;
+  const run = { socket, calls, tamper, untamper, churn, signal, signals, match, emit }[request.op] ?? call;
   const reply = await run(request);
   answer({ id: request.id, ...reply });
 });

@@ -66,6 +66,8 @@ export interface ReceivedSignal {
 
 export class UidCaller {
   private next = 1;
+  /** This user's connection's unique name on the bus. */
+  busName = '';
   private readonly pending = new Map<number, (reply: Reply) => void>();
 
   private constructor(
@@ -90,6 +92,7 @@ export class UidCaller {
     const caller = new UidCaller(uid, child);
     const hello = await caller.request(0, {});
     if (!hello.ok) throw new Error(`caller ${uid} could not connect: ${hello.error ?? ''} ${child.output()}`);
+    caller.busName = String(hello.body?.[2] ?? '');
     return caller;
   }
 
@@ -182,6 +185,19 @@ export class UidCaller {
   /** Every signal this user's connection got so far. */
   async signals(): Promise<ReceivedSignal[]> {
     return ((await this.send({ op: 'signals' })).body?.[0] ?? []) as ReceivedSignal[];
+  }
+
+  /** Sends a signal, to `destination` alone or (with '') to all, as any client of the bus may. */
+  async emit(
+    destination: string,
+    path: string,
+    iface: string,
+    member: string,
+    signature: string,
+    body: unknown[],
+  ): Promise<void> {
+    const reply = await this.send({ op: 'emit', destination, path, iface, member, signature, body });
+    if (!reply.ok) throw new Error(`caller ${this.uid}: emit: ${reply.message ?? reply.error ?? '?'}`);
   }
 
   /** Asks the bus for the broadcast signals `rule` names (AddMatch), as any listener may. */
