@@ -11,7 +11,7 @@ import {
   type BusChoice,
   type MessageBus,
 } from './dbus/bus.js';
-import type { RefusedMessage } from './dbus/inbound-limit.js';
+import type { CallCheck, RefusedMessage } from './dbus/inbound-limit.js';
 import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './api/exporter.js';
@@ -186,6 +186,8 @@ interface Reach {
 export class Daemon {
   private readonly cleanups: (() => void)[] = [];
   private closedHandler: (() => void) | undefined;
+  /** Calls judged from their header before they are read: the exporter's, once it is made. */
+  private judgeCall: CallCheck | undefined;
   private jobs: JobManager | undefined;
 
   private constructor(readonly options: DaemonOptions) {}
@@ -338,9 +340,17 @@ export class Daemon {
     const failed = (error: unknown): Error => new Error(`cannot reach ${where}: ${errorMessage(error)}`);
     let bus: MessageBus;
     try {
-      const onRefused = ({ sender, bytes }: RefusedMessage): void =>
-        log.warning(`refused a ${bytes}-byte message from ${sender || 'an unnamed sender'} unread: too large`);
-      bus = this.own(openBus(choice, { onRefused }), (b) => b.disconnect());
+      // Told when the count is a power of two: a flood of them costs the log a few lines, not one each.
+      let refusals = 0;
+      const onRefused = ({ sender, bytes, reason }: RefusedMessage): void => {
+        refusals++;
+        if ((refusals & (refusals - 1)) !== 0) return;
+        log.warning(
+          `refused a ${bytes}-byte message from ${sender || 'an unnamed sender'} unread: ${reason} (${refusals} so far)`,
+        );
+      };
+      const check: CallCheck = (call) => this.judgeCall?.(call);
+      bus = this.own(openBus(choice, { check, onRefused }), (b) => b.disconnect());
     } catch (error) {
       throw failed(error);
     }
@@ -378,6 +388,7 @@ export class Daemon {
     const exporter = this.own(new ObjectExporter(bus, contract, MANAGER_PATH), (e) => e.stop());
     exporter.onMissingObject(GUEST_PATH_PREFIX, (path) => noSuchGuest(`at ${path}`));
     exporter.onMissingObject(USB_PATH_PREFIX, (path) => noSuchDevice(`at ${path}`));
+    this.judgeCall = (call) => exporter.judgeCall(call);
     exporter.start();
     return exporter;
   }

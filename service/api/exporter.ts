@@ -19,6 +19,7 @@ import type { InterfaceName, Switcher1 } from '../contract/switcher1.js';
 import { log } from '../log.js';
 import { errorMessage, SwitcherError } from '../errors.js';
 import { dbusErrorMessage, dbusErrorName } from './dbus-errors.js';
+import type { HeaderFields } from '../dbus/inbound-limit.js';
 
 const METHOD_CALL = 1;
 const ALLOW_INTERACTIVE_AUTHORIZATION = 0x4;
@@ -27,6 +28,26 @@ const INTROSPECTABLE = 'org.freedesktop.DBus.Introspectable';
 const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 const PEER = 'org.freedesktop.DBus.Peer';
 const INTERNAL = 'me.phyllo.Switcher1.Error.Internal';
+/** The standard interfaces' methods we answer, with their in-signatures. */
+const STANDARD_IN_SIGNATURES: [string, Map<string, string>][] = [
+  [
+    PROPERTIES,
+    new Map([
+      ['Get', 'ss'],
+      ['GetAll', 's'],
+      ['Set', 'ssv'],
+    ]),
+  ],
+  [INTROSPECTABLE, new Map([['Introspect', '']])],
+  [OBJECT_MANAGER, new Map([['GetManagedObjects', '']])],
+  [
+    PEER,
+    new Map([
+      ['Ping', ''],
+      ['GetMachineId', ''],
+    ]),
+  ],
+];
 
 /** A standard D-Bus error (UnknownMethod, InvalidArgs…), for calls that miss what we have. */
 export class StandardError extends Error {
@@ -92,6 +113,7 @@ export class ObjectExporter {
   private readonly missing = new Map<string, MissingObjectError>();
   private readonly handler = (message: Message): boolean => this.dispatch(message);
   private readonly childrenCache = new Map<string, string[]>();
+  private signatures: Map<string, Map<string, string>> | undefined;
 
   constructor(
     private readonly bus: MessageBus,
@@ -107,6 +129,49 @@ export class ObjectExporter {
   stop(): void {
     this.bus.removeMethodHandler(this.handler);
     this.objects.clear();
+  }
+
+  /**
+   * Judges a call from its header alone, before its body is decoded
+   * (service/dbus/inbound-limit.ts): a body of containers (arrays, variants,
+   * structs) that no method of that name takes is answered at once, unread,
+   * as the exporter would answer it once read (a call on a path with nothing
+   * there may so hear InvalidArgs rather than UnknownObject). Decoding such a
+   * body is the costly part of a message; every other call is left to route().
+   */
+  judgeCall({ interface: iface, member, signature }: HeaderFields): { name: string; text: string } | undefined {
+    if (!/[av({]/.test(signature)) return undefined;
+    const candidates = iface ? [this.inSignatures().get(iface)?.get(member)] : this.allInSignatures(member);
+    const known = candidates.filter((c): c is string => c !== undefined);
+    if (known.includes(signature)) return undefined;
+    if (iface && !this.inSignatures().has(iface)) {
+      return { name: 'org.freedesktop.DBus.Error.UnknownInterface', text: `No interface ${iface} here` };
+    }
+    if (known.length === 0) {
+      return {
+        name: 'org.freedesktop.DBus.Error.UnknownMethod',
+        text: `No method ${iface ? `${iface}.` : ''}${member}`,
+      };
+    }
+    return {
+      name: 'org.freedesktop.DBus.Error.InvalidArgs',
+      text: `${member} takes arguments of type '${known[0]}', not '${signature.slice(0, 64)}'`,
+    };
+  }
+
+  /** Each interface's methods' in-signatures: the contract's and the standard ones we answer. */
+  private inSignatures(): Map<string, Map<string, string>> {
+    if (!this.signatures) {
+      this.signatures = new Map(STANDARD_IN_SIGNATURES);
+      for (const [name, spec] of this.contract) {
+        this.signatures.set(name, new Map([...spec.methods].map(([member, method]) => [member, method.inSignature])));
+      }
+    }
+    return this.signatures;
+  }
+
+  private allInSignatures(member: string): (string | undefined)[] {
+    return [...this.inSignatures().values()].map((methods) => methods.get(member));
   }
 
   spec(interfaceName: string): InterfaceSpec {

@@ -5,7 +5,7 @@
 
 import type { Readable } from 'node:stream';
 import { DBusError, Message, MessageBus, MessageType, Variant, sessionBus, systemBus } from '@jellybrick/dbus-next';
-import { limitInbound, type RefusedMessage } from './inbound-limit.js';
+import { limitInbound, type CallCheck, type RefusedMessage } from './inbound-limit.js';
 
 export { DBusError, Message, MessageBus, Variant };
 
@@ -32,13 +32,15 @@ interface BusInternals {
 export const MAX_INBOUND_BYTES = 64 * 1024;
 
 /**
- * A connection to the bus. Method calls and signals sent to it of more than
- * `maxInbound` bytes are dropped before they are decoded, a caller waiting
- * for an answer told LimitsExceeded, and each told to `onRefused`.
+ * A connection to the bus. What callers send it is judged before it is
+ * decoded (inbound-limit.ts): method calls of more than `maxInbound` bytes,
+ * or that `check` refuses, and signals a client sends to us alone are
+ * skipped unread; a caller waiting for an answer gets the error, and each is
+ * told to `onRefused`.
  */
 export function openBus(
   choice: BusChoice,
-  { maxInbound = MAX_INBOUND_BYTES, onRefused = () => undefined }: InboundOptions = {},
+  { maxInbound = MAX_INBOUND_BYTES, check, onRefused = () => undefined }: InboundOptions = {},
 ): MessageBus {
   const bus =
     choice === 'session' ? sessionBus() : choice === 'system' ? systemBus() : sessionBus({ busAddress: choice });
@@ -46,15 +48,15 @@ export function openBus(
   // Authenticated, and the reader not yet started: dbus-next starts it right after this event.
   connection.once('connect', () => {
     if (!connection.stream) return;
-    limitInbound(connection.stream, maxInbound, (refused) => {
+    limitInbound(connection.stream, { maxBytes: maxInbound, check }, (refused) => {
       if (refused.wantsReply && refused.sender) {
         const error = new Message({
           type: MessageType.ERROR,
-          errorName: 'org.freedesktop.DBus.Error.LimitsExceeded',
+          errorName: refused.error.name,
           replySerial: refused.serial,
           destination: refused.sender,
           signature: 's',
-          body: [`The message is too large: ${refused.bytes} bytes, where at most ${maxInbound} are read`],
+          body: [refused.error.text],
         });
         sendQuietly(bus, error);
       }
@@ -66,6 +68,7 @@ export function openBus(
 
 export interface InboundOptions {
   maxInbound?: number;
+  check?: CallCheck;
   onRefused?: (refused: RefusedMessage) => void;
 }
 

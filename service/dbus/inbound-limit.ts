@@ -15,23 +15,12 @@ const METHOD_CALL = 1;
 const SIGNAL = 4;
 const NO_REPLY_EXPECTED = 0x1;
 const LITTLE_ENDIAN = 0x6c; // 'l'
-/** The header field that names the sender (the bus daemon sets it). */
-const SENDER_FIELD = 7;
 /** Header fields we read to find the sender of a message we refuse: past this, it is skipped unanswered. */
 const MAX_FIELDS_BYTES = 4096;
 
-/** A message that was not read: who sent it and how large it was. */
-export interface RefusedMessage {
-  type: number;
-  serial: number;
-  /** Its sender's unique name, '' when its header did not say. */
-  sender: string;
-  bytes: number;
-  /** Whether the sender waits for an answer. */
-  wantsReply: boolean;
-}
-
 interface FixedHeader {
+  /** The 16 bytes as they came. */
+  raw?: Buffer;
   littleEndian: boolean;
   type: number;
   flags: number;
@@ -39,6 +28,12 @@ interface FixedHeader {
   fieldsBytes: number;
   /** The header fields, padded to 8, then the body: what follows the fixed header. */
   rest: number;
+}
+
+/** The fixed header's bytes as they came, for the reader. */
+function fixedHeaderBytes(header: FixedHeader): Buffer {
+  if (!header.raw) throw new Error('a fixed header kept without its bytes');
+  return header.raw;
 }
 
 function fixedHeader(bytes: Buffer): FixedHeader {
@@ -55,12 +50,26 @@ function fixedHeader(bytes: Buffer): FixedHeader {
   };
 }
 
+/** What a message's header fields say of it ('' for a field it lacks). */
+export interface HeaderFields {
+  interface: string;
+  member: string;
+  destination: string;
+  sender: string;
+  signature: string;
+}
+
+const FIELD_NAMES: Record<number, keyof HeaderFields> = { 2: 'interface', 3: 'member', 6: 'destination', 7: 'sender' };
+const SIGNATURE_FIELD = 8;
+
 /**
- * The sender named in a message's header fields (an array of (byte code,
- * variant), each entry at a multiple of 8 from the message's start, which
- * lies 16 bytes, a multiple of 8, before these bytes); '' if none.
+ * A message's header fields (an array of (byte code, variant), each entry at
+ * a multiple of 8 from the message's start, which lies 16 bytes, a multiple
+ * of 8, before these bytes). Read without dbus-next: a field it cannot read
+ * ends the reading, what was read so far is returned.
  */
-export function senderOf(fields: Buffer, littleEndian: boolean): string {
+export function headerFields(fields: Buffer, littleEndian: boolean): HeaderFields {
+  const found: HeaderFields = { interface: '', member: '', destination: '', sender: '', signature: '' };
   const u32 = (offset: number): number => (littleEndian ? fields.readUInt32LE(offset) : fields.readUInt32BE(offset));
   const align = (offset: number, to: number): number => Math.ceil(offset / to) * to;
   let offset = 0;
@@ -72,37 +81,96 @@ export function senderOf(fields: Buffer, littleEndian: boolean): string {
     let end: number;
     if (signature === 's' || signature === 'o') {
       value = align(value, 4);
-      if (value + 4 > fields.length) return '';
+      if (value + 4 > fields.length) break;
       const length = u32(value);
-      if (code === SENDER_FIELD) return fields.toString('utf8', value + 4, Math.min(value + 4 + length, fields.length));
+      const name = FIELD_NAMES[code];
+      if (name) found[name] = fields.toString('utf8', value + 4, Math.min(value + 4 + length, fields.length));
       end = value + 4 + length + 1;
     } else if (signature === 'g') {
-      end = value + 1 + (fields[value] ?? 0) + 1;
+      const length = fields[value] ?? 0;
+      if (code === SIGNATURE_FIELD) found.signature = fields.toString('latin1', value + 1, value + 1 + length);
+      end = value + 1 + length + 1;
     } else if (signature === 'u') {
       end = align(value, 4) + 4;
     } else {
-      return ''; // not a header field the specification knows
+      break; // not a header field the specification knows
     }
     offset = align(end, 8);
   }
-  return '';
+  return found;
 }
 
 /**
- * Makes `stream` (a bus connection's, once authenticated, before the first
- * message is read) hand its reader only method calls and signals of at most
- * `maxBytes`; each larger one is skipped as it streams in and told to
- * `refused`. The reader must read as dbus-next's does: 16 bytes, then the
- * rest of that message.
+ * Judges a method call from its header alone, before its body is read: an
+ * error to answer it with (and skip its body unread), or undefined to let
+ * it be read.
  */
-export function limitInbound(stream: Readable, maxBytes: number, refused: (message: RefusedMessage) => void): void {
+export type CallCheck = (call: HeaderFields) => { name: string; text: string } | undefined;
+
+/** Where a message that was not read came from, what it was, and the error its sender was answered. */
+export interface RefusedMessage {
+  type: number;
+  serial: number;
+  /** Its sender's unique name, '' when its header did not say. */
+  sender: string;
+  bytes: number;
+  /** Whether the sender waits for an answer. */
+  wantsReply: boolean;
+  /** Why: too large, a signal sent to us alone by a client, or what the call check said. */
+  reason: 'too large' | 'unicast signal' | 'refused call';
+  /** The error to answer with (a D-Bus error name and its words). */
+  error: { name: string; text: string };
+}
+
+export interface InboundLimits {
+  maxBytes: number;
+  /** Judges each method call within the size from its header: see CallCheck. */
+  check?: CallCheck;
+}
+
+/** The bus daemon's own name: the one sender of a signal sent to us alone that we read. */
+const BUS_DAEMON = 'org.freedesktop.DBus';
+
+/**
+ * Makes `stream` (a bus connection's, once authenticated, before the first
+ * message is read) hand its reader only what the service must read: replies
+ * to its own calls; broadcast signals (its match rules chose their senders)
+ * and the bus daemon's own; method calls within `maxBytes` that `check`
+ * lets through. The rest is skipped unread as it streams in, and told to
+ * `refused`: calls larger than the limit or that the check refuses (the
+ * contract's signatures, so a body of the wrong type is never decoded), and
+ * signals a client sent to us alone (anybody may, with any body).
+ * The reader must read as dbus-next's does: 16 bytes, then the rest.
+ */
+export function limitInbound(
+  stream: Readable,
+  limits: InboundLimits,
+  refused: (message: RefusedMessage) => void,
+): void {
   const read = stream.read.bind(stream) as (size?: number) => Buffer | null;
   /** The reader took a header we let through: its next read is that message's rest. */
   let passing = false;
-  /** A refused message whose header fields we wait for, to know its sender. */
-  let waitingFields: (FixedHeader & { bytes: number }) | undefined;
+  /** A message whose header fields we wait for, to judge it. */
+  let waiting: (FixedHeader & { bytes: number }) | undefined;
   /** Bytes of a refused message still to drop. */
   let skipping = 0;
+
+  const refuse = (
+    header: FixedHeader & { bytes: number },
+    sender: string,
+    why: RefusedMessage['reason'],
+    error: RefusedMessage['error'],
+  ): void => {
+    refused({
+      type: header.type,
+      serial: header.serial,
+      sender,
+      bytes: header.bytes,
+      wantsReply: header.type === METHOD_CALL && (header.flags & NO_REPLY_EXPECTED) === 0,
+      reason: why,
+      error,
+    });
+  };
 
   const filtered = (size?: number): Buffer | null => {
     if (passing || size !== FIXED_HEADER) {
@@ -119,41 +187,63 @@ export function limitInbound(stream: Readable, maxBytes: number, refused: (messa
         skipping -= dropped.length;
         continue;
       }
-      if (waitingFields) {
-        const header = waitingFields;
+      if (waiting) {
+        const header = waiting;
         const padded = Math.ceil(header.fieldsBytes / 8) * 8;
-        const fields = read(padded);
-        if (fields === null) return null;
-        waitingFields = undefined;
+        const bytes = read(padded);
+        if (bytes === null) return null;
+        waiting = undefined;
+        const fields = headerFields(bytes.subarray(0, header.fieldsBytes), header.littleEndian);
+        const verdict = judge(header, fields, limits);
+        if (!verdict) {
+          // Read as it came: the fields go back in front of the body, for the reader's next read.
+          stream.unshift(bytes);
+          passing = true;
+          return fixedHeaderBytes(header);
+        }
         skipping = header.rest - padded;
-        refused(refusal(header, senderOf(fields.subarray(0, header.fieldsBytes), header.littleEndian)));
+        refuse(header, fields.sender, verdict.reason, verdict.error);
         continue;
       }
       const bytes = read(FIXED_HEADER);
       if (bytes === null) return null;
-      const header = fixedHeader(bytes);
-      const total = FIXED_HEADER + header.rest;
-      if (total <= maxBytes || (header.type !== METHOD_CALL && header.type !== SIGNAL)) {
+      const header = { ...fixedHeader(bytes), bytes: FIXED_HEADER };
+      header.bytes += header.rest;
+      // Replies to our own calls, and whatever has no fields to judge it by (the reader refuses it), pass.
+      if ((header.type !== METHOD_CALL && header.type !== SIGNAL) || header.fieldsBytes === 0) {
         passing = true;
         return bytes;
       }
-      if (header.fieldsBytes <= MAX_FIELDS_BYTES) {
-        waitingFields = { ...header, bytes: total };
-      } else {
+      if (header.fieldsBytes > MAX_FIELDS_BYTES) {
         skipping = header.rest;
-        refused(refusal({ ...header, bytes: total }, ''));
+        refuse(header, '', 'too large', tooLarge(header.bytes, limits.maxBytes));
+        continue;
       }
+      waiting = header;
+      header.raw = bytes;
     }
   };
   stream.read = filtered as typeof stream.read;
 }
 
-function refusal(header: FixedHeader & { bytes: number }, sender: string): RefusedMessage {
+function tooLarge(bytes: number, maxBytes: number): RefusedMessage['error'] {
   return {
-    type: header.type,
-    serial: header.serial,
-    sender,
-    bytes: header.bytes,
-    wantsReply: header.type === METHOD_CALL && (header.flags & NO_REPLY_EXPECTED) === 0,
+    name: 'org.freedesktop.DBus.Error.LimitsExceeded',
+    text: `The message is too large: ${bytes} bytes, where at most ${maxBytes} are read`,
   };
+}
+
+/** Why a message is not to be read, from its fixed header and fields; undefined: it is. */
+function judge(
+  header: FixedHeader & { bytes: number },
+  fields: HeaderFields,
+  limits: InboundLimits,
+): { reason: RefusedMessage['reason']; error: RefusedMessage['error'] } | undefined {
+  if (header.bytes > limits.maxBytes) return { reason: 'too large', error: tooLarge(header.bytes, limits.maxBytes) };
+  if (header.type === SIGNAL) {
+    if (fields.destination === '' || fields.sender === BUS_DAEMON) return undefined;
+    return { reason: 'unicast signal', error: { name: '', text: '' } };
+  }
+  const error = limits.check?.(fields);
+  return error ? { reason: 'refused call', error } : undefined;
 }

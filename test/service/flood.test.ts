@@ -116,3 +116,24 @@ it('answers a flood of ListOperatingSystems, 40 KB each, or says Busy, and seat0
     [...kinds].join('; '),
   ).toBe(true);
 }, 60_000);
+
+it('refuses unread a call whose arguments no such method takes, and a signal a client sends it alone', async () => {
+  const { stack, bob } = flood;
+  // 8 000 variants: decoding them was the cost (a flood of such calls held everybody for minutes).
+  const variants = Array.from({ length: 8_000 }, () => ({ $variant: ['y', 1] }));
+  const wrong = await bob.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', 'av', [variants]);
+  expect([wrong.error, wrong.message]).toEqual([
+    'org.freedesktop.DBus.Error.InvalidArgs',
+    "ListGuests takes arguments of type '', not 'av'",
+  ]);
+  await stack.service?.waitForOutput(/unread: refused call/);
+  const service = (
+    await bob.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetNameOwner', 's', [
+      SERVICE,
+    ])
+  ).body[0] as string;
+  await bob.emit(service, '/', 'org.example.Anything', 'Said', 'av', [variants]);
+  await stack.service?.waitForOutput(/unread: unicast signal/);
+  const [guests] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', '', [], 1_000);
+  expect(guests).toHaveLength(21);
+});

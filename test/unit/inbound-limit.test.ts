@@ -5,15 +5,20 @@
 
 import { PassThrough } from 'node:stream';
 import { expect, it } from 'vitest';
-import { limitInbound, senderOf, type RefusedMessage } from '../../service/dbus/inbound-limit.js';
+import { headerFields, limitInbound, type RefusedMessage } from '../../service/dbus/inbound-limit.js';
 import { encodeMessage, marshal } from '../../service/dbus/wire-writer.js';
 
 const LIMIT = 4096;
+const REFUSED = {
+  name: 'org.freedesktop.DBus.Error.InvalidArgs',
+  text: "FindGuest takes arguments of type 's', not 'as'",
+};
 
-function message(type: number, serial: number, sender: string, body: Buffer, flags = 0): Buffer {
+function message(type: number, serial: number, sender: string, body: Buffer, flags = 0, destination = ''): Buffer {
   const bytes = encodeMessage(type, serial, body, (w) => {
     w.field(1, 'o', () => w.string('/me/phyllo/Switcher1'));
     w.field(3, 's', () => w.string('FindGuest'));
+    if (destination) w.field(6, 's', () => w.string(destination));
     if (sender) w.field(7, 's', () => w.string(sender));
     w.field(8, 'g', () => w.signature('as'));
   });
@@ -58,28 +63,95 @@ it('hands on calls within the limit and replies of any size; skips larger calls 
   const bigNoReply = message(1, 13, ':1.9', strings(2000), 0x1);
   const bigReply = message(2, 14, ':1.2', strings(2000));
   const last = message(1, 15, ':1.5', strings(1));
+  // Within the size: a call the check refuses; a client's signal to us alone; the bus daemon's; a broadcast one.
+  const wrongType = message(1, 16, ':1.6', strings(2));
+  const toUs = message(4, 17, ':1.6', strings(2), 0, ':1.1');
+  const fromBus = message(4, 18, 'org.freedesktop.DBus', strings(1), 0, ':1.1');
+  const broadcast = message(4, 19, ':1.6', strings(1));
   expect(bigCall.length).toBeGreaterThan(LIMIT);
   for (const piece of [7, 1000, 1 << 20]) {
     const stream = new PassThrough();
     const refused: RefusedMessage[] = [];
-    limitInbound(stream, LIMIT, (r) => refused.push(r));
+    // FindGuest takes 's': a call of it with an 'as' is refused unread; 'Ok' passes.
+    const check = ({ member }: { member: string }) => (member === 'FindGuest' ? REFUSED : undefined);
+    limitInbound(
+      stream,
+      { maxBytes: LIMIT, check: (f) => (f.signature === 'as' && !f.sender.endsWith('.5') ? check(f) : undefined) },
+      (r) => refused.push(r),
+    );
     const got = reader(stream);
-    await feed(stream, Buffer.concat([small, bigCall, bigSignal, bigNoReply, bigReply, last]), piece);
-    expect(got, `in pieces of ${piece}`).toEqual([small, bigReply, last]);
+    await feed(
+      stream,
+      Buffer.concat([small, bigCall, bigSignal, bigNoReply, bigReply, wrongType, toUs, fromBus, broadcast, last]),
+      piece,
+    );
+    expect(got, `in pieces of ${piece}`).toEqual([small, bigReply, fromBus, broadcast, last]);
+    const tooLarge = (bytes: number) => ({
+      name: 'org.freedesktop.DBus.Error.LimitsExceeded',
+      text: `The message is too large: ${bytes} bytes, where at most ${LIMIT} are read`,
+    });
     expect(refused).toEqual([
-      { type: 1, serial: 11, sender: ':1.7', bytes: bigCall.length, wantsReply: true },
-      { type: 4, serial: 12, sender: ':1.8', bytes: bigSignal.length, wantsReply: false },
-      { type: 1, serial: 13, sender: ':1.9', bytes: bigNoReply.length, wantsReply: false },
+      {
+        type: 1,
+        serial: 11,
+        sender: ':1.7',
+        bytes: bigCall.length,
+        wantsReply: true,
+        reason: 'too large',
+        error: tooLarge(bigCall.length),
+      },
+      {
+        type: 4,
+        serial: 12,
+        sender: ':1.8',
+        bytes: bigSignal.length,
+        wantsReply: false,
+        reason: 'too large',
+        error: tooLarge(bigSignal.length),
+      },
+      {
+        type: 1,
+        serial: 13,
+        sender: ':1.9',
+        bytes: bigNoReply.length,
+        wantsReply: false,
+        reason: 'too large',
+        error: tooLarge(bigNoReply.length),
+      },
+      {
+        type: 1,
+        serial: 16,
+        sender: ':1.6',
+        bytes: wrongType.length,
+        wantsReply: true,
+        reason: 'refused call',
+        error: REFUSED,
+      },
+      {
+        type: 4,
+        serial: 17,
+        sender: ':1.6',
+        bytes: toUs.length,
+        wantsReply: false,
+        reason: 'unicast signal',
+        error: { name: '', text: '' },
+      },
     ]);
   }
 });
 
-it('finds the sender among the header fields, wherever it is, and says none when there is none', () => {
+it('reads the header fields wherever they are, and says none when there is none', () => {
   const fields = (bytes: Buffer): Buffer => bytes.subarray(16, 16 + bytes.readUInt32LE(12));
-  expect(senderOf(fields(message(1, 1, ':1.42', strings(1))), true)).toBe(':1.42');
-  expect(senderOf(fields(message(1, 1, '', strings(1))), true)).toBe('');
+  expect(headerFields(fields(message(1, 1, ':1.42', strings(1), 0, ':1.1')), true)).toEqual({
+    interface: '',
+    member: 'FindGuest',
+    destination: ':1.1',
+    sender: ':1.42',
+    signature: 'as',
+  });
+  expect(headerFields(fields(message(1, 1, '', strings(1))), true).sender).toBe('');
   const first = encodeMessage(1, 1, Buffer.alloc(0), (w) => w.field(7, 's', () => w.string(':1.3')));
-  expect(senderOf(fields(first), true)).toBe(':1.3');
+  expect(headerFields(fields(first), true).sender).toBe(':1.3');
   // Garbage: no answer rather than a throw.
-  expect(senderOf(Buffer.from([7, 1, 0x7a, 0, 0, 0, 0, 0]), true)).toBe('');
+  expect(headerFields(Buffer.from([7, 1, 0x7a, 0, 0, 0, 0, 0]), true).sender).toBe('');
 });
