@@ -6,6 +6,7 @@
 // disk files alone. Progress is libvirt's job statistics; Cancel is its
 // AbortJob, after which the guest runs on here as before.
 
+import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { invalidArgument, invalidState } from '../errors.js';
@@ -209,6 +210,36 @@ export function isThisHost(host: string, own: readonly string[] = ownHostNames()
     }
   }
   return own.includes(host);
+}
+
+/**
+ * Refuses, for the host-wide service, a target whose host name this host
+ * resolves (its /etc/hosts, its resolver) to an address of its own: a
+ * loopback alias such as localhost6 or a name a hosts file maps to
+ * 127.0.0.1. A name it cannot resolve is left to libvirt, which then fails.
+ */
+export async function refuseTargetResolvingHere(
+  uri: string,
+  trust: MigrationTrust,
+  lookup: (host: string) => Promise<string[]> = resolveAddresses,
+): Promise<void> {
+  if (trust === 'caller-is-owner') return;
+  const host = canonicalHost((USER_AND_ADDRESS.exec(REMOTE_URI.exec(uri)?.[3] ?? '') as RegExpExecArray)[1] ?? '');
+  if (!host || host.startsWith('[') || isIPv4(host)) return;
+  const addresses = await lookup(host).catch(() => []);
+  const canonical = addresses.map((a) => canonicalHost(isIPv4(a) ? a : `[${a}]`)).filter((a) => a !== undefined);
+  if (canonical.some((a) => isThisHost(a))) {
+    throw invalidArgument(`${uri.slice(0, 200)} is this host; the host-wide service moves guests to another host only`);
+  }
+}
+
+const LOOKUP_TIMEOUT_MS = 2_000;
+
+/** The addresses this host's resolver gives a name, or none within the time. */
+async function resolveAddresses(host: string): Promise<string[]> {
+  const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), LOOKUP_TIMEOUT_MS).unref());
+  const found = lookup(host, { all: true }).then((list) => list.map((a) => a.address));
+  return Promise.race([found, timeout]);
 }
 
 /** This machine's own name and addresses, as canonicalHost() writes them. */

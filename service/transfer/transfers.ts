@@ -15,7 +15,7 @@ import type { JobManager } from '../jobs/job-manager.js';
 import { planClone, runClone } from './clone-guest.js';
 import { planExport, runExport } from './export-guest.js';
 import { planImport, runImport } from './import-bundle.js';
-import { planMigrate, runMigrate, type MigrationTrust } from './migrate-guest.js';
+import { planMigrate, refuseTargetResolvingHere, runMigrate, type MigrationTrust } from './migrate-guest.js';
 import type { TransferHost } from './transfer-context.js';
 
 /**
@@ -107,6 +107,7 @@ export class Transfers {
   ): Promise<Job> {
     const guest = this.guest(path);
     const plan = planMigrate(guest, uri, this.ownUri, options, this.trust);
+    await refuseTargetResolvingHere(plan.uri, this.trust);
     const starter = await this.starter(request, guest.settings.seat);
     return this.hold([`guest:${path}`], async () =>
       this.jobs.start('migrate', path, starter, (job) => runMigrate(this.host, plan, job)),

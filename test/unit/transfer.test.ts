@@ -18,6 +18,7 @@ import {
   migrationParams,
   parseMigrationOptions,
   validateTargetUri,
+  refuseTargetResolvingHere,
 } from '../../service/transfer/migrate-guest.js';
 import { fileError } from '../../service/transfer/transfer-context.js';
 
@@ -238,6 +239,31 @@ describe('live move requests', () => {
       'qemu+tcp://[::ffff:10.0.0.99]/system',
     ])
       expect(validateTargetUri(uri, 'qemu:///system', 'any-caller')).toBe(uri);
+  });
+
+  it('refuse, host-wide, a name this host resolves to itself: a hosts-file alias of 127.0.0.1, localhost6', async () => {
+    const resolves = (addresses: string[]) => async () => addresses;
+    const here = /is this host/;
+    await expect(
+      refuseTargetResolvingHere('qemu+ssh://runsc/system', 'any-caller', resolves(['127.0.0.1'])),
+    ).rejects.toThrow(here);
+    await expect(
+      refuseTargetResolvingHere('qemu+ssh://u@localhost6:22/system', 'any-caller', resolves(['::1'])),
+    ).rejects.toThrow(here);
+    await expect(
+      refuseTargetResolvingHere('qemu+ssh://other/system', 'any-caller', resolves(['10.0.0.9'])),
+    ).resolves.toBeUndefined();
+    // A name that does not resolve is libvirt's to fail; the per-user service's caller may name any host.
+    await expect(
+      refuseTargetResolvingHere('qemu+ssh://nowhere/system', 'any-caller', async () => {
+        throw new Error('ENOTFOUND');
+      }),
+    ).resolves.toBeUndefined();
+    await expect(
+      refuseTargetResolvingHere('qemu+ssh://runsc/system', 'caller-is-owner', resolves(['127.0.0.1'])),
+    ).resolves.toBeUndefined();
+    // And through this host's own resolver: localhost is in every hosts file.
+    await expect(refuseTargetResolvingHere('qemu+tcp://localhost/system', 'any-caller')).rejects.toThrow(here);
   });
 
   it('read their options strictly and map them onto libvirt’s flags and parameters', () => {
