@@ -155,8 +155,11 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
       const path = byName.get(record.name);
       if (!path) continue;
       seen.add(path);
-      const sample = sampleOf(record, at);
-      this.publish(path, figuresOf(this.samples.get(path), sample));
+      const before = this.samples.get(path);
+      const read = sampleOf(record, at);
+      // A reading without the balloon's figures (its monitor busy, say) keeps the memory last read.
+      const sample = read.memoryKiB === undefined && before ? { ...read, memoryKiB: before.memoryKiB } : read;
+      this.publish(path, figuresOf(before, sample));
       this.samples.set(path, sample);
     }
     for (const path of new Set([...this.samples.keys(), ...this.shown.keys()])) {

@@ -72,7 +72,7 @@ it('shows Connected false while libvirtd is gone, and afterwards what changed be
   expect(Date.now() - back).toBeLessThan(10_000);
   expect(await stack.client.property(MANAGER_PATH, MANAGER, 'Connected')).toBe(true);
   virsh('destroy', 'after');
-});
+}, 120_000);
 
 it('notices a second restart as well', async () => {
   const from = stack.client.signals.length;
@@ -85,4 +85,4 @@ it('notices a second restart as well', async () => {
   await stack.client.waitForProperty(before, 'State', 'running', 10_000);
   await stack.client.service(before, GUEST, 'ForceOff');
   await stack.client.waitForProperty(before, 'State', 'shutoff', 5_000);
-});
+}, 120_000);

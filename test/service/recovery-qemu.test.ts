@@ -95,6 +95,8 @@ it('undoes an import cut short by a power cut at the next start, and the bundle 
 
   // The next start removes it all, saying so; nothing else is touched.
   const restarted = await startService();
+  // Each said once done, in whatever order the start gets to them.
+  await restarted.waitForOutput(lineNaming('info', `${NVRAM_DIR}/${uuid}_VARS.fd`), 30_000);
   await restarted.waitForOutput(lineNaming('info', `${SWTPM_DIR}/${uuid}`), 30_000);
   await restarted.waitForOutput(lineNaming('info', `${uuid}-vda.raw`), 30_000);
   expect(await volumeNames(stack, pool)).not.toContain(`${uuid}-vda.raw`);

@@ -163,7 +163,8 @@ export class ServiceStack {
     if (!sandbox || this.libvirtdNamespacePid === undefined) throw new Error('no libvirtd sandbox');
     const from = sandbox.output().length;
     process.kill(sandbox.pid, signal);
-    await sandbox.waitForOutput(done, 20_000, from);
+    // libvirtd 11 took over 20 s to stop on a loaded machine: a deadline, not the expected time.
+    await sandbox.waitForOutput(done, 60_000, from);
   }
 
   get env(): NodeJS.ProcessEnv {

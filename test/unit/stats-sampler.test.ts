@@ -40,6 +40,8 @@ afterAll(async () => {
 
 class Libvirt {
   reads = 0;
+  /** Whether the reading carries the balloon's figures (a busy monitor leaves them out). */
+  balloon = true;
   /** alpha's CPU time, ns: the test moves it on with the clock. */
   cpuTimeNs = 0;
   readonly read = async (): Promise<DomainStatsRecord[]> => {
@@ -50,7 +52,7 @@ class Libvirt {
         values: new Map([
           ['cpu.time', this.cpuTimeNs],
           ['vcpu.current', 1],
-          ['balloon.rss', 64 * 1024],
+          ...(this.balloon ? ([['balloon.rss', 64 * 1024]] as const) : []),
         ]),
       },
     ];
@@ -106,6 +108,16 @@ describe('the live-figures sampler', () => {
     // Each reading sets the next timer once it is in (a slow libvirt is not asked twice at once).
     for (let i = 0; i < 3; i++) await advance(INTERVAL_MS);
     expect(libvirt.reads).toBe(5);
+  });
+
+  it('keeps the memory last read when a reading lacks the balloon’s figures', async () => {
+    await sampler.watch(watcher.name as string);
+    expect(sampler.figures(ALPHA).memoryUsedMiB).toBe(64n);
+    libvirt.balloon = false;
+    await advance(INTERVAL_MS);
+    await advance(INTERVAL_MS);
+    expect(libvirt.reads).toBe(3);
+    expect(sampler.figures(ALPHA).memoryUsedMiB).toBe(64n);
   });
 
   it('stops reading, keeps no timer and forgets the figures once the client says it is done', async () => {
