@@ -340,13 +340,14 @@ export class Daemon {
     const failed = (error: unknown): Error => new Error(`cannot reach ${where}: ${errorMessage(error)}`);
     let bus: MessageBus;
     try {
-      // Told when the count is a power of two: a flood of them costs the log a few lines, not one each.
-      let refusals = 0;
+      // Told, per reason, when its count is a power of two: a flood costs the log a few lines, not one each.
+      const refusals = new Map<string, number>();
       const onRefused = ({ sender, bytes, reason }: RefusedMessage): void => {
-        refusals++;
-        if ((refusals & (refusals - 1)) !== 0) return;
+        const count = (refusals.get(reason) ?? 0) + 1;
+        refusals.set(reason, count);
+        if ((count & (count - 1)) !== 0) return;
         log.warning(
-          `refused a ${bytes}-byte message from ${sender || 'an unnamed sender'} unread: ${reason} (${refusals} so far)`,
+          `refused a ${bytes}-byte message from ${sender || 'an unnamed sender'} unread: ${reason} (${count} so far)`,
         );
       };
       const check: CallCheck = (call) => this.judgeCall?.(call);

@@ -87,7 +87,8 @@ it('refuses a message larger than it reads before reading it: LimitsExceeded at 
   const answers = await Promise.all(sent);
   expect(answers.map((a) => a.error)).toEqual([LIMITS, LIMITS]);
   expect(answers[0]?.message).toMatch(/^The message is too large: \d+ bytes, where at most 65536 are read$/);
-  expect(peakKiB() - before).toBeLessThan(16 * 1024);
+  // Less than the message itself: read whole (and decoded), it would be held twice over.
+  expect(peakKiB() - before).toBeLessThan(30 * 1024);
   // Just under the limit, a call is read and answered as any other.
   const under = await bob.call(SERVICE, MANAGER_PATH, MANAGER, 'ListOperatingSystems', 's', ['x'.repeat(60_000)]);
   expect(under.error).toBe('me.phyllo.Switcher1.Error.InvalidArgument');
