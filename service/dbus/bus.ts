@@ -107,10 +107,21 @@ export function onBusError(bus: MessageBus, fn: (error: unknown) => void): void 
   (bus as unknown as NodeJS.EventEmitter).on('error', fn);
 }
 
-/** Calls fn once when the connection to the bus ends. */
+/**
+ * Calls fn once when the connection to the bus ends: the bus hung up (end),
+ * or the socket closed on an error first (a write to a bus that stopped
+ * cleanly fails with EPIPE, and then no end comes).
+ */
 export function onBusClosed(bus: MessageBus, fn: () => void): void {
   const connection = (bus as unknown as BusInternals)._connection;
-  connection.once('end', fn);
+  let told = false;
+  const once = (): void => {
+    if (told) return;
+    told = true;
+    fn();
+  };
+  connection.once('end', once);
+  connection.stream?.once('close', once);
 }
 
 /**

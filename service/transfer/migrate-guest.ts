@@ -367,6 +367,9 @@ export async function runMigrate(host: TransferHost, plan: MigratePlan, job: Job
     job.signal.removeEventListener('abort', onAbort);
     host.client.off('jobCompleted', onJobCompleted);
   }
+  // libvirt undefined it here as the move ended, and need not say so in an event of its own (a Stopped
+  // event's read may have found it still defined): read it again, which removes it.
+  await host.registry.refresh(domain);
   // The caller's URI (a host, a user there) is said to the caller alone, in the message.
   return { result: '', message: `Moved ${guest.name} to ${plan.uri}` };
 }

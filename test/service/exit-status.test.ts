@@ -121,6 +121,15 @@ describe('a failure exits 1 with one clean line', () => {
     expect(await service.exited).toBe(1);
     expect(service.output()).toContain('error: lost the bus connection; exiting\n');
   });
+
+  // A fresh user's trial: a bus stopped cleanly (SIGTERM) left the service running, its writes failing.
+  it('the bus stopped cleanly, as much as the bus killed', async () => {
+    stack = await ServiceStack.start();
+    const service = stack.service;
+    await stack.bus.daemon?.stop('SIGTERM');
+    expect(await service?.exited).toBe(1);
+    expect(service?.output()).toContain('error: lost the bus connection; exiting\n');
+  });
 });
 
 /** Whether a process has a connection to the stack's bus. */
