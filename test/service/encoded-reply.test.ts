@@ -92,7 +92,16 @@ it("hands out every object's properties in GetManagedObjects exactly, as dbus-ne
     T: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
     D: fc.double({ noNaN: true }),
     AS: fc.array(text, { maxLength: 3 }),
-    Rules: fc.array(fc.dictionary(text, text, { maxKeys: 3 }), { maxLength: 3 }),
+    // dbus-next decodes a dict into a plain object, where a key '__proto__' sets the prototype and is lost:
+    // the reading side of this check cannot represent it, so it is not generated.
+    Rules: fc.array(
+      fc.dictionary(
+        text.filter((k) => k !== '__proto__'),
+        text,
+        { maxKeys: 3 },
+      ),
+      { maxLength: 3 },
+    ),
     Pairs: fc.array(fc.tuple(text, text), { maxLength: 3 }),
     O: objectPath,
     AO: fc.array(objectPath, { maxLength: 3 }),
@@ -101,24 +110,28 @@ it("hands out every object's properties in GetManagedObjects exactly, as dbus-ne
     await fc.assert(
       fc.asyncProperty(fc.array(values, { minLength: 0, maxLength: 6 }), async (objects) => {
         const paths = objects.map((_, i) => `/m/o${i}`);
-        objects.forEach((v, i) => {
-          const impl = { interfaceName: 't.Props', properties: () => v, methods: {} };
-          exporter.export(paths[i] as string, [impl as unknown as InterfaceImpl]);
-        });
-        const [managed] = (await client.call(
-          own.name as string,
-          '/m',
-          'org.freedesktop.DBus.ObjectManager',
-          'GetManagedObjects',
-        )) as [Record<string, Record<string, Record<string, { value: unknown }>>>];
-        const decoded = Object.fromEntries(
-          Object.entries(managed).map(([path, ifaces]) => [
-            path,
-            Object.fromEntries(Object.entries(ifaces['t.Props'] ?? {}).map(([k, v]) => [k, v.value])),
-          ]),
-        );
-        expect(decoded).toEqual(Object.fromEntries(objects.map((v, i) => [paths[i], v])));
-        for (const path of paths) exporter.unexport(path);
+        // Each run leaves nothing behind, failing or not: the shrunk runs after a failure see only their own.
+        try {
+          objects.forEach((v, i) => {
+            const impl = { interfaceName: 't.Props', properties: () => v, methods: {} };
+            exporter.export(paths[i] as string, [impl as unknown as InterfaceImpl]);
+          });
+          const [managed] = (await client.call(
+            own.name as string,
+            '/m',
+            'org.freedesktop.DBus.ObjectManager',
+            'GetManagedObjects',
+          )) as [Record<string, Record<string, Record<string, { value: unknown }>>>];
+          const decoded = Object.fromEntries(
+            Object.entries(managed).map(([path, ifaces]) => [
+              path,
+              Object.fromEntries(Object.entries(ifaces['t.Props'] ?? {}).map(([k, v]) => [k, v.value])),
+            ]),
+          );
+          expect(decoded).toEqual(Object.fromEntries(objects.map((v, i) => [paths[i], v])));
+        } finally {
+          for (const path of paths) exporter.unexport(path);
+        }
       }),
       { numRuns: 100 },
     );
