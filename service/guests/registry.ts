@@ -360,9 +360,12 @@ export class GuestRegistry extends EventEmitter<GuestRegistryEvents> {
   private async onDomainEvent(libvirtPath: string, event: number, detail: number): Promise<void> {
     this.eventCount.set(libvirtPath, (this.eventCount.get(libvirtPath) ?? 0) + 1);
     const guest = this.byLibvirtPath.get(libvirtPath);
-    const state = stateFromEvent(event, detail);
-    // libvirt's own word on the state: no state of ours stands over it.
-    if (state) this.held.delete(libvirtPath);
+    let state = stateFromEvent(event, detail);
+    const held = this.held.get(libvirtPath);
+    // An event saying what a state of ours stands over is old news (a late Resumed or Started while an
+    // ACPI shutdown is under way: libvirt sends none as one begins); any other ends the hold.
+    if (state && held && stillHeld(held.state, state)) state = undefined;
+    else if (state) this.held.delete(libvirtPath);
     const settled = this.settled.get(libvirtPath);
     if (guest && state && settled && state !== settled.state && this.clock.now() - settled.at < SETTLE_WINDOW_MS) {
       // Right after an action of ours, an event saying otherwise may be an older one: ask libvirt.

@@ -157,8 +157,10 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
       seen.add(path);
       const before = this.samples.get(path);
       const read = sampleOf(record, at);
-      // A reading without the balloon's figures (its monitor busy, say) keeps the memory last read.
-      const sample = read.memoryKiB === undefined && before ? { ...read, memoryKiB: before.memoryKiB } : read;
+      // A running guest's reading without the balloon's figures (its monitor busy, say) keeps the memory
+      // last read; one with no CPU time either is a guest that stopped, whose figures go.
+      const keep = read.memoryKiB === undefined && read.cpuTimeNs !== undefined && before;
+      const sample = keep ? { ...read, memoryKiB: before.memoryKiB } : read;
       this.publish(path, figuresOf(before, sample));
       this.samples.set(path, sample);
     }

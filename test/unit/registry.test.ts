@@ -230,11 +230,15 @@ it('keeps a state of ours that libvirt has no word for over its reads, until lib
     await registry.refresh(alpha);
     expect(state()).toBe('running');
     release(); // late: it ends nothing newer
-    // A hold ends with libvirt's event, and with its release.
+    // A late event saying running (resumed) is old news while it holds; libvirt's event of another state ends it.
     registry.hold(registry.find('alpha') as Guest, 'stopping');
     libvirt.emit('domainEvent', alpha, 4, 0); // resumed
     await flush();
-    expect(state()).toBe('running');
+    expect(state()).toBe('stopping');
+    libvirt.emit('domainEvent', alpha, 3, 0); // suspended
+    await flush();
+    expect(state()).toBe('paused');
+    libvirt.states.set(alpha, [1, 1]);
     await registry.refresh(alpha);
     expect(state()).toBe('running');
     registry.hold(registry.find('alpha') as Guest, 'stopping')();
