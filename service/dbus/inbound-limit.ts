@@ -19,8 +19,8 @@ const LITTLE_ENDIAN = 0x6c; // 'l'
 const MAX_FIELDS_BYTES = 4096;
 
 interface FixedHeader {
-  /** The 16 bytes as they came. */
-  raw?: Buffer;
+  /** The 16 bytes as they came, handed to the reader when the message passes. */
+  raw: Buffer;
   littleEndian: boolean;
   type: number;
   flags: number;
@@ -28,25 +28,24 @@ interface FixedHeader {
   fieldsBytes: number;
   /** The header fields, padded to 8, then the body: what follows the fixed header. */
   rest: number;
-}
-
-/** The fixed header's bytes as they came, for the reader. */
-function fixedHeaderBytes(header: FixedHeader): Buffer {
-  if (!header.raw) throw new Error('a fixed header kept without its bytes');
-  return header.raw;
+  /** The whole message's size. */
+  bytes: number;
 }
 
 function fixedHeader(bytes: Buffer): FixedHeader {
   const littleEndian = bytes[0] === LITTLE_ENDIAN;
   const u32 = (offset: number): number => (littleEndian ? bytes.readUInt32LE(offset) : bytes.readUInt32BE(offset));
   const fieldsBytes = u32(12);
+  const rest = Math.ceil(fieldsBytes / 8) * 8 + u32(4);
   return {
+    raw: bytes,
     littleEndian,
     type: bytes[1] ?? 0,
     flags: bytes[2] ?? 0,
     serial: u32(8),
     fieldsBytes,
-    rest: Math.ceil(fieldsBytes / 8) * 8 + u32(4),
+    rest,
+    bytes: FIXED_HEADER + rest,
   };
 }
 
@@ -151,12 +150,12 @@ export function limitInbound(
   /** The reader took a header we let through: its next read is that message's rest. */
   let passing = false;
   /** A message whose header fields we wait for, to judge it. */
-  let waiting: (FixedHeader & { bytes: number }) | undefined;
+  let waiting: FixedHeader | undefined;
   /** Bytes of a refused message still to drop. */
   let skipping = 0;
 
   const refuse = (
-    header: FixedHeader & { bytes: number },
+    header: FixedHeader,
     sender: string,
     why: RefusedMessage['reason'],
     error: RefusedMessage['error'],
@@ -199,7 +198,7 @@ export function limitInbound(
           // Read as it came: the fields go back in front of the body, for the reader's next read.
           stream.unshift(bytes);
           passing = true;
-          return fixedHeaderBytes(header);
+          return header.raw;
         }
         skipping = header.rest - padded;
         refuse(header, fields.sender, verdict.reason, verdict.error);
@@ -207,8 +206,7 @@ export function limitInbound(
       }
       const bytes = read(FIXED_HEADER);
       if (bytes === null) return null;
-      const header = { ...fixedHeader(bytes), bytes: FIXED_HEADER };
-      header.bytes += header.rest;
+      const header = fixedHeader(bytes);
       // Replies to our own calls, and whatever has no fields to judge it by (the reader refuses it), pass.
       if ((header.type !== METHOD_CALL && header.type !== SIGNAL) || header.fieldsBytes === 0) {
         passing = true;
@@ -220,7 +218,6 @@ export function limitInbound(
         continue;
       }
       waiting = header;
-      header.raw = bytes;
     }
   };
   stream.read = filtered as typeof stream.read;
@@ -235,7 +232,7 @@ function tooLarge(bytes: number, maxBytes: number): RefusedMessage['error'] {
 
 /** Why a message is not to be read, from its fixed header and fields; undefined: it is. */
 function judge(
-  header: FixedHeader & { bytes: number },
+  header: FixedHeader,
   fields: HeaderFields,
   limits: InboundLimits,
 ): { reason: RefusedMessage['reason']; error: RefusedMessage['error'] } | undefined {
