@@ -168,6 +168,25 @@ export function isBusDaemonSignal(message: Message, member: string): boolean {
   );
 }
 
+/** Calls a method of the bus daemon itself (AddMatch, GetNameOwner…), with a deadline. */
+export function callBusDaemon(
+  bus: MessageBus,
+  member: string,
+  signature: string,
+  body: unknown[],
+  timeoutMs: number,
+): Promise<Message> {
+  const message = new Message({
+    destination: BUS_DAEMON,
+    path: BUS_DAEMON_PATH,
+    interface: BUS_DAEMON,
+    member,
+    signature,
+    body,
+  });
+  return callWithDeadline(bus, message, timeoutMs);
+}
+
 /** Sends without waiting; a closed connection is reported, not thrown. */
 export function sendQuietly(bus: MessageBus, message: Message): boolean {
   try {

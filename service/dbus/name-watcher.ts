@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import {
   BUS_DAEMON as DBUS,
   BUS_DAEMON_PATH as DBUS_PATH,
-  callWithDeadline,
+  callBusDaemon,
   isBusDaemonSignal,
   Message,
   type MessageBus,
@@ -40,9 +40,9 @@ export class NameWatcher extends EventEmitter<NameWatcherEvents> {
 
   async start(): Promise<void> {
     this.bus.on('message', this.onMessage);
-    await this.callDaemon('AddMatch', 's', [this.rule]);
+    await callBusDaemon(this.bus, 'AddMatch', 's', [this.rule], this.timeoutMs);
     try {
-      const reply = await this.callDaemon('GetNameOwner', 's', [this.name]);
+      const reply = await callBusDaemon(this.bus, 'GetNameOwner', 's', [this.name], this.timeoutMs);
       this.setOwner(String(reply.body[0] ?? ''));
     } catch {
       this.setOwner(''); // NameHasNoOwner
@@ -50,7 +50,7 @@ export class NameWatcher extends EventEmitter<NameWatcherEvents> {
   }
 
   async isActivatable(): Promise<boolean> {
-    const reply = await this.callDaemon('ListActivatableNames', '', []);
+    const reply = await callBusDaemon(this.bus, 'ListActivatableNames', '', [], this.timeoutMs);
     const names = reply.body[0];
     return Array.isArray(names) && names.includes(this.name);
   }
@@ -64,13 +64,5 @@ export class NameWatcher extends EventEmitter<NameWatcherEvents> {
     if (owner === this.currentOwner) return;
     this.currentOwner = owner;
     this.emit('owner', owner);
-  }
-
-  private callDaemon(member: string, signature: string, body: unknown[]): Promise<Message> {
-    return callWithDeadline(
-      this.bus,
-      new Message({ destination: DBUS, path: DBUS_PATH, interface: DBUS, member, signature, body }),
-      this.timeoutMs,
-    );
   }
 }

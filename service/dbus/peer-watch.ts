@@ -9,7 +9,7 @@ import { log } from '../log.js';
 import {
   BUS_DAEMON as DBUS,
   BUS_DAEMON_PATH as DBUS_PATH,
-  callWithDeadline,
+  callBusDaemon,
   isBusDaemonSignal,
   Message,
   type MessageBus,
@@ -58,11 +58,11 @@ export class PeerWatch extends EventEmitter<PeerWatchEvents> {
     this.peers.add(name);
     if (!this.matched) {
       this.bus.on('message', this.onMessage);
-      this.matched = this.callDaemon('AddMatch', 's', [RULE]);
+      this.matched = callBusDaemon(this.bus, 'AddMatch', 's', [RULE], this.timeoutMs);
     }
     try {
       await this.matched;
-      const [present] = (await this.callDaemon('NameHasOwner', 's', [name])).body as [boolean];
+      const [present] = (await callBusDaemon(this.bus, 'NameHasOwner', 's', [name], this.timeoutMs)).body as [boolean];
       if (present) return this.peers.has(name);
     } catch (error) {
       log.warning(`cannot follow ${name} on the bus: ${errorMessage(error)}`);
@@ -93,14 +93,6 @@ export class PeerWatch extends EventEmitter<PeerWatchEvents> {
     this.matched = undefined;
     this.bus.off('message', this.onMessage);
     // Sent after the AddMatch (the connection keeps their order); the bus may be gone when we stop.
-    this.callDaemon('RemoveMatch', 's', [RULE]).catch(() => undefined);
-  }
-
-  private callDaemon(member: string, signature: string, body: unknown[]): Promise<Message> {
-    return callWithDeadline(
-      this.bus,
-      new Message({ destination: DBUS, path: DBUS_PATH, interface: DBUS, member, signature, body }),
-      this.timeoutMs,
-    );
+    callBusDaemon(this.bus, 'RemoveMatch', 's', [RULE], this.timeoutMs).catch(() => undefined);
   }
 }

@@ -4,7 +4,15 @@
 // and returns, so nothing here polls.
 
 import { EventEmitter } from 'node:events';
-import { CallTimeoutError, DBusError, Message, Variant, callWithDeadline, type MessageBus } from '../dbus/bus.js';
+import {
+  CallTimeoutError,
+  DBusError,
+  Message,
+  Variant,
+  callBusDaemon,
+  callWithDeadline,
+  type MessageBus,
+} from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
 import { errorMessage, SwitcherError } from '../errors.js';
 import type { LibvirtEndpoint } from './uri.js';
@@ -68,7 +76,7 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   async start(): Promise<void> {
     this.bus.on('message', this.onMessage);
     this.watcher.on('owner', (owner) => this.emit('owner', owner));
-    for (const rule of this.rules) await this.daemonCall('AddMatch', [rule]);
+    for (const rule of this.rules) await callBusDaemon(this.bus, 'AddMatch', 's', [rule], this.deadlines.queryMs);
     await this.watcher.start();
   }
 
@@ -173,21 +181,6 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
     } catch (error) {
       throw translateError(error, member);
     }
-  }
-
-  private daemonCall(member: string, body: unknown[]): Promise<Message> {
-    return callWithDeadline(
-      this.bus,
-      new Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member,
-        signature: 's',
-        body,
-      }),
-      this.deadlines.queryMs,
-    );
   }
 
   private handleSignal(message: Message): void {
