@@ -29,7 +29,7 @@ import { GuestDisplays } from './guests/displays.js';
 import { MANAGER_INTERFACE, MANAGER_PATH, ManagerObject } from './api/manager-object.js';
 import { GuestActions } from './guests/actions.js';
 import { GUEST_PATH_PREFIX, type Guest } from './guests/guest.js';
-import { stateFromLibvirt } from './guests/state.js';
+import { isDown, stateFromLibvirt } from './guests/state.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from './viewers/viewer-manager.js';
 import { UsbDeviceObject, USB_DEVICE_INTERFACE, usbDeviceProperties } from './api/usb-device-object.js';
 import { UsbInventory } from './usb/inventory.js';
@@ -680,7 +680,7 @@ function publishGuests(
       changedGuestProperties(guestProperties(before, pid), guestProperties(guest, pid)),
     );
     // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
-    if (changed.includes('state') && (guest.state === 'shutoff' || guest.state === 'crashed')) {
+    if (changed.includes('state') && isDown(guest.state)) {
       viewers.close(guest.path);
       sharing?.shares.unshare(guest.path, 'the guest stopped');
       displays?.closeGuest(guest.path);

@@ -15,7 +15,7 @@ import {
 import { log } from '../log.js';
 import type { Guest } from './guest.js';
 import type { GuestRegistry } from './registry.js';
-import { whyActionRefused, type GuestAction, type GuestState } from './state.js';
+import { DOWN_STATES, isDown, whyActionRefused, type GuestAction, type GuestState } from './state.js';
 import { count } from '../readable.js';
 
 export const MAX_SHUTDOWN_SECONDS = 3600;
@@ -29,7 +29,6 @@ const LIBVIRT_MEMBER: Record<Exclude<GuestAction, 'Shutdown'>, [member: string, 
   Resume: ['Resume', false],
 };
 
-const DOWN: readonly GuestState[] = ['shutoff', 'crashed'];
 /** States in which a guest has a display to show: running, or still running while it shuts down. */
 export const SHOWABLE: readonly GuestState[] = ['running', 'stopping'];
 
@@ -133,7 +132,7 @@ export class GuestActions {
   async shutdown(path: string, timeoutSeconds: number): Promise<boolean> {
     checkShutdownTimeout(timeoutSeconds);
     const guest = this.ready(path, 'Shutdown');
-    const down = this.waitForState(guest.path, DOWN, timeoutSeconds * 1000);
+    const down = this.waitForState(guest.path, DOWN_STATES, timeoutSeconds * 1000);
     try {
       await this.libvirt(guest, 'Shutdown', 'u', [0]);
     } catch (error) {
@@ -203,7 +202,7 @@ export class GuestActions {
 
   private async writeSettings(guest: Guest, settings: SwitcherSettings): Promise<void> {
     const element = serializeSwitcherSettings(settings);
-    const active = !DOWN.includes(guest.state);
+    const active = !isDown(guest.state);
     try {
       // The persistent definition, and the running guest too so that both agree.
       await this.metadata(guest, element, active ? AFFECT_LIVE | AFFECT_CONFIG : AFFECT_CONFIG);
@@ -307,7 +306,7 @@ export class GuestActions {
         if (guest.path === path && states.includes(guest.state)) finish(true);
       };
       const onRemoved = (guest: Guest): void => {
-        if (guest.path === path) finish(states === DOWN);
+        if (guest.path === path) finish(states === DOWN_STATES);
       };
       const timer = setTimeout(() => finish(false), timeoutMs);
       this.registry.on('changed', onChanged);

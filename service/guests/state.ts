@@ -3,6 +3,13 @@
 
 export type GuestState = 'running' | 'paused' | 'shutoff' | 'crashed' | 'suspended' | 'starting' | 'stopping';
 
+/** The states of a guest that is down: no QEMU process runs for it. */
+export const DOWN_STATES: readonly GuestState[] = ['shutoff', 'crashed'];
+
+export function isDown(state: GuestState): boolean {
+  return DOWN_STATES.includes(state);
+}
+
 export type GuestAction = 'Start' | 'Shutdown' | 'ForceOff' | 'Reboot' | 'Pause' | 'Resume';
 
 // virDomainState

@@ -16,7 +16,7 @@ import type { LibvirtClient } from '../libvirt/client.js';
 import { log } from '../log.js';
 import type { Guest } from './guest.js';
 import type { GuestRegistry } from './registry.js';
-import { CrashedDetail, DomainEvent, type GuestState } from './state.js';
+import { CrashedDetail, DomainEvent, isDown } from './state.js';
 
 /** The Manager's GuestStopped reasons (see the contract). */
 export type StopReason = 'shutdown' | 'destroyed' | 'crashed' | 'migrated' | 'saved' | 'failed' | 'snapshot';
@@ -41,8 +41,6 @@ export function stopReasonFromEvent(event: number, detail: number): StopReason |
   return undefined;
 }
 
-const STOPPED_STATES: ReadonlySet<GuestState> = new Set(['shutoff', 'crashed']);
-
 export interface GuestStopsEvents {
   stopped: [guest: Guest, reason: StopReason];
 }
@@ -66,14 +64,14 @@ export class GuestStops extends EventEmitter<GuestStopsEvents> {
     const guest = this.registry.guests().find((g) => g.libvirtPath === libvirtPath);
     // A guest the registry does not know (yet) has nobody listening for it.
     if (!guest) return;
-    if (this.untold.has(libvirtPath) && STOPPED_STATES.has(guest.state)) this.tell(guest, reason);
+    if (this.untold.has(libvirtPath) && isDown(guest.state)) this.tell(guest, reason);
     else this.reasons.set(libvirtPath, reason);
   };
 
   private readonly onChanged = (guest: Guest, changed: readonly string[], before: Guest): void => {
     if (!changed.includes('state')) return;
     const path = guest.libvirtPath;
-    if (!STOPPED_STATES.has(guest.state)) {
+    if (!isDown(guest.state)) {
       // Stopping once its stop was told: libvirt 11 announces the on_crash of a guest that panicked as a
       // Shutdown event, then Stopped, after the Crashed one (9.0 sends Stopped alone): the same stop.
       if (guest.state === 'stopping' && this.told.has(path)) return;
@@ -82,7 +80,7 @@ export class GuestStops extends EventEmitter<GuestStopsEvents> {
       return;
     }
     // Crashed, then shut off; or stopping, then crashed again: the same stop.
-    if (STOPPED_STATES.has(before.state) || this.told.has(path)) return;
+    if (isDown(before.state) || this.told.has(path)) return;
     const reason = this.reasons.get(path);
     if (reason) this.tell(guest, reason);
     else this.untold.add(path);

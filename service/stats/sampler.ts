@@ -12,6 +12,7 @@ import { PeerWatch } from '../dbus/peer-watch.js';
 import type { MessageBus } from '../dbus/bus.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
+import { isDown } from '../guests/state.js';
 import type { DomainStatsRecord } from '../libvirt/domain-stats.js';
 import { log } from '../log.js';
 import { figuresOf, sameFigures, sampleOf, UNKNOWN_FIGURES, type Figures, type Sample } from './figures.js';
@@ -34,10 +35,10 @@ export interface StatsSamplerOptions {
   clock?: Clock;
 }
 
-/** What the sampler needs of the registry: whether libvirt answers, and each guest's name and path. */
+/** What the sampler needs of the registry: whether libvirt answers, and each guest's name, path and state. */
 export interface SampledGuests {
   readonly connected: GuestRegistry['connected'];
-  guests(): readonly Pick<Guest, 'name' | 'path'>[];
+  guests(): readonly Pick<Guest, 'name' | 'path' | 'state'>[];
 }
 
 export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
@@ -147,9 +148,15 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
     this.cancelTimer = this.clock.after(Math.max(0, this.intervalMs - (now - started)), () => void this.tick(run));
   }
 
-  /** New figures from one reading: guests that no longer run have none. */
+  /**
+   * New figures from one reading: guests that no longer run have none. A
+   * guest the registry has down has none either, whatever the reading says:
+   * one read as it went down (or read before, and answered after) is a
+   * record of a process that is gone, with some of its figures missing.
+   */
   private apply(records: DomainStatsRecord[], at: bigint): void {
-    const byName = new Map(this.registry.guests().map((g) => [g.name, g.path]));
+    const running = this.registry.guests().filter((g) => !isDown(g.state));
+    const byName = new Map(running.map((g) => [g.name, g.path]));
     const seen = new Set<string>();
     for (const record of records) {
       const path = byName.get(record.name);

@@ -9,6 +9,7 @@ import { errorMessage, SwitcherError } from '../errors.js';
 import type { FilesClient } from '../guest-files/client.js';
 import type { Guest } from '../guests/guest.js';
 import type { GuestRegistry } from '../guests/registry.js';
+import { isDown } from '../guests/state.js';
 import type { Journal, JournalEntry } from '../jobs/journal.js';
 import type { LibvirtClient } from '../libvirt/client.js';
 import { UNDEFINE_KEEP_NVRAM, UNDEFINE_KEEP_TPM, undefineDomain } from '../libvirt/domain.js';
@@ -33,10 +34,8 @@ export interface TransferHost {
 
 export { fileError } from '../copy/file-error.js';
 
-const OFF = new Set(['shutoff', 'crashed']);
-
 export function isOff(guest: Guest): boolean {
-  return OFF.has(guest.state);
+  return isDown(guest.state);
 }
 
 /**

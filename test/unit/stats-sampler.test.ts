@@ -8,6 +8,7 @@ import { sessionBus } from '@jellybrick/dbus-next';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { whenConnected, type MessageBus } from '../../service/dbus/bus.js';
 import type { DomainStatsRecord } from '../../service/libvirt/domain-stats.js';
+import type { GuestState } from '../../service/guests/state.js';
 import { UNKNOWN_FIGURES, type Figures } from '../../service/stats/figures.js';
 import { StatsSampler, type SampledGuests } from '../../service/stats/sampler.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -59,7 +60,9 @@ class Libvirt {
   };
 }
 
-const guests: SampledGuests = { connected: true, guests: () => [{ name: 'alpha', path: ALPHA }] };
+/** alpha as the registry has it. */
+let alphaState: GuestState = 'running';
+const guests: SampledGuests = { connected: true, guests: () => [{ name: 'alpha', path: ALPHA, state: alphaState }] };
 let clock: ManualClock;
 let libvirt: Libvirt;
 let sampler: StatsSampler;
@@ -67,6 +70,7 @@ let shown: Figures[];
 
 beforeEach(async () => {
   clock = new ManualClock();
+  alphaState = 'running';
   libvirt = new Libvirt();
   sampler = new StatsSampler(service, guests, { read: libvirt.read, timeoutMs: 5_000, intervalMs: INTERVAL_MS, clock });
   shown = [];
@@ -117,6 +121,25 @@ describe('the live-figures sampler', () => {
     await advance(INTERVAL_MS);
     await advance(INTERVAL_MS);
     expect(libvirt.reads).toBe(3);
+    expect(sampler.figures(ALPHA).memoryUsedMiB).toBe(64n);
+  });
+
+  it('shows no figures for a guest the registry has down, whatever a late reading of it says', async () => {
+    await sampler.watch(watcher.name as string);
+    libvirt.cpuTimeNs += 250_000_000;
+    await advance(INTERVAL_MS);
+    expect(sampler.figures(ALPHA)).toEqual({ cpuPercent: 25, memoryUsedMiB: 64n });
+    // Forced off: libvirt's reading of it, as it went, still has CPU time but no balloon or vCPUs.
+    alphaState = 'shutoff';
+    libvirt.balloon = false;
+    await advance(INTERVAL_MS);
+    expect(libvirt.reads).toBe(3);
+    expect(sampler.figures(ALPHA)).toEqual(UNKNOWN_FIGURES);
+    expect(shown.at(-1)).toEqual(UNKNOWN_FIGURES);
+    // Started again: its figures come back from its readings.
+    alphaState = 'running';
+    libvirt.balloon = true;
+    await advance(INTERVAL_MS);
     expect(sampler.figures(ALPHA).memoryUsedMiB).toBe(64n);
   });
 
