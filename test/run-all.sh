@@ -115,7 +115,7 @@ BENCH_FAILED=$bench_failed node -e '
         for (const result of r.testResults) {
           const failures = result.assertionResults.filter((a) => a.status === "failed").length;
           // A file that failed outside its tests (its setup) counts once.
-          if (result.status === "failed") { failed += Math.max(failures, 1); failedFiles.push([file, result.name]); }
+          if (result.status === "failed") { failed += Math.max(failures, 1); failedFiles.push([file, result]); }
         }
       } catch { failed += 1; console.log(`no results in ${file}`); }
     }
@@ -133,13 +133,23 @@ BENCH_FAILED=$bench_failed node -e '
     if (run.startsWith("libvirt-")) return `.cache/artifacts/${run}`;
     return ".cache/artifacts";
   };
-  for (const [file, name] of failedFiles) {
+  for (const [file, { name }] of failedFiles) {
     const log = path.join(folder(file), "process-output", `${path.basename(name)}.log`);
     if (!fs.existsSync(log)) continue;
     console.log(`\n---- ${log}: the last 60 lines of each process ----`);
     for (const section of fs.readFileSync(log, "utf8").split(/^(?===== )/m)) {
       const [title, ...lines] = section.trimEnd().split("\n");
       console.log([title, ...lines.slice(-60)].join("\n"));
+    }
+  }
+  // Last, where a reader of the end alone sees them: which tests failed, in which run, and why in a line.
+  for (const [file, result] of failedFiles) {
+    const run = path.basename(file, ".json");
+    const failures = result.assertionResults.filter((a) => a.status === "failed");
+    if (failures.length === 0) console.log(`FAILED [${run}] ${path.relative(process.cwd(), result.name)}: ${(result.message || "").split("\n")[0]}`);
+    for (const a of failures) {
+      const why = (a.failureMessages[0] || "").split("\n")[0].slice(0, 300);
+      console.log(`FAILED [${run}] ${path.relative(process.cwd(), result.name)} > ${a.fullName}: ${why}`);
     }
   }
   // The bench smoke run counts as one test.
