@@ -95,7 +95,9 @@ async function main(): Promise<number> {
   const workerGroup = values['worker-group'] ?? 'phyllome-switcher-worker';
   const workerGid = groupId(workerGroup);
   if (euid === 0 && workerGid === undefined) {
-    log.error(`no group ${workerGroup}: no worker can run as a caller (tools/install.sh --system makes it)`);
+    // Only another user's files need it: a per-user service's helper (stdio) serves root's own calls as root.
+    const say = values.stdio ? log.debug : log.error;
+    say(`no group ${workerGroup}: no worker can run as a caller (tools/install.sh --system makes it)`);
   }
 
   const bus = openBus(values['libvirt-bus'] ?? endpoint.bus);
