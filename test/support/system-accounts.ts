@@ -1,9 +1,11 @@
 // Accounts a test makes on this host for real, as tools/install.sh --system
 // makes them on a real one: the host-wide service's own system user, and the
 // group the guest-files helper's workers run with. Each name is new to the
-// run (phyl-<kind>-<random>), and removed again with userdel/groupdel. A
-// user comes with the setpriv command that runs a program as it, and the bus
-// policy a dbus-daemon needs to let it own a name.
+// run (phyl-<kind>-<pid>-<random>), and removed again with userdel/groupdel.
+// A run killed before it removes them leaves them: the next one to make an
+// account removes those whose process is gone. A user comes with the setpriv
+// command that runs a program as it, and the bus policy a dbus-daemon needs
+// to let it own a name.
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +21,65 @@ function lookup(database: string, key: string): string[] {
   }
 }
 
-const fresh = (kind: string): string => `phyl-${kind}-${randomBytes(3).toString('hex')}`;
+// The maker's pid (base 36) in the name tells a later run whether it is still alive.
+const NAME = /^phyl-[a-z]+-([0-9a-z]+)-[0-9a-f]{4}$/;
+
+let swept = false;
+
+function fresh(kind: string): string {
+  if (!swept) sweepStaleAccounts();
+  swept = true;
+  return `phyl-${kind}-${process.pid.toString(36)}-${randomBytes(2).toString('hex')}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Names of `database` (passwd, group) made by a process that is gone. */
+function staleNames(database: string): string[] {
+  let entries: string;
+  try {
+    entries = execFileSync('getent', [database], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return entries
+    .split('\n')
+    .map((line) => line.split(':')[0] ?? '')
+    .filter((name) => {
+      const maker = NAME.exec(name)?.[1];
+      return maker !== undefined && !alive(parseInt(maker, 36));
+    });
+}
+
+/**
+ * Removes the accounts of runs that were killed before they removed them
+ * (users first: userdel takes a user's own group with it). One still in use
+ * by a process is left: userdel refuses it.
+ */
+export function sweepStaleAccounts(): string[] {
+  const removed: string[] = [];
+  for (const [database, command] of [
+    ['passwd', 'userdel'],
+    ['group', 'groupdel'],
+  ] as const) {
+    for (const name of staleNames(database)) {
+      try {
+        execFileSync(command, [name], { stdio: 'ignore' });
+        removed.push(name);
+      } catch {
+        // In use, or gone meanwhile (another run's sweep): not ours to force.
+      }
+    }
+  }
+  return removed;
+}
 
 export interface SystemGroup {
   name: string;
