@@ -679,8 +679,9 @@ function publishGuests(
       GUEST_INTERFACE,
       changedGuestProperties(guestProperties(before, pid), guestProperties(guest, pid)),
     );
-    // A stopped guest's viewer would only show a dead display: close it, and it is not reopened.
+    // A stopped guest has no figures; its viewer would only show a dead display: close it, not to reopen.
     if (changed.includes('state') && isDown(guest.state)) {
+      stats.forget(guest.path);
       viewers.close(guest.path);
       sharing?.shares.unshare(guest.path, 'the guest stopped');
       displays?.closeGuest(guest.path);

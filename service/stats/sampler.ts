@@ -78,6 +78,12 @@ export class StatsSampler extends EventEmitter<StatsSamplerEvents> {
     return this.shown.get(path) ?? UNKNOWN_FIGURES;
   }
 
+  /** A guest went down: its figures go now, not at the next reading (which would not have it). */
+  forget(path: string): void {
+    this.samples.delete(path);
+    this.publish(path, UNKNOWN_FIGURES);
+  }
+
   /** How many clients watch now. */
   get watcherCount(): number {
     return this.watchers.size;

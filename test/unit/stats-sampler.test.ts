@@ -14,13 +14,12 @@ import { StatsSampler, type SampledGuests } from '../../service/stats/sampler.js
 import { ManualClock } from '../support/manual-clock.js';
 import { startPrivateBus, type PrivateBus } from '../support/private-bus.js';
 import { ProcessGroup } from '../support/processes.js';
-import { nextEvent } from '../support/wait.js';
+import { nextEvent, flush } from '../support/wait.js';
 
 const INTERVAL_MS = 1_000;
 const ALPHA = '/me/phyllo/Switcher1/Guest/_a';
 
 /** The sampler's work after a timer or a reading: its promises have run (the stand-in does no I/O). */
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const group = new ProcessGroup();
 let bus: PrivateBus;
@@ -141,6 +140,20 @@ describe('the live-figures sampler', () => {
     libvirt.balloon = true;
     await advance(INTERVAL_MS);
     expect(sampler.figures(ALPHA).memoryUsedMiB).toBe(64n);
+  });
+
+  it('drops a guest’s figures at once when it goes down, before the next reading', async () => {
+    await sampler.watch(watcher.name as string);
+    expect(sampler.figures(ALPHA).memoryUsedMiB).toBe(64n);
+    const reads = libvirt.reads;
+    sampler.forget(ALPHA);
+    expect(libvirt.reads).toBe(reads);
+    expect(sampler.figures(ALPHA)).toEqual(UNKNOWN_FIGURES);
+    expect(shown.at(-1)).toEqual(UNKNOWN_FIGURES);
+    // Told once: forgetting a guest with no figures says nothing.
+    const told = shown.length;
+    sampler.forget(ALPHA);
+    expect(shown).toHaveLength(told);
   });
 
   it('stops reading, keeps no timer and forgets the figures once the client says it is done', async () => {
