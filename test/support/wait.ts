@@ -100,3 +100,8 @@ export async function waitOnGuest<T>(
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
+
+/** Lets every callback already due run (promise jobs, I/O callbacks) before going on: for code on a test's clock. */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -6,8 +6,7 @@ const ADA = { uid: 1000, seat: 'seat0' };
 const BOB = { uid: 1001, seat: 'seat1' };
 import { SwitcherError } from '../../service/errors.js';
 import { ManualClock } from '../support/manual-clock.js';
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { flush } from '../support/wait.js';
 
 describe('a job', () => {
   it('counts bytes, announces progress at most once per percent and 4 times a second, and ends once', async () => {
@@ -84,7 +83,7 @@ describe('a job', () => {
           context.signal.addEventListener('abort', () => reject(context.signal.reason));
         }),
     );
-    await tick();
+    await flush();
     job.cancel();
     job.cancel(); // twice is harmless while it stops
     await running;
@@ -117,8 +116,8 @@ describe('the job manager', () => {
     const second = jobs.start('clone', '/g', ADA, () => new Promise(() => undefined));
     expect([first.path, second.path]).toEqual(['/me/phyllo/Switcher1/job/1', '/me/phyllo/Switcher1/job/2']);
     expect(ran).toBe(false); // the caller's reply goes out first
-    await tick();
-    await tick();
+    await flush();
+    await flush();
     expect(ran).toBe(true);
     expect(first.state).toBe('succeeded');
     expect(jobs.list().map((j) => j.id)).toEqual([1, 2]);
@@ -149,7 +148,7 @@ describe('the job manager', () => {
           });
         }),
     );
-    await tick();
+    await flush();
     await jobs.cancelAll(5_000);
     expect(undone).toBe(true);
     expect(job.state).toBe('cancelled');
@@ -178,10 +177,10 @@ describe('the job manager', () => {
     expect(() => jobs.start('export', '/d', BOB, forever)).toThrow(/This host runs 3 jobs already/);
     expect(jobs.list()).toHaveLength(3);
     // A job that ended no longer counts.
-    await tick();
+    await flush();
     started[0]?.cancel();
-    await tick();
-    await tick();
+    await flush();
+    await flush();
     expect(jobs.start('import', '/', ADA, forever).id).toBe(4);
     jobs.stop();
   });

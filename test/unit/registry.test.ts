@@ -10,10 +10,9 @@ import type { Guest } from '../../service/guests/guest.js';
 import { GuestRegistry } from '../../service/guests/registry.js';
 import type { LibvirtClient } from '../../service/libvirt/client.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { nextEvent } from '../support/wait.js';
+import { nextEvent, flush } from '../support/wait.js';
 
 /** One turn of the event loop: every promise the stand-in settled has run its handlers (it does no I/O). */
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const domainXml = (name: string, uuid: string): string =>
   `<domain type='test'><name>${name}</name><uuid>${uuid}</uuid><memory unit='MiB'>16</memory><vcpu>1</vcpu></domain>`;

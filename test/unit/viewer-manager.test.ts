@@ -7,7 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { Guest } from '../../service/guests/guest.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerManager } from '../../service/viewers/viewer-manager.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { nextEvent } from '../support/wait.js';
+import { nextEvent, flush } from '../support/wait.js';
 
 const guest = {
   path: '/me/phyllo/Switcher1/guest/a',
@@ -20,7 +20,6 @@ const guest = {
 
 const STAND_IN = ['/bin/sh', '-c', 'echo "Insert display 0"; exec sleep 300', 'viewer'];
 /** One turn of the event loop, for the manager's handling of an answer it was given at once. */
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 let viewers: ViewerManager | undefined;
 afterEach(() => viewers?.stop());
