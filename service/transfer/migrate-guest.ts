@@ -217,6 +217,11 @@ export function isThisHost(host: string, own: readonly string[] = ownHostNames()
  * resolves (its /etc/hosts, its resolver) to an address of its own: a
  * loopback alias such as localhost6 or a name a hosts file maps to
  * 127.0.0.1. A name it cannot resolve is left to libvirt, which then fails.
+ * This is the early, plain answer, not the only guard: libvirt resolves the
+ * name again itself (a name whose answer changes in between gets past this
+ * check), and then refuses a move whose target is this host by the host
+ * UUID and name the two daemons exchange ("Attempt to migrate guest to the
+ * same host").
  */
 export async function refuseTargetResolvingHere(
   uri: string,
