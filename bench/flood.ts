@@ -2,11 +2,15 @@
 // another user floods the host-wide service (issue 18, item 7) — rounds of
 // 120 DescribeInstaller at once, with Export and Import attempts beside
 // them, each round after a stretch at rest — and the ratio (target: p99
-// within 2× of rest). Smoke: tiny sizes, one round, no target.
+// within 2× of rest). Then floods of well-typed calls costly to decode
+// (16 000 variants in 64 KiB; 1000 strings): how the service answered them
+// (their shape, the sender's budget), its CPU time for all of them, and
+// seat0's ListGuests meanwhile. Smoke: tiny sizes, one round, no target.
 
 import { MANAGER, MANAGER_PATH, SERVICE, GUEST } from '../test/support/dbus-client.js';
 import { COSTLY_BUNDLE, startFloodedService, type FloodedService } from '../test/support/flood.js';
 import { DEFAULT_CALL_LIMITS } from '../service/access/call-limiter.js';
+import { procStat } from './proc.js';
 import { RawClient } from './raw-client.js';
 import { hrMs, ms, summarize, type Summary } from './stats.js';
 import { join } from 'node:path';
@@ -20,10 +24,12 @@ interface FloodSizes {
   transfers: number;
   /** How long ListGuests is timed at rest: long enough that the host's own noise shows there too. */
   restMs: number;
+  /** Calls of 16 000 variants each, at once. */
+  costlyBodies: number;
 }
 
-const FULL: FloodSizes = { guests: 100, rounds: 5, calls: 120, transfers: 4, restMs: 15_000 };
-const SMOKE: FloodSizes = { guests: 5, rounds: 1, calls: 12, transfers: 1, restMs: 300 };
+const FULL: FloodSizes = { guests: 100, rounds: 5, calls: 120, transfers: 4, restMs: 15_000, costlyBodies: 120 };
+const SMOKE: FloodSizes = { guests: 5, rounds: 1, calls: 12, transfers: 1, restMs: 300, costlyBodies: 4 };
 const DEADLINE_MS = DEFAULT_CALL_LIMITS.maxWaitMs + 15_000;
 
 const fmt = (s: Summary): string => `p50 ${ms(s.p50).padStart(9)}  p99 ${ms(s.p99).padStart(9)}  (n=${s.n})`;
@@ -124,8 +130,47 @@ export async function benchFlood(smoke: boolean): Promise<void> {
         `${outcomes(answers)}\n` +
         `   osinfo-detect            ${runs.started} run, at most ${runs.atOnce} at once (limit ${DEFAULT_CALL_LIMITS.total}), nice ${[...runs.niceness].join('/')}, ${[...runs.ioClasses].join('/')}`,
     );
+    await costlyBodies(flood, raw, sizes);
   } finally {
     raw.close();
     await flood.stop();
+  }
+}
+
+/**
+ * bob's well-typed calls that are costly to decode, all at once: 16 000 variants in the variant of a Set
+ * (refused by their shape), then the most a call may hold (1000 strings); what the service read of them
+ * and what it cost.
+ */
+async function costlyBodies(flood: FloodedService, raw: RawClient, sizes: FloodSizes): Promise<void> {
+  const pid = flood.stack.service?.pid as number;
+  const deep = { $variant: ['av', Array.from({ length: 16_000 }, () => ({ $variant: ['y', 1] }))] };
+  const connectors = Array.from({ length: 1000 }, (_, i) => `DP-${i}`);
+  const kinds = [
+    ['16 000 variants in Set', MANAGER_PATH, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [MANAGER, 'x', deep]],
+    ['1000 strings in SetMonitors', flood.guest, GUEST, 'SetMonitors', 'as', [connectors]],
+  ] as const;
+  for (const [name, path, iface, member, signature, body] of kinds) {
+    const cpuBefore = procStat(pid).cpuMs;
+    const started = process.hrtime.bigint();
+    let flooding = true;
+    const sent = flood.bob
+      .calls(sizes.costlyBodies, 30_000, SERVICE, path, iface, member, signature, [...body])
+      .finally(() => {
+        flooding = false;
+      });
+    const during = summarize(await timeListGuests(raw, () => !flooding, 1));
+    const answers = await sent;
+    const seconds = hrMs(started) / 1000;
+    const cpuMs = procStat(pid).cpuMs - cpuBefore;
+    const kinds = new Map<string, number>();
+    for (const { error } of answers) {
+      const kind = error.replace(/^org\.freedesktop\.DBus\.Error\./, '');
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    console.log(
+      `   ${sizes.costlyBodies} × ${name} at once, sent over ${seconds.toFixed(1)} s: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}\n` +
+        `     the service's CPU time ${cpuMs.toFixed(0)} ms; seat0's ListGuests meanwhile ${fmt(during)}`,
+    );
   }
 }

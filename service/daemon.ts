@@ -9,9 +9,12 @@ import {
   openBus,
   whenConnected,
   type BusChoice,
+  type InboundOptions,
   type MessageBus,
 } from './dbus/bus.js';
+import { budgetKey, DEFAULT_BUDGET, InboundBudget } from './dbus/inbound-budget.js';
 import type { CallCheck, RefusedMessage } from './dbus/inbound-limit.js';
+import { SenderUids } from './dbus/sender-uids.js';
 import { loadContract } from './contract/interface-xml.js';
 import { errorMessage, noSuchDevice, noSuchGuest, SwitcherError } from './errors.js';
 import { ObjectExporter } from './api/exporter.js';
@@ -188,6 +191,8 @@ export class Daemon {
   private closedHandler: (() => void) | undefined;
   /** Calls judged from their header before they are read: the exporter's, once it is made. */
   private judgeCall: CallCheck | undefined;
+  /** What each caller may have decoded over time (host-wide), once the bus can tell callers' uids. */
+  private inboundBudget: InboundOptions['budget'];
   private jobs: JobManager | undefined;
 
   private constructor(readonly options: DaemonOptions) {}
@@ -351,7 +356,12 @@ export class Daemon {
         );
       };
       const check: CallCheck = (call) => this.judgeCall?.(call);
-      bus = this.own(openBus(choice, { check, onRefused }), (b) => b.disconnect());
+      // Callers are on the service's bus: a sender's name means nothing on another.
+      const budget =
+        choice === this.options.bus
+          ? (sender: string, bytes: number) => this.inboundBudget?.(sender, bytes) ?? true
+          : undefined;
+      bus = this.own(openBus(choice, { check, budget, onRefused }), (b) => b.disconnect());
     } catch (error) {
       throw failed(error);
     }
@@ -418,8 +428,18 @@ export class Daemon {
       // A caller on polkit's own bus is named to it by bus name; one on another bus, by its process.
       subject: options.bus === (options.systemBus ?? 'system') ? 'system-bus-name' : 'unix-process',
     });
+    const uids = new SenderUids(async (sender) => (await resolver.credentials(sender)).uid);
     // Expensive calls (DescribeInstaller, CreateGuest, the transfers, the OS list) are limited per uid and in all.
-    const expensive = new PerUserCalls(new CallLimiter(), async (sender) => (await resolver.credentials(sender)).uid);
+    const expensive = new PerUserCalls(new CallLimiter(), (sender) => uids.uid(sender));
+    if (options.hostWide) {
+      // What other users send is decoded up to a rate each; root and the service's own user are not counted.
+      const budget = new InboundBudget(DEFAULT_BUDGET, options.clock ?? REAL_CLOCK);
+      const keyOf = budgetKey(uids, (uid) => uid === 0 || uid === process.geteuid?.());
+      this.inboundBudget = (sender, bytes) => {
+        const key = keyOf(sender);
+        return key === undefined || budget.take(key, bytes);
+      };
+    }
     return { logind, resolver, authority, expensive };
   }
 

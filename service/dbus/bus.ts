@@ -5,7 +5,7 @@
 
 import type { Readable } from 'node:stream';
 import { DBusError, Message, MessageBus, MessageType, Variant, sessionBus, systemBus } from '@jellybrick/dbus-next';
-import { limitInbound, type CallCheck, type RefusedMessage } from './inbound-limit.js';
+import { limitInbound, type CallCheck, type InboundLimits, type RefusedMessage } from './inbound-limit.js';
 
 export { DBusError, Message, MessageBus, Variant };
 
@@ -34,13 +34,13 @@ export const MAX_INBOUND_BYTES = 64 * 1024;
 /**
  * A connection to the bus. What callers send it is judged before it is
  * decoded (inbound-limit.ts): method calls of more than `maxInbound` bytes,
- * or that `check` refuses, and signals a client sends to us alone are
- * skipped unread; a caller waiting for an answer gets the error, and each is
- * told to `onRefused`.
+ * that `check` refuses or that their sender's `budget` cannot pay for, and
+ * signals a client sends to us alone are skipped unread; a caller waiting
+ * for an answer gets the error, and each is told to `onRefused`.
  */
 export function openBus(
   choice: BusChoice,
-  { maxInbound = MAX_INBOUND_BYTES, check, onRefused = () => undefined }: InboundOptions = {},
+  { maxInbound = MAX_INBOUND_BYTES, check, budget, onRefused = () => undefined }: InboundOptions = {},
 ): MessageBus {
   const bus =
     choice === 'session' ? sessionBus() : choice === 'system' ? systemBus() : sessionBus({ busAddress: choice });
@@ -48,7 +48,7 @@ export function openBus(
   // Authenticated, and the reader not yet started: dbus-next starts it right after this event.
   connection.once('connect', () => {
     if (!connection.stream) return;
-    limitInbound(connection.stream, { maxBytes: maxInbound, check }, (refused) => {
+    limitInbound(connection.stream, { maxBytes: maxInbound, check, budget }, (refused) => {
       if (refused.wantsReply && refused.sender) {
         const error = new Message({
           type: MessageType.ERROR,
@@ -69,6 +69,7 @@ export function openBus(
 export interface InboundOptions {
   maxInbound?: number;
   check?: CallCheck;
+  budget?: InboundLimits['budget'];
   onRefused?: (refused: RefusedMessage) => void;
 }
 

@@ -5,10 +5,15 @@
 // connection's byte stream is read in step with dbus-next's reader, one
 // message at a time from its 16-byte fixed header: a method call or signal
 // larger than the limit is skipped unread, and its caller answered
-// org.freedesktop.DBus.Error.LimitsExceeded. Replies to our own calls are
-// not limited (libvirt-dbus's answers can be large, and only come when asked).
+// org.freedesktop.DBus.Error.LimitsExceeded. A call within it is judged
+// from its header (its signature), then its body's shape (body-shape.ts: how
+// many values, what its variants hold), then its sender's budget
+// (inbound-budget.ts: what one caller may have decoded over time). Replies
+// to our own calls are not limited (libvirt-dbus's answers can be large, and
+// only come when asked).
 
 import type { Readable } from 'node:stream';
+import { DEFAULT_BODY_LIMITS, judgeBody, type BodyLimits } from './body-shape.js';
 
 const FIXED_HEADER = 16;
 const METHOD_CALL = 1;
@@ -115,8 +120,8 @@ export interface RefusedMessage {
   bytes: number;
   /** Whether the sender waits for an answer. */
   wantsReply: boolean;
-  /** Why: too large, a signal sent to us alone by a client, or what the call check said. */
-  reason: 'too large' | 'unicast signal' | 'refused call';
+  /** Why: too large, a signal sent to us alone by a client, what the call check said, or its sender's budget. */
+  reason: 'too large' | 'unicast signal' | 'refused call' | 'over budget';
   /** The error to answer with (a D-Bus error name and its words). */
   error: { name: string; text: string };
 }
@@ -125,6 +130,13 @@ export interface InboundLimits {
   maxBytes: number;
   /** Judges each method call within the size from its header: see CallCheck. */
   check?: CallCheck;
+  /** What a call's body may hold (body-shape.ts); DEFAULT_BODY_LIMITS when not said. */
+  body?: BodyLimits;
+  /**
+   * Takes a call the check let through from its sender's budget of bytes to
+   * decode (inbound-budget.ts); false: the sender has sent too much lately.
+   */
+  budget?: (sender: string, bytes: number) => boolean;
 }
 
 /** The bus daemon's own name: the one sender of a signal sent to us alone that we read. */
@@ -135,10 +147,12 @@ const BUS_DAEMON = 'org.freedesktop.DBus';
  * message is read) hand its reader only what the service must read: replies
  * to its own calls; broadcast signals (its match rules chose their senders)
  * and the bus daemon's own; method calls within `maxBytes` that `check`
- * lets through. The rest is skipped unread as it streams in, and told to
- * `refused`: calls larger than the limit or that the check refuses (the
- * contract's signatures, so a body of the wrong type is never decoded), and
- * signals a client sent to us alone (anybody may, with any body).
+ * lets through, whose body's shape is within `body` and that their sender's
+ * `budget` pays for. The rest is skipped unread as it streams in, and told
+ * to `refused`: calls larger than the limit, that the check refuses (the
+ * contract's signatures, so a body of the wrong type is never decoded), of
+ * a body too many or too deep, or past the budget; and signals a client sent
+ * to us alone (anybody may, with any body).
  * The reader must read as dbus-next's does: 16 bytes, then the rest.
  */
 export function limitInbound(
@@ -189,18 +203,20 @@ export function limitInbound(
       if (waiting) {
         const header = waiting;
         const padded = Math.ceil(header.fieldsBytes / 8) * 8;
-        const bytes = read(padded);
+        // A call within the size is judged whole (its body's shape too); of anything else, the fields tell enough.
+        const whole = header.type === METHOD_CALL && header.bytes <= limits.maxBytes;
+        const bytes = read(whole ? header.rest : padded);
         if (bytes === null) return null;
         waiting = undefined;
         const fields = headerFields(bytes.subarray(0, header.fieldsBytes), header.littleEndian);
-        const verdict = judge(header, fields, limits);
+        const verdict = judge(header, fields, limits, whole ? bytes.subarray(padded) : undefined);
         if (!verdict) {
-          // Read as it came: the fields go back in front of the body, for the reader's next read.
+          // Read as it came: the fields (and body) go back, for the reader's next read.
           stream.unshift(bytes);
           passing = true;
           return header.raw;
         }
-        skipping = header.rest - padded;
+        skipping = header.rest - bytes.length;
         refuse(header, fields.sender, verdict.reason, verdict.error);
         continue;
       }
@@ -230,11 +246,15 @@ function tooLarge(bytes: number, maxBytes: number): RefusedMessage['error'] {
   };
 }
 
-/** Why a message is not to be read, from its fixed header and fields; undefined: it is. */
+/**
+ * Why a message is not to be read, from its fixed header, fields and (a
+ * call's) body; undefined: it is.
+ */
 function judge(
   header: FixedHeader,
   fields: HeaderFields,
   limits: InboundLimits,
+  body: Buffer | undefined,
 ): { reason: RefusedMessage['reason']; error: RefusedMessage['error'] } | undefined {
   if (header.bytes > limits.maxBytes) return { reason: 'too large', error: tooLarge(header.bytes, limits.maxBytes) };
   if (header.type === SIGNAL) {
@@ -242,5 +262,23 @@ function judge(
     return { reason: 'unicast signal', error: { name: '', text: '' } };
   }
   const error = limits.check?.(fields);
-  return error ? { reason: 'refused call', error } : undefined;
+  if (error) return { reason: 'refused call', error };
+  const shape = body
+    ? judgeBody(body, fields.signature, header.littleEndian, limits.body ?? DEFAULT_BODY_LIMITS)
+    : undefined;
+  if (shape && !shape.ok) return { reason: 'refused call', error: { name: INVALID_ARGS, text: shape.text } };
+  // What decoding it costs: its size, or its values for one whose values are many and small.
+  const cost = Math.max(header.bytes, (shape?.values ?? 0) * BYTES_PER_VALUE);
+  if (limits.budget && !limits.budget(fields.sender, cost)) return { reason: 'over budget', error: OVER_BUDGET };
+  return undefined;
 }
+
+const INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs';
+
+/** A value counts as this many bytes against a budget: dbus-next builds an object for each. */
+const BYTES_PER_VALUE = 64;
+
+const OVER_BUDGET = {
+  name: 'org.freedesktop.DBus.Error.LimitsExceeded',
+  text: 'You have sent the service too much in too short a time; wait a moment, then try again',
+};

@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
+import { GUEST, MANAGER, MANAGER_PATH, SERVICE } from '../support/dbus-client.js';
 import { startFloodedService, type FloodedService } from '../support/flood.js';
 import { DEFAULT_CALL_LIMITS } from '../../service/access/call-limiter.js';
 
@@ -128,6 +128,25 @@ it('refuses unread a call whose arguments no such method takes, and a signal a c
     "ListGuests takes arguments of type '', not 'av'",
   ]);
   await stack.service?.waitForOutput(/unread: refused call/);
+  // Well-typed, but no call takes what they hold: 16 000 variants inside the variant Set takes (decoding
+  // each took 6 ms, and 100 ms as the service runs V8), or inside an option of CreateGuest's; 2000 strings.
+  const deep = { $variant: ['av', Array.from({ length: 16_000 }, () => ({ $variant: ['y', 1] }))] };
+  const shapes = await Promise.all([
+    bob.call(SERVICE, MANAGER_PATH, 'org.freedesktop.DBus.Properties', 'Set', 'ssv', [MANAGER, 'Nothing', deep]),
+    bob.call(SERVICE, MANAGER_PATH, MANAGER, 'CreateGuest', 'sssa{sv}', ['x', '', '', { 'memory-mib': deep }]),
+    bob.call(SERVICE, flood.guest, GUEST, 'SetMonitors', 'as', [Array.from({ length: 2000 }, () => 'DP-1')]),
+  ]);
+  expect(shapes.map((a) => [a.error, a.message])).toEqual([
+    [
+      'org.freedesktop.DBus.Error.InvalidArgs',
+      "A variant in a call to this service holds one value or a struct of them, not type 'av'",
+    ],
+    [
+      'org.freedesktop.DBus.Error.InvalidArgs',
+      "A variant in a call to this service holds one value or a struct of them, not type 'av'",
+    ],
+    ['org.freedesktop.DBus.Error.InvalidArgs', 'A call to this service holds at most 1024 values; this one holds more'],
+  ]);
   const service = (
     await bob.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'GetNameOwner', 's', [
       SERVICE,
@@ -138,3 +157,34 @@ it('refuses unread a call whose arguments no such method takes, and a signal a c
   const [guests] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', '', [], 1_000);
   expect(guests).toHaveLength(21);
 });
+
+it("decodes only so much of one caller's calls: past his budget, even well-shaped ones are refused unread", async () => {
+  const { stack, bob, guest } = flood;
+  // 1000 connectors, a body the bus and the shape both take: each costs the values dbus-next would build.
+  const connectors = Array.from({ length: 1000 }, (_, i) => `DP-${i}`);
+  const started = performance.now();
+  let flooding = true;
+  const answers = bob.calls(100, 30_000, SERVICE, guest, GUEST, 'SetMonitors', 'as', [connectors]).finally(() => {
+    flooding = false;
+  });
+  while (flooding) {
+    const [guests] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', '', [], 5_000);
+    expect(guests).toHaveLength(21);
+  }
+  const results = await answers;
+  const seconds = (performance.now() - started) / 1000;
+  const overBudget = results.filter(
+    (a) => a.error === LIMITS && a.message.startsWith('You have sent the service too much in too short a time'),
+  );
+  const read = results.filter((a) => a.error !== LIMITS);
+  expect(overBudget).toHaveLength(100 - read.length);
+  // Read: his budget's burst (1 MiB) and what it refilled at 256 KiB a second while he sent, each call
+  // counting its 1001 values at 64 bytes each, no more.
+  const cost = 1001 * 64;
+  expect(read.length).toBeGreaterThan(0);
+  expect(read.length).toBeLessThanOrEqual(Math.ceil((1024 * 1024 + 256 * 1024 * seconds) / cost));
+  // Nothing of his is left queued: seat0 is answered at once.
+  const [guests] = await stack.client.call(SERVICE, MANAGER_PATH, MANAGER, 'ListGuests', '', [], 1_000);
+  expect(guests).toHaveLength(21);
+  await stack.service?.waitForOutput(/unread: over budget/);
+}, 60_000);

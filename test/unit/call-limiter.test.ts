@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { CallLimiter, type CallLimits, type Release } from '../../service/access/call-limiter.js';
 import { SwitcherError } from '../../service/errors.js';
 import { PerUserCalls } from '../../service/access/expensive-calls.js';
+import { SenderUids } from '../../service/dbus/sender-uids.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { flush } from '../support/wait.js';
 
 const LIMITS: CallLimits = { perCaller: 2, total: 3, waitingPerCaller: 2, waitingTotal: 3, maxWaitMs: 1000 };
-const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Starts an acquire and records how it settles. */
 function attempt(limiter: CallLimiter, caller: string) {
@@ -131,12 +132,13 @@ describe('expensive calls per user', () => {
   it('counts every connection of a uid as that uid, asking the bus once per connection', async () => {
     const asked: string[] = [];
     const uids: Record<string, number> = { ':1.1': 1001, ':1.2': 1001, ':1.3': 1000 };
-    const calls = new PerUserCalls(new CallLimiter(LIMITS, new ManualClock()), async (sender) => {
+    const senders = new SenderUids(async (sender) => {
       asked.push(sender);
       const uid = uids[sender];
       if (uid === undefined) throw new SwitcherError('AccessDenied', 'The bus does not tell who is calling');
       return uid;
     });
+    const calls = new PerUserCalls(new CallLimiter(LIMITS, new ManualClock()), (sender) => senders.uid(sender));
     const never = (): Promise<never> => new Promise(() => undefined);
     // Two connections of uid 1001: two places between them, then its queue, then Busy.
     for (let i = 0; i < 2; i++) void calls.run({ sender: ':1.1' }, never);

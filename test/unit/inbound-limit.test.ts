@@ -6,6 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { expect, it } from 'vitest';
 import { headerFields, limitInbound, type RefusedMessage } from '../../service/dbus/inbound-limit.js';
+import { Variant } from '@jellybrick/dbus-next';
 import { encodeMessage, marshal } from '../../service/dbus/wire-writer.js';
 
 const LIMIT = 4096;
@@ -154,4 +155,83 @@ it('reads the header fields wherever they are, and says none when there is none'
   expect(headerFields(fields(first), true).sender).toBe(':1.3');
   // Garbage: no answer rather than a throw.
   expect(headerFields(Buffer.from([7, 1, 0x7a, 0, 0, 0, 0, 0]), true).sender).toBe('');
+});
+
+it("skips unread a call its sender's budget cannot pay for, and reads its next once it can; others are read meanwhile", async () => {
+  const stream = new PassThrough();
+  const refused: RefusedMessage[] = [];
+  let bobMayPay = true;
+  const charged: [string, number][] = [];
+  const budget = (sender: string, bytes: number): boolean => {
+    charged.push([sender, bytes]);
+    return sender !== ':1.6' || bobMayPay;
+  };
+  limitInbound(stream, { maxBytes: LIMIT, budget }, (r) => refused.push(r));
+  const got = reader(stream);
+  const first = message(1, 1, ':1.6', strings(3));
+  const second = message(1, 2, ':1.6', strings(3));
+  const ada = message(1, 3, ':1.5', strings(3));
+  const third = message(1, 4, ':1.6', strings(3));
+  const reply = message(2, 5, ':1.6', strings(3));
+  await feed(stream, first, 1 << 20);
+  bobMayPay = false;
+  await feed(stream, Buffer.concat([second, ada, reply]), 1 << 20);
+  bobMayPay = true;
+  await feed(stream, third, 1 << 20);
+  expect(got).toEqual([first, ada, reply, third]);
+  expect(refused).toEqual([
+    {
+      type: 1,
+      serial: 2,
+      sender: ':1.6',
+      bytes: second.length,
+      wantsReply: true,
+      reason: 'over budget',
+      error: {
+        name: 'org.freedesktop.DBus.Error.LimitsExceeded',
+        text: 'You have sent the service too much in too short a time; wait a moment, then try again',
+      },
+    },
+  ]);
+  // Each call is charged its size, or its values (an array of three strings: four) at 64 bytes each where
+  // that is more; replies to our own calls are not charged.
+  const cost = (call: Buffer): number => Math.max(call.length, 4 * 64);
+  expect(cost(first)).toBe(4 * 64);
+  expect(charged).toEqual([
+    [':1.6', cost(first)],
+    [':1.6', cost(second)],
+    [':1.5', cost(ada)],
+    [':1.6', cost(third)],
+  ]);
+});
+
+it('skips unread a call whose body holds more than a call takes, read in any pieces, and reads the next', async () => {
+  const deep = encodeMessage(
+    1,
+    7,
+    marshal('v', [new Variant('av', [new Variant('y', 1), new Variant('y', 2)])]),
+    (w) => {
+      w.field(1, 'o', () => w.string('/me/phyllo/Switcher1'));
+      w.field(3, 's', () => w.string('Set'));
+      w.field(7, 's', () => w.string(':1.6'));
+      w.field(8, 'g', () => w.signature('v'));
+    },
+  );
+  const next = message(1, 8, ':1.6', strings(2));
+  for (const piece of [3, 1 << 20]) {
+    const stream = new PassThrough();
+    const refused: RefusedMessage[] = [];
+    limitInbound(stream, { maxBytes: LIMIT }, (r) => refused.push(r));
+    const got = reader(stream);
+    await feed(stream, Buffer.concat([deep, next]), piece);
+    expect(got, `in pieces of ${piece}`).toEqual([next]);
+    expect(refused.map((r) => [r.serial, r.reason, r.error.name, r.error.text])).toEqual([
+      [
+        7,
+        'refused call',
+        'org.freedesktop.DBus.Error.InvalidArgs',
+        "A variant in a call to this service holds one value or a struct of them, not type 'av'",
+      ],
+    ]);
+  }
 });
