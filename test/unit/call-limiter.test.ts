@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CallLimiter, type CallLimits, type Release } from '../../service/access/call-limiter.js';
 import { SwitcherError } from '../../service/errors.js';
 import { PerUserCalls } from '../../service/access/expensive-calls.js';
-import { SenderUids } from '../../service/dbus/sender-uids.js';
+import { tableSenderUids } from '../support/sender-uids.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { flush } from '../support/wait.js';
 
@@ -130,14 +130,7 @@ describe('the call limiter', () => {
 
 describe('expensive calls per user', () => {
   it('counts every connection of a uid as that uid, asking the bus once per connection', async () => {
-    const asked: string[] = [];
-    const uids: Record<string, number> = { ':1.1': 1001, ':1.2': 1001, ':1.3': 1000 };
-    const senders = new SenderUids(async (sender) => {
-      asked.push(sender);
-      const uid = uids[sender];
-      if (uid === undefined) throw new SwitcherError('AccessDenied', 'The bus does not tell who is calling');
-      return uid;
-    });
+    const { senders, asked } = tableSenderUids({ ':1.1': 1001, ':1.2': 1001, ':1.3': 1000 });
     const calls = new PerUserCalls(new CallLimiter(LIMITS, new ManualClock()), (sender) => senders.uid(sender));
     const never = (): Promise<never> => new Promise(() => undefined);
     // Two connections of uid 1001: two places between them, then its queue, then Busy.

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { budgetKey, InboundBudget, type BudgetRates } from '../../service/dbus/inbound-budget.js';
-import { SenderUids } from '../../service/dbus/sender-uids.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { tableSenderUids } from '../support/sender-uids.js';
 import { flush } from '../support/wait.js';
 
 const RATES: BudgetRates = { bytesPerSecond: 1000, burstBytes: 4000, minCharge: 100 };
@@ -67,14 +67,7 @@ describe('the inbound budget', () => {
 
 describe('who a caller is, for the budget', () => {
   it('is its connection until the bus tells its uid, then its uid; root and the service are not counted', async () => {
-    const asked: string[] = [];
-    const uids: Record<string, number> = { ':1.1': 1002, ':1.2': 1002, ':1.3': 0 };
-    const senders = new SenderUids(async (sender) => {
-      asked.push(sender);
-      const uid = uids[sender];
-      if (uid === undefined) throw new Error('the bus does not tell');
-      return uid;
-    });
+    const { senders, asked } = tableSenderUids({ ':1.1': 1002, ':1.2': 1002, ':1.3': 0 });
     const keyOf = budgetKey(senders, (uid) => uid === 0);
     expect(keyOf(':1.1')).toBe('name :1.1');
     expect(keyOf(':1.3')).toBe('name :1.3');
