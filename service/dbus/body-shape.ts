@@ -4,7 +4,8 @@
 // values, not its size: 64 KiB of one-byte variants inside the one variant
 // Properties.Set takes are 16 000 objects. No call of the contract needs
 // more than a few dozen values, nor a variant holding more than one value or
-// a struct of them (an option's number, string, boolean, or (uu)): a body
+// a struct of them (an option's number, string, boolean, or (uu)), nor a
+// dict key '__proto__' (dbus-next would set a prototype with it): a body
 // beyond that is refused unread. Pure: bytes in, a verdict out; a body this
 // walk cannot follow (the bus daemon checks every body, so none should come)
 // is left to the reader.
@@ -69,6 +70,15 @@ function alignmentOf(node: TypeNode): number {
   return 1; // g, v
 }
 
+const PROTO = Buffer.from('__proto__');
+
+/** Whether the string at `at` (its length, then its bytes) is '__proto__'. */
+function isProtoKey(body: Buffer, at: number, littleEndian: boolean): boolean {
+  if (at + 4 + PROTO.length > body.length) return false;
+  const length = littleEndian ? body.readUInt32LE(at) : body.readUInt32BE(at);
+  return length === PROTO.length && body.subarray(at + 4, at + 4 + length).equals(PROTO);
+}
+
 /**
  * Walks `body` (its signature's values, from the start of the body, which
  * lies at a multiple of 8 from the message's start) counting its values.
@@ -112,8 +122,14 @@ export function judgeBody(body: Buffer, signature: string, littleEndian: boolean
         while (at < end) walk(element);
         break;
       }
-      case '(':
       case '{':
+        // dbus-next makes a dict a plain object: this key would set the object's prototype, not an entry.
+        if (node.children[0]?.code === 's' && isProtoKey(body, at, littleEndian)) {
+          throw new Refused("A call to this service may not use '__proto__' as a key");
+        }
+        for (const child of node.children) walk(child);
+        break;
+      case '(':
         for (const child of node.children) walk(child);
         break;
       case 'v': {

@@ -70,3 +70,11 @@ it('reads big-endian bodies as well', () => {
   big.writeUInt32BE(little.readUInt32LE(16), 16);
   expect(judgeBody(big, 'as', false, LIMITS)).toEqual({ ok: true, values: 3 });
 });
+
+it("refuses a dict key '__proto__', which dbus-next would take as the object's prototype", () => {
+  const refusal = { ok: false, text: "A call to this service may not use '__proto__' as a key" };
+  // A computed key is an entry of its own (a literal one would set the prototype here too).
+  expect(judge('a{ss}', [{ heads: '2', ['__proto__']: '2' }])).toEqual(refusal);
+  expect(judge('a{sv}', [{ ['__proto__']: new Variant('b', true) }])).toEqual(refusal);
+  expect(judge('a{sv}', [{ __proto__x: new Variant('b', true) }])).toEqual({ ok: true, values: 5 });
+});
