@@ -12,7 +12,7 @@ import {
   type InboundOptions,
   type MessageBus,
 } from './dbus/bus.js';
-import { budgetKey, DEFAULT_BUDGET, InboundBudget } from './dbus/inbound-budget.js';
+import { budgetKeys, DEFAULT_BUDGET, InboundBudget } from './dbus/inbound-budget.js';
 import type { CallCheck, RefusedMessage } from './dbus/inbound-limit.js';
 import { SenderUids } from './dbus/sender-uids.js';
 import { loadContract } from './contract/interface-xml.js';
@@ -434,11 +434,8 @@ export class Daemon {
     if (options.hostWide) {
       // What other users send is decoded up to a rate each; root and the service's own user are not counted.
       const budget = new InboundBudget(DEFAULT_BUDGET, options.clock ?? REAL_CLOCK);
-      const keyOf = budgetKey(uids, (uid) => uid === 0 || uid === process.geteuid?.());
-      this.inboundBudget = (sender, bytes) => {
-        const key = keyOf(sender);
-        return key === undefined || budget.take(key, bytes);
-      };
+      const keysOf = budgetKeys(uids, (uid) => uid === 0 || uid === process.geteuid?.());
+      this.inboundBudget = (sender, bytes) => budget.take(keysOf(sender), bytes);
     }
     return { logind, resolver, authority, expensive };
   }

@@ -6,7 +6,10 @@
 // its uid, as the bus vouches for it, once known; its connection until then
 // — has a bucket of bytes that refills at a steady rate: a method call
 // costs its size (at least a floor, so that a flood of tiny calls costs
-// too), and one that finds the bucket short is skipped unread. A person's
+// too), and one that finds the bucket short is skipped unread. Connections
+// whose uid the bus has not told yet also share one bucket among them all:
+// otherwise each new connection would bring a fresh burst, and one user
+// opening connection after connection would have as many. A person's
 // clients send a few small calls a second and never come near it.
 
 import type { Clock } from '../clock.js';
@@ -21,8 +24,15 @@ export interface BudgetRates {
   minCharge: number;
 }
 
-/** 256 KiB a second is about 23 ms of decoding at the worst (4-byte values); a person's Shell sends far less. */
-export const DEFAULT_BUDGET: BudgetRates = { bytesPerSecond: 256 * 1024, burstBytes: 1024 * 1024, minCharge: 512 };
+/**
+ * 256 KiB a second, or 128 calls: a few ms of decoding at the worst; a
+ * person's Shell sends far less. The floor also bounds what a flood of
+ * small calls costs after decoding (a polkit question each, say).
+ */
+export const DEFAULT_BUDGET: BudgetRates = { bytesPerSecond: 256 * 1024, burstBytes: 1024 * 1024, minCharge: 2048 };
+
+/** The bucket every connection whose uid is not known yet also draws on. */
+export const UNRESOLVED = 'unresolved';
 
 /** Buckets kept: a full one is forgotten first (it would read the same made anew). */
 const KEPT_BUCKETS = 4096;
@@ -41,13 +51,13 @@ export class InboundBudget {
     private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
-  /** Takes a call of `bytes` from `caller`'s bucket; false (and nothing taken) when it holds less. */
-  take(caller: string, bytes: number): boolean {
+  /** Takes a call of `bytes` from each of `callers`' buckets; false (and nothing taken) when one holds less. */
+  take(callers: readonly string[], bytes: number): boolean {
     const now = this.clock.now();
-    const bucket = this.refilled(caller, now);
+    const buckets = callers.map((caller) => this.refilled(caller, now));
     const cost = Math.max(bytes, this.rates.minCharge);
-    if (bucket.bytes < cost) return false;
-    bucket.bytes -= cost;
+    if (buckets.some((bucket) => bucket.bytes < cost)) return false;
+    for (const bucket of buckets) bucket.bytes -= cost;
     return true;
   }
 
@@ -79,16 +89,16 @@ export class InboundBudget {
 }
 
 /**
- * Who a sender is, for the budget: `uid N` once the bus has told its uid,
- * its unique name until then (the bus is asked on its first message), or
- * undefined for one the budget does not apply to (`exempt`: root, the
- * service's own user). Answered at once, as the stream is read: it never
- * waits on the bus.
+ * Whose buckets a sender's call draws on: `uid N` once the bus has told its
+ * uid; until then (the bus is asked on its first message) its unique name's
+ * and the one all such connections share; none for one the budget does not
+ * apply to (`exempt`: root, the service's own user). Answered at once, as
+ * the stream is read: it never waits on the bus.
  */
-export function budgetKey(uids: SenderUids, exempt: (uid: number) => boolean): (sender: string) => string | undefined {
+export function budgetKeys(uids: SenderUids, exempt: (uid: number) => boolean): (sender: string) => string[] {
   return (sender) => {
     const uid = uids.known(sender);
-    if (uid === undefined) return `name ${sender}`;
-    return exempt(uid) ? undefined : `uid ${uid}`;
+    if (uid === undefined) return [`name ${sender}`, UNRESOLVED];
+    return exempt(uid) ? [] : [`uid ${uid}`];
   };
 }
