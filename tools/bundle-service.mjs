@@ -6,10 +6,12 @@
 import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// The service idles far more than it works, and its hot paths are tiny: V8 may trade speed for memory
-// (--optimize-for-size) and skip its optimizing compiler (--no-opt), whose code would cost ~7 MB of RSS
-// for no latency a caller notices (npm run bench: ListGuests at 1000 guests p50 0.9 ms, p99 4 ms).
-export const NODE_FLAGS = ['--optimize-for-size', '--no-opt'];
+// The service idles far more than it works: V8 may trade speed for memory (--optimize-for-size). It
+// keeps its optimizing compiler, though that costs ~8 MB of RSS (npm run bench -- idle: 58 MiB idle,
+// 50 without): what another user sends the host-wide service is read, judged and refused in JavaScript,
+// and without it each message cost 4 times the CPU (9.3 µs against 2.3 to refuse one unread; 68 ms
+// against 12 to decode 64 KiB of variants), which let one user's flood hold everybody for seconds.
+export const NODE_FLAGS = ['--optimize-for-size'];
 const outfile = 'build/phyllome-switcher-service';
 // The helper and its workers copy and hash guests' disks: V8's optimizing compiler pays for itself there.
 const filesOutfile = 'build/phyllome-switcher-files';
