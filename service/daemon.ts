@@ -2,8 +2,7 @@
 // stop() releases it all, in the reverse order it was made.
 
 import {
-  callWithDeadline,
-  Message,
+  callBusDaemon,
   onBusClosed,
   onBusError,
   openBus,
@@ -570,15 +569,8 @@ export class Daemon {
    * connection when we stop: no release call to wait on.
    */
   private async takeName(bus: MessageBus): Promise<void> {
-    const request = new Message({
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member: 'RequestName',
-      signature: 'su',
-      body: [BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE],
-    });
-    const [reply] = (await callWithDeadline(bus, request, CONNECT_TIMEOUT_MS)).body;
+    const request = [BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE];
+    const [reply] = (await callBusDaemon(bus, 'RequestName', 'su', request, CONNECT_TIMEOUT_MS)).body;
     if (reply !== REQUEST_NAME_PRIMARY_OWNER) {
       throw new SwitcherError('InvalidState', `${BUS_NAME} is already owned on this bus; is another instance running?`);
     }

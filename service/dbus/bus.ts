@@ -5,9 +5,9 @@
 
 import type { Readable } from 'node:stream';
 import { DBusError, Message, MessageBus, MessageType, Variant, sessionBus, systemBus } from '@jellybrick/dbus-next';
-import { limitInbound, type CallCheck, type InboundLimits, type RefusedMessage } from './inbound-limit.js';
+import { BUS_DAEMON, limitInbound, type CallCheck, type InboundLimits, type RefusedMessage } from './inbound-limit.js';
 
-export { DBusError, Message, MessageBus, Variant };
+export { BUS_DAEMON, DBusError, Message, MessageBus, Variant };
 
 /** 'session', 'system' or a D-Bus address such as unix:path=/run/x. */
 export type BusChoice = string;
@@ -149,8 +149,7 @@ export async function callWithDeadline(bus: MessageBus, message: Message, timeou
   }
 }
 
-/** The bus daemon's own name and path: the sender it puts on its signals, which no client can. */
-export const BUS_DAEMON = 'org.freedesktop.DBus';
+/** The bus daemon's own path (its name, BUS_DAEMON, is the sender it puts on its signals). */
 export const BUS_DAEMON_PATH = '/org/freedesktop/DBus';
 
 /**
@@ -211,15 +210,8 @@ export async function connectionCredentials(
   sender: string,
   timeoutMs: number,
 ): Promise<BusCredentials> {
-  const message = new Message({
-    destination: 'org.freedesktop.DBus',
-    path: '/org/freedesktop/DBus',
-    interface: 'org.freedesktop.DBus',
-    member: 'GetConnectionCredentials',
-    signature: 's',
-    body: [sender],
-  });
-  const [credentials] = (await callWithDeadline(bus, message, timeoutMs)).body as [Record<string, { value?: unknown }>];
+  const reply = await callBusDaemon(bus, 'GetConnectionCredentials', 's', [sender], timeoutMs);
+  const [credentials] = reply.body as [Record<string, { value?: unknown }>];
   const uid = credentials.UnixUserID?.value;
   const pid = credentials.ProcessID?.value;
   if (typeof uid !== 'number' || typeof pid !== 'number') throw new Error(`the bus did not tell who ${sender} is`);

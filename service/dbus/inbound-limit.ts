@@ -22,6 +22,8 @@ const NO_REPLY_EXPECTED = 0x1;
 const LITTLE_ENDIAN = 0x6c; // 'l'
 /** Header fields we read to find the sender of a message we refuse: past this, it is skipped unanswered. */
 const MAX_FIELDS_BYTES = 4096;
+const INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs';
+const LIMITS_EXCEEDED = 'org.freedesktop.DBus.Error.LimitsExceeded';
 
 interface FixedHeader {
   /** The 16 bytes as they came, handed to the reader when the message passes. */
@@ -139,8 +141,11 @@ export interface InboundLimits {
   budget?: (sender: string, bytes: number) => boolean;
 }
 
-/** The bus daemon's own name: the one sender of a signal sent to us alone that we read. */
-const BUS_DAEMON = 'org.freedesktop.DBus';
+/**
+ * The bus daemon's own name: the sender it puts on its signals, which no
+ * client can, and the one sender of a signal sent to us alone that we read.
+ */
+export const BUS_DAEMON = 'org.freedesktop.DBus';
 
 /**
  * Makes `stream` (a bus connection's, once authenticated, before the first
@@ -241,7 +246,7 @@ export function limitInbound(
 
 function tooLarge(bytes: number, maxBytes: number): RefusedMessage['error'] {
   return {
-    name: 'org.freedesktop.DBus.Error.LimitsExceeded',
+    name: LIMITS_EXCEEDED,
     text: `The message is too large: ${bytes} bytes, where at most ${maxBytes} are read`,
   };
 }
@@ -273,12 +278,10 @@ function judge(
   return undefined;
 }
 
-const INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs';
-
 /** A value counts as this many bytes against a budget: dbus-next builds an object for each. */
 const BYTES_PER_VALUE = 64;
 
 const OVER_BUDGET = {
-  name: 'org.freedesktop.DBus.Error.LimitsExceeded',
+  name: LIMITS_EXCEEDED,
   text: 'You have sent the service too much in too short a time; wait a moment, then try again',
 };

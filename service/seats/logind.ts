@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { errorMessage, SwitcherError } from '../errors.js';
-import { callWithDeadline, DBusError, Message, type MessageBus } from '../dbus/bus.js';
+import { BUS_DAEMON, BUS_DAEMON_PATH, callWithDeadline, DBusError, Message, type MessageBus } from '../dbus/bus.js';
 import { NameWatcher } from '../dbus/name-watcher.js';
 
 export const LOGIND = 'org.freedesktop.login1';
@@ -79,7 +79,7 @@ export class LogindClient extends EventEmitter<LogindEvents> {
 
   async start(): Promise<void> {
     this.bus.on('message', this.onMessage);
-    await this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'AddMatch', 's', [
+    await this.call(BUS_DAEMON, BUS_DAEMON_PATH, BUS_DAEMON, 'AddMatch', 's', [
       `type='signal',sender='${LOGIND}',path='${PATH}',interface='${MANAGER}'`,
     ]);
     this.watcher.on('owner', () => this.emit('changed'));
